@@ -1,0 +1,9 @@
+import type { CliCommand } from './command.ts';
+
+/**
+ * Every `tripod` command, in the order `tripod --help` lists them. One file per command under
+ * host/cli/commands/; add yours here. Commands are loaded lazily so that `tripod --help` and
+ * commands that need no board stay fast and never load BLE or serial code.
+ */
+export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+};

@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import { COMMANDS } from './commands.ts';
+import { EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.ts';
+import type { CliCommand } from './command.ts';
+
+const TOP_HELP_HEAD = `tripod: balance-board toolkit (Tripod board over BLE, USB serial or a simulated board)
+
+Usage: tripod <command> [flags]      tripod <command> --help for its flags
+
+Commands:`;
+
+const TOP_HELP_TAIL = `
+Board source flags (commands that need a board): --sim (default: the simulated board),
+--ble [id|name], --serial PATH. Add --json for machine-readable output.`;
+
+async function topHelp(): Promise<string> {
+  const lines: string[] = [];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const cmd = await load();
+    lines.push(`  ${name.padEnd(11)} ${cmd.summary}`);
+  }
+  return `${TOP_HELP_HEAD}\n${lines.join('\n')}\n${TOP_HELP_TAIL}\n`;
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0] ?? msg;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 runtime failure, 2 usage error). */
+export async function main(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out.write(await topHelp());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    out.write(`${process.env.npm_package_version ?? (await import('../../package.json', { with: { type: 'json' } })).default.version}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    err.write(`tripod: unknown command '${name}'; run 'tripod --help' for the list\n`);
+    return EXIT_USAGE;
+  }
+  let cmd: CliCommand;
+  try {
+    cmd = await load();
+  } catch (e) {
+    err.write(`tripod ${name}: ${oneLine(e)}\n`);
+    return EXIT_RUNTIME;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out.write(cmd.help.endsWith('\n') ? cmd.help : `${cmd.help}\n`);
+    return 0;
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
+  } catch (e) {
+    err.write(`tripod ${name}: ${oneLine(e).replace(/^TypeError \[[A-Z_]+\]: /, '')}; see 'tripod ${name} --help'\n`);
+    return EXIT_USAGE;
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await cmd.run({
+      values: parsed.values as CommandContextValues,
+      positionals: parsed.positionals,
+      out,
+      err,
+      signal: controller.signal,
+    });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`tripod ${name}: ${oneLine(e)}\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof RuntimeError) {
+      err.write(`tripod ${name}: ${oneLine(e)}\n`);
+      return EXIT_RUNTIME;
+    }
+    err.write(`tripod ${name}: ${oneLine(e)}\n`);
+    if (process.env.TRIPOD_DEBUG) err.write(`${(e as Error)?.stack ?? ''}\n`);
+    return EXIT_RUNTIME;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+type CommandContextValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
