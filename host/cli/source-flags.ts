@@ -1,0 +1,77 @@
+/**
+ * The board-source flags shared by every command that needs a board:
+ *   --sim                 the simulated board (default): the emulator running the built firmware
+ *   --ble [ID|NAME]       a board over Bluetooth LE; without a value, the first Tripod board found
+ *   --serial PATH         a board on a USB/UART serial port
+ *   --calibration FILE    per-cell offset/scale JSON overriding what the board reports
+ *
+ * node:util parseArgs has no optional-value options, so `--ble` is a boolean and the board's id or
+ * name is the positional word that follows it (`tripod info --ble Tripod-1A2B`). Commands using
+ * these flags set `allowPositionals: true` and pass their positionals to parseSourceFlags.
+ */
+import type { OptionSpec } from './command.ts';
+import { UsageError } from './errors.ts';
+
+export type BoardSource =
+  | { kind: 'sim'; seed?: number; realtime?: boolean }
+  | { kind: 'ble'; id?: string }
+  | { kind: 'serial'; path: string }
+  | { kind: 'replay'; file: string; speed: number };
+
+export const SOURCE_OPTIONS: OptionSpec = {
+  sim: { type: 'boolean' },
+  ble: { type: 'boolean' },
+  serial: { type: 'string' },
+  calibration: { type: 'string' },
+  'sim-seed': { type: 'string' },
+};
+
+export const SOURCE_HELP = `Board source (choose one):
+  --sim                 the simulated board: the emulator running the built firmware (default)
+  --ble [ID|NAME]       a board over Bluetooth LE (first Tripod board found if no ID or name)
+  --serial PATH         a board on a serial port, e.g. /dev/ttyACM0
+  --calibration FILE    calibration JSON overriding the board's stored calibration
+  --sim-seed N          noise seed of the simulated board (default 1)`;
+
+export interface ParsedSource {
+  source: BoardSource;
+  calibrationFile: string | null;
+}
+
+/**
+ * Reads the source flags. `positionals` are the command's positionals: only allowed as the BLE id.
+ * Throws UsageError (exit 2) with one line naming the conflict.
+ */
+export function parseSourceFlags(values: Record<string, unknown>, positionals: string[]): ParsedSource {
+  const chosen = (['sim', 'ble', 'serial'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
+  if (chosen.length > 1) throw new UsageError(`choose one board source, got ${chosen.map((c) => `--${c}`).join(' and ')}`);
+  const calibrationFile = typeof values.calibration === 'string' ? values.calibration : null;
+  if (calibrationFile === '') throw new UsageError('--calibration needs a file path');
+  if (values.ble === true) {
+    if (positionals.length > 1) throw new UsageError(`--ble takes one board id or name, got ${positionals.length}: ${positionals.join(' ')}`);
+    const id = positionals[0];
+    return { source: id === undefined ? { kind: 'ble' } : { kind: 'ble', id }, calibrationFile };
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (only --ble takes a board id or name)`);
+  if (typeof values.serial === 'string') {
+    if (values.serial === '') throw new UsageError('--serial needs a port path, e.g. --serial /dev/ttyACM0');
+    return { source: { kind: 'serial', path: values.serial }, calibrationFile };
+  }
+  let seed = 1;
+  if (values['sim-seed'] !== undefined) {
+    seed = Number(values['sim-seed']);
+    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--sim-seed must be a non-negative integer, got '${String(values['sim-seed'])}'`);
+  }
+  return { source: { kind: 'sim', seed }, calibrationFile };
+}
+
+/** Parses a positive number flag; throws UsageError naming the flag. */
+export function parsePositive(values: Record<string, unknown>, name: string, fallback: number | null): number | null {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--${name} must be a positive number, got '${String(v)}'`);
+  }
+  return n;
+}

@@ -1,0 +1,243 @@
+/**
+ * Pure encoding and incremental parsing of recording records (see format.ts for the layout).
+ * The parser never throws on bad data: it returns what is intact and lists the damaged ranges.
+ */
+import { crc32 } from './crc32.ts';
+import {
+  CHANNEL_CONTROL,
+  CHANNEL_DATA,
+  MAX_RECORD_PAYLOAD,
+  RECORD_CRC_BYTES,
+  RECORD_END,
+  RECORD_HEAD_BYTES,
+  RECORD_HEADER,
+  RECORD_LINK,
+  RECORD_MESSAGE,
+  RECORD_NOTE,
+  RECORD_SYNC_0,
+  RECORD_SYNC_1,
+  RECORDING_MAGIC,
+  type Channel,
+  type DamagedRange,
+  type RecordingRecord,
+} from './format.ts';
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes of one record of `type` around `payload` (SYNC, type, length, payload, CRC). */
+export function encodeRecord(type: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(RECORD_HEAD_BYTES + payload.length + RECORD_CRC_BYTES);
+  out.set(payload, RECORD_HEAD_BYTES);
+  finishRecord(out, type, payload.length);
+  return out;
+}
+
+function finishRecord(out: Uint8Array, type: number, length: number): void {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  out[0] = RECORD_SYNC_0;
+  out[1] = RECORD_SYNC_1;
+  out[2] = type;
+  view.setUint32(3, length, true);
+  view.setUint32(RECORD_HEAD_BYTES + length, crc32(out.subarray(2, RECORD_HEAD_BYTES + length)), true);
+}
+
+/** A MESSAGE record: channel (u8), host receive time (f64 ms since the epoch), the bytes as received. */
+export function encodeMessageRecord(channel: Channel, hostTimeMs: number, bytes: Uint8Array): Uint8Array {
+  const length = 9 + bytes.length;
+  const out = new Uint8Array(RECORD_HEAD_BYTES + length + RECORD_CRC_BYTES);
+  out[RECORD_HEAD_BYTES] = channel === 'data' ? CHANNEL_DATA : CHANNEL_CONTROL;
+  new DataView(out.buffer).setFloat64(RECORD_HEAD_BYTES + 1, hostTimeMs, true);
+  out.set(bytes, RECORD_HEAD_BYTES + 9);
+  finishRecord(out, RECORD_MESSAGE, length);
+  return out;
+}
+
+/** A JSON record (HEADER, LINK, NOTE, END). */
+export function encodeJsonRecord(type: number, value: unknown): Uint8Array {
+  return encodeRecord(type, utf8.encode(JSON.stringify(value)));
+}
+
+export class RecordingFormatError extends Error {
+  override readonly name = 'RecordingFormatError';
+}
+
+/**
+ * Incremental record parser: push file bytes in any chunking, get whole records back.
+ * `finish()` at end of file reports a cut final record as `truncatedAt`.
+ */
+export class RecordingParser {
+  private buf: Uint8Array = new Uint8Array(0);
+  /** File offset of buf[0]. */
+  private base = 0;
+  private magicChecked = false;
+  /** Start of a damaged stretch being skipped, or -1. */
+  private damageStart = -1;
+  private damageReason = '';
+  readonly damaged: DamagedRange[] = [];
+  /** File offset of a final record cut short by the end of the file, or null. */
+  truncatedAt: number | null = null;
+  /** Bytes consumed as whole, valid records (plus the magic). */
+  intactBytes = 0;
+
+  /** Feeds bytes; returns the records completed by them. Throws only when the file is not a recording at all. */
+  push(chunk: Uint8Array): RecordingRecord[] {
+    this.buf = this.buf.length === 0 ? chunk : concat(this.buf, chunk);
+    const out: RecordingRecord[] = [];
+    this.scan(out, false);
+    return out;
+  }
+
+  /** Ends the input; returns any records found by resynchronising past a bad length at the tail. */
+  finish(): RecordingRecord[] {
+    const out: RecordingRecord[] = [];
+    if (!this.magicChecked) {
+      if (this.buf.length === 0 && this.base === 0) throw new RecordingFormatError('empty file: not a Tripod recording');
+      throw new RecordingFormatError(`file is ${this.buf.length} bytes, shorter than the 8-byte Tripod recording magic`);
+    }
+    this.scan(out, true);
+    if (this.buf.length > 0) {
+      // What is left cannot form a record even with resync: a cut tail (or damage running to the end).
+      if (this.damageStart >= 0) this.closeDamage(this.base + this.buf.length);
+      else this.truncatedAt = this.base;
+    } else if (this.damageStart >= 0) {
+      this.closeDamage(this.base);
+    }
+    this.buf = new Uint8Array(0);
+    return out;
+  }
+
+  private scan(out: RecordingRecord[], atEnd: boolean): void {
+    let pos = 0;
+    const buf = this.buf;
+    if (!this.magicChecked) {
+      if (buf.length < RECORDING_MAGIC.length) return;
+      for (let i = 0; i < RECORDING_MAGIC.length; i++) {
+        if (buf[i] !== RECORDING_MAGIC[i]) {
+          throw new RecordingFormatError(
+            `not a Tripod recording: the file starts with ${hex(buf.subarray(0, 8))}, expected ${hex(RECORDING_MAGIC)} ("TRIPODR\\x01")`,
+          );
+        }
+      }
+      this.magicChecked = true;
+      pos = RECORDING_MAGIC.length;
+      this.intactBytes = pos;
+    }
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    while (pos < buf.length) {
+      if (buf.length - pos < RECORD_HEAD_BYTES) {
+        if (atEnd && buf[pos] !== RECORD_SYNC_0) { pos = this.skip(pos, 'no record sync'); continue; }
+        break;
+      }
+      if (buf[pos] !== RECORD_SYNC_0 || buf[pos + 1] !== RECORD_SYNC_1) {
+        pos = this.skip(pos, 'no record sync');
+        continue;
+      }
+      const type = buf[pos + 2]!;
+      const length = view.getUint32(pos + 3, true);
+      if (length > MAX_RECORD_PAYLOAD || type < RECORD_HEADER || type > RECORD_END) {
+        pos = this.skip(pos, length > MAX_RECORD_PAYLOAD ? `record length ${length} is implausible` : `unknown record type ${type}`);
+        continue;
+      }
+      const total = RECORD_HEAD_BYTES + length + RECORD_CRC_BYTES;
+      if (buf.length - pos < total) {
+        if (!atEnd) break;
+        // The record runs past the end of the file: either the tail was cut, or its length is corrupt.
+        // Only a valid record further on proves the latter.
+        if (this.findNextValid(pos + 1) < 0) break;
+        pos = this.skip(pos, 'record length runs past the end of the file');
+        continue;
+      }
+      const crc = view.getUint32(pos + RECORD_HEAD_BYTES + length, true);
+      if (crc !== crc32(buf.subarray(pos + 2, pos + RECORD_HEAD_BYTES + length))) {
+        pos = this.skip(pos, 'record CRC mismatch');
+        continue;
+      }
+      const record = decodePayload(type, buf.subarray(pos + RECORD_HEAD_BYTES, pos + RECORD_HEAD_BYTES + length), this.base + pos);
+      if (record === null) {
+        pos = this.skip(pos, 'record payload malformed');
+        continue;
+      }
+      if (this.damageStart >= 0) this.closeDamage(this.base + pos);
+      out.push(record);
+      pos += total;
+      this.intactBytes += total;
+    }
+    this.buf = buf.subarray(pos);
+    this.base += pos;
+    if (this.buf.length > 0) this.buf = this.buf.slice(); // let the big chunk go
+  }
+
+  /** Marks bytes from `pos` as damaged and moves to the next candidate sync. */
+  private skip(pos: number, reason: string): number {
+    if (this.damageStart < 0) {
+      this.damageStart = this.base + pos;
+      this.damageReason = reason;
+    }
+    const buf = this.buf;
+    for (let i = pos + 1; i < buf.length; i++) {
+      if (buf[i] === RECORD_SYNC_0 && (i + 1 >= buf.length || buf[i + 1] === RECORD_SYNC_1)) return i;
+    }
+    return buf.length;
+  }
+
+  private closeDamage(end: number): void {
+    this.damaged.push({ offset: this.damageStart, length: end - this.damageStart, reason: this.damageReason });
+    this.damageStart = -1;
+    this.damageReason = '';
+  }
+
+  /** Position of the next whole, CRC-valid record at or after `from`, or -1. */
+  private findNextValid(from: number): number {
+    const buf = this.buf;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (let i = from; i + RECORD_HEAD_BYTES + RECORD_CRC_BYTES <= buf.length; i++) {
+      if (buf[i] !== RECORD_SYNC_0 || buf[i + 1] !== RECORD_SYNC_1) continue;
+      const length = view.getUint32(i + 3, true);
+      if (length > MAX_RECORD_PAYLOAD || i + RECORD_HEAD_BYTES + length + RECORD_CRC_BYTES > buf.length) continue;
+      const crc = view.getUint32(i + RECORD_HEAD_BYTES + length, true);
+      if (crc === crc32(buf.subarray(i + 2, i + RECORD_HEAD_BYTES + length))) return i;
+    }
+    return -1;
+  }
+}
+
+function decodePayload(type: number, payload: Uint8Array, offset: number): RecordingRecord | null {
+  if (type === RECORD_MESSAGE) {
+    if (payload.length < 9) return null;
+    const ch = payload[0];
+    if (ch !== CHANNEL_DATA && ch !== CHANNEL_CONTROL) return null;
+    const hostTimeMs = new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getFloat64(1, true);
+    return { type: 'message', offset, channel: ch === CHANNEL_DATA ? 'data' : 'control', hostTimeMs, bytes: payload.slice(9) };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(utf8Decoder.decode(payload));
+  } catch {
+    return null;
+  }
+  if (json === null || typeof json !== 'object') return null;
+  switch (type) {
+    case RECORD_HEADER:
+      return { type: 'header', offset, header: json as never };
+    case RECORD_LINK:
+      return { type: 'link', offset, link: json as never };
+    case RECORD_NOTE:
+      return { type: 'note', offset, note: json as never };
+    case RECORD_END:
+      return { type: 'end', offset, end: json as never };
+    default:
+      return null;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+}

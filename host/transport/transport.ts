@@ -1,0 +1,63 @@
+/**
+ * The one narrow interface every way of reaching a board implements (sim, serial, BLE, replay).
+ * A transport moves bytes: it knows nothing of sample decoding or calibration. The real
+ * implementation is chosen in exactly one place, host/transport/open.ts.
+ */
+import type { BehaviorSubject, Observable } from 'rxjs';
+
+export type TransportKind = 'sim' | 'ble' | 'serial' | 'replay';
+
+/**
+ * idle: not opened yet. connecting: first connection in progress. connected: streaming possible.
+ * reconnecting: the link dropped and the transport is trying again (BLE). closed: close() was called
+ * or the link is gone for good.
+ */
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** One message as the transport received it: a sample frame ('data') or a response/event ('control'). */
+export interface ReceivedMessage {
+  channel: 'data' | 'control';
+  /** The message bytes exactly as received (one BLE notification, or one deframed serial message). */
+  bytes: Uint8Array;
+  /** Host wall-clock time when the transport received it, ms since the epoch (fractional). */
+  hostTimeMs: number;
+}
+
+/** Things that happen to the link itself, in order with the messages. */
+export type LinkEvent =
+  | { type: 'link-lost'; hostTimeMs: number; reason: string }
+  | { type: 'link-restored'; hostTimeMs: number; attempt: number }
+  /** Bytes the transport discarded (serial garbage, bad CRC frames): counted, never thrown. */
+  | { type: 'rx-errors'; hostTimeMs: number; count: number; detail: string };
+
+export interface Transport {
+  readonly kind: TransportKind;
+  /** Human description: 'simulated board', 'serial /dev/ttyACM0', 'BLE Tripod-1A2B (c0:ff:ee:..)'. */
+  readonly description: string;
+  /** Every message received, in arrival order, with its host receive time. Hot; never blocks the link. */
+  readonly messages$: Observable<ReceivedMessage>;
+  readonly link$: Observable<LinkEvent>;
+  readonly state$: BehaviorSubject<ConnectionState>;
+  /** Connects (and for BLE subscribes to notifications). Rejects with one clear line on failure. */
+  open(): Promise<void>;
+  /** Writes one already-encoded control message (the serial transport frames it). */
+  send(bytes: Uint8Array): Promise<void>;
+  /** Closes the link; idempotent. */
+  close(): Promise<void>;
+}
+
+/** A transport error with a flag saying whether it means the link is gone (like serialport's `disconnected`). */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    message: string,
+    readonly disconnected = false,
+  ) {
+    super(message);
+  }
+}
+
+/** High-resolution wall-clock now, ms since the epoch. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
