@@ -1,0 +1,277 @@
+/**
+ * The live hub: takes one board's streams, runs the live scorer and the trial controller on every
+ * sample, and fans the results out to any number of pages through their ClientChannels. It is a
+ * consumer of the pipeline like the recorder: it never blocks the sample stream (display frames are
+ * built on a timer from a bounded buffer), and what a page does cannot change what is scored.
+ */
+import type { Observable, Subscription } from 'rxjs';
+import type { BoardLayout, ForceSample, PipelineEvent } from '../pipeline/types.ts';
+import type { LiveAnalysis, LiveScorer } from './analysis.ts';
+import { ClientChannel, type SocketLike } from './client-channel.ts';
+import {
+  LIVE_PROTOCOL_VERSION,
+  parseClientMessage,
+  type ConnectionPhase,
+  type FrameMessage,
+  type HelloMessage,
+  type LiveScoreView,
+  type ServerMessage,
+  type StatusMessage,
+  type TrialResultView,
+  type TrialSetup,
+  type TrialStateMessage,
+} from './messages.ts';
+import { ResultsStore } from './results-store.ts';
+import { StreamStats } from './stream-stats.ts';
+import { TrialController } from './trial-controller.ts';
+
+/** What the hub needs from a board session (host/live/session-source.ts adapts host/session.ts). */
+export interface LiveSource {
+  /** Shown in the status bar, e.g. "simulated board". */
+  label: string;
+  layout: BoardLayout;
+  /** Nominal sample rate, Hz. */
+  nominalRateHz: number;
+  samples$: Observable<ForceSample>;
+  events$: Observable<PipelineEvent>;
+  connection$: Observable<ConnectionPhase>;
+  /** Battery %, when the board reports it. */
+  battery$?: Observable<number | null>;
+  /** Zeroes the four cells with nobody on the board. */
+  tare(): Promise<void>;
+}
+
+export interface LiveHubOptions {
+  /** Chart width, s of device time. Defaults to 10. */
+  windowS?: number;
+  /** Initial trial setup. Defaults to left foot, eyes open, 20 s (a BESS trial). */
+  setup?: TrialSetup;
+  /** Display frame period, ms. Defaults to 33 (30 frames/s). */
+  framePeriodMs?: number;
+  /** Status period, ms. Defaults to 500. */
+  statusPeriodMs?: number;
+  /** Fixed y range of the cell and total force charts, N. Defaults to 600 and 1500. */
+  cellForceMaxN?: number;
+  totalForceMaxN?: number;
+}
+
+/** Display samples held between two frames; beyond this (a stalled timer) samples skip the display. */
+export const MAX_PENDING_SAMPLES = 4096;
+
+export const DEFAULT_SETUP: TrialSetup = { foot: 'left', eyes: 'open', durationS: 20 };
+
+export interface LiveSnapshot {
+  status: StatusMessage;
+  live: LiveScoreView | null;
+  last: ForceSample | null;
+  trial: TrialStateMessage;
+}
+
+export class LiveHub {
+  readonly stats = new StreamStats();
+  readonly results: ReadonlyResults;
+  private readonly store: ResultsStore;
+  private readonly channels = new Set<ClientChannel>();
+  private readonly trial: TrialController;
+  private scorer: LiveScorer;
+  private readonly subs: Subscription[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private connection: ConnectionPhase = 'connecting';
+  private battery: number | null = null;
+  private live: LiveScoreView | null = null;
+  private last: ForceSample | null = null;
+  private pending = newPending();
+  private readonly resultListeners: Array<(r: TrialResultView) => void> = [];
+  private readonly opts: Required<LiveHubOptions>;
+
+  constructor(
+    private readonly source: LiveSource,
+    private readonly analysis: LiveAnalysis,
+    options: LiveHubOptions = {},
+  ) {
+    this.opts = {
+      windowS: options.windowS ?? 10,
+      setup: options.setup ?? DEFAULT_SETUP,
+      framePeriodMs: options.framePeriodMs ?? 33,
+      statusPeriodMs: options.statusPeriodMs ?? 500,
+      cellForceMaxN: options.cellForceMaxN ?? 600,
+      totalForceMaxN: options.totalForceMaxN ?? 1500,
+    };
+    this.store = new ResultsStore(analysis);
+    this.results = this.store;
+    this.scorer = analysis.createLiveScorer(this.opts.setup);
+    this.trial = new TrialController(analysis, this.opts.setup, {
+      onState: (s) => this.broadcast(s),
+      onResult: (t) => {
+        const view = this.store.add(t);
+        this.broadcast(this.store.message());
+        for (const l of this.resultListeners) l(view);
+      },
+      onStanceStart: () => this.scorer.reset(),
+    });
+  }
+
+  /** Subscribes to the source and starts the frame and status timers. */
+  start(): void {
+    this.subs.push(this.source.samples$.subscribe((s) => this.onSample(s)));
+    this.subs.push(this.source.events$.subscribe((e) => this.stats.addEvent(e)));
+    this.subs.push(
+      this.source.connection$.subscribe((c) => {
+        this.connection = c;
+        this.broadcastStatus();
+      }),
+    );
+    if (this.source.battery$) this.subs.push(this.source.battery$.subscribe((b) => (this.battery = b)));
+    this.timers.push(setInterval(() => this.flushFrame(), this.opts.framePeriodMs));
+    this.timers.push(setInterval(() => this.broadcastStatus(), this.opts.statusPeriodMs));
+  }
+
+  stop(): void {
+    for (const s of this.subs.splice(0)) s.unsubscribe();
+    for (const t of this.timers.splice(0)) clearInterval(t);
+  }
+
+  /** Called for each finished trial (after the pages were told). */
+  onResult(listener: (r: TrialResultView) => void): void {
+    this.resultListeners.push(listener);
+  }
+
+  /** A new page: sends it the whole picture, then live updates. Returns the message handler. */
+  attach(socket: SocketLike): { onMessage(text: string): void; onClose(): void } {
+    const ch = new ClientChannel(socket);
+    this.channels.add(ch);
+    ch.send(this.hello());
+    ch.send(this.status(ch));
+    ch.send(this.trial.state());
+    ch.send(this.store.message());
+    return {
+      onMessage: (text) => this.onClientMessage(ch, text),
+      onClose: () => this.channels.delete(ch),
+    };
+  }
+
+  snapshot(): LiveSnapshot {
+    return { status: this.status(null), live: this.live, last: this.last, trial: this.trial.state() };
+  }
+
+  get clientCount(): number {
+    return this.channels.size;
+  }
+
+  private hello(): HelloMessage {
+    const setup = this.trial.setup;
+    return {
+      type: 'hello',
+      version: LIVE_PROTOCOL_VERSION,
+      layout: this.source.layout,
+      windowS: this.opts.windowS,
+      nominalRateHz: this.source.nominalRateHz,
+      cellForceMaxN: this.opts.cellForceMaxN,
+      totalForceMaxN: this.opts.totalForceMaxN,
+      geometry: this.analysis.geometry(setup),
+      setup,
+    };
+  }
+
+  private onSample(s: ForceSample): void {
+    this.last = s;
+    this.stats.addSample(s.t);
+    this.live = this.scorer.push(s);
+    this.trial.push(s);
+    const p = this.pending;
+    if (p.t.length >= MAX_PENDING_SAMPLES) return;
+    if (p.t.length === 0) p.first = s.index;
+    p.t.push(round(s.t, 4));
+    p.f0.push(round(s.forces[0], 2));
+    p.f1.push(round(s.forces[1], 2));
+    p.f2.push(round(s.forces[2], 2));
+    p.f3.push(round(s.forces[3], 2));
+    p.total.push(round(s.total, 2));
+    p.cx.push(s.cop ? round(s.cop.x, 2) : null);
+    p.cy.push(s.cop ? round(s.cop.y, 2) : null);
+  }
+
+  private flushFrame(): void {
+    const p = this.pending;
+    if (p.t.length === 0) return;
+    this.pending = newPending();
+    if (this.channels.size === 0) return;
+    const frame: FrameMessage = { ...p, live: this.live };
+    const text = JSON.stringify(frame);
+    for (const ch of this.channels) ch.sendFrame(text);
+  }
+
+  private onClientMessage(ch: ClientChannel, text: string): void {
+    const msg = parseClientMessage(text);
+    if (typeof msg === 'string') {
+      ch.send({ type: 'notice', level: 'error', text: msg });
+      return;
+    }
+    switch (msg.type) {
+      case 'visibility':
+        ch.hidden = msg.hidden;
+        return;
+      case 'setup': {
+        const err = this.trial.configure(msg.setup);
+        if (err) {
+          ch.send({ type: 'notice', level: 'error', text: err });
+          ch.send(this.trial.state());
+          return;
+        }
+        this.scorer = this.analysis.createLiveScorer(msg.setup);
+        this.broadcast({ type: 'geometry', geometry: this.analysis.geometry(msg.setup) });
+        return;
+      }
+      case 'start': {
+        const err = this.trial.start();
+        if (err) ch.send({ type: 'notice', level: 'error', text: err });
+        return;
+      }
+      case 'stop':
+        this.trial.stop();
+        return;
+      case 'tare':
+        this.source.tare().then(
+          () => this.broadcast({ type: 'notice', level: 'info', text: 'Tared: the four cells read zero now.' }),
+          (e: unknown) => this.broadcast({ type: 'notice', level: 'error', text: `Tare failed: ${e instanceof Error ? e.message : String(e)}` }),
+        );
+        return;
+    }
+  }
+
+  private status(ch: ClientChannel | null): StatusMessage {
+    const rate = this.stats.rateHz();
+    return {
+      type: 'status',
+      connection: this.connection,
+      source: this.source.label,
+      batteryPct: this.battery,
+      rateHz: rate === null ? null : round(rate, 2),
+      samples: this.stats.samples,
+      lost: this.stats.lost,
+      duplicates: this.stats.duplicates,
+      droppedFrames: ch ? ch.droppedFrames : 0,
+    };
+  }
+
+  private broadcastStatus(): void {
+    for (const ch of this.channels) ch.send(this.status(ch));
+  }
+
+  private broadcast(msg: ServerMessage): void {
+    if (this.channels.size === 0) return;
+    const text = JSON.stringify(msg);
+    for (const ch of this.channels) ch.send(text);
+  }
+}
+
+export type ReadonlyResults = Pick<ResultsStore, 'list' | 'comparisons' | 'toJson' | 'toCsv'>;
+
+function newPending(): Omit<FrameMessage, 'live'> {
+  return { type: 'frame', first: 0, t: [], f0: [], f1: [], f2: [], f3: [], total: [], cx: [], cy: [] };
+}
+
+function round(v: number, digits: number): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}

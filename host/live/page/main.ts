@@ -1,0 +1,352 @@
+/**
+ * The live page: one WebSocket to the host, ring buffers fed by display frames, and one render per
+ * animation frame (one setData per chart, one plate redraw). All trial logic runs on the host: the
+ * buttons send commands, the panels show what the host says.
+ */
+import type {
+  ClientMessage,
+  Eyes,
+  Foot,
+  FrameMessage,
+  HelloMessage,
+  LiveScoreView,
+  ServerMessage,
+  StatusMessage,
+  TrialSetup,
+  TrialStateMessage,
+} from '../messages.ts';
+import { ForceCharts } from './charts.ts';
+import { PlateView } from './plate.ts';
+import { renderResults } from './results-view.ts';
+import { ColumnRing } from './ring.ts';
+
+/** Seconds of CoP trace drawn on the plate. */
+const TRACE_S = 3;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page element #${id} is missing`);
+  return el as T;
+};
+
+interface PageState {
+  hello: HelloMessage | null;
+  ring: ColumnRing | null;
+  trace: ColumnRing | null;
+  charts: ForceCharts | null;
+  plate: PlateView;
+  live: LiveScoreView | null;
+  lastForces: number[];
+  trial: TrialStateMessage | null;
+  dirty: boolean;
+  lastIndex: number;
+  socket: WebSocket | null;
+  hostUp: boolean;
+  boardPhase: StatusMessage['connection'];
+  frames: number;
+}
+
+const state: PageState = {
+  hello: null,
+  ring: null,
+  trace: null,
+  charts: null,
+  plate: new PlateView($<HTMLCanvasElement>('plate')),
+  live: null,
+  lastForces: [0, 0, 0, 0],
+  trial: null,
+  dirty: false,
+  lastIndex: -1,
+  socket: null,
+  hostUp: false,
+  boardPhase: 'connecting',
+  frames: 0,
+};
+/** For tests and the curious: counts of what the page received and drew. */
+(globalThis as unknown as { tripodLive: unknown }).tripodLive = {
+  get frames() {
+    return state.frames;
+  },
+  get samples() {
+    return state.ring?.length ?? 0;
+  },
+  get lastIndex() {
+    return state.lastIndex;
+  },
+};
+
+function send(msg: ClientMessage): void {
+  if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(msg));
+}
+
+// ---- connection to the host --------------------------------------------------------------------
+
+let retryMs = 500;
+function connect(): void {
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  state.socket = ws;
+  ws.onopen = () => {
+    retryMs = 500;
+    state.hostUp = true;
+    send({ type: 'visibility', hidden: document.hidden });
+    renderConnection();
+  };
+  ws.onmessage = (ev) => onMessage(JSON.parse(String(ev.data)) as ServerMessage);
+  ws.onclose = () => {
+    state.hostUp = false;
+    state.socket = null;
+    renderConnection();
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(5000, retryMs * 2);
+  };
+}
+
+function onMessage(msg: ServerMessage): void {
+  switch (msg.type) {
+    case 'hello':
+      onHello(msg);
+      break;
+    case 'geometry':
+      state.plate.setGeometry(msg.geometry);
+      $('plate-foot').textContent = `${msg.geometry.foot} foot`;
+      state.dirty = true;
+      break;
+    case 'frame':
+      onFrame(msg);
+      break;
+    case 'status':
+      renderStatus(msg);
+      break;
+    case 'trial':
+      renderTrial(msg);
+      break;
+    case 'results':
+      renderResults($('result'), $('comparison'), $('history'), msg);
+      break;
+    case 'notice':
+      toast(msg.text, msg.level);
+      break;
+  }
+}
+
+function onHello(h: HelloMessage): void {
+  state.hello = h;
+  // ring sized for the chart window at twice the nominal rate (real boards jitter above nominal)
+  const cap = Math.ceil(h.windowS * h.nominalRateHz * 2);
+  state.ring = new ColumnRing(6, cap);
+  state.trace = new ColumnRing(3, Math.ceil(TRACE_S * h.nominalRateHz * 2));
+  state.plate.setLayout(h.layout);
+  state.plate.setGeometry(h.geometry);
+  $('plate-foot').textContent = `${h.geometry.foot} foot`;
+  $('win-s').textContent = String(h.windowS);
+  if (!state.charts) {
+    state.charts = new ForceCharts($('chart-cells'), $('chart-total'), h.windowS, h.cellForceMaxN, h.totalForceMaxN);
+  }
+  renderSetup(h.setup, false);
+  state.dirty = true;
+}
+
+const row = new Float64Array(6);
+const trow = new Float64Array(3);
+function onFrame(f: FrameMessage): void {
+  const ring = state.ring;
+  const trace = state.trace;
+  if (!ring || !trace) return;
+  const n = f.t.length;
+  for (let i = 0; i < n; i++) {
+    row[0] = f.t[i]!;
+    row[1] = f.f0[i]!;
+    row[2] = f.f1[i]!;
+    row[3] = f.f2[i]!;
+    row[4] = f.f3[i]!;
+    row[5] = f.total[i]!;
+    ring.push(row);
+    trow[0] = f.t[i]!;
+    trow[1] = f.cx[i] ?? NaN;
+    trow[2] = f.cy[i] ?? NaN;
+    trace.push(trow);
+  }
+  if (n > 0) {
+    state.lastForces = [f.f0[n - 1]!, f.f1[n - 1]!, f.f2[n - 1]!, f.f3[n - 1]!];
+    state.lastIndex = f.first + n - 1;
+  }
+  if (f.live) state.live = f.live;
+  state.frames++;
+  state.dirty = true;
+}
+
+// ---- rendering, once per animation frame ------------------------------------------------------
+
+function render(): void {
+  requestAnimationFrame(render);
+  if (!state.dirty || !state.ring || !state.trace) return;
+  state.dirty = false;
+  state.charts?.update(state.ring.ordered());
+  state.plate.draw(state.trace, TRACE_S, state.lastForces, state.live);
+  renderLive(state.live);
+}
+
+const scoreEl = $('score');
+const inzoneEl = $('inzone');
+const cueEl = $('cue');
+const shareEls = Array.from(document.querySelectorAll<HTMLElement>('.share'));
+let lastCue = '';
+function renderLive(l: LiveScoreView | null): void {
+  const hasCop = !!l && l.shares !== null && l.score !== null;
+  setText(scoreEl, hasCop ? String(Math.round(l.score!)) : '—');
+  (scoreEl.parentElement as HTMLElement).dataset.level = !hasCop ? 'none' : l.score! >= 70 ? 'high' : l.score! >= 40 ? 'mid' : 'low';
+  setText(inzoneEl, l ? String(Math.round(l.inZonePct)) : '—');
+  const cue = l ? l.cue : 'Step onto the board';
+  if (cue !== lastCue) {
+    cueEl.textContent = cue;
+    lastCue = cue;
+  }
+  cueEl.dataset.inZone = !hasCop ? 'none' : String(l.inZone);
+  for (const el of shareEls) {
+    const part = el.dataset.part as 'heel' | 'mt1' | 'mt5';
+    const v = l?.shares ? l.shares[part] : null;
+    const target = l ? l.targetShares[part] : null;
+    const fill = el.querySelector<HTMLElement>('.share-fill')!;
+    const band = el.querySelector<HTMLElement>('.share-band')!;
+    const val = el.querySelector<HTMLElement>('.share-val')!;
+    fill.style.width = v === null ? '0%' : `${Math.max(0, Math.min(1, v)) * 100}%`;
+    if (target !== null && l) {
+      band.style.left = `${Math.max(0, target - l.tolerance) * 100}%`;
+      band.style.width = `${Math.min(1, 2 * l.tolerance) * 100}%`;
+    }
+    el.dataset.ok = String(v !== null && target !== null && l !== null && Math.abs(v - target) <= l.tolerance);
+    setText(val, v === null ? '—' : `${Math.round(v * 100)}%`);
+  }
+}
+
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+// ---- status, trial, controls ---------------------------------------------------------------------
+
+const CONNECTION_TEXT: Record<StatusMessage['connection'], string> = {
+  connecting: 'Connecting to the board…',
+  connected: 'Board connected',
+  reconnecting: 'Board lost — reconnecting…',
+  disconnected: 'Board disconnected',
+  closed: 'Board closed',
+};
+
+function renderConnection(): void {
+  const conn = $('conn');
+  const banner = $('banner');
+  if (!state.hostUp) {
+    conn.dataset.state = 'host-lost';
+    setText($('conn-text'), 'Host not reachable');
+    banner.hidden = false;
+    setText(banner, 'The tripod host stopped answering. Retrying…');
+    return;
+  }
+  conn.dataset.state = state.boardPhase;
+  setText($('conn-text'), CONNECTION_TEXT[state.boardPhase]);
+  const bad = state.boardPhase !== 'connected' && state.boardPhase !== 'connecting';
+  banner.hidden = !bad;
+  if (bad) setText(banner, `${CONNECTION_TEXT[state.boardPhase]}. Recording resumes when it is back.`);
+}
+
+function renderStatus(s: StatusMessage): void {
+  state.boardPhase = s.connection;
+  renderConnection();
+  setText($('st-source'), s.source);
+  setText($('st-rate'), s.rateHz === null ? '—' : s.rateHz.toFixed(1));
+  const lost = $('st-lost');
+  setText(lost, String(s.lost));
+  lost.classList.toggle('bad', s.lost > 0);
+  setText($('st-battery'), s.batteryPct === null ? '—' : `${Math.round(s.batteryPct)} %`);
+  setText($('st-dropped'), `${s.droppedFrames} skipped`);
+}
+
+let currentSetup: TrialSetup = { foot: 'left', eyes: 'open', durationS: 20 };
+function renderSetup(setup: TrialSetup, locked: boolean): void {
+  currentSetup = setup;
+  for (const [group, value] of [
+    ['foot', setup.foot],
+    ['eyes', setup.eyes],
+  ] as const) {
+    for (const b of Array.from($(group).querySelectorAll<HTMLButtonElement>('button'))) {
+      b.setAttribute('aria-checked', String(b.dataset.value === value));
+      b.disabled = locked;
+    }
+  }
+  const dur = $<HTMLInputElement>('duration');
+  if (document.activeElement !== dur) dur.value = String(setup.durationS);
+  dur.disabled = locked;
+}
+
+function renderTrial(t: TrialStateMessage): void {
+  state.trial = t;
+  const active = t.phase === 'countdown' || t.phase === 'waiting' || t.phase === 'running';
+  renderSetup(t.setup, active);
+  $<HTMLButtonElement>('start').disabled = active;
+  $<HTMLButtonElement>('stop').disabled = !active;
+  $<HTMLButtonElement>('tare').disabled = active;
+  const box = $('trial-state');
+  box.dataset.phase = t.phase;
+  const clock =
+    t.phase === 'running' && t.elapsedS !== null
+      ? `${t.elapsedS.toFixed(1)} / ${t.setup.durationS} s`
+      : t.phase === 'countdown'
+        ? `${Math.ceil(t.countdownS ?? 0)}`
+        : t.phase === 'waiting'
+          ? 'Waiting…'
+          : t.phase === 'done'
+            ? 'Done'
+            : 'Ready';
+  setText($('trial-clock'), clock);
+  setText($('trial-note'), t.note);
+  $('touchdowns').innerHTML = t.touchdowns
+    .map((m, i) => `<li data-t="${m.t}">Touch-down ${i + 1} · ${m.trialS.toFixed(1)} s${m.durationS === null ? '' : ` (${m.durationS.toFixed(2)} s)`}</li>`)
+    .join('');
+  state.charts?.setMarks({ startT: t.startT, touchdowns: t.touchdowns.map((m) => m.t) });
+  const overlay = $('countdown');
+  overlay.hidden = t.phase !== 'countdown';
+  if (t.phase === 'countdown') {
+    setText($('countdown-n'), String(Math.max(1, Math.ceil(t.countdownS ?? 0))));
+    setText($('countdown-cap'), `${t.setup.foot === 'left' ? 'Left' : 'Right'} foot · eyes ${t.setup.eyes}`);
+  }
+  state.dirty = true;
+}
+
+function sendSetup(patch: Partial<TrialSetup>): void {
+  send({ type: 'setup', setup: { ...currentSetup, ...patch } });
+}
+
+for (const b of Array.from($('foot').querySelectorAll<HTMLButtonElement>('button'))) b.onclick = () => sendSetup({ foot: b.dataset.value as Foot });
+for (const b of Array.from($('eyes').querySelectorAll<HTMLButtonElement>('button'))) b.onclick = () => sendSetup({ eyes: b.dataset.value as Eyes });
+$<HTMLInputElement>('duration').onchange = (e) => {
+  const v = Number((e.target as HTMLInputElement).value);
+  if (Number.isFinite(v) && v >= 1 && v <= 120) sendSetup({ durationS: v });
+  else toast('Duration must be 1 to 120 s', 'error');
+};
+$('start').onclick = () => send({ type: 'start' });
+$('stop').onclick = () => send({ type: 'stop' });
+$('tare').onclick = () => send({ type: 'tare' });
+document.addEventListener('visibilitychange', () => send({ type: 'visibility', hidden: document.hidden }));
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+function toast(text: string, level: 'info' | 'error'): void {
+  const el = $('toast');
+  el.textContent = text;
+  el.dataset.level = level;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.hidden = true), 4000);
+}
+
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    state.charts?.resize(Math.max(300, $('chart-cells').clientWidth));
+    state.dirty = true;
+  }, 100);
+});
+
+connect();
+requestAnimationFrame(render);
