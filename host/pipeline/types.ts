@@ -66,4 +66,11 @@ export type PipelineEvent =
   | { type: 'duplicate'; index: number; count: number }
   | { type: 'device-overflow'; dropped: number }
   | { type: 'device-event'; name: string; detail: Record<string, unknown> }
-  | { type: 'consumer-overflow'; dropped: number };
+  | { type: 'consumer-overflow'; dropped: number }
+  /** A frame the decoder could not use (its samples, if any, are accounted by a later 'gap'). */
+  | { type: 'frame-error'; code: string; message: string }
+  /** The link to the board dropped / came back (BLE reconnect); samples missed show as a 'gap'. */
+  | { type: 'link-lost'; hostTimeMs: number; reason: string }
+  | { type: 'link-restored'; hostTimeMs: number }
+  /** The board started a new stream: indices restart at `index` (0). */
+  | { type: 'stream-start'; index: number };
