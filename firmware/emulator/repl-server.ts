@@ -1,0 +1,637 @@
+/**
+ * An Espruino REPL on a loopback TCP port, in front of the board emulator: what `tripod emulate
+ * --repl tcp://127.0.0.1:PORT` serves and what `tripod flash --port tcp://...` (the `espruino` npm
+ * package) uploads into.
+ *
+ * What it models (from Espruino's jsinteractive.c behaviour and what EspruinoTools 0.1.67 sends,
+ * see shared/docs/espruino.md):
+ * - The console line discipline: a `>` prompt; echo of typed characters and `=result` lines, both
+ *   suppressed for a line that contains DLE (0x10, "echo off for line"); ESC+LF (Alt-Enter) inserts a
+ *   newline without executing; `ESC [ n d` (line-number markers) and other ESC sequences are
+ *   swallowed; Enter executes only when brackets, strings and comments are closed; Ctrl-C clears the
+ *   line; backspace edits it.
+ * - The REPL globals the upload path uses: `print`, `console.log`, `process.env` (the env query
+ *   `print("<","<<",JSON.stringify(process.env),">>",">")`), `reset()`, `load()`, `save()`,
+ *   `setTime`, `E.setTimeZone`, `E.setBootCode`, `echo`, `getTime`, `require("Storage")` (`write`
+ *   with offset/size chunks exactly as Save-on-Send sends them, `read`, `readJSON`, `writeJSON`,
+ *   `erase`, `list`, `getFree`).
+ * - Boot: `load()` stops the running board and starts the emulator on `.bootcde` (UTF-8 decoded, as
+ *   the tools send it encoded); a `.bootcde` that is incomplete (an upload cut midway) or does not
+ *   parse is reported as a SyntaxError and the board stays at the REPL with nothing running, which is
+ *   also what a real board does at its next power-on.
+ * - Connections: one client at a time, like a UART; when the client half-closes, the server finishes
+ *   what it received and closes its side (the espruino tool waits for that before calling back).
+ *
+ * What it does NOT model: the REPL runs in its own vm context, not inside the firmware's, so
+ * statements typed at the prompt cannot see the firmware's globals, and code sent "to RAM"
+ * (Save on Send 0) executes at the prompt but does not become a running board: upload with
+ * Save on Send 1 (what `tripod flash` does) or `E.setBootCode`. `save()` of a RAM image is refused
+ * with an error naming that.
+ *
+ * Bytes are handled as Espruino strings: one character per byte (latin1).
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import vm from 'node:vm';
+
+/** Whatever runs the booted code: the emulator's EmulatedBoard satisfies this. */
+export interface ReplBoard {
+  stop(): void | Promise<void>;
+}
+
+/** Starts a board on the given boot source; the default is the emulator's createBoard. */
+export type BoardStarter<B extends ReplBoard> = (source: string, storage: Record<string, string>) => B | Promise<B>;
+
+export interface ReplServerOptions<B extends ReplBoard> {
+  /** Loopback address to listen on. Defaults to 127.0.0.1. */
+  host?: string;
+  /** TCP port; 0 picks a free one. Defaults to 0. */
+  port?: number;
+  /** Starts the board when `load()` boots `.bootcde` (required: the caller chooses the clock). */
+  startBoard: BoardStarter<B>;
+  /** `process.env` overrides (BOARD, VERSION...). Defaults to an MDBT42Q on Espruino 2v29. */
+  env?: Record<string, string | number | boolean>;
+  /** Initial Storage files (latin1 strings). Defaults to empty. */
+  storage?: Record<string, string>;
+  /** Called with every board started by `load()` (after the previous one stopped). */
+  onBoard?: (board: B | null) => void;
+  /** Every line the console executes (tests and debugging). Defaults to none. */
+  trace?: (line: ConsoleLine) => void;
+  /** Diagnostic lines (uploads, boots, errors). Defaults to none. */
+  log?: (line: string) => void;
+}
+
+export interface ReplServer<B extends ReplBoard> {
+  /** `tcp://host:port`, ready to give to the espruino tool or `tripod flash --port`. */
+  readonly url: string;
+  readonly port: number;
+  /** The board running the booted code, or null at a bare REPL. */
+  board(): B | null;
+  /** Storage as the board would have it (complete files only; see `storageFile` for partial ones). */
+  storage(): Record<string, string>;
+  /** One Storage file with its declared size and how many bytes were written, or undefined. */
+  storageFile(name: string): { data: string; size: number; written: number } | undefined;
+  /** Resolves with the next board started by `load()` (or the current one if `current`). */
+  nextBoard(opts?: { current?: boolean; timeoutMs?: number }): Promise<B>;
+  /** Number of client connections so far (tests use it). */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/** process.env of a real MDBT42Q on 2v29, trimmed to what tools read, plus EMULATED. */
+export const DEFAULT_REPL_ENV: Record<string, string | number | boolean> = {
+  VERSION: '2v29',
+  GIT_COMMIT: 'emulated',
+  BOARD: 'MDBT42Q',
+  RAM: 65536,
+  FLASH: 524288,
+  STORAGE: 40960,
+  SERIAL: '00000000-00000000',
+  // Espruino's own TCP console is called Telnet; the tools then skip their slow-write throttling.
+  CONSOLE: 'Telnet',
+  MODULES: 'Flash,Storage,heatshrink,crypto,neopixel',
+  EXPTR: 536882352,
+  EMULATED: true,
+};
+
+const DLE = 0x10;
+const ESC = 0x1b;
+const CTRL_C = 0x03;
+const BACKSPACE = 0x08;
+const DEL = 0x7f;
+const CR = 0x0d;
+const LF = 0x0a;
+/** An unwritten flash byte reads as 0xFF. */
+const ERASED = '\xff';
+
+// ---------------------------------------------------------------------------------------------
+// Storage: Espruino's flash file system, as the upload path drives it.
+
+interface StoredFile {
+  data: string;
+  size: number;
+  written: number;
+}
+
+/** The subset of `require("Storage")` uploads and settings use. Files are latin1 strings. */
+export class ReplStorage {
+  readonly files = new Map<string, StoredFile>();
+
+  constructor(initial: Record<string, string> = {}) {
+    for (const [name, data] of Object.entries(initial)) this.files.set(name, { data, size: data.length, written: data.length });
+  }
+
+  /**
+   * `write(name, data, offset, size)`: with `size`, creates a file of that many bytes (erasing any
+   * old one) and writes `data` at `offset`; with only `offset`, writes into the existing file's
+   * unwritten bytes; with neither, replaces the file by `data`. Throws like Espruino on a write past
+   * the file's end or into a missing file.
+   */
+  write(name: string, data: unknown, offset?: number, size?: number): boolean {
+    checkName(name);
+    const bytes = toByteString(data);
+    if (size !== undefined) {
+      const off = offset ?? 0;
+      if (!(size >= 0) || off + bytes.length > size) throw new Error(`Storage.write: ${bytes.length} bytes at ${off} exceed the file size ${size}`);
+      const file = { data: ERASED.repeat(size), size, written: 0 };
+      this.files.set(name, file);
+      writeInto(file, bytes, off);
+      return true;
+    }
+    if (offset !== undefined && offset !== 0) {
+      const file = this.files.get(name);
+      if (!file) throw new Error(`Storage.write: file ${JSON.stringify(name)} does not exist, so it cannot be written at offset ${offset}`);
+      if (offset + bytes.length > file.size) throw new Error(`Storage.write: ${bytes.length} bytes at ${offset} exceed the file size ${file.size}`);
+      writeInto(file, bytes, offset);
+      return true;
+    }
+    this.files.set(name, { data: bytes, size: bytes.length, written: bytes.length });
+    return true;
+  }
+
+  read(name: string, offset = 0, length?: number): string | undefined {
+    const file = this.files.get(name);
+    if (!file) return undefined;
+    return file.data.substr(offset, length ?? file.size - offset);
+  }
+
+  readJSON(name: string, noExceptions?: boolean): unknown {
+    const text = this.read(name);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      if (noExceptions) return undefined;
+      throw e;
+    }
+  }
+
+  writeJSON(name: string, value: unknown): boolean {
+    return this.write(name, JSON.stringify(value));
+  }
+
+  erase(name: string): void {
+    this.files.delete(name);
+  }
+
+  eraseAll(): void {
+    this.files.clear();
+  }
+
+  list(pattern?: RegExp | string): string[] {
+    const names = [...this.files.keys()];
+    if (pattern === undefined) return names;
+    const re = typeof pattern === 'string' ? new RegExp(pattern) : pattern;
+    return names.filter((n) => re.test(n));
+  }
+
+  getFree(): number {
+    let used = 0;
+    for (const f of this.files.values()) used += f.size;
+    return Math.max(0, Number(DEFAULT_REPL_ENV.STORAGE) - used);
+  }
+
+  compact(): void {}
+
+  /** Complete files only, as a plain record (what a board is started with). */
+  snapshot(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, f] of this.files) if (f.written >= f.size) out[name] = f.data;
+    return out;
+  }
+}
+
+function checkName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 28) {
+    throw new Error(`Storage: file name must be a string of 1 to 28 characters, got ${JSON.stringify(name)}`);
+  }
+}
+
+function toByteString(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (data instanceof Uint8Array) return String.fromCharCode(...data);
+  if (Array.isArray(data)) return String.fromCharCode(...data.map((v) => Number(v) & 0xff));
+  return String(data);
+}
+
+function writeInto(file: StoredFile, bytes: string, offset: number): void {
+  file.data = file.data.slice(0, offset) + bytes + file.data.slice(offset + bytes.length);
+  file.written += bytes.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Line discipline: bytes in, complete statements out (pure; no sockets).
+
+/** One input line the console decided to execute. */
+export interface ConsoleLine {
+  code: string;
+  /** False when the line carried DLE (0x10): no echo and no `=result`. */
+  echo: boolean;
+}
+
+/**
+ * Espruino's console input handling, byte by byte. `push` returns the lines to execute and the
+ * echo to send back; it never throws.
+ */
+export class ConsoleInput {
+  private line = '';
+  private echoOff = false;
+  /** 0 idle, 1 after ESC, 2 inside `ESC [` parameters. */
+  private escState = 0;
+  private lastWasCr = false;
+
+  push(chunk: string): { lines: ConsoleLine[]; echo: string; interrupted: boolean } {
+    const lines: ConsoleLine[] = [];
+    let echo = '';
+    let interrupted = false;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      const ch = chunk[i] as string;
+      if (this.escState === 1) {
+        this.escState = 0;
+        if (c === LF || c === CR) {
+          this.line += '\n';
+          if (!this.echoOff) echo += '\r\n:';
+          continue;
+        }
+        if (ch === '[') this.escState = 2;
+        continue;
+      }
+      if (this.escState === 2) {
+        if (c >= 0x40 && c <= 0x7e) this.escState = 0;
+        continue;
+      }
+      const wasCr = this.lastWasCr;
+      this.lastWasCr = c === CR;
+      if (c === ESC) {
+        this.escState = 1;
+      } else if (c === DLE) {
+        this.echoOff = true;
+      } else if (c === CTRL_C) {
+        interrupted = true;
+        this.line = '';
+        this.echoOff = false;
+      } else if (c === BACKSPACE || c === DEL) {
+        if (this.line.length > 0) {
+          this.line = this.line.slice(0, -1);
+          if (!this.echoOff) echo += '\b \b';
+        }
+      } else if (c === CR || c === LF) {
+        if (c === LF && wasCr) continue;
+        if (isComplete(this.line)) {
+          lines.push({ code: this.line, echo: !this.echoOff });
+          this.line = '';
+          this.echoOff = false;
+        } else {
+          this.line += '\n';
+          if (!this.echoOff) echo += '\r\n:';
+        }
+      } else if (c >= 0x20 || c === 0x09) {
+        this.line += ch;
+        if (!this.echoOff) echo += ch;
+      }
+    }
+    return { lines, echo, interrupted };
+  }
+
+  /** The partial line not yet executed (for diagnostics). */
+  pending(): string {
+    return this.line;
+  }
+}
+
+/**
+ * Whether Enter would execute `code`: brackets balanced and no string, template or block comment
+ * left open (Espruino's jsiCountBracketsInInput does the same with its lexer).
+ */
+export function isComplete(code: string): boolean {
+  let depth = 0;
+  let i = 0;
+  while (i < code.length) {
+    const ch = code[i] as string;
+    if (ch === '"' || ch === "'" || ch === '`') {
+      const q = ch;
+      i++;
+      while (i < code.length && code[i] !== q) i += code[i] === '\\' ? 2 : 1;
+      if (i >= code.length) return false;
+      i++;
+      continue;
+    }
+    if (ch === '/' && code[i + 1] === '/') {
+      while (i < code.length && code[i] !== '\n') i++;
+      continue;
+    }
+    if (ch === '/' && code[i + 1] === '*') {
+      const end = code.indexOf('*/', i + 2);
+      if (end < 0) return false;
+      i = end + 2;
+      continue;
+    }
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    i++;
+  }
+  return depth <= 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The REPL: a vm context with Espruino's upload-path globals.
+
+/** Espruino-ish rendering of a value after `=` (strings quoted, objects as JSON). */
+export function formatValue(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'function') return `function ${(v as { name?: string }).name ?? ''}() { ... }`;
+  if (typeof v === 'object' && v !== null) {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return String(v);
+    }
+  }
+  return String(v);
+}
+
+function printArg(v: unknown): string {
+  return typeof v === 'string' ? v : formatValue(v);
+}
+
+/** Latin1 byte string (what Save on Send stores: UTF-8 bytes, one per char) to a JS string. */
+export function decodeUtf8Bytes(bytes: string): string {
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+type Pending = { resolve: (b: never) => void; reject: (e: Error) => void; timer: NodeJS.Timeout | undefined };
+
+class Repl<B extends ReplBoard> {
+  readonly storage: ReplStorage;
+  private ctx: vm.Context;
+  private out: (text: string) => void = () => {};
+  private running: B | null = null;
+  private afterLine: Array<() => Promise<void>> = [];
+  private timeOffsetS = 0;
+  private booting: Promise<void> = Promise.resolve();
+  private waiters: Pending[] = [];
+  /** While a line executes, what it prints (returned before its `=result`). */
+  private capture: string | null = null;
+
+  constructor(private readonly opts: ReplServerOptions<B>) {
+    this.storage = new ReplStorage(opts.storage);
+    this.ctx = this.freshContext();
+  }
+
+  board(): B | null {
+    return this.running;
+  }
+
+  setOutput(out: (text: string) => void): void {
+    this.out = out;
+  }
+
+  /** Waits for boots and resets queued by the lines executed so far. */
+  idle(): Promise<void> {
+    return this.booting;
+  }
+
+  waitBoard(timeoutMs: number): Promise<B> {
+    return new Promise<B>((resolve, reject) => {
+      const p: Pending = { resolve: resolve as (b: never) => void, reject, timer: undefined };
+      p.timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== p);
+        reject(new Error(`no board booted within ${timeoutMs} ms (nothing called load() on a valid .bootcde)`));
+      }, timeoutMs);
+      this.waiters.push(p);
+    });
+  }
+
+  /** Executes one console line; returns what the console prints for it (without the prompt). */
+  execute(line: ConsoleLine): string {
+    this.opts.trace?.(line);
+    this.capture = '';
+    let result: string;
+    try {
+      const value = vm.runInContext(line.code, this.ctx, { filename: 'REPL', timeout: 5000 });
+      result = line.echo ? `=${formatValue(value)}\r\n` : '';
+    } catch (e) {
+      result = `Uncaught ${describeError(e)}\r\n`;
+    }
+    const printed = this.capture;
+    this.capture = null;
+    const queued = this.afterLine.splice(0);
+    if (queued.length > 0) {
+      this.booting = this.booting.then(async () => {
+        for (const step of queued) await step();
+      });
+    }
+    return printed + result;
+  }
+
+  async stopBoard(): Promise<void> {
+    const b = this.running;
+    this.running = null;
+    if (b) {
+      await b.stop();
+      this.opts.onBoard?.(null);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.booting;
+    await this.stopBoard();
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new Error('REPL server closed before a board booted'));
+    }
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  /** reset(): clear RAM (the REPL's globals) and stop the firmware; Storage is kept. */
+  private doReset(): void {
+    this.afterLine.push(async () => {
+      await this.stopBoard();
+      this.ctx = this.freshContext();
+      this.log('reset(): board stopped, REPL globals cleared');
+    });
+  }
+
+  /** load(file?): reset, then run `.bootcde` (or the named file) as the firmware. */
+  private doLoad(file?: string): void {
+    const name = file ?? '.bootcde';
+    this.afterLine.push(async () => {
+      await this.stopBoard();
+      this.ctx = this.freshContext();
+      const stored = this.storage.files.get(name);
+      if (!stored) {
+        this.log(`load(): no ${name} in Storage; staying at the REPL`);
+        return;
+      }
+      if (stored.written < stored.size) {
+        this.emitAsync(`Uncaught SyntaxError: ${name} is incomplete (${stored.written} of ${stored.size} bytes written); upload it again\r\n>`);
+        this.log(`load(): ${name} incomplete (${stored.written}/${stored.size} bytes); nothing runs`);
+        return;
+      }
+      const source = decodeUtf8Bytes(stored.data);
+      try {
+        new vm.Script(source, { filename: name });
+      } catch (e) {
+        this.emitAsync(`Uncaught ${describeError(e)}\r\n>`);
+        this.log(`load(): ${name} does not parse: ${describeError(e)}`);
+        return;
+      }
+      try {
+        const board = await this.opts.startBoard(source, this.storage.snapshot());
+        this.running = board;
+        this.log(`load(): booted ${name} (${source.length} characters)`);
+        this.opts.onBoard?.(board);
+        for (const w of this.waiters.splice(0)) {
+          clearTimeout(w.timer);
+          (w.resolve as (b: B) => void)(board);
+        }
+      } catch (e) {
+        this.emitAsync(`Uncaught ${describeError(e)}\r\n>`);
+        this.log(`load(): the board failed to start: ${describeError(e)}`);
+      }
+    });
+  }
+
+  private emitAsync(text: string): void {
+    this.out(text);
+  }
+
+  private freshContext(): vm.Context {
+    const print = (...args: unknown[]): void => {
+      const text = `${args.map(printArg).join(' ')}\r\n`;
+      if (this.capture !== null) this.capture += text;
+      else this.out(text);
+    };
+    const storage = this.storage;
+    const env = { ...DEFAULT_REPL_ENV, ...this.opts.env };
+    const E = {
+      setTimeZone: (_hours: number): void => {},
+      setBootCode: (code: string, alwaysExec?: boolean): void => {
+        storage.write(alwaysExec ? '.bootrst' : '.bootcde', String(code));
+      },
+      getErrorFlags: (): string[] => [],
+    };
+    const sandbox = {
+      print,
+      console: { log: print },
+      process: { env, version: env.VERSION, memory: () => ({ free: 2000, usage: 950, total: 2950 }) },
+      reset: (_clearFlash?: boolean): void => this.doReset(),
+      load: (file?: string): void => this.doLoad(file),
+      save: (): never => {
+        if (storage.files.has('.bootcde')) throw new Error("save() is refused while .bootcde exists (erase it with require('Storage').erase('.bootcde'))");
+        throw new Error('save() of a RAM image is not modelled by the emulator REPL; upload with Save on Send (tripod flash) or E.setBootCode');
+      },
+      setTime: (seconds: number): void => {
+        this.timeOffsetS = Number(seconds) - performance.now() / 1000;
+      },
+      getTime: (): number => this.timeOffsetS + performance.now() / 1000,
+      echo: (_on: boolean): void => {},
+      E,
+      require: (name: string): unknown => {
+        if (name === 'Storage') return storage;
+        throw new Error(`Module ${JSON.stringify(name)} not found (the emulator REPL provides only "Storage")`);
+      },
+    };
+    return vm.createContext(sandbox, { name: 'espruino-repl' });
+  }
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e)) {
+    const err = e as { name?: string; message?: string };
+    return `${err.name ?? 'Error'}: ${err.message ?? ''}`;
+  }
+  return `Error: ${String(e)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The TCP server.
+
+/** Starts the REPL server; resolves once it listens. */
+export async function startReplServer<B extends ReplBoard>(opts: ReplServerOptions<B>): Promise<ReplServer<B>> {
+  const host = opts.host ?? '127.0.0.1';
+  const repl = new Repl<B>(opts);
+  let active: Socket | null = null;
+  let connectionCount = 0;
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
+    connectionCount++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.setNoDelay(true);
+    if (active) {
+      socket.end('Another client is connected to this board; try again when it disconnects.\r\n');
+      return;
+    }
+    active = socket;
+    const input = new ConsoleInput();
+    const write = (text: string): void => {
+      if (!socket.destroyed && socket.writable) socket.write(Buffer.from(text, 'latin1'));
+    };
+    repl.setOutput(write);
+    socket.on('data', (chunk: Buffer) => {
+      const { lines, echo, interrupted } = input.push(chunk.toString('latin1'));
+      let reply = echo;
+      if (interrupted && lines.length === 0) reply += '\r\n>';
+      for (const line of lines) {
+        if (line.echo) reply += '\r\n';
+        reply += repl.execute(line);
+        reply += '>';
+      }
+      if (reply) write(reply);
+    });
+    const finish = (): void => {
+      if (active === socket) active = null;
+    };
+    socket.on('end', () => {
+      // The client half-closed: finish what its lines queued (resets, boots), then close our side.
+      void repl.idle().then(() => {
+        if (!socket.destroyed) socket.end();
+        finish();
+      });
+    });
+    socket.on('error', (e) => {
+      opts.log?.(`REPL client error: ${e.message}`);
+      finish();
+    });
+    socket.on('close', finish);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `tcp://${host}:${port}`,
+    port,
+    board: () => repl.board(),
+    storage: () => repl.storage.snapshot(),
+    storageFile: (name) => {
+      const f = repl.storage.files.get(name);
+      return f ? { ...f } : undefined;
+    },
+    nextBoard: async (o = {}) => {
+      const current = repl.board();
+      if (o.current && current) return current;
+      return repl.waitBoard(o.timeoutMs ?? 30_000);
+    },
+    connections: () => connectionCount,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      await repl.close();
+    },
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * The calibration flow, independent of terminals and transports: tare on the empty board, the known
+ * mass at each marked position, solve, check, then (if accepted and confirmed) write the result.
+ * The board side is `CalibrationTarget` (raw samples in, calibration out); the person side is
+ * `WizardUi` (instructions, progress, confirmation): the CLI gives a readline prompt or the scripted
+ * mode, and `--sim` a simulated person that moves the mass on the emulator.
+ *
+ * Each step waits for a steady window (stability.ts). For a position, the load must first appear
+ * (tared total above half the weight through the nominal scale), then a fresh window is measured; a
+ * window that is not steady (the mass moved) is measured again, up to `maxAttempts`, after which
+ * the calibration is refused with code 'moved'.
+ */
+import type { Observable, Subscription } from 'rxjs';
+import type { BoardLayout, CellCalibration, PointMm } from '../pipeline/types.ts';
+import { checkCalibration, type CheckOptions, type Refusal } from './check.ts';
+import { calibrationPositions, describePosition, type MarkedPosition } from './positions.ts';
+import { CalibrationSolveError, solveScales, STANDARD_GRAVITY, type PositionMeasurement, type ScaleSolution } from './solve.ts';
+import { StabilityWindow, type WindowStats } from './stability.ts';
+
+type Quad = [number, number, number, number];
+
+export interface RawSample {
+  raw: Quad;
+}
+
+export interface CalibrationTarget {
+  /** Raw counts per sample, as the board streams them. */
+  samples$: Observable<RawSample>;
+  /** Samples per second (for window lengths). */
+  sampleRateHz: number;
+  /** N per count per cell for thresholds only (board calibration, or the reference cell). */
+  nominalScale: Quad;
+}
+
+export type WizardStep = { kind: 'tare' } | { kind: 'place'; index: number; of: number; mark: MarkedPosition; massKg: number; description: string } | { kind: 'remove' };
+
+export type WizardProgress =
+  | { phase: 'waiting-load'; step: WizardStep; totalN: number }
+  | { phase: 'settling'; step: WizardStep; stats: WindowStats }
+  | { phase: 'measuring'; step: WizardStep; fraction: number }
+  | { phase: 'unsteady'; step: WizardStep; attempt: number; stats: WindowStats }
+  | { phase: 'measured'; step: WizardStep; meanCounts: Quad };
+
+export interface WizardUi {
+  /** Tells the person what to do; resolves when they say it is done (scripted: at once). */
+  instruct(step: WizardStep): Promise<void>;
+  progress(p: WizardProgress): void;
+}
+
+export interface WizardOptions {
+  massKg: number;
+  layout: BoardLayout;
+  /** Defaults to calibrationPositions(layout). */
+  positions?: MarkedPosition[];
+  /** Averaging window, s. Defaults to 2. */
+  windowS?: number;
+  /** Longest wait for the load to appear and settle at one step, s. Defaults to 60. */
+  stepTimeoutS?: number;
+  /** Windows measured at one step before refusing with 'moved'. Defaults to 3. */
+  maxAttempts?: number;
+  /** Per-cell steadiness limits, N (see stability.ts). */
+  maxStdN?: number;
+  maxDriftN?: number;
+  check?: CheckOptions;
+  signal?: AbortSignal;
+}
+
+export interface CalibrationOutcome {
+  accepted: boolean;
+  refusals: Refusal[];
+  offsets: Quad;
+  measurements: PositionMeasurement[];
+  /** Null when the solve itself failed (the reason is in refusals). */
+  solution: ScaleSolution | null;
+  cells: [CellCalibration, CellCalibration, CellCalibration, CellCalibration] | null;
+  massKg: number;
+  layoutCells: PointMm[];
+}
+
+export class WizardAbort extends Error {
+  override readonly name = 'WizardAbort';
+  constructor(
+    readonly refusal: Refusal,
+  ) {
+    super(refusal.message);
+  }
+}
+
+/** Runs the whole flow. Never writes anything: the caller writes an accepted outcome. */
+export async function runCalibrationWizard(target: CalibrationTarget, ui: WizardUi, opts: WizardOptions): Promise<CalibrationOutcome> {
+  const positions = opts.positions ?? calibrationPositions(opts.layout);
+  const windowSamples = Math.max(8, Math.round((opts.windowS ?? 2) * target.sampleRateHz));
+  const base: Omit<CalibrationOutcome, 'accepted' | 'refusals' | 'solution' | 'cells'> = {
+    offsets: [0, 0, 0, 0],
+    measurements: [],
+    massKg: opts.massKg,
+    layoutCells: opts.layout.cells.map((p) => ({ ...p })),
+  };
+  const reader = new SampleReader(target.samples$);
+  try {
+    const tareStep: WizardStep = { kind: 'tare' };
+    await ui.instruct(tareStep);
+    reader.flush();
+    const tare = await measureSteady(reader, ui, tareStep, target, windowSamples, opts, null);
+    base.offsets = tare;
+    ui.progress({ phase: 'measured', step: tareStep, meanCounts: tare });
+
+    for (let k = 0; k < positions.length; k++) {
+      const mark = positions[k]!;
+      const step: WizardStep = { kind: 'place', index: k, of: positions.length, mark, massKg: opts.massKg, description: describePosition(mark.position) };
+      await ui.instruct(step);
+      reader.flush();
+      const mean = await measureSteady(reader, ui, step, target, windowSamples, opts, tare);
+      base.measurements.push({ position: mark.position, name: mark.name, meanCounts: mean });
+      ui.progress({ phase: 'measured', step, meanCounts: mean });
+    }
+    await ui.instruct({ kind: 'remove' });
+  } catch (e) {
+    if (e instanceof WizardAbort) return { ...base, accepted: false, refusals: [e.refusal], solution: null, cells: null };
+    throw e;
+  } finally {
+    reader.close();
+  }
+
+  let solution: ScaleSolution;
+  try {
+    solution = solveScales(base.offsets, base.measurements, opts.massKg, opts.layout.cells);
+  } catch (e) {
+    if (e instanceof CalibrationSolveError) {
+      return { ...base, accepted: false, refusals: [{ code: 'ill-posed', message: e.message }], solution: null, cells: null };
+    }
+    throw e;
+  }
+  const refusals = checkCalibration(solution, opts.massKg, opts.check);
+  return { ...base, accepted: refusals.length === 0, refusals, solution, cells: solution.cells };
+}
+
+/**
+ * Waits for a steady window at one step. With `tare` given (a position step), first waits until the
+ * tared total through the nominal scale exceeds half the mass's weight.
+ */
+async function measureSteady(
+  reader: SampleReader,
+  ui: WizardUi,
+  step: WizardStep,
+  target: CalibrationTarget,
+  windowSamples: number,
+  opts: WizardOptions,
+  tare: Quad | null,
+): Promise<Quad> {
+  const timeoutMs = (opts.stepTimeoutS ?? 60) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  const win = new StabilityWindow({ windowSamples, nominalScale: target.nominalScale, maxStdN: opts.maxStdN, maxDriftN: opts.maxDriftN });
+  const name = step.kind === 'place' ? step.mark.name : 'the empty plate';
+  const next = async (): Promise<Quad> => {
+    if (opts.signal?.aborted) throw new WizardAbort({ code: 'not-steady', message: 'calibration interrupted; nothing was written' });
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new WizardAbort({
+        code: tare ? 'not-steady' : 'not-steady',
+        message: tare
+          ? `no steady load of about ${(opts.massKg * STANDARD_GRAVITY).toFixed(1)} N appeared at ${name} within ${timeoutMs / 1000} s: is the mass on the plate, and is the board streaming?`
+          : `the empty plate did not settle within ${timeoutMs / 1000} s: keep it clear and still (nothing touching it), then run again`,
+      });
+    }
+    return reader.next(left);
+  };
+
+  if (tare) {
+    const need = 0.5 * opts.massKg * STANDARD_GRAVITY;
+    let lastReport = 0;
+    for (;;) {
+      const raw = await next();
+      const total = raw.reduce((a, c, i) => a + (c - tare[i]!) * target.nominalScale[i]!, 0);
+      if (total >= need) break;
+      if (Date.now() - lastReport > 500) {
+        ui.progress({ phase: 'waiting-load', step, totalN: total });
+        lastReport = Date.now();
+      }
+    }
+    // Let the placement transient die out: wait for one steady window before measuring.
+    for (;;) {
+      win.push(await next());
+      const s = win.stats();
+      if (s.steady) break;
+      if (win.full()) ui.progress({ phase: 'settling', step, stats: s });
+    }
+    win.clear();
+  }
+
+  const attempts = opts.maxAttempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    win.clear();
+    while (!win.full()) {
+      win.push(await next());
+      const s = win.stats();
+      if (s.count % Math.max(1, Math.round(windowSamples / 10)) === 0) ui.progress({ phase: 'measuring', step, fraction: s.count / windowSamples });
+    }
+    const s = win.stats();
+    if (s.steady) return s.mean;
+    ui.progress({ phase: 'unsteady', step, attempt, stats: s });
+    if (attempt >= attempts) {
+      throw new WizardAbort({
+        code: 'moved',
+        message: `the load at ${name} kept moving (${attempts} windows of ${(windowSamples / target.sampleRateHz).toFixed(1)} s, worst drift ${s.worstDriftN.toFixed(2)} N, worst noise ${s.worstStdN.toFixed(2)} N per cell): the mass moved or something touched the plate; nothing was written`,
+      });
+    }
+  }
+}
+
+/** Pull-style access to a hot Observable: a bounded queue and a promise per sample. */
+export class SampleReader {
+  private readonly queue: Quad[] = [];
+  private waiter: { resolve: (q: Quad) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
+  private readonly sub: Subscription;
+  private error: Error | null = null;
+
+  constructor(samples$: Observable<RawSample>, private readonly maxQueue = 100_000) {
+    this.sub = samples$.subscribe({
+      next: (s) => {
+        const q: Quad = [s.raw[0], s.raw[1], s.raw[2], s.raw[3]];
+        if (this.waiter) {
+          const w = this.waiter;
+          this.waiter = null;
+          clearTimeout(w.timer);
+          w.resolve(q);
+        } else if (this.queue.length < this.maxQueue) {
+          this.queue.push(q);
+        }
+      },
+      error: (e: unknown) => this.fail(e instanceof Error ? e : new Error(String(e))),
+      complete: () => this.fail(new Error('the board stopped streaming during calibration')),
+    });
+  }
+
+  next(timeoutMs: number): Promise<Quad> {
+    const q = this.queue.shift();
+    if (q) return Promise.resolve(q);
+    if (this.error) return Promise.reject(this.error);
+    return new Promise<Quad>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        reject(new WizardAbort({ code: 'not-steady', message: `no samples from the board for ${(timeoutMs / 1000).toFixed(0)} s: is it still connected and streaming?` }));
+      }, timeoutMs);
+      this.waiter = { resolve, reject, timer };
+    });
+  }
+
+  /** Drops what arrived before now (samples taken while the person was still moving things). */
+  flush(): void {
+    this.queue.length = 0;
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+    if (this.waiter) clearTimeout(this.waiter.timer);
+  }
+
+  private fail(e: Error): void {
+    this.error = e;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      clearTimeout(w.timer);
+      w.reject(e);
+    }
+  }
+}

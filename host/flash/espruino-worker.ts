@@ -1,0 +1,164 @@
+/**
+ * Child process that drives the `espruino` npm package (0.1.67) for one upload. It runs apart from
+ * the CLI because the package loads itself into the global scope, prints on the console, and on a
+ * machine without D-Bus its node-ble transport throws an uncaught exception while listing ports
+ * (measured here: `connect ENOENT /var/run/dbus/system_bus_socket` kills the process). The parent
+ * (upload.ts) talks to it over IPC: one `UploadRequest` in, `WorkerMessage`s out, then it exits.
+ *
+ * The steps are those of the package's own `sendCode` (open, transformForEspruino, writeToEspruino,
+ * close), with three additions: only the transport the port needs is kept (so BLE/D-Bus is never
+ * touched for a serial or TCP port), the board's `process.env` is checked before any code is sent
+ * (a device that does not answer the env query is not Espruino and gets nothing written to it), and
+ * every byte written is counted for progress and to tell a cut upload from a finished one.
+ */
+import { createRequire } from 'node:module';
+import type { UploadRequest, WorkerMessage } from './worker-messages.ts';
+
+const send = (m: WorkerMessage): void => {
+  process.send?.(m);
+};
+
+// The package logs everything through console.*: keep it as diagnostics, off stdout.
+const keep = (level: string) => (...args: unknown[]): void => {
+  const line = args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' ');
+  send({ type: 'log', line: `${level}${line}`.slice(0, 500) });
+};
+console.log = keep('');
+console.info = keep('');
+console.warn = keep('warn: ');
+console.error = keep('error: ');
+
+function safeJson(v: unknown): string {
+  try {
+    return v instanceof Error ? `${v.name}: ${v.message}` : JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** The globals the package defines; typed just enough for what we call. */
+interface EspruinoGlobal {
+  Config: Record<string, unknown>;
+  Core: {
+    Serial: {
+      devices: Array<{ name: string; write: (data: string, cb?: () => void) => void }>;
+      open(port: string, onOpen: (status: unknown) => void, onClose: () => void): void;
+      close(): void;
+      write(data: string, showStatus?: boolean, cb?: () => void): void;
+      startListening(cb: (data: ArrayBuffer) => void): unknown;
+      setSlowWrite(on: boolean, force?: boolean): void;
+    };
+    Env: { getData(): Record<string, unknown> };
+    CodeWriter: { writeToEspruino(code: string, cb: () => void): void };
+  };
+  callProcessor(name: string, data: unknown, cb: (result: string) => void): void;
+}
+
+const DEVICE_FOR_KIND: Record<UploadRequest['kind'], string> = {
+  tcp: 'Node Socket',
+  serial: 'Node Serial',
+  ble: 'Noble Bluetooth LE',
+};
+
+function fail(code: Extract<WorkerMessage, { type: 'result' }>['code'], message: string, extra: Partial<Extract<WorkerMessage, { type: 'result' }>> = {}): void {
+  send({ type: 'result', ok: false, code, message, response: '', sent: 0, total: 0, ...extra });
+  setTimeout(() => process.exit(0), 50);
+}
+
+function run(req: UploadRequest): void {
+  const require = createRequire(import.meta.url);
+  const espruino = require('espruino') as { init(cb: () => void): void };
+  espruino.init(() => {
+    const E = (globalThis as unknown as { Espruino: EspruinoGlobal }).Espruino;
+    const cfg = E.Config;
+    cfg.BLUETOOTH_LOW_ENERGY_DBUS = false;
+    cfg.BLUETOOTH_LOW_ENERGY = req.kind === 'ble';
+    cfg.SERIAL_TCPIP = req.kind === 'tcp' ? [req.port] : [];
+    cfg.SAVE_ON_SEND = 1;
+    cfg.LOAD_STORAGE_FILE = 1;
+    cfg.RESET_BEFORE_SEND = true;
+    cfg.MINIFICATION_LEVEL = req.minify ? 'ESPRIMA' : '';
+    cfg.PRETOKENISE = req.pretokenise ? 2 : 0;
+    cfg.SET_TIME_ON_WRITE = true;
+    // Board JSON (www.espruino.com/json/BOARD.json) is only used for IDE features; never wait on it.
+    cfg.BOARD_JSON_URL = req.boardJsonUrl;
+    const wanted = DEVICE_FOR_KIND[req.kind];
+    const serial = E.Core.Serial;
+    serial.devices.splice(0, serial.devices.length, ...serial.devices.filter((d) => d.name === wanted));
+    const device = serial.devices[0];
+    if (!device) return fail('internal', `the espruino package has no "${wanted}" transport`);
+
+    let sent = 0;
+    let total = 0;
+    let uploading = false;
+    let finished = false;
+    let response = '';
+    const rawWrite = device.write.bind(device);
+    device.write = (data: string, cb?: () => void): void => {
+      if (uploading) {
+        sent += data.length;
+        send({ type: 'progress', sent: Math.min(sent, total), total });
+      }
+      rawWrite(data, cb);
+    };
+    // Capture the one big write of the code, to know the total before the bytes go out.
+    const rawSerialWrite = serial.write.bind(serial);
+    serial.write = (data: string, showStatus?: boolean, cb?: () => void): void => {
+      if (uploading && total === 0 && data.length > 64) {
+        total = data.length;
+        send({ type: 'stage', stage: 'uploading', detail: `${total} bytes` });
+      }
+      rawSerialWrite(data, showStatus, cb);
+    };
+    serial.startListening((data) => {
+      response += Buffer.from(data).toString('latin1');
+    });
+
+    const openTimer = setTimeout(() => {
+      fail('no-board', `nothing answered at ${req.port} within ${req.openTimeoutMs / 1000} s`);
+    }, req.openTimeoutMs);
+
+    send({ type: 'stage', stage: 'connecting' });
+    serial.open(
+      req.port,
+      (status) => {
+        clearTimeout(openTimer);
+        if (status === undefined) return fail('no-board', `could not open ${req.port}`);
+        const env = E.Core.Env.getData();
+        if (typeof env.VERSION !== 'string' || env.VERSION.length === 0) {
+          serial.close();
+          return fail('not-espruino', `the device at ${req.port} opened but did not answer Espruino's process.env query`, { response });
+        }
+        send({ type: 'env', env: { VERSION: env.VERSION, BOARD: env.BOARD, CONSOLE: env.CONSOLE, MODULES: env.MODULES } });
+        send({ type: 'stage', stage: 'preparing' });
+        E.callProcessor('transformForEspruino', req.code, (code) => {
+          uploading = true;
+          E.Core.CodeWriter.writeToEspruino(code, () => {
+            finished = true;
+            send({ type: 'stage', stage: 'finishing' });
+            // Let the last line execute and the board answer before closing (half-close).
+            setTimeout(() => serial.close(), req.settleMs);
+          });
+        });
+      },
+      () => {
+        clearTimeout(openTimer);
+        if (!uploading) return fail('no-board', `${req.port} closed before the board answered`, { response });
+        if (!finished) return fail('cut', `the connection closed after ${sent} of ${total} bytes`, { response, sent, total });
+        send({ type: 'result', ok: true, code: 'ok', message: 'uploaded', response, sent, total });
+        setTimeout(() => process.exit(0), 50);
+      },
+    );
+  });
+}
+
+process.once('message', (m: unknown) => {
+  try {
+    run(m as UploadRequest);
+  } catch (e) {
+    fail('internal', `the espruino package failed: ${(e as Error).message}`);
+  }
+});
+process.on('uncaughtException', (e) => {
+  fail('internal', `the espruino package threw: ${e.message}`);
+});

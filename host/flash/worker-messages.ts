@@ -1,0 +1,32 @@
+/** IPC messages between upload.ts (parent) and espruino-worker.ts (child). */
+
+export type PortKind = 'tcp' | 'serial' | 'ble';
+
+export interface UploadRequest {
+  kind: PortKind;
+  /** As the espruino package takes it: `tcp://host:port`, a serial path, or a BLE address/name. */
+  port: string;
+  /** JavaScript source to save to `.bootcde`. */
+  code: string;
+  /** Esprima minification in the package (offline). */
+  minify: boolean;
+  /** Espruino pretokenisation (the board must untokenise; the emulator REPL cannot). */
+  pretokenise: boolean;
+  /** Where the package looks for board JSON; set to an unroutable URL to skip the web fetch. */
+  boardJsonUrl: string;
+  /** How long the port may take to open and answer the env query, ms. */
+  openTimeoutMs: number;
+  /** Wait after the last byte before half-closing, ms (the board executes `load()`). */
+  settleMs: number;
+}
+
+export type UploadStage = 'connecting' | 'preparing' | 'uploading' | 'finishing';
+
+export type ResultCode = 'ok' | 'no-board' | 'not-espruino' | 'cut' | 'internal';
+
+export type WorkerMessage =
+  | { type: 'log'; line: string }
+  | { type: 'stage'; stage: UploadStage; detail?: string }
+  | { type: 'env'; env: Record<string, unknown> }
+  | { type: 'progress'; sent: number; total: number }
+  | { type: 'result'; ok: boolean; code: ResultCode; message: string; response: string; sent: number; total: number };
