@@ -1,0 +1,333 @@
+/**
+ * Sway metrics of a CoP series, exactly as defined in shared/docs/balance-science.md section 4.
+ * Input: x (medio-lateral) and y (antero-posterior) in mm, N samples at fs Hz, T = N / fs.
+ * One function per metric; SwayAccumulator keeps the O(1)-per-sample ones (path, velocities, RMS,
+ * range, ellipse) so the live view and the final result compute them the same way:
+ * computeSwayMetrics feeds its input through the same accumulator.
+ */
+import type { PointMm } from '../pipeline/types.ts';
+import { rayExitConvex } from './geometry.ts';
+import { frequencyPercentile, meanFrequency, welchPsd, type Spectrum, type WelchOptions } from './spectrum.ts';
+import { fQuantile } from './stats.ts';
+
+type Series = ArrayLike<number>;
+
+function mean(a: Series): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s / a.length;
+}
+
+/** Sum of the distances between consecutive samples, mm. */
+export function pathLength(x: Series, y: Series): number {
+  let s = 0;
+  for (let i = 1; i < x.length; i++) s += Math.hypot(x[i]! - x[i - 1]!, y[i]! - y[i - 1]!);
+  return s;
+}
+
+/** Path along one axis only: sum of |a_i - a_(i-1)|, mm. */
+export function axisPathLength(a: Series): number {
+  let s = 0;
+  for (let i = 1; i < a.length; i++) s += Math.abs(a[i]! - a[i - 1]!);
+  return s;
+}
+
+/** Mean velocity, mm/s: path / T with T = N / fs (the BDS definition). */
+export function meanVelocity(x: Series, y: Series, fs: number): number {
+  return pathLength(x, y) / (x.length / fs);
+}
+
+/** Root mean square of the centred series, mm: sqrt(mean((a - mean a)^2)). */
+export function rms(a: Series): number {
+  const m = mean(a);
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - m) ** 2;
+  return Math.sqrt(s / a.length);
+}
+
+/** max - min, mm. */
+export function range(a: Series): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! < lo) lo = a[i]!;
+    if (a[i]! > hi) hi = a[i]!;
+  }
+  return hi - lo;
+}
+
+/** c of the 95 % prediction ellipse: 2 (n-1)(n+1) / (n (n-2)) F_0.95(2, n-2). */
+export function predictionEllipseScale(n: number, p = 0.95): number {
+  if (n < 3) return NaN;
+  return ((2 * (n - 1) * (n + 1)) / (n * (n - 2))) * fQuantile(p, 2, n - 2);
+}
+
+/** Area of a prediction ellipse from covariance entries (n-1 normalised), mm^2. */
+export function ellipseAreaFromCovariance(n: number, sxx: number, syy: number, sxy: number, p = 0.95): number {
+  const det = sxx * syy - sxy * sxy;
+  return Math.PI * predictionEllipseScale(n, p) * Math.sqrt(Math.max(0, det));
+}
+
+/** 95 % prediction ellipse area, mm^2: pi c sqrt(det S), S the sample covariance (n - 1). */
+export function ellipseArea95(x: Series, y: Series): number {
+  const n = x.length;
+  const mx = mean(x);
+  const my = mean(y);
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i]! - mx;
+    const dy = y[i]! - my;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  return ellipseAreaFromCovariance(n, sxx / (n - 1), syy / (n - 1), sxy / (n - 1));
+}
+
+/** Sway area per second, mm^2/s: (1 / (2T)) sum |x~_i y~_(i+1) - x~_(i+1) y~_i|. */
+export function swayAreaPerSecond(x: Series, y: Series, fs: number): number {
+  const mx = mean(x);
+  const my = mean(y);
+  let s = 0;
+  for (let i = 0; i + 1 < x.length; i++) {
+    s += Math.abs((x[i]! - mx) * (y[i + 1]! - my) - (x[i + 1]! - mx) * (y[i]! - my));
+  }
+  return s / (2 * (x.length / fs));
+}
+
+/** Total power of a spectrum as the BDS weights it: sum of the PSD bins x bin width (unit^2). */
+export function spectrumPower(s: Spectrum): number {
+  let sum = 0;
+  for (let i = 0; i < s.p.length; i++) sum += s.p[i]!;
+  return s.f.length > 1 ? sum * (s.f[1]! - s.f[0]!) : sum;
+}
+
+export interface FrequencyMetrics {
+  /**
+   * Resultant mean power frequency, Hz: the ML and AP mean power frequencies (each trapz(f P) /
+   * trapz(P)) weighted by each axis's total power taken as sum(P) x df. This is the weighting that
+   * reproduces the published BDS COPmfreq to 12 digits (trapezoid weights miss by up to 0.1 %).
+   */
+  mfreqHz: number;
+  mfreqMlHz: number;
+  mfreqApHz: number;
+  /** Resultant median (50 %) and 95 % power frequencies, Hz, of the summed ML + AP spectrum. */
+  f50Hz: number;
+  f95Hz: number;
+}
+
+/** Welch spectra of both axes and their frequency statistics. */
+export function frequencyMetrics(x: Series, y: Series, fs: number, welch: WelchOptions = {}): FrequencyMetrics {
+  const sx = welchPsd(x, fs, welch);
+  const sy = welchPsd(y, fs, welch);
+  const sum: Spectrum = { f: sx.f, p: sx.p.map((v, i) => v + sy.p[i]!) };
+  const mfX = meanFrequency(sx);
+  const mfY = meanFrequency(sy);
+  const powX = spectrumPower(sx);
+  const powY = spectrumPower(sy);
+  return {
+    mfreqHz: (mfX * powX + mfY * powY) / (powX + powY),
+    mfreqMlHz: mfX,
+    mfreqApHz: mfY,
+    f50Hz: frequencyPercentile(sum, 50),
+    f95Hz: frequencyPercentile(sum, 95),
+  };
+}
+
+/** Resultant mean power frequency, Hz (see frequencyMetrics). */
+export function meanPowerFrequency(x: Series, y: Series, fs: number, welch: WelchOptions = {}): number {
+  return frequencyMetrics(x, y, fs, welch).mfreqHz;
+}
+
+export interface TimeToBoundary {
+  /** Smallest time to boundary, s. */
+  minS: number;
+  /** Mean of the local minima of the time-to-boundary series, s. */
+  meanMinimaS: number;
+  /** How many local minima went into the mean. */
+  minima: number;
+}
+
+/**
+ * Time to boundary (Hertel & Olmsted-Kramer 2007), two-dimensional: at each sample the CoP moves on
+ * with its instantaneous velocity (central difference; one-sided at the ends) until it reaches the
+ * stance foot's outline (convex, counter-clockwise polygon); TTB is that time (0 outside the
+ * outline; samples with zero velocity are skipped). Reports the absolute minimum and the mean of the
+ * local minima of the TTB series. null when fewer than 3 samples or no finite TTB.
+ */
+export function timeToBoundary(x: Series, y: Series, fs: number, outline: readonly PointMm[]): TimeToBoundary | null {
+  const n = x.length;
+  if (n < 3) return null;
+  const ttb = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = i === 0 ? 0 : i - 1;
+    const b = i === n - 1 ? n - 1 : i + 1;
+    const dt = (b - a) / fs;
+    ttb[i] = rayExitConvex(x[i]!, y[i]!, (x[b]! - x[a]!) / dt, (y[b]! - y[a]!) / dt, outline);
+  }
+  let minS = Infinity;
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const v = ttb[i]!;
+    if (!Number.isFinite(v)) continue;
+    if (v < minS) minS = v;
+    const prev = i > 0 ? ttb[i - 1]! : Infinity;
+    const next = i < n - 1 ? ttb[i + 1]! : Infinity;
+    if (i > 0 && i < n - 1 && v < prev && v <= next) {
+      sum += v;
+      count++;
+    }
+  }
+  if (!Number.isFinite(minS)) return null;
+  return { minS, meanMinimaS: count > 0 ? sum / count : minS, minima: count };
+}
+
+/**
+ * O(1)-per-sample accumulator: count, path (total and per axis), Welford means / co-moments, and
+ * extremes. Gives path, velocities, RMS, range and the 95 % ellipse at any moment.
+ */
+export class SwayAccumulator {
+  n = 0;
+  pathMm = 0;
+  pathMlMm = 0;
+  pathApMm = 0;
+  private mx = 0;
+  private my = 0;
+  private m2x = 0;
+  private m2y = 0;
+  private cxy = 0;
+  private minX = Infinity;
+  private maxX = -Infinity;
+  private minY = Infinity;
+  private maxY = -Infinity;
+  private lastX = NaN;
+  private lastY = NaN;
+
+  push(x: number, y: number): void {
+    if (this.n > 0) {
+      const dx = x - this.lastX;
+      const dy = y - this.lastY;
+      this.pathMm += Math.hypot(dx, dy);
+      this.pathMlMm += Math.abs(dx);
+      this.pathApMm += Math.abs(dy);
+    }
+    this.n++;
+    const dx = x - this.mx;
+    const dy = y - this.my;
+    this.mx += dx / this.n;
+    this.my += dy / this.n;
+    this.m2x += dx * (x - this.mx);
+    this.m2y += dy * (y - this.my);
+    this.cxy += dx * (y - this.my);
+    if (x < this.minX) this.minX = x;
+    if (x > this.maxX) this.maxX = x;
+    if (y < this.minY) this.minY = y;
+    if (y > this.maxY) this.maxY = y;
+    this.lastX = x;
+    this.lastY = y;
+  }
+
+  reset(): void {
+    Object.assign(this, new SwayAccumulator());
+  }
+
+  /** The O(1) metrics for a series at fs Hz (T = n / fs). */
+  metrics(fs: number): StreamingSwayMetrics {
+    const n = this.n;
+    const T = n / fs;
+    return {
+      n,
+      durationS: T,
+      pathMm: this.pathMm,
+      velocityMmS: n > 0 ? this.pathMm / T : NaN,
+      velocityMlMmS: n > 0 ? this.pathMlMm / T : NaN,
+      velocityApMmS: n > 0 ? this.pathApMm / T : NaN,
+      meanMlMm: n > 0 ? this.mx : NaN,
+      meanApMm: n > 0 ? this.my : NaN,
+      rmsMlMm: n > 0 ? Math.sqrt(this.m2x / n) : NaN,
+      rmsApMm: n > 0 ? Math.sqrt(this.m2y / n) : NaN,
+      rangeMlMm: n > 0 ? this.maxX - this.minX : NaN,
+      rangeApMm: n > 0 ? this.maxY - this.minY : NaN,
+      area95Mm2: n >= 3 ? ellipseAreaFromCovariance(n, this.m2x / (n - 1), this.m2y / (n - 1), this.cxy / (n - 1)) : NaN,
+    };
+  }
+}
+
+export interface StreamingSwayMetrics {
+  n: number;
+  /** T = n / fs, s. */
+  durationS: number;
+  pathMm: number;
+  velocityMmS: number;
+  velocityMlMmS: number;
+  velocityApMmS: number;
+  meanMlMm: number;
+  meanApMm: number;
+  rmsMlMm: number;
+  rmsApMm: number;
+  rangeMlMm: number;
+  rangeApMm: number;
+  area95Mm2: number;
+}
+
+export interface SwayMetrics extends StreamingSwayMetrics, FrequencyMetrics {
+  fsHz: number;
+  swayAreaMm2S: number;
+  /** null when no foot outline was given or no finite TTB. */
+  ttb: TimeToBoundary | null;
+}
+
+export interface SwayOptions {
+  /** Stance foot outline (plate frame, convex, CCW) for time to boundary. */
+  outline?: readonly PointMm[];
+  welch?: WelchOptions;
+}
+
+/** Every sway metric of an evenly sampled CoP series (mm) at fs Hz. Needs N >= 4. */
+export function computeSwayMetrics(cop: { x: Series; y: Series }, fs: number, opts: SwayOptions = {}): SwayMetrics {
+  const { x, y } = cop;
+  const n = x.length;
+  if (y.length !== n) throw new RangeError(`sway metrics: x has ${n} samples but y has ${y.length}`);
+  if (n < 4) throw new RangeError(`sway metrics: need at least 4 CoP samples, got ${n}`);
+  if (!(fs > 0) || !Number.isFinite(fs)) throw new RangeError(`sway metrics: sample rate must be > 0 Hz, got ${fs}`);
+  const acc = new SwayAccumulator();
+  for (let i = 0; i < n; i++) acc.push(x[i]!, y[i]!);
+  return {
+    ...acc.metrics(fs),
+    fsHz: fs,
+    swayAreaMm2S: swayAreaPerSecond(x, y, fs),
+    ...frequencyMetrics(x, y, fs, opts.welch),
+    ttb: opts.outline ? timeToBoundary(x, y, fs, opts.outline) : null,
+  };
+}
+
+/** The snake_case JSON form used by `tripod analyze --json` and exports. */
+export function swayMetricsJson(m: SwayMetrics): Record<string, number | null> {
+  return {
+    n: m.n,
+    fs_hz: m.fsHz,
+    duration_s: m.durationS,
+    path_mm: m.pathMm,
+    velocity_mm_s: m.velocityMmS,
+    velocity_ml_mm_s: m.velocityMlMmS,
+    velocity_ap_mm_s: m.velocityApMmS,
+    mean_ml_mm: m.meanMlMm,
+    mean_ap_mm: m.meanApMm,
+    rms_ml_mm: m.rmsMlMm,
+    rms_ap_mm: m.rmsApMm,
+    range_ml_mm: m.rangeMlMm,
+    range_ap_mm: m.rangeApMm,
+    area95_mm2: m.area95Mm2,
+    sway_area_mm2_s: m.swayAreaMm2S,
+    mfreq_hz: m.mfreqHz,
+    mfreq_ml_hz: m.mfreqMlHz,
+    mfreq_ap_hz: m.mfreqApHz,
+    f50_hz: m.f50Hz,
+    f95_hz: m.f95Hz,
+    ttb_min_s: m.ttb ? m.ttb.minS : null,
+    ttb_mean_minima_s: m.ttb ? m.ttb.meanMinimaS : null,
+  };
+}
