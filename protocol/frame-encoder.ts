@@ -1,0 +1,328 @@
+/**
+ * Sample-frame encoder (device side; also used by the host for tests, the emulator and the bench).
+ * Espruino-safe: ES5-compilable, no Map/Set/spread/destructuring/default parameters, no comments in
+ * hot function bodies (the interpreter re-lexes them on every call). Byte layouts: protocol/SPEC.md §3.
+ *
+ * Usage (firmware):
+ *   var enc = createFrameEncoder(payloadBytes, samplesPerFrameMax, KEY_INTERVAL_DEFAULT, true);
+ *   var f = enc.add(c0, c1, c2, c3, flags, timeMs);   // per sample, counts are int24
+ *   while (f) { send(f); f = enc.poll(); }            // usually 0 or 1 frame per add
+ *   enc.skip(n)  when n samples were dropped on the device (index skips, next sample gets FLAG_OVERFLOW
+ *                and starts a KEY);  enc.start()  at START_STREAM (index 0, FLAG_STREAM_START, KEY);
+ *   enc.flush()  at STOP_STREAM (returns the first remaining frame, poll() for more).
+ *
+ * Per-sample cost (hot path of add): 4 x (one arithmetic statement, one Int32Array store, one OR),
+ * 8 scalar assignments for the predictor history, 3 bookkeeping statements; packing runs once per
+ * frame. Estimate in SPEC.md §3.6.
+ */
+import {
+  FLAG_OVERFLOW,
+  FLAG_STREAM_START,
+  KEY_FIXED_BYTES,
+  KEY_INTERVAL_MAX,
+  MODE_FLAGS_PRESENT,
+  MODE_INDEX_BIT8,
+  MODE_SECOND_ORDER,
+  MSG_DELTA,
+  MSG_KEY,
+  PAYLOAD_MAX,
+  PAYLOAD_MIN,
+} from './constants.ts';
+
+/** A running sample-frame encoder. Every method is safe to call at any time; nothing throws after creation. */
+export interface FrameEncoder {
+  /**
+   * Adds one sample: four int24 HX711 counts (-8388608..8388607; other values are taken mod 2^24),
+   * its status flags (FLAG_*), and the device time it was read, ms (>= 0, any resolution; sent mod 2^24).
+   * Returns a completed frame (exactly one message) or null; call poll() until null for more.
+   */
+  add(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null;
+  /** Next completed frame not yet returned, or null. */
+  poll(): Uint8Array | null;
+  /** Closes every pending sample into frames; returns the first (poll() for the rest) or null. */
+  flush(): Uint8Array | null;
+  /** The next sample starts a KEY frame. */
+  forceKey(): void;
+  /** `dropped` samples were lost on the device: the index skips them; the next sample is a KEY with FLAG_OVERFLOW. */
+  skip(dropped: number): void;
+  /** New stream: drops pending samples, index restarts at 0, next sample is a KEY with FLAG_STREAM_START. */
+  start(): void;
+  /** Index the next added sample will get (mod 2^24 on the wire). */
+  nextIndex(): number;
+  /** Samples currently held (not yet in a returned frame). */
+  pendingSamples(): number;
+  /** Changes the payload size (new MTU) or samples per frame; pending samples are flushed first (poll()). */
+  configure(payloadBytes: number, samplesPerFrameMax: number): void;
+}
+
+/** Bit length of a non-negative int32 (0 for 0). */
+export function bitLength(a: number): number {
+  let b = 0;
+  if (a >>> 16) { b = 16; a = a >>> 16; }
+  if (a >>> 8) { b += 8; a = a >>> 8; }
+  if (a >>> 4) { b += 4; a = a >>> 4; }
+  if (a >>> 2) { b += 2; a = a >>> 2; }
+  if (a >>> 1) { b += 1; a = a >>> 1; }
+  return b + a;
+}
+
+/** Bytes taken by `n` samples at width `w` after a mode byte: optional flag bytes plus 4*n*w bits. */
+export function deltaBodyBytes(n: number, w: number, withFlags: boolean): number {
+  return (withFlags ? n : 0) + ((n * w + 1) >> 1);
+}
+
+/**
+ * Creates an encoder. payloadBytes: ATT payload in use (MTU - 3), 20..244; samplesPerFrameMax: most
+ * samples one frame may carry (latency = that many sample periods), >= 1; keyIntervalSamples: a KEY at
+ * least this often, 1..128; secondOrder: predictor 2x[k-1] - x[k-2] (true) or x[k-1] (false).
+ * Throws a TypeError naming the parameter when one is out of range.
+ */
+export function createFrameEncoder(
+  payloadBytes: number,
+  samplesPerFrameMax: number,
+  keyIntervalSamples: number,
+  secondOrder: boolean,
+): FrameEncoder {
+  if (!(payloadBytes >= PAYLOAD_MIN && payloadBytes <= PAYLOAD_MAX)) {
+    throw new TypeError('createFrameEncoder: payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + payloadBytes);
+  }
+  if (!(samplesPerFrameMax >= 1 && samplesPerFrameMax <= 255)) {
+    throw new TypeError('createFrameEncoder: samplesPerFrameMax must be 1..255, got ' + samplesPerFrameMax);
+  }
+  if (!(keyIntervalSamples >= 1 && keyIntervalSamples <= KEY_INTERVAL_MAX)) {
+    throw new TypeError('createFrameEncoder: keyIntervalSamples must be 1..' + KEY_INTERVAL_MAX + ', got ' + keyIntervalSamples);
+  }
+  let cap = payloadBytes | 0;
+  let maxN = samplesPerFrameMax | 0;
+  const keyInt = keyIntervalSamples | 0;
+  const second = secondOrder ? true : false;
+  let R = new Int32Array(4 * maxN);
+  let M = new Int32Array(maxN);
+  let FL = new Uint8Array(maxN);
+  let n = 0;
+  let firstIdx = 0;
+  let idx = 0;
+  let keyPending = false;
+  let keyDue = true;
+  let extraFlags = FLAG_STREAM_START;
+  let sinceKey = 0;
+  const K = new Int32Array(4);
+  let keyFlags = 0;
+  let keyTime = 0;
+  let keyIdx = 0;
+  let p0 = 0, p1 = 0, p2 = 0, p3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+  let queue: Uint8Array[] = [];
+
+  function put24(f: Uint8Array, o: number, v: number): void {
+    f[o] = v;
+    f[o + 1] = v >> 8;
+    f[o + 2] = v >> 16;
+  }
+
+  function choose(budget: number): number {
+    let acc = 0;
+    let fl = 0;
+    let k = 0;
+    let w = 0;
+    let bestW = 0;
+    let bestF = false;
+    for (let j = 0; j < n; j++) {
+      acc |= M[j] as number;
+      fl |= FL[j] as number;
+      w = bitLength(acc >>> 8) + 1;
+      if (w < 2) w = 2;
+      if (deltaBodyBytes(j + 1, w, fl !== 0) > budget) break;
+      k = j + 1;
+      bestW = w;
+      bestF = fl !== 0;
+    }
+    chosenW = bestW;
+    chosenF = bestF;
+    return k;
+  }
+  let chosenW = 0;
+  let chosenF = false;
+
+  function pack(f: Uint8Array, o: number, k: number, w: number, withFlags: boolean): void {
+    if (withFlags) {
+      for (let j = 0; j < k; j++) f[o++] = FL[j] as number;
+    }
+    const mask = w >= 24 ? 0xffffff : (1 << w) - 1;
+    const end = k << 2;
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < end; i++) {
+      a |= (((R[i] as number) >>> 8) & mask) << b;
+      b += w;
+      while (b >= 8) {
+        f[o++] = a;
+        a = a >>> 8;
+        b -= 8;
+      }
+    }
+    if (b > 0) f[o] = a;
+  }
+
+  function dropFront(k: number): void {
+    const rest = n - k;
+    for (let j = 0; j < rest; j++) {
+      M[j] = M[j + k] as number;
+      FL[j] = FL[j + k] as number;
+      const s = (j + k) << 2;
+      const d = j << 2;
+      R[d] = R[s] as number;
+      R[d + 1] = R[s + 1] as number;
+      R[d + 2] = R[s + 2] as number;
+      R[d + 3] = R[s + 3] as number;
+    }
+    n = rest;
+    firstIdx = (firstIdx + k) & 0xffffff;
+  }
+
+  function modeByte(w: number, withFlags: boolean): number {
+    return w | (second ? MODE_SECOND_ORDER : 0) | (withFlags ? MODE_FLAGS_PRESENT : 0);
+  }
+
+  function buildOne(): void {
+    let f: Uint8Array;
+    let k = 0;
+    if (keyPending) {
+      const budget = cap - KEY_FIXED_BYTES - 1;
+      if (n > 0 && budget >= 1) k = choose(budget);
+      f = new Uint8Array(KEY_FIXED_BYTES + (k > 0 ? 1 + deltaBodyBytes(k, chosenW, chosenF) : 0));
+      f[0] = MSG_KEY;
+      put24(f, 1, keyIdx);
+      put24(f, 4, keyTime);
+      f[7] = keyFlags;
+      put24(f, 8, K[0] as number);
+      put24(f, 11, K[1] as number);
+      put24(f, 14, K[2] as number);
+      put24(f, 17, K[3] as number);
+      if (k > 0) {
+        f[KEY_FIXED_BYTES] = modeByte(chosenW, chosenF);
+        pack(f, KEY_FIXED_BYTES + 1, k, chosenW, chosenF);
+      }
+      keyPending = false;
+    } else {
+      k = choose(cap - 3);
+      f = new Uint8Array(3 + deltaBodyBytes(k, chosenW, chosenF));
+      f[0] = MSG_DELTA;
+      f[1] = firstIdx;
+      f[2] = modeByte(chosenW, chosenF) | (firstIdx & 0x100 ? MODE_INDEX_BIT8 : 0);
+      pack(f, 3, k, chosenW, chosenF);
+    }
+    if (k > 0) dropFront(k);
+    queue.push(f);
+  }
+
+  function flushAll(): void {
+    while (keyPending || n > 0) buildOne();
+  }
+
+  function poll(): Uint8Array | null {
+    const f = queue.shift();
+    return f === undefined ? null : f;
+  }
+
+  function startKey(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
+    flushAll();
+    K[0] = c0;
+    K[1] = c1;
+    K[2] = c2;
+    K[3] = c3;
+    keyFlags = (flags | extraFlags) & 0xff;
+    extraFlags = 0;
+    keyTime = Math.floor(timeMs) % 0x1000000;
+    keyIdx = idx;
+    keyPending = true;
+    keyDue = false;
+    sinceKey = 1;
+    firstIdx = (idx + 1) & 0xffffff;
+    idx = (idx + 1) & 0xffffff;
+    p0 = q0 = c0;
+    p1 = q1 = c1;
+    p2 = q2 = c2;
+    p3 = q3 = c3;
+    if (cap - KEY_FIXED_BYTES < 2 || maxN === 1) buildOne();
+  }
+
+  function add(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
+    if (keyDue || sinceKey >= keyInt || (flags & (FLAG_OVERFLOW | FLAG_STREAM_START)) !== 0) {
+      startKey(c0, c1, c2, c3, flags, timeMs);
+      return poll();
+    }
+    const o = n << 2;
+    let r: number;
+    let m: number;
+    if (second) {
+      r = (c0 - p0 - p0 + q0) << 8; R[o] = r; m = r ^ (r >> 31);
+      r = (c1 - p1 - p1 + q1) << 8; R[o + 1] = r; m |= r ^ (r >> 31);
+      r = (c2 - p2 - p2 + q2) << 8; R[o + 2] = r; m |= r ^ (r >> 31);
+      r = (c3 - p3 - p3 + q3) << 8; R[o + 3] = r; m |= r ^ (r >> 31);
+      q0 = p0; q1 = p1; q2 = p2; q3 = p3;
+    } else {
+      r = (c0 - p0) << 8; R[o] = r; m = r ^ (r >> 31);
+      r = (c1 - p1) << 8; R[o + 1] = r; m |= r ^ (r >> 31);
+      r = (c2 - p2) << 8; R[o + 2] = r; m |= r ^ (r >> 31);
+      r = (c3 - p3) << 8; R[o + 3] = r; m |= r ^ (r >> 31);
+    }
+    p0 = c0; p1 = c1; p2 = c2; p3 = c3;
+    M[n] = m;
+    FL[n] = flags;
+    n++;
+    sinceKey++;
+    idx = (idx + 1) & 0xffffff;
+    if (n + (keyPending ? 1 : 0) >= maxN) buildOne();
+    return poll();
+  }
+
+  return {
+    add: add,
+    poll: poll,
+    flush: function (): Uint8Array | null {
+      flushAll();
+      return poll();
+    },
+    forceKey: function (): void {
+      keyDue = true;
+    },
+    skip: function (dropped: number): void {
+      if (dropped > 0) {
+        flushAll();
+        idx = (idx + dropped) & 0xffffff;
+        extraFlags |= FLAG_OVERFLOW;
+        keyDue = true;
+      }
+    },
+    start: function (): void {
+      n = 0;
+      keyPending = false;
+      queue = [];
+      idx = 0;
+      extraFlags = FLAG_STREAM_START;
+      keyDue = true;
+    },
+    nextIndex: function (): number {
+      return idx;
+    },
+    pendingSamples: function (): number {
+      return n + (keyPending ? 1 : 0);
+    },
+    configure: function (payload: number, perFrame: number): void {
+      if (!(payload >= PAYLOAD_MIN && payload <= PAYLOAD_MAX)) {
+        throw new TypeError('FrameEncoder.configure: payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + payload);
+      }
+      if (!(perFrame >= 1 && perFrame <= 255)) {
+        throw new TypeError('FrameEncoder.configure: samplesPerFrameMax must be 1..255, got ' + perFrame);
+      }
+      flushAll();
+      cap = payload | 0;
+      if ((perFrame | 0) !== maxN) {
+        maxN = perFrame | 0;
+        R = new Int32Array(4 * maxN);
+        M = new Int32Array(maxN);
+        FL = new Uint8Array(maxN);
+      }
+    },
+  };
+}

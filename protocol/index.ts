@@ -1,0 +1,42 @@
+/**
+ * Tripod protocol v1 (protocol/SPEC.md): the one wire format shared by firmware and host.
+ * Espruino-safe files (the firmware may import them directly): constants.ts, crc.ts,
+ * frame-encoder.ts, control.ts, serial-framing.ts. Host-only: frame-decoder.ts (and this index).
+ */
+export * from './constants.ts';
+export { crc32 } from './crc.ts';
+export { createFrameEncoder, bitLength, deltaBodyBytes } from './frame-encoder.ts';
+export type { FrameEncoder } from './frame-encoder.ts';
+export { createStreamDecoder } from './frame-decoder.ts';
+export type { SampleBlock, FrameError, FrameErrorCode, StreamDecoder, StreamDecoderStats } from './frame-decoder.ts';
+export {
+  encodeCommand,
+  decodeCommand,
+  encodeResponse,
+  encodeEvent,
+  encodeCommandError,
+  decodeDeviceMessage,
+  decodeResponse,
+  decodeEvent,
+  statusName,
+} from './control.ts';
+export type {
+  CellCalibrationRecord,
+  DeviceInfo,
+  CommandMessage,
+  ResponseMessage,
+  EventMessage,
+  CommandDecodeOk,
+  CommandDecodeError,
+  ResponseDecodeOk,
+  EventDecodeOk,
+  ControlDecodeError,
+} from './control.ts';
+export {
+  encodeSerialFrame,
+  createSerialDeframer,
+  cobsEncodeInto,
+  cobsDecodeInto,
+  cobsMaxEncodedLength,
+} from './serial-framing.ts';
+export type { SerialDeframer, SerialDeframerStats } from './serial-framing.ts';
