@@ -1,0 +1,176 @@
+/**
+ * Frames -> samples with exact accounting. On top of the protocol's stream decoder (which unwraps
+ * the index, follows the delta chain and counts what it rejects) this stage:
+ *  - drops byte-identical repeats of a recent frame as duplicates (without breaking the chain) and
+ *    reports `{type:'duplicate', index, count}` with the exact samples;
+ *  - reports every index jump as `{type:'gap', fromIndex, count, reason}`: never merged, never
+ *    interpolated; reason says 'link lost', 'device overflow' or 'frames lost/rejected';
+ *  - reconstructs each sample's device time (device-time.ts);
+ *  - resets the delta chain on a link loss (the 9-bit delta index could alias after ~6 s away).
+ * Pure and synchronous: no rxjs, no I/O. Output goes to callbacks so nothing is allocated per call.
+ */
+import { createStreamDecoder, type SampleBlock, type StreamDecoder } from '../../protocol/frame-decoder.ts';
+import { CELLS, FLAG_OVERFLOW, INDEX_MOD } from '../../protocol/constants.ts';
+import { DeviceClock } from './device-time.ts';
+import type { PipelineEvent } from './types.ts';
+
+/** Frames remembered for duplicate detection. */
+const RECENT_FRAMES = 8;
+
+export interface RawSample {
+  index: number;
+  /** Device time, s since the session's first KEY frame. */
+  t: number;
+  hostTimeMs: number;
+  counts: Int32Array;
+  /** Offset of this sample's cell 0 in `counts` (4 counts per sample). */
+  at: number;
+  flags: number;
+}
+
+export interface SampleStats {
+  frames: number;
+  samples: number;
+  /** Samples known missing (sum of gap counts). */
+  lost: number;
+  /** Duplicate samples received and dropped. */
+  duplicates: number;
+  gaps: number;
+  rejectedFrames: number;
+  /** Samples the device reported dropping itself (EVT_OVERFLOW), for comparison with `lost`. */
+  deviceDropped: number;
+}
+
+export interface SampleStageOptions {
+  /** Nominal sample rate, Hz (from GET_INFO); used for time until two KEY frames arrive. Defaults to 80. */
+  rateHz?: number;
+}
+
+export class SampleStage {
+  private readonly decoder: StreamDecoder = createStreamDecoder();
+  private readonly clock: DeviceClock;
+  private readonly recent: Array<{ bytes: Uint8Array; firstIndex: number; count: number } | undefined> = new Array(RECENT_FRAMES);
+  private recentHead = 0;
+  private linkLostReason: string | null = null;
+  private rejectedSinceGood = 0;
+  private next: number | null = null;
+  readonly stats: SampleStats = { frames: 0, samples: 0, lost: 0, duplicates: 0, gaps: 0, rejectedFrames: 0, deviceDropped: 0 };
+  private readonly sample: RawSample = { index: 0, t: 0, hostTimeMs: 0, counts: new Int32Array(0), at: 0, flags: 0 };
+
+  constructor(
+    private readonly onSample: (s: RawSample) => void,
+    private readonly onEvent: (e: PipelineEvent) => void,
+    opts: SampleStageOptions = {},
+  ) {
+    this.clock = new DeviceClock(1000 / (opts.rateHz ?? 80));
+  }
+
+  setRate(rateHz: number): void {
+    this.clock.setNominalPeriod(1000 / rateHz);
+  }
+
+  /** The link dropped: forget the delta chain; the next gap is attributed to the link loss. */
+  linkLost(reason: string): void {
+    this.decoder.resetChain();
+    this.linkLostReason = reason;
+  }
+
+  /** The board reported dropping samples (overflow event); counted for cross-checking. */
+  deviceDropped(n: number): void {
+    this.stats.deviceDropped += n;
+  }
+
+  /** One sample frame (a data message) as received. */
+  push(bytes: Uint8Array, hostTimeMs: number): void {
+    this.stats.frames++;
+    const dup = this.findRecent(bytes);
+    if (dup) {
+      this.stats.duplicates += dup.count;
+      this.onEvent({ type: 'duplicate', index: dup.firstIndex, count: dup.count });
+      return;
+    }
+    const block = this.decoder.push(bytes);
+    if (block === null) {
+      const err = this.decoder.lastError;
+      this.stats.rejectedFrames++;
+      if (err?.code === 'duplicate') {
+        const n = this.countOf(bytes);
+        const idx = this.indexBehind(bytes);
+        this.stats.duplicates += n;
+        this.onEvent({ type: 'duplicate', index: idx, count: n });
+        return;
+      }
+      this.rejectedSinceGood++;
+      this.onEvent({ type: 'frame-error', code: err?.code ?? 'unknown', message: err?.message ?? 'frame rejected' });
+      return;
+    }
+    this.remember(bytes, block);
+    this.emitBlock(block, hostTimeMs);
+  }
+
+  private emitBlock(block: SampleBlock, hostTimeMs: number): void {
+    if (block.streamStart) {
+      this.clock.restart();
+      this.next = null;
+      this.onEvent({ type: 'stream-start', index: block.firstIndex });
+    }
+    if (block.gapBefore > 0) {
+      const reason = this.linkLostReason !== null
+        ? `link lost (${this.linkLostReason})`
+        : (block.flags[0]! & FLAG_OVERFLOW) !== 0
+          ? 'device buffer overflow'
+          : this.rejectedSinceGood > 0
+            ? `frames lost or rejected (${this.rejectedSinceGood} rejected)`
+            : 'frames lost';
+      this.stats.gaps++;
+      this.stats.lost += block.gapBefore;
+      this.onEvent({ type: 'gap', fromIndex: block.firstIndex - block.gapBefore, count: block.gapBefore, reason });
+    }
+    this.linkLostReason = null;
+    this.rejectedSinceGood = 0;
+    if (block.deviceTimeMs !== null) this.clock.addKey(block.firstIndex, block.deviceTimeMs);
+    const s = this.sample;
+    s.hostTimeMs = hostTimeMs;
+    s.counts = block.counts;
+    for (let k = 0; k < block.count; k++) {
+      s.index = block.firstIndex + k;
+      s.t = this.clock.timeOf(s.index);
+      s.at = k * CELLS;
+      s.flags = block.flags[k]!;
+      this.onSample(s);
+    }
+    this.stats.samples += block.count;
+    this.next = block.firstIndex + block.count;
+  }
+
+  private findRecent(bytes: Uint8Array): { firstIndex: number; count: number } | null {
+    for (const r of this.recent) {
+      if (r && r.bytes.length === bytes.length && equalBytes(r.bytes, bytes)) return r;
+    }
+    return null;
+  }
+
+  private remember(bytes: Uint8Array, block: SampleBlock): void {
+    this.recent[this.recentHead] = { bytes, firstIndex: block.firstIndex, count: block.count };
+    this.recentHead = (this.recentHead + 1) % RECENT_FRAMES;
+  }
+
+  /** Samples carried by a frame the stream decoder refused (decoded alone by a scratch decoder). */
+  private countOf(bytes: Uint8Array): number {
+    const b = createStreamDecoder().push(bytes);
+    return b ? b.count : 0;
+  }
+
+  /** Unwrapped index of a KEY frame that lies behind the stream. */
+  private indexBehind(bytes: Uint8Array): number {
+    const raw = bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16);
+    const next = this.next ?? 0;
+    const d = ((raw - (next % INDEX_MOD)) << 8) >> 8;
+    return next + d;
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
