@@ -11,7 +11,9 @@ export type TrialUpdate =
   | { type: 'started'; t: number }
   | { type: 'touchdown'; t: number; trialS: number }
   | { type: 'touchdown-end'; t: number; durationS: number }
-  | { type: 'ended'; t: number; reason: string; result: unknown };
+  | { type: 'ended'; t: number; reason: string; result: unknown }
+  /** Something the therapist should read (body weight measured, wrong foot, step-off). */
+  | { type: 'note'; t: number; text: string };
 
 export interface TrialRun {
   /** Feeds one sample; returns what happened on it (usually nothing). */

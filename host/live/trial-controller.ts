@@ -134,6 +134,10 @@ export class TrialController {
             this.emit();
             break;
           }
+          case 'note':
+            this.note = u.text;
+            this.emit();
+            break;
           case 'ended':
             this.finish(u.result, `Trial ended: ${u.reason}.`);
             return;

@@ -1,0 +1,63 @@
+/**
+ * The terminal's view of the live hub: one compact status line (score, total N, CoP, tripod shares,
+ * cue, sample rate, lost), redrawn in place on a TTY a few times a second, or printed once a second
+ * as plain lines when the output is a pipe or a file.
+ */
+import type { LiveSnapshot } from './hub.ts';
+
+/** Formats one status line (no ANSI codes; `width` truncates it, 0 = no limit). */
+export function formatStatusLine(s: LiveSnapshot, width = 0): string {
+  const st = s.status;
+  const parts: string[] = [];
+  parts.push(st.connection === 'connected' ? 'connected' : st.connection.toUpperCase());
+  parts.push(`${st.rateHz === null ? '--.-' : st.rateHz.toFixed(1)} Hz`);
+  parts.push(`lost ${st.lost}`);
+  const last = s.last;
+  parts.push(`total ${last ? last.total.toFixed(1).padStart(6) : '   ---'} N`);
+  parts.push(last?.cop ? `CoP ${signed(last.cop.x)} ${signed(last.cop.y)} mm` : 'CoP    ---    --- mm');
+  const l = s.live;
+  if (l?.shares) {
+    parts.push(`heel ${pct(l.shares.heel)} 1MT ${pct(l.shares.mt1)} 5MT ${pct(l.shares.mt5)}`);
+  } else {
+    parts.push('heel ---  1MT ---  5MT ---');
+  }
+  parts.push(`score ${l?.score === null || l?.score === undefined ? '--' : String(Math.round(l.score)).padStart(3)}`);
+  parts.push(`zone ${l ? `${Math.round(l.inZonePct)}%` : '--'}`);
+  const t = s.trial;
+  if (t.phase === 'running' && t.elapsedS !== null) parts.push(`trial ${t.elapsedS.toFixed(1)}/${t.setup.durationS} s, ${t.touchdowns.length} TD`);
+  else if (t.phase !== 'idle') parts.push(`trial ${t.phase}`);
+  parts.push(l ? `"${l.cue}"` : '');
+  const line = parts.filter(Boolean).join(' | ');
+  return width > 0 && line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+function signed(v: number): string {
+  return `${v >= 0 ? '+' : '-'}${Math.abs(v).toFixed(1)}`.padStart(6);
+}
+
+function pct(v: number): string {
+  return `${Math.round(v * 100)}%`.padStart(4);
+}
+
+export interface TerminalView {
+  stop(): void;
+}
+
+/** Starts redrawing the status line on `out`. TTY: in place at 4 Hz; otherwise one line a second. */
+export function startTerminalView(snapshot: () => LiveSnapshot, out: NodeJS.WritableStream): TerminalView {
+  const tty = (out as NodeJS.WriteStream).isTTY === true;
+  const timer = setInterval(
+    () => {
+      const columns = tty ? ((out as NodeJS.WriteStream).columns ?? 120) : 0;
+      const line = formatStatusLine(snapshot(), columns);
+      out.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    },
+    tty ? 250 : 1000,
+  );
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (tty) out.write('\n');
+    },
+  };
+}

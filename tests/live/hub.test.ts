@@ -1,0 +1,207 @@
+/**
+ * The live hub without a browser: page message validation, the per-client channel's dropping rules,
+ * the rate meter, the trial sequence driven by page commands, the downloads and the terminal line.
+ */
+import { BehaviorSubject, Subject } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ClientChannel, CONTROL_LIMIT_BYTES, FRAME_HIGH_WATER_BYTES, type SocketLike } from '../../host/live/client-channel.ts';
+import { LiveHub, type LiveSource } from '../../host/live/hub.ts';
+import { parseClientMessage, type ConnectionPhase, type ServerMessage } from '../../host/live/messages.ts';
+import { StreamStats } from '../../host/live/stream-stats.ts';
+import { formatStatusLine } from '../../host/live/terminal-view.ts';
+import { COUNTDOWN_S } from '../../host/live/trial-controller.ts';
+import { DEFAULT_LAYOUT, type ForceSample, type PipelineEvent } from '../../host/pipeline/types.ts';
+import { fakeAnalysis } from './fake-analysis.ts';
+
+class FakeSocket implements SocketLike {
+  bufferedAmount = 0;
+  readyState = 1;
+  sent: string[] = [];
+  closed: { code?: number; reason?: string } | null = null;
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.closed = { code, reason };
+    this.readyState = 3;
+  }
+  messages(): ServerMessage[] {
+    return this.sent.map((s) => JSON.parse(s) as ServerMessage);
+  }
+  ofType<T extends ServerMessage['type']>(type: T): Extract<ServerMessage, { type: T }>[] {
+    return this.messages().filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);
+  }
+}
+
+function sample(index: number, total = 700, rateHz = 80): ForceSample {
+  const t = index / rateHz;
+  const cop = total > 50 ? { x: -60, y: -5 } : null;
+  const q = total / 4;
+  return { index, t, hostTimeMs: 0, raw: [0, 0, 0, 0], forces: [q, q, q, q], total, cop, flags: 0 };
+}
+
+describe('parseClientMessage', () => {
+  it('accepts the page commands and names what is wrong otherwise', () => {
+    expect(parseClientMessage('{"type":"start"}')).toEqual({ type: 'start' });
+    expect(parseClientMessage('{"type":"setup","setup":{"foot":"right","eyes":"closed","durationS":10}}')).toEqual({
+      type: 'setup',
+      setup: { foot: 'right', eyes: 'closed', durationS: 10 },
+    });
+    expect(parseClientMessage('{"type":"setup","setup":{"foot":"up","eyes":"open","durationS":10}}')).toMatch(/setup.foot must be 'left' or 'right', got "up"/);
+    expect(parseClientMessage('{"type":"setup","setup":{"foot":"left","eyes":"open","durationS":0}}')).toMatch(/durationS must be .* 1..120, got 0/);
+    expect(parseClientMessage('{"type":"reboot"}')).toBe('unknown message type "reboot"');
+    expect(parseClientMessage('nope')).toBe('message is not JSON');
+  });
+});
+
+describe('ClientChannel', () => {
+  it('skips display frames for a hidden or backed-up page and never skips other messages', () => {
+    const s = new FakeSocket();
+    const ch = new ClientChannel(s);
+    expect(ch.sendFrame('f1')).toBe(true);
+    ch.hidden = true;
+    expect(ch.sendFrame('f2')).toBe(false);
+    ch.hidden = false;
+    s.bufferedAmount = FRAME_HIGH_WATER_BYTES + 1;
+    expect(ch.sendFrame('f3')).toBe(false);
+    ch.send({ type: 'notice', level: 'info', text: 'kept' });
+    expect(s.sent).toEqual(['f1', '{"type":"notice","level":"info","text":"kept"}']);
+    expect(ch.droppedFrames).toBe(2);
+    s.bufferedAmount = CONTROL_LIMIT_BYTES + 1;
+    ch.send({ type: 'notice', level: 'info', text: 'too late' });
+    expect(s.closed?.code).toBe(1013);
+    expect(s.sent).toHaveLength(2);
+  });
+});
+
+describe('StreamStats', () => {
+  it('measures the rate over the last 2 s of device time and counts losses', () => {
+    const st = new StreamStats();
+    expect(st.rateHz()).toBeNull();
+    for (let i = 0; i < 400; i++) st.addSample(i / 80);
+    expect(st.rateHz()).toBeCloseTo(80, 9);
+    // a 50 Hz stretch longer than the window: only it counts
+    for (let i = 1; i <= 150; i++) st.addSample(399 / 80 + i / 50);
+    expect(st.rateHz()).toBeCloseTo(50, 9);
+    st.addEvent({ type: 'gap', fromIndex: 10, count: 7, reason: 'test' });
+    st.addEvent({ type: 'device-overflow', dropped: 3 });
+    st.addEvent({ type: 'duplicate', index: 4, count: 2 });
+    expect([st.samples, st.lost, st.duplicates]).toEqual([550, 10, 2]);
+  });
+});
+
+describe('LiveHub', () => {
+  let samples: Subject<ForceSample>;
+  let events: Subject<PipelineEvent>;
+  let connection: BehaviorSubject<ConnectionPhase>;
+  let hub: LiveHub;
+  let tared = 0;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    samples = new Subject();
+    events = new Subject();
+    connection = new BehaviorSubject<ConnectionPhase>('connected');
+    const source: LiveSource = {
+      label: 'test feed',
+      layout: DEFAULT_LAYOUT,
+      nominalRateHz: 80,
+      samples$: samples,
+      events$: events,
+      connection$: connection,
+      tare: async () => {
+        tared++;
+      },
+    };
+    hub = new LiveHub(source, fakeAnalysis(), { setup: { foot: 'left', eyes: 'open', durationS: 2 } });
+    hub.start();
+  });
+  afterEach(() => {
+    hub.stop();
+    vi.useRealTimers();
+  });
+
+  it('greets a page with the whole picture, then streams frames in order', () => {
+    const s = new FakeSocket();
+    hub.attach(s);
+    expect(s.messages().map((m) => m.type)).toEqual(['hello', 'status', 'trial', 'results']);
+    const hello = s.ofType('hello')[0]!;
+    expect(hello.geometry.foot).toBe('left');
+    for (let i = 0; i < 10; i++) samples.next(sample(i));
+    vi.advanceTimersByTime(40);
+    for (let i = 10; i < 13; i++) samples.next(sample(i));
+    vi.advanceTimersByTime(40);
+    const frames = s.ofType('frame');
+    expect(frames.map((f) => [f.first, f.t.length])).toEqual([
+      [0, 10],
+      [10, 3],
+    ]);
+    expect(frames[1]!.total).toEqual([700, 700, 700]);
+    expect(frames[1]!.live?.shares).not.toBeNull();
+  });
+
+  it('runs a trial from page commands on the host; a backed-up page misses frames but not the result', () => {
+    const fast = new FakeSocket();
+    const slow = new FakeSocket();
+    const fastH = hub.attach(fast);
+    hub.attach(slow);
+    slow.bufferedAmount = FRAME_HIGH_WATER_BYTES * 2;
+    fastH.onMessage(JSON.stringify({ type: 'start' }));
+    let i = 0;
+    const feed = (n: number, total = 700): void => {
+      for (let k = 0; k < n; k++) samples.next(sample(i++, total));
+      vi.advanceTimersByTime(40);
+    };
+    feed(1);
+    expect(hub.snapshot().trial.phase).toBe('countdown');
+    feed(Math.round(COUNTDOWN_S * 80));
+    expect(hub.snapshot().trial.phase).toBe('running');
+    fastH.onMessage(JSON.stringify({ type: 'setup', setup: { foot: 'right', eyes: 'open', durationS: 5 } }));
+    expect(fast.ofType('notice').at(-1)?.text).toMatch(/cannot change the setup during a trial/);
+    feed(2 * 80 + 5);
+    expect(hub.snapshot().trial.phase).toBe('done');
+    for (const s of [fast, slow]) {
+      const res = s.ofType('results').at(-1)!;
+      expect(res.trials).toHaveLength(1);
+      expect(res.trials[0]!.rows.find((r) => r.key === 'samples')!.value).toBe(160);
+    }
+    expect(slow.ofType('frame')).toHaveLength(0);
+    expect(fast.ofType('frame').reduce((n, f) => n + f.t.length, 0)).toBe(i);
+    const csv = hub.results.toCsv().split('\r\n');
+    expect(csv[0]).toBe('trial,foot,eyes,duration_set_s,ended_at,from_index,to_index,held_s_s,mean_total_n_N,samples');
+    expect(csv[1]).toMatch(/^1,left,open,2,\d{4}-\d\d-\d\dT[^,]+,240,\d+,2,700,160$/);
+    expect(JSON.parse(hub.results.toJson()).trials[0].result).toEqual({ heldS: 2, meanTotalN: 700, n: 160 });
+  });
+
+  it('compares left and right once both feet are done, and tares on request', async () => {
+    const s = new FakeSocket();
+    const h = hub.attach(s);
+    let i = 0;
+    for (const foot of ['left', 'right'] as const) {
+      h.onMessage(JSON.stringify({ type: 'setup', setup: { foot, eyes: 'open', durationS: 1 } }));
+      h.onMessage(JSON.stringify({ type: 'start' }));
+      for (let k = 0; k < 5 * 80; k++) samples.next(sample(i++));
+    }
+    const res = s.ofType('results').at(-1)!;
+    expect(res.trials.map((t) => t.setup.foot)).toEqual(['left', 'right']);
+    expect(res.comparisons).toHaveLength(1);
+    expect(res.comparisons[0]!.rows[0]!.asymmetryPct).toBe(0);
+    h.onMessage(JSON.stringify({ type: 'tare' }));
+    await vi.waitFor(() => expect(tared).toBe(1));
+    await Promise.resolve();
+    expect(s.ofType('notice').at(-1)?.text).toMatch(/Tared/);
+  });
+
+  it('reports losses and the connection state in the status and the terminal line', () => {
+    const s = new FakeSocket();
+    hub.attach(s);
+    for (let i = 0; i < 200; i++) samples.next(sample(i));
+    events.next({ type: 'gap', fromIndex: 200, count: 12, reason: 'link lost' });
+    connection.next('reconnecting');
+    const st = s.ofType('status').at(-1)!;
+    expect(st).toMatchObject({ connection: 'reconnecting', lost: 12, samples: 200, rateHz: 80 });
+    const line = formatStatusLine(hub.snapshot());
+    expect(line).toMatch(/^RECONNECTING \| 80\.0 Hz \| lost 12 \| total {2}700\.0 N \| CoP {2}-60\.0 {3}-5\.0 mm \| heel/);
+    expect(line).toMatch(/score +\d+ \| zone \d+%/);
+  });
+});
