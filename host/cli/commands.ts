@@ -6,4 +6,5 @@ import type { CliCommand } from './command.ts';
  * commands that need no board stay fast and never load BLE or serial code.
  */
 export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  analyze: async () => (await import('./commands/analyze.ts')).command,
 };

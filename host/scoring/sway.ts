@@ -148,6 +148,9 @@ export interface TimeToBoundary {
   meanMinimaS: number;
   /** How many local minima went into the mean. */
   minima: number;
+  /** % of samples whose CoP lies inside the outline (TTB is 0 outside; a low figure means the CoP
+   *  is not in the plate frame of that foot). */
+  insidePct: number;
 }
 
 /**
@@ -170,8 +173,10 @@ export function timeToBoundary(x: Series, y: Series, fs: number, outline: readon
   let minS = Infinity;
   let sum = 0;
   let count = 0;
+  let inside = 0;
   for (let i = 0; i < n; i++) {
     const v = ttb[i]!;
+    if (v > 0) inside++;
     if (!Number.isFinite(v)) continue;
     if (v < minS) minS = v;
     const prev = i > 0 ? ttb[i - 1]! : Infinity;
@@ -182,7 +187,7 @@ export function timeToBoundary(x: Series, y: Series, fs: number, outline: readon
     }
   }
   if (!Number.isFinite(minS)) return null;
-  return { minS, meanMinimaS: count > 0 ? sum / count : minS, minima: count };
+  return { minS, meanMinimaS: count > 0 ? sum / count : minS, minima: count, insidePct: (100 * inside) / n };
 }
 
 /**
@@ -329,5 +334,6 @@ export function swayMetricsJson(m: SwayMetrics): Record<string, number | null> {
     f95_hz: m.f95Hz,
     ttb_min_s: m.ttb ? m.ttb.minS : null,
     ttb_mean_minima_s: m.ttb ? m.ttb.meanMinimaS : null,
+    ttb_inside_pct: m.ttb ? m.ttb.insidePct : null,
   };
 }

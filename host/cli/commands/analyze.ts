@@ -1,0 +1,178 @@
+/**
+ * `tripod analyze FILE`: sway metrics of a CoP trace from another device's text or CSV file (or
+ * a Tripod export with CoP columns). BDS files need no flags; see host/scoring/cop-file.ts for the
+ * format rules and host/scoring/README.md for every metric's definition.
+ */
+import type { CliCommand } from '../command.ts';
+import { RuntimeError, UsageError } from '../errors.ts';
+import { CopFileError, readCopFile, type CopFileOptions, type LengthUnit } from '../../scoring/cop-file.ts';
+import { preprocessCop } from '../../scoring/filter.ts';
+import { computeSwayMetrics, swayMetricsJson, type SwayMetrics } from '../../scoring/sway.ts';
+import { footLandmarks, type FootSide } from '../../scoring/geometry.ts';
+import { DEFAULT_SCORING_LAYOUT, LayoutError, loadLayoutFile } from '../../scoring/layout.ts';
+
+const HELP = `Usage: tripod analyze FILE [flags]
+
+Computes sway metrics (path, velocity, RMS, range, 95 % prediction ellipse, sway area, mean power
+frequency, F50/F95, time to boundary) from a CoP trace in a text or CSV file.
+
+A BDS file (Santos & Duarte 2016: Time[s] ... COPx[cm] COPy[cm], tab-separated) needs no flags.
+Other files: name the CoP columns, their unit and the rate (or a time column in seconds).
+
+Flags:
+  --json              print one JSON object (snake_case keys with units: path_mm, velocity_mm_s,
+                      area95_mm2, mfreq_hz, rms_ml_mm, ...)
+  --no-filter         skip the 10 Hz low-pass (4th-order zero-lag Butterworth); uneven samples are
+                      still resampled by window averaging
+  --cutoff HZ         low-pass cut-off, Hz (default 10)
+  --x-col NAME|N      medio-lateral CoP column (header name or 1-based number)
+  --y-col NAME|N      antero-posterior CoP column
+  --t-col NAME|N      time column in seconds (default: a column named time or t)
+  --unit mm|cm|m      CoP unit when the header does not say it
+  --rate HZ           sample rate; overrides the time column
+  --foot left|right   stance foot on a Tripod board: adds time to boundary (CoP in the plate frame)
+  --foot-length MM    foot length for --foot (default 260)
+  --layout FILE       board layout JSON for --foot (default: the Tripod board)
+
+Examples:
+  tripod analyze BDS00001.txt --no-filter --json
+  tripod analyze wii.csv --x-col 2 --y-col 3 --unit mm --rate 60`;
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function positiveNumber(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} ${v}: expected a number > 0`);
+  return n;
+}
+
+function fmt(v: number | null, digits: number): string {
+  return v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits);
+}
+
+function humanReport(file: string, m: SwayMetrics, preprocessing: string): string {
+  const rows: Array<[string, string, string]> = [
+    ['samples', String(m.n), ''],
+    ['rate', fmt(m.fsHz, 2), 'Hz'],
+    ['duration (N/fs)', fmt(m.durationS, 2), 's'],
+    ['path length', fmt(m.pathMm, 1), 'mm'],
+    ['mean velocity', fmt(m.velocityMmS, 2), 'mm/s'],
+    ['mean velocity ML', fmt(m.velocityMlMmS, 2), 'mm/s'],
+    ['mean velocity AP', fmt(m.velocityApMmS, 2), 'mm/s'],
+    ['RMS ML', fmt(m.rmsMlMm, 2), 'mm'],
+    ['RMS AP', fmt(m.rmsApMm, 2), 'mm'],
+    ['range ML', fmt(m.rangeMlMm, 2), 'mm'],
+    ['range AP', fmt(m.rangeApMm, 2), 'mm'],
+    ['95 % ellipse area', fmt(m.area95Mm2, 1), 'mm²'],
+    ['sway area', fmt(m.swayAreaMm2S, 2), 'mm²/s'],
+    ['mean power frequency', fmt(m.mfreqHz, 3), 'Hz'],
+    ['  ML / AP', `${fmt(m.mfreqMlHz, 3)} / ${fmt(m.mfreqApHz, 3)}`, 'Hz'],
+    ['F50 / F95', `${fmt(m.f50Hz, 3)} / ${fmt(m.f95Hz, 3)}`, 'Hz'],
+  ];
+  if (m.ttb) {
+    rows.push(['time to boundary min / mean of minima', `${fmt(m.ttb.minS, 2)} / ${fmt(m.ttb.meanMinimaS, 2)}`, 's']);
+    if (m.ttb.insidePct < 50) rows.push(['  warning', `only ${fmt(m.ttb.insidePct, 0)} % of the CoP lies on the foot: not in the Tripod plate frame?`, '']);
+  }
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return `${file}\n${preprocessing}\n${rows.map(([k, v, u]) => `  ${k.padEnd(w)}  ${v}${u ? ` ${u}` : ''}`).join('\n')}\n`;
+}
+
+export const command: CliCommand = {
+  name: 'analyze',
+  summary: 'sway metrics of a CoP file (BDS, CSV or text)',
+  help: HELP,
+  allowPositionals: true,
+  options: {
+    json: { type: 'boolean' },
+    'no-filter': { type: 'boolean' },
+    cutoff: { type: 'string' },
+    'x-col': { type: 'string' },
+    'y-col': { type: 'string' },
+    't-col': { type: 'string' },
+    unit: { type: 'string' },
+    rate: { type: 'string' },
+    foot: { type: 'string' },
+    'foot-length': { type: 'string' },
+    layout: { type: 'string' },
+  },
+  async run(ctx) {
+    const { values, positionals } = ctx;
+    if (positionals.length !== 1) {
+      throw new UsageError(positionals.length === 0 ? "missing FILE; usage: tripod analyze FILE [--json] [--no-filter]" : `expected one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
+    }
+    const file = positionals[0]!;
+    const unit = str(values.unit);
+    if (unit !== undefined && unit !== 'mm' && unit !== 'cm' && unit !== 'm') throw new UsageError(`--unit ${unit}: expected mm, cm or m`);
+    const opts: CopFileOptions = {};
+    const xCol = str(values['x-col']);
+    const yCol = str(values['y-col']);
+    const tCol = str(values['t-col']);
+    if (xCol !== undefined) opts.xCol = xCol;
+    if (yCol !== undefined) opts.yCol = yCol;
+    if (tCol !== undefined) opts.tCol = tCol;
+    if (unit !== undefined) opts.unit = unit as LengthUnit;
+    const rate = positiveNumber(str(values.rate), '--rate');
+    if (rate !== undefined) opts.rateHz = rate;
+    const cutoff = positiveNumber(str(values.cutoff), '--cutoff');
+    const foot = str(values.foot);
+    if (foot !== undefined && foot !== 'left' && foot !== 'right') throw new UsageError(`--foot ${foot}: expected left or right`);
+    const footLength = positiveNumber(str(values['foot-length']), '--foot-length');
+    const layoutFile = str(values.layout);
+    if ((footLength !== undefined || layoutFile !== undefined) && foot === undefined) throw new UsageError('--foot-length and --layout need --foot left|right');
+
+    let outline;
+    if (foot !== undefined) {
+      let layout = DEFAULT_SCORING_LAYOUT;
+      if (layoutFile !== undefined) {
+        try {
+          layout = loadLayoutFile(layoutFile);
+        } catch (e) {
+          if (e instanceof LayoutError) throw new RuntimeError(e.message);
+          throw e;
+        }
+      }
+      try {
+        outline = footLandmarks({ side: foot as FootSide, lengthMm: footLength ?? 260, centre: layout.footMarks[foot as FootSide] }).outline;
+      } catch (e) {
+        throw new UsageError(`--foot-length: ${(e as Error).message}`);
+      }
+    }
+
+    let trace;
+    try {
+      trace = readCopFile(file, opts);
+    } catch (e) {
+      if (e instanceof CopFileError) throw e.kind === 'usage' ? new UsageError(e.message) : new RuntimeError(e.message);
+      throw e;
+    }
+    const preOpts: Parameters<typeof preprocessCop>[3] = { filter: values['no-filter'] !== true, rateHz: trace.rateHz };
+    if (cutoff !== undefined) preOpts.cutoffHz = cutoff;
+    let pre;
+    let metrics: SwayMetrics;
+    try {
+      pre = preprocessCop(trace.t, trace.x, trace.y, preOpts);
+      metrics = computeSwayMetrics({ x: pre.x, y: pre.y }, pre.fs, outline ? { outline } : {});
+    } catch (e) {
+      throw new RuntimeError(`${file}: ${(e as Error).message}`);
+    }
+    if (values.json === true) {
+      const obj = {
+        file,
+        format: trace.format,
+        columns: trace.columns,
+        unit_in_file: trace.unit,
+        filtered: pre.filtered,
+        resampled: pre.resampled,
+        preprocessing: pre.description,
+        ...swayMetricsJson(metrics),
+      };
+      ctx.out.write(`${JSON.stringify(obj)}\n`);
+    } else {
+      ctx.out.write(humanReport(file, metrics, pre.description));
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,188 @@
+/**
+ * Reads a CoP trace from another device's text or CSV file.
+ *
+ * - Delimiter: tab, comma, semicolon or runs of spaces, from the first data line. Lines starting
+ *   with '#' and blank lines are skipped.
+ * - Header: the first line, when any of its fields is not a number. A unit in brackets or
+ *   parentheses after a name ("COPx[cm]", "cop_y (mm)") is read.
+ * - BDS files (Santos & Duarte 2016: Time[s] ... COPx[cm] COPy[cm]) need no options: the CoP columns
+ *   and their unit come from the header, the rate from the time column.
+ * - Other files: xCol / yCol (a header name, case-insensitive, or a 1-based column number), unit
+ *   (mm, cm, m) when the header does not say it, and either a time column (tCol, or a column named
+ *   time / t) or rateHz. rateHz wins over the time column.
+ * Errors: CopFileError with kind 'usage' (the options cannot pick the columns / unit / rate: the
+ * user must pass a flag) or 'data' (the file cannot be read or a value is bad), naming the line.
+ */
+import { readFileSync } from 'node:fs';
+
+export type LengthUnit = 'mm' | 'cm' | 'm';
+const UNIT_MM: Record<LengthUnit, number> = { mm: 1, cm: 10, m: 1000 };
+
+export class CopFileError extends Error {
+  override readonly name = 'CopFileError';
+  constructor(
+    readonly kind: 'usage' | 'data',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface CopFileOptions {
+  xCol?: string;
+  yCol?: string;
+  tCol?: string;
+  unit?: LengthUnit;
+  rateHz?: number;
+}
+
+export interface CopTrace {
+  /** Sample times, s (from the time column, or i / rate). */
+  t: Float64Array;
+  /** CoP, mm. */
+  x: Float64Array;
+  y: Float64Array;
+  /** Rate from the flag, or 1 / median interval of the time column, Hz. */
+  rateHz: number;
+  format: 'bds' | 'table';
+  columns: { x: string; y: string; t: string | null };
+  unit: LengthUnit;
+}
+
+interface Column {
+  name: string;
+  unit: string | null;
+}
+
+function splitLine(line: string, delim: string | null): string[] {
+  return (delim ? line.split(delim) : line.trim().split(/\s+/)).map((s) => s.trim());
+}
+
+function detectDelimiter(line: string): string | null {
+  if (line.includes('\t')) return '\t';
+  if (line.includes(',')) return ',';
+  if (line.includes(';')) return ';';
+  return null;
+}
+
+function parseColumn(raw: string): Column {
+  const m = /^(.*?)\s*[[(]\s*([^\])]+?)\s*[\])]\s*$/.exec(raw);
+  return m ? { name: m[1]!.trim(), unit: m[2]!.trim() } : { name: raw.trim(), unit: null };
+}
+
+function asUnit(u: string | null): LengthUnit | null {
+  if (!u) return null;
+  const k = u.toLowerCase();
+  return k === 'mm' || k === 'cm' || k === 'm' ? k : null;
+}
+
+function pickColumn(spec: string, cols: Column[], raw: string[], flag: string): number {
+  if (/^\d+$/.test(spec)) {
+    const i = Number(spec) - 1;
+    if (i < 0 || i >= cols.length) throw new CopFileError('usage', `${flag} ${spec}: the file has columns 1..${cols.length}`);
+    return i;
+  }
+  const want = spec.toLowerCase();
+  let i = raw.findIndex((r) => r.toLowerCase() === want);
+  if (i < 0) i = cols.findIndex((c) => c.name.toLowerCase() === want);
+  if (i < 0) throw new CopFileError('usage', `${flag} ${spec}: no such column (columns: ${raw.join(', ')})`);
+  return i;
+}
+
+/** Parses CoP text (see the file comment). `source` names the file in messages. */
+export function parseCopText(text: string, opts: CopFileOptions = {}, source = 'input'): CopTrace {
+  const lines: Array<[number, string]> = [];
+  text.split(/\r?\n/).forEach((l, i) => {
+    if (l.trim() !== '' && !l.trimStart().startsWith('#')) lines.push([i + 1, l]);
+  });
+  if (lines.length === 0) throw new CopFileError('data', `${source}: no data lines`);
+  const delim = detectDelimiter(lines[0]![1]);
+  const firstFields = splitLine(lines[0]![1], delim);
+  const hasHeader = firstFields.some((f) => f !== '' && !Number.isFinite(Number(f)));
+  const raw = hasHeader ? firstFields : firstFields.map((_, i) => `column ${i + 1}`);
+  const cols = raw.map(parseColumn);
+  const body = hasHeader ? lines.slice(1) : lines;
+
+  const findNamed = (re: RegExp): number => cols.findIndex((c) => re.test(c.name));
+  const isBds = hasHeader && raw.includes('COPx[cm]') && raw.includes('COPy[cm]') && raw.includes('Time[s]');
+  let xi: number;
+  let yi: number;
+  if (opts.xCol !== undefined || opts.yCol !== undefined) {
+    if (opts.xCol === undefined || opts.yCol === undefined) throw new CopFileError('usage', 'pass both --x-col and --y-col');
+    xi = pickColumn(opts.xCol, cols, raw, '--x-col');
+    yi = pickColumn(opts.yCol, cols, raw, '--y-col');
+  } else {
+    xi = findNamed(/^cop[_ ]?x$/i);
+    yi = findNamed(/^cop[_ ]?y$/i);
+    if (xi < 0 || yi < 0) {
+      throw new CopFileError('usage', `${source}: cannot tell which columns hold the CoP; pass --x-col and --y-col (columns: ${raw.join(', ')})`);
+    }
+  }
+  let ti = -1;
+  if (opts.tCol !== undefined) ti = pickColumn(opts.tCol, cols, raw, '--t-col');
+  else if (hasHeader) ti = findNamed(/^(t|time)$/i);
+
+  const headerUnit = asUnit(cols[xi]!.unit);
+  const unit = opts.unit ?? headerUnit;
+  if (!unit) throw new CopFileError('usage', `${source}: cannot tell the CoP unit from column '${raw[xi]}'; pass --unit mm, cm or m`);
+  if (opts.unit && headerUnit && opts.unit !== headerUnit) {
+    throw new CopFileError('usage', `--unit ${opts.unit} contradicts the header '${raw[xi]}' (${headerUnit}); drop --unit or fix the file`);
+  }
+  if (ti >= 0 && cols[ti]!.unit && !['s', 'sec', 'seconds'].includes(cols[ti]!.unit!.toLowerCase())) {
+    throw new CopFileError('usage', `${source}: time column '${raw[ti]}' is not in seconds; pass --rate HZ instead`);
+  }
+  if (ti < 0 && opts.rateHz === undefined) {
+    throw new CopFileError('usage', `${source}: no time column; pass --rate HZ (or --t-col) (columns: ${raw.join(', ')})`);
+  }
+  const k = UNIT_MM[unit];
+  const n = body.length;
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const t = new Float64Array(n);
+  const value = (fields: string[], i: number, lineNo: number): number => {
+    const s = fields[i];
+    const v = s === undefined || s === '' ? NaN : Number(s);
+    if (!Number.isFinite(v)) {
+      throw new CopFileError('data', `${source} line ${lineNo}, column '${raw[i]}': ${s === undefined ? 'missing' : `'${s}' is not a number`}`);
+    }
+    return v;
+  };
+  for (let r = 0; r < n; r++) {
+    const [lineNo, line] = body[r]!;
+    const fields = splitLine(line, delim);
+    x[r] = value(fields, xi, lineNo) * k;
+    y[r] = value(fields, yi, lineNo) * k;
+    if (ti >= 0) {
+      t[r] = value(fields, ti, lineNo);
+      if (r > 0 && !(t[r]! > t[r - 1]!)) throw new CopFileError('data', `${source} line ${lineNo}: time ${t[r]} s does not increase (previous ${t[r - 1]} s)`);
+    }
+  }
+  if (n < 8) throw new CopFileError('data', `${source}: ${n} samples; need at least 8`);
+  let rateHz: number;
+  if (opts.rateHz !== undefined) {
+    if (!(opts.rateHz > 0) || !Number.isFinite(opts.rateHz)) throw new CopFileError('usage', `--rate ${opts.rateHz}: expected a rate > 0 Hz`);
+    rateHz = opts.rateHz;
+    if (ti < 0) for (let r = 0; r < n; r++) t[r] = r / rateHz;
+  } else {
+    const d: number[] = [];
+    for (let r = 1; r < n; r++) d.push(t[r]! - t[r - 1]!);
+    d.sort((a, b) => a - b);
+    const med = d[d.length >> 1]!;
+    rateHz = 1 / med;
+    // Times printed with few decimals (0.010, 0.020, ...) give 99.99999999 Hz: snap to the integer.
+    if (Math.abs(rateHz - Math.round(rateHz)) < 1e-6 * rateHz) rateHz = Math.round(rateHz);
+  }
+  return { t, x, y, rateHz, format: isBds ? 'bds' : 'table', columns: { x: raw[xi]!, y: raw[yi]!, t: ti >= 0 ? raw[ti]! : null }, unit };
+}
+
+/** Reads a CoP file; an unreadable file is a 'data' CopFileError. */
+export function readCopFile(file: string, opts: CopFileOptions = {}): CopTrace {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CopFileError('data', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message)}`);
+  }
+  return parseCopText(text, opts, file);
+}
