@@ -564,9 +564,11 @@ export async function startReplServer<B extends ReplBoard>(opts: ReplServerOptio
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.setNoDelay(true);
+    // Like Espruino's Telnet console: the newest client takes the console; an older one is dropped
+    // (a crashed or forgotten client must not lock the board out).
     if (active) {
-      socket.end('Another client is connected to this board; try again when it disconnects.\r\n');
-      return;
+      opts.log?.('a new client took the console; dropping the previous one');
+      active.destroy();
     }
     active = socket;
     const input = new ConsoleInput();

@@ -6,9 +6,9 @@
  * mode, and `--sim` a simulated person that moves the mass on the emulator.
  *
  * Each step waits for a steady window (stability.ts). For a position, the load must first appear
- * (tared total above half the weight through the nominal scale), then a fresh window is measured; a
- * window that is not steady (the mass moved) is measured again, up to `maxAttempts`, after which
- * the calibration is refused with code 'moved'.
+ * (tared total above half the weight through the nominal scale), then fresh windows are measured
+ * until one is steady; after `maxAttempts` unsteady windows (the mass keeps moving) the calibration
+ * is refused with code 'moved'.
  */
 import type { Observable, Subscription } from 'rxjs';
 import type { BoardLayout, CellCalibration, PointMm } from '../pipeline/types.ts';
@@ -56,7 +56,7 @@ export interface WizardOptions {
   windowS?: number;
   /** Longest wait for the load to appear and settle at one step, s. Defaults to 60. */
   stepTimeoutS?: number;
-  /** Windows measured at one step before refusing with 'moved'. Defaults to 3. */
+  /** Windows measured at one step (the first may catch the placement transient) before refusing with 'moved'. Defaults to 4. */
   maxAttempts?: number;
   /** Per-cell steadiness limits, N (see stability.ts). */
   maxStdN?: number;
@@ -178,17 +178,10 @@ async function measureSteady(
         lastReport = Date.now();
       }
     }
-    // Let the placement transient die out: wait for one steady window before measuring.
-    for (;;) {
-      win.push(await next());
-      const s = win.stats();
-      if (s.steady) break;
-      if (win.full()) ui.progress({ phase: 'settling', step, stats: s });
-    }
-    win.clear();
   }
 
-  const attempts = opts.maxAttempts ?? 3;
+  // The first window often holds the placement transient: it counts as an attempt like any other.
+  const attempts = opts.maxAttempts ?? 4;
   for (let attempt = 1; ; attempt++) {
     win.clear();
     while (!win.full()) {

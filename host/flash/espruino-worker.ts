@@ -27,6 +27,14 @@ console.log = keep('');
 console.info = keep('');
 console.warn = keep('warn: ');
 console.error = keep('error: ');
+/** Set by run(): the package only logs socket errors (ECONNRESET...), it never reports them as a disconnect. */
+let onTransportError: ((line: string) => void) | null = null;
+const logError = console.error;
+console.error = (...args: unknown[]): void => {
+  logError(...args);
+  const first = typeof args[0] === 'string' ? args[0] : '';
+  if (first.startsWith('RECEIVE ERROR') || first.startsWith('serialport error')) onTransportError?.(args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' '));
+};
 
 function safeJson(v: unknown): string {
   try {
@@ -60,7 +68,10 @@ const DEVICE_FOR_KIND: Record<UploadRequest['kind'], string> = {
   ble: 'Noble Bluetooth LE',
 };
 
+let reported = false;
 function fail(code: Extract<WorkerMessage, { type: 'result' }>['code'], message: string, extra: Partial<Extract<WorkerMessage, { type: 'result' }>> = {}): void {
+  if (reported) return;
+  reported = true;
   send({ type: 'result', ok: false, code, message, response: '', sent: 0, total: 0, ...extra });
   setTimeout(() => process.exit(0), 50);
 }
@@ -97,6 +108,7 @@ function run(req: UploadRequest): void {
     device.write = (data: string, cb?: () => void): void => {
       if (uploading) {
         sent += data.length;
+        lastProgressAt = Date.now();
         send({ type: 'progress', sent: Math.min(sent, total), total });
       }
       rawWrite(data, cb);
@@ -113,6 +125,19 @@ function run(req: UploadRequest): void {
     serial.startListening((data) => {
       response += Buffer.from(data).toString('latin1');
     });
+
+    // A transport error or a stall mid-upload means the link is gone: report a cut, not a hang.
+    let lastProgressAt = Date.now();
+    const stallTimer = setInterval(() => {
+      if (uploading && !finished && Date.now() - lastProgressAt > req.stallTimeoutMs) {
+        clearInterval(stallTimer);
+        fail('cut', `nothing could be written for ${req.stallTimeoutMs / 1000} s after ${sent} of ${total} bytes`, { response, sent, total });
+      }
+    }, 250);
+    onTransportError = (line) => {
+      if (!uploading) fail('no-board', `the link to ${req.port} failed: ${line}`, { response });
+      else if (!finished) fail('cut', `the link failed after ${sent} of ${total} bytes (${line})`, { response, sent, total });
+    };
 
     const openTimer = setTimeout(() => {
       fail('no-board', `nothing answered at ${req.port} within ${req.openTimeoutMs / 1000} s`);
@@ -137,7 +162,16 @@ function run(req: UploadRequest): void {
             finished = true;
             send({ type: 'stage', stage: 'finishing' });
             // Let the last line execute and the board answer before closing (half-close).
-            setTimeout(() => serial.close(), req.settleMs);
+            setTimeout(() => {
+              serial.close();
+              // A board that never closes its side still got every byte: do not wait for ever.
+              setTimeout(() => {
+                if (reported) return;
+                reported = true;
+                send({ type: 'result', ok: true, code: 'ok', message: 'uploaded (the board did not close its side)', response, sent, total });
+                setTimeout(() => process.exit(0), 50);
+              }, 3000);
+            }, req.settleMs);
           });
         });
       },
@@ -145,6 +179,8 @@ function run(req: UploadRequest): void {
         clearTimeout(openTimer);
         if (!uploading) return fail('no-board', `${req.port} closed before the board answered`, { response });
         if (!finished) return fail('cut', `the connection closed after ${sent} of ${total} bytes`, { response, sent, total });
+        if (reported) return;
+        reported = true;
         send({ type: 'result', ok: true, code: 'ok', message: 'uploaded', response, sent, total });
         setTimeout(() => process.exit(0), 50);
       },

@@ -74,6 +74,8 @@ export interface UploadOptions {
   openTimeoutMs?: number;
   /** Whole upload, ms. Defaults to 600000 (10 min: a slow-write serial upload of 50 KB takes minutes). */
   totalTimeoutMs?: number;
+  /** No byte written for this long mid-upload counts as a cut, ms. Defaults to 10000. */
+  stallTimeoutMs?: number;
   /** Wait after the last byte before closing, ms. Defaults to 500. */
   settleMs?: number;
   onProgress?: (p: UploadProgress) => void;
@@ -121,6 +123,16 @@ export async function probePort(p: ParsedPort, timeoutMs = 3000): Promise<void> 
   }
 }
 
+/**
+ * Replaces every non-ASCII character by its `\uXXXX` escape. The package writes its (latin1) code
+ * string to TCP and serial ports as UTF-8, so bytes above 0x7F would arrive doubled; the escape
+ * means the same in JavaScript strings, regular expressions and identifiers, and is harmless in
+ * comments.
+ */
+export function asciiSafe(code: string): string {
+  return code.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Uploads `code` to `.bootcde` and boots it. Throws FlashError. */
 export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> {
   const port = parsePort(opts.port);
@@ -131,12 +143,13 @@ export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> 
   const req: UploadRequest = {
     kind: port.kind,
     port: port.port,
-    code: opts.code,
+    code: asciiSafe(opts.code),
     minify: opts.minify ?? false,
     pretokenise: opts.pretokenise ?? false,
     boardJsonUrl: opts.boardJsonUrl ?? 'http://127.0.0.1:9',
     openTimeoutMs: opts.openTimeoutMs ?? (port.kind === 'ble' ? 30_000 : 15_000),
     settleMs: opts.settleMs ?? 500,
+    stallTimeoutMs: opts.stallTimeoutMs ?? 10_000,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

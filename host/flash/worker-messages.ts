@@ -16,6 +16,8 @@ export interface UploadRequest {
   boardJsonUrl: string;
   /** How long the port may take to open and answer the env query, ms. */
   openTimeoutMs: number;
+  /** No byte written for this long mid-upload means the link is gone, ms. */
+  stallTimeoutMs: number;
   /** Wait after the last byte before half-closing, ms (the board executes `load()`). */
   settleMs: number;
 }

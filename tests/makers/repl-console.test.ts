@@ -1,0 +1,143 @@
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConsoleInput, isComplete, ReplStorage, startReplServer, type ReplServer } from '../../firmware/emulator/repl-server.ts';
+
+describe('ConsoleInput (Espruino line discipline)', () => {
+  it('executes a line on Enter and echoes it', () => {
+    const c = new ConsoleInput();
+    const r = c.push('1+2\n');
+    expect(r.lines).toEqual([{ code: '1+2', echo: true }]);
+    expect(r.echo).toBe('1+2');
+  });
+
+  it('DLE turns echo (and the =result) off for that line only', () => {
+    const c = new ConsoleInput();
+    const r = c.push('\x10print("<","<<",JSON.stringify(process.env),">>",">")\nx\n');
+    expect(r.lines).toEqual([
+      { code: 'print("<","<<",JSON.stringify(process.env),">>",">")', echo: false },
+      { code: 'x', echo: true },
+    ]);
+    expect(r.echo).toBe('x');
+  });
+
+  it('ESC LF continues the line without executing; ESC [ n d markers vanish', () => {
+    const c = new ConsoleInput();
+    const r = c.push('\x10\x1b[12dfunction f(a)\x1b\n{ return a; }\n');
+    expect(r.lines).toEqual([{ code: 'function f(a)\n{ return a; }', echo: false }]);
+  });
+
+  it('waits for open brackets, strings and comments to close', () => {
+    const c = new ConsoleInput();
+    expect(c.push('if (a) {\n').lines).toEqual([]);
+    expect(c.push('  b("}");\n').lines).toEqual([]);
+    expect(c.push('}\n').lines).toEqual([{ code: 'if (a) {\n  b("}");\n}', echo: true }]);
+    expect(isComplete('x = "a\\"(" /* ( */')).toBe(true);
+    expect(isComplete('x = `open')).toBe(false);
+    expect(isComplete('/* open')).toBe(false);
+  });
+
+  it('Ctrl-C clears the line; backspace edits; CR LF is one Enter', () => {
+    const c = new ConsoleInput();
+    const r1 = c.push('garbage(\x03');
+    expect(r1.interrupted).toBe(true);
+    expect(c.pending()).toBe('');
+    expect(c.push('ab\x08c\r\n').lines).toEqual([{ code: 'ac', echo: true }]);
+  });
+
+  it('takes its input in any chunking', () => {
+    const input = '\x10reset();\n\x10print()\n\x10require("Storage").write(".bootcde","a\\n(b",0,5);\n\x10load()\n';
+    const whole = new ConsoleInput().push(input).lines;
+    for (let cut = 1; cut < input.length; cut++) {
+      const c = new ConsoleInput();
+      const lines = [...c.push(input.slice(0, cut)).lines, ...c.push(input.slice(cut)).lines];
+      expect(lines).toEqual(whole);
+    }
+  });
+});
+
+describe('ReplStorage (Save-on-Send chunks)', () => {
+  it('builds a file from a sized first write and offset writes, erased bytes read 0xFF', () => {
+    const s = new ReplStorage();
+    s.write('.bootcde', 'abc', 0, 6);
+    expect(s.read('.bootcde')).toBe('abc\xff\xff\xff');
+    expect(s.snapshot()).toEqual({});
+    s.write('.bootcde', 'def', 3);
+    expect(s.read('.bootcde')).toBe('abcdef');
+    expect(s.snapshot()).toEqual({ '.bootcde': 'abcdef' });
+  });
+  it('refuses writes past the end and offsets into missing files', () => {
+    const s = new ReplStorage();
+    s.write('f', 'ab', 0, 2);
+    expect(() => s.write('f', 'c', 2)).toThrow(/exceed the file size 2/);
+    expect(() => s.write('g', 'c', 5)).toThrow(/does not exist/);
+    expect(() => s.write('x'.repeat(29), 'c')).toThrow(/1 to 28/);
+  });
+});
+
+describe('REPL server over TCP', () => {
+  let server: ReplServer<{ stop(): void; source: string }> | null = null;
+  const sockets: Socket[] = [];
+  afterEach(async () => {
+    sockets.splice(0).forEach((s) => s.destroy());
+    await server?.close();
+    server = null;
+  });
+
+  async function talk(port: number, text: string): Promise<string> {
+    const s = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    sockets.push(s);
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.end(Buffer.from(text, 'latin1'));
+    await new Promise<void>((r) => s.once('end', () => r()));
+    return got;
+  }
+
+  it('answers the env query, prints prompts, boots .bootcde on load() and closes after a half-close', async () => {
+    const booted: string[] = [];
+    server = await startReplServer({
+      startBoard: (source) => {
+        booted.push(source);
+        return { source, stop() {} };
+      },
+    });
+    const reply = await talk(server.port, '\n\x10print("<","<<",JSON.stringify(process.env),">>",">")\n');
+    expect(reply.startsWith('\r\n=undefined\r\n>')).toBe(true);
+    const env = JSON.parse(reply.slice(reply.indexOf('< <<') + 4, reply.indexOf('>> >'))) as Record<string, unknown>;
+    expect(env).toMatchObject({ VERSION: '2v29', BOARD: 'MDBT42Q', CONSOLE: 'Telnet' });
+
+    const code = 'var \u00e9t\u00e9 = 1;\nsetInterval(function(){}, 10);\n';
+    const bytes = Buffer.from(code, 'utf8').toString('latin1');
+    const up = `\x10reset();\n\x10require("Storage").write(".bootcde",${JSON.stringify(bytes.slice(0, 10))},0,${bytes.length});\n\x10require("Storage").write(".bootcde",${JSON.stringify(bytes.slice(10))},10);\n\x10load()\n`;
+    const boardP = server.nextBoard({ timeoutMs: 5000 });
+    const out = await talk(server.port, up);
+    expect(out).not.toContain('Uncaught');
+    const board = await boardP;
+    expect(board.source).toBe(code);
+    expect(booted).toEqual([code]);
+    expect(server.board()).toBe(board);
+  });
+
+  it('keeps a cut upload from running: the incomplete .bootcde is reported and nothing boots', async () => {
+    let starts = 0;
+    server = await startReplServer({
+      startBoard: (source) => {
+        starts++;
+        return { source, stop() {} };
+      },
+    });
+    const out = await talk(server.port, '\x10reset();\n\x10require("Storage").write(".bootcde","var a=1;",0,100);\n\x10load()\n');
+    expect(out).toContain('Uncaught SyntaxError: .bootcde is incomplete (8 of 100 bytes written)');
+    expect(starts).toBe(0);
+    expect(server.board()).toBeNull();
+    expect(server.storageFile('.bootcde')).toMatchObject({ size: 100, written: 8 });
+  });
+
+  it('reports errors the way Espruino does and refuses save() over .bootcde', async () => {
+    server = await startReplServer({ startBoard: (source) => ({ source, stop() {} }) });
+    const out = await talk(server.port, 'nope()\nE.setBootCode("1")\nsave()\n');
+    expect(out).toContain('Uncaught ReferenceError: nope is not defined');
+    expect(out).toContain('Uncaught Error: save() is refused while .bootcde exists');
+  });
+});
