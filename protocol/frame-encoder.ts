@@ -66,6 +66,32 @@ export function bitLength(a: number): number {
   return b + a;
 }
 
+/**
+ * Packs residuals R[0..count) (each stored as residual << 8, i.e. the int24 residual in the top three
+ * bytes) at `w` bits each, LSB-first, into 32-bit words W (little-endian typed arrays: nRF52 and every
+ * Node platform). Returns the number of bits written. One word store per 32 bits instead of one byte
+ * store per 8; no break/continue/switch so the firmware may mark it "jit".
+ */
+export function packResiduals(R: Int32Array, count: number, w: number, W: Int32Array): number {
+  const mask = w >= 24 ? 0xffffff : (1 << w) - 1;
+  let a = 0;
+  let b = 0;
+  let j = 0;
+  let v = 0;
+  for (let i = 0; i < count; i++) {
+    v = ((R[i] as number) >>> 8) & mask;
+    a |= v << b;
+    b += w;
+    if (b >= 32) {
+      W[j++] = a;
+      b -= 32;
+      a = v >>> (w - b);
+    }
+  }
+  if (b > 0) W[j] = a;
+  return j * 32 + b;
+}
+
 /** Bytes taken by `n` samples at width `w` after a mode byte: optional flag bytes plus 4*n*w bits. */
 export function deltaBodyBytes(n: number, w: number, withFlags: boolean): number {
   return (withFlags ? n : 0) + ((n * w + 1) >> 1);
@@ -99,19 +125,27 @@ export function createFrameEncoder(
   let R = new Int32Array(4 * maxN);
   let M = new Int32Array(maxN);
   let FL = new Uint8Array(maxN);
+  let W = new Int32Array(maxN * 3 + 1);
+  let W8 = new Uint8Array(W.buffer);
   let n = 0;
+  let lim = maxN;
   let firstIdx = 0;
-  let idx = 0;
   let keyPending = false;
-  let keyDue = true;
   let extraFlags = FLAG_STREAM_START;
   let sinceKey = 0;
+  let keyAt = 0;
   const K = new Int32Array(4);
   let keyFlags = 0;
   let keyTime = 0;
   let keyIdx = 0;
+  let chosenW = 0;
+  let chosenF = false;
   let p0 = 0, p1 = 0, p2 = 0, p3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
   let queue: Uint8Array[] = [];
+
+  function nextIdx(): number {
+    return (keyIdx + sinceKey) & 0xffffff;
+  }
 
   function put24(f: Uint8Array, o: number, v: number): void {
     f[o] = v;
@@ -140,40 +174,22 @@ export function createFrameEncoder(
     chosenF = bestF;
     return k;
   }
-  let chosenW = 0;
-  let chosenF = false;
 
   function pack(f: Uint8Array, o: number, k: number, w: number, withFlags: boolean): void {
     if (withFlags) {
-      for (let j = 0; j < k; j++) f[o++] = FL[j] as number;
+      f.set(FL.subarray(0, k), o);
+      o += k;
     }
-    const mask = w >= 24 ? 0xffffff : (1 << w) - 1;
-    const end = k << 2;
-    let a = 0;
-    let b = 0;
-    for (let i = 0; i < end; i++) {
-      a |= (((R[i] as number) >>> 8) & mask) << b;
-      b += w;
-      while (b >= 8) {
-        f[o++] = a;
-        a = a >>> 8;
-        b -= 8;
-      }
-    }
-    if (b > 0) f[o] = a;
+    const bits = packResiduals(R, k << 2, w, W);
+    f.set(W8.subarray(0, (bits + 7) >> 3), o);
   }
 
   function dropFront(k: number): void {
     const rest = n - k;
-    for (let j = 0; j < rest; j++) {
-      M[j] = M[j + k] as number;
-      FL[j] = FL[j + k] as number;
-      const s = (j + k) << 2;
-      const d = j << 2;
-      R[d] = R[s] as number;
-      R[d + 1] = R[s + 1] as number;
-      R[d + 2] = R[s + 2] as number;
-      R[d + 3] = R[s + 3] as number;
+    if (rest > 0) {
+      M.set(M.subarray(k, n), 0);
+      FL.set(FL.subarray(k, n), 0);
+      R.set(R.subarray(k << 2, n << 2), 0);
     }
     n = rest;
     firstIdx = (firstIdx + k) & 0xffffff;
@@ -203,6 +219,7 @@ export function createFrameEncoder(
         pack(f, KEY_FIXED_BYTES + 1, k, chosenW, chosenF);
       }
       keyPending = false;
+      lim = maxN;
     } else {
       k = choose(cap - 3);
       f = new Uint8Array(3 + deltaBodyBytes(k, chosenW, chosenF));
@@ -220,12 +237,12 @@ export function createFrameEncoder(
   }
 
   function poll(): Uint8Array | null {
-    const f = queue.shift();
-    return f === undefined ? null : f;
+    return queue.length > 0 ? (queue.shift() as Uint8Array) : null;
   }
 
-  function startKey(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
+  function startKey(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
     flushAll();
+    keyIdx = nextIdx();
     K[0] = c0;
     K[1] = c1;
     K[2] = c2;
@@ -233,78 +250,93 @@ export function createFrameEncoder(
     keyFlags = (flags | extraFlags) & 0xff;
     extraFlags = 0;
     keyTime = Math.floor(timeMs) % 0x1000000;
-    keyIdx = idx;
     keyPending = true;
-    keyDue = false;
     sinceKey = 1;
-    firstIdx = (idx + 1) & 0xffffff;
-    idx = (idx + 1) & 0xffffff;
+    keyAt = keyInt;
+    firstIdx = (keyIdx + 1) & 0xffffff;
     p0 = q0 = c0;
     p1 = q1 = c1;
     p2 = q2 = c2;
     p3 = q3 = c3;
-    if (cap - KEY_FIXED_BYTES < 2 || maxN === 1) buildOne();
-  }
-
-  function add(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
-    if (keyDue || sinceKey >= keyInt || (flags & (FLAG_OVERFLOW | FLAG_STREAM_START)) !== 0) {
-      startKey(c0, c1, c2, c3, flags, timeMs);
-      return poll();
-    }
-    const o = n << 2;
-    let r: number;
-    let m: number;
-    if (second) {
-      r = (c0 - p0 - p0 + q0) << 8; R[o] = r; m = r ^ (r >> 31);
-      r = (c1 - p1 - p1 + q1) << 8; R[o + 1] = r; m |= r ^ (r >> 31);
-      r = (c2 - p2 - p2 + q2) << 8; R[o + 2] = r; m |= r ^ (r >> 31);
-      r = (c3 - p3 - p3 + q3) << 8; R[o + 3] = r; m |= r ^ (r >> 31);
-      q0 = p0; q1 = p1; q2 = p2; q3 = p3;
-    } else {
-      r = (c0 - p0) << 8; R[o] = r; m = r ^ (r >> 31);
-      r = (c1 - p1) << 8; R[o + 1] = r; m |= r ^ (r >> 31);
-      r = (c2 - p2) << 8; R[o + 2] = r; m |= r ^ (r >> 31);
-      r = (c3 - p3) << 8; R[o + 3] = r; m |= r ^ (r >> 31);
-    }
-    p0 = c0; p1 = c1; p2 = c2; p3 = c3;
-    M[n] = m;
-    FL[n] = flags;
-    n++;
-    sinceKey++;
-    idx = (idx + 1) & 0xffffff;
-    if (n + (keyPending ? 1 : 0) >= maxN) buildOne();
+    lim = maxN - 1;
+    if (cap - KEY_FIXED_BYTES < 2 || lim < 1) buildOne();
     return poll();
   }
 
+  function add2(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
+    if (sinceKey >= keyAt || (flags & 0x60) !== 0) return startKey(c0, c1, c2, c3, flags, timeMs);
+    const o = n << 2;
+    let r = (c0 - p0 - p0 + q0) << 8;
+    R[o] = r;
+    let m = r ^ (r >> 31);
+    r = (c1 - p1 - p1 + q1) << 8;
+    R[o + 1] = r;
+    m |= r ^ (r >> 31);
+    r = (c2 - p2 - p2 + q2) << 8;
+    R[o + 2] = r;
+    m |= r ^ (r >> 31);
+    r = (c3 - p3 - p3 + q3) << 8;
+    R[o + 3] = r;
+    M[n] = m | (r ^ (r >> 31));
+    FL[n] = flags;
+    q0 = p0; q1 = p1; q2 = p2; q3 = p3;
+    p0 = c0; p1 = c1; p2 = c2; p3 = c3;
+    sinceKey++;
+    if (++n >= lim) buildOne();
+    return queue.length > 0 ? (queue.shift() as Uint8Array) : null;
+  }
+
+  function add1(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
+    if (sinceKey >= keyAt || (flags & 0x60) !== 0) return startKey(c0, c1, c2, c3, flags, timeMs);
+    const o = n << 2;
+    let r = (c0 - p0) << 8;
+    R[o] = r;
+    let m = r ^ (r >> 31);
+    r = (c1 - p1) << 8;
+    R[o + 1] = r;
+    m |= r ^ (r >> 31);
+    r = (c2 - p2) << 8;
+    R[o + 2] = r;
+    m |= r ^ (r >> 31);
+    r = (c3 - p3) << 8;
+    R[o + 3] = r;
+    M[n] = m | (r ^ (r >> 31));
+    FL[n] = flags;
+    p0 = c0; p1 = c1; p2 = c2; p3 = c3;
+    sinceKey++;
+    if (++n >= lim) buildOne();
+    return queue.length > 0 ? (queue.shift() as Uint8Array) : null;
+  }
+
   return {
-    add: add,
+    add: second ? add2 : add1,
     poll: poll,
     flush: function (): Uint8Array | null {
       flushAll();
       return poll();
     },
     forceKey: function (): void {
-      keyDue = true;
+      keyAt = 0;
     },
     skip: function (dropped: number): void {
       if (dropped > 0) {
         flushAll();
-        idx = (idx + dropped) & 0xffffff;
+        keyIdx = (keyIdx + dropped) & 0xffffff;
         extraFlags |= FLAG_OVERFLOW;
-        keyDue = true;
+        keyAt = 0;
       }
     },
     start: function (): void {
       n = 0;
       keyPending = false;
       queue = [];
-      idx = 0;
+      keyIdx = 0;
+      sinceKey = 0;
+      keyAt = 0;
       extraFlags = FLAG_STREAM_START;
-      keyDue = true;
+      lim = maxN;
     },
-    nextIndex: function (): number {
-      return idx;
-    },
+    nextIndex: nextIdx,
     pendingSamples: function (): number {
       return n + (keyPending ? 1 : 0);
     },
@@ -322,7 +354,10 @@ export function createFrameEncoder(
         R = new Int32Array(4 * maxN);
         M = new Int32Array(maxN);
         FL = new Uint8Array(maxN);
+        W = new Int32Array(maxN * 3 + 1);
+        W8 = new Uint8Array(W.buffer);
       }
+      lim = maxN;
     },
   };
 }
