@@ -1,0 +1,98 @@
+/**
+ * The whole host pipeline for one board, synchronous and pure (no rxjs, no I/O):
+ * received messages -> samples (samples.ts) -> calibration -> forces, total, CoP (cop.ts),
+ * plus device events from the control channel. Live sessions wrap it in rxjs (host/session.ts);
+ * replay/export/bench drive it directly for speed.
+ */
+import { decodeDeviceMessage, EVT_BATTERY_LOW, EVT_CELL_FAULT, EVT_OVERFLOW, EVENT_CODES } from '../../protocol/index.ts';
+import type { ReceivedMessage } from '../transport/transport.ts';
+import type { Calibration } from './calibration.ts';
+import { MIN_COP_LOAD_N, toForceSample } from './cop.ts';
+import { SampleStage, type RawSample, type SampleStats } from './samples.ts';
+import type { ForceSample, PipelineEvent } from './types.ts';
+
+export interface PipelineOptions {
+  rateHz?: number;
+  /** Minimum total force for a CoP, N. Defaults to MIN_COP_LOAD_N (20 N). */
+  minLoadN?: number;
+}
+
+export class ForcePipeline {
+  private readonly stage: SampleStage;
+  private readonly minLoadN: number;
+  /** Device events whose sequence numbers skipped (events lost on the link). */
+  lostDeviceEvents = 0;
+  private lastEventSeq: number | null = null;
+
+  constructor(
+    private calibration: Calibration,
+    private readonly onSample: (s: ForceSample) => void,
+    private readonly onEvent: (e: PipelineEvent) => void,
+    opts: PipelineOptions = {},
+  ) {
+    this.minLoadN = opts.minLoadN ?? MIN_COP_LOAD_N;
+    this.stage = new SampleStage((s) => this.emit(s), onEvent, { rateHz: opts.rateHz ?? 80 });
+  }
+
+  get stats(): SampleStats {
+    return this.stage.stats;
+  }
+
+  get currentCalibration(): Calibration {
+    return this.calibration;
+  }
+
+  /** New calibration (after a tare or a calibration change); applies from the next sample. */
+  setCalibration(cal: Calibration): void {
+    this.calibration = cal;
+  }
+
+  setRate(hz: number): void {
+    this.stage.setRate(hz);
+  }
+
+  push(msg: ReceivedMessage): void {
+    if (msg.channel === 'data') {
+      this.stage.push(msg.bytes, msg.hostTimeMs);
+      return;
+    }
+    const d = decodeDeviceMessage(msg.bytes);
+    if (!d.ok) {
+      this.onEvent({ type: 'frame-error', code: 'control', message: d.reason });
+      return;
+    }
+    if (d.kind !== 'event') return; // responses belong to the command client
+    const e = d.event;
+    if (this.lastEventSeq !== null) {
+      const skipped = (e.seq - this.lastEventSeq - 1 + 256) & 0xff;
+      this.lostDeviceEvents += skipped;
+    }
+    this.lastEventSeq = e.seq;
+    if (e.code === EVT_OVERFLOW) {
+      const dropped = e.dropped ?? 0;
+      this.stage.deviceDropped(dropped);
+      this.onEvent({ type: 'device-overflow', dropped });
+      return;
+    }
+    const name = Object.entries(EVENT_CODES).find(([, c]) => c === e.code)?.[0]?.toLowerCase().replace(/_/g, '-') ?? `event-0x${e.code.toString(16)}`;
+    const detail: Record<string, unknown> = { seq: e.seq };
+    if (e.code === EVT_BATTERY_LOW) Object.assign(detail, { batteryPercent: e.batteryPercent, batteryMv: e.batteryMv });
+    if (e.code === EVT_CELL_FAULT) Object.assign(detail, { cell: e.cell, fault: e.fault, index: e.index });
+    this.onEvent({ type: 'device-event', name, detail });
+  }
+
+  linkLost(hostTimeMs: number, reason: string): void {
+    this.stage.linkLost(reason);
+    this.onEvent({ type: 'link-lost', hostTimeMs, reason });
+  }
+
+  linkRestored(hostTimeMs: number): void {
+    this.onEvent({ type: 'link-restored', hostTimeMs });
+  }
+
+  private emit(s: RawSample): void {
+    const c = s.counts;
+    const o = s.at;
+    this.onSample(toForceSample(s.index, s.t, s.hostTimeMs, [c[o]!, c[o + 1]!, c[o + 2]!, c[o + 3]!], s.flags, this.calibration, this.minLoadN));
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * A session with one board, whatever the source: `openBoard(source, opts)` connects, asks the board
+ * who it is and how it is calibrated, optionally starts a lossless recording, starts the stream, and
+ * exposes named Observables:
+ *   samples$  calibrated ForceSamples (index, device time, raw counts, forces N, total N, CoP mm)
+ *   events$   gaps, duplicates, device events, link loss/restore, consumer overflow
+ *   state$    connection state (BehaviorSubject)
+ * For live sources, samples reach subscribers through a bounded queue (pipeline/delivery.ts): the
+ * transport callback never waits for a consumer, and a consumer that falls behind gets a
+ * 'consumer-overflow' event with the exact number of samples it missed. The recorder writes in the
+ * transport callback itself, so a recording never loses what was received. For a replay, samples
+ * are delivered synchronously (nothing is dropped; the replay is paced instead).
+ */
+import type { BehaviorSubject, Observable, Subscription } from 'rxjs';
+import { Subject } from 'rxjs';
+import { CMD_STOP_STREAM, PROTOCOL_MAJOR, type CellCalibrationRecord, type DeviceInfo } from '../protocol/index.ts';
+import type { BoardSource } from './cli/source-flags.ts';
+import { defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
+import { BoundedDelivery, DEFAULT_DELIVERY_CAPACITY } from './pipeline/delivery.ts';
+import { ForcePipeline } from './pipeline/pipeline.ts';
+import type { ForceSample, PipelineEvent } from './pipeline/types.ts';
+import { DEFAULT_LAYOUT } from './pipeline/types.ts';
+import type { RecordedCalibration, RecordingHeader } from './recording/format.ts';
+import { RecordingWriter } from './recording/writer.ts';
+import { CommandClient, DEFAULT_COMMAND_TIMEOUT_MS } from './transport/commands.ts';
+import { createTransport, type TransportOptions } from './transport/open.ts';
+import type { ReplayTransport } from './transport/replay.ts';
+import { TransportError, type ConnectionState, type Transport } from './transport/transport.ts';
+import pkg from '../package.json' with { type: 'json' };
+
+export type { BoardSource };
+
+export const SOFTWARE = { name: 'tripod', version: pkg.version };
+
+export interface RecordOptions {
+  path: string;
+  subjectId?: string | null;
+  notes?: string | null;
+  overwrite?: boolean;
+}
+
+export interface OpenBoardOptions extends TransportOptions {
+  /** Calibration JSON overriding the board's (validated; errors name the field). */
+  calibrationFile?: string | null;
+  /** Start the sample stream once connected. Defaults to true (false for info/tare). */
+  stream?: boolean;
+  /** Record every received message to this file from before the stream starts. */
+  record?: RecordOptions;
+  commandTimeoutMs?: number;
+  /** Samples that may wait for slow consumers (live sources). Defaults to 2400 (30 s at 80 Hz). */
+  deliveryCapacity?: number;
+}
+
+/** What is known about the board: its GET_INFO answer (live) or the recording's header (replay). */
+export type BoardInfo = DeviceInfo | Record<string, unknown>;
+
+export interface SessionStats {
+  samples: number;
+  lost: number;
+  duplicates: number;
+  gaps: number;
+  rejectedFrames: number;
+  deviceDropped: number;
+  consumerDropped: number;
+  firstT: number | null;
+  lastT: number | null;
+  /** Device time spanned by the samples, s. */
+  durationS: number;
+  /** Mean sample rate over the session, Hz (null with fewer than two samples). */
+  rateHz: number | null;
+}
+
+export interface BoardSession {
+  readonly source: BoardSource;
+  readonly transport: Transport;
+  readonly info: BoardInfo | null;
+  readonly samples$: Observable<ForceSample>;
+  readonly events$: Observable<PipelineEvent>;
+  readonly state$: BehaviorSubject<ConnectionState>;
+  readonly calibration: Calibration;
+  /** Commands (null for a replay). */
+  readonly commands: CommandClient | null;
+  readonly recording: RecordingWriter | null;
+  /** Resolves when the stream ends: the replay finished or the link closed for good. */
+  readonly finished: Promise<void>;
+  /** Zeroes the board (TARE) and applies the new offsets from the next sample on. */
+  tare(samples?: number): Promise<Calibration>;
+  stats(): SessionStats;
+  close(): Promise<void>;
+}
+
+/** Converts the board's per-cell records to a Calibration. */
+export function calibrationFromBoard(records: CellCalibrationRecord[], source = 'board'): Calibration {
+  const sorted = [...records].sort((a, b) => a.cell - b.cell);
+  return parseCalibration(
+    {
+      cells: sorted.map((r) => ({ offset: r.offset, scale: r.scale })),
+      positionsMm: sorted.map((r) => ({ x: r.xMm, y: r.yMm })),
+    },
+    source,
+  );
+}
+
+export function toRecordedCalibration(c: Calibration): RecordedCalibration {
+  return { cells: c.cells.map((x) => ({ offset: x.offset, scale: x.scale })), positionsMm: c.layout.cells.map((p) => ({ x: p.x, y: p.y })), source: c.source };
+}
+
+export function fromRecordedCalibration(r: RecordedCalibration | null): Calibration {
+  if (!r) return defaultCalibration();
+  const cal = parseCalibration({ cells: r.cells, ...(r.positionsMm ? { positionsMm: r.positionsMm } : {}) }, `recorded calibration (${r.source})`);
+  return { ...cal, source: r.source };
+}
+
+export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}): Promise<BoardSession> {
+  // Validate the calibration file before touching any hardware: a typo should not cost a connect.
+  const fileCal = opts.calibrationFile ? loadCalibrationFile(opts.calibrationFile) : null;
+  const transport = await createTransport(source, opts);
+  const isReplay = transport.kind === 'replay';
+  const replay = isReplay ? (transport as ReplayTransport) : null;
+  let commands: CommandClient | null = null;
+  let info: BoardInfo | null = null;
+  let calibration: Calibration;
+  await transport.open();
+  try {
+    if (replay) {
+      info = replay.header.board;
+      calibration = fileCal ?? fromRecordedCalibration(replay.header.calibration);
+    } else {
+      commands = new CommandClient(transport, opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+      const di = await commands.getInfo();
+      if (di.protocolMajor !== PROTOCOL_MAJOR) {
+        throw new TransportError(`board speaks protocol ${di.protocolMajor}.${di.protocolMinor}, this host speaks ${PROTOCOL_MAJOR}.x: update the ${di.protocolMajor > PROTOCOL_MAJOR ? 'host (npm update)' : 'firmware (tripod flash)'}`);
+      }
+      info = di;
+      calibration = fileCal ?? calibrationFromBoard(await commands.getCalibration(), di.calibrated ? 'board' : 'board (uncalibrated defaults)');
+    }
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+
+  const rateHz = info && typeof (info as DeviceInfo).sampleRateHz === 'number' ? (info as DeviceInfo).sampleRateHz : 80;
+  const delivery = replay ? null : new BoundedDelivery(opts.deliveryCapacity ?? DEFAULT_DELIVERY_CAPACITY);
+  const direct = replay ? { samples$: new Subject<ForceSample>(), events$: new Subject<PipelineEvent>() } : null;
+  const sinkSample = delivery ? (s: ForceSample) => delivery.pushSample(s) : (s: ForceSample) => direct!.samples$.next(s);
+  const sinkEvent = delivery ? (e: PipelineEvent) => delivery.pushEvent(e) : (e: PipelineEvent) => direct!.events$.next(e);
+  let firstT: number | null = null;
+  let lastT: number | null = null;
+  const pipeline = new ForcePipeline(
+    calibration,
+    (s) => {
+      if (firstT === null) firstT = s.t;
+      lastT = s.t;
+      sinkSample(s);
+    },
+    sinkEvent,
+    { rateHz },
+  );
+
+  let writer: RecordingWriter | null = null;
+  if (opts.record) {
+    const header: RecordingHeader = {
+      format: 'tripod-recording',
+      formatVersion: 1,
+      createdAt: new Date().toISOString(),
+      software: SOFTWARE,
+      source: { kind: transport.kind, description: transport.description },
+      board: (info as Record<string, unknown> | null) ?? null,
+      calibration: toRecordedCalibration(calibration),
+      subjectId: opts.record.subjectId ?? null,
+      notes: opts.record.notes ?? null,
+    };
+    try {
+      writer = RecordingWriter.create(opts.record.path, header, { overwrite: opts.record.overwrite });
+    } catch (e) {
+      await transport.close();
+      throw e;
+    }
+  }
+
+  const subs: Subscription[] = [];
+  let streaming = false;
+  // Recorder first, so every message is on disk before anything else looks at it.
+  if (writer) {
+    const w = writer;
+    subs.push(transport.messages$.subscribe((m) => w.writeMessage(m.channel, m.hostTimeMs, m.bytes)));
+    subs.push(
+      transport.link$.subscribe((l) => {
+        if (l.type === 'link-lost') w.writeLink({ event: 'link-lost', hostTimeMs: l.hostTimeMs, detail: l.reason });
+        else if (l.type === 'link-restored') w.writeLink({ event: 'link-restored', hostTimeMs: l.hostTimeMs });
+      }),
+    );
+  }
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((r) => (resolveFinished = r));
+  subs.push(
+    transport.messages$.subscribe({
+      next: (m) => pipeline.push(m),
+      complete: () => {
+        delivery?.close();
+        if (direct) {
+          direct.samples$.complete();
+          direct.events$.complete();
+        }
+        resolveFinished();
+      },
+      error: (e) => {
+        sinkEvent({ type: 'frame-error', code: 'transport', message: (e as Error).message });
+        delivery?.close();
+        if (direct) {
+          direct.samples$.complete();
+          direct.events$.complete();
+        }
+        resolveFinished();
+      },
+    }),
+  );
+  subs.push(
+    transport.link$.subscribe((l) => {
+      if (l.type === 'link-lost') pipeline.linkLost(l.hostTimeMs, l.reason);
+      else if (l.type === 'link-restored') {
+        pipeline.linkRestored(l.hostTimeMs);
+        if (commands && streaming) void resumeStream(commands);
+      } else sinkEvent({ type: 'frame-error', code: 'link', message: `${l.count} bad frame(s) on the link: ${l.detail}` });
+    }),
+  );
+
+  /** After a reconnect the board may have stopped streaming (idle power-down): start it again. */
+  async function resumeStream(c: CommandClient): Promise<void> {
+    try {
+      const di = await c.getInfo();
+      if (!di.streaming) await c.startStream();
+    } catch (e) {
+      sinkEvent({ type: 'device-event', name: 'resume-failed', detail: { message: (e as Error).message } });
+    }
+  }
+
+  if (commands && opts.stream !== false) {
+    try {
+      await commands.startStream();
+      streaming = true;
+    } catch (e) {
+      for (const s of subs) s.unsubscribe();
+      writer?.close('start failed');
+      await transport.close();
+      throw e;
+    }
+  }
+
+  let closed = false;
+  const session: BoardSession = {
+    source,
+    transport,
+    info,
+    samples$: delivery ? delivery.samples$ : direct!.samples$,
+    events$: delivery ? delivery.events$ : direct!.events$,
+    state$: transport.state$,
+    get calibration() {
+      return pipeline.currentCalibration;
+    },
+    commands,
+    recording: writer,
+    finished,
+    async tare(samples = 0): Promise<Calibration> {
+      if (!commands) throw new TransportError('a recording cannot be tared; tare a live board (tripod tare)');
+      const offsets = await commands.tare(samples);
+      const cur = pipeline.currentCalibration;
+      const next: Calibration = {
+        ...cur,
+        cells: cur.cells.map((c, i) => ({ offset: offsets[i] ?? c.offset, scale: c.scale })) as Calibration['cells'],
+      };
+      pipeline.setCalibration(next);
+      writer?.writeNote({ kind: 'tare', hostTimeMs: Date.now(), offsets, calibration: toRecordedCalibration(next) });
+      return next;
+    },
+    stats(): SessionStats {
+      const s = pipeline.stats;
+      const durationS = firstT !== null && lastT !== null ? lastT - firstT : 0;
+      return {
+        samples: s.samples,
+        lost: s.lost,
+        duplicates: s.duplicates,
+        gaps: s.gaps,
+        rejectedFrames: s.rejectedFrames,
+        deviceDropped: s.deviceDropped,
+        consumerDropped: delivery?.dropped ?? 0,
+        firstT,
+        lastT,
+        durationS,
+        rateHz: s.samples > 1 && durationS > 0 ? (s.samples + s.lost - 1) / durationS : null,
+      };
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      if (commands && streaming && transport.state$.value === 'connected') {
+        try {
+          await commands.request({ code: CMD_STOP_STREAM }, 1000);
+        } catch {
+          // the board may be gone; closing anyway
+        }
+      }
+      await transport.close();
+      for (const s of subs) s.unsubscribe();
+      delivery?.close();
+      if (direct) {
+        direct.samples$.complete();
+        direct.events$.complete();
+      }
+      writer?.close('closed');
+      resolveFinished();
+    },
+  };
+  return session;
+}
+
+/** Layout used when nothing else says where the cells are. */
+export { DEFAULT_LAYOUT };

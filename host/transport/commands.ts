@@ -1,0 +1,176 @@
+/**
+ * Commands over any transport: request ids, one response per request, timeouts naming the command.
+ * Each request subscribes to the transport's control messages BEFORE it writes, so a response that
+ * comes back within the same tick cannot be missed (the muse-js pattern).
+ */
+import { filter, firstValueFrom, map, timeout, type Observable, TimeoutError } from 'rxjs';
+import {
+  CMD_GET_CALIBRATION,
+  CMD_GET_INFO,
+  CMD_GET_NAME,
+  CMD_IDENTIFY,
+  CMD_SET_CALIBRATION,
+  CMD_SET_FRAME_SAMPLES,
+  CMD_SET_NAME,
+  CMD_SET_SAMPLE_RATE,
+  CMD_START_STREAM,
+  CMD_STOP_STREAM,
+  CMD_TARE,
+  COMMAND_CODES,
+  STATUS_OK,
+  decodeDeviceMessage,
+  encodeCommand,
+  statusName,
+  type CellCalibrationRecord,
+  type CommandMessage,
+  type DeviceInfo,
+  type EventMessage,
+  type ResponseMessage,
+} from '../../protocol/index.ts';
+import type { Transport } from './transport.ts';
+
+/** Default time a board gets to answer, ms. Generous: a BLE round trip at a slow interval is ~100 ms. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+
+export function commandName(code: number): string {
+  for (const [name, c] of Object.entries(COMMAND_CODES)) if (c === code) return name;
+  return `0x${code.toString(16).padStart(2, '0')}`;
+}
+
+/** The board answered with a status other than OK, or did not answer in time. */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+  constructor(
+    message: string,
+    readonly command: string,
+    /** STATUS_* from the board, or null for a timeout / link failure. */
+    readonly status: number | null,
+    readonly timedOut = false,
+  ) {
+    super(message);
+  }
+}
+
+export class CommandClient {
+  private nextId = 1;
+  private readonly inFlight = new Set<number>();
+  /** Device events from the control channel, decoded. */
+  readonly events$: Observable<EventMessage>;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly defaultTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+  ) {
+    this.events$ = transport.messages$.pipe(
+      filter((m) => m.channel === 'control'),
+      map((m) => decodeDeviceMessage(m.bytes)),
+      filter((d) => d.ok && d.kind === 'event'),
+      map((d) => (d as { event: EventMessage }).event),
+    );
+  }
+
+  /** Sends one command and resolves with its OK response; rejects with CommandError otherwise. */
+  async request(cmd: Omit<CommandMessage, 'reqId'>, timeoutMs = this.defaultTimeoutMs): Promise<ResponseMessage> {
+    const name = commandName(cmd.code);
+    const reqId = this.allocateId();
+    const message = encodeCommand({ ...cmd, reqId });
+    const answer = firstValueFrom(
+      this.transport.messages$.pipe(
+        filter((m) => m.channel === 'control'),
+        map((m) => decodeDeviceMessage(m.bytes)),
+        filter((d): d is { ok: true; kind: 'response'; response: ResponseMessage } => d.ok && d.kind === 'response' && d.response.reqId === reqId),
+        map((d) => d.response),
+        timeout({ first: timeoutMs }),
+      ),
+    );
+    try {
+      await this.transport.send(message); // the subscription above is live before this write
+    } catch (e) {
+      answer.catch(() => {});
+      this.inFlight.delete(reqId);
+      throw new CommandError(`could not send ${name}: ${(e as Error).message}`, name, null);
+    }
+    let r: ResponseMessage;
+    try {
+      r = await answer;
+    } catch (e) {
+      if (e instanceof TimeoutError) {
+        throw new CommandError(`board did not answer ${name} within ${timeoutMs} ms (request id ${reqId}); is the firmware running and up to date?`, name, null, true);
+      }
+      throw new CommandError(`${name} failed: the link closed before the answer (${(e as Error).message ?? 'no more messages'})`, name, null);
+    } finally {
+      this.inFlight.delete(reqId);
+    }
+    if (r.code !== cmd.code) throw new CommandError(`board answered request ${reqId} (${name}) for command ${commandName(r.code)}`, name, r.status);
+    if (r.status !== STATUS_OK) throw new CommandError(`board refused ${name}: ${statusName(r.status)} (0x${r.status.toString(16).padStart(2, '0')})`, name, r.status);
+    return r;
+  }
+
+  async getInfo(): Promise<DeviceInfo> {
+    const r = await this.request({ code: CMD_GET_INFO });
+    if (!r.info) throw new CommandError('GET_INFO answer carried no info body', 'GET_INFO', r.status);
+    return r.info;
+  }
+
+  async startStream(): Promise<void> {
+    await this.request({ code: CMD_START_STREAM });
+  }
+
+  async stopStream(): Promise<void> {
+    await this.request({ code: CMD_STOP_STREAM });
+  }
+
+  async getCalibration(): Promise<CellCalibrationRecord[]> {
+    const out: CellCalibrationRecord[] = [];
+    for (let cell = 0; cell < 4; cell++) {
+      const r = await this.request({ code: CMD_GET_CALIBRATION, cell });
+      if (!r.calibration) throw new CommandError(`GET_CALIBRATION of cell ${cell} carried no record`, 'GET_CALIBRATION', r.status);
+      out.push(r.calibration);
+    }
+    return out;
+  }
+
+  async setCalibration(rec: CellCalibrationRecord): Promise<CellCalibrationRecord> {
+    const r = await this.request({ code: CMD_SET_CALIBRATION, calibration: rec });
+    return r.calibration ?? rec;
+  }
+
+  /** Zeroes the cells on the board; resolves with the four new offsets (counts). */
+  async tare(samples = 0, timeoutMs = 5000): Promise<number[]> {
+    const r = await this.request({ code: CMD_TARE, samples }, timeoutMs);
+    if (!r.offsets) throw new CommandError('TARE answer carried no offsets', 'TARE', r.status);
+    return r.offsets;
+  }
+
+  async setSampleRate(hz: 10 | 80): Promise<number> {
+    return (await this.request({ code: CMD_SET_SAMPLE_RATE, sampleRateHz: hz })).sampleRateHz ?? hz;
+  }
+
+  async setFrameSamples(n: number): Promise<number> {
+    return (await this.request({ code: CMD_SET_FRAME_SAMPLES, samplesPerFrame: n })).samplesPerFrame ?? n;
+  }
+
+  async identify(seconds = 0): Promise<void> {
+    await this.request({ code: CMD_IDENTIFY, seconds });
+  }
+
+  async getName(): Promise<string> {
+    return (await this.request({ code: CMD_GET_NAME })).name ?? '';
+  }
+
+  async setName(name: string): Promise<string> {
+    return (await this.request({ code: CMD_SET_NAME, name })).name ?? name;
+  }
+
+  private allocateId(): number {
+    for (let k = 0; k < 256; k++) {
+      const id = this.nextId;
+      this.nextId = (this.nextId + 1) & 0xff;
+      if (!this.inFlight.has(id)) {
+        this.inFlight.add(id);
+        return id;
+      }
+    }
+    throw new CommandError('256 commands in flight: the board is not answering', 'any', null);
+  }
+}

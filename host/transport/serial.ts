@@ -1,0 +1,136 @@
+/**
+ * Serial (USB CDC or UART) transport with serialport: the spec's framing (COBS + CRC-32, 0x00
+ * delimiters) both ways. Bytes that are not frames (REPL text before streaming, line noise, a frame
+ * cut by a reset) are counted by the deframer and reported as 'rx-errors' link events, never thrown.
+ * Received messages are split by kind: KEY/DELTA -> 'data', RESPONSE/EVENT -> 'control'.
+ */
+import { BehaviorSubject, Subject } from 'rxjs';
+import { KIND_DELTA, KIND_KEY, createSerialDeframer, encodeSerialFrame, type SerialDeframer } from '../../protocol/index.ts';
+import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+
+export interface SerialTransportOptions {
+  path: string;
+  /** Defaults to 115200 (ignored by USB CDC). */
+  baudRate?: number;
+}
+
+interface PortLike {
+  open(cb: (err: Error | null) => void): void;
+  close(cb?: (err: Error | null) => void): void;
+  write(data: Buffer, cb?: (err: Error | null | undefined) => void): boolean;
+  drain(cb: (err: Error | null) => void): void;
+  on(event: 'data', cb: (b: Buffer) => void): void;
+  on(event: 'close', cb: (err?: Error & { disconnected?: boolean }) => void): void;
+  on(event: 'error', cb: (err: Error) => void): void;
+  isOpen: boolean;
+}
+
+export class SerialTransport implements Transport {
+  readonly kind = 'serial' as const;
+  readonly messages$ = new Subject<ReceivedMessage>();
+  readonly link$ = new Subject<LinkEvent>();
+  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
+  private port: PortLike | null = null;
+  private readonly deframer: SerialDeframer = createSerialDeframer();
+  private reportedErrors = 0;
+  private closing = false;
+
+  constructor(private readonly opts: SerialTransportOptions) {
+    if (typeof opts.path !== 'string' || opts.path === '') throw new TypeError('SerialTransport: path must be a non-empty string');
+  }
+
+  get description(): string {
+    return `serial ${this.opts.path}`;
+  }
+
+  async open(): Promise<void> {
+    if (this.state$.value !== 'idle') throw new TransportError(`serial transport already ${this.state$.value}`);
+    this.state$.next('connecting');
+    const { SerialPort } = await import('serialport');
+    const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate ?? 115200, autoOpen: false }) as unknown as PortLike;
+    try {
+      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    } catch (e) {
+      this.state$.next('closed');
+      throw new TransportError(`cannot open serial port ${this.opts.path}: ${(e as Error).message.replace(/^Error: /, '')}`);
+    }
+    this.port = port;
+    port.on('data', (chunk) => this.onData(chunk));
+    port.on('error', () => {}); // errors surface as 'close' or failed writes
+    port.on('close', (err) => {
+      if (this.closing) return;
+      this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: err?.disconnected ? 'serial port disconnected' : 'serial port closed' });
+      this.finish();
+    });
+    this.state$.next('connected');
+  }
+
+  async send(bytes: Uint8Array): Promise<void> {
+    const port = this.port;
+    if (!port || this.state$.value !== 'connected') throw new TransportError(`cannot send: serial link is ${this.state$.value}`, true);
+    const frame = encodeSerialFrame(bytes);
+    await new Promise<void>((resolve, reject) => {
+      port.write(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), (err) => {
+        if (err) reject(new TransportError(`serial write to ${this.opts.path} failed: ${err.message}`));
+      });
+      port.drain((err) => (err ? reject(new TransportError(`serial write to ${this.opts.path} failed: ${err.message}`)) : resolve()));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const port = this.port;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    this.finish();
+  }
+
+  /** Serial deframer counters (good messages, CRC errors, garbage bytes...). */
+  get rxStats(): SerialDeframer['stats'] {
+    return this.deframer.stats;
+  }
+
+  private onData(chunk: Buffer): void {
+    const hostTimeMs = nowMs();
+    const msgs = this.deframer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    for (const m of msgs) {
+      const kind = m[0]! & 0x0f;
+      this.messages$.next({ channel: kind === KIND_KEY || kind === KIND_DELTA ? 'data' : 'control', bytes: m.slice(), hostTimeMs });
+    }
+    const s = this.deframer.stats;
+    const errors = s.crcErrors + s.cobsErrors + s.shortFrames + s.oversizeFrames;
+    if (errors !== this.reportedErrors) {
+      this.link$.next({ type: 'rx-errors', hostTimeMs, count: errors - this.reportedErrors, detail: this.deframer.lastError() ?? 'bad frame' });
+      this.reportedErrors = errors;
+    }
+  }
+
+  private finish(): void {
+    if (this.state$.value === 'closed') return;
+    this.state$.next('closed');
+    this.messages$.complete();
+    this.link$.complete();
+  }
+}
+
+export interface SerialPortEntry {
+  path: string;
+  manufacturer?: string;
+  serialNumber?: string;
+  vendorId?: string;
+  productId?: string;
+}
+
+/**
+ * Lists serial ports. serialport's list() needs udev (udevadm) on Linux; where it fails this
+ * resolves with an empty list and a one-line `warning` instead of throwing.
+ */
+export async function listSerialPorts(): Promise<{ ports: SerialPortEntry[]; warning: string | null }> {
+  try {
+    const { SerialPort } = await import('serialport');
+    const ports = await SerialPort.list();
+    return { ports: ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer, serialNumber: p.serialNumber, vendorId: p.vendorId, productId: p.productId })), warning: null };
+  } catch (e) {
+    return { ports: [], warning: `cannot list serial ports here (${(e as Error).message.split('\n')[0]}); name the port with --serial PATH` };
+  }
+}

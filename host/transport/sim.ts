@@ -1,0 +1,202 @@
+/**
+ * The simulated board: the board emulator (firmware/emulator) running the built firmware
+ * (firmware/dist/tripod.js) in real time, reached through the emulator's simulated BLE link exactly
+ * as a phone or laptop would: connect with an MTU, subscribe, write commands, receive notifications.
+ * Loads come from the scoring helper's synthetic person by default (host/sim/person.ts).
+ *
+ * A link loss (injected by tests with `loseLink()`) is handled like BLE: 'link-lost', reconnect
+ * with backoff, resubscribe, 'link-restored'.
+ */
+import { BehaviorSubject, Subject } from 'rxjs';
+import { UUID_CONTROL, UUID_DATA, UUID_RESPONSE } from '../../protocol/index.ts';
+import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+
+/** Four cell forces in N at board time t (s). */
+export type LoadSource = (tSeconds: number) => [number, number, number, number];
+
+/** The parts of the emulator's EmulatedBoard this transport uses (firmware/emulator/index.ts). */
+export interface EmulatedBoardLike {
+  ble: {
+    connect(opts: { mtu?: number; intervalMs?: number }): SimLink;
+  };
+  stop(): void;
+}
+
+export interface SimLink {
+  mtu: number;
+  connected: boolean;
+  subscribe(charUuid: string): void;
+  onNotify(cb: (charUuid: string, bytes: Uint8Array) => void): () => void;
+  onDisconnect(cb: (reason: number) => void): () => void;
+  write(charUuid: string, bytes: Uint8Array): void;
+  disconnect(): void;
+  loseLink?(): void;
+}
+
+export interface SimTransportOptions {
+  /** An already-created board (tests); otherwise one is created with createBoard. */
+  board?: EmulatedBoardLike;
+  /** Loads when the board is created here; default: the synthetic person (host/sim/person.ts). */
+  loads?: LoadSource;
+  seed?: number;
+  /** MTU the host asks for. Defaults to 247 (the board grants at most 53, as Espruino does). */
+  mtu?: number;
+  /** Connection interval the central imposes, ms; default: the firmware's request. */
+  intervalMs?: number;
+  /** Reconnect backoff, as for BLE. */
+  reconnectInitialMs?: number;
+  reconnectAttempts?: number;
+}
+
+const norm = (u: string): string => u.toLowerCase().replace(/-/g, '');
+const DATA = norm(UUID_DATA);
+const RESPONSE = norm(UUID_RESPONSE);
+
+/** Creates the emulated board running the built firmware in real time. */
+export async function createSimBoard(opts: { loads?: LoadSource; seed?: number } = {}): Promise<EmulatedBoardLike> {
+  const emulatorPath = '../../firmware/emulator/index.ts';
+  let mod: { createBoard(o: Record<string, unknown>): EmulatedBoardLike | Promise<EmulatedBoardLike> };
+  try {
+    mod = await import(emulatorPath);
+  } catch (e) {
+    throw new TransportError(`the simulated board is not available: cannot load the emulator (${(e as Error).message.split('\n')[0]})`);
+  }
+  let loads = opts.loads;
+  if (!loads) {
+    const { createSyntheticPerson, personLoadSource } = await import('../sim/person.ts');
+    loads = personLoadSource(createSyntheticPerson({ seed: opts.seed ?? 1 }));
+  }
+  try {
+    return await mod.createBoard({ clock: 'realtime', loads, seed: opts.seed ?? 1 });
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0] ?? '';
+    const hint = /tripod\.js|ENOENT/.test(msg) ? '; run `npm run build:firmware` first' : '';
+    throw new TransportError(`the simulated board did not start: ${msg}${hint}`);
+  }
+}
+
+export class SimTransport implements Transport {
+  readonly kind = 'sim' as const;
+  readonly messages$ = new Subject<ReceivedMessage>();
+  readonly link$ = new Subject<LinkEvent>();
+  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
+  private board: EmulatedBoardLike | null = null;
+  private ownsBoard = false;
+  private link: SimLink | null = null;
+  private closing = false;
+  private unhook: Array<() => void> = [];
+
+  constructor(private readonly opts: SimTransportOptions = {}) {}
+
+  get description(): string {
+    return 'simulated board (emulator running the built firmware)';
+  }
+
+  /** Negotiated MTU of the current link. */
+  get mtu(): number | null {
+    return this.link?.mtu ?? null;
+  }
+
+  /** The emulated board (for tests and the latency bench). */
+  get emulatedBoard(): EmulatedBoardLike | null {
+    return this.board;
+  }
+
+  async open(): Promise<void> {
+    if (this.state$.value !== 'idle') throw new TransportError(`sim transport already ${this.state$.value}`);
+    this.state$.next('connecting');
+    try {
+      if (this.opts.board) this.board = this.opts.board;
+      else {
+        this.board = await createSimBoard({ loads: this.opts.loads, seed: this.opts.seed });
+        this.ownsBoard = true;
+      }
+      await this.connectOnce();
+    } catch (e) {
+      this.state$.next('closed');
+      if (this.ownsBoard) this.board?.stop();
+      throw e instanceof TransportError ? e : new TransportError(`simulated board: ${(e as Error).message}`);
+    }
+    this.state$.next('connected');
+  }
+
+  async send(bytes: Uint8Array): Promise<void> {
+    const link = this.link;
+    if (!link || !link.connected || this.state$.value !== 'connected') throw new TransportError(`cannot send: simulated link is ${this.state$.value}`, true);
+    try {
+      link.write(UUID_CONTROL, bytes);
+    } catch (e) {
+      throw new TransportError(`simulated BLE write failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Injects a radio link loss (tests): the board and the host notice after the supervision timeout. */
+  loseLink(): void {
+    this.link?.loseLink?.();
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const u of this.unhook) u();
+    try {
+      if (this.link?.connected) this.link.disconnect();
+    } catch {
+      // already gone
+    }
+    if (this.ownsBoard) this.board?.stop();
+    this.state$.next('closed');
+    this.messages$.complete();
+    this.link$.complete();
+  }
+
+  private async connectOnce(): Promise<void> {
+    const board = this.board!;
+    const link = board.ble.connect({ mtu: this.opts.mtu ?? 247, ...(this.opts.intervalMs ? { intervalMs: this.opts.intervalMs } : {}) });
+    this.link = link;
+    for (const u of this.unhook) u();
+    this.unhook = [
+      link.onNotify((uuid, bytes) => {
+        const u = norm(uuid);
+        const hostTimeMs = nowMs();
+        if (u === DATA) this.messages$.next({ channel: 'data', bytes, hostTimeMs });
+        else if (u === RESPONSE) this.messages$.next({ channel: 'control', bytes, hostTimeMs });
+      }),
+      link.onDisconnect((reason) => this.onDisconnect(link, reason)),
+    ];
+    // The MTU exchange completes one connection interval after connecting (as on a real link).
+    const want = Math.min(this.opts.mtu ?? 247, 53);
+    for (let i = 0; i < 50 && link.mtu < want && link.connected; i++) await new Promise((r) => setTimeout(r, 10));
+    link.subscribe(UUID_RESPONSE);
+    link.subscribe(UUID_DATA);
+  }
+
+  private onDisconnect(link: SimLink, reason: number): void {
+    if (this.closing || link !== this.link) return;
+    this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `simulated BLE link dropped (HCI reason ${reason})` });
+    this.state$.next('reconnecting');
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    let delay = this.opts.reconnectInitialMs ?? 100;
+    const attempts = this.opts.reconnectAttempts ?? 20;
+    for (let attempt = 1; attempt <= attempts && !this.closing; attempt++) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.closing) return;
+      try {
+        await this.connectOnce();
+        this.state$.next('connected');
+        this.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt });
+        return;
+      } catch {
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+    if (this.closing) return;
+    this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reconnecting after ${attempts} attempts` });
+    this.state$.next('closed');
+    this.messages$.complete();
+    this.link$.complete();
+  }
+}
