@@ -112,8 +112,8 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
     xi = pickColumn(opts.xCol, cols, raw, '--x-col');
     yi = pickColumn(opts.yCol, cols, raw, '--y-col');
   } else {
-    xi = findNamed(/^cop[_ ]?x$/i);
-    yi = findNamed(/^cop[_ ]?y$/i);
+    xi = findNamed(/^(cop[_ ]?)?x$/i);
+    yi = findNamed(/^(cop[_ ]?)?y$/i);
     if (xi < 0 || yi < 0) {
       throw new CopFileError('usage', `${source}: cannot tell which columns hold the CoP; pass --x-col and --y-col (columns: ${raw.join(', ')})`);
     }

@@ -42,7 +42,7 @@ export const FOOT_PROPORTIONS: FootProportions = {
     { u: 0, v: 0 },
     { u: 0.26, v: 0.03 },
     { u: 0.34, v: 0.12 },
-    { u: 0.44, v: 0.45 },
+    { u: 0.45, v: 0.45 },
     { u: 0.5, v: 0.63 },
     { u: 0.45, v: 0.78 },
     { u: 0.25, v: 0.93 },

@@ -2,8 +2,10 @@
  * The F distribution for the 95 % prediction ellipse: log-gamma (Lanczos, g = 7, n = 9; relative
  * error about 1e-15), the regularized incomplete beta I_x(a, b) (Lentz's continued fraction,
  * relative tolerance 1e-15), the F CDF, and its quantile by safeguarded Newton iteration on the CDF
- * (bisection fallback), converged to 1e-12 relative. tests/scoring/stats.test.ts checks these
- * against closed forms (F(2, d2) has one) and published table values.
+ * (bisection fallback), converged to 1e-13 relative. Accuracy as tested
+ * (tests/scoring/stats-spectrum-filter.test.ts): within 1e-9 relative of the closed form of
+ * F(2, d) for d = 1..100000 (the large-d limit is log-gamma's round-off), within 2e-6 of published
+ * 7-digit table values for other degrees of freedom.
  */
 
 const LANCZOS = [

@@ -123,16 +123,20 @@ export function frequencyMetrics(x: Series, y: Series, fs: number, welch: WelchO
   const sx = welchPsd(x, fs, welch);
   const sy = welchPsd(y, fs, welch);
   const sum: Spectrum = { f: sx.f, p: sx.p.map((v, i) => v + sy.p[i]!) };
-  const mfX = meanFrequency(sx);
-  const mfY = meanFrequency(sy);
-  const powX = spectrumPower(sx);
-  const powY = spectrumPower(sy);
+  // A constant axis has no power (its segment means leave round-off residue: ignore it).
+  const flatX = range(x) === 0;
+  const flatY = range(y) === 0;
+  const mfX = flatX ? NaN : meanFrequency(sx);
+  const mfY = flatY ? NaN : meanFrequency(sy);
+  const powX = flatX ? 0 : spectrumPower(sx);
+  const powY = flatY ? 0 : spectrumPower(sy);
   return {
-    mfreqHz: (mfX * powX + mfY * powY) / (powX + powY),
+    // An axis with no power (a trace on one axis only) has no mean frequency and weight 0.
+    mfreqHz: powX > 0 && powY > 0 ? (mfX * powX + mfY * powY) / (powX + powY) : powX > 0 ? mfX : powY > 0 ? mfY : NaN,
     mfreqMlHz: mfX,
     mfreqApHz: mfY,
-    f50Hz: frequencyPercentile(sum, 50),
-    f95Hz: frequencyPercentile(sum, 95),
+    f50Hz: flatX && flatY ? NaN : frequencyPercentile(sum, 50),
+    f95Hz: flatX && flatY ? NaN : frequencyPercentile(sum, 95),
   };
 }
 
