@@ -19,6 +19,10 @@
  *   the tools send it encoded); a `.bootcde` that is incomplete (an upload cut midway) or does not
  *   parse is reported as a SyntaxError and the board stays at the REPL with nothing running, which is
  *   also what a real board does at its next power-on.
+ * - The same byte stream carries the Tripod protocol, as the board's UART does: bytes from a 0x00
+ *   to the next 0x00 (a COBS serial frame, protocol/SPEC.md; the tools never send 0x00) go to the
+ *   running board's `serial` instead of the console, and what the firmware writes to its serial
+ *   comes back to the client. So `tripod flash` verifies over the very port it uploaded through.
  * - Connections: one client at a time, like a UART; when the client half-closes, the server finishes
  *   what it received and closes its side (the espruino tool waits for that before calling back).
  *
@@ -36,6 +40,11 @@ import vm from 'node:vm';
 /** Whatever runs the booted code: the emulator's EmulatedBoard satisfies this. */
 export interface ReplBoard {
   stop(): void | Promise<void>;
+  /** The board's UART as the firmware sees it (optional: without it protocol frames are dropped). */
+  serial?: {
+    write(bytes: Uint8Array): void;
+    onData(cb: (bytes: Uint8Array) => void): unknown;
+  };
 }
 
 /** Starts a board on the given boot source; the default is the emulator's createBoard. */
@@ -333,6 +342,41 @@ export function isComplete(code: string): boolean {
   return depth <= 0;
 }
 
+/**
+ * Splits a byte stream into console text and 0x00-delimited serial frames (delimiters included in
+ * what `frames` returns, ready for the board's UART). Frames longer than `maxFrame` are dropped.
+ */
+export class FrameSplitter {
+  private inFrame = false;
+  private frame: number[] = [];
+
+  constructor(private readonly maxFrame = 2048) {}
+
+  push(chunk: Uint8Array): { text: string; frames: Uint8Array[] } {
+    let text = '';
+    const frames: Uint8Array[] = [];
+    for (const b of chunk) {
+      if (!this.inFrame) {
+        if (b === 0) {
+          this.inFrame = true;
+          this.frame = [];
+        } else text += String.fromCharCode(b);
+        continue;
+      }
+      if (b !== 0) {
+        if (this.frame.length < this.maxFrame) this.frame.push(b);
+        else this.inFrame = false;
+        continue;
+      }
+      if (this.frame.length === 0) continue; // back-to-back delimiters: still at a frame start
+      frames.push(Uint8Array.from([0, ...this.frame, 0]));
+      this.frame = [];
+      this.inFrame = false;
+    }
+    return { text, frames };
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The REPL: a vm context with Espruino's upload-path globals.
 
@@ -554,11 +598,23 @@ function describeError(e: unknown): string {
 /** Starts the REPL server; resolves once it listens. */
 export async function startReplServer<B extends ReplBoard>(opts: ReplServerOptions<B>): Promise<ReplServer<B>> {
   const host = opts.host ?? '127.0.0.1';
-  const repl = new Repl<B>(opts);
   let active: Socket | null = null;
   let connectionCount = 0;
   const sockets = new Set<Socket>();
 
+  // What the firmware writes to its UART goes to whoever holds the console.
+  const userOnBoard = opts.onBoard;
+  const wiredOpts: ReplServerOptions<B> = {
+    ...opts,
+    onBoard: (board) => {
+      board?.serial?.onData((bytes) => {
+        const s = active;
+        if (s && !s.destroyed && s.writable) s.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      });
+      userOnBoard?.(board);
+    },
+  };
+  const repl = new Repl<B>(wiredOpts);
   const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
     connectionCount++;
     sockets.add(socket);
@@ -572,12 +628,16 @@ export async function startReplServer<B extends ReplBoard>(opts: ReplServerOptio
     }
     active = socket;
     const input = new ConsoleInput();
+    const splitter = new FrameSplitter();
     const write = (text: string): void => {
       if (!socket.destroyed && socket.writable) socket.write(Buffer.from(text, 'latin1'));
     };
     repl.setOutput(write);
     socket.on('data', (chunk: Buffer) => {
-      const { lines, echo, interrupted } = input.push(chunk.toString('latin1'));
+      const { text, frames } = splitter.push(chunk);
+      for (const f of frames) repl.board()?.serial?.write(f);
+      if (text.length === 0) return;
+      const { lines, echo, interrupted } = input.push(text);
       let reply = echo;
       if (interrupted && lines.length === 0) reply += '\r\n>';
       for (const line of lines) {

@@ -6,5 +6,6 @@ import type { CliCommand } from './command.ts';
  * commands that need no board stay fast and never load BLE or serial code.
  */
 export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  flash: async () => (await import('./commands/flash.ts')).command,
   analyze: async () => (await import('./commands/analyze.ts')).command,
 };

@@ -155,6 +155,10 @@ function run(req: UploadRequest): void {
           return fail('not-espruino', `the device at ${req.port} opened but did not answer Espruino's process.env query`, { response });
         }
         send({ type: 'env', env: { VERSION: env.VERSION, BOARD: env.BOARD, CONSOLE: env.CONSOLE, MODULES: env.MODULES } });
+        if (req.expectBoard !== null && env.BOARD !== req.expectBoard) {
+          serial.close();
+          return fail('wrong-board', `the board at ${req.port} reports BOARD=${String(env.BOARD)}, not ${req.expectBoard}`, { response });
+        }
         send({ type: 'stage', stage: 'preparing' });
         E.callProcessor('transformForEspruino', req.code, (code) => {
           uploading = true;

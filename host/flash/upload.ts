@@ -74,6 +74,8 @@ export interface UploadOptions {
   openTimeoutMs?: number;
   /** Whole upload, ms. Defaults to 600000 (10 min: a slow-write serial upload of 50 KB takes minutes). */
   totalTimeoutMs?: number;
+  /** process.env.BOARD the board must report ("MDBT42Q", "PUCKJS"), checked before anything is written. Defaults to any. */
+  expectBoard?: string;
   /** No byte written for this long mid-upload counts as a cut, ms. Defaults to 10000. */
   stallTimeoutMs?: number;
   /** Wait after the last byte before closing, ms. Defaults to 500. */
@@ -149,6 +151,7 @@ export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> 
     boardJsonUrl: opts.boardJsonUrl ?? 'http://127.0.0.1:9',
     openTimeoutMs: opts.openTimeoutMs ?? (port.kind === 'ble' ? 30_000 : 15_000),
     settleMs: opts.settleMs ?? 500,
+    expectBoard: opts.expectBoard ?? null,
     stallTimeoutMs: opts.stallTimeoutMs ?? 10_000,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
@@ -231,6 +234,8 @@ function describeFailure(code: ResultCode, port: string, message: string, sent: 
   switch (code) {
     case 'no-board':
       return `no board at ${port}: ${message}`;
+    case 'wrong-board':
+      return `${message}; nothing was written: pass the right --board, or --board custom for your own wiring`;
     case 'not-espruino':
       return `${message}: it is not an Espruino board (or its firmware has taken the console); nothing was written`;
     case 'cut':

@@ -14,6 +14,8 @@ export interface UploadRequest {
   pretokenise: boolean;
   /** Where the package looks for board JSON; set to an unroutable URL to skip the web fetch. */
   boardJsonUrl: string;
+  /** process.env.BOARD the user said it is ("MDBT42Q", "PUCKJS"); null to accept any. Checked before any code is sent. */
+  expectBoard: string | null;
   /** How long the port may take to open and answer the env query, ms. */
   openTimeoutMs: number;
   /** No byte written for this long mid-upload means the link is gone, ms. */
@@ -24,7 +26,7 @@ export interface UploadRequest {
 
 export type UploadStage = 'connecting' | 'preparing' | 'uploading' | 'finishing';
 
-export type ResultCode = 'ok' | 'no-board' | 'not-espruino' | 'cut' | 'internal';
+export type ResultCode = 'ok' | 'no-board' | 'not-espruino' | 'wrong-board' | 'cut' | 'internal';
 
 export type WorkerMessage =
   | { type: 'log'; line: string }

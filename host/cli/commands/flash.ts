@@ -1,0 +1,127 @@
+import type { CliCommand } from '../command.ts';
+import { RuntimeError, UsageError } from '../errors.ts';
+import { ProgressBar } from '../progress.ts';
+
+const HELP = `Usage: tripod flash --port PORT [--board mdbt42q|puckjs|custom] [flags]
+
+Uploads the built firmware (firmware/dist/tripod.js, from 'npm run build:firmware') to an Espruino
+board with the espruino npm package, saves it to flash (.bootcde) so it runs at every boot, then
+checks it by reading the firmware and protocol versions with the protocol's GET_INFO command.
+
+  --port PORT      where the board is: a serial path (/dev/ttyACM0, COM3), a BLE address or
+                   name (c0:ff:ee:12:34:56, "MDBT42Q 1a2b"), or tcp://host:port (an Espruino
+                   console on TCP, e.g. 'tripod emulate --repl tcp://127.0.0.1:2323')
+  --board NAME     mdbt42q or puckjs: refuse (before writing anything) a board that reports
+                   another BOARD; custom: accept any Espruino board (default: accept any)
+  --file FILE      upload this file instead of firmware/dist/tripod.js
+  --minify         let the espruino package minify the code (Esprima, offline)
+  --pretokenise    let the package pretokenise the code (smaller and ~5 % faster on a real
+                   board; the emulator's REPL cannot run pretokenised code)
+  --no-verify      skip the GET_INFO check (for code that is not the Tripod firmware)
+  --json           print the result as one JSON object
+  --verbose        show the espruino package's own log lines
+
+Errors (exit 1) name the failure: no board at the port, a device that is not Espruino (nothing
+is written to it), a board of the wrong kind (nothing written), an upload cut midway (the board
+was reset and its incomplete code will not run: run tripod flash again), no GET_INFO answer.
+
+Examples:
+  tripod flash --port /dev/ttyACM0 --board mdbt42q
+  tripod emulate --repl tcp://127.0.0.1:2323 &  tripod flash --port tcp://127.0.0.1:2323`;
+
+export const command: CliCommand = {
+  name: 'flash',
+  summary: 'upload the firmware to an Espruino board (serial, BLE or tcp://) and verify it',
+  help: HELP,
+  options: {
+    port: { type: 'string' },
+    board: { type: 'string' },
+    file: { type: 'string' },
+    minify: { type: 'boolean' },
+    pretokenise: { type: 'boolean' },
+    'no-verify': { type: 'boolean' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const v = ctx.values;
+    if (typeof v.port !== 'string' || v.port === '') throw new UsageError('--port is required: a serial path, a BLE address or tcp://host:port');
+    const board = v.board;
+    if (board !== undefined && board !== 'mdbt42q' && board !== 'puckjs' && board !== 'custom') {
+      throw new UsageError(`--board must be mdbt42q, puckjs or custom, got '${String(board)}'`);
+    }
+    const { flashFirmware } = await import('../../flash/flash.ts');
+    const { FlashError } = await import('../../flash/upload.ts');
+    const say = (line: string): void => {
+      ctx.err.write(`${line}\n`);
+    };
+    let bar: ProgressBar | null = null;
+    let lastPct = -1;
+    try {
+      const r = await flashFirmware({
+        port: v.port,
+        ...(board ? { board } : {}),
+        ...(typeof v.file === 'string' ? { file: v.file } : {}),
+        minify: v.minify === true,
+        pretokenise: v.pretokenise === true,
+        noVerify: v['no-verify'] === true,
+        ...(v.verbose ? { log: (l: string) => say(`  espruino: ${l}`) } : {}),
+        onEvent: (e) => {
+          if (e.type === 'read') say(`firmware: ${e.file} (${e.bytes} bytes)`);
+          else if (e.type === 'board') say(`board: Espruino ${String(e.env.VERSION)} on ${String(e.env.BOARD)}`);
+          else if (e.type === 'verify') {
+            if (e.attempt === 1) say('verifying: GET_INFO over the protocol...');
+          } else {
+            const p = e.progress;
+            if (p.stage === 'checking') say(`port: ${p.detail ?? v.port}`);
+            else if (p.stage === 'connecting') say('connecting...');
+            else if (p.stage === 'preparing') say('preparing the code (Save on Send to .bootcde)...');
+            else if (p.stage === 'uploading' && p.total > 0) {
+              bar ??= new ProgressBar(ctx.err, { label: 'uploading', total: p.total, unit: 'bytes', delayMs: 0 });
+              bar.update(p.sent);
+              // Without a terminal, a line every 25 % (progress stays visible in logs and CI).
+              const pct = Math.floor((p.sent / p.total) * 4) * 25;
+              if (!(ctx.err as { isTTY?: boolean }).isTTY && pct > lastPct) {
+                lastPct = pct;
+                say(`uploading: ${pct}% (${p.sent}/${p.total} bytes)`);
+              }
+            } else if (p.stage === 'finishing') {
+              bar?.done();
+              say('uploaded; booting it (load())...');
+            }
+          }
+        },
+      });
+      if (v.json) {
+        ctx.out.write(
+          `${JSON.stringify({
+            ok: true,
+            port: r.port,
+            file: r.file,
+            uploaded_bytes: r.uploadedBytes,
+            upload_s: Number(r.uploadS.toFixed(3)),
+            espruino: r.espruino,
+            firmware_version: r.verified?.firmwareVersion ?? null,
+            protocol_version: r.verified?.protocolVersion ?? null,
+            board: r.verified?.board ?? null,
+          })}\n`,
+        );
+      } else if (r.verified) {
+        ctx.out.write(
+          `flashed ${r.port} in ${r.uploadS.toFixed(1)} s: Tripod firmware ${r.verified.firmwareVersion}, protocol ${r.verified.protocolVersion}, board ${r.verified.board}, ${r.verified.info.sampleRateHz} Hz\n`,
+        );
+      } else {
+        ctx.out.write(`flashed ${r.port} in ${r.uploadS.toFixed(1)} s (not verified: --no-verify)\n`);
+      }
+      return 0;
+    } catch (e) {
+      (bar as ProgressBar | null)?.done();
+      if (e instanceof FlashError) {
+        if (v.json) ctx.out.write(`${JSON.stringify({ ok: false, error: e.code, message: e.message, sent: e.sent, total: e.total })}\n`);
+        if (e.code === 'bad-port') throw new UsageError(e.message);
+        throw new RuntimeError(e.message);
+      }
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * `tripod flash` as a library: read the built firmware, upload it (upload.ts: the espruino package,
+ * saved to `.bootcde` so it runs at boot), check the board kind, then verify through the protocol
+ * (verify.ts). Progress goes to `onEvent`; failures are FlashErrors.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { FlashError, parsePort, uploadToBoard, type UploadProgress } from './upload.ts';
+import { verifyBoard, type VerifiedBoard, type VerifyOptions } from './verify.ts';
+
+export const DEFAULT_FIRMWARE = fileURLToPath(new URL('../../firmware/dist/tripod.js', import.meta.url));
+
+export type BoardChoice = 'mdbt42q' | 'puckjs' | 'custom';
+
+/** process.env.BOARD of each supported board, as Espruino reports it. */
+const ENV_BOARD: Record<Exclude<BoardChoice, 'custom'>, string> = { mdbt42q: 'MDBT42Q', puckjs: 'PUCKJS' };
+
+export type FlashEvent =
+  | { type: 'read'; file: string; bytes: number }
+  | { type: 'upload'; progress: UploadProgress }
+  | { type: 'board'; env: Record<string, unknown> }
+  | { type: 'verify'; attempt: number };
+
+export interface FlashOptions {
+  port: string;
+  board?: BoardChoice;
+  /** Defaults to firmware/dist/tripod.js. */
+  file?: string;
+  minify?: boolean;
+  pretokenise?: boolean;
+  /** Skip the protocol check (e.g. when the firmware is something else). Defaults to false. */
+  noVerify?: boolean;
+  verify?: VerifyOptions;
+  onEvent?: (e: FlashEvent) => void;
+  log?: (line: string) => void;
+}
+
+export interface FlashResult {
+  port: string;
+  file: string;
+  /** Bytes sent for the code (after Save-on-Send wrapping). */
+  uploadedBytes: number;
+  uploadS: number;
+  /** What Espruino reported (VERSION, BOARD...). */
+  espruino: Record<string, unknown>;
+  verified: VerifiedBoard | null;
+}
+
+export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
+  const port = parsePort(opts.port);
+  const file = opts.file ?? DEFAULT_FIRMWARE;
+  let code: string;
+  try {
+    code = await readFile(file, 'utf8');
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new FlashError('bad-port', missing ? `firmware file ${file} does not exist: run 'npm run build:firmware' first` : `cannot read ${file}: ${(e as Error).message}`);
+  }
+  opts.onEvent?.({ type: 'read', file, bytes: code.length });
+  const t0 = performance.now();
+  const up = await uploadToBoard({
+    port: opts.port,
+    code,
+    minify: opts.minify,
+    pretokenise: opts.pretokenise,
+    ...(opts.board && opts.board !== 'custom' ? { expectBoard: ENV_BOARD[opts.board] } : {}),
+    onProgress: (p) => opts.onEvent?.({ type: 'upload', progress: p }),
+    log: opts.log,
+  });
+  const uploadS = (performance.now() - t0) / 1000;
+  opts.onEvent?.({ type: 'board', env: up.env });
+  const verified = opts.noVerify ? null : await verifyBoard(port, { ...opts.verify, onAttempt: (attempt) => opts.onEvent?.({ type: 'verify', attempt }) });
+  return { port: port.port, file, uploadedBytes: up.bytes, uploadS, espruino: up.env, verified };
+}
