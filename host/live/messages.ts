@@ -47,6 +47,12 @@ export interface TripodShares {
 export interface LiveScoreView {
   /** Shares of the latest sample; null when no CoP (nobody on the board). */
   shares: TripodShares | null;
+  /** Mean shares over the scorer's rolling window (2 s): steadier, what the bars show. */
+  rollingShares: TripodShares | null;
+  /** Mean score over the rolling window, 0..100: the big number on the page. */
+  rollingScore: number | null;
+  /** Whether the rolling mean shares are in the zone (the cue's colour); null when nobody stands. */
+  cueGood: boolean | null;
   /** Target shares (for the bars' target marks). */
   targetShares: TripodShares;
   /** Tolerance around each target share, as a fraction (e.g. 0.1 = +/-10 points). */

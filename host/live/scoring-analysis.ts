@@ -7,6 +7,7 @@ import type { ForceSample } from '../pipeline/types.ts';
 import { compareFeet } from '../scoring/asymmetry.ts';
 import { createLiveScorer } from '../scoring/live.ts';
 import { resolveStance, type StanceSetup } from '../scoring/stance.ts';
+import { inZone } from '../scoring/targets.ts';
 import { createTrialDetector, type TrialConfig, type TrialResult } from '../scoring/trial.ts';
 import type { LiveAnalysis, TrialRun, TrialUpdate } from './analysis.ts';
 import type { FootGeometry, LiveScoreView, ResultRow, TrialSetup } from './messages.ts';
@@ -31,6 +32,9 @@ export function scoringAnalysis(stance: StanceOptions = {}, trial: TrialOptions 
           const l = scorer.push(sample);
           return {
             shares: l.shares,
+            rollingShares: l.rolling.meanShares,
+            rollingScore: l.rolling.meanScore,
+            cueGood: l.rolling.meanShares ? inZone(l.rolling.meanShares, l.target) : null,
             targetShares: l.target.shares,
             tolerance: l.target.tolerance,
             score: l.score,

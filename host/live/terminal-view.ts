@@ -16,12 +16,12 @@ export function formatStatusLine(s: LiveSnapshot, width = 0): string {
   parts.push(`total ${last ? last.total.toFixed(1).padStart(6) : '   ---'} N`);
   parts.push(last?.cop ? `CoP ${signed(last.cop.x)} ${signed(last.cop.y)} mm` : 'CoP    ---    --- mm');
   const l = s.live;
-  if (l?.shares) {
-    parts.push(`heel ${pct(l.shares.heel)} 1MT ${pct(l.shares.mt1)} 5MT ${pct(l.shares.mt5)}`);
+  if (l?.rollingShares) {
+    parts.push(`heel ${pct(l.rollingShares.heel)} 1MT ${pct(l.rollingShares.mt1)} 5MT ${pct(l.rollingShares.mt5)}`);
   } else {
     parts.push('heel ---  1MT ---  5MT ---');
   }
-  parts.push(`score ${l?.score === null || l?.score === undefined ? '--' : String(Math.round(l.score)).padStart(3)}`);
+  parts.push(`score ${l?.rollingScore === null || l?.rollingScore === undefined ? '--' : String(Math.round(l.rollingScore)).padStart(3)}`);
   parts.push(`zone ${l ? `${Math.round(l.inZonePct)}%` : '--'}`);
   const t = s.trial;
   if (t.phase === 'running' && t.elapsedS !== null) parts.push(`trial ${t.elapsedS.toFixed(1)}/${t.setup.durationS} s, ${t.touchdowns.length} TD`);

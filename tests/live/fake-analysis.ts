@@ -46,6 +46,9 @@ export function fakeAnalysis(): LiveAnalysis {
           if (inZone) inN++;
           return {
             shares,
+            rollingShares: shares,
+            rollingScore: shares ? Math.max(0, 100 - err * 200) : null,
+            cueGood: shares ? inZone : null,
             targetShares: { heel: third, mt1: third, mt5: third },
             tolerance: 0.1,
             score: shares ? Math.max(0, 100 - err * 200) : null,

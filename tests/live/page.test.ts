@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveHub } from '../../host/live/hub.ts';
 import { startLiveServer, type LiveServer } from '../../host/live/server.ts';
 import { artifactPath, canvasPrints, launchBrowser, SKIP_BROWSER, type Browser } from './browser.ts';
-import { fakeAnalysis } from './fake-analysis.ts';
+import { scoringAnalysis } from '../../host/live/scoring-analysis.ts';
 import { syntheticFeed, type SyntheticFeed } from './synthetic-feed.ts';
 
 describe.skipIf(SKIP_BROWSER)('live page in chromium', () => {
@@ -16,8 +16,8 @@ describe.skipIf(SKIP_BROWSER)('live page in chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    feed = syntheticFeed(1);
-    hub = new LiveHub(feed.source, fakeAnalysis());
+    feed = syntheticFeed();
+    hub = new LiveHub(feed.source, scoringAnalysis());
     hub.start();
     server = await startLiveServer(hub);
     browser = await launchBrowser();

@@ -1,45 +1,64 @@
 /**
- * A ForceSample feed for page tests that need no board: a person swaying on the left of the plate,
- * emitted in 80 Hz device time at `speed` times real time, with a controllable connection state.
+ * A ForceSample feed for page tests that do not need the emulated board: the project's synthetic
+ * person (host/sim/person.ts) on the default layout, sampled at 80 Hz of device time and emitted at
+ * `speed` times real time, with a controllable connection state. The board-level end-to-end tests
+ * use the simulated board instead.
  */
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { LiveSource } from '../../host/live/hub.ts';
 import type { ConnectionPhase } from '../../host/live/messages.ts';
+import { centreOfPressure } from '../../host/pipeline/cop.ts';
 import { DEFAULT_LAYOUT, type ForceSample, type PipelineEvent } from '../../host/pipeline/types.ts';
+import { createSyntheticPerson, personLoadSource, type SyntheticPersonOptions } from '../../host/sim/person.ts';
 
 export interface SyntheticFeed {
   source: LiveSource;
   connection: BehaviorSubject<ConnectionPhase>;
-  /** Stops the timer. */
+  /** Every sample emitted, in order (for comparing with what the host scored). */
+  emitted: ForceSample[];
   stop(): void;
-  /** Samples emitted so far. */
-  count(): number;
 }
 
-export function syntheticFeed(speed = 1, rateHz = 80): SyntheticFeed {
+export interface SyntheticFeedOptions {
+  /** Times real time (default 1). */
+  speed?: number;
+  rateHz?: number;
+  person?: SyntheticPersonOptions;
+  /** Keep every emitted sample in `emitted` (default false). */
+  keep?: boolean;
+}
+
+export function syntheticFeed(opts: SyntheticFeedOptions = {}): SyntheticFeed {
+  const speed = opts.speed ?? 1;
+  const rateHz = opts.rateHz ?? 80;
+  const person = createSyntheticPerson({ foot: 'left', stepOnS: 0.2, ...opts.person });
+  const load = personLoadSource(person, DEFAULT_LAYOUT);
   const samples = new Subject<ForceSample>();
   const events = new Subject<PipelineEvent>();
   const connection = new BehaviorSubject<ConnectionPhase>('connected');
+  const emitted: ForceSample[] = [];
   let index = 0;
-  const t0 = Date.now();
+  let deviceT = 0;
+  let last = Date.now();
   const timer = setInterval(() => {
-    if (connection.value !== 'connected') return;
-    const due = Math.floor(((Date.now() - t0) / 1000) * rateHz * speed);
-    while (index < due) {
+    const now = Date.now();
+    const dt = ((now - last) / 1000) * speed;
+    last = now;
+    if (connection.value !== 'connected') return; // the board is away: device time stops for us
+    deviceT += dt;
+    while (index / rateHz <= deviceT) {
       const t = index / rateHz;
-      const x = -60 + 12 * Math.sin(2 * Math.PI * 0.31 * t) + 5 * Math.sin(2 * Math.PI * 1.7 * t);
-      const y = -5 + 20 * Math.sin(2 * Math.PI * 0.23 * t + 1) + 6 * Math.sin(2 * Math.PI * 1.1 * t);
-      const total = 700 + 15 * Math.sin(2 * Math.PI * 0.5 * t);
-      const u = (x + 180) / 360;
-      const v = (y + 180) / 360;
-      const forces: [number, number, number, number] = [total * u * v, total * (1 - u) * v, total * (1 - u) * (1 - v), total * u * (1 - v)];
-      samples.next({ index, t, hostTimeMs: Date.now(), raw: [0, 0, 0, 0], forces, total, cop: { x, y }, flags: 0 });
+      const forces = load(t);
+      const total = forces[0] + forces[1] + forces[2] + forces[3];
+      const s: ForceSample = { index, t, hostTimeMs: now, raw: [0, 0, 0, 0], forces, total, cop: centreOfPressure(forces, DEFAULT_LAYOUT.cells), flags: 0 };
+      if (opts.keep) emitted.push(s);
+      samples.next(s);
       index++;
     }
   }, 10);
   return {
     source: {
-      label: 'synthetic feed',
+      label: 'synthetic person',
       layout: DEFAULT_LAYOUT,
       nominalRateHz: rateHz,
       samples$: samples,
@@ -48,7 +67,7 @@ export function syntheticFeed(speed = 1, rateHz = 80): SyntheticFeed {
       tare: async () => {},
     },
     connection,
+    emitted,
     stop: () => clearInterval(timer),
-    count: () => index,
   };
 }

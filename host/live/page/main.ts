@@ -192,19 +192,19 @@ const cueEl = $('cue');
 const shareEls = Array.from(document.querySelectorAll<HTMLElement>('.share'));
 let lastCue = '';
 function renderLive(l: LiveScoreView | null): void {
-  const hasCop = !!l && l.shares !== null && l.score !== null;
-  setText(scoreEl, hasCop ? String(Math.round(l.score!)) : '—');
-  (scoreEl.parentElement as HTMLElement).dataset.level = !hasCop ? 'none' : l.score! >= 70 ? 'high' : l.score! >= 40 ? 'mid' : 'low';
+  const score = l?.rollingScore ?? null;
+  setText(scoreEl, score === null ? '—' : String(Math.round(score)));
+  (scoreEl.parentElement as HTMLElement).dataset.level = score === null ? 'none' : score >= 70 ? 'high' : score >= 40 ? 'mid' : 'low';
   setText(inzoneEl, l ? String(Math.round(l.inZonePct)) : '—');
   const cue = l ? l.cue : 'Step onto the board';
   if (cue !== lastCue) {
     cueEl.textContent = cue;
     lastCue = cue;
   }
-  cueEl.dataset.inZone = !hasCop ? 'none' : String(l.inZone);
+  cueEl.dataset.inZone = !l || l.cueGood === null ? 'none' : String(l.cueGood);
   for (const el of shareEls) {
     const part = el.dataset.part as 'heel' | 'mt1' | 'mt5';
-    const v = l?.shares ? l.shares[part] : null;
+    const v = l?.rollingShares ? l.rollingShares[part] : null;
     const target = l ? l.targetShares[part] : null;
     const fill = el.querySelector<HTMLElement>('.share-fill')!;
     const band = el.querySelector<HTMLElement>('.share-band')!;
