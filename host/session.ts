@@ -247,6 +247,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     }
   }
 
+  replay?.start(); // every subscription is in place: play
   let closed = false;
   const session: BoardSession = {
     source,

@@ -6,6 +6,8 @@ import type { CliCommand } from './command.ts';
  * commands that need no board stay fast and never load BLE or serial code.
  */
 export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
-  flash: async () => (await import('./commands/flash.ts')).command,
   analyze: async () => (await import('./commands/analyze.ts')).command,
+  flash: async () => (await import('./commands/flash.ts')).command,
+  replay: async () => (await import('./commands/replay.ts')).command,
+  export: async () => (await import('./commands/export.ts')).command,
 };

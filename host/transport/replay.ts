@@ -25,6 +25,7 @@ export class ReplayTransport implements Transport {
   readonly header: RecordingHeader;
   private readonly records: ReturnType<typeof openRecording>['records'];
   private stopped = false;
+  private playing = false;
   /** Resolves when every record has been played (or close() was called). */
   readonly finished: Promise<void>;
   private resolveFinished!: () => void;
@@ -57,8 +58,17 @@ export class ReplayTransport implements Transport {
   async open(): Promise<void> {
     if (this.state$.value !== 'idle') throw new TransportError(`replay already ${this.state$.value}`);
     this.state$.next('connected');
-    void this.play().catch((e) => {
-      this.messages$.error(e);
+  }
+
+  /** Starts playing on the next macrotask (nothing is buffered for subscribers that come later). */
+  start(): void {
+    if (this.playing) return;
+    this.playing = true;
+    // On the next macrotask, so subscribers attached right after openBoard() resolves see everything.
+    setImmediate(() => {
+      void this.play().catch((e) => {
+        this.messages$.error(e);
+      });
     });
   }
 

@@ -1,0 +1,113 @@
+/**
+ * `tripod export FILE --format csv|ndjson`: a recording as a table of calibrated samples that
+ * pandas and spreadsheets read as is. Columns and axis convention: host/export/columns.ts.
+ */
+import * as fs from 'node:fs';
+import type { CliCommand } from '../command.ts';
+import { RuntimeError, UsageError } from '../errors.ts';
+import { ProgressBar } from '../progress.ts';
+import { openRecordingSession, replaySummary } from '../recording-input.ts';
+import { EXPORT_FORMATS, SampleExporter, type ExportFormat } from '../../export/writers.ts';
+import type { ReplayTransport } from '../../transport/replay.ts';
+
+const HELP = `Usage: tripod export FILE --format csv|ndjson [flags]
+
+Writes every sample of a recording, calibrated, as CSV (one header row) or NDJSON (one JSON object
+per line). Columns, in order:
+  time_s               device time since the first sample, s
+  sample_index         sample index from the board (a jump = samples lost, see the gaps summary)
+  force_front_right_n  force on cell 0 (+x,+y), N      force_front_left_n   cell 1 (-x,+y), N
+  force_rear_left_n    force on cell 2 (-x,-y), N      force_rear_right_n   cell 3 (+x,-y), N
+  total_n              sum of the four forces, N
+  cop_x_right_mm       centre of pressure, medio-lateral, + = subject's right, mm
+  cop_y_forward_mm     centre of pressure, antero-posterior, + = forward (toes), mm
+                       (both empty / null when the total is below 20 N: nobody on the plate)
+  flags                per-sample status flags from the board (protocol/SPEC.md)
+Origin: plate centre. pandas: pd.read_csv(path) or pd.read_json(path, lines=True).
+
+Flags:
+  --format csv|ndjson  output format (required)
+  --out PATH           output file (default: FILE with .csv or .ndjson; '-' = stdout)
+  --force              overwrite an existing output file
+  --calibration FILE   calibration JSON instead of the one stored in the recording
+  --json               print a JSON summary (rows, output, samples, lost, ...) instead of a line
+  --help               this text
+
+Example:
+  tripod export session.tripod --format csv`;
+
+export const command: CliCommand = {
+  name: 'export',
+  summary: 'write a recording as CSV or NDJSON (forces N, total N, CoP mm)',
+  help: HELP,
+  options: {
+    format: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    calibration: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  allowPositionals: true,
+  async run(ctx) {
+    const [file, ...extra] = ctx.positionals;
+    if (file === undefined) throw new UsageError('name the recording to export: tripod export FILE --format csv|ndjson');
+    if (extra.length) throw new UsageError(`export takes one file, got also '${extra[0]}'`);
+    const format = ctx.values.format;
+    if (format === undefined) throw new UsageError('--format is required: csv or ndjson');
+    if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be csv or ndjson, got '${String(format)}'`);
+    const out = typeof ctx.values.out === 'string' ? ctx.values.out : file.replace(/(\.tripod)?$/, `.${format}`);
+    if (out === file) throw new UsageError(`--out ${out} would overwrite the recording itself`);
+    const toStdout = out === '-';
+    let fd: number | null = null;
+    if (!toStdout) {
+      try {
+        fd = fs.openSync(out, ctx.values.force ? 'w' : 'wx');
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw new UsageError(`${out} already exists; add --force to overwrite it or choose --out`);
+        throw new RuntimeError(`cannot create ${out}: ${(e as Error).message}`);
+      }
+    }
+    let session;
+    try {
+      session = await openRecordingSession(file, Infinity, typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null);
+    } catch (e) {
+      if (fd !== null) {
+        fs.closeSync(fd);
+        fs.rmSync(out, { force: true });
+      }
+      throw e;
+    }
+    const exporter = new SampleExporter(format as ExportFormat);
+    let buf = exporter.header();
+    const flush = (): void => {
+      if (buf.length === 0) return;
+      if (fd !== null) fs.writeSync(fd, buf);
+      else ctx.out.write(buf);
+      buf = '';
+    };
+    let linkLosses = 0;
+    const progress = new ProgressBar(ctx.err, { label: 'exporting', total: null, unit: 'rows' });
+    session.events$.subscribe((e) => {
+      if (e.type === 'link-lost') linkLosses++;
+    });
+    session.samples$.subscribe((s) => {
+      buf += exporter.line(s);
+      if (buf.length > 1 << 16) {
+        flush();
+        progress.update(exporter.rows);
+      }
+    });
+    await session.finished;
+    await session.close();
+    flush();
+    if (fd !== null) fs.closeSync(fd);
+    progress.done();
+    const damage = (session.transport as ReplayTransport).damageSummary();
+    if (damage) ctx.err.write(`tripod export: ${damage}\n`);
+    const summary = { ...replaySummary(file, session, linkLosses), output: toStdout ? '-' : out, format, rows: exporter.rows };
+    if (ctx.values.json === true && !toStdout) ctx.out.write(`${JSON.stringify(summary)}\n`);
+    else if (!toStdout) ctx.out.write(`${out}: ${exporter.rows} rows (${format}); ${summary.lost} samples lost in ${summary.gaps} gap(s)\n`);
+    return 0;
+  },
+};

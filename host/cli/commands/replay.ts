@@ -1,0 +1,105 @@
+/**
+ * `tripod replay FILE`: plays a recording back through the same decoder, calibration and CoP as a
+ * live board, at real time, any factor, or as fast as possible, and summarises what it holds.
+ */
+import type { CliCommand } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { ProgressBar } from '../progress.ts';
+import { openRecordingSession, parseSpeed, replaySummary } from '../recording-input.ts';
+import type { ReplayTransport } from '../../transport/replay.ts';
+
+const HELP = `Usage: tripod replay FILE [flags]
+
+Plays a Tripod recording (.tripod) back through the decoder, calibration and CoP, printing one
+status line per second of recording, then a summary (samples, lost, duplicates, duration, rate).
+A recording cut short (crash, kill) or damaged plays up to what is intact; the summary says where it
+stopped (byte offset).
+
+Flags:
+  --speed X            playback speed: 1 = real time (default), 10 = ten times faster, max = as
+                       fast as possible
+  --calibration FILE   calibration JSON instead of the one stored in the recording
+  --json               print only a JSON summary: samples, lost, duplicates, gaps, duration_s,
+                       rate_hz, rejected_frames, link_losses, clean_end, stopped_at_byte, damaged
+  --help               this text
+
+Examples:
+  tripod replay session.tripod --speed max --json
+  tripod replay session.tripod --speed 4`;
+
+export const command: CliCommand = {
+  name: 'replay',
+  summary: 'play a recording back (1x, any factor or max) and summarise it',
+  help: HELP,
+  options: {
+    speed: { type: 'string' },
+    calibration: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  allowPositionals: true,
+  async run(ctx) {
+    const [file, ...extra] = ctx.positionals;
+    if (file === undefined) throw new UsageError('name the recording to replay: tripod replay FILE');
+    if (extra.length) throw new UsageError(`replay takes one file, got also '${extra[0]}'`);
+    const speed = parseSpeed(ctx.values.speed);
+    const json = ctx.values.json === true;
+    const session = await openRecordingSession(file, speed, typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null);
+    const transport = session.transport as ReplayTransport;
+    let linkLosses = 0;
+    let nextLineT = 0;
+    const progress = new ProgressBar(ctx.err, { label: 'replaying', total: null, unit: 'samples' });
+    session.events$.subscribe((e) => {
+      if (e.type === 'link-lost') linkLosses++;
+      if (!json && (e.type === 'gap' || e.type === 'link-lost' || e.type === 'link-restored' || e.type === 'device-overflow')) {
+        progress.done();
+        ctx.out.write(`  ${describeEvent(e)}\n`);
+      }
+    });
+    session.samples$.subscribe((s) => {
+      progress.update(s.index);
+      if (json || speed === Infinity) return;
+      if (s.t >= nextLineT) {
+        nextLineT = Math.floor(s.t) + 1;
+        const cop = s.cop ? `CoP x ${fmtSigned(s.cop.x)} y ${fmtSigned(s.cop.y)} mm` : 'CoP -- (below 20 N)';
+        ctx.out.write(`t ${s.t.toFixed(1).padStart(7)} s  total ${s.total.toFixed(1).padStart(7)} N  ${cop}\n`);
+      }
+    });
+    const onAbort = (): void => void session.close();
+    ctx.signal.addEventListener('abort', onAbort);
+    await session.finished;
+    ctx.signal.removeEventListener('abort', onAbort);
+    await session.close();
+    progress.done();
+    const summary = replaySummary(file, session, linkLosses);
+    const damage = transport.damageSummary();
+    if (json) {
+      ctx.out.write(`${JSON.stringify(summary)}\n`);
+    } else {
+      ctx.out.write(
+        `${file}: ${summary.samples} samples over ${summary.duration_s.toFixed(2)} s (${summary.rate_hz?.toFixed(2) ?? '-'} Hz), ` +
+          `${summary.lost} lost in ${summary.gaps} gap(s), ${summary.duplicates} duplicate(s), ${summary.link_losses} link loss(es)\n`,
+      );
+    }
+    if (damage) ctx.err.write(`tripod replay: ${damage}\n`);
+    return 0;
+  },
+};
+
+function fmtSigned(v: number): string {
+  return `${v >= 0 ? '+' : ''}${v.toFixed(1)}`.padStart(7);
+}
+
+export function describeEvent(e: { type: string } & Record<string, unknown>): string {
+  switch (e.type) {
+    case 'gap':
+      return `gap: ${e.count} sample(s) missing from index ${e.fromIndex} (${e.reason})`;
+    case 'link-lost':
+      return `link lost: ${e.reason}`;
+    case 'link-restored':
+      return 'link restored';
+    case 'device-overflow':
+      return `board dropped ${e.dropped} sample(s) (its buffer overflowed)`;
+    default:
+      return e.type;
+  }
+}

@@ -1,0 +1,12 @@
+/** Runs the tripod CLI in-process and captures stdout/stderr. */
+import { Writable } from 'node:stream';
+import { main } from '../../../host/cli/main.ts';
+
+export async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = new Writable({ write(c, _e, cb) { out += String(c); cb(); } });
+  const e = new Writable({ write(c, _e, cb) { err += String(c); cb(); } });
+  const code = await main(args, o, e);
+  return { code, out, err };
+}
