@@ -1,0 +1,139 @@
+import * as acorn from 'acorn';
+import * as walk from 'acorn-walk';
+
+/**
+ * What the emulator's JavaScript world removes or refuses so that firmware fails as it would on
+ * Espruino (shared/docs/espruino.md "Absent"), and the list of real Espruino APIs the emulator
+ * knows but does not model (calling one throws an error naming it instead of "is not defined").
+ */
+
+/** Runs inside the vm context before the firmware: deletes what Espruino lacks. */
+export const REMOVE_ABSENT_BUILTINS = `(function (g) {
+  var del = function (o, names) { for (var i = 0; i < names.length; i++) { try { delete o[names[i]]; } catch (e) {} } };
+  del(g, ['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Symbol', 'Proxy', 'Reflect',
+    'RangeError', 'TextEncoder', 'TextDecoder', 'BigInt', 'BigInt64Array', 'BigUint64Array', 'Atomics',
+    'SharedArrayBuffer', 'Intl', 'WebAssembly', 'structuredClone', 'queueMicrotask', 'AggregateError']);
+  del(Array, ['from', 'of']);
+  del(Array.prototype, ['flat', 'flatMap', 'at', 'lastIndexOf', 'reduceRight', 'findLast', 'findLastIndex', 'copyWithin', 'toSorted', 'toReversed', 'toSpliced', 'with']);
+  del(Number, ['isFinite', 'isInteger', 'isNaN', 'isSafeInteger', 'EPSILON', 'MAX_SAFE_INTEGER', 'MIN_SAFE_INTEGER']);
+  del(Math, ['imul', 'clz32', 'trunc', 'log2', 'log10', 'hypot', 'fround', 'cbrt', 'sign', 'expm1', 'log1p', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh']);
+  del(Object, ['freeze', 'isFrozen', 'is', 'seal', 'isSealed', 'preventExtensions', 'getOwnPropertySymbols']);
+  del(ArrayBuffer.prototype, ['slice']);
+  del(ArrayBuffer, ['isView']);
+  del(Promise.prototype, ['finally']);
+  del(Promise, ['race', 'allSettled', 'any']);
+  del(String.prototype, ['trimStart', 'trimEnd', 'trimLeft', 'trimRight', 'codePointAt', 'at', 'normalize', 'matchAll', 'replaceAll']);
+  del(String, ['raw', 'fromCodePoint']);
+  var typed = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array'];
+  var TA = Object.getPrototypeOf(Int8Array);
+  del(TA, ['from', 'of']);
+  del(TA.prototype, ['at', 'lastIndexOf', 'reduceRight', 'findLast', 'findLastIndex', 'copyWithin', 'toSorted', 'toReversed', 'with']);
+  for (var i = 0; i < typed.length; i++) {
+    var C = g[typed[i]];
+    del(C, ['BYTES_PER_ELEMENT', 'from', 'of']);
+    del(C.prototype, ['BYTES_PER_ELEMENT']);
+  }
+  Math.clip = function (x, lo, hi) { return x < lo ? lo : x > hi ? hi : x; };
+  Math.wrap = function (x, max) { return ((x % max) + max) % max; };
+  g.global = g;
+})(this);`;
+
+/** Global functions and objects of Espruino on nRF52 that the emulator does not model. */
+export const UNIMPLEMENTED_GLOBALS = [
+  'analogRead', 'analogWrite', 'peek8', 'peek16', 'peek32', 'poke8', 'poke16', 'poke32', 'dump', 'edit', 'echo',
+  'setBusyIndicator', 'setSleepIndicator', 'setDeepSleep', 'getSerial', 'setTime', 'trace', 'save', 'reset', 'load',
+  'SPI', 'I2C', 'Waveform', 'OneWire', 'Graphics', 'Flash', 'Modules', 'Serial', 'Telnet', 'Terminal', 'Wifi',
+] as const;
+
+/** Real `E.*` functions the emulator does not model. */
+export const UNIMPLEMENTED_E = [
+  'setBootCode', 'kickWatchdog', 'enableWatchdog', 'getSizeOf', 'getAnalogVRef', 'interpolate', 'interpolate2d',
+  'FFT', 'convolve', 'clip', 'srand', 'memoryArea', 'nativeCall', 'compiledC', 'setFlags', 'getFlags', 'dumpStr',
+  'lockConsole', 'setPassword', 'getAddressOf', 'mapInPlace', 'reverseByte', 'asm', 'toJS', 'HSBtoRGB', 'setTimeZone',
+  'getClock', 'setClock', 'dumpTimers', 'dumpLockedVars', 'dumpFragmentation', 'dumpVariables', 'defrag',
+  'stopEventPropagation', 'decodeUTF8', 'openFile', 'pipe', 'setRTCPrescaler', 'getRTCPrescaler', 'setDST',
+  'setUSBHID', 'sendUSBHID', 'unmountSD', 'connectSDCard', 'memoryMap', 'setComparator', 'getPowerUsage',
+  'showMessage', 'showPrompt', 'showMenu', 'showAlert', 'showScroller', 'getDateFromISO', 'CRC16', 'CRC8',
+] as const;
+
+/** Real `NRF.*` functions the emulator does not model. */
+export const UNIMPLEMENTED_NRF = [
+  'sleep', 'wake', 'restart', 'eraseBonds', 'getAdvertisingData', 'setScan', 'filterDevices', 'findDevices',
+  'setRSSIHandler', 'setLowPowerConnection', 'nfcURL', 'nfcPair', 'nfcAndroidApp', 'nfcRaw', 'nfcStart', 'nfcStop',
+  'nfcSend', 'sendHIDReport', 'ancsIsActive', 'ancsAction', 'ancsGetNotificationInfo', 'ancsGetAppInfo', 'amsIsActive',
+  'amsGetPlayerInfo', 'amsGetTrackInfo', 'amsCommand', 'requestDevice', 'connect', 'setWhitelist', 'setSecurity',
+  'startBonding', 'setAddress', 'setTxPower', 'setMACAddress', 'updateServicesDataAsync',
+] as const;
+
+/** Real `require("Storage")` functions the emulator does not model. */
+export const UNIMPLEMENTED_STORAGE = ['open', 'hash', 'debug', 'compact', 'getStats', 'optimise'] as const;
+
+export type ExecMode = 'interpreted' | 'jit' | 'ram';
+
+/** Why Espruino's JIT refuses a function (shared/docs/espruino.md), or null when it compiles. */
+export function jitRejection(fn: acorn.Node): string | null {
+  let why: string | null = null;
+  const body = (fn as unknown as { body: acorn.Node }).body;
+  walk.full(body, (n) => {
+    if (why) return;
+    const node = n as acorn.Node & { operator?: string };
+    switch (n.type) {
+      case 'BreakStatement': why = "'break'"; break;
+      case 'ContinueStatement': why = "'continue'"; break;
+      case 'SwitchStatement': why = "'switch'"; break;
+      case 'TryStatement': why = "'try'"; break;
+      case 'TemplateLiteral': why = 'template literal'; break;
+      case 'ForInStatement': why = "'in'"; break;
+      case 'FunctionExpression': case 'FunctionDeclaration': why = 'nested function'; break;
+      case 'ArrowFunctionExpression': why = 'arrow function'; break;
+      case 'BinaryExpression': if (node.operator === 'in') why = "'in'"; break;
+      case 'UnaryExpression': if (node.operator === 'typeof') why = "'typeof'"; break;
+    }
+  });
+  return why;
+}
+
+export interface InstrumentedSource {
+  code: string;
+  /** Functions that asked for "jit" and were rejected, with the reason (the device prints a JIT error). */
+  jitErrors: Array<{ line: number; reason: string }>;
+  jitFunctions: number;
+  ramFunctions: number;
+}
+
+/**
+ * Marks functions whose first statement is "jit" or "ram" so API calls made inside them are
+ * charged at that mode's cost. The marking wraps the body in `__emuMode(m); try { ... } finally
+ * { __emuModeEnd(); }` after the directive; it adds no behaviour the firmware can observe besides
+ * two hidden globals. A "jit" function the JIT would reject runs interpreted, as on the device.
+ */
+export function instrumentSource(source: string): InstrumentedSource {
+  const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowReturnOutsideFunction: false });
+  const edits: Array<{ at: number; text: string }> = [];
+  const jitErrors: InstrumentedSource['jitErrors'] = [];
+  let jitFunctions = 0;
+  let ramFunctions = 0;
+  const visit = (fn: acorn.Node): void => {
+    const f = fn as unknown as { body: { type: string; body: Array<{ type: string; directive?: string; end: number }>; end: number }; loc: { start: { line: number } } };
+    if (f.body.type !== 'BlockStatement') return;
+    const first = f.body.body[0];
+    if (!first || first.type !== 'ExpressionStatement' || (first.directive !== 'jit' && first.directive !== 'ram')) return;
+    let mode: ExecMode = first.directive;
+    if (mode === 'jit') {
+      const why = jitRejection(fn);
+      if (why) {
+        jitErrors.push({ line: f.loc.start.line, reason: why });
+        mode = 'interpreted';
+      } else jitFunctions++;
+    } else ramFunctions++;
+    edits.push({ at: first.end, text: `__emuMode(${JSON.stringify(mode)});try{` });
+    edits.push({ at: f.body.end - 1, text: '}finally{__emuModeEnd();}' });
+  };
+  walk.full(ast, (n) => {
+    if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression') visit(n);
+  });
+  edits.sort((a, b) => b.at - a.at);
+  let code = source;
+  for (const e of edits) code = code.slice(0, e.at) + e.text + code.slice(e.at);
+  return { code, jitErrors, jitFunctions, ramFunctions };
+}

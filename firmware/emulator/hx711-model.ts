@@ -1,0 +1,348 @@
+import { gaussian, uniform } from './rng.ts';
+
+/**
+ * One HX711 24-bit load-cell ADC, modelled at the pin level from the Avia Semiconductor datasheet:
+ * - DOUT is high while a conversion is not ready; it goes low when data is ready. Conversions
+ *   complete every 1/rate s (RATE pin: 10 or 80 Hz from the internal oscillator). The datasheet
+ *   gives no tolerance for the on-chip oscillator; we spread chips uniformly by +-`oscillatorSpread`
+ *   (default 3 %, the "few %" seen between real modules).
+ * - Each rising PD_SCK edge shifts out one bit, MSB first (T2, DOUT valid within 0.1 us of the
+ *   edge): after rising edge n (1..24) DOUT shows bit 24-n. The 25th rising edge pulls DOUT high.
+ *   25 / 26 / 27 pulses select channel A gain 128 / channel B gain 32 / channel A gain 64 for the
+ *   following conversions. Changing the selection restarts conversion and needs the settling
+ *   time (datasheet: 4 conversion periods, 400 ms at 10 Hz, 50 ms at 80 Hz).
+ * - PD_SCK high for more than 60 us powers the chip down (T3 maximum high time is 50 us). When
+ *   PD_SCK returns low the chip resets: channel A, gain 128, first data after the settling time.
+ * - Output: 24-bit two's complement, saturating at 0x800000 / 0x7FFFFF.
+ * Choices the datasheet leaves open (documented in firmware/emulator/README.md):
+ * - a conversion's input is sampled at its completion time; channel B has nothing connected
+ *   (0 V plus its own offset);
+ * - a read that stops before 25 pulses stays open: the next rising edges keep shifting the
+ *   latched word; new conversions wait;
+ * - while DOUT is low (ready) newer conversions replace the pending one; the value latched is the
+ *   newest conversion at the first rising edge.
+ */
+
+/** Full-bridge cell and front end, as in CONTRACTS.md ("realistic cell"). */
+export const CELL_RATED_N = 100 * 9.80665; // 100 kg capacity, N
+export const CELL_SENSITIVITY_V_PER_V = 2e-3; // 2 mV/V at rated load
+export const AVDD_V = 3.0; // excitation = AVDD
+/** Channel A gain 128 full scale is +-0.5 * AVDD / 128 = +-11.72 mV over +-2^23 counts. */
+export const COUNTS_PER_VOLT_A128 = 2 ** 23 / (0.5 * AVDD_V / 128);
+/** 1 count = 1.397 nV at gain 128. */
+export const VOLTS_PER_COUNT_A128 = 1 / COUNTS_PER_VOLT_A128;
+/** Bridge output per newton: 2 mV/V x 3.0 V / 980.665 N = 6.118 uV/N. */
+export const VOLTS_PER_NEWTON = (CELL_SENSITIVITY_V_PER_V * AVDD_V) / CELL_RATED_N;
+/** = 4379.7 counts per newton at gain 128 (CONTRACTS.md says "about 4375"). */
+export const COUNTS_PER_NEWTON_A128 = VOLTS_PER_NEWTON * COUNTS_PER_VOLT_A128;
+/** Datasheet input-referred noise at gain 128: 50 nV rms at 10 Hz, 90 nV rms at 80 Hz. */
+export const NOISE_RMS_COUNTS = { 10: 50e-9 * COUNTS_PER_VOLT_A128, 80: 90e-9 * COUNTS_PER_VOLT_A128 } as const;
+/** Power-down threshold and the T3 maximum clock-high time, s. */
+export const POWER_DOWN_HIGH_S = 60e-6;
+export const T3_MAX_HIGH_S = 50e-6;
+/** Settling after power-up, reset or a gain/channel change, in conversion periods (datasheet). */
+export const SETTLING_PERIODS = 4;
+
+export type Hx711Input = 'A128' | 'B32' | 'A64';
+/**
+ * How an unplugged module reads:
+ * - 'high': the HX711 board is absent or unpowered and DOUT is pulled up (the nRF52 "input_pullup"
+ *   mode or the module's own pull-up): DOUT never goes low, the cell is never ready.
+ * - 'low': DOUT shorted or pulled down: the cell always looks ready and every bit reads 0.
+ * - 'bridge': the module is powered but the load cell's wires are off: the open inputs drift to a
+ *   rail and the chip reports positive saturation, 0x7FFFFF.
+ */
+export type UnpluggedMode = 'high' | 'low' | 'bridge';
+
+export interface Hx711Options {
+  /** Chip index (also selects this chip's noise stream). */
+  index: number;
+  seed: number;
+  /** Nominal output rate from the RATE pin, Hz. Defaults to 80. */
+  rateHz?: 10 | 80;
+  /** This chip's oscillator error as a fraction (e.g. 0.012 = +1.2 %). Defaults to seeded +-spread. */
+  oscillatorError?: number;
+  /** Spread used when oscillatorError is not given. Defaults to 0.03 (+-3 %). */
+  oscillatorSpread?: number;
+  /** Counts with no load (zero-load bridge imbalance plus ADC offset). Defaults to a seeded 1e4..1e5 magnitude. */
+  offsetCounts?: number;
+  /** Fractional sensitivity error of the cell (0.01 = reads 1 % high). Defaults to seeded +-2 %. */
+  gainError?: number;
+  /** Noise, counts rms at gain 128. Defaults to the datasheet figure for the rate (64.4 or 35.8). */
+  noiseRmsCounts?: number;
+  /** Start unplugged. Defaults to false. */
+  unplugged?: false | UnpluggedMode;
+}
+
+/** One word the chip shifted out (or latched for shifting). */
+export interface Hx711Reading {
+  /** Chip index. */
+  cell: number;
+  /** Board time the conversion completed, s. */
+  t: number;
+  /** Signed 24-bit counts as the chip latched them. */
+  counts: number;
+  input: Hx711Input;
+  /** Force the load source gave for this conversion, N. */
+  forceN: number;
+  /** True once all 24 bits have been clocked out. */
+  complete: boolean;
+}
+
+export interface Hx711Stats {
+  conversionsLatched: number;
+  readsCompleted: number;
+  /** Power-downs of any kind (deliberate idle ones included). */
+  powerDowns: number;
+  /** Power-downs that happened while data or the 25th pulse was being clocked: a timing fault. */
+  midReadPowerDowns: number;
+  /** Clock-high phases of a read longer than the datasheet's 50 us T3 maximum. */
+  highOverT3: number;
+  /** Longest clock-high phase seen during a read, s. */
+  maxReadHighS: number;
+  /** Rising edges while DOUT was high and no read was open (ignored by the chip). */
+  pulsesWhileNotReady: number;
+  /** Reads that ended with more than 27 pulses. */
+  overlongReads: number;
+}
+
+export interface TimingViolation {
+  cell: number;
+  t: number;
+  /** Rising-edge number within the read when the clock stayed high too long (1..25). */
+  pulse: number;
+  highS: number;
+  message: string;
+}
+
+export class Hx711Model {
+  readonly index: number;
+  rateHz: 10 | 80;
+  periodS: number;
+  private readonly oscErr: number;
+  private readonly noiseOverride: number | undefined;
+  offsetCounts: number;
+  gainError: number;
+  noiseRmsCounts: number;
+  unplugged: false | UnpluggedMode;
+  readonly stats: Hx711Stats = {
+    conversionsLatched: 0, readsCompleted: 0, powerDowns: 0, midReadPowerDowns: 0, highOverT3: 0,
+    maxReadHighS: 0, pulsesWhileNotReady: 0, overlongReads: 0,
+  };
+
+  private readonly seed: number;
+  private sck = 0;
+  private highSince = 0;
+  private poweredDown = false;
+  /** Conversion k completes at epoch + k * period; data valid for k >= SETTLING_PERIODS. */
+  private epoch = 0;
+  private epochId = 0;
+  /** Highest conversion index latched in this epoch (-1: none). */
+  private latchedK = -1;
+  private sessionN = 0;
+  private word = 0;
+  private lastEdgeT = 0;
+  private input: Hx711Input = 'A128';
+  private current: Hx711Reading | null = null;
+
+  constructor(
+    opts: Hx711Options,
+    private loadN: (t: number) => number,
+    private readonly record: (r: Hx711Reading) => void,
+    private readonly onViolation: (v: TimingViolation) => void,
+  ) {
+    this.index = opts.index;
+    this.seed = opts.seed;
+    this.rateHz = opts.rateHz ?? 80;
+    const spread = opts.oscillatorSpread ?? 0.03;
+    this.oscErr = opts.oscillatorError ?? (uniform(this.seed, 1000 + this.index, 0) * 2 - 1) * spread;
+    this.periodS = 1 / (this.rateHz * (1 + this.oscErr));
+    const mag = 10 ** (4 + uniform(this.seed, 2000 + this.index, 0));
+    const sign = uniform(this.seed, 2000 + this.index, 1) < 0.5 ? -1 : 1;
+    this.offsetCounts = opts.offsetCounts ?? Math.round(sign * mag);
+    this.gainError = opts.gainError ?? (uniform(this.seed, 3000 + this.index, 0) * 2 - 1) * 0.02;
+    this.noiseOverride = opts.noiseRmsCounts;
+    this.noiseRmsCounts = opts.noiseRmsCounts ?? NOISE_RMS_COUNTS[this.rateHz];
+    this.unplugged = opts.unplugged ?? false;
+    this.restart(0);
+  }
+
+  setLoad(fn: (t: number) => number): void {
+    this.loadN = fn;
+  }
+
+  /** Oscillator error actually used, as a fraction of the nominal rate. */
+  get oscillatorError(): number {
+    return this.oscErr;
+  }
+
+  /** The RATE pin changed: new output rate, conversion restarts and settles (4 periods). */
+  setRate(hz: 10 | 80, t: number): void {
+    if (hz === this.rateHz) return;
+    this.update(t);
+    this.rateHz = hz;
+    this.periodS = 1 / (hz * (1 + this.oscErr));
+    this.noiseRmsCounts = this.noiseOverride ?? NOISE_RMS_COUNTS[hz];
+    if (!this.poweredDown) this.restart(t);
+  }
+
+  /** A reset by the board (MCU reboot: PD_SCK floats low). */
+  release(t: number): void {
+    this.clock(0, t);
+  }
+
+  private restart(t: number): void {
+    this.epochId++;
+    this.epoch = t + uniform(this.seed, 4000 + this.index, this.epochId) * this.periodS;
+    this.latchedK = SETTLING_PERIODS - 1;
+    this.sessionN = 0;
+    this.current = null;
+  }
+
+  /** Index of the newest completed conversion at t (may be below the settling index). */
+  private newestK(t: number): number {
+    return Math.floor((t - this.epoch) / this.periodS);
+  }
+
+  /** Applies a power-down if the clock has been high too long by time t. */
+  private update(t: number): void {
+    if (this.sck === 1 && !this.poweredDown && t - this.highSince > POWER_DOWN_HIGH_S) {
+      this.poweredDown = true;
+      this.stats.powerDowns++;
+      const n = this.sessionN;
+      if (n >= 1 && n <= 25) {
+        this.stats.midReadPowerDowns++;
+        this.onViolation({
+          cell: this.index,
+          t: this.highSince + POWER_DOWN_HIGH_S,
+          pulse: n,
+          highS: t - this.highSince,
+          message: `HX711 ${this.index} powered down during a read: PD_SCK stayed high over 60 us after rising edge ${n} (at t=${this.highSince.toFixed(6)} s); keep the clock-high phase under 50 us (digitalPulse or a "jit" read)`,
+        });
+      }
+      this.sessionN = 0;
+      this.current = null;
+    }
+  }
+
+  /** Closes a finished read (>= 25 pulses) once a newer conversion is ready at t. */
+  private maybeCloseSession(t: number): void {
+    if (this.sessionN < 25) return;
+    const k = this.newestK(t);
+    if (k <= this.latchedK) return;
+    const n = this.sessionN;
+    this.sessionN = 0;
+    const sel: Hx711Input = n === 25 ? 'A128' : n === 26 ? 'B32' : 'A64';
+    if (n > 27) this.stats.overlongReads++;
+    if (sel !== this.input) {
+      this.input = sel;
+      this.restart(this.lastEdgeT);
+    }
+  }
+
+  private convert(k: number): Hx711Reading {
+    const t = this.epoch + k * this.periodS;
+    const forceN = this.input === 'B32' ? 0 : this.loadN(t);
+    const noise = gaussian(this.seed, this.index, this.epochId * 1_000_000_007 + k) * this.noiseRmsCounts;
+    let counts: number;
+    if (this.unplugged === 'bridge') counts = 0x7fffff;
+    else {
+      const signal = forceN * COUNTS_PER_NEWTON_A128 * (1 + this.gainError);
+      const scale = this.input === 'A128' ? 1 : this.input === 'A64' ? 0.5 : 0.25;
+      counts = Math.round(this.offsetCounts * scale + signal * scale + noise * scale);
+      if (counts > 0x7fffff) counts = 0x7fffff;
+      if (counts < -0x800000) counts = -0x800000;
+    }
+    return { cell: this.index, t, counts, input: this.input, forceN, complete: false };
+  }
+
+  /** DOUT level at time t (0 or 1). */
+  dout(t: number): number {
+    if (this.unplugged === 'high') return 1;
+    if (this.unplugged === 'low') return 0;
+    this.update(t);
+    if (this.poweredDown) return 1;
+    const n = this.sessionN;
+    if (n >= 1 && n <= 24) return (this.word >>> (24 - n)) & 1;
+    if (n >= 25) {
+      this.maybeCloseSession(t);
+      if (this.sessionN !== 0) return 1;
+    }
+    return this.newestK(t) > this.latchedK ? 0 : 1;
+  }
+
+  /** A PD_SCK edge at time t. */
+  clock(level: number, t: number): void {
+    if (level === this.sck) return;
+    if (this.unplugged === 'high' || this.unplugged === 'low') {
+      this.sck = level;
+      this.highSince = t;
+      return;
+    }
+    if (level === 1) {
+      this.update(t);
+      this.sck = 1;
+      this.highSince = t;
+      if (this.poweredDown) return;
+      if (this.sessionN >= 25) this.maybeCloseSession(t);
+      if (this.sessionN === 0) {
+        const k = this.newestK(t);
+        if (k > this.latchedK) {
+          this.latchedK = k;
+          const r = this.convert(k);
+          this.current = r;
+          this.word = r.counts & 0xffffff;
+          this.stats.conversionsLatched++;
+          this.record(r);
+          this.sessionN = 1;
+        } else {
+          this.stats.pulsesWhileNotReady++;
+        }
+      } else {
+        this.sessionN++;
+      }
+      if (this.sessionN === 24 && this.current) {
+        this.current.complete = true;
+        this.stats.readsCompleted++;
+      }
+      this.lastEdgeT = t;
+    } else {
+      this.update(t);
+      const high = t - this.highSince;
+      this.sck = 0;
+      if (this.poweredDown) {
+        this.poweredDown = false;
+        this.input = 'A128';
+        this.restart(t);
+        return;
+      }
+      if (this.sessionN >= 1 && this.sessionN <= 25) {
+        if (high > this.stats.maxReadHighS) this.stats.maxReadHighS = high;
+        if (high > T3_MAX_HIGH_S) this.stats.highOverT3++;
+      }
+    }
+  }
+
+  /** Next time DOUT falls on its own (data ready), or Infinity (powered down, unplugged). */
+  nextReadyTime(t: number): number {
+    if (this.unplugged) return Infinity;
+    this.update(t);
+    if (this.poweredDown) return Infinity;
+    if (this.sessionN >= 1 && this.sessionN <= 24) return Infinity;
+    const k = Math.max(this.latchedK + 1, this.newestK(Math.max(t, this.lastEdgeT)) + 1);
+    return this.epoch + k * this.periodS;
+  }
+
+  /** Time at which a clock held high since `highSince` powers the chip down, if it is high now. */
+  powerDownDeadline(): number {
+    return this.sck === 1 && !this.poweredDown ? this.highSince + POWER_DOWN_HIGH_S : Infinity;
+  }
+
+  get isPoweredDown(): boolean {
+    return this.poweredDown;
+  }
+
+  get selectedInput(): Hx711Input {
+    return this.input;
+  }
+}
