@@ -110,7 +110,8 @@ export async function runCalibrationWizard(target: CalibrationTarget, ui: Wizard
       const step: WizardStep = { kind: 'place', index: k, of: positions.length, mark, massKg: opts.massKg, description: describePosition(mark.position) };
       await ui.instruct(step);
       reader.flush();
-      const mean = await measureSteady(reader, ui, step, target, windowSamples, opts, tare);
+      const previous = base.measurements.at(-1)?.meanCounts ?? null;
+      const mean = await measureSteady(reader, ui, step, target, windowSamples, opts, tare, previous);
       base.measurements.push({ position: mark.position, name: mark.name, meanCounts: mean });
       ui.progress({ phase: 'measured', step, meanCounts: mean });
     }
@@ -147,6 +148,7 @@ async function measureSteady(
   windowSamples: number,
   opts: WizardOptions,
   tare: Quad | null,
+  previous: Quad | null = null,
 ): Promise<Quad> {
   const timeoutMs = (opts.stepTimeoutS ?? 60) * 1000;
   const deadline = Date.now() + timeoutMs;
@@ -167,12 +169,16 @@ async function measureSteady(
   };
 
   if (tare) {
-    const need = 0.5 * opts.massKg * STANDARD_GRAVITY;
+    const W = opts.massKg * STANDARD_GRAVITY;
+    const need = 0.5 * W;
     let lastReport = 0;
     for (;;) {
       const raw = await next();
       const total = raw.reduce((a, c, i) => a + (c - tare[i]!) * target.nominalScale[i]!, 0);
-      if (total >= need) break;
+      // After the first position the load is already there: wait until it has left the last mark
+      // (some cell's share changed by at least 15 % of the weight; neighbouring marks differ by > 40 %).
+      const moved = previous === null || raw.some((c, i) => Math.abs((c - previous[i]!) * target.nominalScale[i]!) >= 0.15 * W);
+      if (total >= need && moved) break;
       if (Date.now() - lastReport > 500) {
         ui.progress({ phase: 'waiting-load', step, totalN: total });
         lastReport = Date.now();

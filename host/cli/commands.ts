@@ -8,6 +8,7 @@ import type { CliCommand } from './command.ts';
 export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   analyze: async () => (await import('./commands/analyze.ts')).command,
   flash: async () => (await import('./commands/flash.ts')).command,
+  calibrate: async () => (await import('./commands/calibrate.ts')).command,
   replay: async () => (await import('./commands/replay.ts')).command,
   export: async () => (await import('./commands/export.ts')).command,
 };
