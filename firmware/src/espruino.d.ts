@@ -1,0 +1,94 @@
+/**
+ * The Espruino globals the firmware uses, typed from the Espruino reference (espruino.com/Reference)
+ * and shared/docs/espruino.md. Only what the firmware calls is declared, so anything else is a type
+ * error; tests/firmware/espruino-check.ts enforces the same list on the built file.
+ * Pins are plain numbers (D0..D31 are 0..31 on nRF52; Espruino accepts a number wherever a Pin goes).
+ */
+
+type Pin = number;
+
+/** Reads one pin (0/1) or several: a bitmask with the LAST pin as bit 0. */
+declare function digitalRead(pin: Pin | Pin[]): number;
+/** Writes one pin, or several from a bitmask (last pin = bit 0). */
+declare function digitalWrite(pin: Pin | Pin[], value: number | boolean): void;
+/** Hardware-timed pulse: `value` for `timeMs`, then the opposite; returns at once. timeMs 0 waits for pending pulses. */
+declare function digitalPulse(pin: Pin, value: number | boolean, timeMs: number | number[]): void;
+declare function pinMode(pin: Pin, mode: 'input' | 'input_pullup' | 'input_pulldown' | 'output' | 'opendrain'): void;
+/** Seconds since boot (float). */
+declare function getTime(): number;
+declare function setInterval(fn: () => void, ms: number): number;
+declare function setTimeout(fn: () => void, ms: number): number;
+declare function clearInterval(id: number): void;
+declare function clearTimeout(id: number): void;
+declare function print(text: string): void;
+
+interface EspruinoStorage {
+  /** The file as a string, or undefined when absent. */
+  read(name: string): string | undefined;
+  /** Writes a whole file; returns false when flash is full. */
+  write(name: string, data: string): boolean;
+  erase(name: string): void;
+}
+declare function require(name: 'Storage'): EspruinoStorage;
+
+interface EspruinoSerial {
+  setup(baud: number, options?: { rx?: Pin; tx?: Pin }): void;
+  write(data: string | Uint8Array | number[]): void;
+  on(event: 'data', cb: (data: string) => void): void;
+  removeAllListeners(event?: string): void;
+}
+declare const Serial1: EspruinoSerial;
+/** Loopback serial devices: the console can be parked on LoopbackA while the UART carries frames. */
+declare const LoopbackA: EspruinoSerial;
+declare const LoopbackB: EspruinoSerial;
+
+interface EspruinoE {
+  /** Battery percent 0..100; present on Puck.js, absent on the MDBT42Q. */
+  getBattery?: () => number;
+  /** zlib CRC-32 of a string or byte array, as an unsigned or signed 32-bit number. */
+  CRC32(data: string | Uint8Array): number;
+  /** Moves the REPL console to a device (e.g. LoopbackA) or back. */
+  setConsole(device: EspruinoSerial | 'Serial1' | 'LoopbackA' | null, options?: { force?: boolean }): void;
+  /** The device the console is on, as a name ("Serial1", "Bluetooth", ...). */
+  getConsole?: () => string | undefined;
+  toUint8Array(data: string | number[] | Uint8Array): Uint8Array;
+  reboot(): void;
+}
+declare const E: EspruinoE;
+
+interface NrfCharacteristic {
+  value?: Uint8Array | number[] | string;
+  maxLen?: number;
+  readable?: boolean;
+  writable?: boolean;
+  notify?: boolean;
+  description?: string;
+  onWrite?: (evt: { data: ArrayBuffer }) => void;
+}
+type NrfServices = { [service: string]: { [characteristic: string]: NrfCharacteristic } };
+interface EspruinoNRF {
+  setServices(services: NrfServices, options: { uart?: boolean; advertise?: string[] }): void;
+  updateServices(services: NrfServices): void;
+  setAdvertising(data: object, options: { name?: string; showName?: boolean; discoverable?: boolean; interval?: number; connectable?: boolean }): void;
+  setScanResponse(data: number[]): void;
+  /** "aa:bb:cc:dd:ee:ff public" */
+  getAddress(): string;
+  /** Battery voltage, V. */
+  getBattery(): number;
+  setConnectionInterval(ms: number | 'auto'): void;
+  on(event: 'connect', cb: (addr: string) => void): void;
+  on(event: 'disconnect', cb: (reason: number) => void): void;
+  on(event: 'mtu', cb: (mtu: number) => void): void;
+  on(event: 'servicesDiscover', cb: () => void): void;
+}
+declare const NRF: EspruinoNRF;
+
+declare const process: { env: { BOARD?: string; VERSION?: string } };
+
+/** ES2015+ methods Espruino has (shared/docs/espruino.md "Present"); lib is ES5 so they are added here. */
+interface String {
+  padStart(length: number, fill?: string): string;
+}
+interface Array<T> {
+  fill(value: T, start?: number, end?: number): T[];
+}

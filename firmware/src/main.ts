@@ -1,0 +1,342 @@
+/**
+ * Boot and wiring: loads settings and calibration from flash, picks the pin map, starts the
+ * sampler, BLE and (where the board has a free UART) the wired link, and implements the
+ * DeviceContext the commands act through. One sample's path:
+ * hx711.ts read -> sampler.ts check -> ring (bounded) -> stream.ts encoder -> ble.ts / serial.ts.
+ *
+ * Power: the HX711s sample while a central is connected (or a wired host is active) and for
+ * settings.idleS seconds after the last one left; then the sampler stops and the clock is held
+ * high (chips powered down, ~1 uA each). Advertising continues; a new connection powers them up.
+ */
+import {
+  BATTERY_MV_UNKNOWN,
+  CELLS,
+  EVT_BATTERY_LOW,
+  EVT_CELL_FAULT,
+  EVT_OVERFLOW,
+  MSG_EVENT,
+  PROTOCOL_MAJOR,
+  PROTOCOL_MINOR,
+  STATUS_BUSY,
+  STATUS_OK,
+} from '../../protocol/constants.ts';
+import { encodeEvent, type CellCalibrationRecord, type DeviceInfo } from '../../protocol/control.ts';
+import { boardPins, customPins, type PinMap } from './boards.ts';
+import { defaultName, setupBle, type BleLink } from './ble.ts';
+import { handleCommand, type DeviceContext } from './commands.ts';
+import { RING_CAPACITY, createSampleRing, createSampler } from './sampler.ts';
+import { setupSerial, type SerialLink } from './serial.ts';
+import { loadStored, offsetFromMean, saveCalibration, saveSettings } from './settings.ts';
+import { createStreamer } from './stream.ts';
+
+export const FIRMWARE_MAJOR = 0;
+export const FIRMWARE_MINOR = 1;
+export const FIRMWARE_PATCH = 0;
+export const LINK_BLE = 1;
+export const LINK_SERIAL = 2;
+/** Battery check period, ms. */
+export const BATTERY_CHECK_MS = 60000;
+/** BATTERY_LOW fires at or below this percentage, and re-arms above BATTERY_REARM_PERCENT. */
+export const BATTERY_LOW_PERCENT = 15;
+export const BATTERY_REARM_PERCENT = 20;
+/**
+ * Event code for "stored settings or calibration were corrupt, defaults in use" (body: one byte,
+ * bit 0 settings, bit 1 calibration). Firmware-local until protocol/constants.ts defines one:
+ * hosts decode it as an unknown event code (newer minor), which the spec allows.
+ */
+export const EVT_STORAGE_FAULT = 0x04;
+
+/** Battery percent for the Battery Service: E.getBattery() where the board has it, else from NRF.getBattery() volts (2.0 V = 0 %, 3.0 V = 100 %, a coin cell's useful range). */
+export function batteryPercent(): number {
+  if (E.getBattery) return Math.round(E.getBattery());
+  const v = NRF.getBattery();
+  const p = Math.round((v - 2.0) * 100);
+  return p < 0 ? 0 : p > 100 ? 100 : p;
+}
+
+function batteryMv(): number {
+  const v = NRF.getBattery();
+  return isFinite(v) && v > 0 && v < 65.535 ? Math.round(v * 1000) : BATTERY_MV_UNKNOWN;
+}
+
+/** Starts the device. Runs once when the file is loaded (Espruino runs saved code at boot). */
+export function startTripod(): void {
+  const stored = loadStored();
+  const settings = stored.settings;
+  const cal = stored.calibration;
+  let storeFault = stored.fault;
+  const board = boardPins(process.env.BOARD);
+  let pins: PinMap = board;
+  if (settings.pins !== null) {
+    const p = customPins(board, settings.pins);
+    if (p !== null) pins = p;
+  }
+  const address = NRF.getAddress();
+  let eventSeq = 0;
+  let target = 0;
+  let idleTimer = 0;
+  let identifyTimer = 0;
+  let batteryLowSent = false;
+  const faultSent = [false, false, false];
+
+  const ring = createSampleRing(RING_CAPACITY);
+  const streamer = createStreamer(ring, function (dropped: number, first: number): void {
+    sendEvent(encodeEvent({ code: EVT_OVERFLOW, seq: nextSeq(), dropped: dropped, index: first & 0xffffff }));
+  });
+
+  let tareLeft = 0;
+  let tareSeen = 0;
+  const tareSum = new Float64Array(4);
+  const tareCount = new Int32Array(4);
+  let tareDone: ((offsets: number[] | null) => void) | null = null;
+  let tareTimer = 0;
+
+  function nextSeq(): number {
+    const s = eventSeq;
+    eventSeq = (eventSeq + 1) & 255;
+    return s;
+  }
+
+  function sendEvent(bytes: Uint8Array): void {
+    ble.sendControl(bytes);
+    if (serial !== null) serial.sendControl(bytes);
+  }
+
+  function onSample(counts: Int32Array, flags: number, timeMs: number): void {
+    if (streamer.active()) ring.push(counts, flags, timeMs);
+    if (tareDone !== null) tareSample(counts, flags);
+  }
+
+  function onFault(cell: number, kind: number): void {
+    const index = (streamer.nextIndex() + ring.size() + ring.lost()) & 0xffffff;
+    sendEvent(encodeEvent({ code: EVT_CELL_FAULT, seq: nextSeq(), cell: cell, fault: kind, index: index }));
+  }
+
+  const sampler = createSampler(pins.sck, pins.rate, pins.dout, onSample, onFault);
+
+  function tareSample(counts: Int32Array, flags: number): void {
+    for (let c = 0; c < 4; c++) {
+      if ((flags & (1 << c)) === 0) {
+        tareSum[c] = (tareSum[c] as number) + (counts[c] as number);
+        tareCount[c] = (tareCount[c] as number) + 1;
+      }
+    }
+    tareSeen++;
+    if (tareSeen >= tareLeft) finishTare();
+  }
+
+  function finishTare(): void {
+    const done = tareDone;
+    if (done === null) return;
+    tareDone = null;
+    if (tareTimer) clearTimeout(tareTimer);
+    tareTimer = 0;
+    const offsets: number[] = [];
+    for (let c = 0; c < 4; c++) {
+      if ((tareCount[c] as number) === 0) {
+        done(null);
+        return;
+      }
+      offsets.push(offsetFromMean((tareSum[c] as number) / (tareCount[c] as number)));
+    }
+    for (let c = 0; c < 4; c++) (cal.cells[c] as { offset: number }).offset = offsets[c] as number;
+    done(saveCalibration(cal) ? offsets : null);
+  }
+
+  function ensureSampling(): void {
+    if (!sampler.running()) sampler.start(settings.rateHz);
+  }
+
+  function goIdle(): void {
+    idleTimer = 0;
+    if (ble.connected() || (target === LINK_SERIAL && streamer.active())) return;
+    streamer.end();
+    target = 0;
+    sampler.stop();
+  }
+
+  function armIdle(): void {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(goIdle, settings.idleS * 1000);
+  }
+
+  function sendStoreFault(link: number): void {
+    if (storeFault === 0 || faultSent[link]) return;
+    faultSent[link] = true;
+    const ev = new Uint8Array([MSG_EVENT, EVT_STORAGE_FAULT, nextSeq(), storeFault]);
+    if (link === LINK_BLE) ble.sendControl(ev);
+    else if (serial !== null) serial.sendControl(ev);
+  }
+
+  function onCommand(link: number, bytes: Uint8Array): void {
+    ensureSampling();
+    if (link === LINK_SERIAL && !ble.connected()) armIdle();
+    handleCommand(ctx, link, bytes);
+    sendStoreFault(link);
+  }
+
+  function payloadFor(link: number): number {
+    return link === LINK_BLE ? ble.payload() : serial !== null ? serial.payload() : 0;
+  }
+
+  const ctx: DeviceContext = {
+    info: function (link: number): DeviceInfo {
+      return {
+        firmwareMajor: FIRMWARE_MAJOR,
+        firmwareMinor: FIRMWARE_MINOR,
+        firmwarePatch: FIRMWARE_PATCH,
+        protocolMajor: PROTOCOL_MAJOR,
+        protocolMinor: PROTOCOL_MINOR,
+        boardId: pins.boardId,
+        cellCount: CELLS,
+        sampleRateHz: settings.rateHz,
+        mtu: ble.mtu(),
+        batteryPercent: batteryPercent(),
+        batteryMv: batteryMv(),
+        samplesPerFrame: settings.samplesPerFrame,
+        keyInterval: settings.keyInterval,
+        streaming: streamer.active(),
+        calibrated: cal.stored,
+        payloadBytes: payloadFor(link),
+      };
+    },
+    startStream: function (link: number): number {
+      if (streamer.active() && target !== link) return STATUS_BUSY;
+      ensureSampling();
+      target = link;
+      streamer.begin(payloadFor(link), settings.samplesPerFrame, settings.keyInterval);
+      if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
+      if (link === LINK_BLE) ble.wake();
+      return STATUS_OK;
+    },
+    stopStream: function (link: number): void {
+      if (target !== link) return;
+      streamer.end();
+      if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
+    },
+    setRate: function (hz: number): number {
+      settings.rateHz = hz;
+      saveSettings(settings);
+      if (sampler.running()) sampler.start(hz);
+      streamer.forceKey();
+      return hz;
+    },
+    setFrameSamples: function (n: number): number {
+      settings.samplesPerFrame = n;
+      saveSettings(settings);
+      if (target !== 0) streamer.configure(payloadFor(target), n);
+      return n;
+    },
+    calibration: function (cell: number): CellCalibrationRecord {
+      const r = cal.cells[cell] as { offset: number; scale: number; x: number; y: number };
+      return { cell: cell, offset: r.offset, scale: r.scale, xMm: r.x, yMm: r.y };
+    },
+    setCalibration: function (rec: CellCalibrationRecord): boolean {
+      cal.cells[rec.cell] = { offset: rec.offset, scale: rec.scale, x: rec.xMm, y: rec.yMm };
+      return saveCalibration(cal);
+    },
+    tare: function (n: number, done: (offsets: number[] | null) => void): boolean {
+      if (tareDone !== null) return false;
+      ensureSampling();
+      for (let c = 0; c < 4; c++) {
+        tareSum[c] = 0;
+        tareCount[c] = 0;
+      }
+      tareLeft = n;
+      tareSeen = 0;
+      tareDone = done;
+      tareTimer = setTimeout(function (): void {
+        tareTimer = 0;
+        const d = tareDone;
+        tareDone = null;
+        if (d !== null) d(null);
+      }, (n * 2000) / settings.rateHz + 2000);
+      return true;
+    },
+    identify: function (seconds: number): void {
+      if (identifyTimer) clearInterval(identifyTimer);
+      let left = seconds * 2;
+      identifyTimer = setInterval(function (): void {
+        if (pins.led >= 0) digitalPulse(pins.led, 1, 100);
+        left--;
+        if (left <= 0) {
+          clearInterval(identifyTimer);
+          identifyTimer = 0;
+        }
+      }, 500);
+    },
+    setName: function (name: string): boolean {
+      settings.name = name;
+      const ok = saveSettings(settings);
+      ble.rename(name);
+      return ok;
+    },
+    name: function (): string {
+      return ble.name();
+    },
+    reboot: function (): void {
+      setTimeout(function (): void {
+        E.reboot();
+      }, 300);
+    },
+    reply: function (link: number, bytes: Uint8Array): void {
+      if (link === LINK_BLE) ble.sendControl(bytes);
+      else if (serial !== null) serial.sendControl(bytes);
+    },
+  };
+
+  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), process.env.BOARD || 'nRF52', FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, batteryPercent(), {
+    onCommand: function (bytes: Uint8Array): void {
+      onCommand(LINK_BLE, bytes);
+    },
+    nextFrame: function (): Uint8Array | null {
+      return target === LINK_BLE ? streamer.nextFrame() : null;
+    },
+    onConnection: function (connected: boolean): void {
+      if (connected) {
+        if (idleTimer) clearTimeout(idleTimer);
+        idleTimer = 0;
+        faultSent[LINK_BLE] = false;
+        ensureSampling();
+      } else {
+        if (target === LINK_BLE) {
+          streamer.end();
+          target = 0;
+        }
+        armIdle();
+      }
+    },
+    onPayload: function (payload: number): void {
+      if (target === LINK_BLE) streamer.configure(payload, settings.samplesPerFrame);
+    },
+  });
+
+  const serial: SerialLink | null =
+    settings.serial && pins.rx >= 0 && pins.tx >= 0
+      ? setupSerial(pins.rx, pins.tx, {
+          onCommand: function (bytes: Uint8Array): void {
+            onCommand(LINK_SERIAL, bytes);
+          },
+          nextFrame: function (): Uint8Array | null {
+            return target === LINK_SERIAL ? streamer.nextFrame() : null;
+          },
+        })
+      : null;
+
+  setInterval(function (): void {
+    const pct = batteryPercent();
+    ble.setBattery(pct);
+    if (pct <= BATTERY_LOW_PERCENT && !batteryLowSent) {
+      batteryLowSent = true;
+      sendEvent(encodeEvent({ code: EVT_BATTERY_LOW, seq: nextSeq(), batteryPercent: pct, batteryMv: batteryMv() }));
+    } else if (pct > BATTERY_REARM_PERCENT) {
+      batteryLowSent = false;
+    }
+  }, BATTERY_CHECK_MS);
+
+  ensureSampling();
+  armIdle();
+  if (storeFault !== 0) print('Tripod: stored settings or calibration were corrupt; defaults in use (fault ' + storeFault + ')');
+}
+
+startTripod();

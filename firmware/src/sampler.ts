@@ -1,0 +1,266 @@
+/**
+ * Sampling: a timer at the sample rate reads all four HX711 each period (hx711.ts), flags cells
+ * that are not ready, stuck or saturated without stalling the others, and hands each sample set to
+ * a sink. Also the bounded sample ring between sampling and sending.
+ *
+ * Timing: the chips free-run at 10 or 80 Hz from their own oscillators (a few % apart), the timer
+ * at the nominal rate. When a tick finds a waited-for chip not ready yet, it retries every
+ * RETRY_MS up to a quarter period (a chip 3 % slow is late by at most 3 % of a period); a chip still
+ * not ready is read anyway (the HX711 ignores clock pulses while DOUT is high) and flagged stale for
+ * this sample and the next (it may have become ready mid-read and must resynchronise). After
+ * NOT_READY_RUN such samples in a row it raises a NOT_READY fault and is no longer waited for,
+ * until it is ready at a tick again.
+ * Stale cells repeat their last good value (delta 0 on the wire) with their FLAG_CELLn_STALE bit.
+ */
+import {
+  FAULT_NOT_READY,
+  FAULT_RECOVERED,
+  FAULT_SATURATED,
+  FAULT_STUCK,
+  FLAG_SATURATED,
+} from '../../protocol/constants.ts';
+import { hxNotReady, hxPowerDown, hxPowerUp, hxRead, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
+
+/** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
+export const NOT_READY_RUN = 3;
+/** Identical consecutive readings before a cell is reported STUCK (noise is ~64 counts rms, so equal values repeat < 0.5 % of the time). */
+export const STUCK_RUN = 8;
+/** HX711 settling after power-up or a RATE change, in conversion periods (datasheet). */
+export const SETTLING_PERIODS = 4;
+/** Samples the on-device ring holds while the link cannot take them (1.6 s at 80 Hz; 2.6 KB). */
+export const RING_CAPACITY = 128;
+
+/** Receives each sample set: counts (Int32Array(4), reused: copy it), flags (FLAG_*), time in ms since boot. */
+export type SampleSink = (counts: Int32Array, flags: number, timeMs: number) => void;
+/** A cell's fault state changed: kind is FAULT_NOT_READY/STUCK/SATURATED or FAULT_RECOVERED. */
+export type FaultSink = (cell: number, kind: number) => void;
+
+export interface Sampler {
+  /** Powers the chips up, selects the rate (10 or 80 Hz) and starts the timer; restarts when running. */
+  start(hz: number): void;
+  /** Stops the timer and powers the chips down (clock held high). */
+  stop(): void;
+  running(): boolean;
+  rateHz(): number;
+  /** Last value per cell (stale cells keep their last good value). */
+  latest(): Int32Array;
+  /** Bitmask of cells with a fault now (bit c = cell c). */
+  faults(): number;
+}
+
+/** Creates the sampler for one pin map (sck, rate, dout[4]); configures the pins at once. */
+export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSink, onFault: FaultSink): Sampler {
+  const spread = hxSpreadTable();
+  const words = new Int32Array(3);
+  const raw = new Int32Array(4);
+  const last = new Int32Array(4);
+  const sameRun = new Uint8Array(4);
+  const missRun = new Uint8Array(4);
+  const resync = new Uint8Array(4);
+  const fault = new Uint8Array(4);
+  let active = 15;
+  let hz = 80;
+  let timer = 0;
+  let retry = 0;
+  let waits = 0;
+  let maxWaits = 3;
+  let retryMs = 1;
+  let warm = false;
+  let warmUntil = 0;
+  let on = false;
+  hxSetup(sck, rate, douts);
+  hxPowerDown(sck);
+
+  function setFault(c: number, kind: number): void {
+    if (fault[c] !== kind) {
+      fault[c] = kind;
+      onFault(c, kind === 0 ? FAULT_RECOVERED : kind);
+    }
+  }
+
+  /** Flags and fault states for the values just read; returns the sample's flags. */
+  function check(nr: number): number {
+    let flags = 0;
+    for (let c = 0; c < 4; c++) {
+      const bit = 8 >> c;
+      let v = raw[c] as number;
+      let kind = 0;
+      if ((nr & bit) !== 0) {
+        resync[c] = 1;
+        flags |= 1 << c;
+        v = last[c] as number;
+        if ((missRun[c] as number) < 255) missRun[c] = (missRun[c] as number) + 1;
+        if ((missRun[c] as number) >= NOT_READY_RUN) {
+          active &= ~bit;
+          kind = FAULT_NOT_READY;
+        } else {
+          kind = fault[c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
+        }
+      } else if (resync[c] === 1) {
+        resync[c] = 0;
+        flags |= 1 << c;
+        v = last[c] as number;
+        kind = fault[c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
+      } else {
+        missRun[c] = 0;
+        active |= bit;
+        if (v === last[c]) {
+          if ((sameRun[c] as number) < 255) sameRun[c] = (sameRun[c] as number) + 1;
+        } else {
+          sameRun[c] = 0;
+        }
+        if (v === 0x7fffff || v === -0x800000) {
+          flags |= FLAG_SATURATED;
+          kind = FAULT_SATURATED;
+        } else if ((sameRun[c] as number) >= STUCK_RUN - 1) {
+          flags |= 1 << c;
+          kind = FAULT_STUCK;
+        }
+      }
+      last[c] = v;
+      raw[c] = v;
+      setFault(c, kind);
+    }
+    return flags;
+  }
+
+  function tick(): void {
+    retry = 0;
+    const nr = hxNotReady(douts);
+    const now = getTime() * 1000;
+    if (!warm) {
+      if ((nr & 15) !== 0 && now < warmUntil) return;
+      warm = true;
+    } else if ((nr & active) !== 0 && waits < maxWaits) {
+      waits++;
+      retry = setTimeout(tick, retryMs);
+      return;
+    }
+    waits = 0;
+    hxRead(sck, douts, spread, words, raw);
+    sink(raw, check(nr), now);
+  }
+
+  function stop(): void {
+    if (timer) clearInterval(timer);
+    if (retry) clearTimeout(retry);
+    timer = 0;
+    retry = 0;
+    on = false;
+    hxPowerDown(sck);
+  }
+
+  return {
+    start: function (rateHz: number): void {
+      stop();
+      hz = rateHz === 10 ? 10 : 80;
+      const periodMs = 1000 / hz;
+      retryMs = hz === 80 ? 1 : 5;
+      maxWaits = Math.floor(periodMs / 4 / retryMs);
+      hxSetRate(rate, hz);
+      hxPowerUp(sck);
+      warm = false;
+      warmUntil = getTime() * 1000 + (SETTLING_PERIODS + 1) * periodMs + 100;
+      waits = 0;
+      active = 15;
+      for (let c = 0; c < 4; c++) {
+        sameRun[c] = 0;
+        missRun[c] = 0;
+        resync[c] = 0;
+      }
+      on = true;
+      timer = setInterval(tick, periodMs);
+    },
+    stop: stop,
+    running: function (): boolean {
+      return on;
+    },
+    rateHz: function (): number {
+      return hz;
+    },
+    latest: function (): Int32Array {
+      return last;
+    },
+    faults: function (): number {
+      let m = 0;
+      for (let c = 0; c < 4; c++) if (fault[c] !== 0) m |= 1 << c;
+      return m;
+    },
+  };
+}
+
+/**
+ * The bounded sample ring between sampling and the link. When full, the oldest sample is
+ * overwritten and counted: `lost()` is the exact number of samples overwritten since the last
+ * `ackLost()`, so the sender can skip exactly that many indices and report them.
+ */
+export interface SampleRing {
+  push(counts: Int32Array, flags: number, timeMs: number): void;
+  /** Samples held. */
+  size(): number;
+  /** Samples overwritten before the oldest held one and not yet acknowledged. */
+  lost(): number;
+  ackLost(): void;
+  /** Slot of the oldest held sample (read counts[4*slot..], flags[slot], times[slot]), or -1. */
+  oldest(): number;
+  /** Drops the oldest held sample (after reading it). */
+  shift(): void;
+  /** Empties the ring and forgets losses (new stream). */
+  clear(): void;
+  counts: Int32Array;
+  flags: Uint8Array;
+  times: Float64Array;
+}
+
+export function createSampleRing(capacity: number): SampleRing {
+  const counts = new Int32Array(4 * capacity);
+  const flags = new Uint8Array(capacity);
+  const times = new Float64Array(capacity);
+  let head = 0;
+  let count = 0;
+  let produced = 0;
+  let consumed = 0;
+  return {
+    counts: counts,
+    flags: flags,
+    times: times,
+    push: function (c: Int32Array, f: number, t: number): void {
+      const o = head << 2;
+      counts[o] = c[0] as number;
+      counts[o + 1] = c[1] as number;
+      counts[o + 2] = c[2] as number;
+      counts[o + 3] = c[3] as number;
+      flags[head] = f;
+      times[head] = t;
+      head = head + 1 === capacity ? 0 : head + 1;
+      if (count < capacity) count++;
+      produced++;
+    },
+    size: function (): number {
+      return count;
+    },
+    lost: function (): number {
+      return produced - count - consumed;
+    },
+    ackLost: function (): void {
+      consumed = produced - count;
+    },
+    oldest: function (): number {
+      if (count === 0) return -1;
+      const s = head - count;
+      return s < 0 ? s + capacity : s;
+    },
+    shift: function (): void {
+      if (count > 0) {
+        count--;
+        consumed++;
+      }
+    },
+    clear: function (): void {
+      head = 0;
+      count = 0;
+      produced = 0;
+      consumed = 0;
+    },
+  };
+}

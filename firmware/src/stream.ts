@@ -1,0 +1,93 @@
+/**
+ * The path from the sample ring to sample frames: pulls samples from the bounded ring into the
+ * protocol's frame encoder one frame at a time, when a link has room to send one (so frames are
+ * built as late as possible and the ring, not the encoder, absorbs a slow link).
+ * Overflow: when the ring overwrote samples, the encoder skips exactly that many indices (the next
+ * sample becomes a KEY with FLAG_OVERFLOW) and `onOverflow(dropped, firstDroppedIndex)` fires, so
+ * the host can account for every index: received, or counted in an OVERFLOW event.
+ */
+import { createFrameEncoder, type FrameEncoder } from '../../protocol/frame-encoder.ts';
+import type { SampleRing } from './sampler.ts';
+
+export interface Streamer {
+  /** Starts a new stream (index 0, FLAG_STREAM_START): empties the ring. */
+  begin(payloadBytes: number, samplesPerFrame: number, keyInterval: number): void;
+  /** Stops taking samples; samples already in the ring and the encoder still come out of nextFrame(). */
+  end(): void;
+  /** True while samples should be pushed into the ring. */
+  active(): boolean;
+  /** Next frame to send, or null when nothing is ready (then ask again after the next sample). */
+  nextFrame(): Uint8Array | null;
+  /** New payload size (MTU change) or samples per frame; applies from the next frame. */
+  configure(payloadBytes: number, samplesPerFrame: number): void;
+  /** Index the next sample will get (for fault events). */
+  nextIndex(): number;
+  /** The next sample starts a KEY frame (after a rate change). */
+  forceKey(): void;
+}
+
+export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, firstIndex: number) => void): Streamer {
+  let enc: FrameEncoder | null = null;
+  let on = false;
+  let draining = false;
+  let keyInt = 0;
+
+  function pull(): Uint8Array | null {
+    const e = enc as FrameEncoder;
+    let f = e.poll();
+    while (f === null && (on || draining) && ring.size() > 0) {
+      const lost = ring.lost();
+      if (lost > 0) {
+        const first = e.nextIndex();
+        e.skip(lost);
+        ring.ackLost();
+        onOverflow(lost, first);
+      }
+      const s = ring.oldest();
+      const o = s << 2;
+      const C = ring.counts;
+      f = e.add(C[o] as number, C[o + 1] as number, C[o + 2] as number, C[o + 3] as number, ring.flags[s] as number, ring.times[s] as number);
+      ring.shift();
+      if (f === null) f = e.poll();
+    }
+    if (f === null && draining) {
+      draining = false;
+      f = e.flush();
+    }
+    return f;
+  }
+
+  return {
+    begin: function (payloadBytes: number, samplesPerFrame: number, keyInterval: number): void {
+      if (enc === null || keyInterval !== keyInt) {
+        enc = createFrameEncoder(payloadBytes, samplesPerFrame, keyInterval, true);
+        keyInt = keyInterval;
+      } else {
+        enc.configure(payloadBytes, samplesPerFrame);
+      }
+      enc.start();
+      ring.clear();
+      on = true;
+      draining = false;
+    },
+    end: function (): void {
+      if (on) draining = true;
+      on = false;
+    },
+    active: function (): boolean {
+      return on;
+    },
+    nextFrame: function (): Uint8Array | null {
+      return enc === null ? null : pull();
+    },
+    configure: function (payloadBytes: number, samplesPerFrame: number): void {
+      if (enc !== null) enc.configure(payloadBytes, samplesPerFrame);
+    },
+    nextIndex: function (): number {
+      return enc === null ? 0 : enc.nextIndex();
+    },
+    forceKey: function (): void {
+      if (enc !== null) enc.forceKey();
+    },
+  };
+}

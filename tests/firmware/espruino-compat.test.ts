@@ -1,0 +1,50 @@
+/**
+ * The built firmware against the mechanical Espruino check (tests/firmware/espruino-check.ts):
+ * parses as ECMAScript 5 and breaks none of the rules from shared/docs/espruino.md.
+ * Builds from firmware/src into a temporary file, so it checks the current source, not a stale dist.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFirmware } from '../../firmware/build.ts';
+import { checkEspruinoSource } from './espruino-check.ts';
+
+let dir = '';
+let source = '';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tripod-fw-'));
+  const out = join(dir, 'tripod.js');
+  buildFirmware(undefined, out);
+  source = readFileSync(out, 'utf8');
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('built firmware is Espruino-compatible', () => {
+  it('passes every rule of the mechanical check', () => {
+    const violations = checkEspruinoSource(source);
+    expect(violations.map((v) => `${v.line}:${v.column} ${v.rule}: ${v.message}`)).toEqual([]);
+  });
+
+  it('is one file with no require but Storage and no TypeScript helpers', () => {
+    const requires = source.match(/require\(([^)]*)\)/g) ?? [];
+    for (const r of requires) expect(r).toMatch(/^require\((['"])Storage\1\)$/);
+    expect(source).not.toMatch(/\b__[a-zA-Z]+/);
+    expect(source).not.toMatch(/\bimport\b|\bexport\b/);
+  });
+
+  it('keeps the "jit" directive first in the HX711 read function and hoists every function declaration', () => {
+    expect(source).toMatch(/function hxRead\([^)]*\) \{\n"jit";\n/);
+    const firstStatement = source.split('\n').find((l) => !l.startsWith('//'));
+    expect(firstStatement).toMatch(/^function /);
+  });
+
+  it('carries no comments inside function bodies', () => {
+    const body = source.split('\n').slice(1).join('\n');
+    expect(body).not.toMatch(/\/\*|^\s*\/\//m);
+  });
+});
