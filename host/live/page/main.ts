@@ -194,7 +194,7 @@ let lastCue = '';
 function renderLive(l: LiveScoreView | null): void {
   const score = l?.rollingScore ?? null;
   setText(scoreEl, score === null ? '—' : String(Math.round(score)));
-  (scoreEl.parentElement as HTMLElement).dataset.level = score === null ? 'none' : score >= 70 ? 'high' : score >= 40 ? 'mid' : 'low';
+  (scoreEl.parentElement as HTMLElement).dataset.level = score === null ? 'none' : score >= 50 ? 'high' : score >= 25 ? 'mid' : 'low';
   setText(inzoneEl, l ? String(Math.round(l.inZonePct)) : '—');
   const cue = l ? l.cue : 'Step onto the board';
   if (cue !== lastCue) {
@@ -324,6 +324,13 @@ $<HTMLInputElement>('duration').onchange = (e) => {
   if (Number.isFinite(v) && v >= 1 && v <= 120) sendSetup({ durationS: v });
   else toast('Duration must be 1 to 120 s', 'error');
 };
+for (const b of Array.from($('plate-view').querySelectorAll<HTMLButtonElement>('button'))) {
+  b.onclick = () => {
+    state.plate.view = b.dataset.value === 'plate' ? 'plate' : 'foot';
+    for (const o of Array.from($('plate-view').querySelectorAll<HTMLButtonElement>('button'))) o.setAttribute('aria-checked', String(o === b));
+    state.dirty = true;
+  };
+}
 $('start').onclick = () => send({ type: 'start' });
 $('stop').onclick = () => send({ type: 'stop' });
 $('tare').onclick = () => send({ type: 'tare' });

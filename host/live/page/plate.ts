@@ -27,6 +27,8 @@ export class PlateView {
   private geometry: FootGeometry | null = null;
   private layout: BoardLayout | null = null;
   private cssSize = 0;
+  /** 'foot': zoomed on the stance foot (default, readable from a distance); 'plate': the whole plate. */
+  view: 'foot' | 'plate' = 'foot';
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     const ctx = canvas.getContext('2d');
@@ -44,11 +46,13 @@ export class PlateView {
 
   /** Matches the backing store to the element's size × devicePixelRatio. */
   fit(): void {
-    const rect = this.canvas.getBoundingClientRect();
-    const size = Math.max(200, Math.floor(Math.min(rect.width, rect.height || rect.width)));
+    const box = (this.canvas.parentElement ?? this.canvas).getBoundingClientRect();
+    const size = Math.max(200, Math.floor(Math.min(box.width, box.height || box.width)));
     const dpr = devicePixelRatio || 1;
     if (size !== this.cssSize || this.canvas.width !== Math.round(size * dpr)) {
       this.cssSize = size;
+      this.canvas.style.width = `${size}px`;
+      this.canvas.style.height = `${size}px`;
       this.canvas.width = Math.round(size * dpr);
       this.canvas.height = Math.round(size * dpr);
     }
@@ -66,9 +70,16 @@ export class PlateView {
     const W = this.canvas.width;
     const dpr = devicePixelRatio || 1;
     const margin = 34 * dpr;
-    const span = Math.max(layout.plate.widthMm, layout.plate.depthMm);
+    let span = Math.max(layout.plate.widthMm, layout.plate.depthMm);
+    let centre: PointMm = { x: 0, y: 0 };
+    if (this.view === 'foot' && this.geometry) {
+      const xs = this.geometry.outline.map((p) => p.x);
+      const ys = this.geometry.outline.map((p) => p.y);
+      centre = { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 };
+      span = Math.min(span, 1.25 * Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)));
+    }
     const k = (W - 2 * margin) / span;
-    const px = (p: PointMm): [number, number] => [W / 2 + p.x * k, W / 2 - p.y * k];
+    const px = (p: PointMm): [number, number] => [W / 2 + (p.x - centre.x) * k, W / 2 - (p.y - centre.y) * k];
 
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, W, W);
@@ -76,26 +87,38 @@ export class PlateView {
     // plate
     const pw = layout.plate.widthMm * k;
     const pd = layout.plate.depthMm * k;
+    const [ox, oy] = px({ x: 0, y: 0 });
     ctx.fillStyle = COLOURS.plate;
     ctx.strokeStyle = COLOURS.plateEdge;
     ctx.lineWidth = 2 * dpr;
-    roundRect(ctx, W / 2 - pw / 2, W / 2 - pd / 2, pw, pd, 14 * dpr);
+    roundRect(ctx, ox - pw / 2, oy - pd / 2, pw, pd, 14 * dpr);
     ctx.fill();
     ctx.stroke();
-    // centre cross and orientation labels
-    ctx.strokeStyle = 'rgba(143,163,181,0.18)';
+    // plate axes through the centre, and a 50 mm grid
+    ctx.strokeStyle = 'rgba(143,163,181,0.07)';
     ctx.lineWidth = 1 * dpr;
     ctx.beginPath();
-    ctx.moveTo(W / 2, W / 2 - pd / 2);
-    ctx.lineTo(W / 2, W / 2 + pd / 2);
-    ctx.moveTo(W / 2 - pw / 2, W / 2);
-    ctx.lineTo(W / 2 + pw / 2, W / 2);
+    for (let g = -Math.floor(layout.plate.widthMm / 100) * 50; g <= layout.plate.widthMm / 2; g += 50) {
+      ctx.moveTo(ox + g * k, oy - pd / 2);
+      ctx.lineTo(ox + g * k, oy + pd / 2);
+    }
+    for (let g = -Math.floor(layout.plate.depthMm / 100) * 50; g <= layout.plate.depthMm / 2; g += 50) {
+      ctx.moveTo(ox - pw / 2, oy + g * k);
+      ctx.lineTo(ox + pw / 2, oy + g * k);
+    }
+    ctx.stroke();
+    ctx.strokeStyle = 'rgba(143,163,181,0.22)';
+    ctx.beginPath();
+    ctx.moveTo(ox, oy - pd / 2);
+    ctx.lineTo(ox, oy + pd / 2);
+    ctx.moveTo(ox - pw / 2, oy);
+    ctx.lineTo(ox + pw / 2, oy);
     ctx.stroke();
     ctx.fillStyle = COLOURS.text;
     ctx.font = `600 ${12 * dpr}px sans-serif`;
     ctx.textAlign = 'center';
-    ctx.fillText('TOES ▲', W / 2, margin - 12 * dpr);
-    ctx.fillText('HEEL', W / 2, W - margin + 22 * dpr);
+    ctx.fillText('TOES ▲', W / 2, 16 * dpr);
+    ctx.fillText(this.view === 'foot' ? 'HEEL · grid 50 mm' : 'HEEL', W / 2, W - 8 * dpr);
     ctx.textAlign = 'left';
     ctx.fillText('L', 8 * dpr, W / 2 + 4 * dpr);
     ctx.textAlign = 'right';
@@ -194,11 +217,11 @@ export class PlateView {
         const [x, y] = px({ x: cx, y: cy });
         const colour = live?.inZone ? COLOURS.copIn : COLOURS.copOut;
         ctx.beginPath();
-        ctx.arc(x, y, 22 * dpr, 0, Math.PI * 2);
+        ctx.arc(x, y, 18 * dpr, 0, Math.PI * 2);
         ctx.fillStyle = hexAlpha(colour, 0.22);
         ctx.fill();
         ctx.beginPath();
-        ctx.arc(x, y, 11 * dpr, 0, Math.PI * 2);
+        ctx.arc(x, y, 9 * dpr, 0, Math.PI * 2);
         ctx.fillStyle = colour;
         ctx.fill();
         ctx.lineWidth = 3 * dpr;
