@@ -9,6 +9,11 @@ export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   analyze: async () => (await import('./commands/analyze.ts')).command,
   flash: async () => (await import('./commands/flash.ts')).command,
   calibrate: async () => (await import('./commands/calibrate.ts')).command,
+  scan: async () => (await import('./commands/scan.ts')).command,
+  info: async () => (await import('./commands/info.ts')).command,
+  record: async () => (await import('./commands/record.ts')).command,
+  tare: async () => (await import('./commands/tare.ts')).command,
   replay: async () => (await import('./commands/replay.ts')).command,
   export: async () => (await import('./commands/export.ts')).command,
+  live: async () => (await import('./commands/live.ts')).command,
 };

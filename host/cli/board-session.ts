@@ -1,0 +1,34 @@
+/**
+ * Shared by the commands that talk to a board (info, record, tare): turns the source flags into a
+ * session and every failure into one CLI line (UsageError exit 2, RuntimeError exit 1).
+ */
+import { CalibrationError } from '../pipeline/calibration.ts';
+import { openBoard, type BoardSession, type OpenBoardOptions } from '../session.ts';
+import type { CommandContext } from './command.ts';
+import { RuntimeError, UsageError } from './errors.ts';
+import { parseSourceFlags } from './source-flags.ts';
+
+export async function openFromFlags(ctx: CommandContext, opts: Omit<OpenBoardOptions, 'calibrationFile'>): Promise<BoardSession> {
+  const { source, calibrationFile } = parseSourceFlags(ctx.values, ctx.positionals);
+  try {
+    return await openBoard(source, { ...opts, calibrationFile });
+  } catch (e) {
+    if (e instanceof CalibrationError) throw new UsageError(e.message);
+    if (e instanceof UsageError || e instanceof RuntimeError) throw e;
+    const msg = (e as Error).message ?? String(e);
+    if (/already exists; choose another --out/.test(msg)) throw new UsageError(msg);
+    throw new RuntimeError(msg);
+  }
+}
+
+/** Runs `fn` with a session and always closes it; maps late failures to RuntimeError. */
+export async function withSession<T>(session: BoardSession, fn: (s: BoardSession) => Promise<T>): Promise<T> {
+  try {
+    return await fn(session);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof RuntimeError) throw e;
+    throw new RuntimeError((e as Error).message ?? String(e));
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,71 @@
+/** `tripod info`: who the board is (firmware, protocol, rate, MTU, battery) and its calibration. */
+import { BATTERY_MV_UNKNOWN, BATTERY_PERCENT_UNKNOWN, BOARD_MDBT42Q, BOARD_PUCKJS, type DeviceInfo } from '../../../protocol/index.ts';
+import type { CliCommand } from '../command.ts';
+import { openFromFlags, withSession } from '../board-session.ts';
+import { SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
+
+const HELP = `Usage: tripod info [source] [flags]
+
+Connects to a board and prints its firmware and protocol versions, board model, sample rate, MTU,
+battery and the per-cell calibration (offset in counts, scale in N per count, position in mm).
+
+${SOURCE_HELP}
+
+Flags:
+  --json                one JSON object: { source, info, calibration }
+  --help                this text
+
+Examples:
+  tripod info                      the simulated board
+  tripod info --ble Tripod-1A2B
+  tripod info --serial /dev/ttyACM0 --json`;
+
+export function boardModel(id: number): string {
+  return id === BOARD_MDBT42Q ? 'MDBT42Q' : id === BOARD_PUCKJS ? 'Puck.js' : `unknown (${id})`;
+}
+
+export const command: CliCommand = {
+  name: 'info',
+  summary: 'show a board: firmware, protocol, rate, MTU, battery, calibration',
+  help: HELP,
+  options: { ...SOURCE_OPTIONS, json: { type: 'boolean' } },
+  allowPositionals: true,
+  async run(ctx) {
+    const session = await openFromFlags(ctx, { stream: false });
+    return withSession(session, async (s) => {
+      const info = s.info as DeviceInfo;
+      const cal = s.calibration;
+      if (ctx.values.json === true) {
+        ctx.out.write(
+          `${JSON.stringify({
+            source: s.transport.description,
+            info,
+            calibration: { source: cal.source, cells: cal.cells, positions_mm: cal.layout.cells },
+          })}\n`,
+        );
+        return 0;
+      }
+      const battery =
+        info.batteryPercent !== BATTERY_PERCENT_UNKNOWN
+          ? `${info.batteryPercent} %`
+          : info.batteryMv !== BATTERY_MV_UNKNOWN
+            ? `${(info.batteryMv / 1000).toFixed(2)} V`
+            : 'unknown';
+      const lines = [
+        `board       ${s.transport.description}`,
+        `model       ${boardModel(info.boardId)}, ${info.cellCount} cells`,
+        `firmware    ${info.firmwareMajor}.${info.firmwareMinor}.${info.firmwarePatch}, protocol ${info.protocolMajor}.${info.protocolMinor}`,
+        `sampling    ${info.sampleRateHz} Hz, up to ${info.samplesPerFrame} samples per frame, key every ${info.keyInterval}, ${info.streaming ? 'streaming' : 'idle'}`,
+        `link        MTU ${info.mtu || '-'}, ${info.payloadBytes} bytes per frame`,
+        `battery     ${battery}`,
+        `calibration ${cal.source}${info.calibrated ? '' : ' (not calibrated: run tripod calibrate)'}`,
+        ...cal.cells.map((c, i) => {
+          const p = cal.layout.cells[i]!;
+          return `  cell ${i}    offset ${String(c.offset).padStart(9)} counts   scale ${c.scale.toExponential(4)} N/count   at (${p.x}, ${p.y}) mm`;
+        }),
+      ];
+      ctx.out.write(`${lines.join('\n')}\n`);
+      return 0;
+    });
+  },
+};
