@@ -11,6 +11,7 @@ export interface BenchModule {
 }
 
 const BENCHES: Array<() => Promise<BenchModule>> = [
+  async () => (await import('./scoring.ts')).bench,
   async () => (await import('./protocol.ts')).bench,
 ];
 
