@@ -45,8 +45,11 @@ export interface FrameEncoder {
   forceKey(): void;
   /** `dropped` samples were lost on the device: the index skips them; the next sample is a KEY with FLAG_OVERFLOW. */
   skip(dropped: number): void;
-  /** New stream: drops pending samples, index restarts at 0, next sample is a KEY with FLAG_STREAM_START. */
-  start(): void;
+  /**
+   * New stream: drops pending samples, the index restarts at `firstIndex` (default 0; only tests and
+   * vectors use another value), next sample is a KEY with FLAG_STREAM_START.
+   */
+  start(firstIndex?: number): void;
   /** Index the next added sample will get (mod 2^24 on the wire). */
   nextIndex(): number;
   /** Samples currently held (not yet in a returned frame). */
@@ -326,11 +329,11 @@ export function createFrameEncoder(
         keyAt = 0;
       }
     },
-    start: function (): void {
+    start: function (firstIndex?: number): void {
       n = 0;
       keyPending = false;
       queue = [];
-      keyIdx = 0;
+      keyIdx = typeof firstIndex === 'number' ? firstIndex & 0xffffff : 0;
       sinceKey = 0;
       keyAt = 0;
       extraFlags = FLAG_STREAM_START;
