@@ -146,6 +146,15 @@ export function createLiveScorer(config: LiveScorerConfig): LiveScorer {
     if (head > 1024 && head * 2 > win.length) {
       win = win.slice(head);
       head = 0;
+      // Re-add the window's sums from scratch so hours of add/subtract leave no round-off drift.
+      sx = sy = sScore = sZone = sStep = 0;
+      for (const e of win) {
+        sx += e.x;
+        sy += e.y;
+        sScore += e.score;
+        sZone += e.inZone;
+        sStep += e.step;
+      }
     }
     const count = win.length - head;
     let rolling: RollingSummary;

@@ -42,6 +42,22 @@ describe('live scorer', () => {
     expect(after.rolling.samples).toBe(1);
   });
 
+  it('the rolling summary stays exact over a long run (window compaction)', () => {
+    const scorer = createLiveScorer({ foot: 'right' });
+    const script = (t: number) => ({ total: 700, cop: { x: 60 + 8 * Math.sin(t * 1.3), y: -10 + 6 * Math.sin(t * 0.7) } });
+    const samples = scriptedSamples(script, 40);
+    let last;
+    for (const s of samples) last = scorer.push(s);
+    const tEnd = samples[samples.length - 1]!.t;
+    const inWin = samples.filter((s) => tEnd - s.t <= 2 + 1e-9);
+    expect(last!.rolling.samples).toBe(inWin.length);
+    const mx = inWin.reduce((a, s) => a + s.cop!.x, 0) / inWin.length;
+    expect(last!.rolling.meanCop!.x).toBeCloseTo(mx, 9);
+    let path = 0;
+    for (let i = 1; i < inWin.length; i++) path += Math.hypot(inWin[i]!.cop!.x - inWin[i - 1]!.cop!.x, inWin[i]!.cop!.y - inWin[i - 1]!.cop!.y);
+    expect(last!.rolling.velocityMmS!).toBeCloseTo(path / (inWin[inWin.length - 1]!.t - inWin[0]!.t), 9);
+  });
+
   it('an empty board gives no score and asks the person to step on', () => {
     const scorer = createLiveScorer({ foot: 'left' });
     const r = scorer.push(scriptedSamples(() => ({ total: 5, cop: null }), 0)[0]!);
