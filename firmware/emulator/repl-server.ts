@@ -36,6 +36,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import vm from 'node:vm';
+import type { BoardOptions, EmulatedBoard } from './index.ts';
 
 /** Whatever runs the booted code: the emulator's EmulatedBoard satisfies this. */
 export interface ReplBoard {
@@ -696,4 +697,59 @@ export async function startReplServer<B extends ReplBoard>(opts: ReplServerOptio
       await repl.close();
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulator behind the REPL (what `tripod emulate --repl` runs).
+
+/** process.env.BOARD per emulated board, as Espruino reports it. */
+const ENV_BOARD: Record<string, string> = { mdbt42q: 'MDBT42Q', puckjs: 'PUCKJS' };
+
+export interface EmulatorReplOptions {
+  /** `tcp://127.0.0.1:PORT` (loopback only; PORT 0 picks one). Defaults to tcp://127.0.0.1:0. */
+  url?: string;
+  /** Board options for every board `load()` starts (source, clock and storage are set here). */
+  board?: Omit<BoardOptions, 'source' | 'storage' | 'clock'> & { clock?: 'realtime' | 'virtual' };
+  /** Initial Storage (e.g. a previous upload). */
+  storage?: Record<string, string>;
+  onBoard?: (board: EmulatedBoard | null) => void;
+  log?: (line: string) => void;
+}
+
+/** Parses `tcp://HOST:PORT`, accepting only loopback hosts (the REPL runs uploaded code). */
+export function parseReplUrl(url: string): { host: string; port: number } {
+  const m = /^tcp:\/\/([^:/]+):(\d+)\/?$/.exec(url);
+  if (!m) throw new TypeError(`--repl expects tcp://127.0.0.1:PORT, got '${url}'`);
+  const host = m[1] === 'localhost' ? '127.0.0.1' : (m[1] as string);
+  const port = Number(m[2]);
+  if (host !== '127.0.0.1' && host !== '::1') throw new TypeError(`--repl listens on loopback only (it runs whatever is uploaded): use tcp://127.0.0.1:${port}`);
+  if (!(port >= 0 && port < 65536)) throw new TypeError(`--repl port must be 0-65535, got ${port}`);
+  return { host, port };
+}
+
+/**
+ * An Espruino REPL on loopback TCP whose `load()` boots the uploaded code in the board emulator
+ * (real time by default, uncaught firmware errors printed rather than thrown, as on a device).
+ */
+export async function startEmulatorRepl(opts: EmulatorReplOptions = {}): Promise<ReplServer<EmulatedBoard>> {
+  const { host, port } = parseReplUrl(opts.url ?? 'tcp://127.0.0.1:0');
+  const { createBoard } = await import('./index.ts');
+  const b = opts.board ?? {};
+  return startReplServer<EmulatedBoard>({
+    host,
+    port,
+    env: { BOARD: ENV_BOARD[b.board ?? 'mdbt42q'] ?? 'MDBT42Q' },
+    ...(opts.storage ? { storage: opts.storage } : {}),
+    ...(opts.onBoard ? { onBoard: opts.onBoard } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+    startBoard: (source, storage) =>
+      createBoard({
+        onUncaught: 'log',
+        onFault: (e) => opts.log?.(`emulated board stopped: ${e.message}`),
+        ...b,
+        clock: b.clock ?? 'realtime',
+        source,
+        storage,
+      }),
+  });
 }

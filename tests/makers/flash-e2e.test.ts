@@ -1,0 +1,79 @@
+/**
+ * End to end, the makers' path on the emulator: the real `espruino` package uploads the real built
+ * firmware (firmware/dist/tripod.js, from `npm run build:firmware`) into the emulator's REPL over
+ * TCP; `load()` boots it; tripod flash verifies it with GET_INFO through the same TCP port; then the
+ * host opens a session on that board (over its emulated BLE link) and receives samples whose raw
+ * counts are exactly what the emulator's HX711 models produced.
+ */
+import { existsSync } from 'node:fs';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { constantLoads, DEFAULT_FIRMWARE_PATH, type EmulatedBoard } from '../../firmware/emulator/index.ts';
+import { startEmulatorRepl, type ReplServer } from '../../firmware/emulator/repl-server.ts';
+import { flashFirmware, type FlashEvent } from '../../host/flash/flash.ts';
+import { FlashError } from '../../host/flash/upload.ts';
+import { openBoard, type BoardSession } from '../../host/session.ts';
+import { PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../../protocol/index.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function requireBuild(): void {
+  if (!existsSync(DEFAULT_FIRMWARE_PATH)) throw new Error(`${DEFAULT_FIRMWARE_PATH} is missing: run 'npm run build:firmware' (npm test does)`);
+}
+
+describe('tripod flash into the emulator REPL, then stream', () => {
+  it('uploads the built firmware with the espruino package, verifies it over the protocol, and the host receives exact samples', async () => {
+    requireBuild();
+    const loads = constantLoads([100, 150, 200, 250]);
+    const repl: ReplServer<EmulatedBoard> = await startEmulatorRepl({ board: { seed: 5, loads } });
+    cleanups.push(() => repl.close());
+
+    const events: FlashEvent[] = [];
+    const r = await flashFirmware({ port: repl.url, board: 'mdbt42q', onEvent: (e) => events.push(e) });
+    expect(r.verified).not.toBeNull();
+    expect(r.verified!.protocolVersion).toBe(`${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}`);
+    expect(r.verified!.firmwareVersion).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(r.verified!.board).toBe('MDBT42Q');
+    expect(r.espruino).toMatchObject({ BOARD: 'MDBT42Q', VERSION: '2v29' });
+    expect(events.filter((e) => e.type === 'upload' && e.progress.stage === 'uploading').length).toBeGreaterThan(10);
+
+    const board = repl.board();
+    expect(board).not.toBeNull();
+    // What the REPL saved is the built file, and that is what runs.
+    expect(repl.storage()['.bootcde']!.length).toBeGreaterThan(1000);
+
+    const session: BoardSession = await openBoard({ kind: 'sim' }, { sim: { board: board! } });
+    cleanups.push(() => session.close());
+    const samples = await firstValueFrom(session.samples$.pipe(take(120), toArray()));
+    for (let k = 1; k < samples.length; k++) expect(samples[k]!.index).toBe(samples[k - 1]!.index + 1);
+    // Raw counts equal what the HX711 models latched, in order (a sample flagged stale for a cell
+    // repeats that cell's previous value, so only fresh ones are matched).
+    const truth = board!.cellTruth();
+    for (let c = 0; c < 4; c++) {
+      const words = truth[c]!.map((t) => t.counts);
+      const fresh = samples.filter((s) => (s.flags & (1 << c)) === 0).map((s) => s.raw[c]!);
+      expect(fresh.length).toBeGreaterThan(samples.length / 2);
+      let at = words.indexOf(fresh[0]!);
+      expect(at).toBeGreaterThanOrEqual(0);
+      for (const v of fresh.slice(1)) {
+        const next = words.indexOf(v, at + 1);
+        expect(next, `cell ${c}: ${v} not found after truth word ${at}`).toBeGreaterThan(at);
+        at = next;
+      }
+    }
+  });
+
+  it('refuses a board of the wrong kind before writing anything', async () => {
+    requireBuild();
+    const repl = await startEmulatorRepl({ board: { board: 'puckjs' } });
+    cleanups.push(() => repl.close());
+    const err = await flashFirmware({ port: repl.url, board: 'mdbt42q' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FlashError);
+    expect((err as FlashError).code).toBe('wrong-board');
+    expect((err as FlashError).message).toMatch(/reports BOARD=PUCKJS, not MDBT42Q; nothing was written/);
+    expect(repl.storageFile('.bootcde')).toBeUndefined();
+  });
+});
