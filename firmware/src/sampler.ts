@@ -3,13 +3,17 @@
  * that are not ready, stuck or saturated without stalling the others, and hands each sample set to
  * a sink. Also the bounded sample ring between sampling and sending.
  *
- * Timing: the chips free-run at 10 or 80 Hz from their own oscillators (a few % apart), the timer
- * at the nominal rate. When a tick finds a waited-for chip not ready yet, it retries every
- * RETRY_MS up to a quarter period (a chip 3 % slow is late by at most 3 % of a period); a chip still
- * not ready is read anyway (the HX711 ignores clock pulses while DOUT is high) and flagged stale for
- * this sample and the next (it may have become ready mid-read and must resynchronise). After
- * NOT_READY_RUN such samples in a row it raises a NOT_READY fault and is no longer waited for,
- * until it is ready at a tick again.
+ * Timing is driven by the chips, not by a fixed-rate timer: the four HX711 free-run at 10 or 80 Hz
+ * from their own oscillators (a few % apart), and a shared clock may only pulse a chip whose DOUT
+ * is low (a chip that becomes ready in the middle of a read sees a partial read, which spills into
+ * the next one: more than 27 pulses, a wrong gain, a restart). So a sample set is read when every
+ * waited-for chip is ready: the timer wakes `lead` ms before the predicted moment (the measured
+ * read-to-read period, an average of the slowest chip's) and polls DOUT every pollMs. The output
+ * rate is therefore the slowest chip's (nominal +-3 %), and each sample carries its device time.
+ * A chip still not ready half a period after the others is read anyway (a dead chip ignores the
+ * pulses while its DOUT is high) and flagged stale for this sample and the next (if it became
+ * ready mid-read it resynchronises on the next read). After NOT_READY_RUN such samples in a row it
+ * raises a NOT_READY fault and is no longer waited for, until it is ready when polled again.
  * Stale cells repeat their last good value (delta 0 on the wire) with their FLAG_CELLn_STALE bit.
  */
 import {
@@ -61,12 +65,15 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
   let active = 15;
   let hz = 80;
   let timer = 0;
-  let retry = 0;
-  let waits = 0;
-  let maxWaits = 3;
-  let retryMs = 1;
+  let polls = 0;
+  let maxPolls = 13;
+  let warmPolls = 0;
+  let pollMs = 0.5;
+  let periodMs = 12.5;
+  let period = 12.5;
+  let lead = 2;
+  let lastRead = 0;
   let warm = false;
-  let warmUntil = 0;
   let on = false;
   hxSetup(sck, rate, douts);
   hxPowerDown(sck);
@@ -124,28 +131,43 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
     return flags;
   }
 
-  function tick(): void {
-    retry = 0;
+  function schedule(ms: number): void {
+    timer = setTimeout(poll, ms < pollMs ? pollMs : ms);
+  }
+
+  function poll(): void {
+    timer = 0;
     const nr = hxNotReady(douts);
-    const now = getTime() * 1000;
     if (!warm) {
-      if ((nr & 15) !== 0 && now < warmUntil) return;
+      if ((nr & 15) !== 0 && polls < warmPolls) {
+        polls++;
+        schedule(pollMs);
+        return;
+      }
       warm = true;
-    } else if ((nr & active) !== 0 && waits < maxWaits) {
-      waits++;
-      retry = setTimeout(tick, retryMs);
+    } else if ((nr & active) !== 0 && polls < maxPolls) {
+      polls++;
+      schedule(pollMs);
       return;
     }
-    waits = 0;
+    const now = getTime() * 1000;
     hxRead(sck, douts, spread, words, raw);
-    sink(raw, check(nr), now);
+    const flags = check(nr);
+    if (polls === 0) lead += pollMs / 2;
+    else if (polls > 1 && lead > pollMs) lead -= pollMs / 2;
+    if (lastRead > 0) {
+      const d = now - lastRead;
+      if (d > periodMs * 0.8 && d < periodMs * 1.2) period += (d - period) / 8;
+    }
+    lastRead = now;
+    polls = 0;
+    sink(raw, flags, now);
+    if (on) schedule(period - lead);
   }
 
   function stop(): void {
-    if (timer) clearInterval(timer);
-    if (retry) clearTimeout(retry);
+    if (timer) clearTimeout(timer);
     timer = 0;
-    retry = 0;
     on = false;
     hxPowerDown(sck);
   }
@@ -154,14 +176,17 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
     start: function (rateHz: number): void {
       stop();
       hz = rateHz === 10 ? 10 : 80;
-      const periodMs = 1000 / hz;
-      retryMs = hz === 80 ? 1 : 5;
-      maxWaits = Math.floor(periodMs / 4 / retryMs);
+      periodMs = 1000 / hz;
+      period = periodMs;
+      pollMs = hz === 80 ? 0.5 : 4;
+      lead = 4 * pollMs;
+      maxPolls = Math.ceil(periodMs / 2 / pollMs);
+      warmPolls = Math.ceil(((SETTLING_PERIODS + 2) * periodMs + 100) / pollMs);
+      lastRead = 0;
       hxSetRate(rate, hz);
       hxPowerUp(sck);
       warm = false;
-      warmUntil = getTime() * 1000 + (SETTLING_PERIODS + 1) * periodMs + 100;
-      waits = 0;
+      polls = 0;
       active = 15;
       for (let c = 0; c < 4; c++) {
         sameRun[c] = 0;
@@ -169,7 +194,7 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
         resync[c] = 0;
       }
       on = true;
-      timer = setInterval(tick, periodMs);
+      schedule(periodMs);
     },
     stop: stop,
     running: function (): boolean {
