@@ -62,6 +62,16 @@ export class DeviceClock {
     return s;
   }
 
+  /** Fitted sample period, ms. */
+  get periodMs(): number {
+    return this.b;
+  }
+
+  /** Unwrapped device time of sample `index` on the current fit, ms (not clamped). */
+  msOf(index: number): number {
+    return this.a + this.b * (index - this.refIndex);
+  }
+
   get hasTime(): boolean {
     return this.t0Ms !== null;
   }

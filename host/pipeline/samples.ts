@@ -10,7 +10,7 @@
  * Pure and synchronous: no rxjs, no I/O. Output goes to callbacks so nothing is allocated per call.
  */
 import { createStreamDecoder, type SampleBlock, type StreamDecoder } from '../../protocol/frame-decoder.ts';
-import { CELLS, FLAG_OVERFLOW, INDEX_MOD } from '../../protocol/constants.ts';
+import { CELLS, FLAG_OVERFLOW, INDEX_MOD, TIME_MOD_MS } from '../../protocol/constants.ts';
 import { DeviceClock } from './device-time.ts';
 import type { PipelineEvent } from './types.ts';
 
@@ -54,6 +54,12 @@ export class SampleStage {
   private linkLostReason: string | null = null;
   private rejectedSinceGood = 0;
   private next: number | null = null;
+  /** Host index = device index + indexOffset (changes only at a stream restart). */
+  private indexOffset = 0;
+  private lastRawMs: number | null = null;
+  private lastKeyMs: number | null = null;
+  /** Device time of the last sample emitted, ms (for sizing a gap across a stream restart). */
+  private lastSampleMs: number | null = null;
   readonly stats: SampleStats = { frames: 0, samples: 0, lost: 0, duplicates: 0, gaps: 0, rejectedFrames: 0, deviceDropped: 0 };
   private readonly sample: RawSample = { index: 0, t: 0, hostTimeMs: 0, counts: new Int32Array(0), at: 0, flags: 0 };
 
@@ -109,11 +115,9 @@ export class SampleStage {
   }
 
   private emitBlock(block: SampleBlock, hostTimeMs: number): void {
-    if (block.streamStart) {
-      this.clock.restart();
-      this.next = null;
-      this.onEvent({ type: 'stream-start', index: block.firstIndex });
-    }
+    const keyMs = block.deviceTimeMs !== null ? this.unwrapDeviceMs(block.deviceTimeMs) : null;
+    if (block.streamStart) this.restartStream(block, keyMs);
+    const first = block.firstIndex + this.indexOffset;
     if (block.gapBefore > 0) {
       const reason = this.linkLostReason !== null
         ? `link lost (${this.linkLostReason})`
@@ -124,23 +128,68 @@ export class SampleStage {
             : 'frames lost';
       this.stats.gaps++;
       this.stats.lost += block.gapBefore;
-      this.onEvent({ type: 'gap', fromIndex: block.firstIndex - block.gapBefore, count: block.gapBefore, reason });
+      this.onEvent({ type: 'gap', fromIndex: first - block.gapBefore, count: block.gapBefore, reason });
     }
     this.linkLostReason = null;
     this.rejectedSinceGood = 0;
-    if (block.deviceTimeMs !== null) this.clock.addKey(block.firstIndex, block.deviceTimeMs);
+    if (keyMs !== null) this.clock.addKey(first, keyMs);
     const s = this.sample;
     s.hostTimeMs = hostTimeMs;
     s.counts = block.counts;
     for (let k = 0; k < block.count; k++) {
-      s.index = block.firstIndex + k;
+      s.index = first + k;
       s.t = this.clock.timeOf(s.index);
+      this.lastSampleMs = this.clock.msOf(s.index);
       s.at = k * CELLS;
       s.flags = block.flags[k]!;
       this.onSample(s);
     }
     this.stats.samples += block.count;
-    this.next = block.firstIndex + block.count;
+    this.next = first + block.count;
+  }
+
+  /**
+   * The board started a new stream (its index restarts at 0): after a link loss the firmware ends
+   * the stream and the session starts a new one. Host indices continue across restarts
+   * (index = device index + offset), and the samples not taken between the streams are sized from
+   * the device clock: round(elapsed / period) - 1, with the period fitted from the KEY stamps.
+   * That is exact as long as the board's clock and sample timer agree to better than half a
+   * period over the pause, and is labelled as sized from device time.
+   */
+  private restartStream(block: SampleBlock, keyMs: number | null): void {
+    if (this.next === null) {
+      this.indexOffset = 0;
+      this.lastKeyMs = keyMs;
+      this.onEvent({ type: 'stream-start', index: block.firstIndex });
+      return;
+    }
+    let missed = 0;
+    if (keyMs !== null && this.lastSampleMs !== null) {
+      const period = this.clock.periodMs;
+      missed = Math.max(0, Math.round((keyMs - this.lastSampleMs) / period) - 1);
+    }
+    this.indexOffset = this.next + missed - block.firstIndex;
+    if (missed > 0) {
+      const why = this.linkLostReason !== null ? `link lost (${this.linkLostReason})` : 'stream restarted';
+      this.stats.gaps++;
+      this.stats.lost += missed;
+      this.onEvent({ type: 'gap', fromIndex: this.next, count: missed, reason: `${why}; the board restarted its stream, gap sized from device time` });
+    }
+    this.linkLostReason = null;
+    this.onEvent({ type: 'stream-start', index: this.next + missed });
+  }
+
+  /** Device ms unwrapped across stream restarts (the decoder unwraps only within one stream). */
+  private unwrapDeviceMs(ms: number): number {
+    if (this.lastRawMs === null || this.lastKeyMs === null) {
+      this.lastRawMs = ms;
+      this.lastKeyMs = ms;
+      return ms;
+    }
+    const d = (((ms - this.lastRawMs) % TIME_MOD_MS) + TIME_MOD_MS) % TIME_MOD_MS;
+    this.lastRawMs = ms;
+    this.lastKeyMs += d;
+    return this.lastKeyMs;
   }
 
   private findRecent(bytes: Uint8Array): { firstIndex: number; count: number } | null {
@@ -164,9 +213,9 @@ export class SampleStage {
   /** Unwrapped index of a KEY frame that lies behind the stream. */
   private indexBehind(bytes: Uint8Array): number {
     const raw = bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16);
-    const next = this.next ?? 0;
-    const d = ((raw - (next % INDEX_MOD)) << 8) >> 8;
-    return next + d;
+    const nextDevice = (this.next ?? 0) - this.indexOffset;
+    const d = ((raw - (nextDevice % INDEX_MOD)) << 8) >> 8;
+    return nextDevice + d + this.indexOffset;
   }
 }
 

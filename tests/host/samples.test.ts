@@ -119,3 +119,36 @@ describe('sample stage', () => {
     expect(events.map((e) => (e.type === 'frame-error' ? e.code : e.type))).toEqual(['empty', 'unsupported-major', 'truncated']);
   });
 });
+
+describe('stream restarts', () => {
+  it('host indices continue across a restart and the pause is a gap sized from device time', async () => {
+    const { createFrameEncoder } = await import('../../protocol/frame-encoder.ts');
+    const enc = createFrameEncoder(50, 4, 80, true);
+    const frames: Uint8Array[] = [];
+    const take = (f: Uint8Array | null): void => {
+      while (f) {
+        frames.push(f);
+        f = enc.poll();
+      }
+    };
+    const period = 1000 / (80 * 1.02); // a 2 % fast chip
+    let k = 0;
+    const r = rng(3);
+    const add = (): void => take(enc.add(1000 + k, 2000, 3000, 4000, 0, 5_000_000 + k * period + (r() - 0.5) * 4));
+    for (; k < 500; k++) add();
+    take(enc.flush());
+    k += 237; // the board was away for 237 sample periods
+    enc.start();
+    for (let j = 0; j < 300; j++, k++) add();
+    take(enc.flush());
+    const { stage, samples, events } = collect();
+    stage.linkLost('BLE disconnected');
+    for (const f of frames) stage.push(f, 0);
+    expect(samples.length).toBe(800);
+    const gap = events.find((e) => e.type === 'gap');
+    expect(gap).toMatchObject({ type: 'gap', fromIndex: 500, count: 237 });
+    expect(samples[500]!.index).toBe(737);
+    expect(samples[500]!.c[0]).toBe(1000 + 737);
+    expect(samples[500]!.t).toBeCloseTo((737 * period) / 1000, 2);
+  });
+});

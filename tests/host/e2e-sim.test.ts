@@ -1,0 +1,129 @@
+/**
+ * End to end through the simulated board: the emulator running the real built firmware on a
+ * virtual clock, reached through its simulated BLE link by the sim transport, recorded, replayed.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { UUID_DATA } from '../../protocol/index.ts';
+import { openBoard } from '../../host/session.ts';
+import { SimTransport } from '../../host/transport/sim.ts';
+import { openRecording } from '../../host/recording/reader.ts';
+import type { ForceSample, PipelineEvent } from '../../host/pipeline/types.ts';
+import { compareWithTruth, drivenBoard } from './helpers/virtual-board.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripod-e2e-sim-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function replayAll(file: string): Promise<{ samples: ForceSample[]; events: PipelineEvent[] }> {
+  const s = await openBoard({ kind: 'replay', file, speed: Infinity });
+  const samples: ForceSample[] = [];
+  const events: PipelineEvent[] = [];
+  s.samples$.subscribe((x) => samples.push(x));
+  s.events$.subscribe((e) => events.push(e));
+  await s.finished;
+  await s.close();
+  return { samples, events };
+}
+
+describe('simulated board end to end', () => {
+  it('records exactly what the radio delivered; the replay equals the live samples and the HX711 readings', async () => {
+    const d = drivenBoard();
+    const file = path.join(dir, 'sim.tripod');
+    const delivered: Uint8Array[] = [];
+    const session = await openBoard({ kind: 'sim' }, { sim: { board: d.board }, record: { path: file, subjectId: 'S01', notes: 'e2e' } });
+    // A second listener on the emulated link: the bytes the board's radio really delivered.
+    const link = (session.transport as SimTransport)['link']!;
+    link.onNotify((uuid, bytes) => {
+      if (uuid.replace(/-/g, '') === UUID_DATA.replace(/-/g, '')) delivered.push(bytes);
+    });
+    const live: ForceSample[] = [];
+    const liveEvents: PipelineEvent[] = [];
+    session.samples$.subscribe((x) => live.push(x));
+    session.events$.subscribe((e) => liveEvents.push(e));
+    await d.until(d.board.now() + 30); // 30 virtual seconds
+    await session.close();
+    d.stop();
+
+    expect(live.length).toBeGreaterThan(2300);
+    expect(live.map((s) => s.index)).toEqual(live.map((_, i) => i));
+    expect(liveEvents.filter((e) => e.type === 'gap' || e.type === 'duplicate' || e.type === 'frame-error')).toEqual([]);
+    // Fresh values are the HX711 model's readings, bit-exact and in order. The firmware's read path
+    // still sends a rare shifted value no chip produced (issue 3); allow at most 1 % of those.
+    for (const c of compareWithTruth(live, d.board)) {
+      expect(c.matched, `cell ${c.cell}`).toBeGreaterThan(0);
+      expect(c.unmatched / (c.matched + c.unmatched), `cell ${c.cell}`).toBeLessThan(0.01);
+    }
+    // CoP of the constant load [180, 170, 160, 190] N on the default layout (uncalibrated board: the
+    // default scale, so only the direction is checked: more load right and front).
+    const { report, records } = openRecording(file);
+    const recorded = [...records()].filter((r) => r.type === 'message' && r.channel === 'data').map((r) => (r.type === 'message' ? Array.from(r.bytes) : []));
+    expect(report.header?.subjectId).toBe('S01');
+    expect(report.header?.board).toMatchObject({ protocolMajor: 1, sampleRateHz: 80 });
+    expect(report.end).not.toBeNull();
+    // Everything the radio delivered after the recorder attached is in the file, byte for byte, in order.
+    expect(recorded.length).toBeGreaterThan(0);
+    const tail = delivered.slice(delivered.length - recorded.length).map((b) => Array.from(b));
+    expect(recorded).toEqual(tail);
+
+    const replayed = await replayAll(file);
+    expect(replayed.samples.length).toBe(live.length);
+    for (let i = 0; i < live.length; i += 97) {
+      expect(replayed.samples[i]!.raw).toEqual(live[i]!.raw);
+      expect(replayed.samples[i]!.index).toBe(live[i]!.index);
+      expect(replayed.samples[i]!.t).toBeCloseTo(live[i]!.t, 9);
+      expect(replayed.samples[i]!.forces).toEqual(live[i]!.forces);
+    }
+  });
+
+  it('a link loss mid-recording: reconnect, the gap recorded with its exact size, nothing received lost', async () => {
+    const d = drivenBoard({ seed: 9 });
+    const file = path.join(dir, 'loss.tripod');
+    const session = await openBoard({ kind: 'sim' }, { sim: { board: d.board, reconnectInitialMs: 20 }, record: { path: file } });
+    const live: ForceSample[] = [];
+    const events: PipelineEvent[] = [];
+    session.samples$.subscribe((x) => live.push(x));
+    session.events$.subscribe((e) => events.push(e));
+    await d.until(d.board.now() + 5);
+    (session.transport as SimTransport).loseLink();
+    const restored = new Promise<void>((r) => session.events$.subscribe((e) => e.type === 'link-restored' && r()));
+    await restored;
+    await d.until(d.board.now() + 5);
+    await session.close();
+    d.stop();
+
+    const lost = events.find((e) => e.type === 'link-lost');
+    expect(lost).toBeDefined();
+    const gaps = events.filter((e): e is Extract<PipelineEvent, { type: 'gap' }> => e.type === 'gap');
+    const idx = live.map((s) => s.index);
+    // Indices are increasing; every hole is exactly one reported gap.
+    const holes: Array<[number, number]> = [];
+    for (let i = 1; i < idx.length; i++) {
+      expect(idx[i]).toBeGreaterThan(idx[i - 1]!);
+      if (idx[i]! !== idx[i - 1]! + 1) holes.push([idx[i - 1]! + 1, idx[i]! - idx[i - 1]! - 1]);
+    }
+    expect(gaps.map((g) => [g.fromIndex, g.count])).toEqual(holes);
+    for (const g of gaps) expect(g.reason).toMatch(/link lost|device buffer overflow/);
+    // At least the 2 s supervision timeout of samples (the board streams into a dead link until it notices).
+    expect(gaps.reduce((a, g) => a + g.count, 0)).toBeGreaterThanOrEqual(150);
+    // Host time stays coherent with the indices across the gap: t ~ index x period.
+    const after = live.findIndex((s, i) => i > 0 && s.index !== live[i - 1]!.index + 1);
+    const period = (live[after - 1]!.t - live[0]!.t) / (live[after - 1]!.index - live[0]!.index);
+    expect(live[after]!.t - live[after - 1]!.t).toBeCloseTo((live[after]!.index - live[after - 1]!.index) * period, 1);
+    expect(live.length).toBeGreaterThan(700);
+    // The recording holds the link loss and replays to the same samples and the same gaps.
+    const replayed = await replayAll(file);
+    expect(replayed.samples.map((s) => s.index)).toEqual(idx);
+    expect(replayed.events.filter((e) => e.type === 'gap')).toEqual(gaps);
+    expect(replayed.events.some((e) => e.type === 'link-lost')).toBe(true);
+  });
+
+  it('a board that never answers: the timeout names the command', async () => {
+    const d = drivenBoard({ source: 'NRF.setServices({"3c750001-4a3b-4425-9ff1-0ac574d415ff":{"3c750002-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,notify:true,readable:true},"3c750003-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,writable:true},"3c750004-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,notify:true,readable:true}}},{uart:false});' });
+    await expect(openBoard({ kind: 'sim' }, { sim: { board: d.board }, commandTimeoutMs: 300 })).rejects.toThrow(
+      /^board did not answer GET_INFO within 300 ms \(request id \d+\)/,
+    );
+    d.stop();
+  });
+});

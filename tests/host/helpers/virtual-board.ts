@@ -1,0 +1,68 @@
+/**
+ * Test helper: an emulated board on the virtual clock, driven forward in small steps between event
+ * loop turns, so host code (timers, promises, rxjs) runs interleaved with the firmware, much faster
+ * than real time.
+ */
+import { createBoard, constantLoads, type BoardOptions, type EmulatedBoard } from '../../../firmware/emulator/index.ts';
+
+export interface DrivenBoard {
+  board: EmulatedBoard;
+  /** Stops driving (the board keeps its state). */
+  stop(): void;
+  /** Resolves once virtual time reaches `t` s (board.now()). */
+  until(t: number): Promise<void>;
+}
+
+export function drivenBoard(opts: Partial<BoardOptions> = {}, stepS = 0.005): DrivenBoard {
+  const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 5, ...opts });
+  let running = true;
+  const waiters: Array<{ t: number; resolve: () => void }> = [];
+  void (async () => {
+    while (running) {
+      board.advance(stepS);
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        if (board.now() >= waiters[i]!.t) waiters.splice(i, 1)[0]!.resolve();
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  return {
+    board,
+    stop: () => {
+      running = false;
+    },
+    until: (t) => new Promise<void>((resolve) => waiters.push({ t, resolve })),
+  };
+}
+
+/**
+ * Compares the fresh (not stale-flagged) values of each cell with the emulator's HX711 readings:
+ * in order and bit-exact, they must be readings the model produced (a chip a few % faster than the
+ * sample clock produces readings the firmware never takes, so a subsequence, not a contiguous run).
+ * Returns per cell how many fresh values matched and how many did not (values the firmware sent
+ * that no chip produced: read-path glitches, which belong to the firmware, not the host).
+ */
+export function compareWithTruth(samples: Array<{ raw: number[]; flags: number }>, board: EmulatedBoard): Array<{ cell: number; matched: number; unmatched: number }> {
+  const truth = board.cellTruth();
+  const out: Array<{ cell: number; matched: number; unmatched: number }> = [];
+  for (let c = 0; c < 4; c++) {
+    const tr = truth[c]!.map((t) => t.counts);
+    let j = 0;
+    let matched = 0;
+    let unmatched = 0;
+    for (const s of samples) {
+      if (s.flags & (1 << c)) continue;
+      const v = s.raw[c]!;
+      let k = j;
+      while (k < tr.length && tr[k] !== v) k++;
+      if (k >= tr.length) {
+        unmatched++;
+        continue;
+      }
+      j = k + 1;
+      matched++;
+    }
+    out.push({ cell: c, matched, unmatched });
+  }
+  return out;
+}
