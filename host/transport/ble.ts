@@ -210,8 +210,10 @@ export class BleTransport implements Transport {
   /** True between a completed connect+subscribe and the next disconnect. */
   private linkUp = false;
   private name = '';
-  /** Negotiated ATT MTU, bytes (payload = mtu - 3). */
-  mtu: number | null = null;
+  /** Negotiated ATT MTU, bytes (payload = mtu - 3); null until the exchange completes. */
+  get mtu(): number | null {
+    return this.peripheral?.mtu ?? null;
+  }
 
   constructor(
     private readonly central: BleCentral,
@@ -275,7 +277,6 @@ export class BleTransport implements Transport {
     const data = byUuid(u.data);
     const response = byUuid(u.response);
     this.controlChar = byUuid(u.control);
-    this.mtu = p.mtu;
     data.removeAllListeners('data');
     response.removeAllListeners('data');
     // The transport callback only copies and forwards: nothing here may block the radio.
