@@ -13,6 +13,7 @@ export interface BenchModule {
 const BENCHES: Array<() => Promise<BenchModule>> = [
   async () => (await import('./scoring.ts')).bench,
   async () => (await import('./protocol.ts')).bench,
+  async () => (await import('./makers.ts')).bench,
 ];
 
 async function main(): Promise<void> {
