@@ -299,6 +299,7 @@ export function startTripod(): void {
         faultSent[LINK_BLE] = false;
         ensureSampling();
       } else {
+        if (serial !== null) serial.repark();
         if (target === LINK_BLE) {
           streamer.end();
           target = 0;

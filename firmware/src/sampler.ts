@@ -9,7 +9,9 @@
  * the next one: more than 27 pulses, a wrong gain, a restart). So a sample set is read when every
  * waited-for chip is ready: the timer wakes `lead` ms before the predicted moment (the measured
  * read-to-read period, an average of the slowest chip's) and polls DOUT every pollMs. The output
- * rate is therefore the slowest chip's (nominal +-3 %), and each sample carries its device time.
+ * rate is therefore the slowest chip's (nominal +-3 %), and each sample carries its device time:
+ * the read time minus half a period, the middle of the window its four conversions come from (the
+ * chip waited for converted just before the read, the others up to one of their periods earlier).
  * A chip still not ready half a period after the others is read anyway (a dead chip ignores the
  * pulses while its DOUT is high) and flagged stale for this sample and the next (if it became
  * ready mid-read it resynchronises on the next read). After NOT_READY_RUN such samples in a row it
@@ -34,7 +36,7 @@ export const SETTLING_PERIODS = 4;
 /** Samples the on-device ring holds while the link cannot take them (1.6 s at 80 Hz; 2.6 KB). */
 export const RING_CAPACITY = 128;
 
-/** Receives each sample set: counts (Int32Array(4), reused: copy it), flags (FLAG_*), time in ms since boot. */
+/** Receives each sample set: counts (Int32Array(4), reused: copy it), flags (FLAG_*), device time in ms since boot (read time minus half a period). */
 export type SampleSink = (counts: Int32Array, flags: number, timeMs: number) => void;
 /** A cell's fault state changed: kind is FAULT_NOT_READY/STUCK/SATURATED or FAULT_RECOVERED. */
 export type FaultSink = (cell: number, kind: number) => void;
@@ -161,7 +163,7 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
     }
     lastRead = now;
     polls = 0;
-    sink(raw, flags, now);
+    sink(raw, flags, now - period / 2);
     if (on) schedule(period - lead);
   }
 

@@ -36,6 +36,8 @@ export interface SerialLink {
   setStreaming(on: boolean): void;
   /** Frames dropped by the deframer (CRC, COBS, size) since boot. */
   rxErrors(): number;
+  /** Parks the console again (Espruino returns it to Serial1 when a BLE central leaves). */
+  repark(): void;
 }
 
 function crcOf(d: Uint8Array): number {
@@ -89,6 +91,9 @@ export function setupSerial(rx: Pin, tx: Pin, h: SerialHandlers): SerialLink {
     setStreaming: function (on: boolean): void {
       if (on !== streaming) E.setConsole(LoopbackA, { force: on });
       streaming = on;
+    },
+    repark: function (): void {
+      E.setConsole(LoopbackA, { force: streaming });
     },
     rxErrors: function (): number {
       const s = deframer.stats;

@@ -1,0 +1,140 @@
+/**
+ * Test harness: the firmware built from the current source (once per test file, into a temp dir),
+ * an emulated board running it, and a minimal host on the board's BLE or serial side that decodes
+ * everything with the protocol package (stream decoder, control decoder, serial deframer).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFirmware } from '../../firmware/build.ts';
+import { createBoard, type BoardOptions, type CentralLink, type EmulatedBoard } from '../../firmware/emulator/index.ts';
+import {
+  UUID_CONTROL,
+  UUID_DATA,
+  UUID_RESPONSE,
+  KIND_DELTA,
+  KIND_KEY,
+  createSerialDeframer,
+  createStreamDecoder,
+  decodeDeviceMessage,
+  encodeCommand,
+  encodeSerialFrame,
+  type CommandMessage,
+  type EventMessage,
+  type ResponseMessage,
+  type SampleBlock,
+  type StreamDecoder,
+} from '../../protocol/index.ts';
+
+let cached: string | null = null;
+
+/** The firmware built from firmware/src now (cached per test file). */
+export function firmwareSource(): string {
+  if (cached !== null) return cached;
+  const dir = mkdtempSync(join(tmpdir(), 'tripod-fw-'));
+  try {
+    const out = join(dir, 'tripod.js');
+    buildFirmware(undefined, out);
+    cached = readFileSync(out, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return cached;
+}
+
+export function boot(opts: Omit<BoardOptions, 'clock'> = {}): EmulatedBoard {
+  return createBoard({ clock: 'virtual', source: firmwareSource(), ...opts });
+}
+
+/** What a host saw on one link. */
+export interface HostLog {
+  decoder: StreamDecoder;
+  blocks: SampleBlock[];
+  frames: Uint8Array[];
+  responses: ResponseMessage[];
+  events: EventMessage[];
+  /** Messages the control decoder refused. */
+  badControl: number;
+}
+
+function newLog(): HostLog {
+  return { decoder: createStreamDecoder(), blocks: [], frames: [], responses: [], events: [], badControl: 0 };
+}
+
+function take(log: HostLog, bytes: Uint8Array): void {
+  const kind = (bytes[0] ?? 0) & 0x0f;
+  if (kind === KIND_KEY || kind === KIND_DELTA) {
+    log.frames.push(bytes.slice());
+    const b = log.decoder.push(bytes);
+    if (b) log.blocks.push(b);
+    return;
+  }
+  const m = decodeDeviceMessage(bytes);
+  if (!m.ok) log.badControl++;
+  else if (m.kind === 'response') log.responses.push(m.response);
+  else log.events.push(m.event);
+}
+
+export interface Host extends HostLog {
+  /** Sends a command and advances virtual time until its response arrives (max 3 s). */
+  command(cmd: CommandMessage): ResponseMessage;
+  /** Sends raw command bytes and waits for a response with that reqId (byte 1). */
+  raw(bytes: Uint8Array, reqId: number): ResponseMessage;
+  log: HostLog;
+}
+
+function waitFor(board: EmulatedBoard, log: HostLog, reqId: number, from: number): ResponseMessage {
+  for (let i = 0; i < 300; i++) {
+    for (let k = from; k < log.responses.length; k++) if (log.responses[k]!.reqId === reqId) return log.responses[k]!;
+    board.advance(0.01);
+  }
+  throw new Error(`no response to request ${reqId} within 3 s`);
+}
+
+/** Connects a central, subscribes to data and responses. */
+export function bleHost(board: EmulatedBoard, mtu = 23, intervalMs?: number): Host & { link: CentralLink } {
+  const log = newLog();
+  const link = board.ble.connect(intervalMs === undefined ? { mtu } : { mtu, intervalMs });
+  link.subscribe(UUID_DATA);
+  link.subscribe(UUID_RESPONSE);
+  link.onNotify((_c, bytes) => take(log, bytes));
+  board.advance(0.1);
+  const send = (bytes: Uint8Array, reqId: number): ResponseMessage => {
+    const from = log.responses.length;
+    link.write(UUID_CONTROL, bytes);
+    return waitFor(board, log, reqId, from);
+  };
+  return {
+    ...log,
+    log,
+    link,
+    command: (cmd) => send(encodeCommand(cmd), cmd.reqId),
+    raw: send,
+  };
+}
+
+/** A host on the USB-serial side of Serial1. */
+export function serialHost(board: EmulatedBoard): Host & { deframer: ReturnType<typeof createSerialDeframer> } {
+  const log = newLog();
+  const deframer = createSerialDeframer();
+  board.serial.onData((chunk) => {
+    for (const m of deframer.push(chunk)) take(log, m);
+  });
+  const send = (bytes: Uint8Array, reqId: number): ResponseMessage => {
+    const from = log.responses.length;
+    board.serial.write(encodeSerialFrame(bytes));
+    return waitFor(board, log, reqId, from);
+  };
+  return { ...log, log, deframer, command: (cmd) => send(encodeCommand(cmd), cmd.reqId), raw: send };
+}
+
+/** All decoded samples of a log as per-sample records. */
+export function samplesOf(log: HostLog): Array<{ index: number; counts: number[]; flags: number }> {
+  const out: Array<{ index: number; counts: number[]; flags: number }> = [];
+  for (const b of log.blocks) {
+    for (let i = 0; i < b.count; i++) {
+      out.push({ index: b.firstIndex + i, counts: Array.from(b.counts.subarray(4 * i, 4 * i + 4)), flags: b.flags[i]! });
+    }
+  }
+  return out;
+}
