@@ -15,8 +15,9 @@
  *    (1 - dropFraction) x body weight (default 10 % drop) and ends when it is back above
  *    (1 - dropFraction / 2) x body weight (hysteresis). An episode that lasts at least touchdownMinS
  *    (default 0.1 s) is a touch-down, dated at its onset; it is reported at its end or once it has
- *    lasted confirmS (default 0.5 s). An episode whose load falls below stepOffFraction x body
- *    weight (default 0.2) is a step-off instead: the trial ends at the episode's onset.
+ *    lasted confirmS (default 0.5 s). An episode whose load stays below stepOffFraction x body
+ *    weight (default 0.2) for stepOffMinS (default 0.05 s) is a step-off instead: the trial ends
+ *    at the episode's onset.
  *    The trial ends at `durationS` (default 30 s) after the start, at a step-off, or on stop().
  * 4. 'ended': further samples are ignored.
  *
@@ -47,6 +48,9 @@ export interface TrialConfig extends StanceSetup {
   touchdownMinS?: number;
   confirmS?: number;
   stepOffFraction?: number;
+  /** The load must stay below the step-off level this long, s (default 0.05: one glitched sample
+   *  is not a step-off). */
+  stepOffMinS?: number;
   /** A trial held less than this is marked too short, s (default 5). */
   minHeldS?: number;
   /** Errors counted into the BESS-like score at most (default 10). */
@@ -144,6 +148,7 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
   const touchdownMinS = check('touchdownMinS', config.touchdownMinS ?? 0.1, 0, 5);
   const confirmS = check('confirmS', config.confirmS ?? 0.5, touchdownMinS, 10);
   const stepOffFraction = check('stepOffFraction', config.stepOffFraction ?? 0.2, 0.01, 1 - dropFraction);
+  const stepOffMinS = check('stepOffMinS', config.stepOffMinS ?? 0.05, 0, 5);
   const minHeldS = check('minHeldS', config.minHeldS ?? 5, 0, 600);
   const maxErrors = check('maxErrors', config.maxErrors ?? 10, 1, 1000);
   if (config.bodyWeightN !== undefined) check('bodyWeightN', config.bodyWeightN, 100, 3000);
@@ -157,14 +162,15 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
   let startT = NaN;
   let kept: Kept[] = [];
   const touchDowns: TouchDown[] = [];
-  let episode: { onsetT: number; minLoad: number; confirmed: boolean } | null = null;
+  let episode: { onsetT: number; minLoad: number; confirmed: boolean; belowStepSinceT: number | null } | null = null;
   let stepOff: { t: number; trialS: number } | null = null;
   let result: TrialResult | null = null;
   let lastT = NaN;
 
+  /** Drops old samples but keeps the newest one at least `span` old, so the window covers >= span. */
   const trimRecent = (t: number, span: number): void => {
     let i = 0;
-    while (i < recent.length && t - recent[i]!.t > span) i++;
+    while (i + 1 < recent.length && t - recent[i + 1]!.t >= span) i++;
     if (i > 0) recent = recent.slice(i);
   };
 
@@ -268,7 +274,7 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
       recent.push(s);
       trimRecent(s.t, weighS);
       const first = recent[0]!;
-      if (s.t - first.t >= weighS * 0.98 && recent.length >= 3) {
+      if (s.t - first.t >= weighS && recent.length >= 3) {
         let m = 0;
         for (const r of recent) m += r.total;
         m /= recent.length;
@@ -290,7 +296,7 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
       recent.push(s);
       trimRecent(s.t, steadyS);
       const first = recent[0]!;
-      if (s.t - first.t < steadyS * 0.98 && steadyS > 0) return events;
+      if (s.t - first.t < steadyS) return events;
       let lo = Infinity;
       let hi = -Infinity;
       let onFoot = true;
@@ -329,10 +335,12 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
     const tdLevel = (1 - dropFraction) * weight;
     const recoverLevel = (1 - dropFraction / 2) * weight;
     const stepLevel = stepOffFraction * weight;
-    if (!episode && s.total < tdLevel) episode = { onsetT: s.t, minLoad: s.total, confirmed: false };
+    if (!episode && s.total < tdLevel) episode = { onsetT: s.t, minLoad: s.total, confirmed: false, belowStepSinceT: null };
     if (episode) {
       episode.minLoad = Math.min(episode.minLoad, s.total);
-      if (s.total < stepLevel) {
+      if (s.total < stepLevel && episode.belowStepSinceT === null) episode.belowStepSinceT = s.t;
+      if (s.total >= stepLevel) episode.belowStepSinceT = null;
+      if (episode.belowStepSinceT !== null && s.t - episode.belowStepSinceT >= stepOffMinS) {
         const t = episode.onsetT;
         episode = null;
         stepOff = { t, trialS: t - startT };

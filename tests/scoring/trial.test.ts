@@ -101,6 +101,15 @@ describe('trial detector', () => {
     expect(events.filter((e) => e.type === 'step-off')).toHaveLength(1);
   });
 
+  it('one glitched sample (a dropped reading at 0 N) is neither a step-off nor a touch-down', () => {
+    const samples = scriptedSamples(withDrops([]), 40);
+    const glitch = samples.findIndex((x) => x.t >= 10);
+    samples[glitch] = { ...samples[glitch]!, total: 0, cop: null };
+    const { result } = run(samples, { foot: 'right', bodyWeightN: BW, durationS: 30 });
+    expect(result!.endReason).toBe('duration');
+    expect(result!.errors).toBe(0);
+  });
+
   it('marks a trial held less than 5 s as too short', () => {
     const { result } = run(scriptedSamples(withDrops([], 4.5), 10), { foot: 'right', bodyWeightN: BW });
     expect(result!.endReason).toBe('step-off');
