@@ -206,14 +206,20 @@ function getName(bytes: Uint8Array, o: number, end: number): string | null {
   return s.length >= 1 && s.length <= NAME_MAX_BYTES ? s : null;
 }
 
+function isPosition(mm: unknown): boolean {
+  if (typeof mm !== 'number' || !isFinite(mm)) return false;
+  const t = Math.round(mm * POSITION_UNITS_PER_MM);
+  return t >= -32768 && t <= 32767;
+}
+
 function checkCalibration(c: CellCalibrationRecord | undefined, where: string): CellCalibrationRecord {
   need(c !== undefined && c !== null, where + ': calibration record missing');
   const r = c as CellCalibrationRecord;
   need(isInt(r.cell, 0, CELLS - 1), where + ': calibration.cell must be 0..3, got ' + r.cell);
   need(isInt(r.offset, -2147483648, 2147483647), where + ': calibration.offset must be an int32, got ' + r.offset);
   need(typeof r.scale === 'number' && isFinite(r.scale), where + ': calibration.scale must be a finite number (N/count), got ' + r.scale);
-  need(typeof r.xMm === 'number' && Math.abs(Math.round(r.xMm * POSITION_UNITS_PER_MM)) <= 32767, where + ': calibration.xMm must be within +-3276.7 mm, got ' + r.xMm);
-  need(typeof r.yMm === 'number' && Math.abs(Math.round(r.yMm * POSITION_UNITS_PER_MM)) <= 32767, where + ': calibration.yMm must be within +-3276.7 mm, got ' + r.yMm);
+  need(isPosition(r.xMm), where + ': calibration.xMm must be within -3276.8..3276.7 mm, got ' + r.xMm);
+  need(isPosition(r.yMm), where + ': calibration.yMm must be within -3276.8..3276.7 mm, got ' + r.yMm);
   return r;
 }
 

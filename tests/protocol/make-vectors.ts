@@ -370,7 +370,7 @@ function serialVectors(): SerialVector[] {
   run[0] = 0x12;
   add('serial-254-nonzero', 'A 254-byte message with no zero byte: exercises the 0xFF COBS block code.', encodeSerialFrame(run));
   const bad = encodeSerialFrame(getInfo);
-  bad[4] ^= 0x02; // flip a bit of a message byte inside the COBS body: the CRC no longer matches
+  bad[4] = (bad[4] as number) ^ 0x02; // flip a bit of a message byte inside the COBS body: the CRC no longer matches
   add('serial-bad-crc', 'A frame with one flipped bit: CRC mismatch, dropped and counted; the next frame decodes.', cat(bad, encodeSerialFrame(getInfo)));
   const cut = encodeSerialFrame(key).subarray(0, 10);
   add('serial-truncated', 'A frame cut after 10 bytes (its closing 00 lost) runs into the next frame\'s leading 00: dropped as a broken frame; the next frame decodes.', cat(cut, encodeSerialFrame(getInfo)));
