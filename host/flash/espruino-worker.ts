@@ -160,7 +160,16 @@ function run(req: UploadRequest): void {
           return fail('wrong-board', `the board at ${req.port} reports BOARD=${String(env.BOARD)}, not ${req.expectBoard}`, { response });
         }
         send({ type: 'stage', stage: 'preparing' });
-        E.callProcessor('transformForEspruino', req.code, (code) => {
+        E.callProcessor('transformForEspruino', req.code, (transformed) => {
+          let code = transformed;
+          if (req.beforeLoad !== null) {
+            const withStep = code.replace(/\nload\(\)\n?$/, `\n${req.beforeLoad}\nload()\n`);
+            if (withStep === code) {
+              serial.close();
+              return fail('internal', 'the transformed code does not end with load(): cannot add the settings step');
+            }
+            code = withStep;
+          }
           uploading = true;
           E.Core.CodeWriter.writeToEspruino(code, () => {
             finished = true;

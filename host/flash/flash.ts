@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { pinsStatement, type CustomPins } from './pins.ts';
 import { FlashError, parsePort, uploadToBoard, type UploadProgress } from './upload.ts';
 import { verifyBoard, type VerifiedBoard, type VerifyOptions } from './verify.ts';
 
@@ -24,6 +25,8 @@ export type FlashEvent =
 export interface FlashOptions {
   port: string;
   board?: BoardChoice;
+  /** With board 'custom': the HX711 wiring, stored in the firmware's settings before it boots. */
+  pins?: CustomPins;
   /** Defaults to firmware/dist/tripod.js. */
   file?: string;
   minify?: boolean;
@@ -48,6 +51,8 @@ export interface FlashResult {
 
 export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
   const port = parsePort(opts.port);
+  if (opts.pins && opts.board !== 'custom') throw new FlashError('bad-port', '--pins needs --board custom (the MDBT42Q and Puck.js maps are built in)');
+  if (opts.board === 'custom' && !opts.pins) throw new FlashError('bad-port', '--board custom needs --pins SCK,RATE,DOUT0,DOUT1,DOUT2,DOUT3');
   const file = opts.file ?? DEFAULT_FIRMWARE;
   let code: string;
   try {
@@ -58,17 +63,40 @@ export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
   }
   opts.onEvent?.({ type: 'read', file, bytes: code.length });
   const t0 = performance.now();
-  const up = await uploadToBoard({
-    port: opts.port,
-    code,
-    minify: opts.minify,
-    pretokenise: opts.pretokenise,
-    ...(opts.board && opts.board !== 'custom' ? { expectBoard: ENV_BOARD[opts.board] } : {}),
-    onProgress: (p) => opts.onEvent?.({ type: 'upload', progress: p }),
-    log: opts.log,
-  });
+  let up: Awaited<ReturnType<typeof uploadToBoard>>;
+  try {
+    up = await uploadToBoard({
+      port: opts.port,
+      code,
+      minify: opts.minify,
+      pretokenise: opts.pretokenise,
+      ...(opts.board && opts.board !== 'custom' ? { expectBoard: ENV_BOARD[opts.board] } : {}),
+      ...(opts.pins ? { beforeLoad: pinsStatement(opts.pins) } : {}),
+      onProgress: (p) => opts.onEvent?.({ type: 'upload', progress: p }),
+      log: opts.log,
+    });
+  } catch (e) {
+    if (e instanceof FlashError && e.code === 'not-espruino' && port.kind !== 'ble') throw await explainNotEspruino(e, port);
+    throw e;
+  }
   const uploadS = (performance.now() - t0) / 1000;
   opts.onEvent?.({ type: 'board', env: up.env });
   const verified = opts.noVerify ? null : await verifyBoard(port, { ...opts.verify, onAttempt: (attempt) => opts.onEvent?.({ type: 'verify', attempt }) });
   return { port: port.port, file, uploadedBytes: up.bytes, uploadS, espruino: up.env, verified };
+}
+
+/**
+ * A device that ignores the Espruino env query may be a Tripod board whose firmware keeps its UART
+ * for protocol frames (firmware/src/serial.ts parks the console). Ask it GET_INFO before blaming it.
+ */
+async function explainNotEspruino(e: FlashError, port: ReturnType<typeof parsePort>): Promise<FlashError> {
+  try {
+    const v = await verifyBoard(port, { timeoutMs: 2500, attemptMs: 1000 });
+    return new FlashError(
+      'not-espruino',
+      `the board at ${port.port} runs the Tripod firmware ${v.firmwareVersion} (protocol ${v.protocolVersion}), which keeps this port for its protocol, so the Espruino console is not here: reset the board while holding its button (Espruino then skips the saved code) and run tripod flash again, or flash it over BLE`,
+    );
+  } catch {
+    return e;
+  }
 }

@@ -76,6 +76,8 @@ export interface UploadOptions {
   totalTimeoutMs?: number;
   /** process.env.BOARD the board must report ("MDBT42Q", "PUCKJS"), checked before anything is written. Defaults to any. */
   expectBoard?: string;
+  /** One JavaScript statement run on the board after the code is saved, before load(). Defaults to none. */
+  beforeLoad?: string;
   /** No byte written for this long mid-upload counts as a cut, ms. Defaults to 10000. */
   stallTimeoutMs?: number;
   /** Wait after the last byte before closing, ms. Defaults to 500. */
@@ -152,6 +154,7 @@ export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> 
     openTimeoutMs: opts.openTimeoutMs ?? (port.kind === 'ble' ? 30_000 : 15_000),
     settleMs: opts.settleMs ?? 500,
     expectBoard: opts.expectBoard ?? null,
+    beforeLoad: opts.beforeLoad ?? null,
     stallTimeoutMs: opts.stallTimeoutMs ?? 10_000,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {

@@ -16,6 +16,8 @@ export interface UploadRequest {
   boardJsonUrl: string;
   /** process.env.BOARD the user said it is ("MDBT42Q", "PUCKJS"); null to accept any. Checked before any code is sent. */
   expectBoard: string | null;
+  /** One statement to run after the code is saved and before load() (e.g. custom pins), or null. */
+  beforeLoad: string | null;
   /** How long the port may take to open and answer the env query, ms. */
   openTimeoutMs: number;
   /** No byte written for this long mid-upload means the link is gone, ms. */

@@ -6,9 +6,11 @@
  * counts are exactly what the emulator's HX711 models produced.
  */
 import { existsSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { constantLoads, DEFAULT_FIRMWARE_PATH, type EmulatedBoard } from '../../firmware/emulator/index.ts';
+import { constantLoads, createBoard, DEFAULT_FIRMWARE_PATH, type EmulatedBoard } from '../../firmware/emulator/index.ts';
+import { parsePins } from '../../host/flash/pins.ts';
 import { startEmulatorRepl, type ReplServer } from '../../firmware/emulator/repl-server.ts';
 import { flashFirmware, type FlashEvent } from '../../host/flash/flash.ts';
 import { FlashError } from '../../host/flash/upload.ts';
@@ -75,5 +77,44 @@ describe('tripod flash into the emulator REPL, then stream', () => {
     expect((err as FlashError).code).toBe('wrong-board');
     expect((err as FlashError).message).toMatch(/reports BOARD=PUCKJS, not MDBT42Q; nothing was written/);
     expect(repl.storageFile('.bootcde')).toBeUndefined();
+  });
+
+  it('--board custom stores the pins in the firmware settings before it boots, and the firmware reads the cells on them', async () => {
+    requireBuild();
+    const wiring = { sck: 22, rate: 23, dout: [24, 25, 26, 27] as [number, number, number, number] };
+    const repl = await startEmulatorRepl({ board: { seed: 9, wiring, loads: constantLoads([50, 50, 50, 50]) } });
+    cleanups.push(() => repl.close());
+    const r = await flashFirmware({ port: repl.url, board: 'custom', pins: parsePins('22,23,24,25,26,27') });
+    expect(r.verified?.board).toBe('MDBT42Q');
+    const settings = JSON.parse(repl.storage()['tripod.json']!) as Record<string, unknown>;
+    expect(settings).toMatchObject({ v: 1, serial: true, pins: { sck: 22, rate: 23, dout: [24, 25, 26, 27] } });
+    const session = await openBoard({ kind: 'sim' }, { sim: { board: repl.board()! } });
+    cleanups.push(() => session.close());
+    const samples = await firstValueFrom(session.samples$.pipe(take(80), toArray()));
+    // Cells answer on the custom pins: most samples are fresh (no stale flag) on every cell.
+    for (let c = 0; c < 4; c++) expect(samples.filter((s) => (s.flags & (1 << c)) === 0).length).toBeGreaterThan(40);
+  });
+
+  it('names a Tripod board whose firmware keeps the port for its protocol (no Espruino console there)', async () => {
+    requireBuild();
+    // A board already running the firmware, its UART exposed on TCP with no REPL in front.
+    const board = createBoard({ clock: 'realtime', seed: 4 });
+    cleanups.push(() => board.stop());
+    const socks: Socket[] = [];
+    const uart = createServer((sock) => {
+      socks.push(sock);
+      const off = board.serial.onData((b) => sock.write(b));
+      sock.on('data', (d: Buffer) => board.serial.write(new Uint8Array(d)));
+      sock.on('close', off);
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => uart.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => uart.close(() => r())));
+    cleanups.push(() => socks.forEach((s) => s.destroy()));
+    const port = (uart.address() as { port: number }).port;
+    const err = await flashFirmware({ port: `tcp://127.0.0.1:${port}` }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FlashError);
+    expect((err as FlashError).code).toBe('not-espruino');
+    expect((err as FlashError).message).toMatch(/runs the Tripod firmware \d+\.\d+\.\d+ \(protocol 1\.\d+\), which keeps this port/);
   });
 });

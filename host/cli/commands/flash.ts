@@ -12,7 +12,10 @@ checks it by reading the firmware and protocol versions with the protocol's GET_
                    name (c0:ff:ee:12:34:56, "MDBT42Q 1a2b"), or tcp://host:port (an Espruino
                    console on TCP, e.g. 'tripod emulate --repl tcp://127.0.0.1:2323')
   --board NAME     mdbt42q or puckjs: refuse (before writing anything) a board that reports
-                   another BOARD; custom: accept any Espruino board (default: accept any)
+                   another BOARD; custom: any Espruino board, wired as --pins says
+                   (default: accept any board with its built-in pin map)
+  --pins LIST      with --board custom: SCK,RATE,DOUT0,DOUT1,DOUT2,DOUT3 pin numbers (0..31,
+                   RATE -1 when hard-wired), stored in the firmware settings (tripod.json)
   --file FILE      upload this file instead of firmware/dist/tripod.js
   --minify         let the espruino package minify the code (Esprima, offline)
   --pretokenise    let the package pretokenise the code (smaller and ~5 % faster on a real
@@ -36,6 +39,7 @@ export const command: CliCommand = {
   options: {
     port: { type: 'string' },
     board: { type: 'string' },
+    pins: { type: 'string' },
     file: { type: 'string' },
     minify: { type: 'boolean' },
     pretokenise: { type: 'boolean' },
@@ -52,6 +56,13 @@ export const command: CliCommand = {
     }
     const { flashFirmware } = await import('../../flash/flash.ts');
     const { FlashError } = await import('../../flash/upload.ts');
+    const { parsePins } = await import('../../flash/pins.ts');
+    let pins: import('../../flash/pins.ts').CustomPins | undefined;
+    try {
+      pins = typeof v.pins === 'string' ? parsePins(v.pins) : undefined;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     const say = (line: string): void => {
       ctx.err.write(`${line}\n`);
     };
@@ -61,6 +72,7 @@ export const command: CliCommand = {
       const r = await flashFirmware({
         port: v.port,
         ...(board ? { board } : {}),
+        ...(pins ? { pins } : {}),
         ...(typeof v.file === 'string' ? { file: v.file } : {}),
         minify: v.minify === true,
         pretokenise: v.pretokenise === true,
