@@ -7,6 +7,10 @@
  *   parentheses after a name ("COPx[cm]", "cop_y (mm)") is read.
  * - BDS files (Santos & Duarte 2016: Time[s] ... COPx[cm] COPy[cm]) need no options: the CoP columns
  *   and their unit come from the header, the rate from the time column.
+ * - Force-plate files without CoP columns: fromMoments takes Fz [N], Mx and My [Nm or N.mm] and
+ *   computes x = -My / Fz, y = Mx / Fz (moments about the plate surface centre, the AMTI / BDS
+ *   convention; on the BDS files it reproduces their COP columns to 0.01 mm). Fz below 10 N is an
+ *   error (nobody on the plate).
  * - Other files: xCol / yCol (a header name, case-insensitive, or a 1-based column number), unit
  *   (mm, cm, m) when the header does not say it, and either a time column (tCol, or a column named
  *   time / t) or rateHz. rateHz wins over the time column.
@@ -34,6 +38,9 @@ export interface CopFileOptions {
   tCol?: string;
   unit?: LengthUnit;
   rateHz?: number;
+  /** Compute the CoP from force-plate columns Fz, Mx, My (moments about the plate's surface
+   *  centre): x = -My / Fz, y = Mx / Fz (the AMTI / BDS convention). */
+  fromMoments?: boolean;
 }
 
 export interface CopTrace {
@@ -76,6 +83,16 @@ function asUnit(u: string | null): LengthUnit | null {
   return k === 'mm' || k === 'cm' || k === 'm' ? k : null;
 }
 
+/** Below this vertical force (N) the CoP from moments is undefined. */
+const MIN_FZ_N = 10;
+
+/** Length unit of a moment column's unit: Nm / N.m / N*m -> m, Nmm / N.mm -> mm, Ncm -> cm. */
+function momentLengthUnit(u: string | null): LengthUnit | null {
+  if (!u) return null;
+  const m = /^n\s*[.*·]?\s*(mm|cm|m)$/i.exec(u.trim());
+  return m ? (m[1]!.toLowerCase() as LengthUnit) : null;
+}
+
 function pickColumn(spec: string, cols: Column[], raw: string[], flag: string): number {
   if (/^\d+$/.test(spec)) {
     const i = Number(spec) - 1;
@@ -105,9 +122,22 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
 
   const findNamed = (re: RegExp): number => cols.findIndex((c) => re.test(c.name));
   const isBds = hasHeader && raw.includes('COPx[cm]') && raw.includes('COPy[cm]') && raw.includes('Time[s]');
-  let xi: number;
-  let yi: number;
-  if (opts.xCol !== undefined || opts.yCol !== undefined) {
+  let xi = -1;
+  let yi = -1;
+  let fzi = -1;
+  let mxi = -1;
+  let myi = -1;
+  if (opts.fromMoments) {
+    if (opts.xCol !== undefined || opts.yCol !== undefined) throw new CopFileError('usage', '--from-moments computes the CoP from Fz, Mx, My: drop --x-col and --y-col');
+    fzi = findNamed(/^fz$/i);
+    mxi = findNamed(/^mx$/i);
+    myi = findNamed(/^my$/i);
+    if (fzi < 0 || mxi < 0 || myi < 0) {
+      throw new CopFileError('usage', `${source}: --from-moments needs columns named Fz, Mx and My (columns: ${raw.join(', ')})`);
+    }
+    const fu = cols[fzi]!.unit;
+    if (fu && fu.toLowerCase() !== 'n') throw new CopFileError('usage', `${source}: column '${raw[fzi]}' is not in N`);
+  } else if (opts.xCol !== undefined || opts.yCol !== undefined) {
     if (opts.xCol === undefined || opts.yCol === undefined) throw new CopFileError('usage', 'pass both --x-col and --y-col');
     xi = pickColumn(opts.xCol, cols, raw, '--x-col');
     yi = pickColumn(opts.yCol, cols, raw, '--y-col');
@@ -115,18 +145,22 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
     xi = findNamed(/^(cop[_ ]?)?x$/i);
     yi = findNamed(/^(cop[_ ]?)?y$/i);
     if (xi < 0 || yi < 0) {
-      throw new CopFileError('usage', `${source}: cannot tell which columns hold the CoP; pass --x-col and --y-col (columns: ${raw.join(', ')})`);
+      throw new CopFileError('usage', `${source}: cannot tell which columns hold the CoP; pass --x-col and --y-col, or --from-moments (columns: ${raw.join(', ')})`);
     }
   }
   let ti = -1;
   if (opts.tCol !== undefined) ti = pickColumn(opts.tCol, cols, raw, '--t-col');
   else if (hasHeader) ti = findNamed(/^(t|time)$/i);
 
-  const headerUnit = asUnit(cols[xi]!.unit);
+  // Length unit: of the CoP columns, or of the moment arm (Nm -> m, N.mm -> mm).
+  const lengthCol = opts.fromMoments ? mxi : xi;
+  const headerUnit = opts.fromMoments ? momentLengthUnit(cols[mxi]!.unit) : asUnit(cols[xi]!.unit);
   const unit = opts.unit ?? headerUnit;
-  if (!unit) throw new CopFileError('usage', `${source}: cannot tell the CoP unit from column '${raw[xi]}'; pass --unit mm, cm or m`);
+  if (!unit) {
+    throw new CopFileError('usage', `${source}: cannot tell the ${opts.fromMoments ? 'moment' : 'CoP'} unit from column '${raw[lengthCol]}'; pass --unit mm, cm or m`);
+  }
   if (opts.unit && headerUnit && opts.unit !== headerUnit) {
-    throw new CopFileError('usage', `--unit ${opts.unit} contradicts the header '${raw[xi]}' (${headerUnit}); drop --unit or fix the file`);
+    throw new CopFileError('usage', `--unit ${opts.unit} contradicts the header '${raw[lengthCol]}' (${headerUnit}); drop --unit or fix the file`);
   }
   if (ti >= 0 && cols[ti]!.unit && !['s', 'sec', 'seconds'].includes(cols[ti]!.unit!.toLowerCase())) {
     throw new CopFileError('usage', `${source}: time column '${raw[ti]}' is not in seconds; pass --rate HZ instead`);
@@ -150,8 +184,17 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
   for (let r = 0; r < n; r++) {
     const [lineNo, line] = body[r]!;
     const fields = splitLine(line, delim);
-    x[r] = value(fields, xi, lineNo) * k;
-    y[r] = value(fields, yi, lineNo) * k;
+    if (opts.fromMoments) {
+      const fz = value(fields, fzi, lineNo);
+      if (!(Math.abs(fz) >= MIN_FZ_N)) {
+        throw new CopFileError('data', `${source} line ${lineNo}: Fz ${fz} N is below ${MIN_FZ_N} N (nobody on the plate): trim the file to the stance`);
+      }
+      x[r] = (-value(fields, myi, lineNo) / fz) * k;
+      y[r] = (value(fields, mxi, lineNo) / fz) * k;
+    } else {
+      x[r] = value(fields, xi, lineNo) * k;
+      y[r] = value(fields, yi, lineNo) * k;
+    }
     if (ti >= 0) {
       t[r] = value(fields, ti, lineNo);
       if (r > 0 && !(t[r]! > t[r - 1]!)) throw new CopFileError('data', `${source} line ${lineNo}: time ${t[r]} s does not increase (previous ${t[r - 1]} s)`);
@@ -172,7 +215,8 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
     // Times printed with few decimals (0.010, 0.020, ...) give 99.99999999 Hz: snap to the integer.
     if (Math.abs(rateHz - Math.round(rateHz)) < 1e-6 * rateHz) rateHz = Math.round(rateHz);
   }
-  return { t, x, y, rateHz, format: isBds ? 'bds' : 'table', columns: { x: raw[xi]!, y: raw[yi]!, t: ti >= 0 ? raw[ti]! : null }, unit };
+  const columns = opts.fromMoments ? { x: `-${raw[myi]} / ${raw[fzi]}`, y: `${raw[mxi]} / ${raw[fzi]}`, t: ti >= 0 ? raw[ti]! : null } : { x: raw[xi]!, y: raw[yi]!, t: ti >= 0 ? raw[ti]! : null };
+  return { t, x, y, rateHz, format: isBds ? 'bds' : 'table', columns, unit };
 }
 
 /** Reads a CoP file; an unreadable file is a 'data' CopFileError. */

@@ -81,6 +81,44 @@ describe('tripod analyze on the BDS reference trials', () => {
     expect(JSON.parse(r2.out).velocity_mm_s).toBeCloseTo(j.velocity_mm_s, 9);
   });
 
+  it('resamples an uneven time column by window averaging (and says so)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tripod-analyze-'));
+    const file = path.join(dir, 'wii.txt');
+    // A Wii-like stream: about 60 Hz with jitter, a slow 0.5 Hz sway on both axes, in mm.
+    const rows: string[] = ['t (s)\tcop_x (mm)\tcop_y (mm)'];
+    let t = 0;
+    for (let i = 0; i < 1800; i++) {
+      t += (1 / 60) * (1 + 0.3 * Math.sin(i * 12.9898));
+      rows.push(`${t.toFixed(5)}\t${(5 * Math.sin(Math.PI * t)).toFixed(4)}\t${(3 * Math.cos(Math.PI * t)).toFixed(4)}`);
+    }
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const r = await runCli(['analyze', file, '--json']);
+    expect(r.err).toBe('');
+    const j = JSON.parse(r.out);
+    expect(j.resampled).toBe(true);
+    expect(j.preprocessing).toMatch(/resampled by window averaging/);
+    expect(j.columns).toEqual({ x: 'cop_x (mm)', y: 'cop_y (mm)', t: 't (s)' });
+    // The sway is an ellipse of semi-axes 5 and 3 mm at 0.5 Hz: RMS 5/sqrt 2 and 3/sqrt 2.
+    expect(j.rms_ml_mm).toBeCloseTo(5 / Math.SQRT2, 1);
+    expect(j.rms_ap_mm).toBeCloseTo(3 / Math.SQRT2, 1);
+    expect(j.mfreq_hz).toBeGreaterThan(0.4);
+    expect(j.mfreq_hz).toBeLessThan(0.6);
+  });
+
+  it('--from-moments derives the CoP from Fz, Mx, My and reproduces the COP columns', async () => {
+    const file = path.join(bdsDir, 'BDS00007.txt');
+    const cop = JSON.parse((await runCli(['analyze', file, '--no-filter', '--json'])).out);
+    const mom = JSON.parse((await runCli(['analyze', file, '--from-moments', '--no-filter', '--json'])).out);
+    expect(mom.columns.x).toBe('-My[Nm] / Fz[N]');
+    expect(mom.unit_in_file).toBe('m');
+    for (const k of ['path_mm', 'area95_mm2', 'mfreq_hz', 'rms_ml_mm', 'rms_ap_mm', 'mean_ml_mm']) {
+      expect(Math.abs(mom[k] / cop[k] - 1), k).toBeLessThan(1e-5);
+    }
+    const r = await runCli(['analyze', path.join(bdsDir, 'reference.tsv'), '--from-moments']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--from-moments needs columns named Fz, Mx and My/);
+  });
+
   it('prints a human table without --json', async () => {
     const r = await runCli(['analyze', path.join(bdsDir, 'BDS00001.txt')]);
     expect(r.code).toBe(0);

@@ -25,10 +25,13 @@ Flags:
   --no-filter         skip the 10 Hz low-pass (4th-order zero-lag Butterworth); uneven samples are
                       still resampled by window averaging
   --cutoff HZ         low-pass cut-off, Hz (default 10)
+  --from-moments      force-plate file without CoP columns: CoP from Fz, Mx, My
+                      (x = -My/Fz, y = Mx/Fz, moments about the plate surface centre)
   --x-col NAME|N      medio-lateral CoP column (header name or 1-based number)
   --y-col NAME|N      antero-posterior CoP column
   --t-col NAME|N      time column in seconds (default: a column named time or t)
-  --unit mm|cm|m      CoP unit when the header does not say it
+  --unit mm|cm|m      CoP unit (with --from-moments: the moments' length unit) when the header
+                      does not say it
   --rate HZ           sample rate; overrides the time column
   --foot left|right   stance foot on a Tripod board: adds time to boundary (CoP in the plate frame)
   --foot-length MM    foot length for --foot (default 260)
@@ -88,6 +91,7 @@ export const command: CliCommand = {
   options: {
     json: { type: 'boolean' },
     'no-filter': { type: 'boolean' },
+    'from-moments': { type: 'boolean' },
     cutoff: { type: 'string' },
     'x-col': { type: 'string' },
     'y-col': { type: 'string' },
@@ -114,6 +118,7 @@ export const command: CliCommand = {
     if (yCol !== undefined) opts.yCol = yCol;
     if (tCol !== undefined) opts.tCol = tCol;
     if (unit !== undefined) opts.unit = unit as LengthUnit;
+    if (values['from-moments'] === true) opts.fromMoments = true;
     const rate = positiveNumber(str(values.rate), '--rate');
     if (rate !== undefined) opts.rateHz = rate;
     const cutoff = positiveNumber(str(values.cutoff), '--cutoff');
