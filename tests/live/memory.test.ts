@@ -1,36 +1,27 @@
 /**
- * The page's memory stays flat while data streams at many times real time: after the ring buffers
+ * The page's memory stays flat while the simulated board (emulator + built firmware on its virtual
+ * clock) streams at 20x real time, a synthetic person on it: after the ring buffers
  * have filled, the JS heap (after a forced GC, via CDP) must not grow over some simulated minutes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveHub } from '../../host/live/hub.ts';
-import { scoringAnalysis } from '../../host/live/scoring-analysis.ts';
-import { startLiveServer, type LiveServer } from '../../host/live/server.ts';
 import { launchBrowser, SKIP_BROWSER, type Browser } from './browser.ts';
-import { syntheticFeed, type SyntheticFeed } from './synthetic-feed.ts';
+import { startSimLive, type SimLive } from './sim-live.ts';
 
 const SPEED = 20;
 
 describe.skipIf(SKIP_BROWSER)('live page memory', () => {
-  let feed: SyntheticFeed;
-  let hub: LiveHub;
-  let server: LiveServer;
+  let sim: SimLive;
   let browser: Browser;
 
   beforeAll(async () => {
-    feed = syntheticFeed({ speed: SPEED, person: { foot: 'left', touchDowns: Array.from({ length: 100 }, (_, i) => ({ atS: 10 + 7 * i, durationS: 0.5 })) } });
-    hub = new LiveHub(feed.source, scoringAnalysis());
-    hub.start();
-    server = await startLiveServer(hub);
+    sim = await startSimLive({ speed: SPEED, person: { foot: 'left', touchDowns: Array.from({ length: 100 }, (_, i) => ({ atS: 10 + 7 * i, durationS: 0.5 })) } });
     browser = await launchBrowser();
-    await browser.page.goto(server.url);
+    await browser.page.goto(sim.url);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    hub?.stop();
-    feed?.stop();
+    await sim?.close();
   });
 
   it('keeps the JS heap flat over minutes of data at high replay speed', async () => {
@@ -42,7 +33,7 @@ describe.skipIf(SKIP_BROWSER)('live page memory', () => {
       return usedSize;
     };
     const frames = (): Promise<number> => page.evaluate(() => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames);
-    const board = (): number => hub.snapshot().last?.t ?? 0;
+    const board = (): number => sim.live.hub.snapshot().last?.t ?? 0;
     const nodes = async (): Promise<number> => ((await cdp.send('Memory.getDOMCounters')) as { nodes: number }).nodes;
     // warm up: fill the rings (10 s chart window at 20x is 0.5 s) and let the JIT settle
     await page.waitForTimeout(3000);
@@ -59,7 +50,9 @@ describe.skipIf(SKIP_BROWSER)('live page memory', () => {
     const f1 = await frames();
     const mb = (v: number): string => (v / 1e6).toFixed(2);
     console.log(`page heap ${heaps.map(mb).join(', ')} MB, DOM nodes ${Math.min(...domNodes)}..${Math.max(...domNodes)}, over ${simulatedS.toFixed(0)} s of board time, ${f1 - f0} frames`);
-    expect(simulatedS).toBeGreaterThan(180);
+    // a few minutes of board time (the 2-core CI machine may not sustain the full 20x)
+    expect(simulatedS).toBeGreaterThan(120);
+    expect(sim.session.stats().lost).toBe(0);
     expect(f1 - f0).toBeGreaterThan(100);
     // flat: the spread stays under 1 MB (measured: 1.6..2.0 MB, bimodal with in-flight frames) and
     // the floor of the later half is not above the floor of the earlier half (a leak lifts the floor;

@@ -1,39 +1,31 @@
 /**
- * The live page in a real chromium: loads, draws every chart and keeps drawing, shows a board
- * disconnect and its recovery, keeps its memory flat at high replay speed, and leaves a screenshot.
+ * The live page in a real chromium against the simulated board (the emulator running the built
+ * firmware, in real time, as `tripod live` uses it): loads, draws every chart and keeps drawing,
+ * shows a board disconnect and its recovery, and leaves screenshots in test-artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveHub } from '../../host/live/hub.ts';
-import { startLiveServer, type LiveServer } from '../../host/live/server.ts';
 import { artifactPath, canvasPrints, launchBrowser, SKIP_BROWSER, type Browser } from './browser.ts';
-import { scoringAnalysis } from '../../host/live/scoring-analysis.ts';
-import { syntheticFeed, type SyntheticFeed } from './synthetic-feed.ts';
+import { startSimLive, type SimLive } from './sim-live.ts';
 
-describe.skipIf(SKIP_BROWSER)('live page in chromium', () => {
-  let feed: SyntheticFeed;
-  let hub: LiveHub;
-  let server: LiveServer;
+describe.skipIf(SKIP_BROWSER)('live page in chromium on the simulated board', () => {
+  let sim: SimLive;
   let browser: Browser;
 
   beforeAll(async () => {
-    feed = syntheticFeed();
-    hub = new LiveHub(feed.source, scoringAnalysis());
-    hub.start();
-    server = await startLiveServer(hub);
+    sim = await startSimLive();
     browser = await launchBrowser();
-    await browser.page.goto(server.url);
+    await browser.page.goto(sim.url);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    hub?.stop();
-    feed?.stop();
+    await sim?.close();
   });
 
   it('loads, and every chart draws a non-blank canvas that changes over time', async () => {
     const { page } = browser;
-    await page.waitForFunction(() => (window as unknown as { tripodLive: { samples: number } }).tripodLive.samples > 40);
+    expect(await page.title()).toBe('Tripod live');
+    await page.waitForFunction(() => (window as unknown as { tripodLive: { samples: number } }).tripodLive.samples > 80);
     await page.waitForTimeout(300);
     const a = await canvasPrints(page);
     expect(Object.keys(a).sort()).toEqual(['cells', 'plate', 'total']);
@@ -44,21 +36,37 @@ describe.skipIf(SKIP_BROWSER)('live page in chromium', () => {
     await page.waitForTimeout(700);
     const b = await canvasPrints(page);
     for (const name of Object.keys(a)) expect(b[name]!.hash, `${name} canvas changed`).not.toBe(a[name]!.hash);
-    await expect.poll(() => page.textContent('#st-rate')).toMatch(/^\d+\.\d$/);
+    // achieved rate: the emulated HX711s run at 80 Hz +- their oscillator spread (a few %)
+    await expect.poll(() => page.textContent('#st-rate'), { timeout: 5000 }).toMatch(/^\d+\.\d$/);
+    const shown = Number(await page.textContent('#st-rate'));
+    expect(shown).toBeGreaterThan(70);
+    expect(shown).toBeLessThan(90);
+    expect(Math.abs(shown - sim.session.stats().rateHz!)).toBeLessThan(0.05 * shown);
     expect(await page.textContent('#conn-text')).toBe('Board connected');
+    expect(await page.textContent('#st-source')).toBe('simulated board');
+    expect(await page.textContent('#st-battery')).toMatch(/^\d+ %$/);
+    expect(await page.textContent('#st-lost')).toBe('0');
     expect(Number(await page.textContent('#score'))).toBeGreaterThanOrEqual(0);
+    expect(await page.textContent('#cue')).not.toBe('');
     await page.screenshot({ path: artifactPath('live-page.png'), fullPage: true });
   });
 
   it('shows a board disconnect and clears it on reconnect', async () => {
     const { page } = browser;
-    feed.connection.next('reconnecting');
-    await page.waitForSelector('#banner:not([hidden])');
-    expect(await page.getAttribute('#conn', 'data-state')).toBe('reconnecting');
-    expect(await page.textContent('#banner')).toContain('reconnecting');
+    const log = (): Promise<string[]> => page.evaluate(() => (window as unknown as { tripodLive: { connectionLog: string[] } }).tripodLive.connectionLog.slice());
+    expect(await log()).toEqual(['connected']);
+    sim.loseLink();
+    // the simulated link drops after the BLE supervision timeout and reconnects within ~0.2 s
+    await page.waitForSelector('#banner[data-kind="bad"]:not([hidden])', { timeout: 15_000 });
+    expect(await page.textContent('#banner')).toMatch(/Board lost|Board disconnected/);
     await page.screenshot({ path: artifactPath('live-page-disconnected.png') });
-    feed.connection.next('connected');
-    await page.waitForSelector('#banner[hidden]', { state: 'attached' });
+    await expect.poll(log, { timeout: 20_000 }).toEqual(['connected', 'reconnecting', 'connected']);
     expect(await page.getAttribute('#conn', 'data-state')).toBe('connected');
+    await page.waitForSelector('#banner[data-kind="ok"]:not([hidden])', { timeout: 10_000 });
+    expect(await page.textContent('#banner')).toBe('Board reconnected.');
+    await page.waitForSelector('#banner[hidden]', { state: 'attached', timeout: 10_000 });
+    // data flows again after the reconnect
+    const before = await page.evaluate(() => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames);
+    await page.waitForFunction((n) => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames > n + 10, before);
   });
 });

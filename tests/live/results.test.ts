@@ -41,7 +41,7 @@ describe.skipIf(SKIP_BROWSER)('results on the page', () => {
     ] as const) {
       await page.click(`#foot button[data-value="${foot}"]`);
       await expect.poll(() => hub.snapshot().trial.setup.foot).toBe(foot);
-      expect(await page.textContent('#plate-foot')).toBe(`${foot} foot`);
+      await expect.poll(() => page.textContent('#plate-foot')).toBe(`${foot} foot`);
       await page.click('#start');
       await page.waitForSelector(`#result-table[data-trial-id="${n}"]`, { timeout: 20_000 });
       const held = await page.getAttribute('#result-table td.v[data-key="held_s"]', 'data-value');

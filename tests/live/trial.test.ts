@@ -1,44 +1,39 @@
 /**
- * A whole left-foot trial run from the page's controls in chromium: the result table on the page
+ * A whole left-foot trial run from the page's controls in chromium, on the simulated board (the
+ * emulator running the built firmware, driven at 4x real time, a synthetic person standing on the
+ * left foot and touching down every 5 s): the result table on the page
  * must hold exactly the numbers of the host's own trial detector run on the same samples, the
  * touch-downs show as they happen, and the downloads carry the same numbers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveHub } from '../../host/live/hub.ts';
-import { scoringAnalysis, trialResultRows } from '../../host/live/scoring-analysis.ts';
-import { startLiveServer, type LiveServer } from '../../host/live/server.ts';
+import { trialResultRows } from '../../host/live/scoring-analysis.ts';
 import { createTrialDetector, type TrialResult } from '../../host/scoring/trial.ts';
 import { artifactPath, launchBrowser, SKIP_BROWSER, type Browser } from './browser.ts';
-import { syntheticFeed, type SyntheticFeed } from './synthetic-feed.ts';
+import { startSimLive, type SimLive } from './sim-live.ts';
 
 const DURATION_S = 8;
 
 describe.skipIf(SKIP_BROWSER)('a trial run from the page', () => {
-  let feed: SyntheticFeed;
-  let hub: LiveHub;
-  let server: LiveServer;
+  let sim: SimLive;
   let browser: Browser;
 
   beforeAll(async () => {
     // a touch-down every 5 s of board time: some fall inside the trial whenever it starts
     const touchDowns = Array.from({ length: 40 }, (_, i) => ({ atS: 6 + 5 * i, durationS: 0.6, fraction: 0.5 }));
-    feed = syntheticFeed({ speed: 4, keep: true, person: { foot: 'left', seed: 7, touchDowns } });
-    hub = new LiveHub(feed.source, scoringAnalysis(), { setup: { foot: 'right', eyes: 'closed', durationS: 20 } });
-    hub.start();
-    server = await startLiveServer(hub);
+    sim = await startSimLive({ speed: 4, keep: true, person: { foot: 'left', seed: 7, touchDowns }, setup: { foot: 'right', eyes: 'closed', durationS: 20 } });
     browser = await launchBrowser();
-    await browser.page.goto(server.url);
+    await browser.page.goto(sim.url);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    hub?.stop();
-    feed?.stop();
+    await sim?.close();
   });
 
   it('ends with a result table equal to the host trial detector on the same samples', async () => {
     const { page } = browser;
+    const hub = sim.live.hub;
+    const server = { url: sim.url };
     await page.waitForFunction(() => (window as unknown as { tripodLive: { samples: number } }).tripodLive.samples > 10);
     await page.click('#foot button[data-value="left"]');
     await page.click('#eyes button[data-value="open"]');
@@ -59,7 +54,7 @@ describe.skipIf(SKIP_BROWSER)('a trial run from the page', () => {
     expect(view.setup).toEqual({ foot: 'left', eyes: 'open', durationS: DURATION_S });
 
     // the host's own detector, run again on exactly the samples the live hub fed it
-    const same = feed.emitted.filter((s) => s.index >= view.fromIndex && s.index <= view.toIndex);
+    const same = sim.samples.filter((s) => s.index >= view.fromIndex && s.index <= view.toIndex);
     expect(same.length).toBe(view.toIndex - view.fromIndex + 1);
     const detector = createTrialDetector({ foot: 'left', durationS: DURATION_S });
     let result: TrialResult | null = null;

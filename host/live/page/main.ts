@@ -29,6 +29,8 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   return el as T;
 };
 
+const connectionLog: string[] = [];
+
 interface PageState {
   hello: HelloMessage | null;
   ring: ColumnRing | null;
@@ -73,6 +75,8 @@ const state: PageState = {
   get lastIndex() {
     return state.lastIndex;
   },
+  /** The last board connection phases seen, oldest first (at most 20). */
+  connectionLog,
 };
 
 function send(msg: ClientMessage): void {
@@ -233,26 +237,52 @@ const CONNECTION_TEXT: Record<StatusMessage['connection'], string> = {
   closed: 'Board closed',
 };
 
+/** A board outage stays on screen at least this long, then "reconnected" shows for as long, ms. */
+const BANNER_MIN_MS = 2500;
+let bannerShownAt = 0;
+let bannerTimer: ReturnType<typeof setTimeout> | undefined;
+
 function renderConnection(): void {
   const conn = $('conn');
   const banner = $('banner');
+  clearTimeout(bannerTimer);
   if (!state.hostUp) {
     conn.dataset.state = 'host-lost';
     setText($('conn-text'), 'Host not reachable');
-    banner.hidden = false;
-    setText(banner, 'The tripod host stopped answering. Retrying…');
+    showBanner('bad', 'The tripod host stopped answering. Retrying…');
     return;
   }
   conn.dataset.state = state.boardPhase;
   setText($('conn-text'), CONNECTION_TEXT[state.boardPhase]);
   const bad = state.boardPhase !== 'connected' && state.boardPhase !== 'connecting';
-  banner.hidden = !bad;
-  if (bad) setText(banner, `${CONNECTION_TEXT[state.boardPhase]}. Recording resumes when it is back.`);
+  if (bad) {
+    showBanner('bad', `${CONNECTION_TEXT[state.boardPhase]}. Recording resumes when it is back.`);
+    return;
+  }
+  if (banner.hidden) return;
+  // back: keep the outage readable for a moment, then say it is over, then clear
+  const wait = Math.max(0, bannerShownAt + BANNER_MIN_MS - Date.now());
+  bannerTimer = setTimeout(() => {
+    showBanner('ok', 'Board reconnected.');
+    bannerTimer = setTimeout(() => (banner.hidden = true), BANNER_MIN_MS);
+  }, wait);
+}
+
+function showBanner(kind: 'bad' | 'ok', text: string): void {
+  const banner = $('banner');
+  if (banner.hidden || banner.dataset.kind !== kind) bannerShownAt = Date.now();
+  banner.dataset.kind = kind;
+  setText(banner, text);
+  banner.hidden = false;
 }
 
 function renderStatus(s: StatusMessage): void {
-  state.boardPhase = s.connection;
-  renderConnection();
+  if (s.connection !== state.boardPhase || connectionLog.length === 0) {
+    connectionLog.push(s.connection);
+    if (connectionLog.length > 20) connectionLog.shift();
+    state.boardPhase = s.connection;
+    renderConnection();
+  }
   setText($('st-source'), s.source);
   setText($('st-rate'), s.rateHz === null ? '—' : s.rateHz.toFixed(1));
   const lost = $('st-lost');

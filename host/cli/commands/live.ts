@@ -1,0 +1,200 @@
+/**
+ * `tripod live`: the board live, on a web page (default) and as a terminal status line.
+ * The page is served at http://127.0.0.1:PORT (printed, opened in the default browser unless
+ * --no-open); --no-web keeps to the terminal. Trials run on the host: the page only sends commands.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { CliCommand, CommandContext } from '../command.ts';
+import { RuntimeError, UsageError } from '../errors.ts';
+import { parsePositive, parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
+import { DURATION_RANGE_S, type Eyes, type Foot } from '../../live/messages.ts';
+import { LOOPBACK_HOSTS } from '../../live/server.ts';
+
+export const DEFAULT_PORT = 7480;
+
+const HELP = `Usage: tripod live [source flags] [flags]
+
+Shows the board live: a web page with the cell forces, the CoP over the foot and its tripod, the
+live score and cue, trial controls and results (default), and a status line in the terminal.
+Trials run on this host; the page sends the commands. Ctrl-C stops.
+
+${SOURCE_HELP}
+
+Page:
+  --port N              TCP port of the page (default ${DEFAULT_PORT}; a free one if that is taken)
+  --host ADDR           interface to serve on (default 127.0.0.1: this machine only). Any other
+                        address lets other machines see the data and run trials: a warning is printed
+  --no-open             do not open the page in the default browser
+  --no-web              no page: the terminal status line only
+  --window S            width of the live charts, s (default 10)
+
+Trial (the page can change these):
+  --foot left|right     stance foot (default left)
+  --eyes open|closed    (default open)
+  --duration S          trial duration, s (default 20)
+
+Scoring:
+  --foot-length MM      heel to longest toe (default 260)
+  --target NAME         clinical (equal thirds, default) or physiological
+  --body-weight N       entered body weight, N (default: measured from a 3 s quiet stand)
+  --layout FILE         board layout JSON (cells, plate, foot marks)
+
+Recording:
+  --record FILE         record every received frame to FILE (lossless, whatever the page does)
+
+Examples:
+  tripod live                      the simulated board, page opened in the browser
+  tripod live --ble Tripod-1A2B --foot right --duration 30
+  tripod live --serial /dev/ttyACM0 --no-web`;
+
+function oneOf<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[], fallback: T): T {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+  throw new UsageError(`--${name} must be ${allowed.join(' or ')}, got '${String(v)}'`);
+}
+
+/** The first executable `name` on PATH, or null. */
+function which(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function openInBrowser(url: string, err: NodeJS.WritableStream): void {
+  const opener = process.platform === 'darwin' ? which('open') : process.platform === 'win32' ? null : which('xdg-open');
+  if (!opener) {
+    err.write(`open ${url} in a browser\n`);
+    return;
+  }
+  try {
+    const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
+    child.on('error', () => err.write(`could not start ${opener}; open ${url} in a browser\n`));
+    child.unref();
+  } catch {
+    err.write(`open ${url} in a browser\n`);
+  }
+}
+
+export const command: CliCommand = {
+  name: 'live',
+  summary: 'show the board live: web page with charts, score, cue and trials; terminal status line',
+  help: HELP,
+  allowPositionals: true,
+  options: {
+    ...SOURCE_OPTIONS,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'no-open': { type: 'boolean' },
+    'no-web': { type: 'boolean' },
+    window: { type: 'string' },
+    foot: { type: 'string' },
+    eyes: { type: 'string' },
+    duration: { type: 'string' },
+    'foot-length': { type: 'string' },
+    target: { type: 'string' },
+    'body-weight': { type: 'string' },
+    layout: { type: 'string' },
+    record: { type: 'string' },
+  },
+  async run(ctx: CommandContext): Promise<number> {
+    const v = ctx.values;
+    const { source, calibrationFile } = parseSourceFlags(v, ctx.positionals);
+    const web = v['no-web'] !== true;
+    const portGiven = v.port !== undefined;
+    const port = portGiven ? Number(v.port) : DEFAULT_PORT;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer 0..65535, got '${String(v.port)}'`);
+    const host = typeof v.host === 'string' ? v.host : '127.0.0.1';
+    if (host === '') throw new UsageError('--host needs an address, e.g. --host 0.0.0.0');
+    const windowS = parsePositive(v, 'window', 10)!;
+    if (windowS > 120) throw new UsageError(`--window must be at most 120 s, got ${windowS}`);
+    const foot = oneOf<Foot>(v, 'foot', ['left', 'right'], 'left');
+    const eyes = oneOf<Eyes>(v, 'eyes', ['open', 'closed'], 'open');
+    const durationS = parsePositive(v, 'duration', 20)!;
+    if (durationS < DURATION_RANGE_S.min || durationS > DURATION_RANGE_S.max) {
+      throw new UsageError(`--duration must be ${DURATION_RANGE_S.min}..${DURATION_RANGE_S.max} s, got ${durationS}`);
+    }
+    const footLengthMm = parsePositive(v, 'foot-length', 260)!;
+    if (footLengthMm < 100 || footLengthMm > 400) throw new UsageError(`--foot-length must be 100..400 mm, got ${footLengthMm}`);
+    const target = oneOf(v, 'target', ['clinical', 'physiological'] as const, 'clinical');
+    const bodyWeightN = parsePositive(v, 'body-weight', null);
+    if (bodyWeightN !== null && (bodyWeightN < 100 || bodyWeightN > 3000)) throw new UsageError(`--body-weight must be 100..3000 N, got ${bodyWeightN}`);
+
+    // Loaded late: `tripod live --help` and flag errors stay fast.
+    const { loadLayoutFile, DEFAULT_SCORING_LAYOUT } = await import('../../scoring/layout.ts');
+    let layout;
+    try {
+      layout = typeof v.layout === 'string' ? loadLayoutFile(v.layout) : null;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const { openBoard } = await import('../../session.ts');
+    const { sessionSource } = await import('../../live/session-source.ts');
+    const { startLive, scoringAnalysis } = await import('../../live/index.ts');
+
+    // On the simulated board the synthetic person stands on the foot that was set, and touches down
+    // with the other foot now and then (every 45 s from 40 s on), so a demo trial shows everything.
+    let sim = {};
+    if (source.kind === 'sim') {
+      const { createSyntheticPerson, personLoadSource } = await import('../../sim/person.ts');
+      const touchDowns = Array.from({ length: 80 }, (_, i) => ({ atS: 40 + 45 * i, durationS: 0.6 }));
+      const person = createSyntheticPerson({ seed: source.seed ?? 1, foot, eyes, footLengthMm, touchDowns, ...(layout ? { layout } : {}) });
+      sim = { sim: { loads: personLoadSource(person) } };
+    }
+    const session = await openBoard(source, {
+      ...sim,
+      calibrationFile,
+      ...(typeof v.record === 'string' ? { record: { path: v.record } } : {}),
+    }).catch((e: unknown) => {
+      throw new RuntimeError((e as Error).message);
+    });
+    const src = sessionSource(session);
+    const scoringLayout = layout ?? { ...DEFAULT_SCORING_LAYOUT, cells: src.layout.cells, plate: src.layout.plate };
+    const analysis = scoringAnalysis({ footLengthMm, target, layout: scoringLayout }, bodyWeightN === null ? {} : { bodyWeightN });
+    const liveOpts = { windowS, setup: { foot, eyes, durationS }, web, terminal: ctx.out };
+    let live;
+    try {
+      live = await startLive(src, analysis, { ...liveOpts, server: { host, port } }).catch(async (e: unknown) => {
+        if (!portGiven && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') return startLive(src, analysis, { ...liveOpts, server: { host, port: 0 } });
+        throw e;
+      });
+    } catch (e) {
+      src.stop();
+      await session.close();
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new RuntimeError(code === 'EADDRINUSE' ? `port ${port} is in use: choose another with --port` : `cannot serve the page: ${(e as Error).message}`);
+    }
+    if (live.server) {
+      const url = LOOPBACK_HOSTS.has(host) || host === '0.0.0.0' || host === '::' ? live.server.url : `http://${host.includes(':') ? `[${host}]` : host}:${live.server.port}/`;
+      ctx.out.write(`tripod live: ${url}  (${src.label}; Ctrl-C stops)\n`);
+      if (!LOOPBACK_HOSTS.has(host)) {
+        ctx.err.write(`warning: serving on ${host}: other machines can see the board's data and run trials (no authentication)\n`);
+      }
+      if (v['no-open'] !== true && !process.env.CI) openInBrowser(live.server.url, ctx.err);
+    } else {
+      ctx.out.write(`tripod live: ${src.label} (terminal only; Ctrl-C stops)\n`);
+    }
+
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) return resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      void session.finished.then(() => resolve());
+    });
+    await live.close();
+    src.stop();
+    await session.close();
+    const stats = session.stats();
+    ctx.out.write(`tripod live: ${stats.samples} samples, ${stats.lost} lost, ${live.hub.results.list().length} trial(s)\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,107 @@
+/**
+ * `tripod live` as a user runs it: serves the page and its assets from the package, prints the URL
+ * and a terminal status line, refuses cross-site WebSockets, stops cleanly on Ctrl-C; `--no-web`
+ * keeps to the terminal; bad flags are usage errors (exit 2) with one line.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { main } from '../../host/cli/main.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function runLive(args: string[]): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(ROOT, 'host/cli/bin.mjs'), 'live', ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+async function until(pred: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (d: Buffer) => (o += d.toString()));
+  err.on('data', (d: Buffer) => (e += d.toString()));
+  const code = await main(argv, out, err);
+  return { code, out: o, err: e };
+}
+
+describe('tripod live', () => {
+  it('serves the page from the package on loopback, prints the URL and a status line, stops on SIGINT', async () => {
+    const p = runLive(['--no-open', '--port', '0']);
+    try {
+      await until(() => /tripod live: http:\/\/127\.0\.0\.1:\d+\//.test(p.out()), 'the URL line');
+      const url = /tripod live: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.out())![1]!;
+      expect(p.out()).toContain('(simulated board; Ctrl-C stops)');
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Tripod live</title>');
+      const uplot = await fetch(`${url}vendor/uPlot.iife.min.js`);
+      expect(Buffer.from(await uplot.arrayBuffer()).equals(readFileSync(join(ROOT, 'node_modules/uplot/dist/uPlot.iife.min.js')))).toBe(true);
+      expect((await fetch(`${url}app.js`)).headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect((await fetch(`${url}nope`)).status).toBe(404);
+      // a page from another origin cannot open the socket
+      const refused = await new Promise<string>((resolve) => {
+        const ws = new WebSocket(`${url.replace('http', 'ws')}ws`, { headers: { origin: 'http://evil.example' } });
+        ws.on('open', () => resolve('open'));
+        ws.on('error', (e) => resolve(e.message));
+      });
+      expect(refused).toMatch(/403/);
+      // the page's own origin gets the hello first
+      const first = await new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(`${url.replace('http', 'ws')}ws`, { headers: { origin: url.slice(0, -1) } });
+        ws.on('message', (d) => {
+          resolve(JSON.parse(d.toString()).type as string);
+          ws.close();
+        });
+        ws.on('error', reject);
+      });
+      expect(first).toBe('hello');
+      await until(() => /connected \| \d+\.\d Hz \| lost \d+ \| total +\d+\.\d N \| CoP/.test(p.out()), 'a status line');
+      p.child.kill('SIGINT');
+      expect(await p.exit).toBe(0);
+      expect(p.out()).toMatch(/tripod live: \d+ samples, \d+ lost, 0 trial\(s\)/);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
+
+  it('--no-web keeps to the terminal', async () => {
+    const p = runLive(['--no-web', '--foot', 'right']);
+    try {
+      await until(() => p.out().includes('tripod live: simulated board (terminal only; Ctrl-C stops)'), 'the start line');
+      await until(() => /heel +\d+% 1MT +\d+% 5MT +\d+%/.test(p.out()), 'tripod shares in the status line');
+      expect(p.out()).not.toContain('http://');
+      p.child.kill('SIGTERM');
+      expect(await p.exit).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
+
+  it('rejects bad flags with one line and exit 2', async () => {
+    expect(await run(['live', '--foot', 'middle'])).toMatchObject({ code: 2, err: "tripod live: --foot must be left or right, got 'middle'\n" });
+    expect(await run(['live', '--port', '70000'])).toMatchObject({ code: 2, err: "tripod live: --port must be an integer 0..65535, got '70000'\n" });
+    expect(await run(['live', '--duration', '500'])).toMatchObject({ code: 2, err: 'tripod live: --duration must be 1..120 s, got 500\n' });
+    expect(await run(['live', '--sim', '--serial', '/dev/null'])).toMatchObject({ code: 2 });
+    const help = await run(['live', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--no-web');
+  });
+});
