@@ -11,6 +11,7 @@ export interface BenchModule {
 }
 
 const BENCHES: Array<() => Promise<BenchModule>> = [
+  async () => (await import('./host.ts')).bench,
   async () => (await import('./scoring.ts')).bench,
   async () => (await import('./protocol.ts')).bench,
   async () => (await import('./makers.ts')).bench,

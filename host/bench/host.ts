@@ -1,0 +1,158 @@
+/**
+ * Host figures:
+ *   host.replay_samples_per_s  a 1-hour 80 Hz recording (288,000 samples, frames as the firmware
+ *                              makes them: 50-byte payload, 4 samples per frame, a KEY every 80)
+ *                              replayed as fast as possible through decode, calibration and CoP
+ *                              (the same path as `tripod replay --speed max`), in a child process
+ *   host.replay_peak_rss_mb    that child's peak resident memory (includes Node and tsx)
+ *   host.latency_ms_p50/p99    emulator sample instant (the firmware's getTime() when it read the
+ *                              sample) to the CoP emitted on the host's samples$, through the
+ *                              simulated BLE link at the firmware's own connection interval. Measured
+ *                              on the emulator's virtual clock advanced in 0.25 ms steps, so it
+ *                              counts frame batching, notification pacing and the radio, not the
+ *                              host's CPU time (microseconds per frame, see replay_samples_per_s).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchModule, Figures } from './main.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const RATE_HZ = 80;
+const HOUR_SAMPLES = 3600 * RATE_HZ;
+
+async function writeHourRecording(file: string): Promise<void> {
+  const { createFrameEncoder } = await import('../../protocol/index.ts');
+  const { RecordingWriter } = await import('../recording/writer.ts');
+  const { createSyntheticPerson, personLoadSource } = await import('../sim/person.ts');
+  const { REFERENCE_COUNTS_PER_N } = await import('../pipeline/calibration.ts');
+  const loads = personLoadSource(createSyntheticPerson({ seed: 3 }));
+  const offsets = [41230, -23001, 15000, 70321];
+  const w = RecordingWriter.create(
+    file,
+    {
+      format: 'tripod-recording',
+      formatVersion: 1,
+      createdAt: new Date().toISOString(),
+      software: { name: 'tripod', version: 'bench' },
+      source: { kind: 'sim', description: 'bench: synthetic person, protocol encoder' },
+      board: { sampleRateHz: RATE_HZ },
+      calibration: { cells: offsets.map((o) => ({ offset: o, scale: 1 / REFERENCE_COUNTS_PER_N })), source: 'bench' },
+      subjectId: 'bench',
+      notes: null,
+    },
+    { overwrite: true, fsyncEveryMs: 0 },
+  );
+  const enc = createFrameEncoder(50, 4, 80, true);
+  let seed = 12345;
+  const noise = (): number => {
+    // sum of 4 uniforms ~ normal; 64 counts RMS (HX711 at 80 Hz)
+    let s = 0;
+    for (let k = 0; k < 4; k++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      s += seed / 2 ** 32 - 0.5;
+    }
+    return s * 64 * Math.sqrt(3);
+  };
+  const t0 = 1_700_000_000_000;
+  for (let i = 0; i < HOUR_SAMPLES; i++) {
+    const t = i / RATE_HZ;
+    const f = loads(t);
+    const c = [0, 1, 2, 3].map((k) => Math.round(offsets[k]! + f[k]! * REFERENCE_COUNTS_PER_N + noise()));
+    let frame = enc.add(c[0]!, c[1]!, c[2]!, c[3]!, 0, t * 1000);
+    while (frame) {
+      w.writeMessage('data', t0 + t * 1000 + 20, frame);
+      frame = enc.poll();
+    }
+  }
+  let f = enc.flush();
+  while (f) {
+    w.writeMessage('data', t0 + 3600_000, f);
+    f = enc.poll();
+  }
+  w.close('bench');
+}
+
+/** Child process body: replays FILE at full speed and prints one JSON line. */
+async function replayChild(file: string): Promise<void> {
+  const { openBoard } = await import('../session.ts');
+  const t0 = performance.now();
+  const s = await openBoard({ kind: 'replay', file, speed: Infinity });
+  let n = 0;
+  let withCop = 0;
+  s.samples$.subscribe((x) => {
+    n++;
+    if (x.cop) withCop++;
+  });
+  await s.finished;
+  await s.close();
+  const seconds = (performance.now() - t0) / 1000;
+  process.stdout.write(`${JSON.stringify({ samples: n, withCop, seconds, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+}
+
+async function latency(log: (l: string) => void): Promise<{ p50: number; p99: number; n: number }> {
+  const { createBoard, constantLoads } = await import('../../firmware/emulator/index.ts');
+  const { openBoard } = await import('../session.ts');
+  const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 7 });
+  const STEP_S = 0.00025;
+  let running = true;
+  void (async () => {
+    while (running) {
+      board.advance(STEP_S);
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  const session = await openBoard({ kind: 'sim' }, { sim: { board } });
+  // Device time of the first KEY (ms, from its bytes) anchors the host's relative sample times.
+  let firstKeyMs: number | null = null;
+  session.transport.messages$.subscribe((m) => {
+    if (firstKeyMs === null && m.channel === 'data' && (m.bytes[0]! & 0x0f) === 0) firstKeyMs = m.bytes[4]! | (m.bytes[5]! << 8) | (m.bytes[6]! << 16);
+  });
+  const lat: number[] = [];
+  const warmupS = 3;
+  session.samples$.subscribe((s) => {
+    if (firstKeyMs === null || s.t < warmupS) return;
+    lat.push(board.deviceTime() * 1000 - (firstKeyMs + s.t * 1000));
+  });
+  const end = board.now() + warmupS + 30;
+  while (board.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await session.close();
+  running = false;
+  lat.sort((a, b) => a - b);
+  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
+  log(`latency over ${lat.length} samples (30 virtual s): min ${lat[0]?.toFixed(1)} ms, max ${lat[lat.length - 1]?.toFixed(1)} ms`);
+  return { p50: q(0.5), p99: q(0.99), n: lat.length };
+}
+
+export const bench: BenchModule = {
+  name: 'host',
+  async run(log) {
+    const figures: Figures = {};
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripod-bench-host-'));
+    try {
+      const file = path.join(dir, 'hour.tripod');
+      const tg = performance.now();
+      await writeHourRecording(file);
+      log(`wrote a 1-hour recording: ${(fs.statSync(file).size / 1e6).toFixed(2)} MB in ${((performance.now() - tg) / 1000).toFixed(1)} s`);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--replay-child', file], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`replay child failed: ${r.stderr.split('\n')[0]}`);
+      const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number; withCop: number; seconds: number; maxRssKb: number };
+      if (res.samples !== HOUR_SAMPLES) throw new Error(`replay gave ${res.samples} samples, expected ${HOUR_SAMPLES}`);
+      log(`replayed ${res.samples} samples (${res.withCop} with a CoP) in ${res.seconds.toFixed(2)} s`);
+      figures['host.replay_samples_per_s'] = Math.round(res.samples / res.seconds);
+      figures['host.replay_peak_rss_mb'] = Math.round(res.maxRssKb / 102.4) / 10;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const l = await latency(log);
+    figures['host.latency_ms_p50'] = Math.round(l.p50 * 10) / 10;
+    figures['host.latency_ms_p99'] = Math.round(l.p99 * 10) / 10;
+    return figures;
+  },
+};
+
+if (process.argv[1] === SELF && process.argv[2] === '--replay-child') {
+  await replayChild(process.argv[3]!);
+}
