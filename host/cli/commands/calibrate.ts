@@ -29,7 +29,10 @@ then. An accepted result goes to the board (SET_CALIBRATION, kept in its flash) 
   --window-s S          averaging window per step, s (default 2)
   --ignore-previous     skip the wrong-mass check against the board's stored calibration
   --sim-fault KIND      simulated board only: misbehave on purpose: moved (the mass slides during
-                        a measurement), misplaced (30 mm off one mark), wrong-mass (12 kg placed)
+                        a measurement), misplaced (30 mm off one mark), wrong-mass (12 kg placed
+                        on a board that was calibrated before)
+  --sim-speed N         simulated board only: run its clock N times faster than real time
+                        (default 1)
 ${SOURCE_HELP}
 
 With --sim (the default) the emulated board plays the person: its cells are deliberately
@@ -54,6 +57,7 @@ export const command: CliCommand = {
     'window-s': { type: 'string' },
     'ignore-previous': { type: 'boolean' },
     'sim-fault': { type: 'string' },
+    'sim-speed': { type: 'string' },
   },
   async run(ctx) {
     const v = ctx.values;
@@ -65,6 +69,9 @@ export const command: CliCommand = {
     const windowS = v['window-s'] === undefined ? 2 : (parsePositive(v['window-s'], '--window-s', 's') ?? 2);
     const fault = v['sim-fault'];
     if (fault !== undefined && source.kind !== 'sim') throw new UsageError('--sim-fault needs the simulated board (--sim)');
+    const speed = v['sim-speed'] === undefined ? 1 : (parsePositive(v['sim-speed'], '--sim-speed', 'times real time') ?? 1);
+    if (v['sim-speed'] !== undefined && source.kind !== 'sim') throw new UsageError('--sim-speed needs the simulated board (--sim)');
+    if (speed > 50) throw new UsageError(`--sim-speed ${speed} is too fast for the emulator to keep up; use 50 or less`);
     if (fault !== undefined && fault !== 'moved' && fault !== 'misplaced' && fault !== 'wrong-mass') {
       throw new UsageError(`--sim-fault must be moved, misplaced or wrong-mass, got '${String(fault)}'`);
     }
@@ -98,7 +105,7 @@ export const command: CliCommand = {
         ignorePrevious: v['ignore-previous'] === true,
         wizard: { windowS, signal: ctx.signal },
         // wrong-mass: the simulated board boots already calibrated, so the changed scales show.
-        ...(fault ? { sim: { misbehave: simFault(fault), storedCalibration: fault === 'wrong-mass' } } : {}),
+        ...(source.kind === 'sim' ? { sim: { speed, ...(fault ? { misbehave: simFault(fault), storedCalibration: fault === 'wrong-mass' } : {}) } } : {}),
         ui: {
           async instruct(step) {
             lastPhase = '';
