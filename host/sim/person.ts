@@ -21,7 +21,7 @@
  * before stepOnS; the load ramps to body weight over 0.4 s; optional two-foot stand (bipedalS,
  * CoP between the two foot marks, a third of the sway) then 0.5 s to move onto the stance foot;
  * single-leg stance; touch-downs (the other foot takes `fraction` of the weight, ramps 80 ms);
- * step-off at stepOffS (load ramps to 0 over 0.3 s).
+ * step-off at stepOffS (load ramps to 0 over 0.3 s); repeatEveryS repeats that timeline (DEMO_PERSON).
  *
  * Cell forces (personLoadSource): the total force and CoP are shared among the four cells with
  * bilinear weights over the cell quadrilateral: find (u, v) with
@@ -78,7 +78,22 @@ export interface SyntheticPersonOptions {
   /** Board time the person steps off, s (default never). */
   stepOffS?: number;
   touchDowns?: TouchDownPlan[];
+  /** Repeat the whole timeline (step-on .. step-off, touch-downs) every this many s of board
+   *  time, for a demo board that keeps giving trials; needs a step-off. Sway runs on throughout. */
+  repeatEveryS?: number;
 }
+
+/** A demo timeline for the simulated board: every 50 s, step on, stand on both feet for 4 s
+ *  (time to weigh), 35 s on the right foot with a touch-down at 14 s and a drift onto the heel,
+ *  step off, rest. */
+export const DEMO_PERSON: SyntheticPersonOptions = {
+  stepOnS: 2,
+  bipedalS: 4,
+  touchDowns: [{ atS: 20, durationS: 0.6, fraction: 0.45 }],
+  driftPerMin: { heel: 0.12 },
+  stepOffS: 43,
+  repeatEveryS: 50,
+};
 
 export type PersonPhase = 'off' | 'stepping-on' | 'bipedal' | 'shifting' | 'single' | 'touch-down' | 'stepping-off';
 
@@ -162,6 +177,10 @@ export function createSyntheticPerson(opts: SyntheticPersonOptions = {}): Synthe
     check(`touchDowns[${i}].fraction`, d.fraction ?? 0.5, 0, 1);
     return { atS: d.atS, durationS: d.durationS, fraction: d.fraction ?? 0.5 };
   });
+  const repeatS = opts.repeatEveryS;
+  if (repeatS !== undefined && !(Number.isFinite(stepOffS) && repeatS > stepOffS + 0.3)) {
+    throw new RangeError(`synthetic person repeatEveryS: needs a step-off and a period longer than stepOffS + 0.3 s (${stepOffS + 0.3} s), got ${repeatS}`);
+  }
   const bodyWeightN = massKg * G_N_PER_KG;
   const footLengthMm = opts.footLengthMm ?? 260;
   const landmarks = footLandmarks({ side: foot, lengthMm: footLengthMm, centre: layout.footMarks[foot] });
@@ -264,9 +283,11 @@ export function createSyntheticPerson(opts: SyntheticPersonOptions = {}): Synthe
     };
   };
 
-  const at = (t: number): PersonState => {
+  const at = (tBoard: number): PersonState => {
+    // Timeline time (repeats when asked); the sway runs on board time.
+    const t = repeatS ? ((tBoard % repeatS) + repeatS) % repeatS : tBoard;
     if (!(t >= stepOnS) || t >= stepOffS + 0.3) return { totalN: 0, cop: null, phase: 'off' };
-    const sway = swayAt(t - stepOnS);
+    const sway = swayAt(repeatS ? tBoard : t - stepOnS);
     let load = bodyWeightN * (1 + sway.f);
     let phase: PersonPhase = 'single';
     let ref = stanceRef(t);

@@ -182,3 +182,31 @@ describe('the person through the board and the trial detector', () => {
     expect(events.some((e) => e.type === 'started')).toBe(false);
   });
 });
+
+describe('a repeating demo timeline', () => {
+  it('gives a trial every period, each with its touch-down and step-off', async () => {
+    const { DEMO_PERSON } = await import('../../host/sim/person.ts');
+    const samples = boardSamples({ seed: 12, ...DEMO_PERSON }, 101);
+    const results = [];
+    let det = createTrialDetector({ foot: 'right', durationS: 60 });
+    for (const s of samples) {
+      for (const e of det.push(s)) {
+        if (e.type === 'ended') {
+          results.push(e.result);
+          det = createTrialDetector({ foot: 'right', durationS: 60 });
+        }
+      }
+    }
+    expect(results).toHaveLength(2);
+    for (const [k, r] of results.entries()) {
+      expect(r.endReason).toBe('step-off');
+      expect(r.touchDowns).toHaveLength(1);
+      expect(Math.abs(r.touchDowns[0]!.t - (20 + 50 * k))).toBeLessThan(0.1);
+      expect(Math.abs(r.endT - (43 + 50 * k))).toBeLessThan(0.15);
+      expect(r.timeHeldS).toBeGreaterThan(30);
+    }
+    // The sway differs between the two trials (it runs on), the timeline does not.
+    expect(results[0]!.sway!.pathMm).not.toBe(results[1]!.sway!.pathMm);
+    expect(() => createSyntheticPerson({ repeatEveryS: 10 })).toThrow(/repeatEveryS: needs a step-off/);
+  });
+});
