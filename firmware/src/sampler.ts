@@ -44,7 +44,7 @@ export type FaultSink = (cell: number, kind: number) => void;
 export interface Sampler {
   /** Powers the chips up, selects the rate (10 or 80 Hz) and starts the timer; restarts when running. */
   start(hz: number): void;
-  /** Stops the timer and powers the chips down (clock held high). */
+  /** Stops sampling and powers the chips down (clock held high) right after the next read. */
   stop(): void;
   running(): boolean;
   rateHz(): number;
@@ -77,8 +77,9 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
   let lastRead = 0;
   let warm = false;
   let on = false;
+  let stopping = false;
+  let powered = true;
   hxSetup(sck, rate, douts);
-  hxPowerDown(sck);
 
   function setFault(c: number, kind: number): void {
     if (fault[c] !== kind) {
@@ -163,20 +164,29 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
     }
     lastRead = now;
     polls = 0;
+    if (stopping) {
+      stopping = false;
+      powered = false;
+      hxPowerDown(sck);
+    }
     sink(raw, flags, now - period / 2);
     if (on) schedule(period - lead);
   }
 
+  /**
+   * Stops sampling. The chips are powered down right after the next read (DOUT is then high on
+   * every chip, so raising the clock cannot start another read): the next poll does it.
+   */
   function stop(): void {
-    if (timer) clearTimeout(timer);
-    timer = 0;
+    if (on) stopping = true;
     on = false;
-    hxPowerDown(sck);
   }
 
   return {
     start: function (rateHz: number): void {
-      stop();
+      if (timer) clearTimeout(timer);
+      timer = 0;
+      stopping = false;
       hz = rateHz === 10 ? 10 : 80;
       periodMs = 1000 / hz;
       period = periodMs;
@@ -186,7 +196,8 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
       warmPolls = Math.ceil(((SETTLING_PERIODS + 2) * periodMs + 100) / pollMs);
       lastRead = 0;
       hxSetRate(rate, hz);
-      hxPowerUp(sck);
+      if (!powered) hxPowerUp(sck);
+      powered = true;
       warm = false;
       polls = 0;
       active = 15;

@@ -138,3 +138,18 @@ export function samplesOf(log: HostLog): Array<{ index: number; counts: number[]
   }
   return out;
 }
+
+/**
+ * Where the decoded stream starts among one cell's HX711 words (the sampler also reads before
+ * the stream starts): the first j where 4 consecutive words equal the first 4 samples' counts.
+ * Returns -1 when not found.
+ */
+export function alignTruth(words: Array<{ counts: number }>, samples: Array<{ counts: number[] }>, cell: number): number {
+  const k = Math.min(4, samples.length);
+  for (let j = 0; j + k <= words.length; j++) {
+    let ok = true;
+    for (let i = 0; i < k && ok; i++) ok = words[j + i]!.counts === samples[i]!.counts[cell];
+    if (ok) return j;
+  }
+  return -1;
+}

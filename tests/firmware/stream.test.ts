@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { functionLoads, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 import { CMD_START_STREAM, CMD_STOP_STREAM } from '../../protocol/index.ts';
-import { bleHost, boot, samplesOf, type Host } from './harness.ts';
+import { alignTruth, bleHost, boot, samplesOf, type Host } from './harness.ts';
 
 const MINUTES = 10;
 const PERIOD_S = 1 / 80;
@@ -68,14 +68,7 @@ describe(`firmware streams ${MINUTES} virtual minutes at 80 Hz over BLE`, () => 
     const truth = board.cellTruth();
     for (let c = 0; c < 4; c++) {
       const words = truth[c]!;
-      const first = samples[0]!.counts[c]!;
-      let j0 = -1;
-      for (let j = 0; j + 3 < words.length; j++) {
-        if (words[j]!.counts === first && words[j + 1]!.counts === samples[1]!.counts[c] && words[j + 2]!.counts === samples[2]!.counts[c]) {
-          j0 = j;
-          break;
-        }
-      }
+      const j0 = alignTruth(words, samples, c);
       expect(j0, `cell ${c}: first samples not found among the HX711's words`).toBeGreaterThanOrEqual(0);
       let mismatches = 0;
       for (let i = 0; i < samples.length; i++) {
@@ -90,7 +83,7 @@ describe(`firmware streams ${MINUTES} virtual minutes at 80 Hz over BLE`, () => 
     const keys = host.log.blocks.filter((b) => b.key && b.deviceTimeMs !== null);
     expect(keys.length).toBeGreaterThan(MINUTES * 60 * 0.9);
     const truth = board.cellTruth();
-    const j0s = [0, 1, 2, 3].map((c) => truth[c]!.findIndex((w) => w.counts === samples[0]!.counts[c]));
+    const j0s = [0, 1, 2, 3].map((c) => alignTruth(truth[c]!, samples, c));
     let worst = 0;
     let k = 0;
     for (let i = 0; i < samples.length; i++) {
