@@ -20,13 +20,13 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(viewport = { width: 1600, height: 1000 }): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install it with 'apt-get install chromium' (or set TRIPOD_SKIP_BROWSER=1 to skip the browser tests)`);
+export async function launchBrowser(viewport = { width: 1600, height: 1000 }, executablePath = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executablePath)) {
+    throw new Error(`${executablePath} not found: install it with 'apt-get install chromium' (or set TRIPOD_SKIP_BROWSER=1 to skip the browser tests)`);
   }
   const profile = mkdtempSync(join(tmpdir(), 'tripod-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     viewport,
     args: [

@@ -69,4 +69,26 @@ describe.skipIf(SKIP_BROWSER)('live page in chromium on the simulated board', ()
     const before = await page.evaluate(() => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames);
     await page.waitForFunction((n) => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames > n + 10, before);
   });
+
+  it('a hidden page gets no display frames while the host keeps every sample, and resumes when shown', async () => {
+    const { page } = browser;
+    const frames = (): Promise<number> => page.evaluate(() => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames);
+    const setHidden = (hidden: boolean): Promise<void> =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await page.waitForTimeout(300); // frames already in flight arrive
+    const f0 = await frames();
+    const host0 = sim.live.hub.stats.samples;
+    await page.waitForTimeout(1500);
+    expect(await frames()).toBe(f0);
+    expect(sim.live.hub.stats.samples - host0).toBeGreaterThan(80);
+    await expect.poll(() => page.textContent('#st-dropped')).toMatch(/^[1-9]\d* skipped$/);
+    await setHidden(false);
+    await page.waitForFunction((n) => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames > n + 5, f0);
+    expect(sim.session.stats().consumerDropped).toBe(0);
+  });
 });

@@ -31,7 +31,10 @@ export class ForceCharts {
     const U = uPlotCtor();
     const width = Math.max(300, cellsEl.clientWidth);
     const xScale = { time: false, range: (): [number, number] => [this.xMax - this.windowS, this.xMax] };
-    const xAxis = { ...AXIS, values: (_u: UPlot, ticks: number[]) => ticks.map((t) => `${(t - this.xMax).toFixed(0)} s`) };
+    const xAxis = { ...AXIS, values: (_u: UPlot, ticks: number[]) => ticks.map((t) => {
+      const s = Math.round(t - this.xMax);
+      return s === 0 ? 'now' : `${s} s`;
+    }) };
     this.cells = new U(
       {
         width,
@@ -49,10 +52,10 @@ export class ForceCharts {
     this.total = new U(
       {
         width,
-        height: 170,
+        height: 150,
         pxAlign: 0,
         cursor: { show: false },
-        legend: { show: true, live: false },
+        legend: { show: false },
         scales: { x: xScale, y: { range: [0, totalMaxN] } },
         axes: [xAxis, { ...AXIS, size: 54 }],
         series: [{}, { label: 'Total', stroke: '#e9eff4', width: 2.5, fill: 'rgba(233,239,244,0.06)' }],
@@ -78,7 +81,7 @@ export class ForceCharts {
 
   resize(width: number): void {
     this.cells.setSize({ width, height: 190 });
-    this.total.setSize({ width, height: 170 });
+    this.total.setSize({ width, height: 150 });
   }
 
   private drawMarks(u: UPlot): void {

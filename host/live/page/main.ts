@@ -329,6 +329,7 @@ function renderTrial(t: TrialStateMessage): void {
             ? 'Done'
             : 'Ready';
   setText($('trial-clock'), clock);
+  $('trial-progress').style.width = t.phase === 'running' && t.elapsedS !== null ? `${Math.min(100, (100 * t.elapsedS) / t.setup.durationS)}%` : '0%';
   setText($('trial-note'), t.note);
   $('touchdowns').innerHTML = t.touchdowns
     .map((m, i) => `<li data-t="${m.t}">Touch-down ${i + 1} · ${m.trialS.toFixed(1)} s${m.durationS === null ? '' : ` (${m.durationS.toFixed(2)} s)`}</li>`)
