@@ -119,6 +119,19 @@ describe('tripod analyze on the BDS reference trials', () => {
     expect(r.err).toMatch(/--from-moments needs columns named Fz, Mx and My/);
   });
 
+  it('--from/--to analyse a time window of the file', async () => {
+    const file = path.join(bdsDir, 'BDS00001.txt');
+    const j = JSON.parse((await runCli(['analyze', file, '--from', '10', '--to', '19.995', '--no-filter', '--json'])).out);
+    expect(j.n).toBe(1000);
+    expect(j.duration_s).toBe(10);
+    const bad = await runCli(['analyze', file, '--from', '20', '--to', '10']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--to 10 must be after --from 20/);
+    const empty = await runCli(['analyze', file, '--from', '100']);
+    expect(empty.code).toBe(1);
+    expect(empty.err).toMatch(/0 samples between 100 and the end s \(the file spans 0.01 to 60 s\)/);
+  });
+
   it('prints a human table without --json', async () => {
     const r = await runCli(['analyze', path.join(bdsDir, 'BDS00001.txt')]);
     expect(r.code).toBe(0);

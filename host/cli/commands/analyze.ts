@@ -25,6 +25,7 @@ Flags:
   --no-filter         skip the 10 Hz low-pass (4th-order zero-lag Butterworth); uneven samples are
                       still resampled by window averaging
   --cutoff HZ         low-pass cut-off, Hz (default 10)
+  --from S, --to S    analyse only the samples with time in [from, to] s (default: all)
   --from-moments      force-plate file without CoP columns: CoP from Fz, Mx, My
                       (x = -My/Fz, y = Mx/Fz, moments about the plate surface centre)
   --x-col NAME|N      medio-lateral CoP column (header name or 1-based number)
@@ -49,6 +50,13 @@ function positiveNumber(v: string | undefined, flag: string): number | undefined
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} ${v}: expected a number > 0`);
+  return n;
+}
+
+function nonNegativeNumber(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} ${v}: expected a time >= 0 s`);
   return n;
 }
 
@@ -92,6 +100,8 @@ export const command: CliCommand = {
     json: { type: 'boolean' },
     'no-filter': { type: 'boolean' },
     'from-moments': { type: 'boolean' },
+    from: { type: 'string' },
+    to: { type: 'string' },
     cutoff: { type: 'string' },
     'x-col': { type: 'string' },
     'y-col': { type: 'string' },
@@ -146,12 +156,26 @@ export const command: CliCommand = {
       }
     }
 
+    const from = nonNegativeNumber(str(values.from), '--from');
+    const to = nonNegativeNumber(str(values.to), '--to');
+    if (from !== undefined && to !== undefined && !(to > from)) throw new UsageError(`--to ${to} must be after --from ${from}`);
     let trace;
     try {
       trace = readCopFile(file, opts);
     } catch (e) {
       if (e instanceof CopFileError) throw e.kind === 'usage' ? new UsageError(e.message) : new RuntimeError(e.message);
       throw e;
+    }
+    if (from !== undefined || to !== undefined) {
+      const keep: number[] = [];
+      for (let i = 0; i < trace.t.length; i++) {
+        const ti = trace.t[i]!;
+        if ((from === undefined || ti >= from) && (to === undefined || ti <= to)) keep.push(i);
+      }
+      if (keep.length < 8) {
+        throw new RuntimeError(`${file}: ${keep.length} samples between ${from ?? 'the start'} and ${to ?? 'the end'} s (the file spans ${trace.t[0]} to ${trace.t[trace.t.length - 1]} s); need at least 8`);
+      }
+      trace = { ...trace, t: Float64Array.from(keep, (i) => trace!.t[i]!), x: Float64Array.from(keep, (i) => trace!.x[i]!), y: Float64Array.from(keep, (i) => trace!.y[i]!) };
     }
     const preOpts: Parameters<typeof preprocessCop>[3] = { filter: values['no-filter'] !== true, rateHz: trace.rateHz };
     if (cutoff !== undefined) preOpts.cutoffHz = cutoff;
