@@ -188,6 +188,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       transport.link$.subscribe((l) => {
         if (l.type === 'link-lost') w.writeLink({ event: 'link-lost', hostTimeMs: l.hostTimeMs, detail: l.reason });
         else if (l.type === 'link-restored') w.writeLink({ event: 'link-restored', hostTimeMs: l.hostTimeMs });
+        else w.writeNote({ kind: 'rx-errors', hostTimeMs: l.hostTimeMs, count: l.count, detail: l.detail });
       }),
     );
   }
@@ -247,6 +248,16 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     }
   }
 
+  if (replay) {
+    // A tare or calibration change recorded mid-session applies from that point of the replay too
+    // (unless a calibration file overrides the recording's calibration).
+    subs.push(
+      replay.notes$.subscribe((n) => {
+        if (n.kind === 'rx-errors') sinkEvent({ type: 'frame-error', code: 'link', message: `${String(n.count)} bad frame(s) on the link: ${String(n.detail)}` });
+        else if (!fileCal && n.calibration) pipeline.setCalibration(fromRecordedCalibration(n.calibration as RecordedCalibration));
+      }),
+    );
+  }
   replay?.start(); // every subscription is in place: play
   let closed = false;
   const session: BoardSession = {

@@ -6,7 +6,7 @@
  */
 import { BehaviorSubject, Subject } from 'rxjs';
 import { describeDamage, openRecording, type RecordingReadReport } from '../recording/reader.ts';
-import type { RecordingHeader } from '../recording/format.ts';
+import type { NoteRecord, RecordingHeader } from '../recording/format.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 export interface ReplayOptions {
@@ -21,6 +21,8 @@ export class ReplayTransport implements Transport {
   readonly messages$ = new Subject<ReceivedMessage>();
   readonly link$ = new Subject<LinkEvent>();
   readonly state$ = new BehaviorSubject<ConnectionState>('idle');
+  /** NOTE records (tare, calibration changes), in their place among the messages. */
+  readonly notes$ = new Subject<NoteRecord>();
   readonly report: RecordingReadReport;
   readonly header: RecordingHeader;
   private readonly records: ReturnType<typeof openRecording>['records'];
@@ -91,6 +93,7 @@ export class ReplayTransport implements Transport {
     this.state$.next('closed');
     this.messages$.complete();
     this.link$.complete();
+    this.notes$.complete();
     this.resolveFinished();
   }
 
@@ -102,6 +105,10 @@ export class ReplayTransport implements Transport {
     let sinceYield = 0;
     for (const r of this.records()) {
       if (this.stopped) break;
+      if (r.type === 'note') {
+        this.notes$.next(r.note);
+        continue;
+      }
       if (r.type === 'message' || r.type === 'link') {
         const h = r.type === 'message' ? r.hostTimeMs : r.link.hostTimeMs;
         if (t0Recorded === null) {

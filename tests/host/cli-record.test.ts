@@ -48,6 +48,19 @@ describe('tripod record', () => {
     expect(JSON.parse(again.out)).toMatchObject({ samples: s.samples, clean_end: true, stopped_at_byte: null });
   });
 
+  it('info and tare on the default simulated board, --json', () => {
+    const info = spawnSync(process.execPath, [BIN, 'info', '--json'], { encoding: 'utf8' });
+    expect(info.status).toBe(0);
+    const i = JSON.parse(info.stdout);
+    expect(i.info).toMatchObject({ protocolMajor: 1, cellCount: 4, sampleRateHz: 80 });
+    expect(i.calibration.cells).toHaveLength(4);
+    const tare = spawnSync(process.execPath, [BIN, 'tare', '--samples', '8', '--json'], { encoding: 'utf8' });
+    expect(tare.status).toBe(0);
+    const t = JSON.parse(tare.stdout);
+    expect(t.offsets).toHaveLength(4);
+    for (const o of t.offsets) expect(Number.isInteger(o)).toBe(true);
+  });
+
   it('wrong flags: exit 2 and one line', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['record'], /^tripod record: --out FILE is required/],

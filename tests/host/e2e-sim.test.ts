@@ -119,6 +119,38 @@ describe('simulated board end to end', () => {
     expect(replayed.events.some((e) => e.type === 'link-lost')).toBe(true);
   });
 
+  it('tare zeroes the forces from the next sample on; the replay applies it at the same point', async () => {
+    const d = drivenBoard({ seed: 13 });
+    const file = path.join(dir, 'tare.tripod');
+    const session = await openBoard({ kind: 'sim' }, { sim: { board: d.board }, record: { path: file } });
+    const live: ForceSample[] = [];
+    session.samples$.subscribe((x) => live.push(x));
+    await d.until(d.board.now() + 3);
+    const before = live.slice(-40);
+    const cal = await session.tare(16);
+    const tareAt = live.length;
+    await d.until(d.board.now() + 3);
+    await session.close();
+    d.stop();
+    // The new offsets are the loaded readings (the load is constant), so forces read ~0 afterwards.
+    for (let c = 0; c < 4; c++) {
+      const mean = before.reduce((a, s) => a + s.raw[c]!, 0) / before.length;
+      expect(Math.abs(cal.cells[c]!.offset - mean)).toBeLessThan(100);
+    }
+    const after = live.slice(tareAt + 8);
+    expect(after.length).toBeGreaterThan(100);
+    for (const s of after) {
+      expect(Math.abs(s.total)).toBeLessThan(2); // N: noise only
+      expect(s.cop).toBeNull(); // below 20 N: no CoP, never 0,0
+    }
+    expect(before.every((s) => s.total > 100)).toBe(true);
+    const { records } = openRecording(file);
+    expect([...records()].some((r) => r.type === 'note' && r.note.kind === 'tare')).toBe(true);
+    const replayed = await replayAll(file);
+    expect(replayed.samples.length).toBe(live.length);
+    expect(replayed.samples.map((s) => s.forces)).toEqual(live.map((s) => s.forces));
+  });
+
   it('a board that never answers: the timeout names the command', async () => {
     const d = drivenBoard({ source: 'NRF.setServices({"3c750001-4a3b-4425-9ff1-0ac574d415ff":{"3c750002-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,notify:true,readable:true},"3c750003-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,writable:true},"3c750004-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,notify:true,readable:true}}},{uart:false});' });
     await expect(openBoard({ kind: 'sim' }, { sim: { board: d.board }, commandTimeoutMs: 300 })).rejects.toThrow(
