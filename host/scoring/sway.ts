@@ -145,42 +145,33 @@ export function meanPowerFrequency(x: Series, y: Series, fs: number, welch: Welc
   return frequencyMetrics(x, y, fs, welch).mfreqHz;
 }
 
-export interface TimeToBoundary {
+export interface TtbSummary {
   /** Smallest time to boundary, s. */
   minS: number;
   /** Mean of the local minima of the time-to-boundary series, s. */
   meanMinimaS: number;
   /** How many local minima went into the mean. */
   minima: number;
+}
+
+export interface TimeToBoundary extends TtbSummary {
   /** % of samples whose CoP lies inside the outline (TTB is 0 outside; a low figure means the CoP
    *  is not in the plate frame of that foot). */
   insidePct: number;
+  /** The one-axis variants of Hertel & Olmsted-Kramer: only the ML (x) or AP (y) velocity, to the
+   *  outline along that axis. null when that axis never moves. */
+  ml: TtbSummary | null;
+  ap: TtbSummary | null;
 }
 
-/**
- * Time to boundary (Hertel & Olmsted-Kramer 2007), two-dimensional: at each sample the CoP moves on
- * with its instantaneous velocity (central difference; one-sided at the ends) until it reaches the
- * stance foot's outline (convex, counter-clockwise polygon); TTB is that time (0 outside the
- * outline; samples with zero velocity are skipped). Reports the absolute minimum and the mean of the
- * local minima of the TTB series. null when fewer than 3 samples or no finite TTB.
- */
-export function timeToBoundary(x: Series, y: Series, fs: number, outline: readonly PointMm[]): TimeToBoundary | null {
-  const n = x.length;
-  if (n < 3) return null;
-  const ttb = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = i === 0 ? 0 : i - 1;
-    const b = i === n - 1 ? n - 1 : i + 1;
-    const dt = (b - a) / fs;
-    ttb[i] = rayExitConvex(x[i]!, y[i]!, (x[b]! - x[a]!) / dt, (y[b]! - y[a]!) / dt, outline);
-  }
+/** Min and mean of the local minima of a TTB series (infinite entries skipped). */
+function summariseTtb(ttb: Float64Array): TtbSummary | null {
+  const n = ttb.length;
   let minS = Infinity;
   let sum = 0;
   let count = 0;
-  let inside = 0;
   for (let i = 0; i < n; i++) {
     const v = ttb[i]!;
-    if (v > 0) inside++;
     if (!Number.isFinite(v)) continue;
     if (v < minS) minS = v;
     const prev = i > 0 ? ttb[i - 1]! : Infinity;
@@ -191,7 +182,38 @@ export function timeToBoundary(x: Series, y: Series, fs: number, outline: readon
     }
   }
   if (!Number.isFinite(minS)) return null;
-  return { minS, meanMinimaS: count > 0 ? sum / count : minS, minima: count, insidePct: (100 * inside) / n };
+  return { minS, meanMinimaS: count > 0 ? sum / count : minS, minima: count };
+}
+
+/**
+ * Time to boundary (Hertel & Olmsted-Kramer 2007), two-dimensional: at each sample the CoP moves on
+ * with its instantaneous velocity (central difference; one-sided at the ends) until it reaches the
+ * stance foot's outline (convex, counter-clockwise polygon); TTB is that time (0 outside the
+ * outline; samples with zero velocity are skipped). Reports the absolute minimum and the mean of the
+ * local minima of the TTB series, and the same for the one-axis variants (ML velocity only along x,
+ * AP velocity only along y). null when fewer than 3 samples or no finite TTB.
+ */
+export function timeToBoundary(x: Series, y: Series, fs: number, outline: readonly PointMm[]): TimeToBoundary | null {
+  const n = x.length;
+  if (n < 3) return null;
+  const both = new Float64Array(n);
+  const ml = new Float64Array(n);
+  const ap = new Float64Array(n);
+  let inside = 0;
+  for (let i = 0; i < n; i++) {
+    const a = i === 0 ? 0 : i - 1;
+    const b = i === n - 1 ? n - 1 : i + 1;
+    const dt = (b - a) / fs;
+    const vx = (x[b]! - x[a]!) / dt;
+    const vy = (y[b]! - y[a]!) / dt;
+    both[i] = rayExitConvex(x[i]!, y[i]!, vx, vy, outline);
+    ml[i] = rayExitConvex(x[i]!, y[i]!, vx, 0, outline);
+    ap[i] = rayExitConvex(x[i]!, y[i]!, 0, vy, outline);
+    if (both[i]! > 0) inside++;
+  }
+  const main = summariseTtb(both);
+  if (!main) return null;
+  return { ...main, insidePct: (100 * inside) / n, ml: summariseTtb(ml), ap: summariseTtb(ap) };
 }
 
 /**
@@ -339,5 +361,9 @@ export function swayMetricsJson(m: SwayMetrics): Record<string, number | null> {
     ttb_min_s: m.ttb ? m.ttb.minS : null,
     ttb_mean_minima_s: m.ttb ? m.ttb.meanMinimaS : null,
     ttb_inside_pct: m.ttb ? m.ttb.insidePct : null,
+    ttb_ml_min_s: m.ttb?.ml ? m.ttb.ml.minS : null,
+    ttb_ml_mean_minima_s: m.ttb?.ml ? m.ttb.ml.meanMinimaS : null,
+    ttb_ap_min_s: m.ttb?.ap ? m.ttb.ap.minS : null,
+    ttb_ap_mean_minima_s: m.ttb?.ap ? m.ttb.ap.meanMinimaS : null,
   };
 }

@@ -101,6 +101,14 @@ describe('straight line', () => {
     expect(ttb.minima).toBe(0); // strictly decreasing: no interior local minimum
     expect(ttb.meanMinimaS).toBeCloseTo(ttb.minS, 12);
     expect(ttb.insidePct).toBe(100);
+    // One-axis variants: all the motion is ML here.
+    expect(ttb.ml!.minS).toBeCloseTo(ttb.minS, 12);
+    expect(ttb.ap).toBeNull();
+    // Diagonal motion: the ML variant ignores the AP velocity, so it reaches the side wall later.
+    const d = timeToBoundary(xs, xs, fs, square)!;
+    expect(d.minS).toBeCloseTo((100 - xs[N - 1]!) / vx, 10);
+    expect(d.ml!.minS).toBeCloseTo(d.minS, 10);
+    expect(d.ap!.minS).toBeCloseTo(d.minS, 10);
   });
 });
 

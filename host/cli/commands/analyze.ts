@@ -85,6 +85,8 @@ function humanReport(file: string, m: SwayMetrics, preprocessing: string): strin
   ];
   if (m.ttb) {
     rows.push(['time to boundary min / mean of minima', `${fmt(m.ttb.minS, 2)} / ${fmt(m.ttb.meanMinimaS, 2)}`, 's']);
+    if (m.ttb.ml) rows.push(['  ML only', `${fmt(m.ttb.ml.minS, 2)} / ${fmt(m.ttb.ml.meanMinimaS, 2)}`, 's']);
+    if (m.ttb.ap) rows.push(['  AP only', `${fmt(m.ttb.ap.minS, 2)} / ${fmt(m.ttb.ap.meanMinimaS, 2)}`, 's']);
     if (m.ttb.insidePct < 50) rows.push(['  warning', `only ${fmt(m.ttb.insidePct, 0)} % of the CoP lies on the foot: not in the Tripod plate frame?`, '']);
   }
   const w = Math.max(...rows.map((r) => r[0].length));
