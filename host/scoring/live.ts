@@ -105,6 +105,13 @@ export function createLiveScorer(config: LiveScorerConfig): LiveScorer {
   };
 
   const push = (s: ForceSample): LiveScore => {
+    if (prevT !== null && s.t < prevT) {
+      // Time went back (a new stream after a board reboot): the window's samples are from another
+      // time base, drop them; % in zone and the sway accumulator carry on.
+      win = [];
+      head = 0;
+      sx = sy = sScore = sZone = sStep = 0;
+    }
     const dt = prevT === null ? 0 : Math.min(Math.max(0, s.t - prevT), MAX_DT_S);
     prevT = s.t;
     const loaded = s.cop !== null && s.total >= minLoadN;

@@ -20,6 +20,8 @@
  *    at the episode's onset.
  *    The trial ends at `durationS` (default 30 s) after the start, at a step-off, or on stop().
  * 4. 'ended': further samples are ignored.
+ * A sample whose time does not increase is ignored in every phase (a duplicate, a reordering, or a
+ * time base restarted by a board reboot: the caller then stop()s the trial or starts a new one).
  *
  * The result: time held (start to end), errors with their times (touch-downs + step-off; the BESS
  * score caps them at 10), too short when held < minHeldS (default 5 s), tripod shares mean and SD

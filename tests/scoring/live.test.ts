@@ -58,6 +58,16 @@ describe('live scorer', () => {
     expect(last!.rolling.velocityMmS!).toBeCloseTo(path / (inWin[inWin.length - 1]!.t - inWin[0]!.t), 9);
   });
 
+  it('a time base that restarts (board reboot) empties the rolling window instead of freezing it', () => {
+    const scorer = createLiveScorer({ foot: 'right' });
+    for (const s of scriptedSamples(() => ({ total: 700, cop: stance.targetPoint }), 100, 80, 95)) scorer.push(s);
+    const restarted = scriptedSamples(() => ({ total: 700, cop: at(0.7, 0.15) }), 1, 80, 0);
+    let last;
+    for (const s of restarted) last = scorer.push(s);
+    expect(last!.rolling.samples).toBe(restarted.length);
+    expect(last!.rolling.inZonePct).toBe(0);
+  });
+
   it('an empty board gives no score and asks the person to step on', () => {
     const scorer = createLiveScorer({ foot: 'left' });
     const r = scorer.push(scriptedSamples(() => ({ total: 5, cop: null }), 0)[0]!);
