@@ -34,7 +34,7 @@ import type { ForceSample } from '../pipeline/types.ts';
 import { insideConvex, tripodShares, type FootSide, type TripodShares } from './geometry.ts';
 import { preprocessCop, type PreprocessOptions } from './filter.ts';
 import { resolveStance, type ResolvedStance, type StanceSetup } from './stance.ts';
-import { computeSwayMetrics, type SwayMetrics } from './sway.ts';
+import { SwayAccumulator, computeSwayMetrics, type StreamingSwayMetrics, type SwayMetrics } from './sway.ts';
 import { inZone, type TripodTarget } from './targets.ts';
 
 export interface TrialConfig extends StanceSetup {
@@ -115,6 +115,10 @@ export interface TrialResult {
   /** Mean heel - (mt1 + mt5) share (+ = heel heavy), share units. */
   heelForefootIndex: number | null;
   sway: SwayMetrics | null;
+  /** The O(1) sway metrics of the raw CoP samples (rate from the mean interval): what the live
+   *  view's accumulator shows for the same samples. Equal to `sway` when the filter is off and
+   *  the samples are even. */
+  liveSway: StreamingSwayMetrics | null;
   /** What preprocessing the sway metrics had. */
   preprocessing: string;
 }
@@ -195,6 +199,13 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
         preprocessing = `no sway metrics: ${(e as Error).message}`;
       }
     }
+    let liveSway: StreamingSwayMetrics | null = null;
+    if (samples.length >= 3) {
+      const acc = new SwayAccumulator();
+      for (const k of samples) acc.push(k.x, k.y);
+      const span = samples[samples.length - 1]!.t - samples[0]!.t;
+      if (span > 0) liveSway = acc.metrics((samples.length - 1) / span);
+    }
     let shares: TrialResult['shares'] = null;
     let inZonePct: number | null = null;
     let outsidePct: number | null = null;
@@ -248,6 +259,7 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
       mlIndex,
       heelForefootIndex,
       sway,
+      liveSway,
       preprocessing,
     };
     kept = [];

@@ -179,6 +179,11 @@ describe('trial detector', () => {
     expect(r.sway!.area95Mm2).toBeCloseTo(m.area95Mm2, 6);
     expect(r.sway!.mfreqHz).toBeCloseTo(m.mfreqHz, 6);
     expect(r.preprocessing).toMatch(/not filtered/);
+    // Live and final agree: the streaming metrics of the same raw samples are the batch ones.
+    expect(r.liveSway!.pathMm).toBeCloseTo(r.sway!.pathMm, 9);
+    expect(r.liveSway!.velocityMmS).toBeCloseTo(r.sway!.velocityMmS, 6);
+    expect(r.liveSway!.area95Mm2).toBeCloseTo(r.sway!.area95Mm2, 9);
+    expect(r.liveSway!.rmsApMm).toBeCloseTo(r.sway!.rmsApMm, 12);
   });
 
   it('refuses bad settings with the setting named', () => {
