@@ -6,10 +6,15 @@ import { CalibrationError } from '../pipeline/calibration.ts';
 import { openBoard, type BoardSession, type OpenBoardOptions } from '../session.ts';
 import type { CommandContext } from './command.ts';
 import { RuntimeError, UsageError } from './errors.ts';
-import { parseSourceFlags } from './source-flags.ts';
+import { parseSourceFlags, type BoardSource } from './source-flags.ts';
 
 export async function openFromFlags(ctx: CommandContext, opts: Omit<OpenBoardOptions, 'calibrationFile'>): Promise<BoardSession> {
   const { source, calibrationFile } = parseSourceFlags(ctx.values, ctx.positionals);
+  return openSource(source, calibrationFile, opts);
+}
+
+/** openBoard with every failure turned into one CLI line. */
+export async function openSource(source: BoardSource, calibrationFile: string | null, opts: Omit<OpenBoardOptions, 'calibrationFile'>): Promise<BoardSession> {
   try {
     return await openBoard(source, { ...opts, calibrationFile });
   } catch (e) {

@@ -65,6 +65,21 @@ export function parseSourceFlags(values: Record<string, unknown>, positionals: s
   return { source: { kind: 'sim', seed }, calibrationFile };
 }
 
+/**
+ * Several boards at once (`--ble Tripod-A1B2 Tripod-C3D4`): the BLE ids/names given, or null when
+ * the source is not BLE or names at most one board (then use parseSourceFlags).
+ */
+export function parseBleTargets(values: Record<string, unknown>, positionals: string[]): string[] | null {
+  if (values.ble !== true || positionals.length < 2) return null;
+  if (values.serial !== undefined || values.sim === true) throw new UsageError('choose one board source: --ble with several boards cannot be mixed with --sim or --serial');
+  const seen = new Set<string>();
+  for (const p of positionals) {
+    if (seen.has(p.toLowerCase())) throw new UsageError(`board '${p}' is named twice`);
+    seen.add(p.toLowerCase());
+  }
+  return positionals;
+}
+
 /** Parses a positive number flag; throws UsageError naming the flag. */
 export function parsePositive(values: Record<string, unknown>, name: string, fallback: number | null): number | null {
   const v = values[name];

@@ -30,12 +30,22 @@ export interface TransportOptions {
 }
 
 let sharedCentral: BleCentral | null = null;
+let defaultBindings: unknown = undefined;
 
-/** One BleCentral per process for the platform radio (several boards share it). */
+/**
+ * Makes every later BLE use in this process go through `bindings` (a noble bindings object, e.g. a
+ * fake radio in tests) instead of the platform's HCI socket. undefined restores the platform radio.
+ */
+export function useBleBindings(bindings: unknown): void {
+  defaultBindings = bindings;
+  sharedCentral = null;
+}
+
+/** The process's BleCentral (one noble instance; several boards share it), or one over `bindings`. */
 export async function getBleCentral(bindings?: unknown): Promise<BleCentral> {
   const { BleCentral: Central, loadNoble } = await import('./ble.ts');
   if (bindings !== undefined) return new Central(loadNoble(bindings), TRIPOD_BLE_UUIDS);
-  sharedCentral ??= new Central(loadNoble(), TRIPOD_BLE_UUIDS);
+  sharedCentral ??= new Central(loadNoble(defaultBindings), TRIPOD_BLE_UUIDS);
   return sharedCentral;
 }
 

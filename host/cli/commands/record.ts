@@ -1,14 +1,15 @@
 /**
  * `tripod record --duration S --out FILE`: a lossless recording (every message as received, with
  * host receive times and a header with board info and calibration; format in
- * host/recording/format.ts). Crash-safe: a killed process leaves a file that replays up to the last
- * complete record.
+ * host/recording/FORMAT.md). Crash-safe: a killed process leaves a file that replays up to the last
+ * complete record. Several BLE boards at once (`--ble LEFT RIGHT`) record one file each.
  */
-import type { CliCommand } from '../command.ts';
-import { UsageError } from '../errors.ts';
+import type { CliCommand, CommandContext } from '../command.ts';
+import { RuntimeError, UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
-import { openFromFlags, withSession } from '../board-session.ts';
-import { parsePositive, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
+import { openFromFlags, openSource, withSession } from '../board-session.ts';
+import { parseBleTargets, parsePositive, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
+import type { BoardSession, OpenBoardOptions } from '../../session.ts';
 import { describeEvent } from './replay.ts';
 
 const HELP = `Usage: tripod record --out FILE [--duration S] [source] [flags]
@@ -19,6 +20,8 @@ Link losses are recorded where they happened; samples the board could not delive
 with their exact size. Stops after --duration seconds, or on Ctrl-C (the file is closed cleanly).
 
 ${SOURCE_HELP}
+  --ble ID1 ID2 ...     several boards at once (e.g. left and right): one file per board,
+                        FILE with -ID before its extension
 
 Flags:
   --out FILE            where to write (required; refuses to overwrite without --force)
@@ -27,12 +30,32 @@ Flags:
   --notes TEXT          free-text session notes stored in the header
   --force               overwrite FILE if it exists
   --json                print a JSON summary at the end: file, bytes, samples, lost, duplicates,
-                        gaps, link_losses, duration_s, rate_hz
+                        gaps, link_losses, duration_s, rate_hz ({ boards: [...] } for several)
   --help                this text
 
 Examples:
   tripod record --duration 30 --out s01.tripod --subject S01
-  tripod record --ble Tripod-1A2B --duration 60 --out left.tripod`;
+  tripod record --ble Tripod-1A2B --duration 60 --out left.tripod
+  tripod record --ble Tripod-1A2B Tripod-3C4D --duration 60 --out s01.tripod`;
+
+interface RecordSummary {
+  file: string;
+  bytes: number;
+  samples: number;
+  lost: number;
+  duplicates: number;
+  gaps: number;
+  link_losses: number;
+  duration_s: number;
+  rate_hz: number | null;
+}
+
+/** `s01.tripod` + `Tripod-1A2B` -> `s01-Tripod-1A2B.tripod`. */
+export function perBoardPath(out: string, target: string): string {
+  const safe = target.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  const m = /^(.*?)(\.[^./]*)?$/.exec(out)!;
+  return `${m[1]}-${safe}${m[2] ?? ''}`;
+}
 
 export const command: CliCommand = {
   name: 'record',
@@ -53,58 +76,99 @@ export const command: CliCommand = {
     if (typeof out !== 'string' || out === '') throw new UsageError('--out FILE is required: where to write the recording');
     const duration = parsePositive(ctx.values, 'duration', null);
     const json = ctx.values.json === true;
-    const session = await openFromFlags(ctx, {
-      record: {
-        path: out,
-        subjectId: typeof ctx.values.subject === 'string' ? ctx.values.subject : null,
-        notes: typeof ctx.values.notes === 'string' ? ctx.values.notes : null,
-        overwrite: ctx.values.force === true,
-      },
+    const targets = parseBleTargets(ctx.values, ctx.positionals);
+    const recordOpts = (path: string): OpenBoardOptions['record'] => ({
+      path,
+      subjectId: typeof ctx.values.subject === 'string' ? ctx.values.subject : null,
+      notes: typeof ctx.values.notes === 'string' ? ctx.values.notes : null,
+      overwrite: ctx.values.force === true,
     });
-    return withSession(session, async (s) => {
-      let linkLosses = 0;
-      const progress = new ProgressBar(ctx.err, { label: `recording ${out}`, total: duration, unit: 's' });
-      s.events$.subscribe((e) => {
-        if (e.type === 'link-lost') linkLosses++;
-        if (e.type === 'gap' || e.type === 'link-lost' || e.type === 'link-restored' || e.type === 'device-overflow' || e.type === 'consumer-overflow') {
-          progress.done();
-          ctx.err.write(`tripod record: ${describeEvent(e)}\n`);
-        }
+    if (targets === null) {
+      const session = await openFromFlags(ctx, { record: recordOpts(out) });
+      return withSession(session, async (s) => {
+        const [summary] = await recordSessions(ctx, [s], [out], duration);
+        if (json) ctx.out.write(`${JSON.stringify(summary)}\n`);
+        else ctx.out.write(`${line(summary!)}\n`);
+        return 0;
       });
-      const t0 = Date.now();
-      await new Promise<void>((resolve) => {
-        const tick = setInterval(() => {
-          const el = (Date.now() - t0) / 1000;
-          progress.update(Math.min(el, duration ?? el), `${s.stats().samples} samples`);
-        }, 200);
-        const timer = duration !== null ? setTimeout(done, duration * 1000) : undefined;
-        function done(): void {
-          clearInterval(tick);
-          if (timer) clearTimeout(timer);
-          ctx.signal.removeEventListener('abort', done);
-          resolve();
-        }
-        ctx.signal.addEventListener('abort', done);
-        void s.finished.then(done);
-      });
-      progress.done();
-      const w = s.recording!;
-      await s.close(); // stops the stream, writes the END record
-      const st = s.stats();
-      const summary = {
-        file: out,
-        bytes: w.bytes,
-        samples: st.samples,
-        lost: st.lost,
-        duplicates: st.duplicates,
-        gaps: st.gaps,
-        link_losses: linkLosses,
-        duration_s: Math.round(st.durationS * 1e4) / 1e4,
-        rate_hz: st.rateHz === null ? null : Math.round(st.rateHz * 1000) / 1000,
-      };
-      if (json) ctx.out.write(`${JSON.stringify(summary)}\n`);
-      else ctx.out.write(`${out}: ${summary.samples} samples, ${summary.duration_s.toFixed(1)} s, ${summary.lost} lost in ${summary.gaps} gap(s), ${linkLosses} link loss(es), ${summary.bytes} bytes\n`);
+    }
+    const calibrationFile = typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null;
+    const { getBleCentral } = await import('../../transport/open.ts');
+    const sessions: BoardSession[] = [];
+    const files = targets.map((t) => perBoardPath(out, t));
+    try {
+      let central;
+      try {
+        central = await getBleCentral();
+      } catch (e) {
+        throw new RuntimeError((e as Error).message);
+      }
+      for (let i = 0; i < targets.length; i++) {
+        sessions.push(await openSource({ kind: 'ble', id: targets[i] }, calibrationFile, { ble: { central }, record: recordOpts(files[i]!) }));
+      }
+      const summaries = await recordSessions(ctx, sessions, files, duration);
+      if (json) ctx.out.write(`${JSON.stringify({ boards: summaries })}\n`);
+      else for (const s of summaries) ctx.out.write(`${line(s)}\n`);
       return 0;
-    });
+    } finally {
+      for (const s of sessions) await s.close();
+    }
   },
 };
+
+function line(s: RecordSummary): string {
+  return `${s.file}: ${s.samples} samples, ${s.duration_s.toFixed(1)} s, ${s.lost} lost in ${s.gaps} gap(s), ${s.link_losses} link loss(es), ${s.bytes} bytes`;
+}
+
+/** Records until the duration, Ctrl-C or the end of every stream; closes the sessions; summarises. */
+async function recordSessions(ctx: CommandContext, sessions: BoardSession[], files: string[], duration: number | null): Promise<RecordSummary[]> {
+  const linkLosses = sessions.map(() => 0);
+  const label = files.length === 1 ? `recording ${files[0]}` : `recording ${files.length} boards`;
+  const progress = new ProgressBar(ctx.err, { label, total: duration, unit: 's' });
+  sessions.forEach((s, i) => {
+    const prefix = sessions.length > 1 ? `${files[i]}: ` : '';
+    s.events$.subscribe((e) => {
+      if (e.type === 'link-lost') linkLosses[i]!++;
+      if (e.type === 'gap' || e.type === 'link-lost' || e.type === 'link-restored' || e.type === 'device-overflow' || e.type === 'consumer-overflow') {
+        progress.done();
+        ctx.err.write(`tripod record: ${prefix}${describeEvent(e)}\n`);
+      }
+    });
+  });
+  const t0 = Date.now();
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const el = (Date.now() - t0) / 1000;
+      progress.update(Math.min(el, duration ?? el), `${sessions.reduce((a, s) => a + s.stats().samples, 0)} samples`);
+    }, 200);
+    const timer = duration !== null ? setTimeout(done, duration * 1000) : undefined;
+    function done(): void {
+      clearInterval(tick);
+      if (timer) clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', done);
+      resolve();
+    }
+    ctx.signal.addEventListener('abort', done);
+    void Promise.all(sessions.map((s) => s.finished)).then(done);
+  });
+  progress.done();
+  const out: RecordSummary[] = [];
+  for (let i = 0; i < sessions.length; i++) {
+    const s = sessions[i]!;
+    const w = s.recording!;
+    await s.close(); // stops the stream, writes the END record
+    const st = s.stats();
+    out.push({
+      file: files[i]!,
+      bytes: w.bytes,
+      samples: st.samples,
+      lost: st.lost,
+      duplicates: st.duplicates,
+      gaps: st.gaps,
+      link_losses: linkLosses[i]!,
+      duration_s: Math.round(st.durationS * 1e4) / 1e4,
+      rate_hz: st.rateHz === null ? null : Math.round(st.rateHz * 1000) / 1000,
+    });
+  }
+  return out;
+}

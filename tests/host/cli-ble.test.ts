@@ -1,0 +1,60 @@
+/**
+ * The CLI's BLE paths in-process, with noble on a fake radio (useBleBindings) whose peripherals are
+ * emulated boards running the built firmware.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { useBleBindings } from '../../host/transport/open.ts';
+import { FakeNobleBindings } from './helpers/fake-noble-bindings.ts';
+import { drivenBoard } from './helpers/virtual-board.ts';
+import { runCli } from './helpers/cli.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripod-cli-ble-'));
+afterAll(() => {
+  useBleBindings(undefined);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tripod over BLE (fake radio)', () => {
+  it('scan lists the advertising boards; record --ble A B records one file per board', async () => {
+    const a = drivenBoard({ seed: 61, address: 'c0:11:22:33:44:61' });
+    const b = drivenBoard({ seed: 62, address: 'c0:11:22:33:44:62' });
+    await a.until(0.5);
+    await b.until(0.5);
+    useBleBindings(
+      new FakeNobleBindings([
+        { board: a.board, address: 'c0:11:22:33:44:61', rssi: -40 },
+        { board: b.board, address: 'c0:11:22:33:44:62', rssi: -80 },
+      ]),
+    );
+    const scan = await runCli(['scan', '--ble', '--timeout', '0.3', '--json']);
+    expect(scan.code).toBe(0);
+    const found = JSON.parse(scan.out);
+    expect(found.ble.map((x: { id: string }) => x.id)).toEqual(['c01122334461', 'c01122334462']);
+    expect(found.ble_error).toBeNull();
+
+    const nameA = a.board.ble.advertising()!.name!;
+    const out = path.join(dir, 's01.tripod');
+    const rec = await runCli(['record', '--ble', nameA, 'c0:11:22:33:44:62', '--duration', '0.5', '--out', out, '--json']);
+    a.stop();
+    b.stop();
+    expect(rec.err).toBe('');
+    expect(rec.code).toBe(0);
+    const summary = JSON.parse(rec.out);
+    expect(summary.boards.map((x: { file: string }) => path.basename(x.file))).toEqual([`s01-${nameA}.tripod`, 's01-c0_11_22_33_44_62.tripod']);
+    for (const s of summary.boards) {
+      expect(s).toMatchObject({ lost: 0, duplicates: 0, gaps: 0 });
+      expect(s.samples).toBeGreaterThan(40);
+      const r = await runCli(['replay', s.file, '--speed', 'max', '--json']);
+      expect(JSON.parse(r.out)).toMatchObject({ samples: s.samples, clean_end: true });
+    }
+  });
+
+  it('record --ble with the same board twice is a usage error', async () => {
+    const r = await runCli(['record', '--ble', 'X', 'x', '--out', path.join(dir, 'x.tripod')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("tripod record: board 'x' is named twice\n");
+  });
+});
