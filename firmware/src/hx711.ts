@@ -46,6 +46,23 @@ export function hxPowerDown(sck: Pin): void {
   digitalWrite(sck, 1);
 }
 
+/**
+ * Powers the chips down only if no chip has data ready (all DOUT high): raising the clock while a
+ * chip is ready starts a read of it, which the power-down then cuts (harmless on the chip, but
+ * not what we mean). The check and the edge run back to back in a "jit" function to keep the
+ * window in which a chip could become ready short. done[0] = 1 when the clock went high.
+ */
+export function hxPowerDownIfIdle(sck: Pin, douts: Pin[], done: Uint8Array): void {
+  "jit";
+  var r = digitalRead;
+  var w = digitalWrite;
+  done[0] = 0;
+  if (r(douts) === 15) {
+    w(sck, 1);
+    done[0] = 1;
+  }
+}
+
 /** Powers the chips up: clock low. First data after the settling time. */
 export function hxPowerUp(sck: Pin): void {
   digitalWrite(sck, 0);

@@ -25,7 +25,7 @@ import {
   FAULT_STUCK,
   FLAG_SATURATED,
 } from '../../protocol/constants.ts';
-import { hxNotReady, hxPowerDown, hxPowerUp, hxRead, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
+import { hxNotReady, hxPowerDownIfIdle, hxPowerUp, hxRead, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
 export const NOT_READY_RUN = 3;
@@ -78,6 +78,7 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
   let warm = false;
   let on = false;
   let stopping = false;
+  const downFlag = new Uint8Array(1);
   let powered = true;
   hxSetup(sck, rate, douts);
 
@@ -164,18 +165,21 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
     }
     lastRead = now;
     polls = 0;
-    if (stopping) {
-      stopping = false;
-      powered = false;
-      hxPowerDown(sck);
-    }
     sink(raw, flags, now - period / 2);
-    if (on) schedule(period - lead);
+    if (stopping) {
+      hxPowerDownIfIdle(sck, douts, downFlag);
+      if (downFlag[0] === 1) {
+        stopping = false;
+        powered = false;
+      }
+    }
+    if (on || stopping) schedule(period - lead);
   }
 
   /**
-   * Stops sampling. The chips are powered down right after the next read (DOUT is then high on
-   * every chip, so raising the clock cannot start another read): the next poll does it.
+   * Stops sampling. The chips are powered down right after a read that leaves every DOUT high (no
+   * chip has a newer conversion yet), so raising the clock cannot start another read; until then
+   * reads go on (their samples still reach the sink).
    */
   function stop(): void {
     if (on) stopping = true;
