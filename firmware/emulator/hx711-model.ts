@@ -329,7 +329,8 @@ export class Hx711Model {
     this.update(t);
     if (this.poweredDown) return Infinity;
     if (this.sessionN >= 1 && this.sessionN <= 24) return Infinity;
-    const k = Math.max(this.latchedK + 1, this.newestK(Math.max(t, this.lastEdgeT)) + 1);
+    let k = Math.max(this.latchedK + 1, this.newestK(Math.max(t, this.lastEdgeT)) + 1);
+    while (this.epoch + k * this.periodS <= t) k++;
     return this.epoch + k * this.periodS;
   }
 

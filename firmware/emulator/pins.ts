@@ -183,7 +183,7 @@ export class PinBank {
       if (d) next = Math.min(next, d.nextChange(t));
     }
     if (next === Infinity) return;
-    const at = Math.max(next, t);
+    const at = next > t ? next : t + 1e-9;
     const token = { cancelled: false };
     this.wakeup = token;
     this.clock.hw.push(at, () => {
