@@ -52,6 +52,7 @@ export {
   computeSwayMetrics,
   ellipseArea95,
   ellipseAreaFromCovariance,
+  fQuantile2,
   frequencyMetrics,
   meanPowerFrequency,
   meanVelocity,

@@ -8,7 +8,6 @@
 import type { PointMm } from '../pipeline/types.ts';
 import { rayExitConvex } from './geometry.ts';
 import { frequencyPercentile, meanFrequency, welchPsd, type Spectrum, type WelchOptions } from './spectrum.ts';
-import { fQuantile } from './stats.ts';
 
 type Series = ArrayLike<number>;
 
@@ -56,10 +55,19 @@ export function range(a: Series): number {
   return hi - lo;
 }
 
+/**
+ * F_p(2, d). With two numerator degrees of freedom the F distribution has a closed-form quantile,
+ * (d / 2) ((1 - p)^(-2/d) - 1), which the live view can afford on every sample; fQuantile (the
+ * general incomplete-beta inversion) agrees with it to 1e-9 (tests/scoring/sway.test.ts).
+ */
+export function fQuantile2(p: number, d: number): number {
+  return (d / 2) * (Math.pow(1 - p, -2 / d) - 1);
+}
+
 /** c of the 95 % prediction ellipse: 2 (n-1)(n+1) / (n (n-2)) F_0.95(2, n-2). */
 export function predictionEllipseScale(n: number, p = 0.95): number {
   if (n < 3) return NaN;
-  return ((2 * (n - 1) * (n + 1)) / (n * (n - 2))) * fQuantile(p, 2, n - 2);
+  return ((2 * (n - 1) * (n + 1)) / (n * (n - 2))) * fQuantile2(p, n - 2);
 }
 
 /** Area of a prediction ellipse from covariance entries (n-1 normalised), mm^2. */
