@@ -74,3 +74,15 @@ function round(v: number, d: number): number {
   const k = 10 ** d;
   return Math.round(v * k) / k;
 }
+
+/**
+ * `tripod replay FILE | head`: when the reader of our stdout goes away, stop quietly (exit 0)
+ * instead of dying on EPIPE. Returns a function that removes the handler.
+ */
+export function stopOnBrokenPipe(out: NodeJS.WritableStream, stop: () => void): () => void {
+  const onError = (e: NodeJS.ErrnoException): void => {
+    if (e.code === 'EPIPE') stop();
+  };
+  out.on('error', onError);
+  return () => out.removeListener('error', onError);
+}

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
-import { openRecordingSession, replaySummary } from '../recording-input.ts';
+import { openRecordingSession, replaySummary, stopOnBrokenPipe } from '../recording-input.ts';
 import { EXPORT_FORMATS, SampleExporter, type ExportFormat } from '../../export/writers.ts';
 import type { ReplayTransport } from '../../transport/replay.ts';
 
@@ -79,11 +79,12 @@ export const command: CliCommand = {
       throw e;
     }
     const exporter = new SampleExporter(format as ExportFormat);
+    let broken = false;
     let buf = exporter.header();
     const flush = (): void => {
       if (buf.length === 0) return;
       if (fd !== null) fs.writeSync(fd, buf);
-      else ctx.out.write(buf);
+      else if (!broken) ctx.out.write(buf);
       buf = '';
     };
     let linkLosses = 0;
@@ -98,9 +99,15 @@ export const command: CliCommand = {
         progress.update(exporter.rows);
       }
     });
+    const unhook = stopOnBrokenPipe(ctx.out, () => {
+      broken = true;
+      void session.close();
+    });
     await session.finished;
     await session.close();
+    if (broken) return 0;
     flush();
+    unhook();
     if (fd !== null) fs.closeSync(fd);
     progress.done();
     const damage = (session.transport as ReplayTransport).damageSummary();

@@ -5,7 +5,7 @@
 import type { CliCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
-import { openRecordingSession, parseSpeed, replaySummary } from '../recording-input.ts';
+import { openRecordingSession, parseSpeed, replaySummary, stopOnBrokenPipe } from '../recording-input.ts';
 import type { ReplayTransport } from '../../transport/replay.ts';
 
 const HELP = `Usage: tripod replay FILE [flags]
@@ -47,6 +47,7 @@ export const command: CliCommand = {
     const transport = session.transport as ReplayTransport;
     let linkLosses = 0;
     let nextLineT = 0;
+    let broken = false;
     const progress = new ProgressBar(ctx.err, { label: 'replaying', total: null, unit: 'samples' });
     session.events$.subscribe((e) => {
       if (e.type === 'link-lost') linkLosses++;
@@ -57,7 +58,7 @@ export const command: CliCommand = {
     });
     session.samples$.subscribe((s) => {
       progress.update(s.index);
-      if (json || speed === Infinity) return;
+      if (json || speed === Infinity || broken) return;
       if (s.t >= nextLineT) {
         nextLineT = Math.floor(s.t) + 1;
         const cop = s.cop ? `CoP x ${fmtSigned(s.cop.x)} y ${fmtSigned(s.cop.y)} mm` : 'CoP -- (below 20 N)';
@@ -66,8 +67,14 @@ export const command: CliCommand = {
     });
     const onAbort = (): void => void session.close();
     ctx.signal.addEventListener('abort', onAbort);
+    const unhook = stopOnBrokenPipe(ctx.out, () => {
+      broken = true;
+      onAbort();
+    });
     await session.finished;
     ctx.signal.removeEventListener('abort', onAbort);
+    if (broken) return 0;
+    unhook();
     await session.close();
     progress.done();
     const summary = replaySummary(file, session, linkLosses);
