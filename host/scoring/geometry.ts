@@ -11,9 +11,10 @@
  * Proportions (FOOT_PROPORTIONS) are OUR APPROXIMATIONS, not measurements of any one person:
  * - ball width (1st to 5th metatarsal head, outer edges) about 0.38-0.40 of foot length in adult
  *   anthropometric surveys (e.g. Hawes & Sovak 1994, Ergonomics 37:1213); we use 0.39.
- * - the metatarsal heads sit in the forefoot band of plantar-pressure masks, which start at about
- *   60 % of foot length from the heel (Cavanagh & Rodgers 1987, J Biomech 20:547); the 1st head
- *   lies distal to the 5th (the metatarsal parabola), we place them at 72 % and 63 %.
+ * - the metatarsal heads lie in the forefoot third of the toe-less footprint (Cavanagh & Rodgers
+ *   1987, J Biomech 20:547, divide it into equal thirds), i.e. beyond about 55 % of foot length;
+ *   the 1st head lies distal to the 5th (the metatarsal parabola). The 72 % and 63 % we use are our
+ *   estimate within that band, not a published figure.
  * - the heel centre (calcaneal tuberosity contact) at 10 % of foot length, on the axis.
  * They are good to perhaps 10-15 mm for a typical adult foot; anyone who needs better can pass
  * their own proportions (FootPlacement.proportions).
