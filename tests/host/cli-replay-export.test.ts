@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { runCli } from './helpers/cli.ts';
 import { writeRecording } from './helpers/synthetic-recording.ts';
 import { EXPORT_COLUMNS } from '../../host/export/columns.ts';
@@ -134,6 +135,19 @@ describe('tripod export', () => {
     expect(rows).toHaveLength(100);
     expect(Object.keys(rows[0])).toEqual([...EXPORT_COLUMNS]);
     expect(rows.every((x) => x.cop_x_right_mm === null && x.cop_y_forward_mm === null)).toBe(true);
+  });
+
+  it('export to a pipe that closes early (| head) exits 0 quietly', async () => {
+    const file = path.join(dir, 'pipe.tripod');
+    writeRecording(file, { samples: 20000, seed: 3 });
+    const child = spawn(process.execPath, [path.resolve('host/cli/bin.mjs'), 'export', file, '--format', 'ndjson', '--out', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b) => (err += String(b)));
+    await new Promise<void>((r) => child.stdout.once('data', () => r()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(err).toBe('');
+    expect(code).toBe(0);
   });
 
   it('a bad calibration file is a usage error naming the field', async () => {
