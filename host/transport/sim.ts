@@ -70,7 +70,7 @@ export async function createSimBoard(opts: { loads?: LoadSource; seed?: number }
     return await mod.createBoard({ clock: 'realtime', loads, seed: opts.seed ?? 1 });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0] ?? '';
-    const hint = /tripod\.js|ENOENT/.test(msg) ? '; run `npm run build:firmware` first' : '';
+    const hint = /tripod\.js|ENOENT/.test(msg) && !/build:firmware/.test(msg) ? "; run 'npm run build:firmware' first" : '';
     throw new TransportError(`the simulated board did not start: ${msg}${hint}`);
   }
 }
