@@ -41,9 +41,15 @@ export const REASON_REMOTE_USER_TERMINATED = 19;
 export const REASON_LOCAL_HOST_TERMINATED = 22;
 export const REASON_CONNECTION_TIMEOUT = 8;
 
-/** Normalises a UUID the way Espruino compares them: 16-bit as 4 lowercase hex, 128-bit lowercase. */
-export function normUuid(u: unknown): string {
+/**
+ * Normalises a UUID the way Espruino compares them: 16-bit as 4 lowercase hex, 128-bit lowercase.
+ * Object keys need care: Espruino keeps `{0x180F: ...}` as the integer 6159, V8 turns it into the
+ * string "6159". So an all-digit object key is read as a decimal number (as the literal was), while
+ * a string elsewhere ('1809' in `advertise`) is hex. Write all-digit hex UUIDs as numbers.
+ */
+export function normUuid(u: unknown, objectKey = false): string {
   if (typeof u === 'number') return (u & 0xffff).toString(16).padStart(4, '0');
+  if (objectKey && /^[0-9]+$/.test(String(u)) && Number(u) <= 0xffff) return Number(u).toString(16).padStart(4, '0');
   const s = String(u).toLowerCase();
   if (/^0x[0-9a-f]{1,4}$/.test(s)) return s.slice(2).padStart(4, '0');
   if (/^[0-9a-f]{4}$/.test(s)) return s;
@@ -212,9 +218,9 @@ export class NrfModel {
     const chars = new Map<string, CharDef>();
     if (data) {
       for (const [sKey, sVal] of Object.entries(data as Record<string, unknown>)) {
-        const service = normUuid(sKey);
+        const service = normUuid(sKey, true);
         for (const [cKey, cVal] of Object.entries((sVal ?? {}) as Record<string, unknown>)) {
-          const uuid = normUuid(cKey);
+          const uuid = normUuid(cKey, true);
           const c = (cVal ?? {}) as Record<string, unknown>;
           const value = c.value === undefined ? new Uint8Array(0) : this.toBytes(c.value, `value of characteristic ${uuid}`);
           const maxLen = c.maxLen === undefined ? Math.max(1, value.length) : Number(c.maxLen);
@@ -240,7 +246,7 @@ export class NrfModel {
     if (typeof data !== 'object' || data === null) throw new TypeError(`Expecting object or undefined, got ${typeof data}`);
     for (const [, sVal] of Object.entries(data as Record<string, unknown>)) {
       for (const [cKey, cVal] of Object.entries((sVal ?? {}) as Record<string, unknown>)) {
-        const uuid = normUuid(cKey);
+        const uuid = normUuid(cKey, true);
         const ch = this.chars.get(uuid);
         if (!ch) throw new Error(`Unable to find service with UUID ${uuid}`);
         const c = (cVal ?? {}) as Record<string, unknown>;
@@ -287,7 +293,7 @@ export class NrfModel {
     const serviceData: Record<string, Uint8Array> = {};
     if (data && typeof data === 'object' && !Array.isArray(data) && !ArrayBuffer.isView(data)) {
       for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
-        serviceData[normUuid(k)] = v === undefined ? new Uint8Array(0) : this.toBytes(v, `advertising data for ${k}`);
+        serviceData[normUuid(k, true)] = v === undefined ? new Uint8Array(0) : this.toBytes(v, `advertising data for ${k}`);
       }
     } else if (data !== undefined) {
       throw new Error('NRF.setAdvertising with raw or multiple advertising packets is not implemented by the emulator');

@@ -520,12 +520,12 @@ export class EspruinoRuntime {
   private serialTx(bytes: Uint8Array): void {
     if (this.serialBaud <= 0 || bytes.length === 0) return;
     const bps = this.serialBaud / 10;
-    const room = EspruinoRuntime.TX_BUFFER_BYTES - bytes.length;
-    const canStart = this.serialTxBusyUntil - Math.max(0, room) / bps;
-    if (canStart > this.clock.now) this.clock.spend(canStart - this.clock.now);
     const start = Math.max(this.clock.now, this.serialTxBusyUntil);
     const end = start + bytes.length / bps;
     this.serialTxBusyUntil = end;
+    // JavaScript returns once everything not yet sent fits in the transmit buffer
+    const unblock = end - EspruinoRuntime.TX_BUFFER_BYTES / bps;
+    if (unblock > this.clock.now) this.clock.spend(unblock - this.clock.now);
     const copy = bytes.slice();
     this.clock.hw.push(end, () => {
       for (const l of this.serialHostListeners.slice()) l(copy);
