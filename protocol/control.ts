@@ -1,6 +1,6 @@
 /**
  * Control messages: COMMAND (host -> device), RESPONSE and EVENT (device -> host). Byte tables in
- * protocol/SPEC.md §4-5. Espruino-safe (the firmware decodes commands and encodes responses/events
+ * protocol/SPEC.md §5-6. Espruino-safe (the firmware decodes commands and encodes responses/events
  * with this file): ES5-compilable, DataView with the little-endian flag, no Map/Set/spread/destructuring.
  * Decoders never throw on input bytes; encoders throw a TypeError naming the bad field (a programming
  * error on the sending side, never caused by received bytes).

@@ -1,5 +1,5 @@
 /**
- * Host-side sample stream decoder: a stateful, pure decoder for KEY / DELTA frames (SPEC.md §3).
+ * Host-side sample stream decoder: a stateful, pure decoder for KEY / DELTA frames (SPEC.md §4).
  * Follows the delta chain, unwraps the 24-bit sample index and device time, and accounts for every
  * frame it cannot use. Never throws on input: errors are counted in `stats` and described in `lastError`.
  * No Node, DOM or rxjs APIs: runs in Node, a browser page and the emulator's inspector alike.

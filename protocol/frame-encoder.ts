@@ -1,7 +1,7 @@
 /**
  * Sample-frame encoder (device side; also used by the host for tests, the emulator and the bench).
  * Espruino-safe: ES5-compilable, no Map/Set/spread/destructuring/default parameters, no comments in
- * hot function bodies (the interpreter re-lexes them on every call). Byte layouts: protocol/SPEC.md §3.
+ * hot function bodies (the interpreter re-lexes them on every call). Byte layouts: protocol/SPEC.md §4.
  *
  * Usage (firmware):
  *   var enc = createFrameEncoder(payloadBytes, samplesPerFrameMax, KEY_INTERVAL_DEFAULT, true);
@@ -10,10 +10,12 @@
  *   enc.skip(n)  when n samples were dropped on the device (index skips, next sample gets FLAG_OVERFLOW
  *                and starts a KEY);  enc.start()  at START_STREAM (index 0, FLAG_STREAM_START, KEY);
  *   enc.flush()  at STOP_STREAM (returns the first remaining frame, poll() for more).
+ *   skip() and configure() close pending samples into frames: poll() until null after them.
  *
- * Per-sample cost (hot path of add): 4 x (one arithmetic statement, one Int32Array store, one OR),
- * 8 scalar assignments for the predictor history, 3 bookkeeping statements; packing runs once per
- * frame. Estimate in SPEC.md §3.6.
+ * Design for the interpreter (every source token executed costs about 1k instructions): the hot path
+ * of add() computes four residuals, ORs their magnitudes into one width tracker and checks one
+ * precomputed fit limit; frame building, width choice and bit packing run once per frame. Measured
+ * proxy and estimate in SPEC.md section 9.2 (about 620 executed tokens per sample at payload 20).
  */
 import {
   FLAG_OVERFLOW,
@@ -71,28 +73,95 @@ export function bitLength(a: number): number {
 
 /**
  * Packs residuals R[0..count) (each stored as residual << 8, i.e. the int24 residual in the top three
- * bytes) at `w` bits each, LSB-first, into 32-bit words W (little-endian typed arrays: nRF52 and every
- * Node platform). Returns the number of bits written. One word store per 32 bits instead of one byte
- * store per 8; no break/continue/switch so the firmware may mark it "jit".
+ * bytes; count is a multiple of 4) at `w` bits each, LSB-first, into 32-bit words W (little-endian
+ * typed arrays: nRF52 and every Node platform). Returns the number of bits written. Two residuals per
+ * step while 2w <= 30 (every realistic frame), one word store per 32 bits; no break/continue/switch,
+ * so the firmware may mark it "jit".
  */
 export function packResiduals(R: Int32Array, count: number, w: number, W: Int32Array): number {
   const mask = w >= 24 ? 0xffffff : (1 << w) - 1;
+  const w2 = w + w;
   let a = 0;
   let b = 0;
   let j = 0;
   let v = 0;
-  for (let i = 0; i < count; i++) {
-    v = ((R[i] as number) >>> 8) & mask;
-    a |= v << b;
-    b += w;
-    if (b >= 32) {
-      W[j++] = a;
-      b -= 32;
-      a = v >>> (w - b);
+  let i = 0;
+  if (w2 <= 30) {
+    for (i = 0; i < count; i += 2) {
+      v = (R[i] as number) >>> 8 & mask | ((R[i + 1] as number) >>> 8 & mask) << w;
+      a |= v << b;
+      b += w2;
+      if (b >= 32) {
+        W[j++] = a;
+        b -= 32;
+        a = v >>> w2 - b;
+      }
+    }
+  } else {
+    for (i = 0; i < count; i++) {
+      v = (R[i] as number) >>> 8 & mask;
+      a |= v << b;
+      b += w;
+      if (b >= 32) {
+        W[j++] = a;
+        b -= 32;
+        a = v >>> w - b;
+      }
     }
   }
   if (b > 0) W[j] = a;
   return j * 32 + b;
+}
+
+/**
+ * Largest residual magnitude (as tracked by the encoder: (r << 8) ^ ((r << 8) >> 31)) that lets k
+ * samples fit `budget` bytes after a mode byte, for k = 0..kMax+1 (-1: k samples never fit).
+ */
+export function fitLimits(budget: number, kMax: number, withFlags: boolean): Int32Array {
+  const t = new Int32Array(kMax + 2);
+  for (let k = 0; k <= kMax + 1; k++) {
+    let lim = -1;
+    if (k === 0) lim = 0x7fffffff;
+    else if (k <= kMax) {
+      for (let w = 2; w <= 24; w++) {
+        if (deltaBodyBytes(k, w, withFlags) <= budget) lim = w >= 24 ? 0x7fffffff : (1 << (w + 7)) - 1;
+      }
+    }
+    t[k] = lim;
+  }
+  return t;
+}
+
+/**
+ * One self-contained KEY frame (20 bytes) for one sample, without any encoder state: the cheapest
+ * way to stream (no arithmetic, 12 byte stores; 20 bytes per sample). A device that streams this way
+ * must still give consecutive samples consecutive indices and set FLAG_STREAM_START / FLAG_OVERFLOW
+ * as section 4.5 of SPEC.md says; the host decodes it like any KEY.
+ */
+export function encodeKeyFrame(index: number, timeMs: number, flags: number, c0: number, c1: number, c2: number, c3: number): Uint8Array {
+  const f = new Uint8Array(KEY_FIXED_BYTES);
+  const t = Math.floor(timeMs) % 0x1000000;
+  f[0] = MSG_KEY;
+  f[1] = index;
+  f[2] = index >> 8;
+  f[3] = index >> 16;
+  f[4] = t;
+  f[5] = t >> 8;
+  f[6] = t >> 16;
+  f[7] = flags;
+  f[8] = c0;
+  f[9] = c0 >> 8;
+  f[10] = c0 >> 16;
+  f[11] = c1;
+  f[12] = c1 >> 8;
+  f[13] = c1 >> 16;
+  f[14] = c2;
+  f[15] = c2 >> 8;
+  f[16] = c2 >> 16;
+  f[17] = c3;
+  f[18] = c3 >> 8;
+  f[19] = c3 >> 16;
+  return f;
 }
 
 /** Bytes taken by `n` samples at width `w` after a mode byte: optional flag bytes plus 4*n*w bits. */
@@ -125,12 +194,18 @@ export function createFrameEncoder(
   let maxN = samplesPerFrameMax | 0;
   const keyInt = keyIntervalSamples | 0;
   const second = secondOrder ? true : false;
-  let R = new Int32Array(4 * maxN);
-  let M = new Int32Array(maxN);
-  let FL = new Uint8Array(maxN);
+  let R = new Int32Array(4 * (maxN + 1));
+  let FL = new Uint8Array(maxN + 1);
   let W = new Int32Array(maxN * 3 + 1);
   let W8 = new Uint8Array(W.buffer);
+  let LD = fitLimits(cap - 3, maxN, false);
+  let LDF = fitLimits(cap - 3, maxN, true);
+  let LK = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, false);
+  let LKF = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, true);
+  let L = LD;
   let n = 0;
+  let acc = 0;
+  let fl = 0;
   let lim = maxN;
   let firstIdx = 0;
   let keyPending = false;
@@ -141,10 +216,9 @@ export function createFrameEncoder(
   let keyFlags = 0;
   let keyTime = 0;
   let keyIdx = 0;
-  let chosenW = 0;
-  let chosenF = false;
   let p0 = 0, p1 = 0, p2 = 0, p3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
   let queue: Uint8Array[] = [];
+  let queued = 0;
 
   function nextIdx(): number {
     return (keyIdx + sinceKey) & 0xffffff;
@@ -156,59 +230,19 @@ export function createFrameEncoder(
     f[o + 2] = v >> 16;
   }
 
-  function choose(budget: number): number {
-    let acc = 0;
-    let fl = 0;
-    let k = 0;
-    let w = 0;
-    let bestW = 0;
-    let bestF = false;
-    for (let j = 0; j < n; j++) {
-      acc |= M[j] as number;
-      fl |= FL[j] as number;
-      w = bitLength(acc >>> 8) + 1;
-      if (w < 2) w = 2;
-      if (deltaBodyBytes(j + 1, w, fl !== 0) > budget) break;
-      k = j + 1;
-      bestW = w;
-      bestF = fl !== 0;
-    }
-    chosenW = bestW;
-    chosenF = bestF;
-    return k;
+  function tableFor(key: boolean, flagged: boolean): Int32Array {
+    return key ? (flagged ? LKF : LK) : flagged ? LDF : LD;
   }
 
-  function pack(f: Uint8Array, o: number, k: number, w: number, withFlags: boolean): void {
-    if (withFlags) {
-      f.set(FL.subarray(0, k), o);
-      o += k;
-    }
-    const bits = packResiduals(R, k << 2, w, W);
-    f.set(W8.subarray(0, (bits + 7) >> 3), o);
-  }
-
-  function dropFront(k: number): void {
-    const rest = n - k;
-    if (rest > 0) {
-      M.set(M.subarray(k, n), 0);
-      FL.set(FL.subarray(k, n), 0);
-      R.set(R.subarray(k << 2, n << 2), 0);
-    }
-    n = rest;
-    firstIdx = (firstIdx + k) & 0xffffff;
-  }
-
-  function modeByte(w: number, withFlags: boolean): number {
-    return w | (second ? MODE_SECOND_ORDER : 0) | (withFlags ? MODE_FLAGS_PRESENT : 0);
-  }
-
-  function buildOne(): void {
-    let f: Uint8Array;
-    let k = 0;
+  function buildFrame(k: number): Uint8Array {
+    let w = bitLength(acc >>> 8) + 1;
+    if (w < 2) w = 2;
+    const withFlags = fl !== 0;
+    const mode = w | (second ? MODE_SECOND_ORDER : 0) | (withFlags ? MODE_FLAGS_PRESENT : 0);
+    const head = keyPending ? KEY_FIXED_BYTES + 1 : 3;
+    const f = new Uint8Array(k > 0 ? head + deltaBodyBytes(k, w, withFlags) : KEY_FIXED_BYTES);
+    let o = head;
     if (keyPending) {
-      const budget = cap - KEY_FIXED_BYTES - 1;
-      if (n > 0 && budget >= 1) k = choose(budget);
-      f = new Uint8Array(KEY_FIXED_BYTES + (k > 0 ? 1 + deltaBodyBytes(k, chosenW, chosenF) : 0));
       f[0] = MSG_KEY;
       put24(f, 1, keyIdx);
       put24(f, 4, keyTime);
@@ -217,30 +251,42 @@ export function createFrameEncoder(
       put24(f, 11, K[1] as number);
       put24(f, 14, K[2] as number);
       put24(f, 17, K[3] as number);
-      if (k > 0) {
-        f[KEY_FIXED_BYTES] = modeByte(chosenW, chosenF);
-        pack(f, KEY_FIXED_BYTES + 1, k, chosenW, chosenF);
-      }
+      if (k > 0) f[KEY_FIXED_BYTES] = mode;
       keyPending = false;
-      lim = maxN;
     } else {
-      k = choose(cap - 3);
-      f = new Uint8Array(3 + deltaBodyBytes(k, chosenW, chosenF));
       f[0] = MSG_DELTA;
       f[1] = firstIdx;
-      f[2] = modeByte(chosenW, chosenF) | (firstIdx & 0x100 ? MODE_INDEX_BIT8 : 0);
-      pack(f, 3, k, chosenW, chosenF);
+      f[2] = mode | (firstIdx & 0x100 ? MODE_INDEX_BIT8 : 0);
     }
-    if (k > 0) dropFront(k);
-    queue.push(f);
+    if (k > 0) {
+      if (withFlags) {
+        f.set(FL.subarray(0, k), o);
+        o += k;
+      }
+      f.set(W8.subarray(0, (packResiduals(R, k << 2, w, W) + 7) >> 3), o);
+    }
+    firstIdx = (firstIdx + k) & 0xffffff;
+    n = 0;
+    acc = 0;
+    fl = 0;
+    L = LD;
+    lim = maxN;
+    return f;
   }
 
-  function flushAll(): void {
-    while (keyPending || n > 0) buildOne();
+  function enqueue(f: Uint8Array): void {
+    queue.push(f);
+    queued++;
   }
 
   function poll(): Uint8Array | null {
-    return queue.length > 0 ? (queue.shift() as Uint8Array) : null;
+    if (queued === 0) return null;
+    queued--;
+    return queue.shift() as Uint8Array;
+  }
+
+  function flushAll(): void {
+    if (keyPending || n > 0) enqueue(buildFrame(n));
   }
 
   function startKey(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
@@ -261,54 +307,83 @@ export function createFrameEncoder(
     p1 = q1 = c1;
     p2 = q2 = c2;
     p3 = q3 = c3;
+    L = LK;
     lim = maxN - 1;
-    if (cap - KEY_FIXED_BYTES < 2 || lim < 1) buildOne();
+    if (cap - KEY_FIXED_BYTES < 2 || lim < 1) enqueue(buildFrame(0));
+    return poll();
+  }
+
+  function addSlow(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number, m: number): Uint8Array | null {
+    if (sinceKey >= keyAt || (flags & (FLAG_OVERFLOW | FLAG_STREAM_START)) !== 0) return startKey(c0, c1, c2, c3, flags, timeMs);
+    let a = acc | m;
+    let f = fl | flags;
+    let t = tableFor(keyPending, f !== 0);
+    if (a > (t[n + 1] as number)) {
+      const o = n << 2;
+      enqueue(buildFrame(n));
+      R[0] = R[o] as number;
+      R[1] = R[o + 1] as number;
+      R[2] = R[o + 2] as number;
+      R[3] = R[o + 3] as number;
+      a = m;
+      f = flags;
+      t = tableFor(false, f !== 0);
+    }
+    if (f !== 0 && fl === 0) FL.fill(0, 0, n);
+    FL[n] = flags;
+    acc = a;
+    fl = f;
+    L = t;
+    q0 = p0; q1 = p1; q2 = p2; q3 = p3;
+    p0 = c0; p1 = c1; p2 = c2; p3 = c3;
+    sinceKey++;
+    if (++n >= lim) enqueue(buildFrame(n));
     return poll();
   }
 
   function add2(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
-    if (sinceKey >= keyAt || (flags & 0x60) !== 0) return startKey(c0, c1, c2, c3, flags, timeMs);
     const o = n << 2;
-    let r = (c0 - p0 - p0 + q0) << 8;
+    let r = c0 - p0 - p0 + q0 << 8;
     R[o] = r;
-    let m = r ^ (r >> 31);
-    r = (c1 - p1 - p1 + q1) << 8;
+    let m = r ^ r >> 31;
+    r = c1 - p1 - p1 + q1 << 8;
     R[o + 1] = r;
-    m |= r ^ (r >> 31);
-    r = (c2 - p2 - p2 + q2) << 8;
+    m |= r ^ r >> 31;
+    r = c2 - p2 - p2 + q2 << 8;
     R[o + 2] = r;
-    m |= r ^ (r >> 31);
-    r = (c3 - p3 - p3 + q3) << 8;
+    m |= r ^ r >> 31;
+    r = c3 - p3 - p3 + q3 << 8;
     R[o + 3] = r;
-    M[n] = m | (r ^ (r >> 31));
-    FL[n] = flags;
+    m |= r ^ r >> 31;
+    if (sinceKey >= keyAt || (flags | fl) !== 0 || (acc | m) > (L[n + 1] as number)) return addSlow(c0, c1, c2, c3, flags, timeMs, m);
+    acc |= m;
     q0 = p0; q1 = p1; q2 = p2; q3 = p3;
     p0 = c0; p1 = c1; p2 = c2; p3 = c3;
     sinceKey++;
-    if (++n >= lim) buildOne();
-    return queue.length > 0 ? (queue.shift() as Uint8Array) : null;
+    if (++n >= lim) enqueue(buildFrame(n));
+    return queued ? poll() : null;
   }
 
   function add1(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
-    if (sinceKey >= keyAt || (flags & 0x60) !== 0) return startKey(c0, c1, c2, c3, flags, timeMs);
     const o = n << 2;
-    let r = (c0 - p0) << 8;
+    let r = c0 - p0 << 8;
     R[o] = r;
-    let m = r ^ (r >> 31);
-    r = (c1 - p1) << 8;
+    let m = r ^ r >> 31;
+    r = c1 - p1 << 8;
     R[o + 1] = r;
-    m |= r ^ (r >> 31);
-    r = (c2 - p2) << 8;
+    m |= r ^ r >> 31;
+    r = c2 - p2 << 8;
     R[o + 2] = r;
-    m |= r ^ (r >> 31);
-    r = (c3 - p3) << 8;
+    m |= r ^ r >> 31;
+    r = c3 - p3 << 8;
     R[o + 3] = r;
-    M[n] = m | (r ^ (r >> 31));
-    FL[n] = flags;
+    m |= r ^ r >> 31;
+    if (sinceKey >= keyAt || (flags | fl) !== 0 || (acc | m) > (L[n + 1] as number)) return addSlow(c0, c1, c2, c3, flags, timeMs, m);
+    acc |= m;
     p0 = c0; p1 = c1; p2 = c2; p3 = c3;
     sinceKey++;
-    if (++n >= lim) buildOne();
-    return queue.length > 0 ? (queue.shift() as Uint8Array) : null;
+    if (++n >= lim) enqueue(buildFrame(n));
+    return queued ? poll() : null;
   }
 
   return {
@@ -331,8 +406,12 @@ export function createFrameEncoder(
     },
     start: function (firstIndex?: number): void {
       n = 0;
+      acc = 0;
+      fl = 0;
+      L = LD;
       keyPending = false;
       queue = [];
+      queued = 0;
       keyIdx = typeof firstIndex === 'number' ? firstIndex & 0xffffff : 0;
       sinceKey = 0;
       keyAt = 0;
@@ -354,12 +433,16 @@ export function createFrameEncoder(
       cap = payload | 0;
       if ((perFrame | 0) !== maxN) {
         maxN = perFrame | 0;
-        R = new Int32Array(4 * maxN);
-        M = new Int32Array(maxN);
-        FL = new Uint8Array(maxN);
+        R = new Int32Array(4 * (maxN + 1));
+        FL = new Uint8Array(maxN + 1);
         W = new Int32Array(maxN * 3 + 1);
         W8 = new Uint8Array(W.buffer);
       }
+      LD = fitLimits(cap - 3, maxN, false);
+      LDF = fitLimits(cap - 3, maxN, true);
+      LK = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, false);
+      LKF = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, true);
+      L = LD;
       lim = maxN;
     },
   };

@@ -5,7 +5,7 @@
  */
 export * from './constants.ts';
 export { crc32 } from './crc.ts';
-export { createFrameEncoder, bitLength, deltaBodyBytes, packResiduals } from './frame-encoder.ts';
+export { createFrameEncoder, bitLength, deltaBodyBytes, packResiduals, fitLimits, encodeKeyFrame } from './frame-encoder.ts';
 export type { FrameEncoder } from './frame-encoder.ts';
 export { createStreamDecoder } from './frame-decoder.ts';
 export type { SampleBlock, FrameError, FrameErrorCode, StreamDecoder, StreamDecoderStats } from './frame-decoder.ts';

@@ -1,5 +1,5 @@
 /**
- * Serial framing (SPEC.md §6): each message travels as
+ * Serial framing (SPEC.md §7): each message travels as
  *   0x00, COBS(message || CRC-32(message) little-endian), 0x00
  * COBS removes every 0x00 from the body, so 0x00 always means "frame boundary": a receiver that
  * starts mid-stream, sees garbage or loses bytes resynchronises at the next 0x00. Empty frames (two

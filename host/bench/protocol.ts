@@ -4,6 +4,14 @@
  * throughput in Node. Figures: protocol.bytes_per_sample.{mtu23,mtu53,worst_mtu23},
  * protocol.encode_samples_per_s, protocol.decode_samples_per_s.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import * as acorn from 'acorn';
+import ts from 'typescript';
+import * as constants from '../../protocol/constants.ts';
 import {
   COUNT_MAX,
   COUNT_MIN,
@@ -150,6 +158,179 @@ function round(v: number, digits: number): number {
   return Math.round(v * m) / m;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * A device-cost proxy for Espruino-bound code: compiles a protocol file to ES5 (as the firmware build
+ * does), inserts a counter before every statement that adds the number of source tokens that
+ * statement executes (loop tests and updates once per iteration), and runs it in a vm. Espruino
+ * interprets by re-lexing the source, so executed tokens track its cost; shared/docs/espruino.md's
+ * table calibrates about 0.8-1k x86 instructions per token (24k for four `a[i] = v;` Int32Array
+ * stores, 79k for twelve shifted Uint8Array stores) and 8-16 us per 1k instructions on the nRF52.
+ * It undercounts: skipped branches are lexed too on the device, and native calls cost more than
+ * their tokens. An estimate to compare designs and sizes, not a measurement on a board.
+*/
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** x86 instructions per executed token, low and high (from the cost table). */
+export const INSTRUCTIONS_PER_TOKEN: [number, number] = [800, 1000];
+/** Microseconds per 1000 instructions on the nRF52 (64 MHz), low and high. */
+export const US_PER_KILO_INSTRUCTION: [number, number] = [8, 16];
+
+interface Insert {
+  at: number;
+  text: string;
+}
+
+/** Returns ES5 source of `file` (under protocol/) with a cost counter `__c(n)` before every statement. */
+export function instrumentProtocolFile(file: string): string {
+  const src = readFileSync(join(ROOT, 'protocol', file), 'utf8');
+  const js = ts.transpileModule(src, {
+    compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.CommonJS, removeComments: true },
+  }).outputText;
+  const tokens = [...acorn.tokenizer(js, { ecmaVersion: 5 })].map((t) => t.start);
+  const countIn = (a: number, b: number): number => {
+    let n = 0;
+    for (const s of tokens) if (s >= a && s < b) n++;
+    return n;
+  };
+  const ast = acorn.parse(js, { ecmaVersion: 5, sourceType: 'script' }) as any;
+  const inserts: Insert[] = [];
+  const isStatement = (n: any): boolean => n && typeof n.type === 'string' && (/Statement$/.test(n.type) || n.type === 'VariableDeclaration' || n.type === 'FunctionDeclaration');
+
+  /** Tokens of a statement not inside its nested statements or function bodies. */
+  const ownTokens = (n: any): number => {
+    let own = countIn(n.start, n.end);
+    for (const child of nestedOf(n)) own -= countIn(child.start, child.end);
+    return own;
+  };
+  const nestedOf = (n: any): any[] => {
+    const out: any[] = [];
+    const visit = (x: any, top: boolean): void => {
+      if (!x || typeof x !== 'object') return;
+      if (Array.isArray(x)) {
+        for (const y of x) visit(y, top);
+        return;
+      }
+      if (typeof x.type !== 'string') return;
+      if (!top && (isStatement(x) || x.type === 'FunctionExpression')) {
+        out.push(x);
+        return;
+      }
+      for (const k of Object.keys(x)) if (k !== 'type' && k !== 'start' && k !== 'end') visit(x[k], false);
+    };
+    visit(n, true);
+    return out;
+  };
+
+  let fname = 'top';
+  const walkStatement = (n: any): void => {
+    if (!n) return;
+    if (n.type === 'FunctionDeclaration') {
+      const saved = fname;
+      fname = n.id.name;
+      walkStatement(n.body);
+      fname = saved;
+      return;
+    }
+    if (n.type === 'BlockStatement') {
+      for (const s of n.body) {
+        if (s.type !== 'FunctionDeclaration') inserts.push({ at: s.start, text: `__c(${ownTokens(s)},'${fname}');` });
+        walkStatement(s);
+      }
+      return;
+    }
+    // Function expressions inside this statement's own expressions.
+    for (const f of nestedOf(n)) if (f.type === 'FunctionExpression') walkStatement(f.body);
+    if (n.type === 'IfStatement') {
+      wrap(n.consequent);
+      if (n.alternate) wrap(n.alternate);
+    } else if (n.type === 'ForStatement') {
+      const perIter = (n.test ? countIn(n.test.start, n.test.end) + 1 : 0) + (n.update ? countIn(n.update.start, n.update.end) : 0);
+      wrap(n.body, perIter);
+    } else if (n.type === 'WhileStatement') {
+      wrap(n.body, countIn(n.test.start, n.test.end) + 2);
+    } else if (n.type === 'LabeledStatement' || n.type === 'TryStatement' || n.type === 'SwitchStatement' || n.type === 'DoWhileStatement' || n.type === 'ForInStatement') {
+      throw new Error(`instrument: ${n.type} not supported (and not Espruino-hot-path friendly)`);
+    }
+  };
+  const wrap = (body: any, perIteration = 0): void => {
+    if (body.type === 'BlockStatement') {
+      if (perIteration > 0) inserts.push({ at: body.start + 1, text: `__c(${perIteration},'${fname}');` });
+      walkStatement(body);
+    } else {
+      inserts.push({ at: body.start, text: `{__c(${perIteration + ownTokens(body)},'${fname}');` });
+      inserts.push({ at: body.end, text: '}' });
+      walkStatement(body);
+    }
+  };
+
+  for (const s of ast.body) {
+    if (s.type === 'FunctionDeclaration') walkStatement(s);
+    else for (const f of nestedOf(s)) if (f.type === 'FunctionExpression') walkStatement(f.body);
+  }
+  inserts.sort((a, b) => b.at - a.at || (a.text === '}' ? -1 : 1));
+  let out = js;
+  for (const ins of inserts) out = out.slice(0, ins.at) + ins.text + out.slice(ins.at);
+  return out;
+}
+
+/** Loads an instrumented protocol file; returns its exports and a token meter. */
+export function loadInstrumented(file: string): { exports: any; tokens: () => number; reset: () => void; byFunction: Record<string, number> } {
+  let count = 0;
+  const byFunction: Record<string, number> = {};
+  const module = { exports: {} as any };
+  const req = createRequire(import.meta.url);
+  const sandbox = {
+    module,
+    exports: module.exports,
+    require: (p: string) => (p === './constants.ts' ? constants : req(p)),
+    __c: (n: number, where: string) => {
+      count += n;
+      byFunction[where] = (byFunction[where] ?? 0) + n;
+    },
+    Uint8Array,
+    Int32Array,
+    Uint32Array,
+    DataView,
+    Math,
+    TypeError,
+    isFinite,
+    JSON,
+    String,
+  };
+  vm.runInNewContext(instrumentProtocolFile(file), sandbox, { filename: `instrumented-${file}` });
+  return {
+    exports: module.exports,
+    tokens: () => count,
+    byFunction,
+    reset: () => {
+      count = 0;
+      for (const k of Object.keys(byFunction)) delete byFunction[k];
+    },
+  };
+}
+
+/** Executed tokens per sample of the instrumented ES5 encoder on `counts` (sample-major). */
+export function deviceTokensPerSample(counts: Int32Array, payloadBytes: number, samplesPerFrame: number): number {
+  const m = loadInstrumented('frame-encoder.ts');
+  const enc = m.exports.createFrameEncoder(payloadBytes, samplesPerFrame, KEY_INTERVAL_DEFAULT, true);
+  const n = counts.length / 4;
+  m.reset();
+  for (let i = 0; i < n; i++) {
+    let f = enc.add(counts[4 * i], counts[4 * i + 1], counts[4 * i + 2], counts[4 * i + 3], 0, i * 12.5);
+    while (f) f = enc.poll();
+  }
+  return m.tokens() / n;
+}
+
+/** Converts tokens per sample into a [low, high] ms range on the nRF52. */
+export function tokensToMs(tokens: number): [number, number] {
+  return [
+    (tokens * INSTRUCTIONS_PER_TOKEN[0] * US_PER_KILO_INSTRUCTION[0]) / 1e6,
+    (tokens * INSTRUCTIONS_PER_TOKEN[1] * US_PER_KILO_INSTRUCTION[1]) / 1e6,
+  ];
+}
+
 export const bench: BenchModule = {
   name: 'protocol',
   async run(log): Promise<Figures> {
@@ -186,6 +367,20 @@ export const bench: BenchModule = {
       bestEnc = Math.min(bestEnc, t1 - t0);
       bestDec = Math.min(bestDec, t2 - t1);
     }
+    // Device cost proxy: executed source tokens per sample of the ES5 encoder (see the note above).
+    const device: Figures = {};
+    for (const [label, payload] of [
+      ['mtu23', 20],
+      ['mtu53', 50],
+    ] as const) {
+      const tokens = deviceTokensPerSample(counts.subarray(0, 4 * 8000), payload, defaultSamplesPerFrame(payload));
+      const [lo, hi] = tokensToMs(tokens);
+      device[`protocol.device_tokens_per_sample.${label}`] = Math.round(tokens);
+      device[`protocol.device_ms_per_sample.${label}_low`] = round(lo, 2);
+      device[`protocol.device_ms_per_sample.${label}_high`] = round(hi, 2);
+      log(`device cost estimate at payload ${payload}: ${Math.round(tokens)} executed tokens per sample, about ${lo.toFixed(1)}-${hi.toFixed(1)} ms on the nRF52 in plain interpreted JS`);
+    }
+
     const encRate = n / (bestEnc / 1000);
     const decRate = n / (bestDec / 1000);
     log(`Node encode ${Math.round(encRate)} samples/s, decode ${Math.round(decRate)} samples/s (MTU 23 frames, best of 5)`);
@@ -195,6 +390,7 @@ export const bench: BenchModule = {
       'protocol.bytes_per_sample.worst_mtu23': round(worst, 3),
       'protocol.encode_samples_per_s': Math.round(encRate),
       'protocol.decode_samples_per_s': Math.round(decRate),
+      ...device,
     };
   },
 };

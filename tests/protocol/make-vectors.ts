@@ -385,17 +385,17 @@ function write(name: string, doc: unknown): void {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   write('sample-frames.json', {
-    spec: 'protocol/SPEC.md section 3',
+    spec: 'protocol/SPEC.md section 4',
     description: 'Sample frames. Each vector: frames (hex) pushed in order into a fresh stream decoder; expect[i] is the block or error for frames[i]. When encoder is given, createFrameEncoder(payloadBytes, samplesPerFrame, keyInterval, secondOrder) after start(startIndex), fed samples [c0,c1,c2,c3,flags,timeMs] then flush(), must produce exactly frames.',
     vectors: sampleVectors(),
   });
   write('control.json', {
-    spec: 'protocol/SPEC.md sections 4 and 5',
+    spec: 'protocol/SPEC.md sections 5 and 6',
     description: 'Control messages. decoded: the message encode* produces these bytes from and decode* returns. refused: what decodeCommand reports and the error response (answerHex) the device sends.',
     vectors: controlVectors(),
   });
   write('serial.json', {
-    spec: 'protocol/SPEC.md section 6',
+    spec: 'protocol/SPEC.md section 7',
     description: 'Serial byte streams. Pushing streamHex into a fresh deframer yields messages (hex) and these stats.',
     vectors: serialVectors(),
   });

@@ -1,0 +1,50 @@
+/**
+ * Device cost as a size, not a time: executed source tokens per sample of the ES5-compiled encoder
+ * (host/bench/protocol.ts explains the proxy). Fails when a change makes the Espruino hot path
+ * noticeably heavier; also checks that the instrumented build encodes exactly like the real one.
+ */
+import { describe, expect, it } from 'vitest';
+import { createFrameEncoder, encodeKeyFrame, createStreamDecoder, FLAG_STREAM_START } from '../../protocol/index.ts';
+import { defaultSamplesPerFrame, deviceTokensPerSample, encodeAll, loadInstrumented, realisticCounts } from '../../host/bench/protocol.ts';
+
+describe('device cost proxy', () => {
+  const n = 1600;
+  const { counts } = realisticCounts(n, 80, 5);
+
+  it('the instrumented ES5 encoder produces the same frames as the TypeScript one', () => {
+    const m = loadInstrumented('frame-encoder.ts');
+    const enc = m.exports.createFrameEncoder(20, 3, 80, true);
+    const frames: string[] = [];
+    for (let i = 0; i < n; i++) {
+      let f: Uint8Array | null = enc.add(counts[4 * i], counts[4 * i + 1], counts[4 * i + 2], counts[4 * i + 3], 0, i * 12.5);
+      while (f) {
+        frames.push(Buffer.from(f).toString('hex'));
+        f = enc.poll();
+      }
+    }
+    let f: Uint8Array | null = enc.flush();
+    while (f) {
+      frames.push(Buffer.from(f).toString('hex'));
+      f = enc.poll();
+    }
+    expect(frames).toEqual(encodeAll(counts, 20, 3).map((x) => Buffer.from(x).toString('hex')));
+    expect(m.tokens()).toBeGreaterThan(0);
+  });
+
+  it('stays within its token budget per sample (payload 20: <= 680, payload 50: <= 480)', () => {
+    expect(deviceTokensPerSample(counts, 20, defaultSamplesPerFrame(20))).toBeLessThanOrEqual(680);
+    expect(deviceTokensPerSample(counts, 50, defaultSamplesPerFrame(50))).toBeLessThanOrEqual(480);
+  });
+
+  it('encodeKeyFrame (the no-arithmetic fallback) matches the encoder and costs few tokens', () => {
+    const a = encodeKeyFrame(0, 0x123456, FLAG_STREAM_START, 8388607, -8388608, 0, -1);
+    const enc = createFrameEncoder(20, 3, 80, true);
+    expect(Array.from(a)).toEqual(Array.from(enc.add(8388607, -8388608, 0, -1, 0, 0x123456)!));
+    const dec = createStreamDecoder();
+    expect(Array.from(dec.push(encodeKeyFrame(5, 1, 0, 1, 2, 3, 4))!.counts)).toEqual([1, 2, 3, 4]);
+    const m = loadInstrumented('frame-encoder.ts');
+    m.reset();
+    m.exports.encodeKeyFrame(1, 2, 0, 3, 4, 5, 6);
+    expect(m.tokens()).toBeLessThanOrEqual(200);
+  });
+});
