@@ -15,6 +15,8 @@ const BENCHES: Array<() => Promise<BenchModule>> = [
   async () => (await import('./scoring.ts')).bench,
   async () => (await import('./protocol.ts')).bench,
   async () => (await import('./makers.ts')).bench,
+  async () => (await import('../live/bench.ts')).bench,
+  async () => (await import('./firmware.ts')).bench,
 ];
 
 async function main(): Promise<void> {
