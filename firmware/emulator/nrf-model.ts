@@ -235,7 +235,7 @@ export class NrfModel {
       }
     }
     this.uart = o.uart === undefined ? true : !!o.uart;
-    this.advertiseUuids = Array.isArray(o.advertise) ? o.advertise.map(normUuid) : [];
+    this.advertiseUuids = Array.isArray(o.advertise) ? o.advertise.map((u: unknown) => normUuid(u)) : [];
     this.chars = chars;
     this.adv = this.buildAdvertising(this.advData, this.advOptions);
   }
