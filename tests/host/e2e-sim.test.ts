@@ -11,7 +11,7 @@ import { openBoard } from '../../host/session.ts';
 import { SimTransport } from '../../host/transport/sim.ts';
 import { openRecording } from '../../host/recording/reader.ts';
 import type { ForceSample, PipelineEvent } from '../../host/pipeline/types.ts';
-import { compareWithTruth, drivenBoard } from './helpers/virtual-board.ts';
+import { compareWithTruth, drivenBoard, latchLagSpread } from './helpers/virtual-board.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripod-e2e-sim-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -55,8 +55,8 @@ describe('simulated board end to end', () => {
       expect(c.matched, `cell ${c.cell}`).toBeGreaterThan(0);
       expect(c.unmatched / (c.matched + c.unmatched), `cell ${c.cell}`).toBeLessThan(0.01);
     }
-    // CoP of the constant load [180, 170, 160, 190] N on the default layout (uncalibrated board: the
-    // default scale, so only the direction is checked: more load right and front).
+    // Device time: after the second KEY, host t follows the chips' latch times within one period.
+    for (const spread of latchLagSpread(live, d.board, 84)) expect(spread).toBeLessThan(0.0125 + 0.003);
     const { report, records } = openRecording(file);
     const recorded = [...records()].filter((r) => r.type === 'message' && r.channel === 'data').map((r) => (r.type === 'message' ? Array.from(r.bytes) : []));
     expect(report.header?.subjectId).toBe('S01');

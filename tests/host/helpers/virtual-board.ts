@@ -66,3 +66,33 @@ export function compareWithTruth(samples: Array<{ raw: number[]; flags: number }
   }
   return out;
 }
+
+/**
+ * For each cell: the spread (max - min, s) of (HX711 latch time - host sample time t) over the fresh
+ * samples from index `fromIndex` on. The firmware takes each chip's latest conversion at its own
+ * tick, so the lag moves within one chip period (~12.5 ms at 80 Hz); a spread within about one
+ * period shows the host's reconstructed times follow the board's to within a period.
+ */
+export function latchLagSpread(samples: Array<{ index: number; t: number; raw: number[]; flags: number }>, board: EmulatedBoard, fromIndex: number): number[] {
+  const truth = board.cellTruth();
+  const out: number[] = [];
+  for (let c = 0; c < 4; c++) {
+    const tr = truth[c]!;
+    let j = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const s of samples) {
+      if (s.flags & (1 << c)) continue;
+      let k = j;
+      while (k < tr.length && tr[k]!.counts !== s.raw[c]) k++;
+      if (k >= tr.length) continue;
+      j = k + 1;
+      if (s.index < fromIndex) continue;
+      const d = tr[k]!.t - s.t;
+      if (d < lo) lo = d;
+      if (d > hi) hi = d;
+    }
+    out.push(hi - lo);
+  }
+  return out;
+}
