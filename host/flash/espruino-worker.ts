@@ -89,7 +89,8 @@ function run(req: UploadRequest): void {
     cfg.LOAD_STORAGE_FILE = 1;
     cfg.RESET_BEFORE_SEND = true;
     cfg.MINIFICATION_LEVEL = req.minify ? 'ESPRIMA' : '';
-    cfg.PRETOKENISE = req.pretokenise ? 2 : 0;
+    // 1 = auto: keywords and operators always, strings from 2v20.48 and ints from 2v26 (the board's VERSION).
+    cfg.PRETOKENISE = req.pretokenise ? 1 : 0;
     cfg.SET_TIME_ON_WRITE = true;
     // Board JSON (www.espruino.com/json/BOARD.json) is only used for IDE features; never wait on it.
     cfg.BOARD_JSON_URL = req.boardJsonUrl;
@@ -104,14 +105,19 @@ function run(req: UploadRequest): void {
     let uploading = false;
     let finished = false;
     let response = '';
-    const rawWrite = device.write.bind(device);
+    const rawWrite = device.write.bind(device) as (data: string | Buffer, cb?: () => void) => void;
     device.write = (data: string, cb?: () => void): void => {
       if (uploading) {
         sent += data.length;
         lastProgressAt = Date.now();
         send({ type: 'progress', sent: Math.min(sent, total), total });
+        // 0.1.67 never calls writeToEspruino back for code under one write block (512 bytes, or 19
+        // with slow write): once every byte is out, finish by count if the callback stays silent.
+        if (total > 0 && sent >= total) setTimeout(finish, 1000);
       }
-      rawWrite(data, cb);
+      // The package's TCP writer passes its byte-per-character string to socket.write, which sends it
+      // as UTF-8 (bytes above 0x7F doubled); its serial and BLE writers send bytes. Send bytes here too.
+      rawWrite(req.kind === 'tcp' ? Buffer.from(data, 'latin1') : data, cb);
     };
     // Capture the one big write of the code, to know the total before the bytes go out.
     const rawSerialWrite = serial.write.bind(serial);
@@ -143,6 +149,24 @@ function run(req: UploadRequest): void {
       fail('no-board', `nothing answered at ${req.port} within ${req.openTimeoutMs / 1000} s`);
     }, req.openTimeoutMs);
 
+    /** The upload is complete: let the last line execute, then half-close and wait for the board's side. */
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      send({ type: 'stage', stage: 'finishing' });
+      // Let the last line execute and the board answer before closing (half-close).
+      setTimeout(() => {
+        serial.close();
+        // A board that never closes its side still got every byte: do not wait for ever.
+        setTimeout(() => {
+          if (reported) return;
+          reported = true;
+          send({ type: 'result', ok: true, code: 'ok', message: 'uploaded (the board did not close its side)', response, sent, total });
+          setTimeout(() => process.exit(0), 50);
+        }, 3000);
+      }, req.settleMs);
+    };
+
     send({ type: 'stage', stage: 'connecting' });
     serial.open(
       req.port,
@@ -171,21 +195,7 @@ function run(req: UploadRequest): void {
             code = withStep;
           }
           uploading = true;
-          E.Core.CodeWriter.writeToEspruino(code, () => {
-            finished = true;
-            send({ type: 'stage', stage: 'finishing' });
-            // Let the last line execute and the board answer before closing (half-close).
-            setTimeout(() => {
-              serial.close();
-              // A board that never closes its side still got every byte: do not wait for ever.
-              setTimeout(() => {
-                if (reported) return;
-                reported = true;
-                send({ type: 'result', ok: true, code: 'ok', message: 'uploaded (the board did not close its side)', response, sent, total });
-                setTimeout(() => process.exit(0), 50);
-              }, 3000);
-            }, req.settleMs);
-          });
+          E.Core.CodeWriter.writeToEspruino(code, finish);
         });
       },
       () => {

@@ -66,7 +66,7 @@ export interface UploadOptions {
   code: string;
   /** Esprima minification inside the package. Defaults to false (the build is already compact). */
   minify?: boolean;
-  /** Pretokenise for the device (smaller, faster on a real board; the emulator REPL cannot run it). Defaults to false. */
+  /** Espruino pretokenisation: about 24 % fewer bytes to send and store, faster parsing on the device. Defaults to true. */
   pretokenise?: boolean;
   /** Board JSON URL given to the package. Defaults to http://127.0.0.1:9 (refused at once: no web fetch). */
   boardJsonUrl?: string;
@@ -127,16 +127,6 @@ export async function probePort(p: ParsedPort, timeoutMs = 3000): Promise<void> 
   }
 }
 
-/**
- * Replaces every non-ASCII character by its `\uXXXX` escape. The package writes its (latin1) code
- * string to TCP and serial ports as UTF-8, so bytes above 0x7F would arrive doubled; the escape
- * means the same in JavaScript strings, regular expressions and identifiers, and is harmless in
- * comments.
- */
-export function asciiSafe(code: string): string {
-  return code.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /** Uploads `code` to `.bootcde` and boots it. Throws FlashError. */
 export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> {
   const port = parsePort(opts.port);
@@ -147,9 +137,9 @@ export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> 
   const req: UploadRequest = {
     kind: port.kind,
     port: port.port,
-    code: asciiSafe(opts.code),
+    code: opts.code,
     minify: opts.minify ?? false,
-    pretokenise: opts.pretokenise ?? false,
+    pretokenise: opts.pretokenise ?? true,
     boardJsonUrl: opts.boardJsonUrl ?? 'http://127.0.0.1:9',
     openTimeoutMs: opts.openTimeoutMs ?? (port.kind === 'ble' ? 30_000 : 15_000),
     settleMs: opts.settleMs ?? 500,

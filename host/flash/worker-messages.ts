@@ -10,7 +10,7 @@ export interface UploadRequest {
   code: string;
   /** Esprima minification in the package (offline). */
   minify: boolean;
-  /** Espruino pretokenisation (the board must untokenise; the emulator REPL cannot). */
+  /** Espruino pretokenisation (the board's lexer reads the tokens; the emulator REPL untokenises). */
   pretokenise: boolean;
   /** Where the package looks for board JSON; set to an unroutable URL to skip the web fetch. */
   boardJsonUrl: string;

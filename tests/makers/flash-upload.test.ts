@@ -7,7 +7,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReplServer, type ReplServer } from '../../firmware/emulator/repl-server.ts';
-import { asciiSafe, FlashError, parsePort, uploadToBoard, type UploadProgress } from '../../host/flash/upload.ts';
+import { FlashError, parsePort, uploadToBoard, type UploadProgress } from '../../host/flash/upload.ts';
 
 interface FakeBoard {
   source: string;
@@ -19,8 +19,13 @@ function tick() {
   count++;
 }
 setInterval(tick, 100);
-${'// padding so the upload spans several 1 KB Storage chunks\n'.repeat(80)}var done = "\u00e9t\u00e9";
+${'// padding so the upload spans several 1 KB Storage chunks\n'.repeat(80)}var done = "\u00e9t\u00e9 \u2248 1";
 `;
+
+/** What the package stores: characters below 256 as one byte each, the others as UTF-8 bytes. */
+function espruinoBytes(code: string): string {
+  return [...code].map((ch) => (ch.charCodeAt(0) < 256 ? ch : Buffer.from(ch, 'utf8').toString('latin1'))).join('');
+}
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -55,12 +60,12 @@ describe('upload with the espruino package', () => {
     const s = await repl();
     const progress: UploadProgress[] = [];
     const booted = s.nextBoard({ timeoutMs: 60_000 });
-    const r = await uploadToBoard({ port: s.url, code: CODE, onProgress: (p) => progress.push(p) });
+    const r = await uploadToBoard({ port: s.url, code: CODE, pretokenise: false, onProgress: (p) => progress.push(p) });
     const board = await booted;
-    // Non-ASCII goes as \u escapes (the package would send bytes above 0x7F as UTF-8 pairs).
-    expect(board.source).toBe(asciiSafe(CODE));
-    expect(board.source).toContain('var done = "\\u00e9t\\u00e9";');
-    expect(s.storage()['.bootcde']).toBe(asciiSafe(CODE));
+    // Byte-exact: the package keeps characters below 256 as single bytes (é is 0xE9) and encodes
+    // the rest as UTF-8; the worker sends them as bytes on TCP too.
+    expect(board.source).toBe(CODE);
+    expect(s.storage()['.bootcde']).toBe(espruinoBytes(CODE));
     expect(r.env).toMatchObject({ VERSION: '2v29', BOARD: 'MDBT42Q' });
     const stages = [...new Set(progress.map((p) => p.stage))];
     expect(stages).toEqual(['checking', 'connecting', 'preparing', 'uploading', 'finishing', 'done']);
@@ -68,6 +73,26 @@ describe('upload with the espruino package', () => {
     expect(up.length).toBeGreaterThan(3);
     expect(up.at(-1)!.sent).toBe(up.at(-1)!.total);
     expect(r.bytes).toBeGreaterThan(CODE.length);
+  });
+
+  it('pretokenised by default: smaller on the wire, and the emulator runs the same program', async () => {
+    const s = await repl();
+    const code = `function g(a) {\n  // a comment the tokeniser drops\n  if (a >= -5) return "x\\"y \u00e9 \u2248";\n  else return [-300, 0, 7, a * 2, 0x7fff + 1];\n}\nvar k = g(3) + typeof g;\n${'var pad = 12345;\n'.repeat(120)}`;
+    const booted = s.nextBoard({ timeoutMs: 60_000 });
+    await uploadToBoard({ port: s.url, code });
+    const source = (await booted).source;
+    const stored = s.storage()['.bootcde']!;
+    expect(stored.length).toBeLessThan(code.length * 0.8);
+    expect(source).not.toContain('a comment');
+    const run = (src: string): unknown => new Function(`${src}; return [g(-9), g(0), k, pad];`)();
+    expect(run(source)).toEqual(run(code));
+  });
+
+  it('short code (under one 512-byte write block, where 0.1.67 never calls back) still completes', async () => {
+    const s = await repl();
+    const booted = s.nextBoard({ timeoutMs: 30_000 });
+    await uploadToBoard({ port: s.url, code: 'var tiny = 1;\n', pretokenise: false });
+    expect((await booted).source).toBe('var tiny = 1;\n');
   });
 
   it('no board at the port: a refused TCP connection is named at once', async () => {
@@ -130,7 +155,7 @@ describe('upload with the espruino package', () => {
     });
     const port = await listen(cutter);
     cleanups.push(() => pairs.forEach((p) => p.destroy()));
-    const err = await uploadToBoard({ port: `tcp://127.0.0.1:${port}`, code: CODE, stallTimeoutMs: 3000 }).catch((e: unknown) => e);
+    const err = await uploadToBoard({ port: `tcp://127.0.0.1:${port}`, code: CODE, pretokenise: false, stallTimeoutMs: 3000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FlashError);
     expect((err as FlashError).code).toBe('cut');
     expect((err as FlashError).message).toMatch(/upload cut midway.*run tripod flash again/);
@@ -141,7 +166,7 @@ describe('upload with the espruino package', () => {
     expect(file === undefined || file.written < file.size).toBe(true);
     // Retry straight to the board.
     const booted = s.nextBoard({ timeoutMs: 60_000 });
-    await uploadToBoard({ port: s.url, code: CODE });
-    expect((await booted).source).toBe(asciiSafe(CODE));
+    await uploadToBoard({ port: s.url, code: CODE, pretokenise: false });
+    expect((await booted).source).toBe(CODE);
   });
 });

@@ -108,7 +108,8 @@ describe('REPL server over TCP', () => {
     expect(env).toMatchObject({ VERSION: '2v29', BOARD: 'MDBT42Q', CONSOLE: 'Telnet' });
 
     const code = 'var \u00e9t\u00e9 = 1;\nsetInterval(function(){}, 10);\n';
-    const bytes = Buffer.from(code, 'utf8').toString('latin1');
+    // As the package stores it: characters below 256 as one byte each.
+    const bytes = code;
     const up = `\x10reset();\n\x10require("Storage").write(".bootcde",${JSON.stringify(bytes.slice(0, 10))},0,${bytes.length});\n\x10require("Storage").write(".bootcde",${JSON.stringify(bytes.slice(10))},10);\n\x10load()\n`;
     const boardP = server.nextBoard({ timeoutMs: 5000 });
     const out = await talk(server.port, up);
@@ -141,3 +142,28 @@ describe('REPL server over TCP', () => {
     expect(out).toContain('Uncaught Error: save() is refused while .bootcde exists');
   });
 });
+
+describe('stored code back to source', () => {
+  it('decodes the package encoding: bytes below 256 as latin1, the rest from UTF-8', async () => {
+    const { decodeEspruinoBytes } = await import('../../firmware/emulator/repl-server.ts');
+    const src = 'var s = "\u00e9t\u00e9 \u2248 \u{1f600}"; // 50 \u00b5s';
+    const stored = [...src].map((ch) => (ch.codePointAt(0)! < 256 ? ch : Buffer.from(ch, 'utf8').toString('latin1'))).join('');
+    expect(decodeEspruinoBytes(stored)).toBe(src);
+    expect(decodeEspruinoBytes('\xc3')).toBe('\xc3'); // a truncated sequence stays latin1
+  });
+
+  it('untokenises what the package pretokenises (words, operators, raw strings, signed raw ints)', async () => {
+    const { untokenise, isPretokenised } = await import('../../firmware/emulator/repl-server.ts');
+    const T = (w: string): string => String.fromCharCode(138 + TOKEN_INDEX[w]!);
+    // function f(a){return a>=-5?"x\"y":[-300,0,7];}  as the package would tokenise it
+    const tok = `${T('function')} f(a){${T('return')} a${T('>=')}\xd4\xfb?\xd1\x03x"y:[\xd5\xd4\xfe,\xd3,\xd4\x07];}`;
+    expect(isPretokenised(tok)).toBe(true);
+    expect(isPretokenised('var x = "\xd1\xff"; // \xd2')).toBe(false);
+    const src = untokenise(tok);
+    expect(src).toBe('function f(a){return a>=-5?"\\x78\\x22\\x79":[-300,0,7];}');
+    // eslint-disable-next-line no-new-func
+    expect(new Function(`${src}; return [f(-9), f(0)];`)()).toEqual([[-300, 0, 7], 'x"y']);
+  });
+});
+
+const TOKEN_INDEX: Record<string, number> = { function: 32, return: 33, '>=': 7 };

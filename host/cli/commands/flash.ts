@@ -18,8 +18,9 @@ checks it by reading the firmware and protocol versions with the protocol's GET_
                    RATE -1 when hard-wired), stored in the firmware settings (tripod.json)
   --file FILE      upload this file instead of firmware/dist/tripod.js
   --minify         let the espruino package minify the code (Esprima, offline)
-  --pretokenise    let the package pretokenise the code (smaller and ~5 % faster on a real
-                   board; the emulator's REPL cannot run pretokenised code)
+  --no-pretokenise send the code as text (by default the package pretokenises it: keywords,
+                   operators, strings and small ints as Espruino's own tokens, about 24 % smaller
+                   and parsed faster on the board)
   --no-verify      skip the GET_INFO check (for code that is not the Tripod firmware)
   --json           print the result as one JSON object
   --verbose        show the espruino package's own log lines
@@ -42,7 +43,7 @@ export const command: CliCommand = {
     pins: { type: 'string' },
     file: { type: 'string' },
     minify: { type: 'boolean' },
-    pretokenise: { type: 'boolean' },
+    'no-pretokenise': { type: 'boolean' },
     'no-verify': { type: 'boolean' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean' },
@@ -75,7 +76,7 @@ export const command: CliCommand = {
         ...(pins ? { pins } : {}),
         ...(typeof v.file === 'string' ? { file: v.file } : {}),
         minify: v.minify === true,
-        pretokenise: v.pretokenise === true,
+        pretokenise: v['no-pretokenise'] !== true,
         noVerify: v['no-verify'] === true,
         ...(v.verbose ? { log: (l: string) => say(`  espruino: ${l}`) } : {}),
         onEvent: (e) => {
