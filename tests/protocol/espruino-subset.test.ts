@@ -70,6 +70,25 @@ describe('Espruino-safe protocol files', () => {
     });
   }
 
+  it('the hot functions avoid what Espruino\'s "jit" rejects (break, continue, switch, try, nested functions, typeof, in, templates, arrows)', () => {
+    const js = es5(readFileSync(join(ROOT, 'protocol', 'frame-encoder.ts'), 'utf8'));
+    const ast = acorn.parse(js, { ecmaVersion: 2020, sourceType: 'module' }) as any;
+    const hot = new Set(['packResiduals', 'add1', 'add2', 'encodeKeyFrame']);
+    const seen: string[] = [];
+    walk.full(ast, (node: any) => {
+      if (node.type !== 'FunctionDeclaration' || !hot.has(node.id.name)) return;
+      seen.push(node.id.name);
+      walk.full(node.body, (x: any) => {
+        const bad =
+          ['BreakStatement', 'ContinueStatement', 'SwitchStatement', 'TryStatement', 'FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'TemplateLiteral'].includes(x.type) ||
+          (x.type === 'UnaryExpression' && x.operator === 'typeof') ||
+          (x.type === 'BinaryExpression' && x.operator === 'in');
+        if (bad) throw new Error(`${node.id.name} uses ${x.type}${x.operator ? ' ' + x.operator : ''}, which Espruino's jit rejects`);
+      });
+    });
+    expect(seen.sort()).toEqual([...hot].sort());
+  });
+
   it('imports only other Espruino-safe protocol files', () => {
     for (const file of ESPRUINO_SAFE_FILES) {
       const src = readFileSync(join(ROOT, 'protocol', file), 'utf8');
