@@ -11,6 +11,8 @@
  *   computes x = -My / Fz, y = Mx / Fz (moments about the plate surface centre, the AMTI / BDS
  *   convention; on the BDS files it reproduces their COP columns to 0.01 mm). Fz below 10 N is an
  *   error (nobody on the plate).
+ * - Tripod's own CSV export (time_s, cop_x_right_mm, cop_y_forward_mm) needs no options either;
+ *   its rows with an empty CoP (nobody on the plate) are skipped.
  * - Other files: xCol / yCol (a header name, case-insensitive, or a 1-based column number), unit
  *   (mm, cm, m) when the header does not say it, and either a time column (tCol, or a column named
  *   time / t) or rateHz. rateHz wins over the time column.
@@ -52,6 +54,8 @@ export interface CopTrace {
   /** Rate from the flag, or 1 / median interval of the time column, Hz. */
   rateHz: number;
   format: 'bds' | 'table';
+  /** Rows skipped because their CoP fields were empty (nobody on the plate). */
+  skippedRows: number;
   columns: { x: string; y: string; t: string | null };
   unit: LengthUnit;
 }
@@ -74,7 +78,10 @@ function detectDelimiter(line: string): string | null {
 
 function parseColumn(raw: string): Column {
   const m = /^(.*?)\s*[[(]\s*([^\])]+?)\s*[\])]\s*$/.exec(raw);
-  return m ? { name: m[1]!.trim(), unit: m[2]!.trim() } : { name: raw.trim(), unit: null };
+  if (m) return { name: m[1]!.trim(), unit: m[2]!.trim() };
+  // A unit suffix in snake case, as Tripod's own exports write it: cop_x_right_mm, time_s.
+  const sfx = /^(.+?)_(mm|cm|m|s)$/i.exec(raw.trim());
+  return sfx ? { name: sfx[1]!, unit: sfx[2]! } : { name: raw.trim(), unit: null };
 }
 
 function asUnit(u: string | null): LengthUnit | null {
@@ -142,8 +149,8 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
     xi = pickColumn(opts.xCol, cols, raw, '--x-col');
     yi = pickColumn(opts.yCol, cols, raw, '--y-col');
   } else {
-    xi = findNamed(/^(cop[_ ]?)?x$/i);
-    yi = findNamed(/^(cop[_ ]?)?y$/i);
+    xi = findNamed(/^(cop[_ ]?)?x(_right)?$/i);
+    yi = findNamed(/^(cop[_ ]?)?y(_forward)?$/i);
     if (xi < 0 || yi < 0) {
       throw new CopFileError('usage', `${source}: cannot tell which columns hold the CoP; pass --x-col and --y-col, or --from-moments (columns: ${raw.join(', ')})`);
     }
@@ -181,6 +188,10 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
     }
     return v;
   };
+  // Rows with an EMPTY CoP field are skipped (Tripod exports leave the CoP empty while nobody is
+  // on the plate); anything else that is not a number is an error.
+  const rowOf: number[] = [];
+  let w = 0;
   for (let r = 0; r < n; r++) {
     const [lineNo, line] = body[r]!;
     const fields = splitLine(line, delim);
@@ -189,26 +200,33 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
       if (!(Math.abs(fz) >= MIN_FZ_N)) {
         throw new CopFileError('data', `${source} line ${lineNo}: Fz ${fz} N is below ${MIN_FZ_N} N (nobody on the plate): trim the file to the stance`);
       }
-      x[r] = (-value(fields, myi, lineNo) / fz) * k;
-      y[r] = (value(fields, mxi, lineNo) / fz) * k;
+      x[w] = (-value(fields, myi, lineNo) / fz) * k;
+      y[w] = (value(fields, mxi, lineNo) / fz) * k;
     } else {
-      x[r] = value(fields, xi, lineNo) * k;
-      y[r] = value(fields, yi, lineNo) * k;
+      if (fields[xi] === '' && fields[yi] === '') continue;
+      x[w] = value(fields, xi, lineNo) * k;
+      y[w] = value(fields, yi, lineNo) * k;
     }
     if (ti >= 0) {
-      t[r] = value(fields, ti, lineNo);
-      if (r > 0 && !(t[r]! > t[r - 1]!)) throw new CopFileError('data', `${source} line ${lineNo}: time ${t[r]} s does not increase (previous ${t[r - 1]} s)`);
+      t[w] = value(fields, ti, lineNo);
+      if (w > 0 && !(t[w]! > t[w - 1]!)) throw new CopFileError('data', `${source} line ${lineNo}: time ${t[w]} s does not increase (previous ${t[w - 1]} s)`);
     }
+    rowOf.push(r);
+    w++;
   }
-  if (n < 8) throw new CopFileError('data', `${source}: ${n} samples; need at least 8`);
+  const skippedRows = n - w;
+  if (w < 8) throw new CopFileError('data', `${source}: ${w} samples${skippedRows ? ` with a CoP (${skippedRows} rows without one)` : ''}; need at least 8`);
+  const tOut = t.slice(0, w);
+  const xOut = x.slice(0, w);
+  const yOut = y.slice(0, w);
   let rateHz: number;
   if (opts.rateHz !== undefined) {
     if (!(opts.rateHz > 0) || !Number.isFinite(opts.rateHz)) throw new CopFileError('usage', `--rate ${opts.rateHz}: expected a rate > 0 Hz`);
     rateHz = opts.rateHz;
-    if (ti < 0) for (let r = 0; r < n; r++) t[r] = r / rateHz;
+    if (ti < 0) for (let i = 0; i < w; i++) tOut[i] = rowOf[i]! / rateHz;
   } else {
     const d: number[] = [];
-    for (let r = 1; r < n; r++) d.push(t[r]! - t[r - 1]!);
+    for (let i = 1; i < w; i++) d.push(tOut[i]! - tOut[i - 1]!);
     d.sort((a, b) => a - b);
     const med = d[d.length >> 1]!;
     rateHz = 1 / med;
@@ -216,7 +234,7 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
     if (Math.abs(rateHz - Math.round(rateHz)) < 1e-6 * rateHz) rateHz = Math.round(rateHz);
   }
   const columns = opts.fromMoments ? { x: `-${raw[myi]} / ${raw[fzi]}`, y: `${raw[mxi]} / ${raw[fzi]}`, t: ti >= 0 ? raw[ti]! : null } : { x: raw[xi]!, y: raw[yi]!, t: ti >= 0 ? raw[ti]! : null };
-  return { t, x, y, rateHz, format: isBds ? 'bds' : 'table', columns, unit };
+  return { t: tOut, x: xOut, y: yOut, rateHz, format: isBds ? 'bds' : 'table', columns, unit, skippedRows };
 }
 
 /** Reads a CoP file; an unreadable file is a 'data' CopFileError. */

@@ -132,6 +132,26 @@ describe('tripod analyze on the BDS reference trials', () => {
     expect(empty.err).toMatch(/0 samples between 100 and the end s \(the file spans 0.01 to 60 s\)/);
   });
 
+  it("reads Tripod's own CSV export with no flags, skipping the rows without a CoP", async () => {
+    const { SampleExporter } = await import('../../host/export/writers.ts');
+    const { scriptedSamples } = await import('./samples.ts');
+    const samples = scriptedSamples((t) => (t < 1 || t > 11 ? { total: 0, cop: null } : { total: 700, cop: { x: 60 + 4 * Math.sin(3 * t), y: -20 + 5 * Math.cos(2 * t) } }), 12);
+    const ex = new SampleExporter('csv');
+    const dir = mkdtempSync(path.join(tmpdir(), 'tripod-analyze-'));
+    const file = path.join(dir, 'export.csv');
+    writeFileSync(file, ex.header() + samples.map((s) => ex.line(s)).join(''));
+    const r = await runCli(['analyze', file, '--no-filter', '--json']);
+    expect(r.err).toBe('');
+    const j = JSON.parse(r.out);
+    const onBoard = samples.filter((s) => s.cop);
+    expect(j.n).toBe(onBoard.length);
+    expect(j.skipped_rows).toBe(samples.length - onBoard.length);
+    expect(j.fs_hz).toBe(80);
+    expect(j.columns).toEqual({ x: 'cop_x_right_mm', y: 'cop_y_forward_mm', t: 'time_s' });
+    // The export rounds the CoP to 0.01 mm.
+    expect(j.mean_ml_mm).toBeCloseTo(onBoard.reduce((a, s) => a + s.cop!.x, 0) / onBoard.length, 2);
+  });
+
   it('prints a human table without --json', async () => {
     const r = await runCli(['analyze', path.join(bdsDir, 'BDS00001.txt')]);
     expect(r.code).toBe(0);

@@ -16,7 +16,9 @@ const HELP = `Usage: tripod analyze FILE [flags]
 Computes sway metrics (path, velocity, RMS, range, 95 % prediction ellipse, sway area, mean power
 frequency, F50/F95, time to boundary) from a CoP trace in a text or CSV file.
 
-A BDS file (Santos & Duarte 2016: Time[s] ... COPx[cm] COPy[cm], tab-separated) needs no flags.
+A BDS file (Santos & Duarte 2016: Time[s] ... COPx[cm] COPy[cm], tab-separated) and a Tripod CSV
+export (tripod export: time_s, cop_x_right_mm, cop_y_forward_mm) need no flags; rows with an empty
+CoP (nobody on the plate) are skipped.
 Other files: name the CoP columns, their unit and the rate (or a time column in seconds).
 
 Flags:
@@ -195,6 +197,7 @@ export const command: CliCommand = {
         format: trace.format,
         columns: trace.columns,
         unit_in_file: trace.unit,
+        skipped_rows: trace.skippedRows,
         filtered: pre.filtered,
         resampled: pre.resampled,
         preprocessing: pre.description,
@@ -202,7 +205,8 @@ export const command: CliCommand = {
       };
       ctx.out.write(`${JSON.stringify(obj)}\n`);
     } else {
-      ctx.out.write(humanReport(file, metrics, pre.description));
+      const skipped = trace.skippedRows ? `; ${trace.skippedRows} rows without a CoP skipped` : '';
+      ctx.out.write(humanReport(file, metrics, `${pre.description}${skipped}`));
     }
     return 0;
   },
