@@ -77,6 +77,7 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
   let lastRead = 0;
   let warm = false;
   let on = false;
+  let sampleFlags = 0;
   let stopping = false;
   const downFlag = new Uint8Array(1);
   let powered = true;
@@ -89,8 +90,12 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
     }
   }
 
-  /** Flags and fault states for the values just read; returns the sample's flags. */
-  function check(nr: number): number {
+  /**
+   * Flags and fault states for the values just read (nr: DOUT levels before the read); leaves the
+   * sample's flags in `sampleFlags`. "jit": it runs on every sample.
+   */
+  function check(nr: number): void {
+    "jit";
     let flags = 0;
     for (let c = 0; c < 4; c++) {
       const bit = 8 >> c;
@@ -130,9 +135,9 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
       }
       last[c] = v;
       raw[c] = v;
-      setFault(c, kind);
+      if (fault[c] !== kind) setFault(c, kind);
     }
-    return flags;
+    sampleFlags = flags;
   }
 
   function schedule(ms: number): void {
@@ -156,7 +161,8 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
     }
     const now = getTime() * 1000;
     hxRead(sck, douts, spread, words, raw);
-    const flags = check(nr);
+    check(nr);
+    const flags = sampleFlags;
     if (polls === 0) lead += pollMs / 2;
     else if (polls > 1 && lead > pollMs) lead -= pollMs / 2;
     if (lastRead > 0) {
@@ -267,6 +273,7 @@ export function createSampleRing(capacity: number): SampleRing {
     flags: flags,
     times: times,
     push: function (c: Int32Array, f: number, t: number): void {
+      "jit";
       const o = head << 2;
       counts[o] = c[0] as number;
       counts[o + 1] = c[1] as number;
