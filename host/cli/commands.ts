@@ -16,4 +16,5 @@ export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   replay: async () => (await import('./commands/replay.ts')).command,
   export: async () => (await import('./commands/export.ts')).command,
   live: async () => (await import('./commands/live.ts')).command,
+  emulate: async () => (await import('./commands/emulate.ts')).command,
 };
