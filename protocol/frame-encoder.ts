@@ -15,7 +15,7 @@
  * Design for the interpreter (every source token executed costs about 1k instructions): the hot path
  * of add() computes four residuals, ORs their magnitudes into one width tracker and checks one
  * precomputed fit limit; frame building, width choice and bit packing run once per frame. Measured
- * proxy and estimate in SPEC.md section 9.2 (about 620 executed tokens per sample at payload 20).
+ * proxy and estimate in SPEC.md section 9.2 (about 610 executed tokens per sample at payload 20).
  */
 import {
   FLAG_OVERFLOW,
@@ -230,10 +230,6 @@ export function createFrameEncoder(
     f[o + 2] = v >> 16;
   }
 
-  function tableFor(key: boolean, flagged: boolean): Int32Array {
-    return key ? (flagged ? LKF : LK) : flagged ? LDF : LD;
-  }
-
   function buildFrame(k: number): Uint8Array {
     let w = bitLength(acc >>> 8) + 1;
     if (w < 2) w = 2;
@@ -317,7 +313,7 @@ export function createFrameEncoder(
     if (sinceKey >= keyAt || (flags & (FLAG_OVERFLOW | FLAG_STREAM_START)) !== 0) return startKey(c0, c1, c2, c3, flags, timeMs);
     let a = acc | m;
     let f = fl | flags;
-    let t = tableFor(keyPending, f !== 0);
+    let t = f === fl ? L : keyPending ? LKF : LDF;
     if (a > (t[n + 1] as number)) {
       const o = n << 2;
       enqueue(buildFrame(n));
@@ -327,7 +323,7 @@ export function createFrameEncoder(
       R[3] = R[o + 3] as number;
       a = m;
       f = flags;
-      t = tableFor(false, f !== 0);
+      t = f ? LDF : LD;
     }
     if (f !== 0 && fl === 0) FL.fill(0, 0, n);
     FL[n] = flags;

@@ -8,7 +8,8 @@
  * response as a command timeout).
  * Espruino-safe (the firmware frames its output and deframes commands with this file). The body is
  * scanned with the native indexOf/set, not byte by byte, so the device cost is a few native calls
- * per frame. On the device pass E.CRC32 results / E.CRC32 itself instead of the JS table.
+ * per frame. On the device pass E.CRC32 results / E.CRC32 itself instead of the JS table, and
+ * convert received serial data (a string on Espruino) with E.toUint8Array before push().
  */
 import { SERIAL_CRC_BYTES, SERIAL_MAX_MESSAGE } from './constants.ts';
 import { crc32 } from './crc.ts';
