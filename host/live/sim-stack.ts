@@ -1,18 +1,18 @@
 /**
- * The live stack on the simulated board, as `tripod live` runs it: the board emulator running the
+ * The live stack on the simulated board (tests and `npm run bench`), as `tripod live` runs it: the board emulator running the
  * built firmware (firmware/dist/tripod.js), reached through the sim transport and the host session,
  * the synthetic person standing on it, the live hub with the project's scoring, and the page server.
  * `speed` > 1 drives the emulator's virtual clock faster than real time (the firmware, the radio and
  * the host pipeline see the same board time; only the wall clock is compressed).
  */
-import type { ForceSample } from '../../host/pipeline/types.ts';
-import { scoringAnalysis } from '../../host/live/scoring-analysis.ts';
-import { startLive, type Live } from '../../host/live/index.ts';
-import type { TrialSetup } from '../../host/live/messages.ts';
-import { sessionSource, type SessionLiveSource } from '../../host/live/session-source.ts';
-import { openBoard, type BoardSession } from '../../host/session.ts';
-import { createSyntheticPerson, personLoadSource, type SyntheticPersonOptions } from '../../host/sim/person.ts';
-import type { SimTransport } from '../../host/transport/sim.ts';
+import type { ForceSample } from '../pipeline/types.ts';
+import { scoringAnalysis } from './scoring-analysis.ts';
+import { startLive, type Live } from './index.ts';
+import type { TrialSetup } from './messages.ts';
+import { sessionSource, type SessionLiveSource } from './session-source.ts';
+import { openBoard, type BoardSession } from '../session.ts';
+import { createSyntheticPerson, personLoadSource, type SyntheticPersonOptions } from '../sim/person.ts';
+import type { SimTransport } from '../transport/sim.ts';
 import { createBoard, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 
 export interface SimLive {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPath, canvasPrints, launchBrowser, SKIP_BROWSER, type Browser } from './browser.ts';
-import { startSimLive, type SimLive } from './sim-live.ts';
+import { startSimLive, type SimLive } from '../../host/live/sim-stack.ts';
 
 describe.skipIf(SKIP_BROWSER)('live page in chromium on the simulated board', () => {
   let sim: SimLive;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trialResultRows } from '../../host/live/scoring-analysis.ts';
 import { createTrialDetector, type TrialResult } from '../../host/scoring/trial.ts';
 import { artifactPath, launchBrowser, SKIP_BROWSER, type Browser } from './browser.ts';
-import { startSimLive, type SimLive } from './sim-live.ts';
+import { startSimLive, type SimLive } from '../../host/live/sim-stack.ts';
 
 const DURATION_S = 8;
 

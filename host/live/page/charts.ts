@@ -70,11 +70,11 @@ export class ForceCharts {
     this.marks = marks;
   }
 
-  /** cols = [t, f0, f1, f2, f3, total], oldest first. */
-  update(cols: Float64Array[]): void {
+  /** cols = [t, f0, f1, f2, f3, total], oldest first; shownT: the right edge, device s (NaN: newest). */
+  update(cols: Float64Array[], shownT: number): void {
     const t = cols[0]!;
     if (t.length === 0) return;
-    this.xMax = t[t.length - 1]!;
+    this.xMax = Number.isNaN(shownT) ? t[t.length - 1]! : shownT;
     this.cells.setData([t, cols[1]!, cols[2]!, cols[3]!, cols[4]!]);
     this.total.setData([t, cols[5]!]);
   }

@@ -18,6 +18,7 @@ import type {
 import { ForceCharts } from './charts.ts';
 import { PlateView } from './plate.ts';
 import { renderResults } from './results-view.ts';
+import { PlayoutClock } from './playout.ts';
 import { ColumnRing } from './ring.ts';
 
 /** Seconds of CoP trace drawn on the plate. */
@@ -30,6 +31,9 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
 };
 
 const connectionLog: string[] = [];
+let draws = 0;
+let drawMsTotal = 0;
+let drawMsMax = 0;
 
 interface PageState {
   hello: HelloMessage | null;
@@ -38,9 +42,10 @@ interface PageState {
   charts: ForceCharts | null;
   plate: PlateView;
   live: LiveScoreView | null;
-  lastForces: number[];
   trial: TrialStateMessage | null;
   dirty: boolean;
+  clock: PlayoutClock;
+  shownT: number;
   lastIndex: number;
   socket: WebSocket | null;
   hostUp: boolean;
@@ -55,9 +60,10 @@ const state: PageState = {
   charts: null,
   plate: new PlateView($<HTMLCanvasElement>('plate')),
   live: null,
-  lastForces: [0, 0, 0, 0],
   trial: null,
   dirty: false,
+  clock: new PlayoutClock(),
+  shownT: NaN,
   lastIndex: -1,
   socket: null,
   hostUp: false,
@@ -74,6 +80,16 @@ const state: PageState = {
   },
   get lastIndex() {
     return state.lastIndex;
+  },
+  /** Renders that drew something, and the time they took (ms, total and worst). */
+  get draws() {
+    return draws;
+  },
+  get drawMsTotal() {
+    return drawMsTotal;
+  },
+  get drawMsMax() {
+    return drawMsMax;
   },
   /** The last board connection phases seen, oldest first (at most 20). */
   connectionLog,
@@ -157,6 +173,11 @@ function onFrame(f: FrameMessage): void {
   const trace = state.trace;
   if (!ring || !trace) return;
   const n = f.t.length;
+  // a new stream (board restarted its device clock): the old samples no longer line up
+  if (n > 0 && ring.length > 0 && f.t[0]! < ring.last(0)) {
+    ring.clear();
+    trace.clear();
+  }
   for (let i = 0; i < n; i++) {
     row[0] = f.t[i]!;
     row[1] = f.f0[i]!;
@@ -171,8 +192,8 @@ function onFrame(f: FrameMessage): void {
     trace.push(trow);
   }
   if (n > 0) {
-    state.lastForces = [f.f0[n - 1]!, f.f1[n - 1]!, f.f2[n - 1]!, f.f3[n - 1]!];
     state.lastIndex = f.first + n - 1;
+    state.clock.arrive(f.t[n - 1]!, performance.now());
   }
   if (f.live) state.live = f.live;
   state.frames++;
@@ -181,13 +202,21 @@ function onFrame(f: FrameMessage): void {
 
 // ---- rendering, once per animation frame ------------------------------------------------------
 
-function render(): void {
+function render(now: number): void {
   requestAnimationFrame(render);
-  if (!state.dirty || !state.ring || !state.trace) return;
+  if (!state.ring || !state.trace) return;
+  const shownT = state.clock.tick(now);
+  if (shownT === state.shownT && !state.dirty) return;
+  state.shownT = shownT;
   state.dirty = false;
-  state.charts?.update(state.ring.ordered());
-  state.plate.draw(state.trace, TRACE_S, state.lastForces, state.live);
+  const t0 = performance.now();
+  state.charts?.update(state.ring.ordered(), shownT);
+  state.plate.draw(state.trace, TRACE_S, state.ring, shownT, state.live);
   renderLive(state.live);
+  const ms = performance.now() - t0;
+  draws++;
+  drawMsTotal += ms;
+  if (ms > drawMsMax) drawMsMax = ms;
 }
 
 const scoreEl = $('score');

@@ -59,10 +59,10 @@ export class PlateView {
   }
 
   /**
-   * trace: ring with columns [t, cx, cy] (NaN when absent); forces: latest cell forces (N) for the
-   * corner gauges; live: latest score view.
+   * trace: ring with columns [t, cx, cy] (NaN when absent); forces: ring [t, f0..f3, total] for the
+   * cell discs; shownT: the display time (samples after it are not drawn yet); live: latest score.
    */
-  draw(trace: ColumnRing, traceS: number, forces: number[], live: LiveScoreView | null): void {
+  draw(trace: ColumnRing, traceS: number, forcesRing: ColumnRing, shownT: number, live: LiveScoreView | null): void {
     const layout = this.layout;
     if (!layout) return;
     this.fit();
@@ -124,7 +124,9 @@ export class PlateView {
     ctx.textAlign = 'right';
     ctx.fillText('R', W - 8 * dpr, W / 2 + 4 * dpr);
 
-    // cells: a disc per cell whose area follows its share of the load
+    // cells: a disc per cell whose area follows its share of the load at the display time
+    const fi = lastAtOrBefore(forcesRing, shownT);
+    const forces = fi < 0 ? [0, 0, 0, 0] : [1, 2, 3, 4].map((c) => forcesRing.at(c, fi));
     const total = forces.reduce((a, b) => a + Math.max(0, b), 0);
     layout.cells.forEach((c, i) => {
       const [x, y] = px(c);
@@ -185,9 +187,9 @@ export class PlateView {
     }
 
     // trace: the last traceS seconds, fading with age
-    const n = trace.length;
+    const n = lastAtOrBefore(trace, shownT) + 1;
     if (n > 1) {
-      const tEnd = trace.last(0);
+      const tEnd = trace.at(0, n - 1);
       ctx.lineWidth = 2.5 * dpr;
       ctx.lineCap = 'round';
       let prev: [number, number] | null = null;
@@ -211,8 +213,8 @@ export class PlateView {
         prev = p;
       }
       // current CoP
-      const cx = trace.last(1);
-      const cy = trace.last(2);
+      const cx = trace.at(1, n - 1);
+      const cy = trace.at(2, n - 1);
       if (!Number.isNaN(cx) && !Number.isNaN(cy)) {
         const [x, y] = px({ x: cx, y: cy });
         const colour = live?.inZone ? COLOURS.copIn : COLOURS.copOut;
@@ -230,6 +232,20 @@ export class PlateView {
       }
     }
   }
+}
+
+/** Row of the last sample at or before device time t (column 0), -1 if none; all rows when t is NaN. */
+function lastAtOrBefore(ring: ColumnRing, t: number): number {
+  let hi = ring.length - 1;
+  if (Number.isNaN(t) || hi < 0 || ring.at(0, hi) <= t) return hi;
+  let lo = 0;
+  if (ring.at(0, 0) > t) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ring.at(0, mid) <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 function polygon(ctx: CanvasRenderingContext2D, pts: Array<[number, number]>): void {
