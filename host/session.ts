@@ -66,7 +66,8 @@ export interface SessionStats {
   lastT: number | null;
   /** Device time spanned by the samples, s. */
   durationS: number;
-  /** Mean sample rate over the session, Hz (null with fewer than two samples). */
+  /** The board's mean sample rate, Hz: index span over device-time span of the samples received
+   * (lost samples count, as they were taken); null with fewer than two samples. */
   rateHz: number | null;
 }
 
@@ -146,11 +147,17 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
   const sinkEvent = delivery ? (e: PipelineEvent) => delivery.pushEvent(e) : (e: PipelineEvent) => direct!.events$.next(e);
   let firstT: number | null = null;
   let lastT: number | null = null;
+  let firstIndex = 0;
+  let lastIndex = 0;
   const pipeline = new ForcePipeline(
     calibration,
     (s) => {
-      if (firstT === null) firstT = s.t;
+      if (firstT === null) {
+        firstT = s.t;
+        firstIndex = s.index;
+      }
       lastT = s.t;
+      lastIndex = s.index;
       sinkSample(s);
     },
     sinkEvent,
@@ -299,7 +306,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
         firstT,
         lastT,
         durationS,
-        rateHz: s.samples > 1 && durationS > 0 ? (s.samples + s.lost - 1) / durationS : null,
+        rateHz: s.samples > 1 && durationS > 0 ? (lastIndex - firstIndex) / durationS : null,
       };
     },
     async close(): Promise<void> {

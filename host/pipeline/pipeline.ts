@@ -4,7 +4,7 @@
  * plus device events from the control channel. Live sessions wrap it in rxjs (host/session.ts);
  * replay/export/bench drive it directly for speed.
  */
-import { decodeDeviceMessage, EVT_BATTERY_LOW, EVT_CELL_FAULT, EVT_OVERFLOW, EVENT_CODES } from '../../protocol/index.ts';
+import { CMD_START_STREAM, STATUS_OK, decodeDeviceMessage, EVT_BATTERY_LOW, EVT_CELL_FAULT, EVT_OVERFLOW, EVENT_CODES } from '../../protocol/index.ts';
 import type { ReceivedMessage } from '../transport/transport.ts';
 import type { Calibration } from './calibration.ts';
 import { MIN_COP_LOAD_N, toForceSample } from './cop.ts';
@@ -61,7 +61,12 @@ export class ForcePipeline {
       this.onEvent({ type: 'frame-error', code: 'control', message: d.reason });
       return;
     }
-    if (d.kind !== 'event') return; // responses belong to the command client
+    if (d.kind !== 'event') {
+      // Responses belong to the command client; a START_STREAM acknowledgement tells the sample
+      // stage a new stream begins (so a lost first frame is not mistaken for old indices).
+      if (d.response.code === CMD_START_STREAM && d.response.status === STATUS_OK) this.stage.expectStreamStart();
+      return;
+    }
     const e = d.event;
     if (this.lastEventSeq !== null) {
       const skipped = (e.seq - this.lastEventSeq - 1 + 256) & 0xff;

@@ -10,7 +10,7 @@
  * Pure and synchronous: no rxjs, no I/O. Output goes to callbacks so nothing is allocated per call.
  */
 import { createStreamDecoder, type SampleBlock, type StreamDecoder } from '../../protocol/frame-decoder.ts';
-import { CELLS, FLAG_OVERFLOW, INDEX_MOD, TIME_MOD_MS } from '../../protocol/constants.ts';
+import { CELLS, FLAG_OVERFLOW, INDEX_MOD, KIND_KEY, TIME_MOD_MS } from '../../protocol/constants.ts';
 import { DeviceClock } from './device-time.ts';
 import type { PipelineEvent } from './types.ts';
 
@@ -47,7 +47,9 @@ export interface SampleStageOptions {
 }
 
 export class SampleStage {
-  private readonly decoder: StreamDecoder = createStreamDecoder();
+  private decoder: StreamDecoder = createStreamDecoder();
+  /** The board acknowledged START_STREAM: the next KEY belongs to a new stream (see expectStreamStart). */
+  private pendingStart = false;
   private readonly clock: DeviceClock;
   private readonly recent: Array<{ bytes: Uint8Array; firstIndex: number; count: number } | undefined> = new Array(RECENT_FRAMES);
   private recentHead = 0;
@@ -95,7 +97,14 @@ export class SampleStage {
       this.onEvent({ type: 'duplicate', index: dup.firstIndex, count: dup.count });
       return;
     }
-    const block = this.decoder.push(bytes);
+    let block = this.decoder.push(bytes);
+    let startLost = false;
+    if (this.pendingStart && isKeyFrame(bytes) && !(block && block.streamStart)) {
+      // The new stream's first KEY (the one flagged STREAM_START) was lost: this KEY starts over.
+      this.decoder = createStreamDecoder();
+      block = this.decoder.push(bytes);
+      startLost = block !== null;
+    }
     if (block === null) {
       const err = this.decoder.lastError;
       this.stats.rejectedFrames++;
@@ -110,13 +119,23 @@ export class SampleStage {
       this.onEvent({ type: 'frame-error', code: err?.code ?? 'unknown', message: err?.message ?? 'frame rejected' });
       return;
     }
+    if (isKeyFrame(bytes)) this.pendingStart = false;
     this.remember(bytes, block);
-    this.emitBlock(block, hostTimeMs);
+    this.emitBlock(block, hostTimeMs, startLost);
   }
 
-  private emitBlock(block: SampleBlock, hostTimeMs: number): void {
+  /**
+   * The board acknowledged START_STREAM (seen on the control channel, live or in a replay). Its
+   * first KEY is flagged STREAM_START; if that frame is lost, the next KEY that arrives is taken
+   * as the start of the new stream instead of being mistaken for an old (duplicate) index.
+   */
+  expectStreamStart(): void {
+    this.pendingStart = true;
+  }
+
+  private emitBlock(block: SampleBlock, hostTimeMs: number, startLost = false): void {
     const keyMs = block.deviceTimeMs !== null ? this.unwrapDeviceMs(block.deviceTimeMs) : null;
-    if (block.streamStart) this.restartStream(block, keyMs);
+    if (block.streamStart || startLost) this.restartStream(block, keyMs, startLost);
     const first = block.firstIndex + this.indexOffset;
     if (block.gapBefore > 0) {
       const reason = this.linkLostReason !== null
@@ -156,11 +175,16 @@ export class SampleStage {
    * That is exact as long as the board's clock and sample timer agree to better than half a
    * period over the pause, and is labelled as sized from device time.
    */
-  private restartStream(block: SampleBlock, keyMs: number | null): void {
+  private restartStream(block: SampleBlock, keyMs: number | null, startLost: boolean): void {
     if (this.next === null) {
       this.indexOffset = 0;
       this.lastKeyMs = keyMs;
-      this.onEvent({ type: 'stream-start', index: block.firstIndex });
+      this.onEvent({ type: 'stream-start', index: 0 });
+      if (startLost && block.firstIndex > 0) {
+        this.stats.gaps++;
+        this.stats.lost += block.firstIndex;
+        this.onEvent({ type: 'gap', fromIndex: 0, count: block.firstIndex, reason: 'frames lost at the start of the stream' });
+      }
       return;
     }
     let missed = 0;
@@ -217,6 +241,10 @@ export class SampleStage {
     const d = ((raw - (nextDevice % INDEX_MOD)) << 8) >> 8;
     return nextDevice + d + this.indexOffset;
   }
+}
+
+function isKeyFrame(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && (bytes[0]! & 0x0f) === KIND_KEY;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -151,6 +151,28 @@ describe('simulated board end to end', () => {
     expect(replayed.samples.map((s) => s.forces)).toEqual(live.map((s) => s.forces));
   });
 
+  it('a link too slow for the stream: every index is either received or inside a reported gap', async () => {
+    // MTU 23 and a 100 ms interval forced by the central carry far less than 80 samples/s, so the
+    // board loses samples (its ring overflows or its radio queue drops notifications).
+    const d = drivenBoard({ seed: 17 });
+    const session = await openBoard({ kind: 'sim' }, { sim: { board: d.board, mtu: 23, intervalMs: 100 } });
+    const live: ForceSample[] = [];
+    const events: PipelineEvent[] = [];
+    session.samples$.subscribe((x) => live.push(x));
+    session.events$.subscribe((e) => events.push(e));
+    await d.until(d.board.now() + 20);
+    await session.close();
+    d.stop();
+    expect(live.length).toBeGreaterThan(0);
+    const gaps = events.filter((e): e is Extract<PipelineEvent, { type: 'gap' }> => e.type === 'gap');
+    const covered = new Set<number>();
+    for (const g of gaps) for (let i = g.fromIndex; i < g.fromIndex + g.count; i++) covered.add(i);
+    for (const s of live) expect(covered.has(s.index)).toBe(false);
+    const last = live[live.length - 1]!.index;
+    expect(live.length + covered.size).toBe(last + 1);
+    expect(session.stats().lost).toBe(covered.size);
+  });
+
   it('a board that never answers: the timeout names the command', async () => {
     const d = drivenBoard({ source: 'NRF.setServices({"3c750001-4a3b-4425-9ff1-0ac574d415ff":{"3c750002-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,notify:true,readable:true},"3c750003-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,writable:true},"3c750004-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,notify:true,readable:true}}},{uart:false});' });
     await expect(openBoard({ kind: 'sim' }, { sim: { board: d.board }, commandTimeoutMs: 300 })).rejects.toThrow(

@@ -152,3 +152,53 @@ describe('stream restarts', () => {
     expect(samples[500]!.t).toBeCloseTo((737 * period) / 1000, 2);
   });
 });
+
+describe('lost stream starts', () => {
+  it('the first KEY of a stream lost: the samples before the next KEY are one gap from index 0', () => {
+    const st = makeStream({ samples: 400, seed: 12 });
+    const { stage, samples, events } = collect();
+    stage.expectStreamStart();
+    const dropUntil = st.frames.findIndex((f, i) => i > 0 && f.firstIndex >= 80 && (f.bytes[0]! & 0x0f) === 0);
+    st.frames.forEach((f, i) => {
+      if (i >= dropUntil) stage.push(f.bytes, 0); // everything before the second KEY is lost
+    });
+    const first = st.frames[dropUntil]!.firstIndex;
+    expect(events.find((e) => e.type === 'gap')).toEqual({ type: 'gap', fromIndex: 0, count: first, reason: 'frames lost at the start of the stream' });
+    expect(samples[0]!.index).toBe(first);
+    expect(samples.length + first).toBe(400);
+  });
+
+  it('a restarted stream whose first KEY is lost is not mistaken for duplicates', async () => {
+    const { createFrameEncoder } = await import('../../protocol/frame-encoder.ts');
+    const enc = createFrameEncoder(20, 4, 20, true);
+    const frames: Uint8Array[] = [];
+    const take = (f: Uint8Array | null): void => {
+      while (f) {
+        frames.push(f);
+        f = enc.poll();
+      }
+    };
+    let k = 0;
+    const add = (): void => take(enc.add(k, 2 * k, 3 * k, 4 * k, 0, k * 12.5));
+    for (; k < 300; k++) add();
+    take(enc.flush());
+    const firstOfSecond = frames.length;
+    k += 100; // away for 100 periods
+    enc.start();
+    for (let j = 0; j < 200; j++, k++) add();
+    take(enc.flush());
+    const { stage, samples, events } = collect();
+    frames.forEach((f, i) => {
+      if (i === firstOfSecond) stage.expectStreamStart(); // the START_STREAM answer arrives
+      if (i >= firstOfSecond && i < firstOfSecond + 3) return; // the new stream's first frames are lost
+      stage.push(f, 0);
+    });
+    expect(events.filter((e) => e.type === 'duplicate')).toEqual([]);
+    const lostNew = samples.length;
+    const gap = events.find((e) => e.type === 'gap');
+    expect(gap?.type === 'gap' && gap.fromIndex).toBe(300);
+    // Every host index maps to the right sample: raw cell 0 is the true (continuous) index k.
+    for (const s of samples) expect(s.c[0]).toBe(s.index);
+    expect(lostNew).toBeGreaterThan(450);
+  });
+});
