@@ -233,6 +233,32 @@ describe('every command', () => {
   });
 });
 
+describe('battery and tare edge cases', () => {
+  it('sends BATTERY_LOW once when the battery check finds 15 % or less, and fills the Battery Service', () => {
+    const board = boot({ seed: 11, loads: LOADS, batteryVolts: 2.1 });
+    board.advance(0.5);
+    const host = bleHost(board, 23);
+    host.command({ reqId: 1, code: CMD_GET_INFO });
+    board.advance(125);
+    const low = host.log.events.filter((e) => e.code === 1);
+    expect(low).toHaveLength(1);
+    expect(low[0]!.batteryPercent).toBe(10);
+    expect(low[0]!.batteryMv).toBe(2100);
+    expect(Array.from(host.link.read(UUID_BATTERY_LEVEL))).toEqual([10]);
+  });
+
+  it('TARE fails (STATUS_FAILED) when a cell gives no fresh sample, and keeps the stored offsets', () => {
+    const board = boot({ seed: 12, loads: LOADS });
+    board.advance(1);
+    board.setCell(0, { unplugged: 'high' });
+    board.advance(1);
+    const host = bleHost(board, 23);
+    const r = host.command({ reqId: 1, code: CMD_TARE, samples: 20 });
+    expect(r.status).toBe(5);
+    expect(host.command({ reqId: 2, code: CMD_GET_CALIBRATION, cell: 1 }).calibration!.offset).toBe(0);
+  });
+});
+
 describe('wired link (Serial1)', () => {
   it('streams the same frames over serial with the console moved away while streaming', () => {
     const board = boot({ seed: 9, loads: LOADS });
