@@ -139,6 +139,8 @@ export interface TrialStateMessage {
 
 /** One row of a result table; `value` is the host's number, `text` its display form. */
 export interface ResultRow {
+  /** Section of the table the row belongs to (e.g. 'Stance', 'Tripod', 'Sway'). */
+  group?: string;
   key: string;
   label: string;
   unit: string;

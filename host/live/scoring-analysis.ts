@@ -96,14 +96,16 @@ const END_REASON: Record<TrialResult['endReason'], string> = {
 /** The result table: label, unit, the result's number and its display text. */
 export function trialResultRows(r: TrialResult): ResultRow[] {
   const rows: ResultRow[] = [];
+  let group = 'Stance';
   const add = (key: string, label: string, unit: string, value: number | null, digits: number): void => {
-    rows.push({ key, label, unit, value, text: value === null || !Number.isFinite(value) ? '—' : value.toFixed(digits) });
+    rows.push({ group, key, label, unit, value, text: value === null || !Number.isFinite(value) ? '—' : value.toFixed(digits) });
   };
   const pct = (v: number | undefined | null): number | null => (v === undefined || v === null ? null : 100 * v);
   add('timeHeldS', r.tooShort ? 'Time held (too short)' : r.completed ? 'Time held (completed)' : 'Time held', 's', r.timeHeldS, 2);
   add('errors', 'Errors (touch-downs + step-off)', '', r.errors, 0);
   add('touchDowns', 'Touch-downs', '', r.touchDowns.length, 0);
   add('bodyWeightN', `Body weight (${r.bodyWeightSource})`, 'N', r.bodyWeightN, 1);
+  group = 'Tripod';
   add('inZonePct', 'Time in zone', '%', r.inZonePct, 1);
   add('heelPct', 'Heel share, mean', '%', pct(r.shares?.mean.heel), 1);
   add('mt1Pct', '1st MT share, mean', '%', pct(r.shares?.mean.mt1), 1);
@@ -113,6 +115,7 @@ export function trialResultRows(r: TrialResult): ResultRow[] {
   add('mlIndex', 'ML index (+ rolls out)', '', r.mlIndex, 3);
   add('heelForefootIndex', 'Heel-forefoot index (+ heel)', '', r.heelForefootIndex, 3);
   const s = r.sway;
+  group = 'Sway';
   add('pathMm', 'Path length', 'mm', s?.pathMm ?? null, 0);
   add('velocityMmS', 'Mean velocity', 'mm/s', s?.velocityMmS ?? null, 1);
   add('velocityMlMmS', 'Mean velocity ML', 'mm/s', s?.velocityMlMmS ?? null, 1);

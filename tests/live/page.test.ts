@@ -91,4 +91,21 @@ describe.skipIf(SKIP_BROWSER)('live page in chromium on the simulated board', ()
     await page.waitForFunction((n) => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames > n + 5, f0);
     expect(sim.session.stats().consumerDropped).toBe(0);
   });
+
+  it('tares the board from the page, after asking when someone stands on it', async () => {
+    const { page } = browser;
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    const offsetsBefore = sim.session.calibration.cells.map((c) => c.offset);
+    await page.click('#tare');
+    await page.waitForSelector('#toast:not([hidden])', { timeout: 10_000 });
+    expect(asked).toMatch(/^The board carries \d+ N now\. Tare zeroes it/);
+    expect(await page.textContent('#toast')).toBe('Tared: the four cells read zero now.');
+    expect(sim.session.calibration.cells.map((c) => c.offset)).not.toEqual(offsetsBefore);
+    // the person still stands on the board: after the tare their weight reads as (about) zero
+    await expect.poll(() => Math.abs(sim.live.hub.snapshot().last!.total), { timeout: 5000 }).toBeLessThan(60);
+  });
 });

@@ -393,7 +393,12 @@ for (const b of Array.from($('plate-view').querySelectorAll<HTMLButtonElement>('
 }
 $('start').onclick = () => send({ type: 'start' });
 $('stop').onclick = () => send({ type: 'stop' });
-$('tare').onclick = () => send({ type: 'tare' });
+$('tare').onclick = () => {
+  // taring with someone on the board zeroes their weight: make sure that is meant
+  const total = state.ring && state.ring.length > 0 ? state.ring.last(5) : 0;
+  if (total > 50 && !confirm(`The board carries ${Math.round(total)} N now. Tare zeroes it: only tare with nobody on the board. Tare anyway?`)) return;
+  send({ type: 'tare' });
+};
 document.addEventListener('visibilitychange', () => send({ type: 'visibility', hidden: document.hidden }));
 
 let toastTimer: ReturnType<typeof setTimeout> | undefined;

@@ -12,9 +12,11 @@ function setupText(t: TrialResultView): string {
 export function renderResult(el: HTMLElement, t: TrialResultView): void {
   el.className = 'result';
   el.dataset.trialId = String(t.id);
+  let group: string | undefined;
   const rows = t.rows
     .map(
       (r) =>
+        (r.group && r.group !== group ? `<tr class="group"><th colspan="3">${esc((group = r.group))}</th></tr>` : '') +
         `<tr data-key="${esc(r.key)}"><td>${esc(r.label)}</td><td class="v" data-key="${esc(r.key)}" data-value="${r.value === null ? '' : r.value}">${esc(r.text)}</td><td class="u">${esc(r.unit)}</td></tr>`,
     )
     .join('');
