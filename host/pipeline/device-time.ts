@@ -44,6 +44,12 @@ export class DeviceClock {
     this.head = 0;
   }
 
+  /** Forgets the fit and uses the nominal period from the next key on (rate change). */
+  restartAtNominal(): void {
+    this.restart();
+    this.b = this.nominalPeriodMs;
+  }
+
   /** A KEY frame: sample `index` was read at device time `timeMs` (unwrapped). */
   addKey(index: number, timeMs: number): void {
     if (this.t0Ms === null) this.t0Ms = timeMs;

@@ -4,7 +4,7 @@
  * plus device events from the control channel. Live sessions wrap it in rxjs (host/session.ts);
  * replay/export/bench drive it directly for speed.
  */
-import { CMD_START_STREAM, STATUS_OK, decodeDeviceMessage, EVT_BATTERY_LOW, EVT_CELL_FAULT, EVT_OVERFLOW, EVENT_CODES } from '../../protocol/index.ts';
+import { CMD_SET_SAMPLE_RATE, CMD_START_STREAM, STATUS_OK, decodeDeviceMessage, EVT_BATTERY_LOW, EVT_CELL_FAULT, EVT_OVERFLOW, EVENT_CODES } from '../../protocol/index.ts';
 import type { ReceivedMessage } from '../transport/transport.ts';
 import type { Calibration } from './calibration.ts';
 import { MIN_COP_LOAD_N, toForceSample } from './cop.ts';
@@ -65,6 +65,7 @@ export class ForcePipeline {
       // Responses belong to the command client; a START_STREAM acknowledgement tells the sample
       // stage a new stream begins (so a lost first frame is not mistaken for old indices).
       if (d.response.code === CMD_START_STREAM && d.response.status === STATUS_OK) this.stage.expectStreamStart();
+      if (d.response.code === CMD_SET_SAMPLE_RATE && d.response.status === STATUS_OK && d.response.sampleRateHz) this.stage.rateChanged(d.response.sampleRateHz);
       return;
     }
     const e = d.event;

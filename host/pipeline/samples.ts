@@ -50,6 +50,8 @@ export class SampleStage {
   private decoder: StreamDecoder = createStreamDecoder();
   /** The board acknowledged START_STREAM: the next KEY belongs to a new stream (see expectStreamStart). */
   private pendingStart = false;
+  /** New sample rate to apply at the next KEY, Hz. */
+  private pendingRateHz: number | null = null;
   private readonly clock: DeviceClock;
   private readonly recent: Array<{ bytes: Uint8Array; firstIndex: number; count: number } | undefined> = new Array(RECENT_FRAMES);
   private recentHead = 0;
@@ -75,6 +77,15 @@ export class SampleStage {
 
   setRate(rateHz: number): void {
     this.clock.setNominalPeriod(1000 / rateHz);
+  }
+
+  /**
+   * The board acknowledged SET_SAMPLE_RATE: from its next KEY (the firmware forces one after a rate
+   * change) the time fit starts over at the new nominal period, so the two rates never mix in one fit.
+   * Samples still in flight at the old rate keep the old fit.
+   */
+  rateChanged(rateHz: number): void {
+    this.pendingRateHz = rateHz;
   }
 
   /** The link dropped: forget the delta chain; the next gap is attributed to the link loss. */
@@ -151,6 +162,11 @@ export class SampleStage {
     }
     this.linkLostReason = null;
     this.rejectedSinceGood = 0;
+    if (keyMs !== null && this.pendingRateHz !== null) {
+      this.clock.setNominalPeriod(1000 / this.pendingRateHz);
+      this.clock.restartAtNominal();
+      this.pendingRateHz = null;
+    }
     if (keyMs !== null) this.clock.addKey(first, keyMs);
     const s = this.sample;
     s.hostTimeMs = hostTimeMs;

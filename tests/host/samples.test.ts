@@ -202,3 +202,44 @@ describe('lost stream starts', () => {
     expect(lostNew).toBeGreaterThan(450);
   });
 });
+
+describe('sample rate changes', () => {
+  it('80 Hz then 10 Hz: times stay within one period of each rate', async () => {
+    const { createFrameEncoder } = await import('../../protocol/frame-encoder.ts');
+    const enc = createFrameEncoder(20, 4, 80, true);
+    const frames: Uint8Array[] = [];
+    const truth: number[] = [];
+    const take = (f: Uint8Array | null): void => {
+      while (f) {
+        frames.push(f);
+        f = enc.poll();
+      }
+    };
+    let t = 0;
+    for (let i = 0; i < 800; i++) {
+      truth.push(t);
+      take(enc.add(i, 0, 0, 0, 0, t));
+      t += 1000 / 81;
+    }
+    take(enc.flush());
+    const changeAt = frames.length;
+    enc.forceKey();
+    for (let i = 0; i < 200; i++) {
+      truth.push(t);
+      take(enc.add(800 + i, 0, 0, 0, 0, t));
+      t += 1000 / 10.1;
+    }
+    take(enc.flush());
+    const { stage, samples } = collect();
+    frames.forEach((f, i) => {
+      if (i === changeAt) stage.rateChanged(10); // the SET_SAMPLE_RATE answer arrives here
+      stage.push(f, 0);
+    });
+    expect(samples.length).toBe(1000);
+    for (const s of samples) {
+      if (s.index < 84) continue; // before the second KEY only the nominal rate is known
+      const err = Math.abs(s.t - truth[s.index]! / 1000);
+      expect(err, `index ${s.index}`).toBeLessThan(s.index < 800 ? 1 / 80 : 1 / 10);
+    }
+  });
+});
