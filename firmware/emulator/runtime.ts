@@ -123,8 +123,8 @@ export class EspruinoRuntime {
   readonly truth: Hx711Reading[][] = [[], [], [], []];
   readonly violations: TimingViolation[] = [];
   readonly uncaught: Array<{ t: number; message: string }> = [];
+  /** Everything the firmware printed to its console, newest last (bounded). */
   readonly consoleLog: string[] = [];
-  /** Lines the device printed on its console while no host was listening, newest last (bounded). */
   private costs: CallCosts;
   private ctx!: vm.Context;
   private R!: {
@@ -867,14 +867,12 @@ export class EspruinoRuntime {
     const R = this.R;
     const e = R.mkObject();
     for (const name of UNIMPLEMENTED_E) e[name] = this.unimplemented(`E.${name}`);
-    const ev = this.eEvents;
     e.on = this.api('E.on', (evt: unknown, fn: unknown) => this.eEvents.on(String(evt), fn as Listener));
     e.removeListener = this.api('E.removeListener', (evt: unknown, fn: unknown) => this.eEvents.removeListener(String(evt), fn as Listener));
     e.removeAllListeners = this.api('E.removeAllListeners', (evt?: unknown) => this.eEvents.removeAllListeners(evt === undefined ? undefined : String(evt)));
     e.emit = this.api('E.emit', (evt: unknown, ...args: unknown[]) => {
       for (const fn of this.eEvents.get(String(evt))) fn(...args);
     });
-    void ev;
     if (this.opts.board.hasEGetBattery) {
       e.getBattery = this.api('E.getBattery', (): number => {
         const v = this.nrf.getBattery();

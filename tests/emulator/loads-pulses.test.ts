@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { constantLoads, createBoard, functionLoads, scriptedLoads, COUNTS_PER_NEWTON_A128 } from '../../firmware/emulator/index.ts';
+import { program } from './helpers.ts';
+
+describe('load sources', () => {
+  it('scripted sequences hold or ramp between steps', () => {
+    const src = scriptedLoads([
+      { at: 1, forces: [10, 20, 30, 40] },
+      { at: 3, forces: [30, 20, 10, 0], shape: 'ramp' },
+      { at: 4, forces: [0, 0, 0, 0] },
+    ]);
+    expect(src(0.5)).toEqual([0, 0, 0, 0]);
+    expect(src(1)).toEqual([10, 20, 30, 40]);
+    expect(src(2)).toEqual([20, 20, 20, 20]);
+    expect(src(3.5)).toEqual([30, 20, 10, 0]);
+    expect(src(5)).toEqual([0, 0, 0, 0]);
+    expect(() => scriptedLoads([{ at: 2, forces: [0, 0, 0, 0] }, { at: 1, forces: [0, 0, 0, 0] }])).toThrow(/sort the steps/);
+  });
+
+  it('the HX711 words follow the load source, and setLoads changes it at run time', () => {
+    const b = createBoard({ source: program('pulse-read.js'), clock: 'virtual', loads: constantLoads([0, 0, 0, 0]), cells: [{ offsetCounts: 0, noiseRmsCounts: 0, gainError: 0 }] });
+    b.advance(1);
+    b.setLoads(functionLoads(() => [50, 0, 0, 0]));
+    b.advance(1);
+    const truth = b.cellTruth()[0]!;
+    expect(truth[0]!.counts).toBe(0);
+    const last = truth[truth.length - 1]!;
+    expect(last.forceN).toBe(50);
+    expect(last.counts).toBe(Math.round(50 * COUNTS_PER_NEWTON_A128));
+  });
+
+  it('a cell unplugged mid-stream stops converting while the others go on', () => {
+    const b = createBoard({ source: 'var n = [0,0,0,0]; setInterval(function(){ var v = digitalRead([16,17,18,19]); for (var i = 0; i < 4; i++) if (!((v >> (3 - i)) & 1)) n[i]++; }, 5);', clock: 'virtual' });
+    b.advance(1);
+    b.setCell(2, { unplugged: true });
+    b.evaluate('n = [0,0,0,0]');
+    b.advance(1);
+    const n = b.evaluate('n') as number[];
+    expect(n[2]).toBe(0);
+    expect(n[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('digitalPulse', () => {
+  it('times pulse trains on the hardware timer, returns at once, and (pin, 1, 0) waits for the end', () => {
+    const b = createBoard({ source: 'var t0 = getTime(); digitalPulse(7, 1, [1, 2, 3]); var t1 = getTime(); digitalPulse(7, 1, 0); var t2 = getTime();', clock: 'virtual' });
+    const call = 204e-6;
+    expect(b.evaluate('t1 - t0')).toBeCloseTo(2 * call, 9); // getTime + digitalPulse
+    expect(b.evaluate('t2 - t0')).toBeCloseTo(2 * call + 0.006, 9); // waited for 1 + 2 + 3 ms
+    expect(b.pinLevel(7)).toBe(0);
+  });
+
+  it('queues a pulse behind one still running', () => {
+    const b = createBoard({ source: 'digitalPulse(7, 1, 5); digitalPulse(7, 1, 5);', clock: 'virtual' });
+    b.advance(0.002);
+    expect(b.pinLevel(7)).toBe(1);
+    b.advance(0.0045); // first pulse ended near 5.2 ms; second starts right away
+    expect(b.pinLevel(7)).toBe(1);
+    b.advance(0.006);
+    expect(b.pinLevel(7)).toBe(0);
+  });
+});
