@@ -99,7 +99,13 @@ function run(req: UploadRequest): void {
     serial.devices.splice(0, serial.devices.length, ...serial.devices.filter((d) => d.name === wanted));
     const device = serial.devices[0];
     if (!device) return fail('internal', `the espruino package has no "${wanted}" transport`);
-
+    if (req.kind === 'serial') {
+      // The package opens only the ports serialport's list() enumerates: USB adapters are listed,
+      // a pseudo-terminal or a /dev/serial/by-id symlink is not, and list() can fail without udev.
+      // The user named the port: offer exactly that one.
+      (device as unknown as { getPorts(cb: (ports: unknown[], instant: boolean) => void): void }).getPorts = (cb) =>
+        cb([{ path: req.port, description: 'serial port', type: 'usb' }], true);
+    }
     let sent = 0;
     let total = 0;
     let uploading = false;
@@ -220,4 +226,7 @@ process.once('message', (m: unknown) => {
 });
 process.on('uncaughtException', (e) => {
   fail('internal', `the espruino package threw: ${e.message}`);
+});
+process.on('unhandledRejection', (e) => {
+  fail('internal', `the espruino package failed: ${e instanceof Error ? e.message : String(e)}`);
 });

@@ -32,9 +32,15 @@ Flags:
   --tcp PORT          expose Serial1 on tcp://127.0.0.1:PORT (0 picks a free port)
   --duration S        stop after S seconds (default: run until Ctrl-C)
   --firmware FILE     run this file instead of firmware/dist/tripod.js
+  --repl tcp://127.0.0.1:PORT
+                      start as a bare Espruino board behind a REPL on that loopback port instead:
+                      upload with 'tripod flash --port tcp://127.0.0.1:PORT' (or the espruino
+                      tools); the uploaded code then runs and streams on the same port
+                      (with --pty, the pseudo-terminal joins the REPL port; see host/flash/README.md)
 
 Examples:
   tripod emulate --kg 70 --pty
+  tripod emulate --repl tcp://127.0.0.1:2323 --kg 70     then: tripod flash --port tcp://127.0.0.1:2323
   tripod record --serial /tmp/tripod-emulator-tty --duration 10     (in another terminal)`;
 
 function str(v: unknown): string | undefined {
@@ -82,7 +88,7 @@ function serveSerial(board: EmulatedBoard, port: number): Promise<{ server: Serv
 }
 
 /** Starts socat joining a pseudo-terminal (symlinked at `link`) to the TCP port. */
-function startPty(port: number, link: string): Promise<{ proc: ChildProcess; path: string }> {
+export function startPty(port: number, link: string): Promise<{ proc: ChildProcess; path: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${link}`, `tcp:127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -122,6 +128,7 @@ export const command: CliCommand = {
     tcp: { type: 'string' },
     duration: { type: 'string' },
     firmware: { type: 'string' },
+    repl: { type: 'string' },
   },
   async run(ctx) {
     const v = ctx.values;
@@ -137,6 +144,22 @@ export const command: CliCommand = {
     const tcpPort = tcpText === undefined ? undefined : Number(tcpText);
     if (tcpPort !== undefined && !(Number.isInteger(tcpPort) && tcpPort >= 0 && tcpPort < 65536)) throw new UsageError(`--tcp ${String(tcpText)}: expected a port 0..65535`);
     const firmwarePath = str(v.firmware) ?? DEFAULT_FIRMWARE_PATH;
+    const replUrl = str(v.repl);
+    if (replUrl !== undefined) {
+      // A bare board behind an Espruino REPL: what runs is what gets uploaded (host/flash/emulate-repl.ts).
+      if (tcpPort !== undefined || v.firmware !== undefined || v.storage !== undefined) throw new UsageError('--repl cannot be combined with --tcp, --firmware or --storage (the REPL port carries the serial link; the code comes from the upload)');
+      const replLoads = parseLoads(v);
+      const sim = replLoads === 'person' ? await import('../../sim/person.ts') : null;
+      const { runReplMode } = await import('../../flash/emulate-repl.ts');
+      return runReplMode(ctx, {
+        url: replUrl,
+        board: boardName as BoardName,
+        seed,
+        loads: sim ? sim.personLoadSource(sim.createSyntheticPerson({ ...sim.DEMO_PERSON, seed })) : (replLoads as LoadSource),
+        durationS: duration,
+        ...(v.pty === true ? { ptyLink: str(v['pty-link']) ?? '/tmp/tripod-emulator-tty', startPty } : {}),
+      });
+    }
     if (!existsSync(firmwarePath)) throw new RuntimeError(`${firmwarePath} not found; run 'npm run build:firmware' first`);
     const loadChoice = parseLoads(v);
     let loads: LoadSource;
