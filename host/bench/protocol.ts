@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import * as acorn from 'acorn';
-import ts from 'typescript';
+import type * as AcornNs from 'acorn';
+import type TsNs from 'typescript';
 import * as constants from '../../protocol/constants.ts';
 import {
   COUNT_MAX,
@@ -183,6 +183,10 @@ interface Insert {
 
 /** Returns ES5 source of `file` (under protocol/) with a cost counter `__c(n)` before every statement. */
 export function instrumentProtocolFile(file: string): string {
+  // Loaded on first use so that importing this module (tests use its signal generators) stays light.
+  const load = createRequire(import.meta.url);
+  const ts = load('typescript') as typeof TsNs;
+  const acorn = load('acorn') as typeof AcornNs;
   const src = readFileSync(join(ROOT, 'protocol', file), 'utf8');
   const js = ts.transpileModule(src, {
     compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.CommonJS, removeComments: true },
