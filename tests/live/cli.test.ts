@@ -82,6 +82,22 @@ describe('tripod live', () => {
     }
   });
 
+  it('--host other than 127.0.0.1 serves there with a warning', async () => {
+    // 127.0.0.2 is still this machine (the loopback range) but not the default address
+    const p = runLive(['--no-open', '--port', '0', '--host', '127.0.0.2']);
+    try {
+      await until(() => /tripod live: http:\/\/127\.0\.0\.2:\d+\//.test(p.out()), 'the URL line');
+      const url = /tripod live: (http:\/\/127\.0\.0\.2:\d+\/)/.exec(p.out())![1]!;
+      await until(() => p.err().includes('warning:'), 'the warning');
+      expect(p.err()).toMatch(/warning: serving on 127\.0\.0\.2, not 127\.0\.0\.1: whoever can reach 127\.0\.0\.2:\d+ can see the board's data and run trials/);
+      expect((await fetch(url)).status).toBe(200);
+      p.child.kill('SIGINT');
+      expect(await p.exit).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
+
   it('--no-web keeps to the terminal', async () => {
     const p = runLive(['--no-web', '--foot', 'right']);
     try {

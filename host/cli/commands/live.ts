@@ -178,7 +178,7 @@ export const command: CliCommand = {
       const url = LOOPBACK_HOSTS.has(host) || host === '0.0.0.0' || host === '::' ? live.server.url : `http://${host.includes(':') ? `[${host}]` : host}:${live.server.port}/`;
       ctx.out.write(`tripod live: ${url}  (${src.label}; Ctrl-C stops)\n`);
       if (!LOOPBACK_HOSTS.has(host)) {
-        ctx.err.write(`warning: serving on ${host}: other machines can see the board's data and run trials (no authentication)\n`);
+        ctx.err.write(`warning: serving on ${host}, not 127.0.0.1: whoever can reach ${host}:${live.server.port} can see the board's data and run trials (no authentication)\n`);
       }
       if (v['no-open'] !== true && !process.env.CI) openInBrowser(live.server.url, ctx.err);
     } else {
