@@ -3,6 +3,8 @@
  * into ONE file, firmware/dist/tripod.js, that Espruino runs as is.
  *
  * Steps (see shared/docs/espruino.md for why each exists):
+ * 0. Type-check firmware/src with firmware/tsconfig.json (strict, lib ES5 + src/espruino.d.ts);
+ *    skipped with --no-typecheck (tests and the bench build from an already checked tree).
  * 1. Follow value imports from firmware/src/main.ts (relative `.ts` paths only), depth first, so every
  *    module comes after the modules it imports; an import cycle is a build error.
  * 2. Transpile each file alone with TypeScript 5.9.3 (`transpileModule`, target ES5, comments removed,
@@ -235,11 +237,34 @@ function squeeze(src: string): string {
     .join('\n');
 }
 
-/** Builds the firmware; returns the output text (also written to `outFile`). */
+/**
+ * Type-checks firmware/src with firmware/tsconfig.json (strict, lib ES5 plus src/espruino.d.ts):
+ * the root type-check excludes firmware/src, so `npm run build:firmware` (part of `npm test`) does it.
+ * Throws with the first few diagnostics.
+ */
+export function typecheckFirmware(): void {
+  const configPath = resolve(HERE, 'tsconfig.json');
+  const read = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
+  if (read.error) fail(`cannot read ${rel(configPath)}: ${ts.flattenDiagnosticMessageText(read.error.messageText, ' ')}`);
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, HERE);
+  const program = ts.createProgram(parsed.fileNames, parsed.options);
+  const diags = ts.getPreEmitDiagnostics(program);
+  if (diags.length > 0) {
+    const lines = diags.slice(0, 5).map((d) => {
+      const where = d.file && d.start !== undefined ? `${rel(d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+      return where + ts.flattenDiagnosticMessageText(d.messageText, ' ');
+    });
+    fail(`firmware type errors (${diags.length}):\n  ${lines.join('\n  ')}`);
+  }
+}
+
+/** Builds the firmware; returns the output text (also written to `outFile`). typecheck: run typecheckFirmware first. */
 export function buildFirmware(
   entry = resolve(HERE, 'src/main.ts'),
   outFile = resolve(HERE, 'dist/tripod.js'),
+  typecheck = false,
 ): string {
+  if (typecheck) typecheckFirmware();
   const modules = collectModules(entry);
   const owner = new Map<string, string>();
   for (const m of modules) {
@@ -266,7 +291,7 @@ export function buildFirmware(
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    const text = buildFirmware();
+    const text = buildFirmware(undefined, undefined, !process.argv.includes('--no-typecheck'));
     console.log(`build:firmware: wrote firmware/dist/tripod.js (${text.length} bytes)`);
   } catch (e) {
     console.error((e as Error).message);
