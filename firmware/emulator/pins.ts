@@ -82,8 +82,8 @@ export class PinBank {
     if (ls.length > 0) {
       this.edges++;
       for (const l of ls) l(v, t);
-      if (this.watches.length > 0) this.pollWatches(t);
     }
+    if (this.watches.length > 0) this.pollWatches(t);
   }
 
   /** Schedules a hardware-timed pulse train; returns the time it ends. */

@@ -60,3 +60,29 @@ describe('digitalPulse', () => {
     expect(b.pinLevel(7)).toBe(0);
   });
 });
+
+describe('other Espruino helpers', () => {
+  it('E.CRC32 is the zlib CRC-32; E.toUint8Array, E.sum and E.variance behave as documented', () => {
+    const b = createBoard({ source: '', clock: 'virtual' });
+    expect(b.evaluate('E.CRC32("123456789")')).toBe(0xcbf43926);
+    expect(b.evaluate('Array.prototype.join.call(E.toUint8Array("AB", [1, 2], 300, {data: [9], count: 2}), ",")')).toBe('65,66,1,2,44,9,9');
+    expect(b.evaluate('E.toUint8Array([1]) instanceof Uint8Array')).toBe(true);
+    expect(b.evaluate('E.sum([1, 2, 3.5])')).toBe(6.5);
+    expect(b.evaluate('E.variance([1, 2, 3], 2)')).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('shiftOut clocks bytes MSB first on the data pin', () => {
+    const b = createBoard({ source: 'var seen = []; setWatch(function(e){ seen.push(e.data); }, 5, { repeat: true, edge: "rising", data: 4 }); pinMode(4, "output"); pinMode(5, "output"); shiftOut(4, { clk: 5 }, [0xA5]);', clock: 'virtual' });
+    b.advance(0.01);
+    // the watch's `data` pin is sampled at each rising clock edge
+    expect(b.evaluate('seen')).toEqual([1, 0, 1, 0, 0, 1, 0, 1]);
+  });
+
+  it('clearWatch stops a watch; an unknown id throws', () => {
+    const b = createBoard({ source: 'var n = 0; var w = setWatch(function(){ n++; }, 16, { repeat: true, edge: "both" });', clock: 'virtual' });
+    b.evaluate('clearWatch(w)');
+    b.advance(1);
+    expect(b.evaluate('n')).toBe(0);
+    expect(() => b.evaluate('clearWatch(w)')).toThrow(/Unknown Watch/);
+  });
+});

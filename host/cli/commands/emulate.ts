@@ -218,12 +218,16 @@ export const command: CliCommand = {
       throw e instanceof RuntimeError ? e : new RuntimeError((e as Error).message);
     }
 
+    let serialOut = 0;
+    board.serial.onData((bytes) => {
+      serialOut += bytes.length;
+    });
     let lastUncaught = 0;
     const status = setInterval(() => {
       const s = board.stats();
       const reads = Math.min(...s.hx711.map((h) => h.readsCompleted));
       const state = board.ble.advertising() ? 'advertising' : 'connected';
-      ctx.out.write(`t=${board.now().toFixed(1)} s  ${state}  console=${board.consoleDevice() ?? 'none'}  HX711 reads=${reads}  notifications=${s.ble.notificationsDelivered} dropped=${s.ble.notificationsDropped}  API calls=${s.totalApiCalls}\n`);
+      ctx.out.write(`t=${board.now().toFixed(1)} s  ${state}  console=${board.consoleDevice() ?? 'none'}  HX711 reads=${reads}  BLE notifications=${s.ble.notificationsDelivered} dropped=${s.ble.notificationsDropped}  serial out=${serialOut} B  API calls=${s.totalApiCalls}\n`);
       if (s.uncaughtErrors > lastUncaught) {
         lastUncaught = s.uncaughtErrors;
         ctx.err.write(`firmware error: ${board.consoleText().split('\r\n').filter((l) => l.startsWith('Uncaught')).pop() ?? ''}\n`);
