@@ -35,7 +35,11 @@ export class StreamStats {
       case 'duplicate':
         this.duplicates += e.count;
         break;
-      case 'device-event':
+      case 'stream-start':
+        // a new stream restarts the device clock: the rate window starts over
+        this.count = 0;
+        break;
+      default:
         break;
     }
   }

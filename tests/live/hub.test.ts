@@ -87,6 +87,11 @@ describe('StreamStats', () => {
     st.addEvent({ type: 'device-overflow', dropped: 3 });
     st.addEvent({ type: 'duplicate', index: 4, count: 2 });
     expect([st.samples, st.lost, st.duplicates]).toEqual([550, 10, 2]);
+    // a new stream restarts device time: the window starts over instead of mixing two clocks
+    st.addEvent({ type: 'stream-start', index: 0 });
+    expect(st.rateHz()).toBeNull();
+    for (let i = 0; i < 10; i++) st.addSample(i / 80);
+    expect(st.rateHz()).toBeCloseTo(80, 9);
   });
 });
 

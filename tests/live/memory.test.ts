@@ -24,7 +24,7 @@ describe.skipIf(SKIP_BROWSER)('live page memory', () => {
     await sim?.close();
   });
 
-  it('keeps the JS heap flat over minutes of data at high replay speed', async () => {
+  it('keeps the JS heap flat over minutes of data at high replay speed', { timeout: 150_000 }, async () => {
     const { page, context } = browser;
     const cdp = await context.newCDPSession(page);
     const heap = async (): Promise<number> => {
@@ -41,7 +41,11 @@ describe.skipIf(SKIP_BROWSER)('live page memory', () => {
     const f0 = await frames();
     const heaps: number[] = [];
     const domNodes: number[] = [];
-    for (let i = 0; i < 8; i++) {
+    // sample every 2 s of wall time until 4 minutes of board time have streamed (20x: ~12 s; a
+    // loaded machine that runs the emulator slower just takes longer, up to 90 s)
+    const wall0 = Date.now();
+    while (heaps.length < 8 || board() - t0 < 240) {
+      if (Date.now() - wall0 > 90_000) break;
       await page.waitForTimeout(2000);
       heaps.push(await heap());
       domNodes.push(await nodes());
@@ -50,15 +54,16 @@ describe.skipIf(SKIP_BROWSER)('live page memory', () => {
     const f1 = await frames();
     const mb = (v: number): string => (v / 1e6).toFixed(2);
     console.log(`page heap ${heaps.map(mb).join(', ')} MB, DOM nodes ${Math.min(...domNodes)}..${Math.max(...domNodes)}, over ${simulatedS.toFixed(0)} s of board time, ${f1 - f0} frames`);
-    // a few minutes of board time (the 2-core CI machine may not sustain the full 20x)
-    expect(simulatedS).toBeGreaterThan(120);
+    // a few minutes of board time
+    expect(simulatedS).toBeGreaterThan(240);
     expect(sim.session.stats().lost).toBe(0);
     expect(f1 - f0).toBeGreaterThan(100);
     // flat: the spread stays under 1.5 MB (measured: 1.6..2.6 MB, depending on what is in flight) and
     // the floor of the later half is not above the floor of the earlier half (a leak lifts the floor;
     // the upper mode is whatever frame is in flight at the time of the GC)
     expect(Math.max(...heaps) - Math.min(...heaps)).toBeLessThan(1.5e6);
-    expect(Math.min(...heaps.slice(4)) - Math.min(...heaps.slice(0, 4))).toBeLessThan(0.3e6);
+    const half = Math.floor(heaps.length / 2);
+    expect(Math.min(...heaps.slice(half)) - Math.min(...heaps.slice(0, half))).toBeLessThan(0.3e6);
     expect(Math.max(...domNodes) - Math.min(...domNodes)).toBeLessThan(40);
   });
 });

@@ -80,7 +80,7 @@ describe.skipIf(SKIP_BROWSER)('live page in chromium on the simulated board', ()
         document.dispatchEvent(new Event('visibilitychange'));
       }, hidden);
     await setHidden(true);
-    await page.waitForTimeout(300); // frames already in flight arrive
+    await page.waitForTimeout(500); // frames already in flight arrive
     const f0 = await frames();
     const host0 = sim.live.hub.stats.samples;
     await page.waitForTimeout(1500);
