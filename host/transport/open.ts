@@ -26,7 +26,7 @@ export interface TransportOptions {
     bindings?: unknown;
   };
   replay?: ReplayOptions;
-  serial?: { baudRate?: number };
+  serial?: { baudRate?: number; reconnectAttempts?: number; reconnectInitialMs?: number };
 }
 
 let sharedCentral: BleCentral | null = null;

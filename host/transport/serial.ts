@@ -12,6 +12,10 @@ export interface SerialTransportOptions {
   path: string;
   /** Defaults to 115200 (ignored by USB CDC). */
   baudRate?: number;
+  /** Reopen attempts after the port vanishes (default 20; 0 = end the session). */
+  reconnectAttempts?: number;
+  /** First reopen delay, ms, doubling to 2 s. Defaults to 250. */
+  reconnectInitialMs?: number;
 }
 
 interface PortLike {
@@ -31,7 +35,7 @@ export class SerialTransport implements Transport {
   readonly link$ = new Subject<LinkEvent>();
   readonly state$ = new BehaviorSubject<ConnectionState>('idle');
   private port: PortLike | null = null;
-  private readonly deframer: SerialDeframer = createSerialDeframer();
+  private deframer: SerialDeframer = createSerialDeframer();
   private reportedErrors = 0;
   private closing = false;
 
@@ -46,23 +50,58 @@ export class SerialTransport implements Transport {
   async open(): Promise<void> {
     if (this.state$.value !== 'idle') throw new TransportError(`serial transport already ${this.state$.value}`);
     this.state$.next('connecting');
+    try {
+      await this.openPort();
+    } catch (e) {
+      this.state$.next('closed');
+      throw e;
+    }
+    this.state$.next('connected');
+  }
+
+  private async openPort(): Promise<void> {
     const { SerialPort } = await import('serialport');
     const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate ?? 115200, autoOpen: false }) as unknown as PortLike;
     try {
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     } catch (e) {
-      this.state$.next('closed');
       throw new TransportError(`cannot open serial port ${this.opts.path}: ${(e as Error).message.replace(/^Error: /, '')}`);
     }
     this.port = port;
+    this.deframer = createSerialDeframer(); // a frame cut by the unplug must not count against the new link
+    this.reportedErrors = 0;
     port.on('data', (chunk) => this.onData(chunk));
     port.on('error', () => {}); // errors surface as 'close' or failed writes
     port.on('close', (err) => {
-      if (this.closing) return;
+      if (this.closing || this.port !== port) return;
+      this.port = null;
       this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: err?.disconnected ? 'serial port disconnected' : 'serial port closed' });
-      this.finish();
+      if ((this.opts.reconnectAttempts ?? 20) > 0) {
+        this.state$.next('reconnecting');
+        void this.reconnect();
+      } else this.finish();
     });
-    this.state$.next('connected');
+  }
+
+  /** The port vanished (cable pulled, board reset): try to open the same path again with backoff. */
+  private async reconnect(): Promise<void> {
+    const attempts = this.opts.reconnectAttempts ?? 20;
+    let delay = this.opts.reconnectInitialMs ?? 250;
+    for (let attempt = 1; attempt <= attempts && !this.closing; attempt++) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.closing) return;
+      try {
+        await this.openPort();
+        this.state$.next('connected');
+        this.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt });
+        return;
+      } catch {
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+    if (this.closing) return;
+    this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reopening ${this.opts.path} after ${attempts} attempts` });
+    this.finish();
   }
 
   async send(bytes: Uint8Array): Promise<void> {

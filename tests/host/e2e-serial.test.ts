@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { SerialPort } from 'serialport';
 import { createSerialDeframer, KIND_DELTA, KIND_KEY } from '../../protocol/index.ts';
@@ -101,6 +103,65 @@ describe('serial through a socat pty pair', () => {
     // The bad frames were counted and reported, never thrown.
     expect(events.some((e) => e.type === 'frame-error' && e.code === 'link')).toBe(true);
     expect(session.stats().lost).toBe(holes.reduce((a, h) => a + h[1], 0));
+  });
+
+  it('the port vanishes mid-stream (cable pulled) and comes back: reopened, gap exact, nothing received lost', async () => {
+    const linkDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripod-pty-'));
+    const boardPath = path.join(linkDir, 'board');
+    const hostPath = path.join(linkDir, 'host');
+    const startSocat = async (): Promise<ChildProcess> => {
+      const p = spawn('socat', [`pty,raw,echo=0,link=${boardPath}`, `pty,raw,echo=0,link=${hostPath}`]);
+      for (let i = 0; i < 100 && !(fs.existsSync(boardPath) && fs.existsSync(hostPath)); i++) await new Promise((r) => setTimeout(r, 20));
+      return p;
+    };
+    let link = await startSocat();
+    const d = drivenBoard({ seed: 52 });
+    let boardEnd: SerialPort | null = null;
+    const attach = async (): Promise<void> => {
+      const p = new SerialPort({ path: boardPath, baudRate: 115200 });
+      await new Promise<void>((r, j) => p.on('open', r).on('error', j));
+      p.on('error', () => {});
+      p.on('data', (b: Buffer) => d.board.serial.write(new Uint8Array(b)));
+      boardEnd = p;
+    };
+    d.board.serial.onData((bytes) => {
+      if (boardEnd?.isOpen) boardEnd.write(Buffer.from(bytes));
+    });
+    await attach();
+    const session = await openBoard({ kind: 'serial', path: hostPath }, { serial: { reconnectInitialMs: 50 } });
+    const samples: ForceSample[] = [];
+    const events: PipelineEvent[] = [];
+    session.samples$.subscribe((x) => samples.push(x));
+    session.events$.subscribe((e) => events.push(e));
+    await d.until(d.board.now() + 3);
+    // Pull the cable: both pty ends vanish.
+    const gone = new Promise<void>((r) => session.events$.subscribe((e) => e.type === 'link-lost' && r()));
+    link.kill();
+    await gone;
+    boardEnd = null;
+    await new Promise((r) => setTimeout(r, 100));
+    link = await startSocat();
+    await attach();
+    await new Promise<void>((r) => session.events$.subscribe((e) => e.type === 'link-restored' && r()));
+    await d.until(d.board.now() + 3);
+    await session.close();
+    d.stop();
+    const be = boardEnd as SerialPort | null;
+    if (be) await new Promise<void>((res) => be.close(() => res()));
+    link.kill();
+    fs.rmSync(linkDir, { recursive: true, force: true });
+
+    const idx = samples.map((s) => s.index);
+    const holes: Array<[number, number]> = [];
+    for (let i = 1; i < idx.length; i++) {
+      expect(idx[i]).toBeGreaterThan(idx[i - 1]!);
+      if (idx[i] !== idx[i - 1]! + 1) holes.push([idx[i - 1]! + 1, idx[i]! - idx[i - 1]! - 1]);
+    }
+    const gaps = events.filter((e): e is Extract<PipelineEvent, { type: 'gap' }> => e.type === 'gap');
+    expect(gaps.map((g) => [g.fromIndex, g.count])).toEqual(holes);
+    expect(holes.length).toBeGreaterThan(0);
+    expect(gaps[0]!.reason).toMatch(/^link lost \(serial port (disconnected|closed)\)/);
+    expect(samples.filter((s) => s.index > holes[0]![0]).length).toBeGreaterThan(100);
   });
 
   it('a port that does not exist: one line naming it', async () => {
