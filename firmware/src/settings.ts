@@ -9,7 +9,7 @@
  * written by the commands that change them.
  */
 import { COUNT_MAX, COUNT_MIN, KEY_INTERVAL_DEFAULT, KEY_INTERVAL_MAX, NAME_MAX_BYTES } from '../../protocol/constants.ts';
-import { isPin } from './boards.ts';
+import { boardPins, customPins, isPin } from './boards.ts';
 
 export const SETTINGS_FILE = 'tripod.json';
 export const CALIBRATION_FILE = 'tripod.cal';
@@ -102,6 +102,7 @@ export function validateSettings(o: any): Settings | null {
     if (!p.dout || p.dout.length !== 4) return null;
     for (let i = 0; i < 4; i++) if (!isPin(p.dout[i])) return null;
     pins = { sck: p.sck, rate: p.rate, dout: [p.dout[0], p.dout[1], p.dout[2], p.dout[3]] };
+    if (customPins(boardPins(undefined), pins) === null) return null;
   }
   return { name: o.name, rateHz: o.rateHz, samplesPerFrame: o.samplesPerFrame, keyInterval: o.keyInterval, idleS: o.idleS, serial: o.serial, pins: pins };
 }

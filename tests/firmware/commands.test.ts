@@ -77,6 +77,36 @@ describe('GATT layout and advertising', () => {
   });
 });
 
+describe('custom pins from settings', () => {
+  const settings = (pins: unknown): Record<string, string> => ({
+    'tripod.json': JSON.stringify({ v: 1, name: '', rateHz: 80, samplesPerFrame: 4, keyInterval: 80, idleS: 60, serial: true, pins }),
+  });
+
+  it('reads the HX711s on the pins tripod.json names', () => {
+    const wiring = { sck: 3, rate: 4, dout: [11, 12, 13, 20] as [number, number, number, number] };
+    const board = boot({ seed: 13, loads: LOADS, wiring, storage: settings({ sck: 3, rate: 4, dout: [11, 12, 13, 20] }) });
+    board.advance(0.5);
+    const host = bleHost(board, 53);
+    host.command({ reqId: 1, code: CMD_START_STREAM });
+    board.advance(2);
+    const samples = samplesOf(host.log);
+    expect(samples.length).toBeGreaterThan(140);
+    const truth = board.cellTruth();
+    for (let c = 0; c < 4; c++) expect(alignTruth(truth[c]!, samples, c)).toBeGreaterThanOrEqual(0);
+    expect(host.log.events.filter((e) => e.code === 4)).toEqual([]);
+  });
+
+  it('refuses pins used twice: default settings and a storage-fault event', () => {
+    const board = boot({ seed: 14, loads: LOADS, storage: settings({ sck: 3, rate: 4, dout: [11, 11, 13, 20] }) });
+    board.advance(0.5);
+    const host = bleHost(board, 53);
+    host.command({ reqId: 1, code: CMD_START_STREAM });
+    board.advance(1);
+    expect(samplesOf(host.log).length).toBeGreaterThan(60);
+    expect(host.log.events.find((e) => e.code === 4)).toBeDefined();
+  });
+});
+
 describe('every command', () => {
   it('GET_INFO reports the device, link and settings', () => {
     const board = boot({ seed: 3, loads: LOADS });
