@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PortKind, ResultCode, UploadRequest, UploadStage, WorkerMessage } from './worker-messages.ts';
 
 export type FlashErrorCode = Exclude<ResultCode, 'ok'> | 'timeout' | 'verify' | 'bad-port';
@@ -53,7 +54,7 @@ export function parsePort(port: string): ParsedPort {
 }
 
 export interface UploadProgress {
-  stage: UploadStage | 'checking' | 'done';
+  stage: UploadStage | 'checking' | 'identified' | 'done';
   /** Bytes of the transformed code written so far, and the total (0 until known). */
   sent: number;
   total: number;
@@ -98,6 +99,8 @@ export interface UploadResult {
 }
 
 const WORKER = fileURLToPath(new URL('./espruino-worker.ts', import.meta.url));
+/** tsx's loader by absolute URL: `--import tsx` would be resolved from the user's working directory. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Checks that something is at the port before the package gets it (the package hangs on a refused TCP connection). */
 export async function probePort(p: ParsedPort, timeoutMs = 3000): Promise<void> {
@@ -147,7 +150,7 @@ export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> 
     beforeLoad: opts.beforeLoad ?? null,
     stallTimeoutMs: opts.stallTimeoutMs ?? 10_000,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, WORKER], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
@@ -192,6 +195,7 @@ export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> 
           break;
         case 'env':
           env = m.env;
+          progress({ stage: 'identified', sent, total, detail: `Espruino ${String(env.VERSION)} on ${String(env.BOARD)}` });
           break;
         case 'progress':
           sent = m.sent;

@@ -68,7 +68,7 @@ describe('upload with the espruino package', () => {
     expect(s.storage()['.bootcde']).toBe(espruinoBytes(CODE));
     expect(r.env).toMatchObject({ VERSION: '2v29', BOARD: 'MDBT42Q' });
     const stages = [...new Set(progress.map((p) => p.stage))];
-    expect(stages).toEqual(['checking', 'connecting', 'preparing', 'uploading', 'finishing', 'done']);
+    expect(stages).toEqual(['checking', 'connecting', 'identified', 'preparing', 'uploading', 'finishing', 'done']);
     const up = progress.filter((p) => p.stage === 'uploading' && p.total > 0);
     expect(up.length).toBeGreaterThan(3);
     expect(up.at(-1)!.sent).toBe(up.at(-1)!.total);

@@ -81,13 +81,13 @@ export const command: CliCommand = {
         ...(v.verbose ? { log: (l: string) => say(`  espruino: ${l}`) } : {}),
         onEvent: (e) => {
           if (e.type === 'read') say(`firmware: ${e.file} (${e.bytes} bytes)`);
-          else if (e.type === 'board') say(`board: Espruino ${String(e.env.VERSION)} on ${String(e.env.BOARD)}`);
           else if (e.type === 'verify') {
             if (e.attempt === 1) say('verifying: GET_INFO over the protocol...');
-          } else {
+          } else if (e.type === 'upload') {
             const p = e.progress;
             if (p.stage === 'checking') say(`port: ${p.detail ?? v.port}`);
             else if (p.stage === 'connecting') say('connecting...');
+            else if (p.stage === 'identified') say(`board: ${p.detail ?? 'Espruino'}`);
             else if (p.stage === 'preparing') say('preparing the code (Save on Send to .bootcde)...');
             else if (p.stage === 'uploading' && p.total > 0) {
               bar ??= new ProgressBar(ctx.err, { label: 'uploading', total: p.total, unit: 'bytes', delayMs: 0 });
