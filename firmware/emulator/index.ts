@@ -77,6 +77,8 @@ export interface BoardStats extends ApiStats {
   hx711: Hx711Stats[];
   timingViolations: number;
   uncaughtErrors: number;
+  /** setWatch events lost because Espruino's input event queue was full (FIFO_FULL). */
+  ioEventsDropped: number;
   /** Cost of one API call in each mode, s (from the cost model). */
   callCosts: CallCosts;
 }
@@ -231,6 +233,7 @@ export function createBoard(opts: BoardOptions): EmulatedBoard {
       hx711: rt.hx.map((m) => ({ ...m.stats })),
       timingViolations: rt.violations.length,
       uncaughtErrors: rt.uncaught.length,
+      ioEventsDropped: rt.ioDropped,
       callCosts: callCosts({ ...DEFAULT_COSTS, ...opts.costs }),
     }),
     cellTruth: () => rt.truth.map((l) => l.slice()),

@@ -247,6 +247,8 @@ export class EspruinoRuntime {
     this.eEvents = new Emitter();
     for (const k of Object.keys(this.serialEvents) as SerialName[]) this.serialEvents[k] = new Emitter();
     this.replBuf = {};
+    this.ioPending = 0;
+    this.errorFlags.clear();
     this.consoleForced = false;
     this.serialBaud = this.opts.serialAttached && this.opts.board.serialConsole ? 9600 : 0;
     this.consoleName = this.defaultConsole();
@@ -514,6 +516,22 @@ export class EspruinoRuntime {
     }
   }
 
+  /**
+   * Espruino's input event queue (watch edges wait here until the idle loop runs them); when it is
+   * full new events are lost and the FIFO_FULL error flag is set. 64 entries is our assumption for
+   * the nRF52 builds (IOBUFFERMASK 63); the exact size is board-file dependent.
+   */
+  static readonly IO_QUEUE_EVENTS = 64;
+  private ioPending = 0;
+  ioDropped = 0;
+  private errorFlags = new Set<string>();
+
+  private raiseErrorFlag(flag: string): void {
+    if (this.errorFlags.has(flag)) return;
+    this.errorFlags.add(flag);
+    this.consoleWrite(`New interpreter error: ${flag}\r\n`);
+  }
+
   /** Espruino's transmit buffer (bytes); writes block while it is full. */
   static readonly TX_BUFFER_BYTES = 128;
 
@@ -726,8 +744,17 @@ export class EspruinoRuntime {
       const data = o.data === undefined ? undefined : this.pinOf(o.data);
       return pins.addWatch(p, { repeat: !!o.repeat, edge, debounce: o.debounce === undefined ? 0 : Number(o.debounce), ...(data !== undefined ? { data } : {}) },
         (state, time, lastTime, d) => {
+          if (this.ioPending >= EspruinoRuntime.IO_QUEUE_EVENTS) {
+            this.ioDropped++;
+            this.raiseErrorFlag('FIFO_FULL');
+            return;
+          }
+          this.ioPending++;
           const ev = R.mkWatchEvent(state, time - this.bootAt, lastTime === undefined ? undefined : lastTime - this.bootAt, d);
-          clock.js.push(time, () => this.runCallback(fn as Listener, [ev]));
+          clock.js.push(time, () => {
+            this.ioPending--;
+            this.runCallback(fn as Listener, [ev]);
+          });
         }, clock.now);
     }));
     def('clearWatch', this.api('clearWatch', (id?: unknown): void => {
@@ -898,7 +925,11 @@ export class EspruinoRuntime {
     });
     e.getTemperature = this.api('E.getTemperature', (): number => this.opts.temperatureC);
     e.hwRand = this.api('E.hwRand', (): number => (Math.random() * 2 ** 32) | 0);
-    e.getErrorFlags = this.api('E.getErrorFlags', (): unknown => R.JSON.parse('[]'));
+    e.getErrorFlags = this.api('E.getErrorFlags', (): unknown => {
+      const flags = [...this.errorFlags];
+      this.errorFlags.clear();
+      return R.JSON.parse(JSON.stringify(flags));
+    });
     e.setConsole = this.api('E.setConsole', (dev: unknown, options?: unknown): void => {
       const o = (options ?? {}) as { force?: unknown };
       let name: SerialName | null;

@@ -86,3 +86,15 @@ describe('other Espruino helpers', () => {
     expect(() => b.evaluate('clearWatch(w)')).toThrow(/Unknown Watch/);
   });
 });
+
+describe('the input event queue', () => {
+  it('a watch on a pin that toggles faster than the idle loop runs overflows the queue: FIFO_FULL, events lost', () => {
+    // a busy 100-edge pulse train inside one callback: every edge queues a watch event
+    const b = createBoard({ source: 'var n = 0; setWatch(function(){ n++; }, 5, { repeat: true, edge: "both" }); pinMode(5, "output"); var times = []; for (var i = 0; i < 100; i++) times.push(0.001); digitalPulse(5, 1, times); digitalPulse(5, 1, 0);', clock: 'virtual' });
+    b.advance(0.1);
+    expect(b.evaluate('n')).toBe(64);
+    expect(b.stats().ioEventsDropped).toBe(37);
+    expect(b.consoleText()).toMatch(/New interpreter error: FIFO_FULL/);
+    expect(b.evaluate('E.getErrorFlags()')).toEqual(['FIFO_FULL']);
+  });
+});
