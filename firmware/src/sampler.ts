@@ -44,7 +44,7 @@ export type FaultSink = (cell: number, kind: number) => void;
 export interface Sampler {
   /** Powers the chips up, selects the rate (10 or 80 Hz) and starts the timer; restarts when running. */
   start(hz: number): void;
-  /** Stops sampling and powers the chips down (clock held high) right after the next read. */
+  /** Stops sampling and powers the chips down (clock held high) right after a read that leaves every DOUT high. */
   stop(): void;
   running(): boolean;
   rateHz(): number;
@@ -54,7 +54,13 @@ export interface Sampler {
   faults(): number;
 }
 
-/** Creates the sampler for one pin map (sck, rate, dout[4]); configures the pins at once. */
+/**
+ * Creates the sampler for one pin map (sck, rate, dout[4]); configures the pins at once (clock low:
+ * chips running). Inside: `check` ("jit", every sample) sets the flags and fault states of the
+ * values just read from the DOUT levels before the read; `stop` stops sampling and powers the
+ * chips down right after a read that leaves every DOUT high (no chip has a newer conversion yet),
+ * so raising the clock cannot start another read; until then reads go on and reach the sink.
+ */
 export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSink, onFault: FaultSink): Sampler {
   const spread = hxSpreadTable();
   const words = new Int32Array(3);
@@ -90,10 +96,6 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
     }
   }
 
-  /**
-   * Flags and fault states for the values just read (nr: DOUT levels before the read); leaves the
-   * sample's flags in `sampleFlags`. "jit": it runs on every sample.
-   */
   function check(nr: number): void {
     "jit";
     let flags = 0;
@@ -182,11 +184,6 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
     if (on || stopping) schedule(period - lead);
   }
 
-  /**
-   * Stops sampling. The chips are powered down right after a read that leaves every DOUT high (no
-   * chip has a newer conversion yet), so raising the clock cannot start another read; until then
-   * reads go on (their samples still reach the sink).
-   */
   function stop(): void {
     if (on) stopping = true;
     on = false;
