@@ -125,7 +125,7 @@ export const command: CliCommand = {
         confirm: async (o) => {
           printPositions(o, say);
           if (yes || !rl) return true;
-          const a = (await rl.question(`Write this calibration to the board${v['no-board-write'] ? '' : ' and'} to ${outFile}? [y/N] `)).trim().toLowerCase();
+          const a = (await rl.question(`Write this calibration ${v['no-board-write'] ? '' : 'to the board and '}to ${outFile}? [y/N] `)).trim().toLowerCase();
           return a === 'y' || a === 'yes';
         },
       });
