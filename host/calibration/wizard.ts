@@ -159,7 +159,7 @@ async function measureSteady(
     const left = deadline - Date.now();
     if (left <= 0) {
       throw new WizardAbort({
-        code: tare ? 'not-steady' : 'not-steady',
+        code: 'not-steady',
         message: tare
           ? `no steady load of about ${(opts.massKg * STANDARD_GRAVITY).toFixed(1)} N appeared at ${name} within ${timeoutMs / 1000} s: is the mass on the plate, and is the board streaming?`
           : `the empty plate did not settle within ${timeoutMs / 1000} s: keep it clear and still (nothing touching it), then run again`,
