@@ -47,6 +47,8 @@ export interface FlashResult {
   /** What Espruino reported (VERSION, BOARD...). */
   espruino: Record<string, unknown>;
   verified: VerifiedBoard | null;
+  /** Why there was no GET_INFO check, or null when there was one. */
+  verifySkipped: string | null;
 }
 
 export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
@@ -81,8 +83,11 @@ export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
   }
   const uploadS = (performance.now() - t0) / 1000;
   opts.onEvent?.({ type: 'board', env: up.env });
-  const verified = opts.noVerify ? null : await verifyBoard(port, { ...opts.verify, onAttempt: (attempt) => opts.onEvent?.({ type: 'verify', attempt }) });
-  return { port: port.port, file, uploadedBytes: up.bytes, uploadS, espruino: up.env, verified };
+  // The Puck.js has no wired UART: its firmware speaks the protocol over BLE only.
+  const noWiredLink = up.env.BOARD === 'PUCKJS' && port.kind !== 'ble';
+  const verifySkipped = opts.noVerify ? 'not verified: --no-verify' : noWiredLink ? "not verified: a Puck.js speaks the protocol over BLE only; check it with 'tripod info --ble'" : null;
+  const verified = verifySkipped ? null : await verifyBoard(port, { ...opts.verify, onAttempt: (attempt) => opts.onEvent?.({ type: 'verify', attempt }) });
+  return { port: port.port, file, uploadedBytes: up.bytes, uploadS, espruino: up.env, verified, verifySkipped };
 }
 
 /**

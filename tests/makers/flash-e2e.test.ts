@@ -5,7 +5,9 @@
  * host opens a session on that board (over its emulated BLE link) and receives samples whose raw
  * counts are exactly what the emulator's HX711 models produced.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,6 +81,19 @@ describe('tripod flash into the emulator REPL, then stream', () => {
     expect((err as FlashError).code).toBe('wrong-board');
     expect((err as FlashError).message).toMatch(/reports BOARD=PUCKJS, not MDBT42Q; nothing was written/);
     expect(repl.storageFile('.bootcde')).toBeUndefined();
+  });
+
+  it('on a Puck.js over a wired port it uploads and says why it cannot verify (the Puck has no UART)', async () => {
+    const repl = await startEmulatorRepl({ board: { board: 'puckjs' } });
+    cleanups.push(() => repl.close());
+    const dir = mkdtempSync(join(tmpdir(), 'tripod-puck-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'blink.js');
+    writeFileSync(file, 'var on = false;\nsetInterval(function () { on = !on; }, 500);\n');
+    const r = await flashFirmware({ port: repl.url, board: 'puckjs', file });
+    expect(r.verified).toBeNull();
+    expect(r.verifySkipped).toMatch(/Puck\.js speaks the protocol over BLE only/);
+    expect(repl.board()).not.toBeNull();
   });
 
   it('--board custom stores the pins in the firmware settings before it boots, and the firmware reads the cells on them', async () => {

@@ -117,6 +117,7 @@ export const command: CliCommand = {
             firmware_version: r.verified?.firmwareVersion ?? null,
             protocol_version: r.verified?.protocolVersion ?? null,
             board: r.verified?.board ?? null,
+            verify_skipped: r.verifySkipped,
           })}\n`,
         );
       } else if (r.verified) {
@@ -124,7 +125,7 @@ export const command: CliCommand = {
           `flashed ${r.port} in ${r.uploadS.toFixed(1)} s: Tripod firmware ${r.verified.firmwareVersion}, protocol ${r.verified.protocolVersion}, board ${r.verified.board}, ${r.verified.info.sampleRateHz} Hz\n`,
         );
       } else {
-        ctx.out.write(`flashed ${r.port} in ${r.uploadS.toFixed(1)} s (not verified: --no-verify)\n`);
+        ctx.out.write(`flashed ${r.port} in ${r.uploadS.toFixed(1)} s (${r.verifySkipped ?? 'not verified'})\n`);
       }
       return 0;
     } catch (e) {
