@@ -9,8 +9,11 @@
  * - 12 us per 1,000 instructions (the middle of 8-16 us);
  * - a `"jit"` function: "about 2x faster" -> half of both figures;
  * - a `"ram"` function: "about 5 %" faster -> 0.95 of both figures;
- * - each callback the idle loop dispatches (timer, watch, event): one native call (11k).
- * So an interpreted API call costs (11k + 6k) x 12 ns = 204 us and a JIT one 102 us. Both are
+ * - each callback the idle loop dispatches (timer, watch, event): one native call (11k);
+ * - loop iterations: not charged by default (the 6k glue per API call stands in for them);
+ *   `loopIterationInstructions: 7000` charges each iteration the table's "empty loop iteration"
+ *   (84 us; 42 us in a "jit" function) on top, for a pessimistic estimate.
+ * So an interpreted API call costs (11k + 6k) x 12 ns = 204 us and a JIT one 102 us. All are
  * configurable per board (`costs` option), e.g. to test a firmware against the slow end (16 us).
  */
 export interface CostModel {
@@ -26,6 +29,8 @@ export interface CostModel {
   ramFactor: number;
   /** Instructions for dispatching one callback from the idle loop. Defaults to 11,000. */
   callbackInstructions: number;
+  /** Instructions charged per loop iteration (test and step), interpreted. Defaults to 0 (see above). */
+  loopIterationInstructions: number;
 }
 
 export const DEFAULT_COSTS: CostModel = {
@@ -35,6 +40,7 @@ export const DEFAULT_COSTS: CostModel = {
   jitFactor: 0.5,
   ramFactor: 0.95,
   callbackInstructions: 11_000,
+  loopIterationInstructions: 0,
 };
 
 /** Seconds one API call costs in each execution mode. */
@@ -43,6 +49,8 @@ export interface CallCosts {
   jit: number;
   ram: number;
   callback: number;
+  /** One loop iteration: interpreted, jit, ram. */
+  loop: [number, number, number];
 }
 
 export function callCosts(m: CostModel): CallCosts {
@@ -53,5 +61,6 @@ export function callCosts(m: CostModel): CallCosts {
     jit: call * m.jitFactor,
     ram: call * m.ramFactor,
     callback: m.callbackInstructions * perInstr,
+    loop: [m.loopIterationInstructions * perInstr, m.loopIterationInstructions * perInstr * m.jitFactor, m.loopIterationInstructions * perInstr * m.ramFactor],
   };
 }

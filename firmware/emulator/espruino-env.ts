@@ -99,41 +99,70 @@ export interface InstrumentedSource {
   jitErrors: Array<{ line: number; reason: string }>;
   jitFunctions: number;
   ramFunctions: number;
+  loops: number;
 }
 
+/** Index into the loop-iteration counters (`__emuLoops`) by execution mode. */
+export const LOOP_COUNTER_INDEX: Record<ExecMode, number> = { interpreted: 0, jit: 1, ram: 2 };
+
+type FnNode = acorn.Node & { body: { type: string; start: number; end: number; body: Array<{ type: string; directive?: string; end: number }> }; loc: { start: { line: number } } };
+type LoopNode = acorn.Node & { body: acorn.Node };
+
 /**
- * Marks functions whose first statement is "jit" or "ram" so API calls made inside them are
- * charged at that mode's cost. The marking wraps the body in `__emuMode(m); try { ... } finally
- * { __emuModeEnd(); }` after the directive; it adds no behaviour the firmware can observe besides
- * two hidden globals. A "jit" function the JIT would reject runs interpreted, as on the device.
+ * Prepares the firmware source for cost accounting, without changing what it computes:
+ * - functions whose first statement is "jit" or "ram" get `__emuMode(m); try { ... } finally
+ *   { __emuModeEnd(); }` after the directive, so API calls inside them are charged at that mode's
+ *   cost (a "jit" function the JIT would reject runs interpreted, as on the device);
+ * - every loop body gets `__emuLoops[k]++` so loop iterations are charged (the cost table's
+ *   "empty loop iteration"), k by the enclosing function's mode.
+ * The firmware can observe only three hidden globals.
  */
 export function instrumentSource(source: string): InstrumentedSource {
   const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowReturnOutsideFunction: false });
-  const edits: Array<{ at: number; text: string }> = [];
+  const edits: Array<{ at: number; text: string; order: number }> = [];
   const jitErrors: InstrumentedSource['jitErrors'] = [];
+  const modes = new Map<acorn.Node, ExecMode>();
   let jitFunctions = 0;
   let ramFunctions = 0;
-  const visit = (fn: acorn.Node): void => {
-    const f = fn as unknown as { body: { type: string; body: Array<{ type: string; directive?: string; end: number }>; end: number }; loc: { start: { line: number } } };
-    if (f.body.type !== 'BlockStatement') return;
-    const first = f.body.body[0];
+  let loops = 0;
+  const visitFunction = (fn: FnNode): void => {
+    if (fn.body.type !== 'BlockStatement') return;
+    const first = fn.body.body[0];
     if (!first || first.type !== 'ExpressionStatement' || (first.directive !== 'jit' && first.directive !== 'ram')) return;
     let mode: ExecMode = first.directive;
     if (mode === 'jit') {
       const why = jitRejection(fn);
       if (why) {
-        jitErrors.push({ line: f.loc.start.line, reason: why });
+        jitErrors.push({ line: fn.loc.start.line, reason: why });
         mode = 'interpreted';
       } else jitFunctions++;
     } else ramFunctions++;
-    edits.push({ at: first.end, text: `__emuMode(${JSON.stringify(mode)});try{` });
-    edits.push({ at: f.body.end - 1, text: '}finally{__emuModeEnd();}' });
+    modes.set(fn, mode);
+    edits.push({ at: first.end, text: `__emuMode(${JSON.stringify(mode)});try{`, order: 0 });
+    edits.push({ at: fn.body.end - 1, text: '}finally{__emuModeEnd();}', order: 0 });
   };
+  const isFunction = (n: acorn.Node): boolean => n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression';
   walk.full(ast, (n) => {
-    if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression') visit(n);
+    if (isFunction(n)) visitFunction(n as FnNode);
   });
-  edits.sort((a, b) => b.at - a.at);
+  walk.fullAncestor(ast, (n, _state, ancestors) => {
+    if (!['ForStatement', 'WhileStatement', 'DoWhileStatement', 'ForInStatement', 'ForOfStatement'].includes(n.type)) return;
+    let mode: ExecMode = 'interpreted';
+    for (let i = ancestors.length - 2; i >= 0; i--) {
+      const a = ancestors[i]!;
+      if (isFunction(a)) {
+        mode = modes.get(a) ?? 'interpreted';
+        break;
+      }
+    }
+    const body = (n as LoopNode).body;
+    loops++;
+    edits.push({ at: body.start, text: `{__emuLoops[${LOOP_COUNTER_INDEX[mode]}]++;`, order: 1 });
+    edits.push({ at: body.end, text: '}', order: 1 });
+  });
+  // apply from the end; at one position a closing loop brace must end up left of a function's close
+  edits.sort((a, b) => b.at - a.at || a.order - b.order);
   let code = source;
   for (const e of edits) code = code.slice(0, e.at) + e.text + code.slice(e.at);
-  return { code, jitErrors, jitFunctions, ramFunctions };
+  return { code, jitErrors, jitFunctions, ramFunctions, loops };
 }

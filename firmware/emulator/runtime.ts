@@ -110,8 +110,10 @@ export interface ApiStats {
   jitApiCalls: number;
   /** Callbacks dispatched by the idle loop (timers, watches, events). */
   callbacks: number;
-  /** Virtual seconds spent in API calls and callback dispatch (the modelled CPU time). */
+  /** Virtual seconds spent in API calls, loop iterations and callback dispatch (the modelled CPU time). */
   cpuSeconds: number;
+  /** Loop iterations the firmware ran (charged at the cost table's "empty loop iteration"). */
+  loopIterations: number;
 }
 
 export class EspruinoRuntime {
@@ -295,7 +297,24 @@ export class EspruinoRuntime {
 
   // ---------------- running JS ----------------
 
+  /** Loop iterations the firmware ran since the last charge, by mode (incremented by instrumented code). */
+  private readonly loopCounts = new Float64Array(3);
+  loopIterations = 0;
+
+  /** Charges the loop iterations counted since the last API call. */
+  private chargeLoops(): void {
+    const c = this.loopCounts;
+    if (c[0] === 0 && c[1] === 0 && c[2] === 0) return;
+    const l = this.costs.loop;
+    const s = c[0]! * l[0] + c[1]! * l[1] + c[2]! * l[2];
+    this.loopIterations += c[0]! + c[1]! + c[2]!;
+    c.fill(0);
+    this.stats.cpuSeconds += s;
+    this.clock.spend(s);
+  }
+
   private countCall(name: string): void {
+    this.chargeLoops();
     this.apiCounts.set(name, (this.apiCounts.get(name) ?? 0) + 1);
     this.stats.totalApiCalls++;
     if (this.modeStack.length > 0 && this.modeStack[this.modeStack.length - 1] === 'jit') this.stats.jitApiCalls++;
@@ -344,6 +363,7 @@ export class EspruinoRuntime {
   }
 
   private afterCallback(): void {
+    this.chargeLoops();
     this.modeStack = [];
     this.costNow = this.costs.interpreted;
     if (this.rebootPending) {
@@ -637,6 +657,7 @@ export class EspruinoRuntime {
       const m = this.modeStack[this.modeStack.length - 1];
       this.costNow = m === 'jit' ? this.costs.jit : m === 'ram' ? this.costs.ram : this.costs.interpreted;
     });
+    def('__emuLoops', this.loopCounts);
     for (const name of UNIMPLEMENTED_GLOBALS) def(name, this.unimplemented(name));
 
     // pins
@@ -1008,6 +1029,7 @@ export class EspruinoRuntime {
       jitApiCalls: this.stats.jitApiCalls,
       callbacks: this.stats.callbacks,
       cpuSeconds: this.stats.cpuSeconds,
+      loopIterations: this.loopIterations,
     };
   }
 

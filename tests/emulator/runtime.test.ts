@@ -50,10 +50,21 @@ describe('emulator runtime: reading HX711s through the Espruino API', () => {
     expect(out.map((v) => v[0])).toEqual(truth0.slice(0, out.length));
   });
 
-  it('a read in interpreted JS costs its API calls: 49 calls of 204 us each', () => {
-    const b = createBoard({ source: 'var t0, t1; function f(){ t0 = getTime(); for (var i = 0; i < 48; i++) digitalRead(16); t1 = getTime(); } f();', clock: 'virtual' });
+  it('can charge loop iterations at the cost table\'s "empty loop iteration" (7k instructions; half in "jit")', () => {
+    const b = createBoard({
+      costs: { loopIterationInstructions: 7000 },
+      source: 'var a, b, c, d; function f(){ a = getTime(); for (var i = 0; i < 100; i++) {} b = getTime(); } function g(){ "jit"; c = getTime(); var i = 0; while (i < 100) i++; d = getTime(); } f(); g();',
+      clock: 'virtual',
+    });
+    expect(b.evaluate('b - a')).toBeCloseTo(100 * 84e-6 + 204e-6, 9);
+    expect(b.evaluate('d - c')).toBeCloseTo(100 * 42e-6 + 102e-6, 9);
+    expect(b.stats().loopIterations).toBe(200);
+  });
+
+  it('interpreted API calls cost 204 us each', () => {
+    const b = createBoard({ source: 'var t0, t1; function f(){ t0 = getTime(); digitalRead(16); digitalRead(16); digitalRead(16); t1 = getTime(); } f();', clock: 'virtual' });
     const dt = (b.evaluate('t1 - t0') as number);
-    expect(dt).toBeCloseTo(49 * 204e-6, 9);
+    expect(dt).toBeCloseTo(4 * 204e-6, 9);
   });
 });
 
