@@ -282,8 +282,17 @@ export class EspruinoRuntime {
     this.afterCallback();
   }
 
+  private bootsAtSameTime = 0;
+  private lastBootTime = -1;
+
   reboot(): void {
     const t = this.clock.now;
+    this.bootsAtSameTime = t - this.lastBootTime < 0.01 ? this.bootsAtSameTime + 1 : 0;
+    this.lastBootTime = t;
+    if (this.bootsAtSameTime >= 5) {
+      this.bootsAtSameTime = 0;
+      throw new EmulatorFault(`the firmware rebooted 5 times within 10 ms of board time (t=${t.toFixed(4)} s): a reboot loop at boot`, 'api', t);
+    }
     this.clock.hw.clear();
     this.nrf.reset();
     for (let p = 0; p < PIN_COUNT; p++) {

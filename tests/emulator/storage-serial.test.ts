@@ -103,3 +103,9 @@ describe('emulated serial ports and console', () => {
     expect(b.evaluate('t1 - t0')).toBeCloseTo((400 - 128) / 960 + 204e-6, 3);
   });
 });
+
+describe('reboot loops', () => {
+  it('a program that reboots as it boots is reported as a reboot loop instead of recursing', () => {
+    expect(() => createBoard({ source: 'E.reboot();', clock: 'virtual' })).toThrow(/reboot loop at boot/);
+  });
+});
