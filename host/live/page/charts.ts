@@ -31,10 +31,22 @@ export class ForceCharts {
     const U = uPlotCtor();
     const width = Math.max(300, cellsEl.clientWidth);
     const xScale = { time: false, range: (): [number, number] => [this.xMax - this.windowS, this.xMax] };
-    const xAxis = { ...AXIS, values: (_u: UPlot, ticks: number[]) => ticks.map((t) => {
-      const s = Math.round(t - this.xMax);
-      return s === 0 ? 'now' : `${s} s`;
-    }) };
+    // a fixed time grid, like a monitor's: "now" at the right edge, whole seconds back from it; the
+    // traces scroll under it
+    const step = this.windowS <= 12 ? 1 : this.windowS <= 30 ? 5 : 10;
+    const xAxis = {
+      ...AXIS,
+      splits: (): number[] => {
+        const out: number[] = [];
+        for (let k = Math.floor(this.windowS / step) * step; k >= 0; k -= step) out.push(this.xMax - k);
+        return out;
+      },
+      values: (_u: UPlot, splits: number[]) =>
+        splits.map((t) => {
+          const s = Math.round(t - this.xMax);
+          return s === 0 ? 'now' : `${s} s`;
+        }),
+    };
     this.cells = new U(
       {
         width,
