@@ -7,16 +7,58 @@
  * - firmware.callbacks_per_sample: idle-loop callbacks (timers, events) per sample set.
  * - firmware.cpu_ms_per_sample: modelled device CPU time per sample set, ms (emulator cost model:
  *   shared/docs/espruino.md cost table, 12 us per 1,000 instructions, "jit" at half cost).
+ * - firmware.loop_iterations_per_sample: JS loop iterations per sample set (read loop, cell check,
+ *   protocol encoder...), counted by the emulator.
+ * - firmware.cpu_ms_per_sample_with_loops: the same CPU time when every loop iteration is also
+ *   charged the table's "empty loop iteration" (7k instructions; the pessimistic model).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFirmware } from '../../firmware/build.ts';
-import { createBoard, functionLoads } from '../../firmware/emulator/index.ts';
+import { createBoard, functionLoads, type CostModel, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 import { CMD_START_STREAM, UUID_CONTROL, UUID_DATA, UUID_RESPONSE, encodeCommand } from '../../protocol/index.ts';
 import type { BenchModule, Figures } from './main.ts';
 
 const STREAM_S = 60;
+
+interface Run {
+  sets: number;
+  frames: number;
+  wallS: number;
+  before: ReturnType<EmulatedBoard['stats']>;
+  after: ReturnType<EmulatedBoard['stats']>;
+}
+
+/** Streams STREAM_S virtual seconds over BLE (MTU 23) and returns the stats around that window. */
+function streamRun(source: string, costs?: Partial<CostModel>): Run {
+  const board = createBoard({
+    clock: 'virtual',
+    seed: 5,
+    source,
+    ...(costs ? { costs } : {}),
+    loads: functionLoads((t) => [250 + 50 * Math.sin(t), 200, 180 + 30 * Math.sin(3 * t), 220]),
+  });
+  board.advance(1);
+  const link = board.ble.connect({ mtu: 23 });
+  link.subscribe(UUID_DATA);
+  link.subscribe(UUID_RESPONSE);
+  let frames = 0;
+  link.onNotify((c) => {
+    if (c === UUID_DATA) frames++;
+  });
+  board.advance(0.2);
+  link.write(UUID_CONTROL, encodeCommand({ reqId: 1, code: CMD_START_STREAM }));
+  board.advance(1);
+  const before = board.stats();
+  const frames0 = frames;
+  const wall0 = performance.now();
+  board.advance(STREAM_S);
+  const wallS = (performance.now() - wall0) / 1000;
+  const after = board.stats();
+  board.stop();
+  return { sets: after.hx711[0]!.readsCompleted - before.hx711[0]!.readsCompleted, frames: frames - frames0, wallS, before, after };
+}
 
 export const bench: BenchModule = {
   name: 'firmware',
@@ -29,43 +71,23 @@ export const bench: BenchModule = {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const board = createBoard({
-      clock: 'virtual',
-      seed: 5,
-      source,
-      loads: functionLoads((t) => [250 + 50 * Math.sin(t), 200, 180 + 30 * Math.sin(3 * t), 220]),
-    });
-    board.advance(1);
-    const link = board.ble.connect({ mtu: 23 });
-    link.subscribe(UUID_DATA);
-    link.subscribe(UUID_RESPONSE);
-    let frames = 0;
-    link.onNotify((c) => {
-      if (c === UUID_DATA) frames++;
-    });
-    board.advance(0.2);
-    link.write(UUID_CONTROL, encodeCommand({ reqId: 1, code: CMD_START_STREAM }));
-    board.advance(1);
-    const s0 = board.stats();
-    const reads0 = s0.hx711[0]!.readsCompleted;
-    const wall0 = performance.now();
-    board.advance(STREAM_S);
-    const wallS = (performance.now() - wall0) / 1000;
-    const s1 = board.stats();
-    const sets = s1.hx711[0]!.readsCompleted - reads0;
+    const r = streamRun(source);
+    const p = streamRun(source, { loopIterationInstructions: 7000 });
+    const per = (x: number, run: Run): number => x / run.sets;
     const figures: Figures = {
-      'firmware.emulator_virtual_s_per_wall_s': Math.round((STREAM_S / wallS) * 10) / 10,
-      'firmware.api_calls_per_sample': Math.round(((s1.totalApiCalls - s0.totalApiCalls) / sets) * 100) / 100,
-      'firmware.callbacks_per_sample': Math.round(((s1.callbacks - s0.callbacks) / sets) * 100) / 100,
-      'firmware.cpu_ms_per_sample': Math.round(((s1.cpuSeconds - s0.cpuSeconds) / sets) * 1e5) / 100,
+      'firmware.emulator_virtual_s_per_wall_s': Math.round((STREAM_S / r.wallS) * 10) / 10,
+      'firmware.api_calls_per_sample': Math.round(per(r.after.totalApiCalls - r.before.totalApiCalls, r) * 100) / 100,
+      'firmware.callbacks_per_sample': Math.round(per(r.after.callbacks - r.before.callbacks, r) * 100) / 100,
+      'firmware.loop_iterations_per_sample': Math.round(per(r.after.loopIterations - r.before.loopIterations, r) * 10) / 10,
+      'firmware.cpu_ms_per_sample': Math.round(per(r.after.cpuSeconds - r.before.cpuSeconds, r) * 1e5) / 100,
+      'firmware.cpu_ms_per_sample_with_loops': Math.round(per(p.after.cpuSeconds - p.before.cpuSeconds, p) * 1e5) / 100,
     };
     const calls: Record<string, number> = {};
-    for (const [k, v] of Object.entries(s1.apiCalls)) {
-      const d = v - (s0.apiCalls[k] ?? 0);
-      if (d > 0) calls[k] = Math.round((d / sets) * 100) / 100;
+    for (const [k, v] of Object.entries(r.after.apiCalls)) {
+      const d = v - (r.before.apiCalls[k] ?? 0);
+      if (d > 0) calls[k] = Math.round(per(d, r) * 100) / 100;
     }
-    log(`${sets} sample sets and ${frames} frames in ${STREAM_S} virtual s (${wallS.toFixed(2)} s wall); calls per set: ${JSON.stringify(calls)}`);
-    board.stop();
+    log(`${r.sets} sample sets and ${r.frames} frames in ${STREAM_S} virtual s (${r.wallS.toFixed(2)} s wall); calls per set: ${JSON.stringify(calls)}`);
     return figures;
   },
 };
