@@ -35,6 +35,7 @@ export async function simTrueScales(): Promise<Quad> {
 /** The emulator pieces the simulated calibration drives (firmware/emulator/index.ts). */
 export interface SimCalibrationBoard {
   setLoads(fn: (t: number) => Quad): void;
+  setCell(index: number, o: { unplugged?: boolean }): void;
   stop(): void;
   ble: { connect(o?: { mtu?: number }): unknown };
 }
@@ -71,6 +72,7 @@ export async function createSimCalibrationBoard(opts: SimBoardOptions = {}): Pro
   }, stepMs);
   return {
     setLoads: (fn) => board.setLoads(fn),
+    setCell: (i, o) => board.setCell(i, o),
     ble: board.ble,
     stop: () => {
       clearInterval(timer);
@@ -139,7 +141,7 @@ export async function runCalibration(opts: RunCalibrationOptions): Promise<RunCa
     const boardCalibrated = info?.calibrated === true;
     const outcome = await runCalibrationWizard(
       {
-        samples$: session.samples$.pipe(map((s) => ({ raw: s.raw }))),
+        samples$: session.samples$.pipe(map((s) => ({ raw: s.raw, flags: s.flags }))),
         sampleRateHz: info?.sampleRateHz ?? 80,
         nominalScale: nominal,
       },

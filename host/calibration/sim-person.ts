@@ -38,11 +38,15 @@ export interface SimMisbehaviour {
   misplaceMm?: number;
   /** The mass actually placed, kg (differs from the one the wizard was told: a wrong mass). */
   trueMassKg?: number;
+  /** This cell's HX711 is unplugged from the start (its DOUT floats high: never ready). */
+  unplugCell?: number;
 }
 
 export interface SimBoardLoads {
   /** Replaces what presses on the cells (the emulator's setLoads). */
   setLoads(fn: LoadFn): void;
+  /** Changes a cell's model (the emulator's setCell). */
+  setCell?(index: number, o: { unplugged?: boolean }): void;
 }
 
 /**
@@ -53,6 +57,7 @@ export function simulatedPerson(board: SimBoardLoads, layout: BoardLayout, massK
   const mass = mis.trueMassKg ?? massKg;
   return {
     async instruct(step: WizardStep): Promise<void> {
+      if (step.kind === 'tare' && mis.unplugCell !== undefined) board.setCell?.(mis.unplugCell, { unplugged: true });
       if (step.kind === 'tare' || step.kind === 'remove') {
         board.setLoads(() => [0, 0, 0, 0]);
       } else {

@@ -21,7 +21,12 @@ type Quad = [number, number, number, number];
 
 export interface RawSample {
   raw: Quad;
+  /** Protocol status flags (FLAG_CELLn_STALE = 1 << n: that cell's HX711 did not answer). Defaults to 0. */
+  flags?: number;
 }
+
+/** A cell flagged stale in more than this fraction of a window's samples is a fault. */
+export const MAX_STALE_FRACTION = 0.2;
 
 export interface CalibrationTarget {
   /** Raw counts per sample, as the board streams them. */
@@ -154,7 +159,7 @@ async function measureSteady(
   const deadline = Date.now() + timeoutMs;
   const win = new StabilityWindow({ windowSamples, nominalScale: target.nominalScale, maxStdN: opts.maxStdN, maxDriftN: opts.maxDriftN });
   const name = step.kind === 'place' ? step.mark.name : 'the empty plate';
-  const next = async (): Promise<Quad> => {
+  const next = async (): Promise<{ raw: Quad; flags: number }> => {
     if (opts.signal?.aborted) throw new WizardAbort({ code: 'not-steady', message: 'calibration interrupted; nothing was written' });
     const left = deadline - Date.now();
     if (left <= 0) {
@@ -173,7 +178,7 @@ async function measureSteady(
     const need = 0.5 * W;
     let lastReport = 0;
     for (;;) {
-      const raw = await next();
+      const { raw } = await next();
       const total = raw.reduce((a, c, i) => a + (c - tare[i]!) * target.nominalScale[i]!, 0);
       // After the first position the load is already there: wait until it has left the last mark
       // (some cell's share changed by at least 15 % of the weight; neighbouring marks differ by > 40 %).
@@ -190,12 +195,22 @@ async function measureSteady(
   const attempts = opts.maxAttempts ?? 4;
   for (let attempt = 1; ; attempt++) {
     win.clear();
+    const stale = [0, 0, 0, 0];
     while (!win.full()) {
-      win.push(await next());
+      const sample = await next();
+      win.push(sample.raw);
+      for (let c = 0; c < 4; c++) if (sample.flags & (1 << c)) stale[c]!++;
       const s = win.stats();
       if (s.count % Math.max(1, Math.round(windowSamples / 10)) === 0) ui.progress({ phase: 'measuring', step, fraction: s.count / windowSamples });
     }
     const s = win.stats();
+    const faulty = stale.findIndex((n) => n > MAX_STALE_FRACTION * windowSamples);
+    if (faulty >= 0) {
+      throw new WizardAbort({
+        code: 'cell-fault',
+        message: `cell ${faulty}'s HX711 did not answer in ${Math.round((100 * stale[faulty]!) / windowSamples)} % of the samples at ${name}: check its DOUT, clock and power wiring; nothing was written`,
+      });
+    }
     if (s.steady) return s.mean;
     ui.progress({ phase: 'unsteady', step, attempt, stats: s });
     if (attempt >= attempts) {
@@ -209,15 +224,15 @@ async function measureSteady(
 
 /** Pull-style access to a hot Observable: a bounded queue and a promise per sample. */
 export class SampleReader {
-  private readonly queue: Quad[] = [];
-  private waiter: { resolve: (q: Quad) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
+  private readonly queue: Array<{ raw: Quad; flags: number }> = [];
+  private waiter: { resolve: (q: { raw: Quad; flags: number }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
   private readonly sub: Subscription;
   private error: Error | null = null;
 
   constructor(samples$: Observable<RawSample>, private readonly maxQueue = 100_000) {
     this.sub = samples$.subscribe({
       next: (s) => {
-        const q: Quad = [s.raw[0], s.raw[1], s.raw[2], s.raw[3]];
+        const q = { raw: [s.raw[0], s.raw[1], s.raw[2], s.raw[3]] as Quad, flags: s.flags ?? 0 };
         if (this.waiter) {
           const w = this.waiter;
           this.waiter = null;
@@ -232,11 +247,11 @@ export class SampleReader {
     });
   }
 
-  next(timeoutMs: number): Promise<Quad> {
+  next(timeoutMs: number): Promise<{ raw: Quad; flags: number }> {
     const q = this.queue.shift();
     if (q) return Promise.resolve(q);
     if (this.error) return Promise.reject(this.error);
-    return new Promise<Quad>((resolve, reject) => {
+    return new Promise<{ raw: Quad; flags: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = null;
         reject(new WizardAbort({ code: 'not-steady', message: `no samples from the board for ${(timeoutMs / 1000).toFixed(0)} s: is it still connected and streaming?` }));

@@ -80,6 +80,13 @@ describe('tripod calibrate on the simulated board', () => {
     expect(r.outcome.refusals.find((x) => x.code === 'position')!.message).toMatch(/rear-left \(near cell 2\)/);
   });
 
+  it('refuses with the cell named when one HX711 is unplugged', async () => {
+    const r = await runCalibration({ ...FAST, source: { kind: 'sim' }, sim: { speed: 8, misbehave: { unplugCell: 2 } }, massKg: 10, ui: quietUi(), outFile: null });
+    expect(r.outcome.accepted).toBe(false);
+    expect(r.outcome.refusals.map((x) => x.code)).toEqual(['cell-fault']);
+    expect(r.outcome.refusals[0]!.message).toMatch(/^cell 2's HX711 did not answer in \d+ % of the samples at the empty plate/);
+  });
+
   it('refuses a wrong mass against the calibration the board already stores', async () => {
     const board = await createSimCalibrationBoard({ speed: 8, storedCalibration: true });
     try {

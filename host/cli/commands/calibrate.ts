@@ -13,8 +13,9 @@ hold still, averages a steady window, and measures again if the mass moved. Per-
 residual (N) and the centre-of-pressure error (mm) are reported per position.
 
 A calibration is refused, with the reason, when: the mass kept moving at a step; one or two
-positions disagree (the mass was not on its mark); most positions disagree or a cell came out
-negative or far from the others (a cell fault: wiring, a foot off the floor); every scale moved
+positions disagree (the mass was not on its mark); most positions disagree, a cell's HX711 stops
+answering, or a cell came out negative or far from the others (a cell fault: wiring, a foot off
+the floor); every scale moved
 by the same factor from the board's stored calibration (a wrong mass entered). Nothing is written
 then. An accepted result goes to the board (SET_CALIBRATION, kept in its flash) and to a file.
 
@@ -30,7 +31,7 @@ then. An accepted result goes to the board (SET_CALIBRATION, kept in its flash) 
   --ignore-previous     skip the wrong-mass check against the board's stored calibration
   --sim-fault KIND      simulated board only: misbehave on purpose: moved (the mass slides during
                         a measurement), misplaced (30 mm off one mark), wrong-mass (12 kg placed
-                        on a board that was calibrated before)
+                        on a board that was calibrated before), unplugged (cell 2's HX711)
   --sim-speed N         simulated board only: run its clock N times faster than real time
                         (default 1)
 ${SOURCE_HELP}
@@ -72,8 +73,8 @@ export const command: CliCommand = {
     const speed = v['sim-speed'] === undefined ? 1 : (parsePositive(v['sim-speed'], '--sim-speed', 'times real time') ?? 1);
     if (v['sim-speed'] !== undefined && source.kind !== 'sim') throw new UsageError('--sim-speed needs the simulated board (--sim)');
     if (speed > 50) throw new UsageError(`--sim-speed ${speed} is too fast for the emulator to keep up; use 50 or less`);
-    if (fault !== undefined && fault !== 'moved' && fault !== 'misplaced' && fault !== 'wrong-mass') {
-      throw new UsageError(`--sim-fault must be moved, misplaced or wrong-mass, got '${String(fault)}'`);
+    if (fault !== undefined && fault !== 'moved' && fault !== 'misplaced' && fault !== 'wrong-mass' && fault !== 'unplugged') {
+      throw new UsageError(`--sim-fault must be moved, misplaced, wrong-mass or unplugged, got '${String(fault)}'`);
     }
     const { DEFAULT_CALIBRATION_FILE, calibrationReport } = await import('../../calibration/output.ts');
     const outFile = typeof v.out === 'string' ? v.out : DEFAULT_CALIBRATION_FILE;
@@ -160,6 +161,7 @@ function printPositions(o: import('../../calibration/wizard.ts').CalibrationOutc
 function simFault(kind: string): import('../../calibration/sim-person.ts').SimMisbehaviour {
   if (kind === 'moved') return { slideAtPosition: 2, slideMmPerS: 20 };
   if (kind === 'misplaced') return { misplaceAtPosition: 3, misplaceMm: 30 };
+  if (kind === 'unplugged') return { unplugCell: 2 };
   return { trueMassKg: 12 };
 }
 
