@@ -62,7 +62,7 @@ export interface BoardOptions {
   temperatureC?: number;
   /** HX711 oscillator spread between chips (+-fraction). Defaults to 0.03. */
   oscillatorSpread?: number;
-  /** HX711 readings kept per cell for cellTruth(). Defaults to 1,000,000. */
+  /** HX711 readings kept per cell for cellTruth() (at least; trimmed in batches). Defaults to 1,000,000 with the virtual clock, 20,000 in real time. */
   truthLimit?: number;
   /** Realtime mode: wall-clock step, ms. Defaults to 5. */
   realtimeStepMs?: number;
@@ -169,7 +169,7 @@ export function createBoard(opts: BoardOptions): EmulatedBoard {
     packetsPerEvent: opts.packetsPerEvent,
     batteryVolts: opts.batteryVolts,
     temperatureC: opts.temperatureC ?? 25,
-    truthLimit: opts.truthLimit ?? 1_000_000,
+    truthLimit: opts.truthLimit ?? (opts.clock === 'realtime' ? 20_000 : 1_000_000),
   });
 
   let timer: ReturnType<typeof setInterval> | undefined;

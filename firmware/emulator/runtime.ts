@@ -228,7 +228,8 @@ export class EspruinoRuntime {
   private recordTruth(r: Hx711Reading): void {
     const list = this.truth[r.cell]!;
     list.push(r);
-    if (list.length > this.opts.truthLimit) list.splice(0, list.length - this.opts.truthLimit);
+    const limit = this.opts.truthLimit;
+    if (list.length > limit + (limit >> 2) + 16) list.splice(0, list.length - limit);
   }
 
   private onViolation(v: TimingViolation): void {
