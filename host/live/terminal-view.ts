@@ -39,6 +39,14 @@ function pct(v: number): string {
   return `${Math.round(v * 100)}%`.padStart(4);
 }
 
+/** ANSI colours for a terminal: the connection state green or red, the cue bold. */
+export function colourise(line: string): string {
+  return line
+    .replace(/^connected/, '\x1b[32mconnected\x1b[0m')
+    .replace(/^[A-Z]+/, (m) => `\x1b[31;1m${m}\x1b[0m`)
+    .replace(/"([^"]*)"(…?)$/, '\x1b[1m"$1"$2\x1b[0m');
+}
+
 export interface TerminalView {
   stop(): void;
 }
@@ -50,7 +58,7 @@ export function startTerminalView(snapshot: () => LiveSnapshot, out: NodeJS.Writ
     () => {
       const columns = tty ? ((out as NodeJS.WriteStream).columns ?? 120) : 0;
       const line = formatStatusLine(snapshot(), columns);
-      out.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+      out.write(tty ? `\r\x1b[2K${colourise(line)}` : `${line}\n`);
     },
     tty ? 250 : 1000,
   );

@@ -8,7 +8,7 @@ import { ClientChannel, CONTROL_LIMIT_BYTES, FRAME_HIGH_WATER_BYTES, type Socket
 import { LiveHub, type LiveSource } from '../../host/live/hub.ts';
 import { parseClientMessage, type ConnectionPhase, type ServerMessage } from '../../host/live/messages.ts';
 import { StreamStats } from '../../host/live/stream-stats.ts';
-import { formatStatusLine } from '../../host/live/terminal-view.ts';
+import { colourise, formatStatusLine } from '../../host/live/terminal-view.ts';
 import { COUNTDOWN_S } from '../../host/live/trial-controller.ts';
 import { DEFAULT_LAYOUT, type ForceSample, type PipelineEvent } from '../../host/pipeline/types.ts';
 import { fakeAnalysis } from './fake-analysis.ts';
@@ -208,5 +208,7 @@ describe('LiveHub', () => {
     const line = formatStatusLine(hub.snapshot());
     expect(line).toMatch(/^RECONNECTING \| 80\.0 Hz \| lost 12 \| total {2}700\.0 N \| CoP {2}-60\.0 {3}-5\.0 mm \| heel/);
     expect(line).toMatch(/score +\d+ \| zone \d+%/);
+    expect(colourise(line)).toMatch(/^\x1b\[31;1mRECONNECTING\x1b\[0m \| .*\x1b\[1m"[^"]+"\x1b\[0m$/);
+    expect(colourise('connected | 80.0 Hz')).toBe('\x1b[32mconnected\x1b[0m | 80.0 Hz');
   });
 });

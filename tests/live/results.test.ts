@@ -59,4 +59,11 @@ describe.skipIf(SKIP_BROWSER)('results on the page', () => {
     expect(csv.trim().split('\r\n').map((line) => line.split(',').slice(0, 3).join(','))).toEqual(['trial,foot,eyes', '1,left,open', '2,right,open']);
     await page.screenshot({ path: artifactPath('live-results.png'), fullPage: true });
   });
+
+  it('says so when the host itself stops answering', async () => {
+    const { page } = browser;
+    await server.close();
+    await page.waitForSelector('#conn[data-state="host-lost"]', { timeout: 10_000 });
+    expect(await page.textContent('#banner')).toBe('The tripod host stopped answering. Retrying…');
+  });
 });
