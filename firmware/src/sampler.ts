@@ -29,8 +29,8 @@ import { hxNotReady, hxPowerDownIfIdle, hxPowerUp, hxRead, hxSetRate, hxSetup, h
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
 export const NOT_READY_RUN = 3;
-/** Identical consecutive readings before a cell is reported STUCK (noise is ~64 counts rms, so equal values repeat < 0.5 % of the time). */
-export const STUCK_RUN = 8;
+/** A cell is STUCK after this long on one raw value, s (protocol/SPEC.md: "the same raw value for 1 s"; noise of ~64 counts rms repeats a value < 1 % of the time). */
+export const STUCK_S = 1;
 /** HX711 settling after power-up or a RATE change, in conversion periods (datasheet). */
 export const SETTLING_PERIODS = 4;
 /** Samples the on-device ring holds while the link cannot take them (1.6 s at 80 Hz; 2.6 KB). */
@@ -84,6 +84,7 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
   let warm = false;
   let on = false;
   let sampleFlags = 0;
+  let stuckRun = 79;
   let stopping = false;
   const downFlag = new Uint8Array(1);
   let powered = true;
@@ -130,7 +131,7 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
         if (v === 0x7fffff || v === -0x800000) {
           flags |= FLAG_SATURATED;
           kind = FAULT_SATURATED;
-        } else if ((sameRun[c] as number) >= STUCK_RUN - 1) {
+        } else if ((sameRun[c] as number) >= stuckRun) {
           flags |= 1 << c;
           kind = FAULT_STUCK;
         }
@@ -197,6 +198,7 @@ export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSin
       hz = rateHz === 10 ? 10 : 80;
       periodMs = 1000 / hz;
       period = periodMs;
+      stuckRun = STUCK_S * hz - 1;
       pollMs = hz === 80 ? 0.5 : 4;
       lead = 4 * pollMs;
       maxPolls = Math.ceil(periodMs / 2 / pollMs);
