@@ -85,7 +85,7 @@ describe.skipIf(SKIP_BROWSER)('live page in chromium on the simulated board', ()
     const host0 = sim.live.hub.stats.samples;
     await page.waitForTimeout(1500);
     expect(await frames()).toBe(f0);
-    expect(sim.live.hub.stats.samples - host0).toBeGreaterThan(80);
+    expect(sim.live.hub.stats.samples - host0).toBeGreaterThan(60); // 1.5 s at 80 Hz is 120
     await expect.poll(() => page.textContent('#st-dropped')).toMatch(/^[1-9]\d* skipped$/);
     await setHidden(false);
     await page.waitForFunction((n) => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames > n + 5, f0);
