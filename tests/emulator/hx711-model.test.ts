@@ -154,3 +154,18 @@ describe('HX711 model', () => {
     expect(r.m.nextReadyTime(0.01)).toBeGreaterThanOrEqual(0.01 + SETTLING_PERIODS / 80);
   });
 });
+
+describe('HX711 model properties', () => {
+  it('any load within range reads back exactly offset + force x 4379.7 x (1 + gain error), saturating at the rails', async () => {
+    const fc = await import('fast-check');
+    fc.assert(fc.property(
+      fc.double({ min: -3000, max: 3000, noNaN: true }),
+      fc.integer({ min: -200_000, max: 200_000 }),
+      fc.double({ min: -0.05, max: 0.05, noNaN: true }),
+      (forceN, offset, gainError) => {
+        const want = Math.min(0x7fffff, Math.max(-0x800000, Math.round(offset + forceN * COUNTS_PER_NEWTON_A128 * (1 + gainError))));
+        return read(rig({ offsetCounts: offset, gainError }, forceN)) === want;
+      },
+    ), { numRuns: 200 });
+  });
+});

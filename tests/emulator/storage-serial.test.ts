@@ -109,3 +109,18 @@ describe('reboot loops', () => {
     expect(() => createBoard({ source: 'E.reboot();', clock: 'virtual' })).toThrow(/reboot loop at boot/);
   });
 });
+
+describe('real-time clock', () => {
+  it('follows the wall clock until stopped', async () => {
+    const b = createBoard({ source: 'var n = 0; setInterval(function(){ n++; }, 10);', clock: 'realtime', realtimeStepMs: 5 });
+    await new Promise((r) => setTimeout(r, 300));
+    b.stop();
+    const t = b.now();
+    expect(t).toBeGreaterThan(0.2);
+    expect(t).toBeLessThan(5);
+    expect(b.evaluate('n')).toBeGreaterThan(10);
+    expect(() => b.advance(1)).toThrow(/real time/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(b.now()).toBe(t);
+  });
+});
