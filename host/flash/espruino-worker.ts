@@ -19,8 +19,12 @@ const send = (m: WorkerMessage): void => {
 };
 
 // The package logs everything through console.*: keep it as diagnostics, off stdout.
+/** Set when the package's noble transport could not start (no adapter, no permission, no HCI socket). */
+let bleUnavailable: string | null = null;
 const keep = (level: string) => (...args: unknown[]): void => {
   const line = args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' ');
+  if (/^ERROR Error: (E[A-Z]+)/.test(line) && bleUnavailable === null) bleUnavailable = /^ERROR Error: (E[A-Z]+)/.exec(line)![1]!;
+  if (line.startsWith("Noble: module couldn't be loaded") || line.startsWith('Noble: getPorts - disabled')) bleUnavailable ??= 'noble could not start';
   send({ type: 'log', line: `${level}${line}`.slice(0, 500) });
 };
 console.log = keep('');
@@ -178,7 +182,12 @@ function run(req: UploadRequest): void {
       req.port,
       (status) => {
         clearTimeout(openTimer);
-        if (status === undefined) return fail('no-board', `could not open ${req.port}`);
+        if (status === undefined) {
+          if (req.kind === 'ble' && bleUnavailable !== null) {
+            return fail('no-board', `no usable Bluetooth adapter on this machine (${bleUnavailable}): plug one in or give this process Bluetooth permission, or flash over serial`);
+          }
+          return fail('no-board', req.kind === 'ble' ? `no Espruino board advertising as ${req.port} was found (is it powered, in range, and not connected to something else?)` : `could not open ${req.port}`);
+        }
         const env = E.Core.Env.getData();
         if (typeof env.VERSION !== 'string' || env.VERSION.length === 0) {
           serial.close();
