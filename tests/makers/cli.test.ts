@@ -78,3 +78,19 @@ describe('tripod flash', () => {
     expect(r.err.trim().split('\n').at(-1)).toMatch(/^tripod flash: no board at \/dev\/tripod-no-such-port: that serial port does not exist/);
   });
 });
+
+describe('tripod emulate --repl', () => {
+  it('listens on loopback only and does not mix with --tcp: usage errors exit 2', async () => {
+    const a = await run('emulate', '--repl', 'tcp://0.0.0.0:2323', '--duration', '1');
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/--repl listens on loopback only .*use tcp:\/\/127\.0\.0\.1:2323/);
+    expect((await run('emulate', '--repl', 'tcp://127.0.0.1:0', '--tcp', '0', '--duration', '1')).code).toBe(2);
+    expect((await run('emulate', '--repl', 'telnet://127.0.0.1:1', '--duration', '1')).code).toBe(2);
+  });
+
+  it('serves for --duration and reports where to upload', async () => {
+    const r = await run('emulate', '--repl', 'tcp://127.0.0.1:0', '--duration', '0.5');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^emulated mdbt42q: Espruino REPL on tcp:\/\/127\.0\.0\.1:\d+ \(nothing saved yet\)\nupload with: tripod flash --port tcp:\/\/127\.0\.0\.1:\d+\n/);
+  });
+});
