@@ -167,3 +167,20 @@ describe('stored code back to source', () => {
 });
 
 const TOKEN_INDEX: Record<string, number> = { function: 32, return: 33, '>=': 7 };
+
+describe('FrameSplitter (console text and protocol frames on one stream)', () => {
+  it('separates 0x00-delimited frames from text in any chunking', async () => {
+    const { FrameSplitter } = await import('../../firmware/emulator/repl-server.ts');
+    const stream = Uint8Array.from([...Buffer.from('\x10print(1)\n'), 0, 5, 1, 2, 0, 0, 3, 9, 0, ...Buffer.from('>')]);
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const sp = new FrameSplitter();
+      const a = sp.push(stream.subarray(0, cut));
+      const b = sp.push(stream.subarray(cut));
+      expect(a.text + b.text).toBe('\x10print(1)\n>');
+      expect([...a.frames, ...b.frames].map((f) => [...f])).toEqual([
+        [0, 5, 1, 2, 0],
+        [0, 3, 9, 0],
+      ]);
+    }
+  });
+});
