@@ -39,6 +39,8 @@ export interface LiveSource {
   battery$?: Observable<number | null>;
   /** Zeroes the four cells with nobody on the board. */
   tare(): Promise<void>;
+  /** File being recorded to (lossless, upstream of the hub), if any. */
+  recording?: string | null;
 }
 
 export interface LiveHubOptions {
@@ -251,6 +253,7 @@ export class LiveHub {
       lost: this.stats.lost,
       duplicates: this.stats.duplicates,
       droppedFrames: ch ? ch.droppedFrames : 0,
+      recording: this.source.recording ?? null,
     };
   }
 

@@ -89,6 +89,8 @@ export interface StatusMessage {
   duplicates: number;
   /** Display frames this page skipped because it was slow or hidden (no recorded data lost). */
   droppedFrames: number;
+  /** File the host records every received frame to, or null when not recording. */
+  recording: string | null;
 }
 
 /**

@@ -57,6 +57,7 @@ export function sessionSource(session: BoardSession): SessionLiveSource {
     events$: session.events$,
     connection$,
     battery$,
+    recording: session.recording?.path ?? null,
     tare: async () => {
       await session.tare();
     },

@@ -4,7 +4,8 @@
  * keeps to the terminal; bad flags are usage errors (exit 2) with one line.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -44,7 +45,9 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 
 describe('tripod live', () => {
   it('serves the page from the package on loopback, prints the URL and a status line, stops on SIGINT', async () => {
-    const p = runLive(['--no-open', '--port', '0']);
+    const dir = mkdtempSync(join(tmpdir(), 'tripod-live-'));
+    const file = join(dir, 'session.tripod');
+    const p = runLive(['--no-open', '--port', '0', '--record', file]);
     try {
       await until(() => /tripod live: http:\/\/127\.0\.0\.1:\d+\//.test(p.out()), 'the URL line');
       const url = /tripod live: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.out())![1]!;
@@ -63,22 +66,35 @@ describe('tripod live', () => {
         ws.on('error', (e) => resolve(e.message));
       });
       expect(refused).toMatch(/403/);
-      // the page's own origin gets the hello first
-      const first = await new Promise<string>((resolve, reject) => {
+      // the page's own origin gets the hello first, and the status names the recording
+      const seen = await new Promise<Array<{ type: string; recording?: string | null }>>((resolve, reject) => {
         const ws = new WebSocket(`${url.replace('http', 'ws')}ws`, { headers: { origin: url.slice(0, -1) } });
+        const got: Array<{ type: string; recording?: string | null }> = [];
         ws.on('message', (d) => {
-          resolve(JSON.parse(d.toString()).type as string);
-          ws.close();
+          got.push(JSON.parse(d.toString()) as { type: string });
+          if (got.length === 2) {
+            resolve(got.slice(0, 2));
+            ws.close();
+          }
         });
         ws.on('error', reject);
       });
-      expect(first).toBe('hello');
+      expect(seen.map((m) => m.type)).toEqual(['hello', 'status']);
+      expect(seen[1]!.recording).toBe(file);
       await until(() => /connected \| \d+\.\d Hz \| lost \d+ \| total +\d+\.\d N \| CoP/.test(p.out()), 'a status line');
       p.child.kill('SIGINT');
       expect(await p.exit).toBe(0);
-      expect(p.out()).toMatch(/tripod live: \d+ samples, \d+ lost, 0 trial\(s\)/);
+      const summary = /tripod live: (\d+) samples, (\d+) lost, 0 trial\(s\)/.exec(p.out());
+      expect(summary).not.toBeNull();
+      // the recording holds what the host received while the page watched
+      const replay = await run(['replay', file, '--speed', 'max', '--json']);
+      expect(replay.code).toBe(0);
+      const r = JSON.parse(replay.out.trim().split('\n').at(-1)!) as { samples: number; lost: number };
+      expect(r.samples).toBe(Number(summary![1]));
+      expect(r.lost).toBe(Number(summary![2]));
     } finally {
       p.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -319,6 +319,8 @@ function renderStatus(s: StatusMessage): void {
   lost.classList.toggle('bad', s.lost > 0);
   setText($('st-battery'), s.batteryPct === null ? '—' : `${Math.round(s.batteryPct)} %`);
   setText($('st-dropped'), `${s.droppedFrames} skipped`);
+  $('rec').hidden = s.recording === null;
+  setText($('rec-file'), s.recording ?? '');
 }
 
 let currentSetup: TrialSetup = { foot: 'left', eyes: 'open', durationS: 20 };
