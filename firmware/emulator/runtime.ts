@@ -175,7 +175,7 @@ export class EspruinoRuntime {
       uartRx: (t, data) => this.clock.js.push(t, () => this.deviceReceive('Bluetooth', data)),
       print: (text) => this.consoleWrite(text),
       linkChanged: (connected) => this.onLinkChanged(connected),
-    }, (v, what) => this.toBytes(v, what));
+    }, (v, what) => this.toBytes(v, what, true));
     this.setupHx711();
     const inst = instrumentSource(opts.source);
     this.instrumented = inst.code;
@@ -448,14 +448,19 @@ export class EspruinoRuntime {
     throw new TypeError(`Invalid pin: ${String(p)} (this board has D0..D${PIN_COUNT - 1})`);
   }
 
-  toBytes(v: unknown, what: string): Uint8Array {
+  /**
+   * Bytes of a value as Espruino takes them. `raw` (NRF values, Storage.write: JSV_GET_AS_CHAR_ARRAY)
+   * takes a typed array's underlying bytes; otherwise (Serial.write, E.toUint8Array, E.CRC32:
+   * iteration) each element counts as one byte, its low 8 bits.
+   */
+  toBytes(v: unknown, what: string, raw = false): Uint8Array {
     if (typeof v === 'string') return bytesOfString(v);
     if (typeof v === 'number') return Uint8Array.of(v & 0xff);
     if (v instanceof EspPin) return Uint8Array.of(v.n);
     if (v && typeof v === 'object') {
       if (ArrayBuffer.isView(v)) {
         const view = v as ArrayBufferView;
-        if (isUint8View(view)) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
+        if (raw || isUint8View(view)) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
         const arr = v as unknown as ArrayLike<number>;
         const out = new Uint8Array(arr.length);
         for (let i = 0; i < arr.length; i++) out[i] = Number(arr[i]) & 0xff;
@@ -904,7 +909,7 @@ export class EspruinoRuntime {
       if (data && typeof data === 'object' && !Array.isArray(data) && !ArrayBuffer.isView(data) && Object.prototype.toString.call(data) !== '[object ArrayBuffer]') {
         throw new TypeError('Storage.write: data must be a string or bytes; use writeJSON for objects');
       }
-      st.write(String(name), this.toBytes(data, 'Storage.write data'), offset === undefined ? undefined : Number(offset), size === undefined ? undefined : Number(size));
+      st.write(String(name), this.toBytes(data, 'Storage.write data', true), offset === undefined ? undefined : Number(offset), size === undefined ? undefined : Number(size));
       return true;
     });
     s.writeJSON = this.api('Storage.writeJSON', (name: unknown, data: unknown): boolean => {

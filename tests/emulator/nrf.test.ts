@@ -170,3 +170,12 @@ describe('emulated nRF52 radio', () => {
     expect(b.stats().ble.uartBytesSent).toBe(45);
   });
 });
+
+describe('characteristic values from typed arrays', () => {
+  it('NRF values take a typed array\'s underlying bytes (little-endian Int16 here), as Espruino does', () => {
+    const b = app();
+    const link = b.ble.connect();
+    b.evaluate('var u = {}; u[SVC] = {}; u[SVC][CH] = { value: new Int16Array([258, -1]) }; NRF.updateServices(u);');
+    expect(Array.from(link.read(CH))).toEqual([2, 1, 255, 255]);
+  });
+});

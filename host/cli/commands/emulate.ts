@@ -5,7 +5,7 @@
  * a local TCP port (the espruino tools accept tcp://host:port).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
@@ -102,7 +102,20 @@ export function startPty(port: number, link: string): Promise<{ proc: ChildProce
       const m = /PTY is (\S+)/.exec(err);
       if (m) {
         clearTimeout(timer);
-        resolve({ proc, path: m[1]! });
+        // socat logs the pty before it creates the symlink: wait for the link (up to 2 s)
+        const t0 = Date.now();
+        const poll = (): void => {
+          let linked = false;
+          try {
+            linked = readlinkSync(link) === m[1];
+          } catch {
+            linked = false;
+          }
+          if (linked) resolve({ proc, path: m[1]! });
+          else if (Date.now() - t0 > 2000) reject(new RuntimeError(`socat opened ${m[1]!} but did not create the link ${link}`));
+          else setTimeout(poll, 10);
+        };
+        poll();
       }
     });
     proc.on('exit', (code) => {
