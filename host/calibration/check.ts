@@ -93,3 +93,24 @@ function median(v: readonly number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/**
+ * Advice that does not refuse: with no earlier calibration to compare with, a wrong mass can only
+ * be suspected from the cells' sensitivity. When the median scale is more than 25 % away from a
+ * reference cell's (100 kg, 2 mV/V at AVDD 3.0 V: 1/4379.7 N per count), say so: either the cells are
+ * of another kind (fine) or the mass is wrong.
+ */
+export function calibrationWarnings(sol: ScaleSolution, massKg: number, referenceScale: number, priorChecked: boolean): string[] {
+  const out: string[] = [];
+  const scales = sol.cells.map((c) => c.scale).filter((x) => x > 0);
+  if (scales.length !== 4 || priorChecked) return out;
+  const sorted = [...scales].sort((a, b) => a - b);
+  const med = (sorted[1]! + sorted[2]!) / 2;
+  const ratio = med / referenceScale;
+  if (ratio > 1.25 || ratio < 0.8) {
+    out.push(
+      `the cells came out ${ratio.toFixed(2)} times as many N per count as a 100 kg 2 mV/V cell: right for other cells (e.g. 200 kg or 1 mV/V), but with such cells a ${massKg} kg mass that is really ${(massKg / ratio).toFixed(1)} kg would look the same; make sure of the mass`,
+    );
+  }
+  return out;
+}

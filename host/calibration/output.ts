@@ -45,6 +45,7 @@ export function calibrationReport(outcome: CalibrationOutcome, extra: { written_
   return {
     accepted: outcome.accepted,
     refusals: outcome.refusals,
+    warnings: outcome.warnings,
     mass_kg: outcome.massKg,
     cop_error_mm: s ? round(s.copErrorMm, 3) : null,
     max_residual_n: s ? round(s.maxResidualN, 4) : null,

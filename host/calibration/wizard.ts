@@ -12,7 +12,8 @@
  */
 import type { Observable, Subscription } from 'rxjs';
 import type { BoardLayout, CellCalibration, PointMm } from '../pipeline/types.ts';
-import { checkCalibration, type CheckOptions, type Refusal } from './check.ts';
+import { REFERENCE_SCALE_N_PER_COUNT } from '../pipeline/calibration.ts';
+import { calibrationWarnings, checkCalibration, type CheckOptions, type Refusal } from './check.ts';
 import { calibrationPositions, describePosition, type MarkedPosition } from './positions.ts';
 import { CalibrationSolveError, solveScales, STANDARD_GRAVITY, type PositionMeasurement, type ScaleSolution } from './solve.ts';
 import { StabilityWindow, type WindowStats } from './stability.ts';
@@ -73,6 +74,8 @@ export interface WizardOptions {
 export interface CalibrationOutcome {
   accepted: boolean;
   refusals: Refusal[];
+  /** Advice that did not refuse the result (see check.ts calibrationWarnings). */
+  warnings: string[];
   offsets: Quad;
   measurements: PositionMeasurement[];
   /** Null when the solve itself failed (the reason is in refusals). */
@@ -96,6 +99,7 @@ export async function runCalibrationWizard(target: CalibrationTarget, ui: Wizard
   const positions = opts.positions ?? calibrationPositions(opts.layout);
   const windowSamples = Math.max(8, Math.round((opts.windowS ?? 2) * target.sampleRateHz));
   const base: Omit<CalibrationOutcome, 'accepted' | 'refusals' | 'solution' | 'cells'> = {
+    warnings: [],
     offsets: [0, 0, 0, 0],
     measurements: [],
     massKg: opts.massKg,
@@ -138,7 +142,8 @@ export async function runCalibrationWizard(target: CalibrationTarget, ui: Wizard
     throw e;
   }
   const refusals = checkCalibration(solution, opts.massKg, opts.check);
-  return { ...base, accepted: refusals.length === 0, refusals, solution, cells: solution.cells };
+  const warnings = refusals.length === 0 ? calibrationWarnings(solution, opts.massKg, REFERENCE_SCALE_N_PER_COUNT, Boolean(opts.check?.priorScales)) : [];
+  return { ...base, warnings, accepted: refusals.length === 0, refusals, solution, cells: solution.cells };
 }
 
 /**

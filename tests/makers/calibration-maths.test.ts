@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCalibration } from '../../host/calibration/check.ts';
+import { calibrationWarnings, checkCalibration } from '../../host/calibration/check.ts';
 import { calibrationPositions, describePosition } from '../../host/calibration/positions.ts';
 import { pointMassForces } from '../../host/calibration/sim-person.ts';
 import { CalibrationSolveError, solveScales, STANDARD_GRAVITY, type PositionMeasurement } from '../../host/calibration/solve.ts';
@@ -122,6 +122,19 @@ describe('checkCalibration refuses, saying why', () => {
     const r = checkCalibration(sol, 10, { priorScales: TRUE_SCALE });
     expect(r.map((x) => x.code)).toEqual(['mass']); // ... the previous calibration can
     expect(r[0]!.message).toMatch(/12\.0\d kg/);
+  });
+});
+
+describe('calibrationWarnings', () => {
+  it('suspects the mass only from an unusual sensitivity, and only without an earlier calibration', () => {
+    const ok = solveScales(OFFSETS, standardRun(), 10, DEFAULT_LAYOUT.cells);
+    expect(calibrationWarnings(ok, 10, 1 / COUNTS_PER_N, false)).toEqual([]);
+    // 20 kg typed, 10 kg placed: every scale doubles.
+    const wrong = solveScales(OFFSETS, standardRun(10), 20, DEFAULT_LAYOUT.cells);
+    const w = calibrationWarnings(wrong, 20, 1 / COUNTS_PER_N, false);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/2\.00 times .* really 10\.0 kg/);
+    expect(calibrationWarnings(wrong, 20, 1 / COUNTS_PER_N, true)).toEqual([]);
   });
 });
 

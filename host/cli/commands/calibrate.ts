@@ -131,6 +131,7 @@ export const command: CliCommand = {
         },
       });
       const o = result.outcome;
+      for (const w of o.warnings) say(`note: ${w}`);
       if (!o.accepted) {
         if (o.solution) printPositions(o, say);
         for (const r of o.refusals) say(`refused (${r.code}): ${r.message}`);
