@@ -178,6 +178,34 @@ describe('LiveHub', () => {
     expect(JSON.parse(hub.results.toJson()).trials[0].result).toEqual({ heldS: 2, meanTotalN: 700, n: 160 });
   });
 
+  it('stop cancels a countdown, and ends a running trial with its result so far', () => {
+    const s = new FakeSocket();
+    const h = hub.attach(s);
+    let i = 0;
+    const feed = (n: number): void => {
+      for (let k = 0; k < n; k++) samples.next(sample(i++));
+    };
+    h.onMessage(JSON.stringify({ type: 'setup', setup: { foot: 'left', eyes: 'closed', durationS: 30 } }));
+    h.onMessage(JSON.stringify({ type: 'start' }));
+    feed(40);
+    h.onMessage(JSON.stringify({ type: 'stop' }));
+    expect(hub.snapshot().trial).toMatchObject({ phase: 'idle', note: 'Countdown cancelled.' });
+    feed(COUNTDOWN_S * 80 + 10);
+    expect(hub.snapshot().trial.phase).toBe('idle');
+    h.onMessage(JSON.stringify({ type: 'start' }));
+    feed(COUNTDOWN_S * 80 + 1 + 80);
+    expect(hub.snapshot().trial.phase).toBe('running');
+    h.onMessage(JSON.stringify({ type: 'stop' }));
+    expect(hub.snapshot().trial).toMatchObject({ phase: 'done', note: 'Stopped by the therapist.' });
+    const t = hub.results.list();
+    expect(t).toHaveLength(1);
+    expect(t[0]!.setup).toEqual({ foot: 'left', eyes: 'closed', durationS: 30 });
+    // armed on the first sample 3 s after the last one before Start (which starts the fake trial);
+    // the 81 samples after it are counted
+    expect(t[0]!.result).toEqual({ heldS: 81 / 80, meanTotalN: 700, n: 81 });
+    expect(t[0]!.toIndex - t[0]!.fromIndex + 1).toBe(82);
+  });
+
   it('compares left and right once both feet are done, and tares on request', async () => {
     const s = new FakeSocket();
     const h = hub.attach(s);
