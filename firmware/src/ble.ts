@@ -65,6 +65,8 @@ export interface BleLink {
   mtu(): number;
   /** Queues a response or event (sent before any sample frame). */
   sendControl(bytes: Uint8Array): void;
+  /** Queues a response that must follow every pending sample frame (the STOP_STREAM answer). */
+  sendAfterData(bytes: Uint8Array): void;
   /** Makes sure the pump runs (it pulls sample frames from `nextFrame` when no response waits). */
   wake(): void;
   /** Sets the battery level characteristic (value only, read by the central). */
@@ -96,6 +98,7 @@ export function setupBle(name: string, model: string, firmware: string, batteryP
   let lastSend = -1e9;
   let dropped = 0;
   const ctl: Uint8Array[] = [];
+  const tail: Uint8Array[] = [];
 
   const services: NrfServices = {};
   const main: { [c: string]: NrfCharacteristic } = {};
@@ -135,6 +138,10 @@ export function setupBle(name: string, model: string, firmware: string, batteryP
     } else {
       msg = h.nextFrame();
       isData = true;
+      if (msg === null && tail.length > 0) {
+        msg = tail.shift() as Uint8Array;
+        isData = false;
+      }
     }
     if (msg === null) return;
     const upd: NrfServices = {};
@@ -167,6 +174,7 @@ export function setupBle(name: string, model: string, firmware: string, batteryP
     isActive = false;
     mtuNow = 0;
     ctl.splice(0, ctl.length);
+    tail.splice(0, tail.length);
     stopPump();
     h.onConnection(false);
   });
@@ -197,6 +205,11 @@ export function setupBle(name: string, model: string, firmware: string, batteryP
         return;
       }
       ctl.push(bytes);
+      startPump();
+    },
+    sendAfterData: function (bytes: Uint8Array): void {
+      if (!isConnected || !isActive) return;
+      tail.push(bytes);
       startPump();
     },
     wake: function (): void {

@@ -37,8 +37,8 @@ export interface DeviceContext {
   stopStream(link: number): void;
   /** Sets and stores the rate; returns the rate in use. */
   setRate(hz: number): number;
-  /** Sets and stores samples per frame; returns the value in use. */
-  setFrameSamples(n: number): number;
+  /** Sets and stores samples per frame; returns the value in use on `link`. */
+  setFrameSamples(link: number, n: number): number;
   calibration(cell: number): CellCalibrationRecord;
   /** Stores one cell's record; returns false when flash refused it. */
   setCalibration(rec: CellCalibrationRecord): boolean;
@@ -52,6 +52,8 @@ export interface DeviceContext {
   reboot(): void;
   /** Sends a message on a link. */
   reply(link: number, bytes: Uint8Array): void;
+  /** Sends a message on a link after every sample frame still pending there (SPEC.md 4.5, STOP_STREAM). */
+  replyAfterData(link: number, bytes: Uint8Array): void;
 }
 
 function respond(ctx: DeviceContext, link: number, r: ResponseMessage): void {
@@ -75,10 +77,12 @@ export function handleCommand(ctx: DeviceContext, link: number, bytes: Uint8Arra
       r.status = ctx.startStream(link);
     } else if (code === CMD_STOP_STREAM) {
       ctx.stopStream(link);
+      ctx.replyAfterData(link, encodeResponse(r));
+      return;
     } else if (code === CMD_SET_SAMPLE_RATE) {
       r.sampleRateHz = ctx.setRate(cmd.sampleRateHz as number);
     } else if (code === CMD_SET_FRAME_SAMPLES) {
-      r.samplesPerFrame = ctx.setFrameSamples(cmd.samplesPerFrame as number);
+      r.samplesPerFrame = ctx.setFrameSamples(link, cmd.samplesPerFrame as number);
     } else if (code === CMD_GET_CALIBRATION) {
       r.calibration = ctx.calibration(cmd.cell as number);
     } else if (code === CMD_SET_CALIBRATION) {

@@ -26,7 +26,7 @@ import { defaultName, setupBle, type BleLink } from './ble.ts';
 import { handleCommand, type DeviceContext } from './commands.ts';
 import { RING_CAPACITY, createSampleRing, createSampler } from './sampler.ts';
 import { setupSerial, type SerialLink } from './serial.ts';
-import { loadStored, offsetFromMean, saveCalibration, saveSettings } from './settings.ts';
+import { keyIntervalFor, loadStored, offsetFromMean, samplesPerFrameFor, saveCalibration, saveSettings } from './settings.ts';
 import { createStreamer } from './stream.ts';
 
 export const FIRMWARE_MAJOR = 0;
@@ -193,8 +193,8 @@ export function startTripod(): void {
         mtu: ble.mtu(),
         batteryPercent: batteryPercent(),
         batteryMv: batteryMv(),
-        samplesPerFrame: settings.samplesPerFrame,
-        keyInterval: settings.keyInterval,
+        samplesPerFrame: samplesPerFrameFor(settings.samplesPerFrame, payloadFor(link)),
+        keyInterval: keyIntervalFor(settings.keyInterval, settings.rateHz),
         streaming: streamer.active(),
         calibrated: cal.stored,
         payloadBytes: payloadFor(link),
@@ -204,7 +204,8 @@ export function startTripod(): void {
       if (streamer.active() && target !== link) return STATUS_BUSY;
       ensureSampling();
       target = link;
-      streamer.begin(payloadFor(link), settings.samplesPerFrame, settings.keyInterval);
+      const payload = payloadFor(link);
+      streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz));
       if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
       if (link === LINK_BLE) ble.wake();
       return STATUS_OK;
@@ -221,11 +222,11 @@ export function startTripod(): void {
       streamer.forceKey();
       return hz;
     },
-    setFrameSamples: function (n: number): number {
+    setFrameSamples: function (link: number, n: number): number {
       settings.samplesPerFrame = n;
       saveSettings(settings);
-      if (target !== 0) streamer.configure(payloadFor(target), n);
-      return n;
+      if (target !== 0) streamer.configure(payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
+      return samplesPerFrameFor(n, payloadFor(link));
     },
     calibration: function (cell: number): CellCalibrationRecord {
       const r = cal.cells[cell] as { offset: number; scale: number; x: number; y: number };
@@ -283,6 +284,10 @@ export function startTripod(): void {
       if (link === LINK_BLE) ble.sendControl(bytes);
       else if (serial !== null) serial.sendControl(bytes);
     },
+    replyAfterData: function (link: number, bytes: Uint8Array): void {
+      if (link === LINK_BLE) ble.sendAfterData(bytes);
+      else if (serial !== null) serial.sendAfterData(bytes);
+    },
   };
 
   const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), process.env.BOARD || 'nRF52', FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, batteryPercent(), {
@@ -308,7 +313,7 @@ export function startTripod(): void {
       }
     },
     onPayload: function (payload: number): void {
-      if (target === LINK_BLE) streamer.configure(payload, settings.samplesPerFrame);
+      if (target === LINK_BLE) streamer.configure(payload, samplesPerFrameFor(settings.samplesPerFrame, payload));
     },
   });
 

@@ -32,6 +32,8 @@ export interface SerialLink {
   active(): boolean;
   payload(): number;
   sendControl(bytes: Uint8Array): void;
+  /** Queues a response that must follow every pending sample frame (the STOP_STREAM answer). */
+  sendAfterData(bytes: Uint8Array): void;
   /** Streaming on this link: console forced away; off: force released. */
   setStreaming(on: boolean): void;
   /** Frames dropped by the deframer (CRC, COBS, size) since boot. */
@@ -48,6 +50,7 @@ function crcOf(d: Uint8Array): number {
 export function setupSerial(rx: Pin, tx: Pin, h: SerialHandlers): SerialLink {
   const deframer = createSerialDeframer(64, crcOf);
   const ctl: Uint8Array[] = [];
+  const tail: Uint8Array[] = [];
   let isActive = false;
   let streaming = false;
   let pump = 0;
@@ -72,6 +75,7 @@ export function setupSerial(rx: Pin, tx: Pin, h: SerialHandlers): SerialLink {
       let msg: Uint8Array | null = null;
       if (ctl.length > 0) msg = ctl.shift() as Uint8Array;
       else msg = h.nextFrame();
+      if (msg === null && tail.length > 0) msg = tail.shift() as Uint8Array;
       if (msg === null) return;
       write(msg);
     }
@@ -87,6 +91,9 @@ export function setupSerial(rx: Pin, tx: Pin, h: SerialHandlers): SerialLink {
     sendControl: function (bytes: Uint8Array): void {
       if (!isActive) return;
       if (ctl.length < SERIAL_CONTROL_MAX) ctl.push(bytes);
+    },
+    sendAfterData: function (bytes: Uint8Array): void {
+      if (isActive && tail.length < SERIAL_CONTROL_MAX) tail.push(bytes);
     },
     setStreaming: function (on: boolean): void {
       if (on !== streaming) E.setConsole(LoopbackA, { force: on });

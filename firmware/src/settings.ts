@@ -8,15 +8,15 @@
  * reports (never an exception at boot, so a bad file cannot cause a crash loop). Values are only
  * written by the commands that change them.
  */
-import { COUNT_MAX, COUNT_MIN, KEY_INTERVAL_DEFAULT, KEY_INTERVAL_MAX, NAME_MAX_BYTES } from '../../protocol/constants.ts';
+import { COUNT_MAX, COUNT_MIN, KEY_INTERVAL_MAX, NAME_MAX_BYTES } from '../../protocol/constants.ts';
 import { boardPins, customPins, isPin } from './boards.ts';
 
 export const SETTINGS_FILE = 'tripod.json';
 export const CALIBRATION_FILE = 'tripod.cal';
 /** Seconds with nobody connected before sampling stops and the HX711s power down. */
 export const IDLE_S_DEFAULT = 60;
-/** Samples per frame by default: at 80 Hz one frame holds at most 50 ms of data. */
-export const SAMPLES_PER_FRAME_DEFAULT = 4;
+/** samplesPerFrame / keyInterval setting 0 = automatic (protocol/SPEC.md 4.5 reference values, see below). */
+export const AUTO = 0;
 /** Nominal scale, N per count: 100 kg 2 mV/V cell at AVDD 3.0 V, gain 128 (4379.7 counts/N). */
 export const SCALE_DEFAULT = 1 / 4379.7;
 /** Default cell centres, mm (DEFAULT_LAYOUT: 420 mm plate, cells at +-180 mm, quadrant order). */
@@ -33,7 +33,9 @@ export interface Settings {
   /** Advertised name; empty = "Tripod-XXXX" from the address. */
   name: string;
   rateHz: number;
+  /** Most samples per frame (latency), 1..255, or AUTO: see samplesPerFrameFor. */
   samplesPerFrame: number;
+  /** A KEY at least every this many samples, 1..128, or AUTO: one per second (the sample rate). */
   keyInterval: number;
   idleS: number;
   /** Use the board's UART for the wired protocol link. */
@@ -59,7 +61,7 @@ export const STORE_FAULT_SETTINGS = 1;
 export const STORE_FAULT_CALIBRATION = 2;
 
 export function defaultSettings(): Settings {
-  return { name: '', rateHz: 80, samplesPerFrame: SAMPLES_PER_FRAME_DEFAULT, keyInterval: KEY_INTERVAL_DEFAULT, idleS: IDLE_S_DEFAULT, serial: true, pins: null };
+  return { name: '', rateHz: 80, samplesPerFrame: AUTO, keyInterval: AUTO, idleS: IDLE_S_DEFAULT, serial: true, pins: null };
 }
 
 export function defaultCalibration(): Calibration {
@@ -91,8 +93,8 @@ export function validateSettings(o: any): Settings | null {
   if (!o || typeof o !== 'object' || o.v !== 1) return null;
   if (!(o.name === '' || isValidName(o.name))) return null;
   if (o.rateHz !== 10 && o.rateHz !== 80) return null;
-  if (!isIntIn(o.samplesPerFrame, 1, 255)) return null;
-  if (!isIntIn(o.keyInterval, 1, KEY_INTERVAL_MAX)) return null;
+  if (!isIntIn(o.samplesPerFrame, 0, 255)) return null;
+  if (!isIntIn(o.keyInterval, 0, KEY_INTERVAL_MAX)) return null;
   if (!isIntIn(o.idleS, 1, 86400)) return null;
   if (typeof o.serial !== 'boolean') return null;
   let pins: CustomPins | null = null;
@@ -188,6 +190,24 @@ export function saveCalibration(cal: Calibration): boolean {
   } catch (e) {
     return false;
   }
+}
+
+/**
+ * Samples per frame in use for a payload (protocol/SPEC.md 4.5): AUTO gives the reference value
+ * min(8, floor((payload - 3) * 8 / 44)), 3 at payload 20 and 8 at 50 (100 ms at 80 Hz); a set value
+ * is clamped to what could ever fit (payload - 3 samples at the narrowest width).
+ */
+export function samplesPerFrameFor(setting: number, payload: number): number {
+  if (setting === AUTO) {
+    const ref = Math.floor(((payload - 3) * 8) / 44);
+    return ref > 8 ? 8 : ref < 1 ? 1 : ref;
+  }
+  return setting > payload - 3 ? payload - 3 : setting;
+}
+
+/** KEY interval in use: AUTO is one KEY per second (the sample rate, SPEC.md 4.5). */
+export function keyIntervalFor(setting: number, rateHz: number): number {
+  return setting === AUTO ? rateHz : setting;
 }
 
 /** Clamps a tare average into the int32 range of an offset (counts are int24, so this never bites). */

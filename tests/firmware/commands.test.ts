@@ -108,6 +108,24 @@ describe('custom pins from settings', () => {
 });
 
 describe('every command', () => {
+  it('picks samples per frame from the payload (3 at 20 bytes, 8 at 50) unless SET_FRAME_SAMPLES set it', () => {
+    const board = boot({ seed: 15, loads: LOADS });
+    board.advance(0.5);
+    const small = bleHost(board, 23);
+    expect(small.command({ reqId: 1, code: CMD_GET_INFO }).info!.samplesPerFrame).toBe(3);
+    small.link.disconnect();
+    board.advance(0.2);
+    const big = bleHost(board, 53);
+    expect(big.command({ reqId: 2, code: CMD_GET_INFO }).info!.samplesPerFrame).toBe(8);
+    big.command({ reqId: 3, code: CMD_START_STREAM });
+    board.advance(3);
+    big.command({ reqId: 4, code: CMD_STOP_STREAM });
+    board.advance(0.5);
+    const counts = big.log.blocks.filter((b) => !b.key).map((b) => b.count);
+    expect(Math.max(...counts)).toBe(8);
+    expect(big.command({ reqId: 5, code: CMD_SET_FRAME_SAMPLES, samplesPerFrame: 200 }).samplesPerFrame).toBe(47);
+  });
+
   it('GET_INFO reports the device, link and settings', () => {
     const board = boot({ seed: 3, loads: LOADS });
     board.advance(0.5);
@@ -118,7 +136,7 @@ describe('every command', () => {
       firmwareMajor: 0, firmwareMinor: 1, firmwarePatch: 0,
       protocolMajor: PROTOCOL_MAJOR, protocolMinor: PROTOCOL_MINOR,
       boardId: BOARD_MDBT42Q, cellCount: 4, sampleRateHz: 80, mtu: 53,
-      batteryPercent: 100, batteryMv: 3300, samplesPerFrame: 4, keyInterval: 80,
+      batteryPercent: 100, batteryMv: 3300, samplesPerFrame: 8, keyInterval: 80,
       streaming: false, calibrated: false, payloadBytes: 50,
     });
   });
@@ -134,6 +152,12 @@ describe('every command', () => {
     board.advance(10);
     expect(host.command({ reqId: 5, code: CMD_STOP_STREAM }).status).toBe(STATUS_OK);
     board.advance(1);
+    // STOP_STREAM is answered after every pending sample (SPEC.md 4.5): no frame after it.
+    const seq = host.log.sequence;
+    expect(seq.slice(seq.indexOf('response 5') + 1).filter((x) => x === 'data')).toEqual([]);
+    // At 10 Hz a KEY comes at least once per second (keyInterval = the rate).
+    const keys = host.log.blocks.filter((b) => b.key).map((b) => b.firstIndex);
+    for (let i = 1; i < keys.length; i++) expect(keys[i]! - keys[i - 1]!).toBeLessThanOrEqual(10);
     const slow = samplesOf(host.log);
     // 10 Hz (+-3 %) for ~10 s after 4 settling periods; frames of at most 2 samples.
     expect(slow.length).toBeGreaterThan(85);

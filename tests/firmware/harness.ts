@@ -55,24 +55,32 @@ export interface HostLog {
   events: EventMessage[];
   /** Messages the control decoder refused. */
   badControl: number;
+  /** Arrival order: 'data', 'event' or 'response <reqId>'. */
+  sequence: string[];
 }
 
 function newLog(): HostLog {
-  return { decoder: createStreamDecoder(), blocks: [], frames: [], responses: [], events: [], badControl: 0 };
+  return { decoder: createStreamDecoder(), blocks: [], frames: [], responses: [], events: [], badControl: 0, sequence: [] };
 }
 
 function take(log: HostLog, bytes: Uint8Array): void {
   const kind = (bytes[0] ?? 0) & 0x0f;
   if (kind === KIND_KEY || kind === KIND_DELTA) {
     log.frames.push(bytes.slice());
+    log.sequence.push('data');
     const b = log.decoder.push(bytes);
     if (b) log.blocks.push(b);
     return;
   }
   const m = decodeDeviceMessage(bytes);
   if (!m.ok) log.badControl++;
-  else if (m.kind === 'response') log.responses.push(m.response);
-  else log.events.push(m.event);
+  else if (m.kind === 'response') {
+    log.responses.push(m.response);
+    log.sequence.push(`response ${m.response.reqId}`);
+  } else {
+    log.events.push(m.event);
+    log.sequence.push('event');
+  }
 }
 
 export interface Host extends HostLog {
