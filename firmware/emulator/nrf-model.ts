@@ -19,7 +19,7 @@ import type { VirtualClock } from './clock.ts';
  * - MTU: 23 until the central asks for more; these boards accept up to 53.
  * - Connection interval: the central decides. Unless the central forces one, the firmware's
  *   `NRF.setConnectionInterval(ms)` is accepted; otherwise Espruino's automatic mode gives 7.5 ms
- *   while busy and 200 ms once idle (we call it idle after AUTO_IDLE_S without BLE traffic).
+ *   while busy and 200 ms once idle for over a minute (Espruino's setConnectionInterval docs).
  */
 
 export const DEFAULT_MTU = 23;
@@ -29,8 +29,8 @@ export const PACKETS_PER_CONNECTION_EVENT = 1;
 export const NUS_BUFFER_BYTES = 128;
 export const AUTO_BUSY_INTERVAL_MS = 7.5;
 export const AUTO_IDLE_INTERVAL_MS = 200;
-/** Seconds without BLE traffic before automatic mode relaxes to 200 ms (our choice; Espruino's figure is not documented). */
-export const AUTO_IDLE_S = 120;
+/** Seconds without BLE traffic before automatic mode relaxes to 200 ms (Espruino's NRF.setConnectionInterval docs: "idle for over a minute"). */
+export const AUTO_IDLE_S = 60;
 /** Link supervision timeout for injected link loss, s (the central's choice; 2 s is typical). */
 export const DEFAULT_SUPERVISION_TIMEOUT_S = 2;
 export const NUS_SERVICE = '6e400001-b5a3-f393-e0a9-e50e24dcca9e';
@@ -382,7 +382,7 @@ export class NrfModel {
   securityStatus(): Record<string, unknown> {
     return this.conn && !this.conn.lost
       ? { connected: true, encrypted: false, mitm_protected: false, bonded: false, connected_addr: this.conn.link.address }
-      : { connected: false, encrypted: false, mitm_protected: false, bonded: false };
+      : { connected: false };
   }
 
   /** Bytes free in the Nordic UART transmit buffer. */
