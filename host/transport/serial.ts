@@ -4,9 +4,13 @@
  * cut by a reset) are counted by the deframer and reported as 'rx-errors' link events, never thrown.
  * Received messages are split by kind: KEY/DELTA -> 'data', RESPONSE/EVENT -> 'control'.
  */
+import * as fs from 'node:fs';
 import { BehaviorSubject, Subject } from 'rxjs';
 import { KIND_DELTA, KIND_KEY, createSerialDeframer, encodeSerialFrame, type SerialDeframer } from '../../protocol/index.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+
+/** How often the device path is checked for disappearance, ms. */
+const PATH_WATCH_MS = 250;
 
 export interface SerialTransportOptions {
   path: string;
@@ -38,6 +42,7 @@ export class SerialTransport implements Transport {
   private deframer: SerialDeframer = createSerialDeframer();
   private reportedErrors = 0;
   private closing = false;
+  private watch: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: SerialTransportOptions) {
     if (typeof opts.path !== 'string' || opts.path === '') throw new TypeError('SerialTransport: path must be a non-empty string');
@@ -72,15 +77,33 @@ export class SerialTransport implements Transport {
     this.reportedErrors = 0;
     port.on('data', (chunk) => this.onData(chunk));
     port.on('error', () => {}); // errors surface as 'close' or failed writes
-    port.on('close', (err) => {
-      if (this.closing || this.port !== port) return;
-      this.port = null;
-      this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: err?.disconnected ? 'serial port disconnected' : 'serial port closed' });
-      if ((this.opts.reconnectAttempts ?? 20) > 0) {
-        this.state$.next('reconnecting');
-        void this.reconnect();
-      } else this.finish();
-    });
+    port.on('close', (err) => this.lose(port, err?.disconnected ? 'serial port disconnected' : 'serial port closed'));
+    // serialport does not always see a hang-up (a pty whose other end closed can stay silent), so
+    // also watch the device path: a USB CDC node or a pty disappears when its device goes away.
+    this.stopWatch();
+    this.watch = setInterval(() => {
+      fs.stat(this.opts.path, (e) => {
+        if (e?.code === 'ENOENT') this.lose(port, 'serial port disappeared');
+      });
+    }, PATH_WATCH_MS);
+    this.watch.unref();
+  }
+
+  private lose(port: PortLike, reason: string): void {
+    if (this.closing || this.port !== port) return;
+    this.port = null;
+    this.stopWatch();
+    if (port.isOpen) port.close(() => {});
+    this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason });
+    if ((this.opts.reconnectAttempts ?? 20) > 0) {
+      this.state$.next('reconnecting');
+      void this.reconnect();
+    } else this.finish();
+  }
+
+  private stopWatch(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = undefined;
   }
 
   /** The port vanished (cable pulled, board reset): try to open the same path again with backoff. */
@@ -119,6 +142,7 @@ export class SerialTransport implements Transport {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.stopWatch();
     const port = this.port;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
     this.finish();
