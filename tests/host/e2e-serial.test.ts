@@ -95,6 +95,14 @@ describe('serial through a socat pty pair', () => {
     await d.until(d.board.now() + 20);
     injecting = false;
     await d.until(d.board.now() + 2);
+    // Under load the pty may lag the virtual board: let the host catch up before closing.
+    await within(
+      (async () => {
+        while (samples.length < 1000) await new Promise((r) => setTimeout(r, 10));
+      })(),
+      20_000,
+      'the host to receive 1000 samples',
+    );
     await session.close();
     d.stop();
     await new Promise<void>((res) => boardEnd.close(() => res()));
