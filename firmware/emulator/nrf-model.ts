@@ -197,6 +197,11 @@ export class NrfModel {
     return this.conn ? this.conn.intervalS * 1000 : undefined;
   }
 
+  /** @internal the interval that applies now (automatic mode re-evaluated) */
+  currentIntervalMs(): number | undefined {
+    return this.conn ? this.intervalFor(this.conn) : undefined;
+  }
+
   characteristic(uuid: string): CharDef | undefined {
     return this.chars.get(normUuid(uuid));
   }
@@ -652,6 +657,11 @@ export class CentralLink {
 
   discover(): Record<string, string[]> {
     return this.model.discover();
+  }
+
+  /** Connection interval in use now, ms (the central's, the firmware's request, or Espruino's automatic one). */
+  get intervalMs(): number | undefined {
+    return this.connected ? this.model.currentIntervalMs() : undefined;
   }
 
   /** @internal */

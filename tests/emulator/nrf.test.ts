@@ -179,3 +179,20 @@ describe('characteristic values from typed arrays', () => {
     expect(Array.from(link.read(CH))).toEqual([2, 1, 255, 255]);
   });
 });
+
+describe('connection interval', () => {
+  it('automatic mode: 7.5 ms while busy, 200 ms after a minute idle, 7.5 ms again on activity', () => {
+    const b = app();
+    const link = b.ble.connect();
+    link.subscribe(CH);
+    expect(link.intervalMs).toBe(7.5);
+    b.advance(61);
+    expect(link.intervalMs).toBe(200);
+    b.evaluate('send(1, 5)');
+    expect(link.intervalMs).toBe(7.5);
+  });
+  it('the firmware\'s request holds unless the central imposes one', () => {
+    expect(app('NRF.setConnectionInterval(15);').ble.connect().intervalMs).toBe(15);
+    expect(app('NRF.setConnectionInterval(15);').ble.connect({ intervalMs: 30 }).intervalMs).toBe(30);
+  });
+});
