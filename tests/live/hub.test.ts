@@ -12,6 +12,11 @@ import { colourise, formatStatusLine } from '../../host/live/terminal-view.ts';
 import { COUNTDOWN_S } from '../../host/live/trial-controller.ts';
 import { DEFAULT_LAYOUT, type ForceSample, type PipelineEvent } from '../../host/pipeline/types.ts';
 import { fakeAnalysis } from './fake-analysis.ts';
+import { scoringAnalysis } from '../../host/live/scoring-analysis.ts';
+import { centreOfPressure } from '../../host/pipeline/cop.ts';
+import { compareFeet } from '../../host/scoring/asymmetry.ts';
+import type { TrialResult } from '../../host/scoring/trial.ts';
+import { createSyntheticPerson, personLoadSource } from '../../host/sim/person.ts';
 
 class FakeSocket implements SocketLike {
   bufferedAmount = 0;
@@ -240,3 +245,47 @@ describe('LiveHub', () => {
     expect(colourise('connected | 80.0 Hz')).toBe('\x1b[32mconnected\x1b[0m | 80.0 Hz');
   });
 });
+
+describe('LiveHub with the project scoring', () => {
+  it('runs a left and a right trial of the synthetic person and compares them as the scoring does', () => {
+    vi.useFakeTimers();
+    const samples = new Subject<ForceSample>();
+    const hub = new LiveHub(
+      { label: 't', layout: DEFAULT_LAYOUT, nominalRateHz: 80, samples$: samples, events$: new Subject(), connection$: new BehaviorSubject<ConnectionPhase>('connected'), tare: async () => {} },
+      scoringAnalysis(),
+      { setup: { foot: 'left', eyes: 'open', durationS: 6 } },
+    );
+    hub.start();
+    const s = new FakeSocket();
+    const h = hub.attach(s);
+    let index = 0;
+    let t = 0;
+    for (const foot of ['left', 'right'] as const) {
+      h.onMessage(JSON.stringify({ type: 'setup', setup: { foot, eyes: 'open', durationS: 6 } }));
+      const person = createSyntheticPerson({ foot, seed: foot === 'left' ? 11 : 12, stepOnS: t + 0.2 });
+      const load = personLoadSource(person, DEFAULT_LAYOUT);
+      h.onMessage(JSON.stringify({ type: 'start' }));
+      for (let k = 0; k < 80 * 16; k++, index++, t = index / 80) {
+        const forces = load(t);
+        const total = forces[0] + forces[1] + forces[2] + forces[3];
+        samples.next({ index, t, hostTimeMs: 0, raw: [0, 0, 0, 0], forces, total, cop: centreOfPressure(forces, DEFAULT_LAYOUT.cells), flags: 0 });
+      }
+      expect(hub.snapshot().trial.phase, `${foot} trial ended`).toBe('done');
+    }
+    const trials = hub.results.list();
+    expect(trials.map((x) => [x.setup.foot, (x.result as TrialResult).endReason])).toEqual([
+      ['left', 'duration'],
+      ['right', 'duration'],
+    ]);
+    const cmp = s.ofType('results').at(-1)!.comparisons;
+    expect(cmp).toHaveLength(1);
+    expect(cmp[0]!.rows).toEqual(compareFeet(trials[0]!.result as TrialResult, trials[1]!.result as TrialResult));
+    const held = cmp[0]!.rows.find((r) => r.key === 'timeHeldS')!;
+    expect(held.left).toBeCloseTo(6, 9);
+    expect(held.right).toBeCloseTo(6, 9);
+    expect(held.asymmetryPct).toBeCloseTo(0, 9);
+    hub.stop();
+    vi.useRealTimers();
+  });
+});
+
