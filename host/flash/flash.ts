@@ -53,15 +53,15 @@ export interface FlashResult {
 
 export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
   const port = parsePort(opts.port);
-  if (opts.pins && opts.board !== 'custom') throw new FlashError('bad-port', '--pins needs --board custom (the MDBT42Q and Puck.js maps are built in)');
-  if (opts.board === 'custom' && !opts.pins) throw new FlashError('bad-port', '--board custom needs --pins SCK,RATE,DOUT0,DOUT1,DOUT2,DOUT3');
+  if (opts.pins && opts.board !== 'custom') throw new FlashError('usage', '--pins needs --board custom (the MDBT42Q and Puck.js maps are built in)');
+  if (opts.board === 'custom' && !opts.pins) throw new FlashError('usage', '--board custom needs --pins SCK,RATE,DOUT0,DOUT1,DOUT2,DOUT3');
   const file = opts.file ?? DEFAULT_FIRMWARE;
   let code: string;
   try {
     code = await readFile(file, 'utf8');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new FlashError('bad-port', missing ? `firmware file ${file} does not exist: run 'npm run build:firmware' first` : `cannot read ${file}: ${(e as Error).message}`);
+    throw new FlashError('no-firmware', missing ? `firmware file ${file} does not exist: run 'npm run build:firmware' first` : `cannot read ${file}: ${(e as Error).message}`);
   }
   opts.onEvent?.({ type: 'read', file, bytes: code.length });
   const t0 = performance.now();

@@ -20,10 +20,10 @@ export function parsePins(text: string): CustomPins {
   const parts = text.split(',').map((p) => p.trim());
   const nums = parts.map(Number);
   if (parts.length !== 6 || nums.some((n, i) => !Number.isInteger(n) || n > 31 || n < (i === 1 ? -1 : 0))) {
-    throw new FlashError('bad-port', `--pins expects six pin numbers SCK,RATE,DOUT0,DOUT1,DOUT2,DOUT3 (0..31; RATE -1 when hard-wired), got '${text}'`);
+    throw new FlashError('usage', `--pins expects six pin numbers SCK,RATE,DOUT0,DOUT1,DOUT2,DOUT3 (0..31; RATE -1 when hard-wired), got '${text}'`);
   }
   const used = nums.filter((n) => n >= 0);
-  if (new Set(used).size !== used.length) throw new FlashError('bad-port', `--pins uses a pin twice: '${text}'`);
+  if (new Set(used).size !== used.length) throw new FlashError('usage', `--pins uses a pin twice: '${text}'`);
   const [sck, rate, d0, d1, d2, d3] = nums as [number, number, number, number, number, number];
   return { sck, rate, dout: [d0, d1, d2, d3] };
 }

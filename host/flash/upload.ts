@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PortKind, ResultCode, UploadRequest, UploadStage, WorkerMessage } from './worker-messages.ts';
 
-export type FlashErrorCode = Exclude<ResultCode, 'ok'> | 'timeout' | 'verify' | 'bad-port';
+/** 'usage': a wrong flag (exit 2); 'no-firmware': the file to upload is missing; the rest as ResultCode. */
+export type FlashErrorCode = Exclude<ResultCode, 'ok'> | 'timeout' | 'verify' | 'usage' | 'no-firmware';
 
 /** A flash failure: `code` says which kind (tests and --json read it), the message what to do. */
 export class FlashError extends Error {
@@ -39,14 +40,14 @@ export interface ParsedPort {
 
 /** `tcp://host:port` (port defaults to 23 like the package), a path starting with `/` or `COM`, or a BLE address/name. */
 export function parsePort(port: string): ParsedPort {
-  if (port.length === 0) throw new FlashError('bad-port', '--port is empty: give a serial path, a BLE address or tcp://host:port');
+  if (port.length === 0) throw new FlashError('usage', '--port is empty: give a serial path, a BLE address or tcp://host:port');
   if (port.startsWith('tcp://')) {
     const rest = port.slice('tcp://'.length);
     const m = /^([^:/]*)(?::(\d+))?\/?$/.exec(rest);
-    if (!m) throw new FlashError('bad-port', `--port ${port}: expected tcp://host:port`);
+    if (!m) throw new FlashError('usage', `--port ${port}: expected tcp://host:port`);
     const host = m[1] || 'localhost';
     const tcpPort = m[2] === undefined ? 23 : Number(m[2]);
-    if (!(tcpPort > 0 && tcpPort < 65536)) throw new FlashError('bad-port', `--port ${port}: TCP port must be 1-65535`);
+    if (!(tcpPort > 0 && tcpPort < 65536)) throw new FlashError('usage', `--port ${port}: TCP port must be 1-65535`);
     return { kind: 'tcp', port: `tcp://${host}:${tcpPort}`, host, tcpPort };
   }
   if (port.startsWith('/') || /^COM\d+$/i.test(port)) return { kind: 'serial', port };

@@ -132,7 +132,7 @@ export const command: CliCommand = {
       (bar as ProgressBar | null)?.done();
       if (e instanceof FlashError) {
         if (v.json) ctx.out.write(`${JSON.stringify({ ok: false, error: e.code, message: e.message, sent: e.sent, total: e.total })}\n`);
-        if (e.code === 'bad-port') throw new UsageError(e.message);
+        if (e.code === 'usage') throw new UsageError(e.message);
         throw new RuntimeError(e.message);
       }
       throw e;
