@@ -24,10 +24,10 @@ import {
 } from '../../protocol/constants.ts';
 import { decodeCommand, encodeCommandError, encodeResponse, type CellCalibrationRecord, type DeviceInfo, type ResponseMessage } from '../../protocol/control.ts';
 
-/** Samples averaged by TARE when the command asks for the device default (0.5 s at 80 Hz). */
-export const TARE_SAMPLES_DEFAULT = 40;
-/** IDENTIFY blink time when the command asks for the device default, s. */
-export const IDENTIFY_S_DEFAULT = 5;
+/** Samples averaged by TARE when the command asks for the device default (SPEC.md 5.3: 16). */
+export const TARE_SAMPLES_DEFAULT = 16;
+/** IDENTIFY blink time when the command asks for the device default, s (SPEC.md 5.3: 3). */
+export const IDENTIFY_S_DEFAULT = 3;
 
 /** What commands can do to the device. `link` is the link the command came from (LINK_*). */
 export interface DeviceContext {

@@ -36,9 +36,11 @@ export const LINK_BLE = 1;
 export const LINK_SERIAL = 2;
 /** Battery check period, ms. */
 export const BATTERY_CHECK_MS = 60000;
-/** BATTERY_LOW fires at or below this percentage, and re-arms above BATTERY_REARM_PERCENT. */
-export const BATTERY_LOW_PERCENT = 15;
-export const BATTERY_REARM_PERCENT = 20;
+/** BATTERY_LOW fires once when the battery drops below this percentage (SPEC.md 6), and re-arms above BATTERY_REARM_PERCENT. */
+export const BATTERY_LOW_PERCENT = 10;
+export const BATTERY_REARM_PERCENT = 15;
+/** REBOOT: delay between the response and the reboot, ms (SPEC.md 5.3: about 100 ms). */
+export const REBOOT_DELAY_MS = 100;
 /**
  * Event code for "stored settings or calibration were corrupt, defaults in use" (body: one byte,
  * bit 0 settings, bit 1 calibration). Firmware-local until protocol/constants.ts defines one:
@@ -278,7 +280,7 @@ export function startTripod(): void {
     reboot: function (): void {
       setTimeout(function (): void {
         E.reboot();
-      }, 300);
+      }, REBOOT_DELAY_MS);
     },
     reply: function (link: number, bytes: Uint8Array): void {
       if (link === LINK_BLE) ble.sendControl(bytes);
@@ -332,7 +334,7 @@ export function startTripod(): void {
   setInterval(function (): void {
     const pct = batteryPercent();
     ble.setBattery(pct);
-    if (pct <= BATTERY_LOW_PERCENT && !batteryLowSent) {
+    if (pct < BATTERY_LOW_PERCENT && !batteryLowSent) {
       batteryLowSent = true;
       sendEvent(encodeEvent({ code: EVT_BATTERY_LOW, seq: nextSeq(), batteryPercent: pct, batteryMv: batteryMv() }));
     } else if (pct > BATTERY_REARM_PERCENT) {
