@@ -186,6 +186,21 @@ export class Hx711Model {
     if (!this.poweredDown) this.restart(t);
   }
 
+  /**
+   * Plugs or unplugs at time t. A module coming back ('high'/'low' -> plugged) powers up: conversion
+   * restarts and settles; wires of the cell ('bridge') do not touch the chip's state.
+   */
+  setUnplugged(mode: false | UnpluggedMode, t: number): void {
+    const wasAbsent = this.unplugged === 'high' || this.unplugged === 'low';
+    this.unplugged = mode;
+    if (wasAbsent && (mode === false || mode === 'bridge')) {
+      this.poweredDown = this.sck === 1;
+      this.highSince = t;
+      this.input = 'A128';
+      this.restart(t);
+    }
+  }
+
   /** A reset by the board (MCU reboot: PD_SCK floats low). */
   release(t: number): void {
     this.clock(0, t);

@@ -224,7 +224,7 @@ export function createBoard(opts: BoardOptions): EmulatedBoard {
       if (o.offsetCounts !== undefined) m.offsetCounts = o.offsetCounts;
       if (o.gainError !== undefined) m.gainError = o.gainError;
       if (o.noiseRmsCounts !== undefined) m.noiseRmsCounts = o.noiseRmsCounts;
-      if (o.unplugged !== undefined) m.unplugged = o.unplugged === true ? 'high' : o.unplugged;
+      if (o.unplugged !== undefined) m.setUnplugged(o.unplugged === true ? 'high' : o.unplugged, rt.clock.now);
     },
     stats: () => ({
       ...rt.apiStats(),

@@ -169,3 +169,14 @@ describe('HX711 model properties', () => {
     ), { numRuns: 200 });
   });
 });
+
+describe('re-plugging a module', () => {
+  it('powers the chip up again: settling before the first data', () => {
+    const r = rig({ unplugged: 'high' });
+    r.t = 1;
+    r.m.setUnplugged(false, r.t);
+    expect(r.m.dout(r.t + 0.01)).toBe(1);
+    expect(r.m.nextReadyTime(r.t)).toBeGreaterThanOrEqual(r.t + SETTLING_PERIODS / 80);
+    expect(read(r, 25)).toBe(1000);
+  });
+});
