@@ -90,7 +90,8 @@ export class RecordingWriter {
     if (this.fsyncEveryMs > 0) {
       const now = Date.now();
       if (now - this.lastSync >= this.fsyncEveryMs) {
-        fs.fsyncSync(this.fd);
+        // Asynchronous: the transport callback that appended this record must not wait for the disk.
+        fs.fsync(this.fd, () => {});
         this.lastSync = now;
       }
     }
