@@ -13,7 +13,7 @@
  */
 import type { BehaviorSubject, Observable, Subscription } from 'rxjs';
 import { Subject } from 'rxjs';
-import { CMD_STOP_STREAM, PROTOCOL_MAJOR, type CellCalibrationRecord, type DeviceInfo } from '../protocol/index.ts';
+import { CMD_STOP_STREAM, PROTOCOL_MAJOR, type CellCalibrationRecord, type CommandMessage, type DeviceInfo, type ResponseMessage } from '../protocol/index.ts';
 import type { BoardSource } from './cli/source-flags.ts';
 import { defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
 import { BoundedDelivery, DEFAULT_DELIVERY_CAPACITY } from './pipeline/delivery.ts';
@@ -84,6 +84,8 @@ export interface BoardSession {
   readonly recording: RecordingWriter | null;
   /** Resolves when the stream ends: the replay finished or the link closed for good. */
   readonly finished: Promise<void>;
+  /** Sends one command (request id, timeout and reply matching by CommandClient); rejects for a replay. */
+  command(cmd: Omit<CommandMessage, 'reqId'>, timeoutMs?: number): Promise<ResponseMessage>;
   /** Zeroes the board (TARE) and applies the new offsets from the next sample on. */
   tare(samples?: number): Promise<Calibration>;
   stats(): SessionStats;
@@ -280,6 +282,10 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     commands,
     recording: writer,
     finished,
+    async command(cmd: Omit<CommandMessage, 'reqId'>, timeoutMs?: number): Promise<ResponseMessage> {
+      if (!commands) throw new TransportError('a recording cannot answer commands; connect a board (--sim, --ble, --serial)');
+      return commands.request(cmd, timeoutMs);
+    },
     async tare(samples = 0): Promise<Calibration> {
       if (!commands) throw new TransportError('a recording cannot be tared; tare a live board (tripod tare)');
       const offsets = await commands.tare(samples);

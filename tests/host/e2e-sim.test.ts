@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UUID_DATA } from '../../protocol/index.ts';
+import { CMD_GET_NAME, UUID_DATA } from '../../protocol/index.ts';
 import { openBoard } from '../../host/session.ts';
 import { SimTransport } from '../../host/transport/sim.ts';
 import { openRecording } from '../../host/recording/reader.ts';
@@ -129,6 +129,8 @@ describe('simulated board end to end', () => {
     const before = live.slice(-40);
     const cal = await session.tare(16);
     const tareAt = live.length;
+    const named = await session.command({ code: CMD_GET_NAME });
+    expect(named.name).toMatch(/^Tripod-[0-9A-F]{4}$/);
     await d.until(d.board.now() + 3);
     await session.close();
     d.stop();
@@ -149,6 +151,9 @@ describe('simulated board end to end', () => {
     const replayed = await replayAll(file);
     expect(replayed.samples.length).toBe(live.length);
     expect(replayed.samples.map((s) => s.forces)).toEqual(live.map((s) => s.forces));
+    const rs = await openBoard({ kind: 'replay', file, speed: Infinity });
+    await expect(rs.command({ code: CMD_GET_NAME })).rejects.toThrow(/a recording cannot answer commands/);
+    await rs.close();
   });
 
   it('a link too slow for the stream: every index is either received or inside a reported gap', async () => {
