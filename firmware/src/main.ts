@@ -10,6 +10,7 @@
  */
 import {
   BATTERY_MV_UNKNOWN,
+  BATTERY_PERCENT_UNKNOWN,
   CELLS,
   EVT_BATTERY_LOW,
   EVT_CELL_FAULT,
@@ -54,6 +55,11 @@ export function batteryPercent(): number {
   const v = NRF.getBattery();
   const p = Math.round((v - 2.0) * 100);
   return p < 0 ? 0 : p > 100 ? 100 : p;
+}
+
+/** Battery percent for GET_INFO and BATTERY_LOW: E.getBattery() where it exists, else unknown (255): a voltage mapping is only a guess. */
+function reportedPercent(): number {
+  return E.getBattery ? batteryPercent() : BATTERY_PERCENT_UNKNOWN;
 }
 
 function batteryMv(): number {
@@ -193,7 +199,7 @@ export function startTripod(): void {
         cellCount: CELLS,
         sampleRateHz: settings.rateHz,
         mtu: ble.mtu(),
-        batteryPercent: batteryPercent(),
+        batteryPercent: reportedPercent(),
         batteryMv: batteryMv(),
         samplesPerFrame: samplesPerFrameFor(settings.samplesPerFrame, payloadFor(link)),
         keyInterval: keyIntervalFor(settings.keyInterval, settings.rateHz),
@@ -292,7 +298,7 @@ export function startTripod(): void {
     },
   };
 
-  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), process.env.BOARD || 'nRF52', FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, batteryPercent(), {
+  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), 'Tripod ' + (process.env.BOARD || 'nRF52'), FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, batteryPercent(), {
     onCommand: function (bytes: Uint8Array): void {
       onCommand(LINK_BLE, bytes);
     },
@@ -336,7 +342,7 @@ export function startTripod(): void {
     ble.setBattery(pct);
     if (pct < BATTERY_LOW_PERCENT && !batteryLowSent) {
       batteryLowSent = true;
-      sendEvent(encodeEvent({ code: EVT_BATTERY_LOW, seq: nextSeq(), batteryPercent: pct, batteryMv: batteryMv() }));
+      sendEvent(encodeEvent({ code: EVT_BATTERY_LOW, seq: nextSeq(), batteryPercent: reportedPercent(), batteryMv: batteryMv() }));
     } else if (pct > BATTERY_REARM_PERCENT) {
       batteryLowSent = false;
     }

@@ -33,6 +33,7 @@ import {
   UUID_DATA,
   UUID_DEVICE_INFO_SERVICE,
   UUID_FIRMWARE_REVISION,
+  UUID_MODEL_NUMBER,
   UUID_RESPONSE,
   UUID_SERVICE,
   encodeResponse,
@@ -56,6 +57,7 @@ describe('GATT layout and advertising', () => {
     expect(gatt[UUID_BATTERY_SERVICE]).toContain(UUID_BATTERY_LEVEL);
     expect(gatt[UUID_DEVICE_INFO_SERVICE]).toContain(UUID_FIRMWARE_REVISION);
     expect(Buffer.from(host.link.read(UUID_FIRMWARE_REVISION)).toString()).toBe('0.1.0');
+    expect(Buffer.from(host.link.read(UUID_MODEL_NUMBER)).toString()).toBe('Tripod MDBT42Q');
     // MDBT42Q: no E.getBattery; 3.3 V regulator reads as 100 %.
     expect(Array.from(host.link.read(UUID_BATTERY_LEVEL))).toEqual([100]);
   });
@@ -136,7 +138,7 @@ describe('every command', () => {
       firmwareMajor: 0, firmwareMinor: 1, firmwarePatch: 0,
       protocolMajor: PROTOCOL_MAJOR, protocolMinor: PROTOCOL_MINOR,
       boardId: BOARD_MDBT42Q, cellCount: 4, sampleRateHz: 80, mtu: 53,
-      batteryPercent: 100, batteryMv: 3300, samplesPerFrame: 8, keyInterval: 80,
+      batteryPercent: 255, batteryMv: 3300, samplesPerFrame: 8, keyInterval: 80,
       streaming: false, calibrated: false, payloadBytes: 50,
     });
   });
@@ -297,7 +299,8 @@ describe('battery and tare edge cases', () => {
     board.advance(125);
     const low = host.log.events.filter((e) => e.code === 1);
     expect(low).toHaveLength(1);
-    expect(low[0]!.batteryPercent).toBe(5);
+    // The MDBT42Q cannot tell percent (no E.getBattery): 255 and the voltage (SPEC.md 6).
+    expect(low[0]!.batteryPercent).toBe(255);
     expect(low[0]!.batteryMv).toBe(2050);
     expect(Array.from(host.link.read(UUID_BATTERY_LEVEL))).toEqual([5]);
   });
