@@ -3,9 +3,11 @@
  * delivered to subscribers later, in order, a batch per macrotask, so a slow consumer never blocks
  * the link. The queue is bounded: when more than `capacity` samples wait, the oldest samples are
  * dropped and a `consumer-overflow` event with the exact count is delivered in their place. Events
- * are never dropped. (The recorder does not go through here: it writes in the callback itself.)
+ * are never dropped. Until the first subscription to either stream, items wait in the queue (same
+ * bound), so a caller may do other async work between openBoard() and subscribing without missing
+ * the first samples. (The recorder does not go through here: it writes in the callback itself.)
  */
-import { Subject, type Observable } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import type { ForceSample, PipelineEvent } from './types.ts';
 
 /** Samples that may wait for a slow consumer: 30 s at 80 Hz. */
@@ -24,13 +26,24 @@ export class BoundedDelivery {
   private closed = false;
   /** Samples dropped because consumers fell behind (total). */
   dropped = 0;
-  readonly samples$ = new Subject<ForceSample>();
-  readonly events$ = new Subject<PipelineEvent>();
+  private readonly samplesSubject = new Subject<ForceSample>();
+  private readonly eventsSubject = new Subject<PipelineEvent>();
+  /** Nothing is delivered before the first subscriber: what arrives earlier waits (bounded). */
+  private started = false;
+  readonly samples$: Observable<ForceSample> = this.lazy(this.samplesSubject);
+  readonly events$: Observable<PipelineEvent> = this.lazy(this.eventsSubject);
 
   constructor(private readonly capacity = DEFAULT_DELIVERY_CAPACITY) {}
 
-  get samples(): Observable<ForceSample> {
-    return this.samples$;
+  private lazy<T>(subject: Subject<T>): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      const sub = subject.subscribe(subscriber);
+      if (!this.started) {
+        this.started = true;
+        if (this.head < this.queue.length) this.schedule();
+      }
+      return sub;
+    });
   }
 
   pushSample(s: ForceSample): void {
@@ -51,11 +64,11 @@ export class BoundedDelivery {
   close(): void {
     if (this.closed) return;
     this.drain(Infinity);
-    if (this.pendingDrop > 0) this.events$.next({ type: 'consumer-overflow', dropped: this.pendingDrop });
+    if (this.pendingDrop > 0) this.eventsSubject.next({ type: 'consumer-overflow', dropped: this.pendingDrop });
     this.pendingDrop = 0;
     this.closed = true;
-    this.samples$.complete();
-    this.events$.complete();
+    this.samplesSubject.complete();
+    this.eventsSubject.complete();
   }
 
   private dropOldestSample(): void {
@@ -72,7 +85,7 @@ export class BoundedDelivery {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || !this.started) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -93,11 +106,11 @@ export class BoundedDelivery {
         if (this.pendingDrop > 0) {
           const dropped = this.pendingDrop;
           this.pendingDrop = 0;
-          this.events$.next({ type: 'consumer-overflow', dropped });
+          this.eventsSubject.next({ type: 'consumer-overflow', dropped });
         }
-        this.samples$.next(it.s);
+        this.samplesSubject.next(it.s);
       } else {
-        this.events$.next(it.e);
+        this.eventsSubject.next(it.e);
       }
     }
     if (this.head > 4096 && this.head * 2 > this.queue.length) {

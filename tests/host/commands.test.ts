@@ -109,6 +109,16 @@ describe('bounded delivery', () => {
     expect(d.dropped).toBe(150);
   });
 
+  it('holds what arrives before the first subscriber (bounded) and delivers it once one subscribes', async () => {
+    const d = new BoundedDelivery(100);
+    for (let i = 0; i < 30; i++) d.pushSample(sample(i));
+    await new Promise((r) => setTimeout(r, 5)); // the caller awaits something else first
+    const got: number[] = [];
+    d.samples$.subscribe((s) => got.push(s.index));
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
   it('keeps order and drops nothing while the consumer keeps up', async () => {
     const d = new BoundedDelivery(100);
     const got: number[] = [];
