@@ -37,6 +37,25 @@ describe('tripod record', () => {
     expect(r.err).toMatch(/not closed cleanly \(crash or kill\)|stopped at byte offset \d+/);
   });
 
+  it('Ctrl-C (SIGINT) stops the recording cleanly: exit 0, summary printed, END record written', async () => {
+    const file = path.join(dir, 'interrupted.tripod');
+    const child = spawn(process.execPath, [BIN, 'record', '--out', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (b) => (out += String(b)));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (fs.existsSync(file) && fs.statSync(file).size > 3000) break;
+    }
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    const s = JSON.parse(out);
+    expect(s.samples).toBeGreaterThan(50);
+    const r = await runCli(['replay', file, '--speed', 'max', '--json']);
+    expect(JSON.parse(r.out)).toMatchObject({ samples: s.samples, clean_end: true, lost: 0 });
+  });
+
   it('records for --duration and summarises with --json', async () => {
     const file = path.join(dir, 'ok.tripod');
     const r = spawnSync(process.execPath, [BIN, 'record', '--duration', '2', '--out', file, '--json'], { encoding: 'utf8' });
