@@ -100,6 +100,8 @@ export interface InstrumentedSource {
   jitFunctions: number;
   ramFunctions: number;
   loops: number;
+  /** Function declarations turned into assignments in place (no hoisting, as on Espruino). */
+  declarations: number;
 }
 
 /** Index into the loop-iteration counters (`__emuLoops`) by execution mode. */
@@ -113,8 +115,10 @@ type LoopNode = acorn.Node & { body: acorn.Node };
  * - functions whose first statement is "jit" or "ram" get `__emuMode(m); try { ... } finally
  *   { __emuModeEnd(); }` after the directive, so API calls inside them are charged at that mode's
  *   cost (a "jit" function the JIT would reject runs interpreted, as on the device);
- * - every loop body gets `__emuLoops[k]++` so loop iterations are charged (the cost table's
- *   "empty loop iteration"), k by the enclosing function's mode.
+ * - every loop body gets `__emuLoops[k]++` so loop iterations are counted (the cost table's
+ *   "empty loop iteration"), k by the enclosing function's mode;
+ * - function declarations become `var f = function f() {...};` where they stand, because
+ *   Espruino does not hoist: calling a function before its declaration has run fails.
  * The firmware can observe only three hidden globals.
  */
 export function instrumentSource(source: string): InstrumentedSource {
@@ -138,12 +142,23 @@ export function instrumentSource(source: string): InstrumentedSource {
       } else jitFunctions++;
     } else ramFunctions++;
     modes.set(fn, mode);
-    edits.push({ at: first.end, text: `__emuMode(${JSON.stringify(mode)});try{`, order: 0 });
-    edits.push({ at: fn.body.end - 1, text: '}finally{__emuModeEnd();}', order: 0 });
+    edits.push({ at: first.end, text: `__emuMode(${JSON.stringify(mode)});try{`, order: 1 });
+    edits.push({ at: fn.body.end - 1, text: '}finally{__emuModeEnd();}', order: 1 });
   };
   const isFunction = (n: acorn.Node): boolean => n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression';
   walk.full(ast, (n) => {
     if (isFunction(n)) visitFunction(n as FnNode);
+  });
+  // Espruino does not hoist: a function declared later in its scope is not defined before its
+  // declaration runs. `function f() {}` becomes `var f = function f() {};` in place.
+  let declarations = 0;
+  walk.full(ast, (n) => {
+    if (n.type !== 'FunctionDeclaration') return;
+    const id = (n as unknown as { id: { name: string } | null }).id;
+    if (!id) return;
+    declarations++;
+    edits.push({ at: n.start, text: `var ${id.name} = `, order: 0 });
+    edits.push({ at: n.end, text: ';', order: 3 });
   });
   walk.fullAncestor(ast, (n, _state, ancestors) => {
     if (!['ForStatement', 'WhileStatement', 'DoWhileStatement', 'ForInStatement', 'ForOfStatement'].includes(n.type)) return;
@@ -157,12 +172,14 @@ export function instrumentSource(source: string): InstrumentedSource {
     }
     const body = (n as LoopNode).body;
     loops++;
-    edits.push({ at: body.start, text: `{__emuLoops[${LOOP_COUNTER_INDEX[mode]}]++;`, order: 1 });
-    edits.push({ at: body.end, text: '}', order: 1 });
+    edits.push({ at: body.start, text: `{__emuLoops[${LOOP_COUNTER_INDEX[mode]}]++;`, order: 2 });
+    edits.push({ at: body.end, text: '}', order: 2 });
   });
-  // apply from the end; at one position a closing loop brace must end up left of a function's close
+  // Applied from the end of the source; at one position, an edit applied later lands to the left.
+  // Left to right where they meet: `;` ending a declaration, a loop's `}`, a "jit" body's
+  // `}finally{...}`, then `var g = ` opening the next declaration.
   edits.sort((a, b) => b.at - a.at || a.order - b.order);
   let code = source;
   for (const e of edits) code = code.slice(0, e.at) + e.text + code.slice(e.at);
-  return { code, jitErrors, jitFunctions, ramFunctions, loops };
+  return { code, jitErrors, jitFunctions, ramFunctions, loops, declarations };
 }

@@ -147,3 +147,23 @@ describe('emulator runtime: timers, watches, errors', () => {
     expect(s.totalApiCalls).toBe(Object.values(s.apiCalls).reduce((a, x) => a + x, 0));
   });
 });
+
+describe('no hoisting, as on Espruino', () => {
+  it('calling a function before its declaration has run fails; after it, it works', () => {
+    const b = createBoard({ source: 'var early, late; try { f(); early = "ok"; } catch (e) { early = e.name; } function f() { return 1; } late = f();', clock: 'virtual' });
+    expect(b.evaluate('early')).toBe('TypeError');
+    expect(b.evaluate('late')).toBe(1);
+  });
+});
+
+describe('source instrumentation', () => {
+  it('keeps minified code valid where declarations, loops and "jit" bodies meet', async () => {
+    const { instrumentSource } = await import('../../firmware/emulator/espruino-env.ts');
+    const vm = await import('node:vm');
+    const src = 'function o(){"jit";for(;;){}function i(){}}function g(){}for(;;){}function h(){}function k(){for(;;)g()}';
+    const out = instrumentSource(src);
+    expect(() => new vm.Script(out.code)).not.toThrow();
+    expect(out.declarations).toBe(5);
+    expect(out.loops).toBe(3);
+  });
+});
