@@ -248,4 +248,3 @@ export function createBoard(opts: BoardOptions): EmulatedBoard {
 }
 
 export { stringOfBytes, bytesOfString };
-export { EmulatorFault as Fault };
