@@ -73,6 +73,7 @@ export function startTripod(): void {
   const settings = stored.settings;
   const cal = stored.calibration;
   let storeFault = stored.fault;
+  const boardName = process.env.BOARD || 'nRF52';
   const board = boardPins(process.env.BOARD);
   let pins: PinMap = board;
   if (settings.pins !== null) {
@@ -298,7 +299,7 @@ export function startTripod(): void {
     },
   };
 
-  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), 'Tripod ' + (process.env.BOARD || 'nRF52'), FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, batteryPercent(), {
+  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), 'Tripod ' + boardName, FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, batteryPercent(), {
     onCommand: function (bytes: Uint8Array): void {
       onCommand(LINK_BLE, bytes);
     },
