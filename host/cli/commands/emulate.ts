@@ -27,6 +27,7 @@ Flags:
   --person            a synthetic person stepping on and balancing (host/sim/person.ts demo timeline)
   --seed N            noise, offsets and address seed (default 1)
   --storage FILE      keep the board's flash (settings, calibration) in this JSON file
+                      (created when the firmware first writes to Storage)
   --pty               expose Serial1 on a pseudo-terminal (needs socat); prints its path
   --pty-link PATH     symlink for the pseudo-terminal (default /tmp/tripod-emulator-tty)
   --tcp PORT          expose Serial1 on tcp://127.0.0.1:PORT (0 picks a free port)
