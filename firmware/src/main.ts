@@ -72,7 +72,7 @@ export function startTripod(): void {
   const stored = loadStored();
   const settings = stored.settings;
   const cal = stored.calibration;
-  let storeFault = stored.fault;
+  const storeFault = stored.fault;
   const boardName = process.env.BOARD || 'nRF52';
   const board = boardPins(process.env.BOARD);
   let pins: PinMap = board;
