@@ -177,6 +177,31 @@ describe('every command', () => {
     expect(host.log.decoder.stats.streamStarts).toBe(2);
   });
 
+  it('SET_SAMPLE_RATE while streaming: the stream goes on at the new rate, indices contiguous, a KEY right after', () => {
+    const board = boot({ seed: 16, loads: LOADS });
+    board.advance(0.5);
+    const host = bleHost(board, 23);
+    host.command({ reqId: 1, code: CMD_START_STREAM });
+    board.advance(3);
+    const before = samplesOf(host.log).length;
+    expect(host.command({ reqId: 2, code: CMD_SET_SAMPLE_RATE, sampleRateHz: 10 }).sampleRateHz).toBe(10);
+    board.advance(0.5);
+    const mid = samplesOf(host.log).length;
+    board.advance(5);
+    host.command({ reqId: 3, code: CMD_STOP_STREAM });
+    board.advance(1);
+    const samples = samplesOf(host.log);
+    samples.forEach((x, i) => expect(x.index).toBe(i));
+    expect(host.log.decoder.stats.rejected).toBe(0);
+    expect(before).toBeGreaterThan(3 * 80 * 0.9);
+    // About 5 s at 10 Hz after the change (4 periods of settling first).
+    expect(samples.length - mid).toBeGreaterThan(40);
+    expect(samples.length - mid).toBeLessThan(60);
+    const keysAfter = host.log.blocks.filter((b) => b.key && b.firstIndex >= before);
+    expect(keysAfter.length).toBeGreaterThan(0);
+    expect(keysAfter[0]!.firstIndex).toBeLessThanOrEqual(mid + 1);
+  });
+
   it('SET_CALIBRATION stores a record GET_CALIBRATION returns; TARE measures the offsets', () => {
     const board = boot({ seed: 5, loads: LOADS });
     board.advance(1);
