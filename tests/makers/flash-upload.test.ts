@@ -88,6 +88,20 @@ describe('upload with the espruino package', () => {
     expect(run(source)).toEqual(run(code));
   });
 
+  it('pretokenised code whose raw strings are 39 and 40 bytes long (length bytes \' and () uploads and runs', async () => {
+    const s = await repl();
+    const q39 = 'q'.repeat(39);
+    const p40 = 'p'.repeat(40);
+    const code = `var a = "${q39}";\nvar b = "${p40}";\nfunction n() { return [a.length, b.length, 40, 39]; }\n${'var pad = 12345;\n'.repeat(60)}`;
+    const booted = s.nextBoard({ timeoutMs: 60_000 });
+    await uploadToBoard({ port: s.url, code, pretokenise: true, stallTimeoutMs: 20_000 });
+    const source = (await booted).source;
+    expect(s.storage()['.bootcde']!).toContain(`\xd1\x27${q39}`);
+    expect(s.storage()['.bootcde']!).toContain(`\xd1\x28${p40}`);
+    const run = (src: string): unknown => new Function(`${src}; return [a, b, n()];`)();
+    expect(run(source)).toEqual(run(code));
+  });
+
   it('short code (under one 512-byte write block, where 0.1.67 never calls back) still completes', async () => {
     const s = await repl();
     const booted = s.nextBoard({ timeoutMs: 30_000 });

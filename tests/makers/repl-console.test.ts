@@ -36,6 +36,28 @@ describe('ConsoleInput (Espruino line discipline)', () => {
     expect(isComplete('/* open')).toBe(false);
   });
 
+  it('skips pretokenised raw strings and ints: their length and value bytes are data, not quotes, brackets or keys', () => {
+    // x=["'...'" (raw string of 39 bytes), "(..." (raw string of 40 bytes), 123, 40, 10, 3]; as the
+    // package's PRETOKENISE sends it: 0xD1 len payload, 0xD4 value. The length bytes 39 (') and 40 (()
+    // and the int bytes 123 ({), 40 ((), 10 (LF), 3 (Ctrl-C) must not count as code.
+    const s39 = "'".repeat(39);
+    const s40 = '('.repeat(40);
+    const line = `x=[\xd1\x27${s39},\xd1\x28${s40},\xd4\x7b,\xd4\x28,\xd4\x0a,\xd4\x03,\xd2\x28\x00${s40}];`;
+    expect(isComplete(line)).toBe(true);
+    expect(isComplete(line.slice(0, -2))).toBe(false);
+    expect(isComplete('x=\xd1\x05ab')).toBe(false); // raw string payload still open
+    const c = new ConsoleInput();
+    const r = c.push(`\x10${line}\nnext\n`);
+    expect(r.interrupted).toBe(false);
+    expect(r.lines).toEqual([{ code: line, echo: false }, { code: 'next', echo: true }]);
+    // The same bytes in any chunking.
+    const input = `\x10${line}\n`;
+    for (let cut = 1; cut < input.length; cut += 7) {
+      const d = new ConsoleInput();
+      expect([...d.push(input.slice(0, cut)).lines, ...d.push(input.slice(cut)).lines]).toEqual([{ code: line, echo: false }]);
+    }
+  });
+
   it('Ctrl-C clears the line; backspace edits; CR LF is one Enter', () => {
     const c = new ConsoleInput();
     const r1 = c.push('garbage(\x03');
