@@ -44,7 +44,7 @@ export const BOARDS: Record<BoardName, BoardDef> = {
     hasEGetBattery: false,
     batteryVolts: 3.3,
     serialConsole: { rx: 8, tx: 6 },
-    wiring: { sck: 14, rate: 15, dout: [16, 17, 18, 19], rateHz: 10 },
+    wiring: { sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], rateHz: 10 },
   },
   puckjs: {
     name: 'puckjs',

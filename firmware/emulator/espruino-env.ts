@@ -42,14 +42,14 @@ export const REMOVE_ABSENT_BUILTINS = `(function (g) {
 export const UNIMPLEMENTED_GLOBALS = [
   'analogRead', 'analogWrite', 'peek8', 'peek16', 'peek32', 'poke8', 'poke16', 'poke32', 'dump', 'edit', 'echo',
   'setBusyIndicator', 'setSleepIndicator', 'setDeepSleep', 'getSerial', 'setTime', 'trace', 'save', 'reset', 'load',
-  'SPI', 'I2C', 'Waveform', 'OneWire', 'Graphics', 'Flash', 'Modules', 'Serial', 'Telnet', 'Terminal', 'Wifi',
+  'I2C', 'Waveform', 'OneWire', 'Graphics', 'Flash', 'Modules', 'Serial', 'Telnet', 'Terminal', 'Wifi',
 ] as const;
 
 /** Real `E.*` functions the emulator does not model. */
 export const UNIMPLEMENTED_E = [
   'setBootCode', 'kickWatchdog', 'enableWatchdog', 'getSizeOf', 'getAnalogVRef', 'interpolate', 'interpolate2d',
   'FFT', 'convolve', 'clip', 'srand', 'memoryArea', 'nativeCall', 'compiledC', 'setFlags', 'getFlags', 'dumpStr',
-  'lockConsole', 'setPassword', 'getAddressOf', 'mapInPlace', 'reverseByte', 'asm', 'toJS', 'HSBtoRGB', 'setTimeZone',
+  'lockConsole', 'setPassword', 'getAddressOf', 'reverseByte', 'asm', 'toJS', 'HSBtoRGB', 'setTimeZone',
   'getClock', 'setClock', 'dumpTimers', 'dumpLockedVars', 'dumpFragmentation', 'dumpVariables', 'defrag',
   'stopEventPropagation', 'decodeUTF8', 'openFile', 'pipe', 'setRTCPrescaler', 'getRTCPrescaler', 'setDST',
   'setUSBHID', 'sendUSBHID', 'unmountSD', 'connectSDCard', 'memoryMap', 'setComparator', 'getPowerUsage',

@@ -2,6 +2,7 @@ import * as vm from 'node:vm';
 import { crc32 } from 'node:zlib';
 import * as acorn from 'acorn';
 import { VirtualClock } from './clock.ts';
+import { makeSoftSpiClass, mapInPlace, SPI_BYTE_OVERHEAD_S, SPI_GPIO_OP_S } from './spi-model.ts';
 import { callCosts, DEFAULT_COSTS, type CallCosts, type CostModel } from './costs.ts';
 import {
   instrumentSource, REMOVE_ABSENT_BUILTINS, UNIMPLEMENTED_E, UNIMPLEMENTED_GLOBALS, UNIMPLEMENTED_NRF,
@@ -766,6 +767,13 @@ export class EspruinoRuntime {
       clock.now = Math.max(clock.now, t);
     }));
 
+    def('SPI', makeSoftSpiClass({
+      pins, clock, pinOf: (p) => this.pinOf(p), autoOut, autoIn,
+      api: (name, impl) => this.api(name, impl), vmBytes: (b) => this.vmBytes(b),
+      vmArray: (v) => { const a = new R.Array() as unknown[]; for (const x of v) a.push(x); return a; },
+      gpioOpSeconds: SPI_GPIO_OP_S, byteOverheadSeconds: SPI_BYTE_OVERHEAD_S,
+    }));
+
     // watches and timers
     def('setWatch', this.api('setWatch', (fn: unknown, pin: unknown, options: unknown): number => {
       if (typeof fn !== 'function') throw new TypeError('setWatch: the first argument must be a function');
@@ -930,6 +938,7 @@ export class EspruinoRuntime {
     const R = this.R;
     const e = R.mkObject();
     for (const name of UNIMPLEMENTED_E) e[name] = this.unimplemented(`E.${name}`);
+    e.mapInPlace = this.api('E.mapInPlace', mapInPlace);
     e.on = this.api('E.on', (evt: unknown, fn: unknown) => this.eEvents.on(String(evt), fn as Listener));
     e.removeListener = this.api('E.removeListener', (evt: unknown, fn: unknown) => this.eEvents.removeListener(String(evt), fn as Listener));
     e.removeAllListeners = this.api('E.removeAllListeners', (evt?: unknown) => this.eEvents.removeAllListeners(evt === undefined ? undefined : String(evt)));

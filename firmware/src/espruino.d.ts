@@ -55,6 +55,13 @@ interface EspruinoE {
   reboot(): void;
 }
 declare const E: EspruinoE;
+/** Software SPI port (`new SPI()`): Espruino's jsspi.c bit-bangs it in C; no baud rate (it runs as fast as the C loop). */
+declare class SPI {
+  constructor();
+  setup(options: { sck?: Pin; miso?: Pin; mosi?: Pin; mode?: number; order?: 'msb' | 'lsb' }): void;
+  /** Sends each byte and returns the bytes read on MISO: a new Uint8Array for a typed array. */
+  send(data: Uint8Array): Uint8Array;
+}
 
 interface NrfCharacteristic {
   value?: Uint8Array | number[] | string;

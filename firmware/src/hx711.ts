@@ -1,19 +1,26 @@
 /**
- * The HX711 read path: four chips on one shared clock (PD_SCK), one DOUT each, channel A gain 128.
+ * The HX711 read path, channel A gain 128, in one of two wirings (boards.ts):
  *
- * Why this shape (costs from shared/docs/espruino.md): a plain-JS bit-bang of four chips costs
- * 15-31 ms per sample set and holds the clock high for a whole interpreted statement (80-300 us),
- * past the chip's 60 us power-down limit. Here every clock pulse is `digitalPulse(sck, 1, 0.01)`:
- * the high phase is timed by a hardware timer (10 us, inside the datasheet's 0.2..50 us), so no
- * interpreter delay can stretch it. After each pulse one `digitalRead([4 DOUT])` reads the bit of
- * all four chips at once (DOUT is valid 0.1 us after the rising edge and stays until the next one).
- * 24 pulse+read pairs, then a 25th pulse selects channel A / gain 128 for the next conversion.
- * The loop runs in a `"jit"` function (about 2x faster, no re-lexing) that also decodes:
+ * One clock per chip (`sck` is four pins; MDBT42Q default). Each chip is read by one software-SPI
+ * transfer, `spi.send(3 zero bytes)` with {sck: the chip's PD_SCK, miso: its DOUT, mode 0}:
+ * Espruino's C loop (jsspi.c) raises SCK, reads MISO, lowers SCK for each of the 24 bits, MSB
+ * first, so the three bytes it returns are the 24-bit count (a high time of two GPIO operations,
+ * well under a microsecond: far from the 50/60 us limit, as Espruino's own HX711 module does with
+ * MOSI as the clock). One `digitalPulse` then gives the 25th pulse (channel A / gain 128).
+ * Per chip: 2 native calls and one combining statement (4 chips: 8 calls instead of 49).
+ *
+ * One shared clock (`sck` is one pin; Puck.js, six pads only). Every clock pulse is
+ * `digitalPulse(sck, 1, 0.01)`: the high phase is timed by a hardware timer (10 us, inside the
+ * datasheet's 0.2..50 us), so no interpreter delay can stretch it. After each pulse one
+ * `digitalRead([4 DOUT])` reads the bit of all four chips at once (DOUT is valid 0.1 us after the
+ * rising edge and stays until the next one). 24 pulse+read pairs, then a 25th pulse.
  * SPREAD[v] moves the 4-bit read `v` (DOUT of cell 0 in bit 3 ... cell 3 in bit 0) into byte lanes
  * (cell c's bit at bit 8c), so shifting eight reads into one word builds one byte per cell;
- * three words give each cell's 24 bits, MSB first. Decoding is then 4 statements, one per cell.
- * Idle: holding the clock high (> 60 us) powers the chips down; pulling it low wakes them (they
- * reset to channel A / gain 128 and need 4 conversion periods to settle).
+ * three words give each cell's 24 bits, MSB first. 49 native calls per sample set.
+ *
+ * Both reads run in one `"jit"` function (about 2x faster, no re-lexing). Idle: holding the clock(s)
+ * high (> 60 us) powers the chips down; pulling them low wakes them (they reset to channel A /
+ * gain 128 and need 4 conversion periods to settle).
  */
 
 /** Clock-high time of each pulse, ms: 10 us (HX711: 0.2 us min, 50 us max before power-down at 60 us). */
@@ -28,12 +35,52 @@ export function hxSpreadTable(): Int32Array {
   return t;
 }
 
-/** Configures the pins once: clock and RATE as outputs (clock low = chips powered), DOUTs as inputs. */
-export function hxSetup(sck: Pin, rate: Pin, douts: Pin[]): void {
-  pinMode(sck, 'output');
-  digitalWrite(sck, 0);
+/** Software-SPI ports of the per-chip-clock path, cells 0..3 (null on the shared-clock path). */
+let hxS0: SPI | null = null;
+let hxS1: SPI | null = null;
+let hxS2: SPI | null = null;
+let hxS3: SPI | null = null;
+/** Per-chip clock pins, cells 0..3 (the 25th pulse). */
+let hxK0: Pin = -1;
+let hxK1: Pin = -1;
+let hxK2: Pin = -1;
+let hxK3: Pin = -1;
+/** What the SPI path sends: 3 bytes = 24 clock pulses (MOSI is not connected). */
+const HX_TX = new Uint8Array(3);
+
+function hxPort(clk: Pin, dout: Pin): SPI {
+  const s = new SPI();
+  s.setup({ sck: clk, miso: dout, mode: 0 });
+  return s;
+}
+
+/**
+ * Configures the pins once: clock(s) and RATE as outputs (clock low = chips powered), DOUTs as
+ * inputs. `sck`: four pins (one clock per chip: software-SPI read) or one shared clock pin.
+ */
+export function hxSetup(sck: Pin | Pin[], rate: Pin, douts: Pin[]): void {
+  if (typeof sck === 'number') {
+    pinMode(sck, 'output');
+    digitalWrite(sck, 0);
+    hxS0 = hxS1 = hxS2 = hxS3 = null;
+  } else {
+    for (let i = 0; i < 4; i++) {
+      pinMode(sck[i] as Pin, 'output');
+      digitalWrite(sck[i] as Pin, 0);
+    }
+  }
   if (rate >= 0) pinMode(rate, 'output');
   for (let i = 0; i < douts.length; i++) pinMode(douts[i] as Pin, 'input');
+  if (typeof sck !== 'number') {
+    hxK0 = sck[0] as Pin;
+    hxK1 = sck[1] as Pin;
+    hxK2 = sck[2] as Pin;
+    hxK3 = sck[3] as Pin;
+    hxS0 = hxPort(hxK0, douts[0] as Pin);
+    hxS1 = hxPort(hxK1, douts[1] as Pin);
+    hxS2 = hxPort(hxK2, douts[2] as Pin);
+    hxS3 = hxPort(hxK3, douts[3] as Pin);
+  }
 }
 
 /** Selects 80 Hz (RATE high) or 10 Hz (RATE low). The chips need 4 new conversion periods to settle. */
@@ -41,9 +88,9 @@ export function hxSetRate(rate: Pin, hz: number): void {
   if (rate >= 0) digitalWrite(rate, hz === 80 ? 1 : 0);
 }
 
-/** Powers the chips down: clock held high (> 60 us). */
-export function hxPowerDown(sck: Pin): void {
-  digitalWrite(sck, 1);
+/** Powers the chips down: clock(s) held high (> 60 us); 15 sets all four of a clock array. */
+export function hxPowerDown(sck: Pin | Pin[]): void {
+  digitalWrite(sck, 15);
 }
 
 /**
@@ -52,19 +99,19 @@ export function hxPowerDown(sck: Pin): void {
  * not what we mean). The check and the edge run back to back in a "jit" function to keep the
  * window in which a chip could become ready short. done[0] = 1 when the clock went high.
  */
-export function hxPowerDownIfIdle(sck: Pin, douts: Pin[], done: Uint8Array): void {
+export function hxPowerDownIfIdle(sck: Pin | Pin[], douts: Pin[], done: Uint8Array): void {
   "jit";
   var r = digitalRead;
   var w = digitalWrite;
   done[0] = 0;
   if (r(douts) === 15) {
-    w(sck, 1);
+    w(sck, 15);
     done[0] = 1;
   }
 }
 
-/** Powers the chips up: clock low. First data after the settling time. */
-export function hxPowerUp(sck: Pin): void {
+/** Powers the chips up: clock(s) low. First data after the settling time. */
+export function hxPowerUp(sck: Pin | Pin[]): void {
   digitalWrite(sck, 0);
 }
 
@@ -80,9 +127,34 @@ export function hxNotReady(douts: Pin[]): number {
  * Reads one conversion from all four chips (24 bits each, MSB first, plus the 25th pulse for
  * channel A / gain 128) into `out` as signed counts (-8388608..8388607). `words` is scratch
  * (Int32Array(3)); `spread` is hxSpreadTable(). A chip that was not ready reads as -1 (DOUT high):
- * the caller flags it. 49 API calls: 25 digitalPulse + 24 digitalRead.
+ * the caller flags it. Per-chip clocks (hxSetup with four clocks): 4 SPI.send + 4 digitalPulse;
+ * shared clock: 25 digitalPulse + 24 digitalRead (`spread`, `words` are used only there).
  */
-export function hxRead(sck: Pin, douts: Pin[], spread: Int32Array, words: Int32Array, out: Int32Array): void {
+export function hxRead(sck: Pin | Pin[], douts: Pin[], spread: Int32Array, words: Int32Array, out: Int32Array): void {
+  "jit";
+  var p = digitalPulse;
+  var ms = HX_PULSE_MS;
+  if (hxS0 !== null) {
+    var z = HX_TX;
+    var d = (hxS0 as SPI).send(z);
+    out[0] = ((d[0] as number) << 24 | (d[1] as number) << 16 | (d[2] as number) << 8) >> 8;
+    p(hxK0, 1, ms);
+    d = (hxS1 as SPI).send(z);
+    out[1] = ((d[0] as number) << 24 | (d[1] as number) << 16 | (d[2] as number) << 8) >> 8;
+    p(hxK1, 1, ms);
+    d = (hxS2 as SPI).send(z);
+    out[2] = ((d[0] as number) << 24 | (d[1] as number) << 16 | (d[2] as number) << 8) >> 8;
+    p(hxK2, 1, ms);
+    d = (hxS3 as SPI).send(z);
+    out[3] = ((d[0] as number) << 24 | (d[1] as number) << 16 | (d[2] as number) << 8) >> 8;
+    p(hxK3, 1, ms);
+  } else {
+    hxReadShared(sck as Pin, douts, spread, words, out);
+  }
+}
+
+/** The shared-clock read (see hxRead): 49 API calls. */
+function hxReadShared(sck: Pin, douts: Pin[], spread: Int32Array, words: Int32Array, out: Int32Array): void {
   "jit";
   var p = digitalPulse;
   var r = digitalRead;

@@ -61,7 +61,7 @@ export interface Sampler {
  * chips down right after a read that leaves every DOUT high (no chip has a newer conversion yet),
  * so raising the clock cannot start another read; until then reads go on and reach the sink.
  */
-export function createSampler(sck: Pin, rate: Pin, douts: Pin[], sink: SampleSink, onFault: FaultSink): Sampler {
+export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: SampleSink, onFault: FaultSink): Sampler {
   const spread = hxSpreadTable();
   const words = new Int32Array(3);
   const raw = new Int32Array(4);

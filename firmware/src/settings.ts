@@ -9,7 +9,7 @@
  * written by the commands that change them.
  */
 import { COUNT_MAX, COUNT_MIN, KEY_INTERVAL_MAX, NAME_MAX_BYTES } from '../../protocol/constants.ts';
-import { boardPins, customPins, isPin } from './boards.ts';
+import { boardPins, customPins, isClockSpec, isPin } from './boards.ts';
 
 export const SETTINGS_FILE = 'tripod.json';
 export const CALIBRATION_FILE = 'tripod.cal';
@@ -24,7 +24,8 @@ export const CELL_X_DEFAULT = [180, -180, -180, 180];
 export const CELL_Y_DEFAULT = [180, 180, -180, -180];
 
 export interface CustomPins {
-  sck: number;
+  /** One shared clock pin, or four (one per chip). */
+  sck: number | number[];
   rate: number;
   dout: number[];
 }
@@ -100,7 +101,7 @@ export function validateSettings(o: any): Settings | null {
   let pins: CustomPins | null = null;
   if (o.pins !== null) {
     const p = o.pins;
-    if (!p || typeof p !== 'object' || !isPin(p.sck) || !(p.rate === -1 || isPin(p.rate))) return null;
+    if (!p || typeof p !== 'object' || !isClockSpec(p.sck) || !(p.rate === -1 || isPin(p.rate))) return null;
     if (!p.dout || p.dout.length !== 4) return null;
     for (let i = 0; i < 4; i++) if (!isPin(p.dout[i])) return null;
     pins = { sck: p.sck, rate: p.rate, dout: [p.dout[0], p.dout[1], p.dout[2], p.dout[3]] };

@@ -6,6 +6,12 @@ export function program(name: string): string {
   return readFileSync(fileURLToPath(new URL(`./programs/${name}`, import.meta.url)), 'utf8');
 }
 
+/**
+ * The wiring the hand-written programs use: all four HX711 on one shared clock, D14 (the MDBT42Q's
+ * default map gives each chip its own clock, D11..D14, since the firmware reads them by software SPI).
+ */
+export const SHARED_CLOCK = { sck: 14 };
+
 /** Minimal firmware: services and advertising like a real app, plus a few hooks for tests. */
 export const BLE_APP = `
 var SVC = "a0b40001-7d4e-4bb4-9c6e-2b1f0e000000";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { constantLoads, createBoard, functionLoads, scriptedLoads, COUNTS_PER_NEWTON_A128 } from '../../firmware/emulator/index.ts';
-import { program } from './helpers.ts';
+import { program, SHARED_CLOCK } from './helpers.ts';
 
 describe('load sources', () => {
   it('scripted sequences hold or ramp between steps', () => {
@@ -18,7 +18,7 @@ describe('load sources', () => {
   });
 
   it('the HX711 words follow the load source, and setLoads changes it at run time', () => {
-    const b = createBoard({ source: program('pulse-read.js'), clock: 'virtual', loads: constantLoads([0, 0, 0, 0]), cells: [{ offsetCounts: 0, noiseRmsCounts: 0, gainError: 0 }] });
+    const b = createBoard({ source: program('pulse-read.js'), wiring: SHARED_CLOCK, clock: 'virtual', loads: constantLoads([0, 0, 0, 0]), cells: [{ offsetCounts: 0, noiseRmsCounts: 0, gainError: 0 }] });
     b.advance(1);
     b.setLoads(functionLoads(() => [50, 0, 0, 0]));
     b.advance(1);

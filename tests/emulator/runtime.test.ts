@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { constantLoads, createBoard, EmulatorFault } from '../../firmware/emulator/index.ts';
-import { program } from './helpers.ts';
+import { program, SHARED_CLOCK } from './helpers.ts';
 
 const LOADS = constantLoads([100, 200, 300, 400]);
 
 describe('emulator runtime: reading HX711s through the Espruino API', () => {
   it('a digitalPulse-timed read decodes exactly to the words the HX711 models shifted out', () => {
-    const b = createBoard({ source: program('pulse-read.js'), clock: 'virtual', loads: LOADS, seed: 7 });
+    const b = createBoard({ source: program('pulse-read.js'), wiring: SHARED_CLOCK, clock: 'virtual', loads: LOADS, seed: 7 });
     b.advance(3);
     const out = b.evaluate('out') as number[][];
     const truth = b.cellTruth();
@@ -20,13 +20,13 @@ describe('emulator runtime: reading HX711s through the Espruino API', () => {
   });
 
   it('catches a plain-JS bit-bang that holds the clock high past 60 us (throws by default)', () => {
-    const b = createBoard({ source: program('plain-bitbang.js'), clock: 'virtual', loads: LOADS });
+    const b = createBoard({ source: program('plain-bitbang.js'), wiring: SHARED_CLOCK, clock: 'virtual', loads: LOADS });
     expect(() => b.advance(1)).toThrow(EmulatorFault);
-    expect(() => createBoard({ source: program('plain-bitbang.js'), clock: 'virtual', loads: LOADS }).advance(1)).toThrow(/powered down during a read/);
+    expect(() => createBoard({ source: program('plain-bitbang.js'), wiring: SHARED_CLOCK, clock: 'virtual', loads: LOADS }).advance(1)).toThrow(/powered down during a read/);
   });
 
   it('counts the plain-JS power-downs without throwing when asked to log', () => {
-    const b = createBoard({ source: program('plain-bitbang.js'), clock: 'virtual', loads: LOADS, onTimingViolation: 'log' });
+    const b = createBoard({ source: program('plain-bitbang.js'), wiring: SHARED_CLOCK, clock: 'virtual', loads: LOADS, onTimingViolation: 'log' });
     b.advance(2);
     const v = b.timingViolations();
     expect(v.length).toBeGreaterThan(0);
@@ -37,7 +37,7 @@ describe('emulator runtime: reading HX711s through the Espruino API', () => {
   });
 
   it('charges "jit" functions about half the interpreted cost and runs a rejected "jit" as plain JS', () => {
-    const b = createBoard({ source: program('jit-read.js'), clock: 'virtual', loads: LOADS });
+    const b = createBoard({ source: program('jit-read.js'), wiring: SHARED_CLOCK, clock: 'virtual', loads: LOADS });
     b.advance(2);
     const s = b.stats();
     expect(s.jitApiCalls).toBeGreaterThan(0);
@@ -140,7 +140,7 @@ describe('emulator runtime: timers, watches, errors', () => {
   });
 
   it('counts API calls by name for the bench', () => {
-    const b = createBoard({ source: program('pulse-read.js'), clock: 'virtual', loads: LOADS });
+    const b = createBoard({ source: program('pulse-read.js'), wiring: SHARED_CLOCK, clock: 'virtual', loads: LOADS });
     b.advance(1);
     const s = b.stats();
     expect(s.apiCalls.digitalPulse).toBe(25 * (b.evaluate('out.length') as number));
