@@ -14,8 +14,9 @@ checks it by reading the firmware and protocol versions with the protocol's GET_
   --board NAME     mdbt42q or puckjs: refuse (before writing anything) a board that reports
                    another BOARD; custom: any Espruino board, wired as --pins says
                    (default: accept any board with its built-in pin map)
-  --pins LIST      with --board custom: SCK,RATE,DOUT0,DOUT1,DOUT2,DOUT3 pin numbers (0..31,
-                   RATE -1 when hard-wired), stored in the firmware settings (tripod.json)
+  --pins LIST      with --board custom: SCK0,SCK1,SCK2,SCK3,RATE,DOUT0,DOUT1,DOUT2,DOUT3 (one
+                   clock per chip, the fast read) or SCK,RATE,DOUT0,DOUT1,DOUT2,DOUT3 (one shared
+                   clock); pin numbers 0..31, RATE -1 when hard-wired; stored in tripod.json
   --file FILE      upload this file instead of firmware/dist/tripod.js
   --minify         let the espruino package minify the code (Esprima, offline)
   --no-pretokenise send the code as text (by default the package pretokenises it: keywords,

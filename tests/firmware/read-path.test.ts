@@ -1,0 +1,72 @@
+/**
+ * The two HX711 read paths of the built firmware (firmware/src/hx711.ts): one clock per chip read by
+ * software SPI (MDBT42Q default, custom nine-pin maps) and one shared clock (Puck.js, custom six-pin
+ * maps). Both must decode every cell exactly to what the emulator's HX711 models latched, with no
+ * timing violation; the SPI path must cost 4 SPI.send + 4 digitalPulse per sample set.
+ */
+import { describe, expect, it } from 'vitest';
+import { constantLoads } from '../../firmware/emulator/index.ts';
+import { CMD_START_STREAM } from '../../protocol/index.ts';
+import { alignTruth, bleHost, boot, samplesOf } from './harness.ts';
+
+const LOADS = constantLoads([120, 80, 200, 150]);
+const settings = (pins: unknown): Record<string, string> => ({
+  'tripod.json': JSON.stringify({ v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins }),
+});
+
+function streamAndCheck(board: ReturnType<typeof boot>): { sets: number; calls: Record<string, number> } {
+  board.advance(0.5);
+  const host = bleHost(board, 53);
+  host.command({ reqId: 1, code: CMD_START_STREAM });
+  board.advance(1);
+  const before = board.stats();
+  board.advance(2);
+  const after = board.stats();
+  const samples = samplesOf(host.log);
+  expect(samples.length).toBeGreaterThan(200);
+  const truth = board.cellTruth();
+  for (let c = 0; c < 4; c++) expect(alignTruth(truth[c]!, samples, c)).toBeGreaterThanOrEqual(0);
+  expect(board.timingViolations()).toEqual([]);
+  expect(after.hx711.every((h) => h.overlongReads === 0 && h.highOverT3 === 0 && h.midReadPowerDowns === 0)).toBe(true);
+  const sets = after.hx711[0]!.readsCompleted - before.hx711[0]!.readsCompleted;
+  const calls: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after.apiCalls)) calls[k] = (v - (before.apiCalls[k] ?? 0)) / sets;
+  return { sets, calls };
+}
+
+describe('HX711 read paths', () => {
+  it('MDBT42Q (one clock per chip, D11..D14): software SPI, 4 SPI.send + 4 digitalPulse per set, exact counts', () => {
+    const { sets, calls } = streamAndCheck(boot({ seed: 21, loads: LOADS }));
+    expect(sets).toBeGreaterThan(150);
+    expect(calls['SPI.send']).toBeCloseTo(4, 5);
+    expect(calls.digitalPulse).toBeCloseTo(4, 5);
+  });
+
+  it('Puck.js (one shared clock, D28): 25 digitalPulse + 24 digitalRead per set, exact counts', () => {
+    const { calls } = streamAndCheck(boot({ seed: 22, loads: LOADS, board: 'puckjs' }));
+    expect(calls['SPI.send'] ?? 0).toBe(0);
+    expect(calls.digitalPulse).toBeCloseTo(25, 5);
+    expect(calls.digitalRead).toBeGreaterThanOrEqual(25);
+  });
+
+  it('custom nine-pin map (clocks 3,4,5,6) from tripod.json reads by SPI on those pins', () => {
+    const wiring = { sck: [3, 4, 5, 6] as [number, number, number, number], rate: 7, dout: [11, 12, 13, 20] as [number, number, number, number] };
+    const { calls } = streamAndCheck(boot({ seed: 23, loads: LOADS, wiring, storage: settings({ sck: [3, 4, 5, 6], rate: 7, dout: [11, 12, 13, 20] }) }));
+    expect(calls['SPI.send']).toBeCloseTo(4, 5);
+  });
+
+  it('custom six-pin map on an MDBT42Q falls back to the shared-clock read', () => {
+    const wiring = { sck: 3, rate: 7, dout: [11, 12, 13, 20] as [number, number, number, number] };
+    const { calls } = streamAndCheck(boot({ seed: 24, loads: LOADS, wiring, storage: settings({ sck: 3, rate: 7, dout: [11, 12, 13, 20] }) }));
+    expect(calls['SPI.send'] ?? 0).toBe(0);
+    expect(calls.digitalPulse).toBeCloseTo(25, 5);
+  });
+
+  it('a clock list with a repeated pin or the wrong length is rejected: the board map is used', () => {
+    const board = boot({ seed: 25, loads: LOADS, storage: settings({ sck: [3, 3, 5, 6], rate: 7, dout: [11, 12, 13, 20] }) });
+    const { calls } = streamAndCheck(board);
+    expect(calls['SPI.send']).toBeCloseTo(4, 5);
+    const b2 = boot({ seed: 26, loads: LOADS, storage: settings({ sck: [3, 4, 5], rate: 7, dout: [11, 12, 13, 20] }) });
+    expect(streamAndCheck(b2).calls['SPI.send']).toBeCloseTo(4, 5);
+  });
+});
