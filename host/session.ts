@@ -13,7 +13,7 @@
  */
 import type { BehaviorSubject, Observable, Subscription } from 'rxjs';
 import { Subject } from 'rxjs';
-import { CMD_STOP_STREAM, PROTOCOL_MAJOR, type CellCalibrationRecord, type CommandMessage, type DeviceInfo, type ResponseMessage } from '../protocol/index.ts';
+import { CMD_STOP_STREAM, MSG_EVENT, PROTOCOL_MAJOR, type CellCalibrationRecord, type CommandMessage, type DeviceInfo, type ResponseMessage } from '../protocol/index.ts';
 import type { BoardSource } from './cli/source-flags.ts';
 import { defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
 import { BoundedDelivery, DEFAULT_DELIVERY_CAPACITY } from './pipeline/delivery.ts';
@@ -25,7 +25,7 @@ import { RecordingWriter } from './recording/writer.ts';
 import { CommandClient, DEFAULT_COMMAND_TIMEOUT_MS } from './transport/commands.ts';
 import { createTransport, type TransportOptions } from './transport/open.ts';
 import type { ReplayTransport } from './transport/replay.ts';
-import { TransportError, type ConnectionState, type Transport } from './transport/transport.ts';
+import { TransportError, type ConnectionState, type ReceivedMessage, type Transport } from './transport/transport.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 export type { BoardSource };
@@ -124,6 +124,15 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
   let info: BoardInfo | null = null;
   let calibration: Calibration;
   await transport.open();
+  // Events the board sends while the session is still asking GET_INFO / GET_CALIBRATION (a
+  // STORAGE_FAULT comes right after the first command) are kept and handed to the pipeline (and the
+  // recording) once it exists, so none is lost between open() and the pipeline's subscription.
+  const early: ReceivedMessage[] = [];
+  const earlySub = replay
+    ? null
+    : transport.messages$.subscribe((m) => {
+        if (m.channel === 'control' && m.bytes.length > 1 && m.bytes[0] === MSG_EVENT) early.push(m);
+      });
   try {
     if (replay) {
       info = replay.header.board;
@@ -138,6 +147,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       calibration = fileCal ?? calibrationFromBoard(await commands.getCalibration(), di.calibrated ? 'board' : 'board (uncalibrated defaults)');
     }
   } catch (e) {
+    earlySub?.unsubscribe();
     await transport.close();
     throw e;
   }
@@ -203,6 +213,11 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
   }
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
+  earlySub?.unsubscribe();
+  for (const m of early) {
+    writer?.writeMessage(m.channel, m.hostTimeMs, m.bytes);
+    pipeline.push(m);
+  }
   subs.push(
     transport.messages$.subscribe({
       next: (m) => pipeline.push(m),

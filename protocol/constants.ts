@@ -6,7 +6,7 @@
 /** Protocol major version: carried in the high nibble of every message's first byte. */
 export const PROTOCOL_MAJOR = 1;
 /** Protocol minor version: carried in GET_INFO. Same major + newer minor = compatible additions only. */
-export const PROTOCOL_MINOR = 0;
+export const PROTOCOL_MINOR = 1;
 
 /** Message kinds: low nibble of the first byte. First byte = (PROTOCOL_MAJOR << 4) | kind. */
 export const KIND_KEY = 0x0;
@@ -138,12 +138,19 @@ export const STATUS_CODES = {
 export const EVT_BATTERY_LOW = 0x01;
 export const EVT_CELL_FAULT = 0x02;
 export const EVT_OVERFLOW = 0x03;
+/** Stored settings or calibration were corrupt at boot; defaults in use (1.1). Body: STORAGE_FAULT_* bits. */
+export const EVT_STORAGE_FAULT = 0x04;
 
 export const EVENT_CODES = {
   BATTERY_LOW: EVT_BATTERY_LOW,
   CELL_FAULT: EVT_CELL_FAULT,
   OVERFLOW: EVT_OVERFLOW,
+  STORAGE_FAULT: EVT_STORAGE_FAULT,
 } as const;
+
+/** STORAGE_FAULT body bits: which stored record was corrupt (and replaced by defaults). */
+export const STORAGE_FAULT_SETTINGS = 0x01;
+export const STORAGE_FAULT_CALIBRATION = 0x02;
 
 /** Cell fault kinds (CELL_FAULT event). */
 export const FAULT_RECOVERED = 0x00;

@@ -24,6 +24,7 @@ import {
   EVT_BATTERY_LOW,
   EVT_CELL_FAULT,
   EVT_OVERFLOW,
+  EVT_STORAGE_FAULT,
   KIND_COMMAND,
   KIND_EVENT,
   KIND_RESPONSE,
@@ -122,6 +123,13 @@ export interface ResponseMessage {
   offsets?: number[];
   /** GET_NAME and SET_NAME: the name now in use. */
   name?: string;
+  /**
+   * START_STREAM (1.1): this boot's id (uint32, random at boot, never 0). The same id on two
+   * START_STREAM answers means the board did not restart in between, so sample indices continued.
+   */
+  bootId?: number;
+  /** START_STREAM (1.1): index (mod 2^24) of the new stream's first sample. */
+  firstIndex?: number;
 }
 
 /** An event from the device. `code` is an EVT_* constant; `seq` counts events mod 256 (gaps = lost events). */
@@ -140,6 +148,8 @@ export interface EventMessage {
   index?: number;
   /** OVERFLOW: samples dropped on the device (uint32, exact). */
   dropped?: number;
+  /** STORAGE_FAULT: STORAGE_FAULT_* bits (1 settings, 2 calibration). */
+  storage?: number;
 }
 
 export interface CommandDecodeOk {
@@ -399,6 +409,15 @@ export function encodeResponse(r: ResponseMessage): Uint8Array {
       need(isInt((o as number[])[k], -2147483648, 2147483647), 'encodeResponse: offsets[' + k + '] must be an int32');
       v.setInt32(4 + 4 * k, (o as number[])[k] as number, true);
     }
+  } else if (code === CMD_START_STREAM && r.bootId !== undefined) {
+    need(isInt(r.bootId, 1, 0xffffffff), 'encodeResponse: bootId must be 1..2^32-1, got ' + r.bootId);
+    const fi = r.firstIndex === undefined ? 0 : r.firstIndex;
+    need(isInt(fi, 0, 0xffffff), 'encodeResponse: firstIndex must be 0..2^24-1, got ' + r.firstIndex);
+    out = new Uint8Array(11);
+    new DataView(out.buffer).setUint32(4, r.bootId as number, true);
+    out[8] = fi & 0xff;
+    out[9] = (fi >> 8) & 0xff;
+    out[10] = fi >> 16;
   } else if (code === CMD_GET_NAME || code === CMD_SET_NAME) {
     need(isPrintableName(r.name), 'encodeResponse: name must be 1..16 printable ASCII characters, got ' + JSON.stringify(r.name));
     const name = r.name as string;
@@ -449,6 +468,10 @@ export function encodeEvent(e: EventMessage): Uint8Array {
     out[7] = ix & 0xff;
     out[8] = (ix >> 8) & 0xff;
     out[9] = ix >> 16;
+  } else if (e.code === EVT_STORAGE_FAULT) {
+    need(isInt(e.storage, 1, 255), 'encodeEvent: storage must be STORAGE_FAULT_* bits 1..255, got ' + e.storage);
+    out = new Uint8Array(4);
+    out[3] = e.storage as number;
   } else {
     out = new Uint8Array(3);
   }
@@ -497,6 +520,11 @@ function decodeResponseBody(bytes: Uint8Array, r: ResponseMessage): string | nul
     if (len < 20) return 'TARE response needs 20 bytes, got ' + len;
     const v = viewOf(bytes);
     r.offsets = [v.getInt32(4, true), v.getInt32(8, true), v.getInt32(12, true), v.getInt32(16, true)];
+  } else if (code === CMD_START_STREAM) {
+    if (len >= 11) {
+      r.bootId = viewOf(bytes).getUint32(4, true);
+      r.firstIndex = (bytes[8] as number) | ((bytes[9] as number) << 8) | ((bytes[10] as number) << 16);
+    }
   } else if (code === CMD_GET_NAME || code === CMD_SET_NAME) {
     const name = getName(bytes, 4, len);
     if (name === null) return 'name in response is not 1..16 printable ASCII bytes';
@@ -521,6 +549,9 @@ function decodeEventBody(bytes: Uint8Array, e: EventMessage): string | null {
     if (len < 10) return 'OVERFLOW event needs 10 bytes, got ' + len;
     e.dropped = viewOf(bytes).getUint32(3, true);
     e.index = (bytes[7] as number) | ((bytes[8] as number) << 8) | ((bytes[9] as number) << 16);
+  } else if (e.code === EVT_STORAGE_FAULT) {
+    if (len < 4) return 'STORAGE_FAULT event needs 4 bytes, got ' + len;
+    e.storage = bytes[3] as number;
   }
   return null;
 }

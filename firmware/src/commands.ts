@@ -34,6 +34,10 @@ export interface DeviceContext {
   info(link: number): DeviceInfo;
   /** Returns STATUS_OK or STATUS_BUSY (another link is streaming). */
   startStream(link: number): number;
+  /** This boot's id (1..2^32-1, random at boot), sent in the START_STREAM answer. */
+  bootId(): number;
+  /** Index (mod 2^24) of the first sample of the stream just started. */
+  streamFirstIndex(): number;
   stopStream(link: number): void;
   /** Sets and stores the rate; returns the rate in use. */
   setRate(hz: number): number;
@@ -75,6 +79,10 @@ export function handleCommand(ctx: DeviceContext, link: number, bytes: Uint8Arra
       r.info = ctx.info(link);
     } else if (code === CMD_START_STREAM) {
       r.status = ctx.startStream(link);
+      if (r.status === STATUS_OK) {
+        r.bootId = ctx.bootId();
+        r.firstIndex = ctx.streamFirstIndex();
+      }
     } else if (code === CMD_STOP_STREAM) {
       ctx.stopStream(link);
       ctx.replyAfterData(link, encodeResponse(r));

@@ -15,7 +15,7 @@ import {
   EVT_BATTERY_LOW,
   EVT_CELL_FAULT,
   EVT_OVERFLOW,
-  MSG_EVENT,
+  EVT_STORAGE_FAULT,
   PROTOCOL_MAJOR,
   PROTOCOL_MINOR,
   STATUS_BUSY,
@@ -42,12 +42,6 @@ export const BATTERY_LOW_PERCENT = 10;
 export const BATTERY_REARM_PERCENT = 15;
 /** REBOOT: delay between the response and the reboot, ms (SPEC.md 5.3: about 100 ms). */
 export const REBOOT_DELAY_MS = 100;
-/**
- * Event code for "stored settings or calibration were corrupt, defaults in use" (body: one byte,
- * bit 0 settings, bit 1 calibration). Firmware-local until protocol/constants.ts defines one:
- * hosts decode it as an unknown event code (newer minor), which the spec allows.
- */
-export const EVT_STORAGE_FAULT = 0x04;
 
 /** Battery percent for the Battery Service: E.getBattery() where the board has it, else from NRF.getBattery() volts (2.0 V = 0 %, 3.0 V = 100 %, a coin cell's useful range). */
 export function batteryPercent(): number {
@@ -87,6 +81,10 @@ export function startTripod(): void {
   let identifyTimer = 0;
   let batteryLowSent = false;
   const faultSent = [false, false, false];
+  /** This boot's id for START_STREAM answers (1..2^32-1): the same id tells the host indices continued. */
+  const bootId = 1 + Math.floor(Math.random() * 0xfffffffe);
+  /** Samples taken since this boot's first stream began (-1: none began yet); the next stream's first index. */
+  let taken = -1;
 
   const ring = createSampleRing(RING_CAPACITY);
   const streamer = createStreamer(ring, function (dropped: number, first: number): void {
@@ -112,6 +110,7 @@ export function startTripod(): void {
   }
 
   function onSample(counts: Int32Array, flags: number, timeMs: number): void {
+    if (taken >= 0) taken++;
     if (streamer.active()) ring.push(counts, flags, timeMs);
     if (tareDone !== null) tareSample(counts, flags);
   }
@@ -172,7 +171,7 @@ export function startTripod(): void {
   function sendStoreFault(link: number): void {
     if (storeFault === 0 || faultSent[link]) return;
     faultSent[link] = true;
-    const ev = new Uint8Array([MSG_EVENT, EVT_STORAGE_FAULT, nextSeq(), storeFault]);
+    const ev = encodeEvent({ code: EVT_STORAGE_FAULT, seq: nextSeq(), storage: storeFault });
     if (link === LINK_BLE) ble.sendControl(ev);
     else if (serial !== null) serial.sendControl(ev);
   }
@@ -214,10 +213,17 @@ export function startTripod(): void {
       ensureSampling();
       target = link;
       const payload = payloadFor(link);
-      streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz));
+      if (taken < 0) taken = 0;
+      streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), taken % 16777216);
       if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
       if (link === LINK_BLE) ble.wake();
       return STATUS_OK;
+    },
+    bootId: function (): number {
+      return bootId;
+    },
+    streamFirstIndex: function (): number {
+      return streamer.nextIndex();
     },
     stopStream: function (link: number): void {
       if (target !== link) return;

@@ -10,8 +10,8 @@ import { createFrameEncoder, type FrameEncoder } from '../../protocol/frame-enco
 import type { SampleRing } from './sampler.ts';
 
 export interface Streamer {
-  /** Starts a new stream (index 0, FLAG_STREAM_START): empties the ring. */
-  begin(payloadBytes: number, samplesPerFrame: number, keyInterval: number): void;
+  /** Starts a new stream at index firstIndex (0..2^24-1; FLAG_STREAM_START): empties the ring. */
+  begin(payloadBytes: number, samplesPerFrame: number, keyInterval: number, firstIndex: number): void;
   /** Stops taking samples; samples already in the ring and the encoder still come out of nextFrame(). */
   end(): void;
   /** True while samples should be pushed into the ring. */
@@ -58,14 +58,14 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
   }
 
   return {
-    begin: function (payloadBytes: number, samplesPerFrame: number, keyInterval: number): void {
+    begin: function (payloadBytes: number, samplesPerFrame: number, keyInterval: number, firstIndex: number): void {
       if (enc === null || keyInterval !== keyInt) {
         enc = createFrameEncoder(payloadBytes, samplesPerFrame, keyInterval, true);
         keyInt = keyInterval;
       } else {
         enc.configure(payloadBytes, samplesPerFrame);
       }
-      enc.start();
+      enc.start(firstIndex);
       ring.clear();
       on = true;
       draining = false;

@@ -4,7 +4,7 @@
  * plus device events from the control channel. Live sessions wrap it in rxjs (host/session.ts);
  * replay/export/bench drive it directly for speed.
  */
-import { CMD_SET_SAMPLE_RATE, CMD_START_STREAM, STATUS_OK, decodeDeviceMessage, EVT_BATTERY_LOW, EVT_CELL_FAULT, EVT_OVERFLOW, EVENT_CODES } from '../../protocol/index.ts';
+import { CMD_SET_SAMPLE_RATE, CMD_START_STREAM, STATUS_OK, decodeDeviceMessage, EVT_BATTERY_LOW, EVT_CELL_FAULT, EVT_OVERFLOW, EVT_STORAGE_FAULT, EVENT_CODES, STORAGE_FAULT_CALIBRATION, STORAGE_FAULT_SETTINGS } from '../../protocol/index.ts';
 import type { ReceivedMessage } from '../transport/transport.ts';
 import type { Calibration } from './calibration.ts';
 import { MIN_COP_LOAD_N, toForceSample } from './cop.ts';
@@ -64,7 +64,7 @@ export class ForcePipeline {
     if (d.kind !== 'event') {
       // Responses belong to the command client; a START_STREAM acknowledgement tells the sample
       // stage a new stream begins (so a lost first frame is not mistaken for old indices).
-      if (d.response.code === CMD_START_STREAM && d.response.status === STATUS_OK) this.stage.expectStreamStart();
+      if (d.response.code === CMD_START_STREAM && d.response.status === STATUS_OK) this.stage.expectStreamStart(d.response.bootId);
       if (d.response.code === CMD_SET_SAMPLE_RATE && d.response.status === STATUS_OK && d.response.sampleRateHz) this.stage.rateChanged(d.response.sampleRateHz);
       return;
     }
@@ -84,6 +84,7 @@ export class ForcePipeline {
     const detail: Record<string, unknown> = { seq: e.seq };
     if (e.code === EVT_BATTERY_LOW) Object.assign(detail, { batteryPercent: e.batteryPercent, batteryMv: e.batteryMv });
     if (e.code === EVT_CELL_FAULT) Object.assign(detail, { cell: e.cell, fault: e.fault, index: e.index });
+    if (e.code === EVT_STORAGE_FAULT) Object.assign(detail, storageFaultDetail(e.storage ?? 0));
     this.onEvent({ type: 'device-event', name, detail });
   }
 
@@ -101,4 +102,21 @@ export class ForcePipeline {
     const o = s.at;
     this.onSample(toForceSample(s.index, s.t, s.hostTimeMs, [c[o]!, c[o + 1]!, c[o + 2]!, c[o + 3]!], s.flags, this.calibration, this.minLoadN));
   }
+}
+
+/**
+ * What a STORAGE_FAULT event means, for people: which stored record was corrupt, that the board now
+ * runs on defaults, and what to do.
+ */
+export function storageFaultDetail(bits: number): { storage: number; settings: boolean; calibration: boolean; message: string } {
+  const settings = (bits & STORAGE_FAULT_SETTINGS) !== 0;
+  const calibration = (bits & STORAGE_FAULT_CALIBRATION) !== 0;
+  const what = settings && calibration ? 'settings and calibration were' : settings ? 'settings were' : calibration ? 'calibration was' : `records (bits 0x${bits.toString(16)}) were`;
+  const todo = [settings ? 'set the sample rate and name again' : '', calibration ? "run 'tripod calibrate' (the board is uncalibrated)" : ''].filter((x) => x !== '').join(' and ');
+  return {
+    storage: bits,
+    settings,
+    calibration,
+    message: `the board's stored ${what} corrupt in flash; it runs on defaults${todo ? `: ${todo}` : ''}`,
+  };
 }

@@ -64,6 +64,12 @@ export class SampleStage {
   private lastKeyMs: number | null = null;
   /** Device time of the last sample emitted, ms (for sizing a gap across a stream restart). */
   private lastSampleMs: number | null = null;
+  /** Host time of the last sample emitted, ms (for sizing a gap across a board restart). */
+  private lastHostMs: number | null = null;
+  /** Boot id from the START_STREAM answer of the stream being received (null: unknown, a 1.0 board). */
+  private streamBootId: number | null = null;
+  /** Boot id from the latest START_STREAM answer, applied when its stream's first KEY arrives. */
+  private pendingBootId: number | null = null;
   readonly stats: SampleStats = { frames: 0, samples: 0, lost: 0, duplicates: 0, gaps: 0, rejectedFrames: 0, deviceDropped: 0 };
   private readonly sample: RawSample = { index: 0, t: 0, hostTimeMs: 0, counts: new Int32Array(0), at: 0, flags: 0 };
 
@@ -140,13 +146,18 @@ export class SampleStage {
    * first KEY is flagged STREAM_START; if that frame is lost, the next KEY that arrives is taken
    * as the start of the new stream instead of being mistaken for an old (duplicate) index.
    */
-  expectStreamStart(): void {
+  expectStreamStart(bootId?: number): void {
     this.pendingStart = true;
+    this.pendingBootId = bootId ?? null;
   }
 
+  /** Host time of the frame being emitted, ms (read by restartStream). */
+  private lastHostMsAtKey: number | null = null;
+
   private emitBlock(block: SampleBlock, hostTimeMs: number, startLost = false): void {
-    const keyMs = block.deviceTimeMs !== null ? this.unwrapDeviceMs(block.deviceTimeMs) : null;
-    if (block.streamStart || startLost) this.restartStream(block, keyMs, startLost);
+    this.lastHostMsAtKey = hostTimeMs;
+    let keyMs = block.deviceTimeMs !== null ? this.unwrapDeviceMs(block.deviceTimeMs) : null;
+    if (block.streamStart || startLost) keyMs = this.restartStream(block, keyMs, startLost);
     const first = block.firstIndex + this.indexOffset;
     if (block.gapBefore > 0) {
       const reason = this.linkLostReason !== null
@@ -175,6 +186,7 @@ export class SampleStage {
       s.index = first + k;
       s.t = this.clock.timeOf(s.index);
       this.lastSampleMs = this.clock.msOf(s.index);
+      this.lastHostMs = hostTimeMs;
       s.at = k * CELLS;
       s.flags = block.flags[k]!;
       this.onSample(s);
@@ -184,14 +196,22 @@ export class SampleStage {
   }
 
   /**
-   * The board started a new stream (its index restarts at 0): after a link loss the firmware ends
-   * the stream and the session starts a new one. Host indices continue across restarts
-   * (index = device index + offset), and the samples not taken between the streams are sized from
-   * the device clock: round(elapsed / period) - 1, with the period fitted from the KEY stamps.
-   * That is exact as long as the board's clock and sample timer agree to better than half a
-   * period over the pause, and is labelled as sized from device time.
+   * The board started a new stream: after a link loss the firmware ends the stream and the session
+   * starts a new one. Host indices continue across streams (index = device index + offset). How
+   * many samples were missed in between:
+   * - exact, when both streams' START_STREAM answers carry the same boot id (protocol 1.1): the
+   *   board did not restart, its index counts every sample it took, so the jump from the last index
+   *   received to this KEY's index (mod 2^24) is the number missed;
+   * - estimated from the host clock when the boot id changed (the board restarted: its index and
+   *   its clock both started over, so neither can size the pause);
+   * - estimated from the device clock when the board sends no boot id (a 1.0 board restarts its
+   *   index at 0 on every stream): round(elapsed / period) - 1, with the period fitted from the KEY
+   *   stamps, exact while the board's clock and sample timer agree to half a period over the pause.
+   * Each gap's reason says which.
    */
-  private restartStream(block: SampleBlock, keyMs: number | null, startLost: boolean): void {
+  private restartStream(block: SampleBlock, keyMs: number | null, startLost: boolean): number | null {
+    const prevBoot = this.streamBootId;
+    this.streamBootId = this.pendingBootId;
     if (this.next === null) {
       this.indexOffset = 0;
       this.lastKeyMs = keyMs;
@@ -201,22 +221,43 @@ export class SampleStage {
         this.stats.lost += block.firstIndex;
         this.onEvent({ type: 'gap', fromIndex: 0, count: block.firstIndex, reason: 'frames lost at the start of the stream' });
       }
-      return;
+      return keyMs;
     }
     let missed = 0;
-    if (keyMs !== null && this.lastSampleMs !== null) {
-      const period = this.clock.periodMs;
-      missed = Math.max(0, Math.round((keyMs - this.lastSampleMs) / period) - 1);
+    let how: string;
+    const lastDevice = (((this.next - this.indexOffset) % INDEX_MOD) + INDEX_MOD) % INDEX_MOD;
+    const jump = (((block.firstIndex - lastDevice) % INDEX_MOD) + INDEX_MOD) % INDEX_MOD;
+    const sameBoot = prevBoot !== null && prevBoot === this.streamBootId;
+    if (sameBoot && jump < INDEX_MOD / 2) {
+      missed = jump;
+      how = 'exact: the board kept counting samples (same boot id)';
+    } else if (prevBoot !== null && this.streamBootId !== null && prevBoot !== this.streamBootId) {
+      if (this.lastHostMs !== null && this.lastHostMsAtKey !== null) {
+        missed = Math.max(0, Math.round((this.lastHostMsAtKey - this.lastHostMs) / this.clock.periodMs) - 1);
+      }
+      how = 'the board restarted (new boot id), gap estimated from host time';
+      // Its clock restarted too: continue the device time line as if the pause had been sampled.
+      if (keyMs !== null && this.lastSampleMs !== null && this.lastKeyMs !== null) {
+        keyMs = this.lastSampleMs + (missed + 1) * this.clock.periodMs;
+        this.lastKeyMs = keyMs;
+      }
+      this.clock.restartAtNominal();
+    } else {
+      if (keyMs !== null && this.lastSampleMs !== null) {
+        missed = Math.max(0, Math.round((keyMs - this.lastSampleMs) / this.clock.periodMs) - 1);
+      }
+      how = 'the board restarted its stream, gap sized from device time';
     }
     this.indexOffset = this.next + missed - block.firstIndex;
     if (missed > 0) {
       const why = this.linkLostReason !== null ? `link lost (${this.linkLostReason})` : 'stream restarted';
       this.stats.gaps++;
       this.stats.lost += missed;
-      this.onEvent({ type: 'gap', fromIndex: this.next, count: missed, reason: `${why}; the board restarted its stream, gap sized from device time` });
+      this.onEvent({ type: 'gap', fromIndex: this.next, count: missed, reason: `${why}; ${how}` });
     }
     this.linkLostReason = null;
     this.onEvent({ type: 'stream-start', index: this.next + missed });
+    return keyMs;
   }
 
   /** Device ms unwrapped across stream restarts (the decoder unwraps only within one stream). */

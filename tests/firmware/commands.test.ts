@@ -149,7 +149,11 @@ describe('every command', () => {
     const host = bleHost(board, 23);
     expect(host.command({ reqId: 1, code: CMD_SET_SAMPLE_RATE, sampleRateHz: 10 }).sampleRateHz).toBe(10);
     expect(host.command({ reqId: 2, code: CMD_SET_FRAME_SAMPLES, samplesPerFrame: 2 }).samplesPerFrame).toBe(2);
-    expect(host.command({ reqId: 3, code: CMD_START_STREAM }).status).toBe(STATUS_OK);
+    const first = host.command({ reqId: 3, code: CMD_START_STREAM });
+    expect(first.status).toBe(STATUS_OK);
+    // Protocol 1.1: the answer carries this boot's id and the stream's first index (0: the boot's first stream).
+    expect(first.bootId).toBeGreaterThan(0);
+    expect(first.firstIndex).toBe(0);
     expect(host.command({ reqId: 4, code: CMD_GET_INFO }).info!.streaming).toBe(true);
     board.advance(10);
     expect(host.command({ reqId: 5, code: CMD_STOP_STREAM }).status).toBe(STATUS_OK);
@@ -167,12 +171,16 @@ describe('every command', () => {
     expect(Math.max(...host.log.blocks.map((b) => b.count))).toBeLessThanOrEqual(2);
     expect(host.command({ reqId: 6, code: CMD_SET_SAMPLE_RATE, sampleRateHz: 80 }).sampleRateHz).toBe(80);
     const before = samplesOf(host.log).length;
-    host.command({ reqId: 8, code: CMD_START_STREAM });
+    const second = host.command({ reqId: 8, code: CMD_START_STREAM });
     board.advance(5);
     host.command({ reqId: 9, code: CMD_STOP_STREAM });
     board.advance(1);
     const fast = samplesOf(host.log).slice(before);
-    expect(fast[0]!.index).toBe(0);
+    // Same boot: same id, and the index continues the count of samples taken (the pause between
+    // the streams, ~1 s at 10 Hz plus the rate change, is skipped, not restarted at 0).
+    expect(second.bootId).toBe(first.bootId);
+    expect(fast[0]!.index).toBe(second.firstIndex);
+    expect(second.firstIndex).toBeGreaterThan(slow.at(-1)!.index + 5);
     expect(fast.length).toBeGreaterThan(5 * 80 * 0.9);
     expect(host.log.decoder.stats.streamStarts).toBe(2);
   });

@@ -23,6 +23,7 @@ import {
   FLAG_SATURATED,
   UUID_CONTROL,
   encodeCommand,
+  EVT_STORAGE_FAULT,
 } from '../../protocol/index.ts';
 import { alignTruth, bleHost, boot, firmwareSource, samplesOf } from './harness.ts';
 
@@ -178,8 +179,9 @@ describe('corrupt flash at boot', () => {
           expect(cal.scale).toBeCloseTo(1 / 4379.7, 9);
         }
         board.advance(0.5);
-        const ev = host.log.events.find((e) => e.code === 4);
+        const ev = host.log.events.find((e) => e.code === EVT_STORAGE_FAULT);
         expect(ev, 'storage-fault event (code 4)').toBeDefined();
+        expect(ev!.storage).toBe(bits);
         host.link.disconnect();
         board.advance(0.5);
         board.reboot();

@@ -178,6 +178,20 @@ describe('simulated board end to end', () => {
     expect(session.stats().lost).toBe(covered.size);
   });
 
+  it('a board whose stored settings and calibration are corrupt: a storage-fault device event that says so', async () => {
+    const d = drivenBoard({ seed: 12, storage: { 'tripod.json': '\u0000\u00ff\u0013garbage', 'tripod.cal': '{"v":1,"cells":[{"offset":1' } });
+    const session = await openBoard({ kind: 'sim' }, { sim: { board: d.board } });
+    const events: PipelineEvent[] = [];
+    session.events$.subscribe((e) => events.push(e));
+    await d.until(d.board.now() + 1);
+    await session.close();
+    d.stop();
+    const faults = events.filter((e): e is Extract<PipelineEvent, { type: 'device-event' }> => e.type === 'device-event' && e.name === 'storage-fault');
+    expect(faults).toHaveLength(1);
+    expect(faults[0]!.detail).toMatchObject({ storage: 3, settings: true, calibration: true });
+    expect(faults[0]!.detail.message).toBe("the board's stored settings and calibration were corrupt in flash; it runs on defaults: set the sample rate and name again and run 'tripod calibrate' (the board is uncalibrated)");
+  });
+
   it('a board that never answers: the timeout names the command', async () => {
     const d = drivenBoard({ source: 'NRF.setServices({"3c750001-4a3b-4425-9ff1-0ac574d415ff":{"3c750002-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,notify:true,readable:true},"3c750003-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,writable:true},"3c750004-4a3b-4425-9ff1-0ac574d415ff":{value:[0],maxLen:20,notify:true,readable:true}}},{uart:false});' });
     await expect(openBoard({ kind: 'sim' }, { sim: { board: d.board }, commandTimeoutMs: 300 })).rejects.toThrow(

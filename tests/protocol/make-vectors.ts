@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import {
   BOARD_MDBT42Q,
   CMD_GET_CALIBRATION,
+  EVT_STORAGE_FAULT,
+  STORAGE_FAULT_CALIBRATION,
+  STORAGE_FAULT_SETTINGS,
   CMD_GET_INFO,
   CMD_GET_NAME,
   CMD_IDENTIFY,
@@ -319,7 +322,8 @@ function controlVectors(): ControlVector[] {
       payloadBytes: 20,
     },
   });
-  rsp('rsp-start-stream', 'START_STREAM accepted.', { reqId: 2, code: CMD_START_STREAM, status: STATUS_OK });
+  rsp('rsp-start-stream', 'START_STREAM accepted (1.0: no body).', { reqId: 2, code: CMD_START_STREAM, status: STATUS_OK });
+  rsp('rsp-start-stream-boot', 'START_STREAM accepted (1.1): boot id 0xC0FFEE01, the stream starts at index 0x012345.', { reqId: 2, code: CMD_START_STREAM, status: STATUS_OK, bootId: 0xc0ffee01, firstIndex: 0x012345 });
   rsp('rsp-stop-stream', 'STOP_STREAM accepted.', { reqId: 3, code: CMD_STOP_STREAM, status: STATUS_OK });
   rsp('rsp-set-sample-rate', 'Rate now 10 Hz.', { reqId: 4, code: CMD_SET_SAMPLE_RATE, status: STATUS_OK, sampleRateHz: 10 });
   rsp('rsp-set-frame-samples', 'Samples per frame now 3.', { reqId: 5, code: CMD_SET_FRAME_SAMPLES, status: STATUS_OK, samplesPerFrame: 3 });
@@ -334,6 +338,7 @@ function controlVectors(): ControlVector[] {
   rsp('rsp-bad-argument', 'GET_CALIBRATION refused with BAD_ARGUMENT.', { reqId: 0x10, code: CMD_GET_CALIBRATION, status: STATUS_BAD_ARGUMENT });
   evt('evt-battery-low', 'BATTERY_LOW: 9 %, 3310 mV, event sequence 0.', { code: EVT_BATTERY_LOW, seq: 0, batteryPercent: 9, batteryMv: 3310 });
   evt('evt-cell-fault', 'CELL_FAULT: cell 3 not ready since sample 0x012345, sequence 1.', { code: EVT_CELL_FAULT, seq: 1, cell: 3, fault: FAULT_NOT_READY, index: 0x012345 });
+  evt('evt-storage-fault', 'STORAGE_FAULT: settings and calibration corrupt, defaults in use, sequence 7.', { code: EVT_STORAGE_FAULT, seq: 7, storage: STORAGE_FAULT_SETTINGS | STORAGE_FAULT_CALIBRATION });
   evt('evt-overflow', 'OVERFLOW: 1000 samples dropped on the device starting at index 0xABCDEF, sequence 255.', { code: EVT_OVERFLOW, seq: 255, dropped: 1000, index: 0xabcdef });
   return v;
 }

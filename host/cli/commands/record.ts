@@ -129,7 +129,7 @@ async function recordSessions(ctx: CommandContext, sessions: BoardSession[], fil
     const prefix = sessions.length > 1 ? `${files[i]}: ` : '';
     s.events$.subscribe((e) => {
       if (e.type === 'link-lost') linkLosses[i]!++;
-      if (e.type === 'gap' || e.type === 'link-lost' || e.type === 'link-restored' || e.type === 'device-overflow' || e.type === 'consumer-overflow') {
+      if (e.type === 'gap' || e.type === 'link-lost' || e.type === 'link-restored' || e.type === 'device-overflow' || e.type === 'consumer-overflow' || (e.type === 'device-event' && typeof e.detail.message === 'string')) {
         progress.done();
         ctx.err.write(`tripod record: ${prefix}${describeEvent(e)}\n`);
       }

@@ -51,7 +51,7 @@ export const command: CliCommand = {
     const progress = new ProgressBar(ctx.err, { label: 'replaying', total: null, unit: 'samples' });
     session.events$.subscribe((e) => {
       if (e.type === 'link-lost') linkLosses++;
-      if (!json && (e.type === 'gap' || e.type === 'link-lost' || e.type === 'link-restored' || e.type === 'device-overflow')) {
+      if (!json && (e.type === 'gap' || e.type === 'link-lost' || e.type === 'link-restored' || e.type === 'device-overflow' || (e.type === 'device-event' && typeof e.detail.message === 'string'))) {
         progress.done();
         ctx.out.write(`  ${describeEvent(e)}\n`);
       }
@@ -106,6 +106,10 @@ export function describeEvent(e: { type: string } & Record<string, unknown>): st
       return 'link restored';
     case 'device-overflow':
       return `board dropped ${e.dropped} sample(s) (its buffer overflowed)`;
+    case 'device-event': {
+      const d = (e.detail ?? {}) as Record<string, unknown>;
+      return typeof d.message === 'string' ? `board ${e.name}: ${d.message}` : `board event ${e.name}`;
+    }
     default:
       return e.type;
   }
