@@ -28,7 +28,8 @@ export class StreamStats {
       case 'gap':
         this.lost += e.count;
         break;
-      case 'device-overflow':
+      // A board overflow skips exactly its dropped indices, which the pipeline reports as a 'gap':
+      // counting the OVERFLOW event too would count those samples twice.
       case 'consumer-overflow':
         this.lost += e.dropped;
         break;

@@ -11,7 +11,10 @@ import { getBleCentral } from '../../host/transport/open.ts';
 import type { BleTransport } from '../../host/transport/ble.ts';
 import type { ForceSample, PipelineEvent } from '../../host/pipeline/types.ts';
 import { FakeNobleBindings } from './helpers/fake-noble-bindings.ts';
-import { compareWithTruth, drivenBoard } from './helpers/virtual-board.ts';
+import { compareWithTruth, drivenBoard, truthPositions } from './helpers/virtual-board.ts';
+import { LiveHub } from '../../host/live/hub.ts';
+import { sessionSource } from '../../host/live/session-source.ts';
+import { fakeAnalysis } from '../live/fake-analysis.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripod-e2e-ble-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +57,10 @@ describe('BLE through noble with a fake radio', () => {
     const t = session.transport as BleTransport;
     expect(t.description).toBe(`BLE ${name} (c0:11:22:33:44:03)`);
     const live = collect(session);
+    // The live page's hub on the same session: its lost count is what the status bar shows.
+    const source = sessionSource(session);
+    const hub = new LiveHub(source, fakeAnalysis());
+    hub.start();
     await d.until(d.board.now() + 6);
     expect(t.mtu).toBe(53);
     expect((session.info as { mtu: number }).mtu).toBe(53);
@@ -68,6 +75,8 @@ describe('BLE through noble with a fake radio', () => {
     const info = await session.commands!.getInfo();
     expect(info.streaming).toBe(true);
     await session.close();
+    hub.stop();
+    source.stop();
     d.stop();
 
     const idx = live.samples.map((s) => s.index);
@@ -80,7 +89,21 @@ describe('BLE through noble with a fake radio', () => {
     expect(holes.length).toBeGreaterThan(0);
     expect(gaps.map((g) => [g.fromIndex, g.count])).toEqual(holes);
     expect(live.events.some((e) => e.type === 'link-lost')).toBe(true);
-    for (const c of compareWithTruth(live.samples, d.board)) expect(c.unmatched / (c.matched + c.unmatched)).toBeLessThan(0.01);
+    // Every value received is a reading an HX711 produced, in order: none shifted, none invented.
+    for (const c of compareWithTruth(live.samples, d.board)) expect(c.unmatched, `cell ${c.cell}`).toBe(0);
+    // The link-loss gap is exact (the board kept counting across its two streams, same boot id) and
+    // equals the samples the board took while disconnected: the HX711 readings between the last
+    // sample before the loss and the first after it.
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]!.reason).toMatch(/^link lost \(.*\); exact: the board kept counting samples \(same boot id\)$/);
+    expect(live.samples.every((s) => (s.flags & 0x0f) === 0)).toBe(true);
+    const k = truthPositions(live.samples, d.board);
+    const at = idx.indexOf(gaps[0]!.fromIndex + gaps[0]!.count);
+    expect(k[at - 1]).toBeGreaterThan(0);
+    expect(k[at]! - k[at - 1]! - 1).toBe(gaps[0]!.count);
+    // The live hub counts the same loss and every sample received.
+    expect(hub.stats.lost).toBe(gaps[0]!.count);
+    expect(hub.stats.samples).toBe(live.samples.length);
 
     const replay = await openBoard({ kind: 'replay', file, speed: Infinity });
     const rep = collect(replay);

@@ -11,7 +11,11 @@ import { openBoard } from '../../host/session.ts';
 import { SimTransport } from '../../host/transport/sim.ts';
 import { openRecording } from '../../host/recording/reader.ts';
 import type { ForceSample, PipelineEvent } from '../../host/pipeline/types.ts';
-import { compareWithTruth, drivenBoard, latchLagSpread } from './helpers/virtual-board.ts';
+import { compareWithTruth, drivenBoard, latchLagSpread, truthPositions } from './helpers/virtual-board.ts';
+import { LiveHub } from '../../host/live/hub.ts';
+import { StreamStats } from '../../host/live/stream-stats.ts';
+import { sessionSource } from '../../host/live/session-source.ts';
+import { fakeAnalysis } from '../live/fake-analysis.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripod-e2e-sim-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -49,11 +53,11 @@ describe('simulated board end to end', () => {
     expect(live.length).toBeGreaterThan(2300);
     expect(live.map((s) => s.index)).toEqual(live.map((_, i) => i));
     expect(liveEvents.filter((e) => e.type === 'gap' || e.type === 'duplicate' || e.type === 'frame-error')).toEqual([]);
-    // Fresh values are the HX711 model's readings, bit-exact and in order. The firmware's read path
-    // still sends a rare shifted value no chip produced (issue 3); allow at most 1 % of those.
+    // Fresh values are the HX711 model's readings, bit-exact and in order: a lossless instrument sends
+    // no value a chip did not produce (0 %), and with every chip running no cell is ever stale.
     for (const c of compareWithTruth(live, d.board)) {
-      expect(c.matched, `cell ${c.cell}`).toBeGreaterThan(0);
-      expect(c.unmatched / (c.matched + c.unmatched), `cell ${c.cell}`).toBeLessThan(0.01);
+      expect(c.matched, `cell ${c.cell}`).toBe(live.length);
+      expect(c.unmatched, `cell ${c.cell}`).toBe(0);
     }
     // Device time: after the second KEY, host t follows the chips' latch times within one period.
     for (const spread of latchLagSpread(live, d.board, 84)) expect(spread).toBeLessThan(0.0125 + 0.003);
@@ -85,12 +89,18 @@ describe('simulated board end to end', () => {
     const events: PipelineEvent[] = [];
     session.samples$.subscribe((x) => live.push(x));
     session.events$.subscribe((e) => events.push(e));
+    // The live page's hub on the same session: its lost count is what the status bar shows.
+    const source = sessionSource(session);
+    const hub = new LiveHub(source, fakeAnalysis());
+    hub.start();
     await d.until(d.board.now() + 5);
     (session.transport as SimTransport).loseLink();
     const restored = new Promise<void>((r) => session.events$.subscribe((e) => e.type === 'link-restored' && r()));
     await restored;
     await d.until(d.board.now() + 5);
     await session.close();
+    hub.stop();
+    source.stop();
     d.stop();
 
     const lost = events.find((e) => e.type === 'link-lost');
@@ -107,6 +117,21 @@ describe('simulated board end to end', () => {
     for (const g of gaps) expect(g.reason).toMatch(/link lost|device buffer overflow/);
     // At least the 2 s supervision timeout of samples (the board streams into a dead link until it notices).
     expect(gaps.reduce((a, g) => a + g.count, 0)).toBeGreaterThanOrEqual(150);
+    // Exact, not estimated: the board kept counting samples across its two streams (same boot id),
+    // and the gap is exactly the number of samples it took while nobody received them: the HX711
+    // readings (cell 0, every sample fresh) between the last sample before and the first after.
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]!.reason).toMatch(/^link lost \(.*\); exact: the board kept counting samples \(same boot id\)$/);
+    expect(live.every((s) => (s.flags & 0x0f) === 0)).toBe(true);
+    const at = live.findIndex((s) => s.index === gaps[0]!.fromIndex + gaps[0]!.count);
+    const k = truthPositions(live, d.board);
+    expect(k[at - 1]).toBeGreaterThan(0);
+    expect(k[at]! - k[at - 1]! - 1).toBe(gaps[0]!.count);
+    // Every sample received is a reading the chips produced, in order (nothing shifted, nothing invented).
+    for (const c of compareWithTruth(live, d.board)) expect(c.unmatched, `cell ${c.cell}`).toBe(0);
+    // The live hub counts the same loss (the page's "lost").
+    expect(hub.stats.lost).toBe(gaps[0]!.count);
+    expect(hub.stats.samples).toBe(live.length);
     // Host time stays coherent with the indices across the gap: t ~ index x period.
     const after = live.findIndex((s, i) => i > 0 && s.index !== live[i - 1]!.index + 1);
     const period = (live[after - 1]!.t - live[0]!.t) / (live[after - 1]!.index - live[0]!.index);
@@ -176,6 +201,10 @@ describe('simulated board end to end', () => {
     const last = live[live.length - 1]!.index;
     expect(live.length + covered.size).toBe(last + 1);
     expect(session.stats().lost).toBe(covered.size);
+    // The live page's loss count (StreamStats over the same events) equals it too.
+    const st = new StreamStats();
+    for (const e of events) st.addEvent(e);
+    expect(st.lost).toBe(covered.size);
   });
 
   it('a board whose stored settings and calibration are corrupt: a storage-fault device event that says so', async () => {

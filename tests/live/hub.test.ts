@@ -89,7 +89,10 @@ describe('StreamStats', () => {
     for (let i = 1; i <= 150; i++) st.addSample(399 / 80 + i / 50);
     expect(st.rateHz()).toBeCloseTo(50, 9);
     st.addEvent({ type: 'gap', fromIndex: 10, count: 7, reason: 'test' });
-    st.addEvent({ type: 'device-overflow', dropped: 3 });
+    // The board's OVERFLOW event names samples its index already skipped (they arrive as a gap):
+    // not counted twice. Samples the host's own delivery queue dropped are.
+    st.addEvent({ type: 'device-overflow', dropped: 7 });
+    st.addEvent({ type: 'consumer-overflow', dropped: 3 });
     st.addEvent({ type: 'duplicate', index: 4, count: 2 });
     expect([st.samples, st.lost, st.duplicates]).toEqual([550, 10, 2]);
     // a new stream restarts device time: the window starts over instead of mixing two clocks

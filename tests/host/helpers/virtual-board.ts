@@ -96,3 +96,21 @@ export function latchLagSpread(samples: Array<{ index: number; t: number; raw: n
   }
   return out;
 }
+
+/**
+ * For each sample (all four cells fresh), the position in the emulator's HX711 readings where all
+ * four cells' values match, found in order (one reading per chip per sample); -1 if none.
+ */
+export function truthPositions(samples: Array<{ raw: number[] }>, board: EmulatedBoard): number[] {
+  const truth = board.cellTruth().map((l) => l.map((r) => r.counts));
+  const n = Math.min(...truth.map((l) => l.length));
+  const out: number[] = [];
+  let j = 0;
+  for (const s of samples) {
+    let k = j;
+    while (k < n && !(truth[0]![k] === s.raw[0] && truth[1]![k] === s.raw[1] && truth[2]![k] === s.raw[2] && truth[3]![k] === s.raw[3])) k++;
+    out.push(k < n ? k : -1);
+    if (k < n) j = k + 1;
+  }
+  return out;
+}
