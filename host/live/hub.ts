@@ -37,6 +37,8 @@ export interface LiveSource {
   connection$: Observable<ConnectionPhase>;
   /** Battery %, when the board reports it. */
   battery$?: Observable<number | null>;
+  /** Battery voltage, mV, when the board reports it. */
+  batteryMv$?: Observable<number | null>;
   /** Zeroes the four cells with nobody on the board. */
   tare(): Promise<void>;
   /** File being recorded to (lossless, upstream of the hub), if any. */
@@ -80,6 +82,7 @@ export class LiveHub {
   private readonly timers: NodeJS.Timeout[] = [];
   private connection: ConnectionPhase = 'connecting';
   private battery: number | null = null;
+  private batteryMv: number | null = null;
   private live: LiveScoreView | null = null;
   private last: ForceSample | null = null;
   private pending = newPending();
@@ -124,6 +127,7 @@ export class LiveHub {
       }),
     );
     if (this.source.battery$) this.subs.push(this.source.battery$.subscribe((b) => (this.battery = b)));
+    if (this.source.batteryMv$) this.subs.push(this.source.batteryMv$.subscribe((mv) => (this.batteryMv = mv)));
     this.timers.push(setInterval(() => this.flushFrame(), this.opts.framePeriodMs));
     this.timers.push(setInterval(() => this.broadcastStatus(), this.opts.statusPeriodMs));
   }
@@ -248,6 +252,7 @@ export class LiveHub {
       connection: this.connection,
       source: this.source.label,
       batteryPct: this.battery,
+      batteryMv: this.batteryMv,
       rateHz: rate === null ? null : round(rate, 2),
       samples: this.stats.samples,
       lost: this.stats.lost,

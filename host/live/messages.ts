@@ -79,6 +79,8 @@ export interface StatusMessage {
   source: string;
   /** Battery %, null when the board does not report it. */
   batteryPct: number | null;
+  /** Battery voltage, mV, null when unknown (shown when the percentage is unknown: MDBT42Q). */
+  batteryMv: number | null;
   /** Achieved sample rate over the last 2 s of device time, Hz; null before 2 samples. */
   rateHz: number | null;
   /** Samples received since the page connected to the host (the host's count). */

@@ -4,7 +4,7 @@
  * BATTERY_POLL_S while connected) and its tare command.
  */
 import { BehaviorSubject, map, type Observable } from 'rxjs';
-import { BATTERY_PERCENT_UNKNOWN, type DeviceInfo } from '../../protocol/index.ts';
+import { BATTERY_MV_UNKNOWN, BATTERY_PERCENT_UNKNOWN, type DeviceInfo } from '../../protocol/index.ts';
 import type { BoardSession } from '../session.ts';
 import type { ConnectionState } from '../transport/transport.ts';
 import type { LiveSource } from './hub.ts';
@@ -32,6 +32,12 @@ function batteryOf(info: unknown): number | null {
 }
 
 /** A short label for the status bar, from the transport's description. */
+/** Battery voltage in mV from GET_INFO (filled from NRF.getBattery() volts), null when unknown. */
+function batteryMvOf(info: unknown): number | null {
+  const mv = (info as Partial<DeviceInfo> | null)?.batteryMv;
+  return typeof mv === 'number' && mv !== BATTERY_MV_UNKNOWN && mv > 0 ? mv : null;
+}
+
 export function sourceLabel(session: BoardSession): string {
   const d = session.transport.description;
   return session.transport.kind === 'sim' ? 'simulated board' : d.length > 40 ? `${d.slice(0, 39)}…` : d;
@@ -39,11 +45,15 @@ export function sourceLabel(session: BoardSession): string {
 
 export function sessionSource(session: BoardSession): SessionLiveSource {
   const battery$ = new BehaviorSubject<number | null>(batteryOf(session.info));
+  const batteryMv$ = new BehaviorSubject<number | null>(batteryMvOf(session.info));
   const info = session.info as Partial<DeviceInfo> | null;
   const poll = setInterval(() => {
     if (!session.commands || session.state$.value !== 'connected') return;
     session.commands.getInfo().then(
-      (i) => battery$.next(batteryOf(i)),
+      (i) => {
+        battery$.next(batteryOf(i));
+        batteryMv$.next(batteryMvOf(i));
+      },
       () => {}, // a missed poll changes nothing; the link state shows elsewhere
     );
   }, BATTERY_POLL_S * 1000);
@@ -57,6 +67,7 @@ export function sessionSource(session: BoardSession): SessionLiveSource {
     events$: session.events$,
     connection$,
     battery$,
+    batteryMv$,
     recording: session.recording?.path ?? null,
     tare: async () => {
       await session.tare();

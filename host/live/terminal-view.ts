@@ -1,8 +1,9 @@
 /**
  * The terminal's view of the live hub: one compact status line (score, total N, CoP, tripod shares,
- * cue, sample rate, lost), redrawn in place on a TTY a few times a second, or printed once a second
+ * cue, sample rate, lost, battery), redrawn in place on a TTY a few times a second, or printed once a second
  * as plain lines when the output is a pipe or a file.
  */
+import { batteryText } from './battery-text.ts';
 import type { LiveSnapshot } from './hub.ts';
 
 /** Formats one status line (no ANSI codes; `width` truncates it, 0 = no limit). */
@@ -12,6 +13,7 @@ export function formatStatusLine(s: LiveSnapshot, width = 0): string {
   parts.push(st.connection === 'connected' ? 'connected' : st.connection.toUpperCase());
   parts.push(`${st.rateHz === null ? '--.-' : st.rateHz.toFixed(1)} Hz`);
   parts.push(`lost ${st.lost}`);
+  if (st.batteryPct !== null || st.batteryMv !== null) parts.push(`battery ${batteryText(st.batteryPct, st.batteryMv)}`);
   const last = s.last;
   parts.push(`total ${last ? last.total.toFixed(1).padStart(6) : '   ---'} N`);
   parts.push(last?.cop ? `CoP ${signed(last.cop.x)} ${signed(last.cop.y)} mm` : 'CoP    ---    --- mm');

@@ -9,6 +9,7 @@ import { LiveHub, type LiveSource } from '../../host/live/hub.ts';
 import { parseClientMessage, type ConnectionPhase, type ServerMessage } from '../../host/live/messages.ts';
 import { StreamStats } from '../../host/live/stream-stats.ts';
 import { colourise, formatStatusLine } from '../../host/live/terminal-view.ts';
+import { batteryText } from '../../host/live/battery-text.ts';
 import { COUNTDOWN_S } from '../../host/live/trial-controller.ts';
 import { DEFAULT_LAYOUT, type ForceSample, type PipelineEvent } from '../../host/pipeline/types.ts';
 import { fakeAnalysis } from './fake-analysis.ts';
@@ -246,6 +247,29 @@ describe('LiveHub', () => {
     expect(line).toMatch(/score +\d+ \| zone \d+%/);
     expect(colourise(line)).toMatch(/^\x1b\[31;1mRECONNECTING\x1b\[0m \| .*\x1b\[1m"[^"]+"\x1b\[0m$/);
     expect(colourise('connected | 80.0 Hz')).toBe('\x1b[32mconnected\x1b[0m | 80.0 Hz');
+  });
+});
+
+describe('battery in the status and the terminal line', () => {
+  it('shows the percentage where the board knows it, else the voltage (MDBT42Q), else nothing', () => {
+    expect(batteryText(87, 3010)).toBe('87 %');
+    expect(batteryText(null, 3300)).toBe('3.30 V');
+    expect(batteryText(null, null)).toBe('—');
+    const battery$ = new BehaviorSubject<number | null>(null);
+    const batteryMv$ = new BehaviorSubject<number | null>(3300);
+    const hub = new LiveHub(
+      { label: 't', layout: DEFAULT_LAYOUT, nominalRateHz: 80, samples$: new Subject(), events$: new Subject(), connection$: new BehaviorSubject<ConnectionPhase>('connected'), battery$, batteryMv$, tare: async () => {} },
+      fakeAnalysis(),
+    );
+    hub.start();
+    expect(hub.snapshot().status).toMatchObject({ batteryPct: null, batteryMv: 3300 });
+    expect(formatStatusLine(hub.snapshot())).toMatch(/^connected \| --\.- Hz \| lost 0 \| battery 3\.30 V \| total/);
+    battery$.next(64);
+    expect(formatStatusLine(hub.snapshot())).toMatch(/ \| battery 64 % \| /);
+    battery$.next(null);
+    batteryMv$.next(null);
+    expect(formatStatusLine(hub.snapshot())).not.toMatch(/battery/);
+    hub.stop();
   });
 });
 

@@ -15,6 +15,7 @@ import type {
   TrialSetup,
   TrialStateMessage,
 } from '../messages.ts';
+import { batteryText } from '../battery-text.ts';
 import { ForceCharts } from './charts.ts';
 import { PlateView } from './plate.ts';
 import { renderResults } from './results-view.ts';
@@ -317,7 +318,7 @@ function renderStatus(s: StatusMessage): void {
   const lost = $('st-lost');
   setText(lost, String(s.lost));
   lost.classList.toggle('bad', s.lost > 0);
-  setText($('st-battery'), s.batteryPct === null ? '—' : `${Math.round(s.batteryPct)} %`);
+  setText($('st-battery'), batteryText(s.batteryPct, s.batteryMv));
   setText($('st-dropped'), `${s.droppedFrames} skipped`);
   $('rec').hidden = s.recording === null;
   setText($('rec-file'), s.recording ?? '');
