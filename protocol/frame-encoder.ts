@@ -14,8 +14,16 @@
  *
  * Design for the interpreter (every source token executed costs about 1k instructions): the hot path
  * of add() computes four residuals, ORs their magnitudes into one width tracker and checks one
- * precomputed fit limit; frame building, width choice and bit packing run once per frame. Measured
- * proxy and estimate in SPEC.md section 9.2 (about 610 executed tokens per sample at payload 20).
+ * precomputed fit limit; frame building, width choice and bit packing run once per frame. The
+ * per-sample path (push1/push2, addSlow) and the bit packer (packBits) are `"jit"` functions
+ * (Espruino compiles them to Thumb code, about 2x faster): they contain only what the JIT
+ * compiles (no return, new, break, continue, switch, try, typeof, in, nested functions), so add()
+ * is a small wrapper and results go through the frame queue. A JS call costs about 16k
+ * instructions on the device (the cost table's HX711-module decode: 279k with 6 calls against 70k
+ * without), so the hot path inlines what it can: the queue is an indexed array written in place
+ * (no push/shift native calls, no enqueue/poll calls from add), fillFrame packs the bit stream
+ * itself (packResiduals/packBits remain for callers and tests). Per frame: buildFrame, prepFrame,
+ * fillFrame and 3 native calls (new Uint8Array, subarray, set). Estimate in SPEC.md section 9.2.
  */
 import {
   FLAG_OVERFLOW,
@@ -79,6 +87,16 @@ export function bitLength(a: number): number {
  * so the firmware may mark it "jit".
  */
 export function packResiduals(R: Int32Array, count: number, w: number, W: Int32Array): number {
+  packBits(R, count, w, W, PACKED_BITS);
+  return PACKED_BITS[0] as number;
+}
+
+/** packResiduals' result slot (a "jit" function cannot return a value). */
+const PACKED_BITS = new Int32Array(1);
+
+/** packResiduals for "jit": the number of bits written goes to out[0]. */
+export function packBits(R: Int32Array, count: number, w: number, W: Int32Array, out: Int32Array): void {
+  "jit";
   const mask = w >= 24 ? 0xffffff : (1 << w) - 1;
   const w2 = w + w;
   let a = 0;
@@ -110,7 +128,7 @@ export function packResiduals(R: Int32Array, count: number, w: number, W: Int32A
     }
   }
   if (b > 0) W[j] = a;
-  return j * 32 + b;
+  out[0] = j * 32 + b;
 }
 
 /**
@@ -217,49 +235,107 @@ export function createFrameEncoder(
   let keyTime = 0;
   let keyIdx = 0;
   let p0 = 0, p1 = 0, p2 = 0, p3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-  let queue: Uint8Array[] = [];
+  let queue: Array<Uint8Array | null> = [];
   let queued = 0;
+  let qHead = 0;
 
   function nextIdx(): number {
     return (keyIdx + sinceKey) & 0xffffff;
   }
 
-  function put24(f: Uint8Array, o: number, v: number): void {
-    f[o] = v;
-    f[o + 1] = v >> 8;
-    f[o + 2] = v >> 16;
+  let fW = 0;
+  let fMode = 0;
+  let fLen = 0;
+
+  /** Layout of a frame of the k pending samples: width fW, mode byte fMode, length fLen (bytes). */
+  function prepFrame(k: number): void {
+    "jit";
+    let a = acc >>> 8;
+    let b = 0;
+    if (a >>> 16) { b = 16; a = a >>> 16; }
+    if (a >>> 8) { b += 8; a = a >>> 8; }
+    if (a >>> 4) { b += 4; a = a >>> 4; }
+    if (a >>> 2) { b += 2; a = a >>> 2; }
+    if (a >>> 1) { b += 1; a = a >>> 1; }
+    let w = b + a + 1;
+    if (w < 2) w = 2;
+    fW = w;
+    fMode = w | (second ? MODE_SECOND_ORDER : 0) | (fl !== 0 ? MODE_FLAGS_PRESENT : 0);
+    fLen = k > 0 ? (keyPending ? KEY_FIXED_BYTES + 1 : 3) + (fl !== 0 ? k : 0) + ((k * w + 1) >> 1) : KEY_FIXED_BYTES;
   }
 
-  function buildFrame(k: number): Uint8Array {
-    let w = bitLength(acc >>> 8) + 1;
-    if (w < 2) w = 2;
-    const withFlags = fl !== 0;
-    const mode = w | (second ? MODE_SECOND_ORDER : 0) | (withFlags ? MODE_FLAGS_PRESENT : 0);
-    const head = keyPending ? KEY_FIXED_BYTES + 1 : 3;
-    const f = new Uint8Array(k > 0 ? head + deltaBodyBytes(k, w, withFlags) : KEY_FIXED_BYTES);
-    let o = head;
+  /** Writes the frame prepFrame(k) laid out into f (header, flag bytes, bit stream) and starts the next one. */
+  function fillFrame(f: Uint8Array, k: number): void {
+    "jit";
+    let o = 3;
     if (keyPending) {
+      o = KEY_FIXED_BYTES + 1;
       f[0] = MSG_KEY;
-      put24(f, 1, keyIdx);
-      put24(f, 4, keyTime);
+      f[1] = keyIdx;
+      f[2] = keyIdx >> 8;
+      f[3] = keyIdx >> 16;
+      f[4] = keyTime;
+      f[5] = keyTime >> 8;
+      f[6] = keyTime >> 16;
       f[7] = keyFlags;
-      put24(f, 8, K[0] as number);
-      put24(f, 11, K[1] as number);
-      put24(f, 14, K[2] as number);
-      put24(f, 17, K[3] as number);
-      if (k > 0) f[KEY_FIXED_BYTES] = mode;
+      f[8] = K[0] as number;
+      f[9] = (K[0] as number) >> 8;
+      f[10] = (K[0] as number) >> 16;
+      f[11] = K[1] as number;
+      f[12] = (K[1] as number) >> 8;
+      f[13] = (K[1] as number) >> 16;
+      f[14] = K[2] as number;
+      f[15] = (K[2] as number) >> 8;
+      f[16] = (K[2] as number) >> 16;
+      f[17] = K[3] as number;
+      f[18] = (K[3] as number) >> 8;
+      f[19] = (K[3] as number) >> 16;
+      if (k > 0) f[KEY_FIXED_BYTES] = fMode;
       keyPending = false;
     } else {
       f[0] = MSG_DELTA;
       f[1] = firstIdx;
-      f[2] = mode | (firstIdx & 0x100 ? MODE_INDEX_BIT8 : 0);
+      f[2] = fMode | (firstIdx & 0x100 ? MODE_INDEX_BIT8 : 0);
     }
     if (k > 0) {
-      if (withFlags) {
+      if (fl !== 0) {
         f.set(FL.subarray(0, k), o);
         o += k;
       }
-      f.set(W8.subarray(0, (packResiduals(R, k << 2, w, W) + 7) >> 3), o);
+      const w = fW;
+      const count = k << 2;
+      const mask = w >= 24 ? 0xffffff : (1 << w) - 1;
+      const w2 = w + w;
+      let a = 0;
+      let b = 0;
+      let j = 0;
+      let v = 0;
+      let i = 0;
+      if (w2 <= 30) {
+        for (i = 0; i < count; i += 2) {
+          v = (R[i] as number) >>> 8 & mask | ((R[i + 1] as number) >>> 8 & mask) << w;
+          a |= v << b;
+          b += w2;
+          if (b >= 32) {
+            W[j++] = a;
+            b -= 32;
+            a = v >>> w2 - b;
+          }
+        }
+      } else {
+        for (i = 0; i < count; i++) {
+          v = (R[i] as number) >>> 8 & mask;
+          a |= v << b;
+          b += w;
+          if (b >= 32) {
+            W[j++] = a;
+            b -= 32;
+            a = v >>> w - b;
+          }
+        }
+      }
+      if (b > 0) W[j] = a;
+      f.set(W8.subarray(0, (j * 32 + b + 7) >> 3), o);
     }
     firstIdx = (firstIdx + k) & 0xffffff;
     n = 0;
@@ -267,25 +343,34 @@ export function createFrameEncoder(
     fl = 0;
     L = LD;
     lim = maxN;
+  }
+
+  function buildFrame(k: number): Uint8Array {
+    prepFrame(k);
+    const f = new Uint8Array(fLen);
+    fillFrame(f, k);
     return f;
   }
 
   function enqueue(f: Uint8Array): void {
-    queue.push(f);
+    queue[qHead + queued] = f;
     queued++;
   }
 
   function poll(): Uint8Array | null {
     if (queued === 0) return null;
+    const f = queue[qHead] as Uint8Array;
+    queue[qHead] = null;
     queued--;
-    return queue.shift() as Uint8Array;
+    qHead = queued === 0 ? 0 : qHead + 1;
+    return f;
   }
 
   function flushAll(): void {
     if (keyPending || n > 0) enqueue(buildFrame(n));
   }
 
-  function startKey(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
+  function startKey(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
     flushAll();
     keyIdx = nextIdx();
     K[0] = c0;
@@ -306,38 +391,45 @@ export function createFrameEncoder(
     L = LK;
     lim = maxN - 1;
     if (cap - KEY_FIXED_BYTES < 2 || lim < 1) enqueue(buildFrame(0));
-    return poll();
   }
 
-  function addSlow(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number, m: number): Uint8Array | null {
-    if (sinceKey >= keyAt || (flags & (FLAG_OVERFLOW | FLAG_STREAM_START)) !== 0) return startKey(c0, c1, c2, c3, flags, timeMs);
-    let a = acc | m;
-    let f = fl | flags;
-    let t = f === fl ? L : keyPending ? LKF : LDF;
-    if (a > (t[n + 1] as number)) {
-      const o = n << 2;
-      enqueue(buildFrame(n));
-      R[0] = R[o] as number;
-      R[1] = R[o + 1] as number;
-      R[2] = R[o + 2] as number;
-      R[3] = R[o + 3] as number;
-      a = m;
-      f = flags;
-      t = f ? LDF : LD;
+  function addSlow(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number, m: number): void {
+    "jit";
+    if (sinceKey >= keyAt || (flags & (FLAG_OVERFLOW | FLAG_STREAM_START)) !== 0) {
+      startKey(c0, c1, c2, c3, flags, timeMs);
+    } else {
+      let a = acc | m;
+      let f = fl | flags;
+      let t = f === fl ? L : keyPending ? LKF : LDF;
+      if (a > (t[n + 1] as number)) {
+        const o = n << 2;
+        queue[qHead + queued] = buildFrame(n);
+        queued++;
+        R[0] = R[o] as number;
+        R[1] = R[o + 1] as number;
+        R[2] = R[o + 2] as number;
+        R[3] = R[o + 3] as number;
+        a = m;
+        f = flags;
+        t = f ? LDF : LD;
+      }
+      if (f !== 0 && fl === 0) FL.fill(0, 0, n);
+      FL[n] = flags;
+      acc = a;
+      fl = f;
+      L = t;
+      q0 = p0; q1 = p1; q2 = p2; q3 = p3;
+      p0 = c0; p1 = c1; p2 = c2; p3 = c3;
+      sinceKey++;
+      if (++n >= lim) {
+        queue[qHead + queued] = buildFrame(n);
+        queued++;
+      }
     }
-    if (f !== 0 && fl === 0) FL.fill(0, 0, n);
-    FL[n] = flags;
-    acc = a;
-    fl = f;
-    L = t;
-    q0 = p0; q1 = p1; q2 = p2; q3 = p3;
-    p0 = c0; p1 = c1; p2 = c2; p3 = c3;
-    sinceKey++;
-    if (++n >= lim) enqueue(buildFrame(n));
-    return poll();
   }
 
-  function add2(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
+  function push2(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
+    "jit";
     const o = n << 2;
     let r = c0 - p0 - p0 + q0 << 8;
     R[o] = r;
@@ -351,16 +443,30 @@ export function createFrameEncoder(
     r = c3 - p3 - p3 + q3 << 8;
     R[o + 3] = r;
     m |= r ^ r >> 31;
-    if (sinceKey >= keyAt || (flags | fl) !== 0 || (acc | m) > (L[n + 1] as number)) return addSlow(c0, c1, c2, c3, flags, timeMs, m);
-    acc |= m;
-    q0 = p0; q1 = p1; q2 = p2; q3 = p3;
-    p0 = c0; p1 = c1; p2 = c2; p3 = c3;
-    sinceKey++;
-    if (++n >= lim) enqueue(buildFrame(n));
-    return queued ? poll() : null;
+    if (sinceKey >= keyAt || flags | fl) {
+      addSlow(c0, c1, c2, c3, flags, timeMs, m);
+    } else {
+      if ((acc | m) > (L[n + 1] as number)) {
+        queue[qHead + queued] = buildFrame(n);
+        queued++;
+        R[0] = R[o] as number;
+        R[1] = R[o + 1] as number;
+        R[2] = R[o + 2] as number;
+        R[3] = R[o + 3] as number;
+      }
+      acc |= m;
+      q0 = p0; q1 = p1; q2 = p2; q3 = p3;
+      p0 = c0; p1 = c1; p2 = c2; p3 = c3;
+      sinceKey++;
+      if (++n >= lim) {
+        queue[qHead + queued] = buildFrame(n);
+        queued++;
+      }
+    }
   }
 
-  function add1(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
+  function push1(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
+    "jit";
     const o = n << 2;
     let r = c0 - p0 << 8;
     R[o] = r;
@@ -374,12 +480,45 @@ export function createFrameEncoder(
     r = c3 - p3 << 8;
     R[o + 3] = r;
     m |= r ^ r >> 31;
-    if (sinceKey >= keyAt || (flags | fl) !== 0 || (acc | m) > (L[n + 1] as number)) return addSlow(c0, c1, c2, c3, flags, timeMs, m);
-    acc |= m;
-    p0 = c0; p1 = c1; p2 = c2; p3 = c3;
-    sinceKey++;
-    if (++n >= lim) enqueue(buildFrame(n));
-    return queued ? poll() : null;
+    if (sinceKey >= keyAt || flags | fl) {
+      addSlow(c0, c1, c2, c3, flags, timeMs, m);
+    } else {
+      if ((acc | m) > (L[n + 1] as number)) {
+        queue[qHead + queued] = buildFrame(n);
+        queued++;
+        R[0] = R[o] as number;
+        R[1] = R[o + 1] as number;
+        R[2] = R[o + 2] as number;
+        R[3] = R[o + 3] as number;
+      }
+      acc |= m;
+      p0 = c0; p1 = c1; p2 = c2; p3 = c3;
+      sinceKey++;
+      if (++n >= lim) {
+        queue[qHead + queued] = buildFrame(n);
+        queued++;
+      }
+    }
+  }
+
+  function add2(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
+    push2(c0, c1, c2, c3, flags, timeMs);
+    if (queued === 0) return null;
+    const f = queue[qHead] as Uint8Array;
+    queue[qHead] = null;
+    queued--;
+    qHead = queued === 0 ? 0 : qHead + 1;
+    return f;
+  }
+
+  function add1(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
+    push1(c0, c1, c2, c3, flags, timeMs);
+    if (queued === 0) return null;
+    const f = queue[qHead] as Uint8Array;
+    queue[qHead] = null;
+    queued--;
+    qHead = queued === 0 ? 0 : qHead + 1;
+    return f;
   }
 
   return {
@@ -408,6 +547,7 @@ export function createFrameEncoder(
       keyPending = false;
       queue = [];
       queued = 0;
+      qHead = 0;
       keyIdx = typeof firstIndex === 'number' ? firstIndex & 0xffffff : 0;
       sinceKey = 0;
       keyAt = 0;

@@ -232,6 +232,7 @@ export function instrumentProtocolFile(file: string): string {
     if (n.type === 'FunctionDeclaration') {
       const saved = fname;
       fname = n.id.name;
+      inserts.push({ at: n.body.start + 1, text: `__f('${fname}');` });
       walkStatement(n.body);
       fname = saved;
       return;
@@ -278,10 +279,36 @@ export function instrumentProtocolFile(file: string): string {
   return out;
 }
 
-/** Loads an instrumented protocol file; returns its exports and a token meter. */
-export function loadInstrumented(file: string): { exports: any; tokens: () => number; reset: () => void; byFunction: Record<string, number> } {
+/**
+ * Names of the function declarations in a protocol file whose first statement is "jit" (Espruino
+ * compiles them to Thumb code: about half the interpreted cost, shared/docs/espruino.md).
+ */
+export function jitFunctionNames(file: string): Set<string> {
+  const load = createRequire(import.meta.url);
+  const ts = load('typescript') as typeof TsNs;
+  const acorn = load('acorn') as typeof AcornNs;
+  const js = ts.transpileModule(readFileSync(join(ROOT, 'protocol', file), 'utf8'), {
+    compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.CommonJS, removeComments: true },
+  }).outputText;
+  const names = new Set<string>();
+  const visit = (x: any): void => {
+    if (!x || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const y of x) visit(y);
+      return;
+    }
+    if (x.type === 'FunctionDeclaration' && x.body.body[0]?.directive === 'jit') names.add(x.id.name);
+    for (const k of Object.keys(x)) if (k !== 'type') visit(x[k]);
+  };
+  visit(acorn.parse(js, { ecmaVersion: 5, sourceType: 'script' }));
+  return names;
+}
+
+/** Loads an instrumented protocol file; returns its exports, a token meter and a call counter (function declarations entered). */
+export function loadInstrumented(file: string): { exports: any; tokens: () => number; reset: () => void; byFunction: Record<string, number>; calls: Record<string, number> } {
   let count = 0;
   const byFunction: Record<string, number> = {};
+  const calls: Record<string, number> = {};
   const module = { exports: {} as any };
   const req = createRequire(import.meta.url);
   const sandbox = {
@@ -291,6 +318,9 @@ export function loadInstrumented(file: string): { exports: any; tokens: () => nu
     __c: (n: number, where: string) => {
       count += n;
       byFunction[where] = (byFunction[where] ?? 0) + n;
+    },
+    __f: (where: string) => {
+      calls[where] = (calls[where] ?? 0) + 1;
     },
     Uint8Array,
     Int32Array,
@@ -307,9 +337,11 @@ export function loadInstrumented(file: string): { exports: any; tokens: () => nu
     exports: module.exports,
     tokens: () => count,
     byFunction,
+    calls,
     reset: () => {
       count = 0;
       for (const k of Object.keys(byFunction)) delete byFunction[k];
+      for (const k of Object.keys(calls)) delete calls[k];
     },
   };
 }
@@ -325,6 +357,43 @@ export function deviceTokensPerSample(counts: Int32Array, payloadBytes: number, 
     while (f) f = enc.poll();
   }
   return m.tokens() / n;
+}
+
+/** Per-sample device cost of the encoder, split by execution mode (see deviceCostPerSample). */
+export interface DeviceCost {
+  /** Executed tokens per sample, all functions. */
+  tokens: number;
+  /** Of which inside "jit" functions. */
+  jitTokens: number;
+  /** Plain tokens + jit tokens / 2: the interpreted-equivalent size (the JIT is "about 2x faster"). */
+  weightedTokens: number;
+  /** Function declarations entered per sample (each a JS call on the device; not in the token count). */
+  calls: number;
+  /** Frames per sample (each allocates one Uint8Array and copies its bit stream: 3 native calls). */
+  frames: number;
+}
+
+/** Executed tokens, "jit" share, function calls and frames per sample of the instrumented ES5 encoder. */
+export function deviceCostPerSample(counts: Int32Array, payloadBytes: number, samplesPerFrame: number): DeviceCost {
+  const m = loadInstrumented('frame-encoder.ts');
+  const jit = jitFunctionNames('frame-encoder.ts');
+  const enc = m.exports.createFrameEncoder(payloadBytes, samplesPerFrame, KEY_INTERVAL_DEFAULT, true);
+  const n = counts.length / 4;
+  m.reset();
+  let frames = 0;
+  for (let i = 0; i < n; i++) {
+    let f = enc.add(counts[4 * i], counts[4 * i + 1], counts[4 * i + 2], counts[4 * i + 3], 0, i * 12.5);
+    while (f) {
+      frames++;
+      f = enc.poll();
+    }
+  }
+  let jitTokens = 0;
+  for (const [k, v] of Object.entries(m.byFunction)) if (jit.has(k)) jitTokens += v;
+  let calls = 0;
+  for (const v of Object.values(m.calls)) calls += v;
+  const tokens = m.tokens();
+  return { tokens: tokens / n, jitTokens: jitTokens / n, weightedTokens: (tokens - jitTokens / 2) / n, calls: calls / n, frames: frames / n };
 }
 
 /** Converts tokens per sample into a [low, high] ms range on the nRF52. */
@@ -383,6 +452,10 @@ export const bench: BenchModule = {
       device[`protocol.device_ms_per_sample.${label}_low`] = round(lo, 2);
       device[`protocol.device_ms_per_sample.${label}_high`] = round(hi, 2);
       log(`device cost estimate at payload ${payload}: ${Math.round(tokens)} executed tokens per sample, about ${lo.toFixed(1)}-${hi.toFixed(1)} ms on the nRF52 in plain interpreted JS`);
+      const c = deviceCostPerSample(counts.subarray(0, 4 * 8000), payload, defaultSamplesPerFrame(payload));
+      device[`protocol.device_weighted_tokens_per_sample.${label}`] = Math.round(c.weightedTokens);
+      device[`protocol.device_calls_per_sample.${label}`] = round(c.calls, 2);
+      log(`  of which ${Math.round(c.jitTokens)} in "jit" functions: ${Math.round(c.weightedTokens)} interpreted-equivalent tokens, ${c.calls.toFixed(2)} JS calls and ${c.frames.toFixed(3)} frames per sample`);
     }
 
     const encRate = n / (bestEnc / 1000);

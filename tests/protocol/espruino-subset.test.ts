@@ -73,7 +73,7 @@ describe('Espruino-safe protocol files', () => {
   it('the hot functions avoid what Espruino\'s "jit" rejects (break, continue, switch, try, nested functions, typeof, in, templates, arrows)', () => {
     const js = es5(readFileSync(join(ROOT, 'protocol', 'frame-encoder.ts'), 'utf8'));
     const ast = acorn.parse(js, { ecmaVersion: 2020, sourceType: 'module' }) as any;
-    const hot = new Set(['packResiduals', 'add1', 'add2', 'encodeKeyFrame']);
+    const hot = new Set(['packResiduals', 'packBits', 'add1', 'add2', 'push1', 'push2', 'addSlow', 'prepFrame', 'fillFrame', 'encodeKeyFrame']);
     const seen: string[] = [];
     walk.full(ast, (node: any) => {
       if (node.type !== 'FunctionDeclaration' || !hot.has(node.id.name)) return;
@@ -87,6 +87,22 @@ describe('Espruino-safe protocol files', () => {
       });
     });
     expect(seen.sort()).toEqual([...hot].sort());
+  });
+
+  it('the "jit" functions use only what the JIT README lists as compiled (no return, new, while)', () => {
+    const js = es5(readFileSync(join(ROOT, 'protocol', 'frame-encoder.ts'), 'utf8'));
+    const ast = acorn.parse(js, { ecmaVersion: 2020, sourceType: 'module' }) as any;
+    const jit: string[] = [];
+    walk.full(ast, (node: any) => {
+      if (node.type !== 'FunctionDeclaration' || node.body.body[0]?.directive !== 'jit') return;
+      jit.push(node.id.name);
+      walk.full(node.body, (x: any) => {
+        if (['ReturnStatement', 'NewExpression', 'WhileStatement', 'DoWhileStatement', 'ForInStatement'].includes(x.type)) {
+          throw new Error(`"jit" function ${node.id.name} uses ${x.type}`);
+        }
+      });
+    });
+    expect(jit.sort()).toEqual(['addSlow', 'fillFrame', 'packBits', 'prepFrame', 'push1', 'push2']);
   });
 
   it('imports only other Espruino-safe protocol files', () => {
