@@ -96,6 +96,12 @@ export interface Hx711Stats {
   powerDowns: number;
   /** Power-downs that happened while data or the 25th pulse was being clocked: a timing fault. */
   midReadPowerDowns: number;
+  /**
+   * Power-downs whose clock-high phase began on a conversion that was ready, with no DOUT read
+   * while the clock stayed high: a deliberate power-down that met a conversion finishing just
+   * before its edge (the datasheet's power-down; the chip resets). Not a fault.
+   */
+  powerDownsAtReady: number;
   /** Clock-high phases of a read longer than the datasheet's 50 us T3 maximum. */
   highOverT3: number;
   /** Longest clock-high phase seen during a read, s. */
@@ -126,7 +132,7 @@ export class Hx711Model {
   noiseRmsCounts: number;
   unplugged: false | UnpluggedMode;
   readonly stats: Hx711Stats = {
-    conversionsLatched: 0, readsCompleted: 0, powerDowns: 0, midReadPowerDowns: 0, highOverT3: 0,
+    conversionsLatched: 0, readsCompleted: 0, powerDowns: 0, midReadPowerDowns: 0, powerDownsAtReady: 0, highOverT3: 0,
     maxReadHighS: 0, pulsesWhileNotReady: 0, overlongReads: 0,
   };
 
@@ -144,6 +150,10 @@ export class Hx711Model {
   private lastEdgeT = 0;
   private input: Hx711Input = 'A128';
   private current: Hx711Reading | null = null;
+  /** DOUT was read (by the MCU) during the current clock-high phase. */
+  private sampledWhileHigh = false;
+  /** A power-down after the first rising edge of a read, not yet judged (see update()). */
+  private pendingFirstEdge: TimingViolation | null = null;
 
   constructor(
     opts: Hx711Options,
@@ -226,18 +236,28 @@ export class Hx711Model {
       this.stats.powerDowns++;
       const n = this.sessionN;
       if (n >= 1 && n <= 25) {
-        this.stats.midReadPowerDowns++;
-        this.onViolation({
+        const v: TimingViolation = {
           cell: this.index,
           t: this.highSince + POWER_DOWN_HIGH_S,
           pulse: n,
           highS: t - this.highSince,
           message: `HX711 ${this.index} powered down during a read: PD_SCK stayed high over 60 us after rising edge ${n} (at t=${this.highSince.toFixed(6)} s); keep the clock-high phase under 50 us (digitalPulse or a "jit" read)`,
-        });
+        };
+        // The datasheet's power-down is "PD_SCK high for more than 60 us", whatever DOUT shows. A
+        // clock raised once (to power down) just as a conversion became ready starts a shift that
+        // the power-down ends: nothing is lost that anyone reads. It is a read fault only if the
+        // MCU reads DOUT while that clock is high (it was taking bit 1), judged in dout().
+        if (n === 1 && !this.sampledWhileHigh) this.pendingFirstEdge = v;
+        else this.reportMidRead(v);
       }
       this.sessionN = 0;
       this.current = null;
     }
+  }
+
+  private reportMidRead(v: TimingViolation): void {
+    this.stats.midReadPowerDowns++;
+    this.onViolation(v);
   }
 
   /** Closes a finished read (>= 25 pulses) once a newer conversion is ready at t. */
@@ -276,6 +296,13 @@ export class Hx711Model {
     if (this.unplugged === 'high') return 1;
     if (this.unplugged === 'low') return 0;
     this.update(t);
+    if (this.sck === 1) {
+      this.sampledWhileHigh = true;
+      if (this.pendingFirstEdge) {
+        this.reportMidRead(this.pendingFirstEdge);
+        this.pendingFirstEdge = null;
+      }
+    }
     if (this.poweredDown) return 1;
     const n = this.sessionN;
     if (n >= 1 && n <= 24) return (this.word >>> (24 - n)) & 1;
@@ -298,6 +325,7 @@ export class Hx711Model {
       this.update(t);
       this.sck = 1;
       this.highSince = t;
+      this.sampledWhileHigh = false;
       if (this.poweredDown) return;
       if (this.sessionN >= 25) this.maybeCloseSession(t);
       if (this.sessionN === 0) {
@@ -325,6 +353,11 @@ export class Hx711Model {
       this.update(t);
       const high = t - this.highSince;
       this.sck = 0;
+      if (this.pendingFirstEdge) {
+        // The clock came back low and DOUT was never read while it was high: a power-down.
+        this.pendingFirstEdge = null;
+        this.stats.powerDownsAtReady++;
+      }
       if (this.poweredDown) {
         this.poweredDown = false;
         this.input = 'A128';

@@ -94,6 +94,7 @@ describe('HX711 model', () => {
     while (r.m.dout(r.t) === 1) r.t += 1e-4;
     r.m.clock(1, r.t);
     r.t += 100e-6;
+    r.m.dout(r.t); // the MCU takes bit 1 while the clock is (too long) high: a read
     r.m.clock(0, r.t);
     expect(r.violations).toHaveLength(1);
     expect(r.violations[0]!.pulse).toBe(1);
@@ -110,6 +111,27 @@ describe('HX711 model', () => {
     expect(r.m.stats.highOverT3).toBe(25);
     expect(r.m.stats.midReadPowerDowns).toBe(0);
     expect(r.m.stats.readsCompleted).toBe(1);
+  });
+
+  it('a power-down edge that meets a conversion just ready is a power-down, not a violation (nothing read)', () => {
+    // Datasheet: PD_SCK high for more than 60 us powers the chip down, whatever DOUT shows; back low,
+    // it resets. The firmware checks all DOUT high, then raises the clock; a chip that finishes a
+    // conversion between the two sees one rising edge and a long high: nothing is read, nothing lost.
+    const r = rig();
+    read(r);
+    r.t = r.m.nextReadyTime(r.t); // the conversion completes ...
+    expect(r.m.dout(r.t)).toBe(0);
+    r.t += 20e-6;
+    r.m.clock(1, r.t); // ... just before the power-down edge
+    r.t += 0.2;
+    r.m.clock(0, r.t);
+    expect(r.violations).toEqual([]);
+    expect(r.m.stats).toMatchObject({ powerDowns: 1, powerDownsAtReady: 1, midReadPowerDowns: 0 });
+    // reset: channel A/128 and settling again, then reads resume
+    expect(r.m.dout(r.t + 1e-6)).toBe(1);
+    expect(r.m.nextReadyTime(r.t)).toBeGreaterThanOrEqual(r.t + SETTLING_PERIODS / 80);
+    expect(read(r)).toBe(1000);
+    expect(r.m.selectedInput).toBe('A128');
   });
 
   it('a deliberate idle power-down is not a violation', () => {
