@@ -137,16 +137,16 @@ export function hxRead(sck: Pin | Pin[], douts: Pin[], spread: Int32Array, words
   if (hxS0 !== null) {
     var z = HX_TX;
     var d = (hxS0 as SPI).send(z);
-    out[0] = ((d[0] as number) << 24 | (d[1] as number) << 16 | (d[2] as number) << 8) >> 8;
+    out[0] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
     p(hxK0, 1, ms);
     d = (hxS1 as SPI).send(z);
-    out[1] = ((d[0] as number) << 24 | (d[1] as number) << 16 | (d[2] as number) << 8) >> 8;
+    out[1] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
     p(hxK1, 1, ms);
     d = (hxS2 as SPI).send(z);
-    out[2] = ((d[0] as number) << 24 | (d[1] as number) << 16 | (d[2] as number) << 8) >> 8;
+    out[2] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
     p(hxK2, 1, ms);
     d = (hxS3 as SPI).send(z);
-    out[3] = ((d[0] as number) << 24 | (d[1] as number) << 16 | (d[2] as number) << 8) >> 8;
+    out[3] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
     p(hxK3, 1, ms);
   } else {
     hxReadShared(sck as Pin, douts, spread, words, out);
