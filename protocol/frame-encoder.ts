@@ -47,6 +47,14 @@ export interface FrameEncoder {
    * Returns a completed frame (exactly one message) or null; call poll() until null for more.
    */
   add(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null;
+  /**
+   * add() without the return: the sample goes in, completed frames wait for poll(). A "jit"
+   * function on the device (add() is a plain wrapper around it: one JS call less per sample when a
+   * caller uses push + poll, e.g. push every sample and poll once when a frame is wanted).
+   */
+  push(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void;
+  /** Frames completed and not yet returned by add() or poll(). */
+  pendingFrames(): number;
   /** Next completed frame not yet returned, or null. */
   poll(): Uint8Array | null;
   /** Closes every pending sample into frames; returns the first (poll() for the rest) or null. */
@@ -523,6 +531,10 @@ export function createFrameEncoder(
 
   return {
     add: second ? add2 : add1,
+    push: second ? push2 : push1,
+    pendingFrames: function (): number {
+      return queued;
+    },
     poll: poll,
     flush: function (): Uint8Array | null {
       flushAll();

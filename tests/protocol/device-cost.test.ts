@@ -62,3 +62,26 @@ describe('device cost proxy', () => {
     expect(m.tokens()).toBeLessThanOrEqual(200);
   });
 });
+
+describe('push + poll', () => {
+  it('gives the same frames as add, in the same order', () => {
+    const { counts } = realisticCounts(400, 80, 9);
+    const a = createFrameEncoder(20, 3, 80, true);
+    const b = createFrameEncoder(20, 3, 80, true);
+    const fa: string[] = [];
+    const fb: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const flags = i === 200 ? 0x01 : 0;
+      let f = a.add(counts[4 * i]!, counts[4 * i + 1]!, counts[4 * i + 2]!, counts[4 * i + 3]!, flags, i * 12.5);
+      while (f) {
+        fa.push(Buffer.from(f).toString('hex'));
+        f = a.poll();
+      }
+      b.push(counts[4 * i]!, counts[4 * i + 1]!, counts[4 * i + 2]!, counts[4 * i + 3]!, flags, i * 12.5);
+      expect(b.pendingFrames()).toBe(fa.length - fb.length);
+      for (let g = b.poll(); g; g = b.poll()) fb.push(Buffer.from(g).toString('hex'));
+    }
+    expect(fb).toEqual(fa);
+    expect(fa.length).toBeGreaterThan(100);
+  });
+});
