@@ -11,6 +11,11 @@
  *   protocol encoder...), counted by the emulator.
  * - firmware.cpu_ms_per_sample_with_loops: the same CPU time when every loop iteration is also
  *   charged the table's "empty loop iteration" (7k instructions; the pessimistic model).
+ *   Neither sees JavaScript statements between API calls (the encoder above all), hence:
+ * - firmware.encode_estimate_ms_per_sample.{mtu23,mtu53}: the protocol encoder's device cost per
+ *   sample on the realistic signal (host/bench/protocol.ts token proxy), priced with the cost table
+ *   as firmware/README.md explains: 0.9k instructions per executed token (half inside "jit"
+ *   functions), 11k per JS function call, 22k per frame for its Uint8Array and copy, 12 us per 1k.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +24,26 @@ import { buildFirmware } from '../../firmware/build.ts';
 import { createBoard, functionLoads, type CostModel, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 import { CMD_START_STREAM, UUID_CONTROL, UUID_DATA, UUID_RESPONSE, encodeCommand } from '../../protocol/index.ts';
 import type { BenchModule, Figures } from './main.ts';
+import { defaultSamplesPerFrame, deviceCostPerSample, realisticCounts, type DeviceCost } from './protocol.ts';
+
+/** x86 instructions per executed source token (shared/docs/espruino.md: 0.8-1k; SPEC.md 9.2). */
+export const INSTRUCTIONS_PER_TOKEN = 900;
+/** Instructions per JS function call (assumed equal to one native call statement, 10-12k in the table). */
+export const INSTRUCTIONS_PER_CALL = 11_000;
+/** Instructions per frame for `new Uint8Array` (11k) plus `subarray` and `set` inside a "jit" function (2 x 5.5k). */
+export const INSTRUCTIONS_PER_FRAME_NATIVES = 22_000;
+/** nRF52 microseconds per 1,000 instructions (middle of the table's 8-16 us). */
+export const US_PER_KILO_INSTRUCTION = 12;
+
+/** Device estimate of the encoder per sample, ms, from its measured token, call and frame counts. */
+export function encoderEstimateMs(c: DeviceCost): number {
+  const instructions =
+    (c.tokens - c.jitTokens) * INSTRUCTIONS_PER_TOKEN +
+    (c.jitTokens * INSTRUCTIONS_PER_TOKEN) / 2 +
+    c.calls * INSTRUCTIONS_PER_CALL +
+    c.frames * INSTRUCTIONS_PER_FRAME_NATIVES;
+  return (instructions / 1000) * US_PER_KILO_INSTRUCTION / 1000;
+}
 
 const STREAM_S = 60;
 
@@ -82,6 +107,11 @@ export const bench: BenchModule = {
       'firmware.cpu_ms_per_sample': Math.round(per(r.after.cpuSeconds - r.before.cpuSeconds, r) * 1e5) / 100,
       'firmware.cpu_ms_per_sample_with_loops': Math.round(per(p.after.cpuSeconds - p.before.cpuSeconds, p) * 1e5) / 100,
     };
+    const { counts } = realisticCounts(8000, 80, 5);
+    for (const [label, payload] of [['mtu23', 20], ['mtu53', 50]] as const) {
+      const c = deviceCostPerSample(counts, payload, defaultSamplesPerFrame(payload));
+      figures[`firmware.encode_estimate_ms_per_sample.${label}`] = Math.round(encoderEstimateMs(c) * 100) / 100;
+    }
     const calls: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.after.apiCalls)) {
       const d = v - (r.before.apiCalls[k] ?? 0);
