@@ -144,6 +144,33 @@ describe('simulated board end to end', () => {
     expect(replayed.events.some((e) => e.type === 'link-lost')).toBe(true);
   });
 
+  it('a board restart mid-stream: a new boot id, so the gap is only estimated (from host time) and says so', async () => {
+    const d = drivenBoard({ seed: 14 });
+    const session = await openBoard({ kind: 'sim' }, { sim: { board: d.board, reconnectInitialMs: 20 } });
+    const live: ForceSample[] = [];
+    const events: PipelineEvent[] = [];
+    session.samples$.subscribe((x) => live.push(x));
+    session.events$.subscribe((e) => events.push(e));
+    await d.until(d.board.now() + 3);
+    const restored = new Promise<void>((r) => session.events$.subscribe((e) => e.type === 'link-restored' && r()));
+    d.board.reboot();
+    await restored;
+    await d.until(d.board.now() + 3);
+    await session.close();
+    d.stop();
+    const starts = events.filter((e) => e.type === 'stream-start');
+    expect(starts).toHaveLength(2);
+    const gaps = events.filter((e): e is Extract<PipelineEvent, { type: 'gap' }> => e.type === 'gap');
+    expect(gaps.length).toBeLessThanOrEqual(1);
+    for (const g of gaps) expect(g.reason).toMatch(/; the board restarted \(new boot id\), gap estimated from host time$/);
+    // Host indices and times keep increasing across the restart (the board's own restart at 0).
+    for (let i = 1; i < live.length; i++) {
+      expect(live[i]!.index).toBeGreaterThan(live[i - 1]!.index);
+      expect(live[i]!.t).toBeGreaterThan(live[i - 1]!.t);
+    }
+    expect(live.length).toBeGreaterThan(400);
+  });
+
   it('tare zeroes the forces from the next sample on; the replay applies it at the same point', async () => {
     const d = drivenBoard({ seed: 13 });
     const file = path.join(dir, 'tare.tripod');

@@ -81,7 +81,8 @@ describe('tripod live', () => {
       });
       expect(seen.map((m) => m.type)).toEqual(['hello', 'status']);
       expect(seen[1]!.recording).toBe(file);
-      await until(() => /connected \| \d+\.\d Hz \| lost \d+ \| total +\d+\.\d N \| CoP/.test(p.out()), 'a status line');
+      // The simulated board is an MDBT42Q: no battery percentage, its NRF.getBattery() voltage instead.
+      await until(() => /connected \| \d+\.\d Hz \| lost \d+ \| battery 3\.30 V \| total +\d+\.\d N \| CoP/.test(p.out()), 'a status line');
       p.child.kill('SIGINT');
       expect(await p.exit).toBe(0);
       const summary = /tripod live: (\d+) samples, (\d+) lost, 0 trial\(s\)/.exec(p.out());
