@@ -211,7 +211,9 @@ export class SampleStage {
    */
   private restartStream(block: SampleBlock, keyMs: number | null, startLost: boolean): number | null {
     const prevBoot = this.streamBootId;
+    // Each answer's boot id belongs to one stream: if the next answer is lost, the id is unknown.
     this.streamBootId = this.pendingBootId;
+    this.pendingBootId = null;
     if (this.next === null) {
       this.indexOffset = 0;
       this.lastKeyMs = keyMs;

@@ -203,6 +203,74 @@ describe('lost stream starts', () => {
   });
 });
 
+describe('gaps across streams: exact within one boot, estimated across a restart', () => {
+  /**
+   * Two streams of one encoder: 300 samples, then `away` samples the host never gets, then a
+   * second stream of 200 starting at `secondIndex` with its device times from `secondTimeMs`.
+   * Frames of the second stream get host time `hostGapMs` later than the first's.
+   */
+  async function twoStreams(secondIndex: number | undefined, secondTimeMs: number, hostGapMs: number, boots: [number | undefined, number | undefined], firstIndex = 0) {
+    const { createFrameEncoder } = await import('../../protocol/frame-encoder.ts');
+    const enc = createFrameEncoder(20, 4, 20, true);
+    const frames: Array<{ bytes: Uint8Array; second: boolean }> = [];
+    let second = false;
+    const take = (f: Uint8Array | null): void => {
+      while (f) {
+        frames.push({ bytes: f, second });
+        f = enc.poll();
+      }
+    };
+    enc.start(firstIndex);
+    for (let k = 0; k < 300; k++) take(enc.add(k, 1, 2, 3, 0, 1000 + k * 12.5));
+    take(enc.flush());
+    second = true;
+    enc.start(secondIndex);
+    for (let j = 0; j < 200; j++) take(enc.add(5000 + j, 1, 2, 3, 0, secondTimeMs + j * 12.5));
+    take(enc.flush());
+    const { stage, samples, events } = collect();
+    stage.expectStreamStart(boots[0]);
+    let answered = false;
+    for (const f of frames) {
+      if (f.second && !answered) {
+        stage.linkLost('test');
+        stage.expectStreamStart(boots[1]);
+        answered = true;
+      }
+      stage.push(f.bytes, f.second ? hostGapMs : 0);
+    }
+    return { samples, gaps: events.filter((e): e is Extract<PipelineEvent, { type: 'gap' }> => e.type === 'gap') };
+  }
+
+  it('same boot id: the index jump is the gap, exactly, whatever the clocks say', async () => {
+    // 437 samples taken while away; device time deliberately inconsistent (it would say ~80).
+    const r = await twoStreams(300 + 437, 1000 + 380 * 12.5, 999_999, [0xc0ffee01, 0xc0ffee01]);
+    expect(r.gaps).toEqual([{ type: 'gap', fromIndex: 300, count: 437, reason: 'link lost (test); exact: the board kept counting samples (same boot id)' }]);
+    expect(r.samples[300]!.index).toBe(737);
+    expect(r.samples[300]!.c[0]).toBe(5000);
+  });
+
+  it('same boot id across the 2^24 index wrap: still exact', async () => {
+    // The first stream starts 100 before the wrap; 437 taken while away; the second starts past it.
+    const r = await twoStreams((2 ** 24 - 100 + 300 + 437) % 2 ** 24, 1000 + 400 * 12.5, 0, [7, 7], 2 ** 24 - 100);
+    expect(r.gaps.map((g) => [g.fromIndex, g.count])).toEqual([[2 ** 24 - 100 + 300, 437]]);
+    expect(r.samples[300]!.c[0]).toBe(5000);
+  });
+
+  it('a new boot id (the board restarted): estimated from host time, and says so', async () => {
+    // The restarted board's index and clock start over; 2 s of host time passed since the last sample.
+    const r = await twoStreams(0, 500, 2000, [11, 12]);
+    expect(r.gaps).toEqual([{ type: 'gap', fromIndex: 300, count: 159, reason: 'link lost (test); the board restarted (new boot id), gap estimated from host time' }]);
+    // Times keep increasing across the restart.
+    for (let i = 1; i < r.samples.length; i++) expect(r.samples[i]!.t).toBeGreaterThan(r.samples[i - 1]!.t);
+    expect(r.samples[300]!.t - r.samples[299]!.t).toBeCloseTo(2.0, 1);
+  });
+
+  it('no boot id (a protocol 1.0 board, index back at 0): estimated from the device clock, as before', async () => {
+    const r = await twoStreams(0, 1000 + 400 * 12.5, 0, [undefined, undefined]);
+    expect(r.gaps).toEqual([{ type: 'gap', fromIndex: 300, count: 100, reason: 'link lost (test); the board restarted its stream, gap sized from device time' }]);
+  });
+});
+
 describe('sample rate changes', () => {
   it('80 Hz then 10 Hz: times stay within one period of each rate', async () => {
     const { createFrameEncoder } = await import('../../protocol/frame-encoder.ts');
