@@ -6,9 +6,12 @@ import {
   CMD_SET_CALIBRATION,
   CMD_SET_NAME,
   CMD_SET_SAMPLE_RATE,
+  CMD_START_STREAM,
   CMD_TARE,
   CONTROL_MAX_BYTES,
   EVT_OVERFLOW,
+  EVT_STORAGE_FAULT,
+  STORAGE_FAULT_CALIBRATION,
   STATUS_MALFORMED,
   STATUS_OK,
   decodeCommand,
@@ -46,6 +49,10 @@ describe('encoders refuse bad fields with a TypeError naming them', () => {
   });
 
   it('encodeEvent needs its fields', () => {
+    expect(() => encodeEvent({ code: EVT_STORAGE_FAULT, seq: 0 })).toThrow('storage');
+    expect(() => encodeEvent({ code: EVT_STORAGE_FAULT, seq: 0, storage: 0 })).toThrow('storage');
+    expect(() => encodeResponse({ reqId: 1, code: CMD_START_STREAM, status: STATUS_OK, bootId: 0 })).toThrow('bootId');
+    expect(() => encodeResponse({ reqId: 1, code: CMD_START_STREAM, status: STATUS_OK, bootId: 5, firstIndex: 2 ** 24 })).toThrow('firstIndex');
     expect(() => encodeEvent({ code: EVT_OVERFLOW, seq: 0 })).toThrow('dropped');
     expect(() => encodeEvent({ code: EVT_OVERFLOW, seq: 300, dropped: 1 })).toThrow('seq');
   });
@@ -116,6 +123,15 @@ describe('forward compatibility (newer minor)', () => {
     const c = decodeCommand(new Uint8Array([0x13, 1, 1]));
     expect(c.ok === false && c.status).toBe(STATUS_MALFORMED);
     expect(decodeCommand(new Uint8Array([])).ok).toBe(false);
+  });
+
+  it('1.1 additions read by a 1.1 host; a 1.0 START_STREAM answer (no body) still decodes', () => {
+    expect(decodeEvent(encodeEvent({ code: EVT_STORAGE_FAULT, seq: 3, storage: STORAGE_FAULT_CALIBRATION }))).toEqual({ ok: true, kind: 'event', event: { code: EVT_STORAGE_FAULT, seq: 3, storage: 2 } });
+    const short = decodeEvent(new Uint8Array([0x14, EVT_STORAGE_FAULT, 3]));
+    expect(!short.ok && short.reason).toBe('STORAGE_FAULT event needs 4 bytes, got 3');
+    expect(decodeResponse(new Uint8Array([0x13, 2, CMD_START_STREAM, 0]))).toEqual({ ok: true, kind: 'response', response: { reqId: 2, code: CMD_START_STREAM, status: 0 } });
+    const r = decodeResponse(encodeResponse({ reqId: 2, code: CMD_START_STREAM, status: STATUS_OK, bootId: 0xffffffff, firstIndex: 0xffffff }));
+    expect(r).toEqual({ ok: true, kind: 'response', response: { reqId: 2, code: CMD_START_STREAM, status: 0, bootId: 0xffffffff, firstIndex: 0xffffff } });
   });
 
   it('refuses a short OK body instead of inventing values', () => {
