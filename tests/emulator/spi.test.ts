@@ -62,6 +62,9 @@ describe('software SPI (new SPI())', () => {
     }
     expect(b.timingViolations()).toEqual([]);
     expect(b.stats().hx711.every((h) => h.powerDowns === 0 && h.overlongReads === 0 && h.highOverT3 === 0)).toBe(true);
+    // Each clock-high phase lasts two GPIO operations of the C loop (SCK up, read MISO, SCK down),
+    // except the digitalPulse-timed 25th pulse (10 us): far from the 50 us T3 maximum.
+    for (const h of b.stats().hx711) expect(h.maxReadHighS).toBeLessThan(11e-6);
     const calls = b.stats().apiCalls;
     expect(calls['SPI.send']).toBe(4 * out.length);
   });
