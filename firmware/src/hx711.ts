@@ -6,7 +6,9 @@
  * Espruino's C loop (jsspi.c) raises SCK, reads MISO, lowers SCK for each of the 24 bits, MSB
  * first, so the three bytes it returns are the 24-bit count (a high time of two GPIO operations,
  * well under a microsecond: far from the 50/60 us limit, as Espruino's own HX711 module does with
- * MOSI as the clock). One `digitalPulse` then gives the 25th pulse (channel A / gain 128).
+ * MOSI as the clock). One `digitalPulse` per chip then gives the 25th pulse (channel A / gain
+ * 128), after all four transfers: a chip read later than the DOUT check can have finished a newer
+ * conversion by then (it replaces the unread one), so the four transfers go first, back to back.
  * Per chip: 2 native calls and one combining statement (4 chips: 8 calls instead of 49).
  *
  * One shared clock (`sck` is one pin; Puck.js, six pads only). Every clock pulse is
@@ -138,15 +140,15 @@ export function hxRead(sck: Pin | Pin[], douts: Pin[], spread: Int32Array, words
     var z = HX_TX;
     var d = (hxS0 as SPI).send(z);
     out[0] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    p(hxK0, 1, ms);
     d = (hxS1 as SPI).send(z);
     out[1] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    p(hxK1, 1, ms);
     d = (hxS2 as SPI).send(z);
     out[2] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    p(hxK2, 1, ms);
     d = (hxS3 as SPI).send(z);
     out[3] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+    p(hxK0, 1, ms);
+    p(hxK1, 1, ms);
+    p(hxK2, 1, ms);
     p(hxK3, 1, ms);
   } else {
     hxReadShared(sck as Pin, douts, spread, words, out);
