@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { BehaviorSubject, Subject } from 'rxjs';
+import { retryWithBackoff } from './backoff.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 /** GATT UUIDs in noble's form (lowercase hex, no dashes). */
@@ -300,21 +301,22 @@ export class BleTransport implements Transport {
   private async reconnect(): Promise<void> {
     const p = this.peripheral;
     const maxAttempts = this.opts.reconnectAttempts ?? 20;
-    let delay = this.opts.reconnectInitialMs ?? 250;
-    for (let attempt = 1; p && attempt <= maxAttempts && !this.closing; attempt++) {
-      await new Promise((r) => setTimeout(r, delay));
-      if (this.closing) return;
-      try {
-        await this.connectOnce(p);
-        this.state$.next('connected');
-        this.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt });
-        return;
-      } catch {
-        if (p.state === 'connected') await new Promise<void>((r) => p.disconnect(() => r()));
-        delay = Math.min(delay * 2, this.opts.reconnectMaxMs ?? 5000);
-      }
+    const r = await retryWithBackoff({
+      attempts: p ? maxAttempts : 0,
+      initialMs: this.opts.reconnectInitialMs ?? 250,
+      maxMs: this.opts.reconnectMaxMs ?? 5000,
+      stopped: () => this.closing,
+      attempt: () => this.connectOnce(p!),
+      onFailure: async () => {
+        if (p!.state === 'connected') await new Promise<void>((res) => p!.disconnect(() => res()));
+      },
+    });
+    if (r.outcome === 'stopped') return;
+    if (r.outcome === 'ok') {
+      this.state$.next('connected');
+      this.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt: r.attempt });
+      return;
     }
-    if (this.closing) return;
     this.state$.next('closed');
     this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reconnecting after ${maxAttempts} attempts` });
     this.messages$.complete();

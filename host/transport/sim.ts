@@ -9,6 +9,7 @@
  */
 import { BehaviorSubject, Subject } from 'rxjs';
 import { UUID_CONTROL, UUID_DATA, UUID_RESPONSE } from '../../protocol/index.ts';
+import { retryWithBackoff } from './backoff.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 /** Four cell forces in N at board time t (s). */
@@ -179,21 +180,20 @@ export class SimTransport implements Transport {
   }
 
   private async reconnect(): Promise<void> {
-    let delay = this.opts.reconnectInitialMs ?? 100;
     const attempts = this.opts.reconnectAttempts ?? 20;
-    for (let attempt = 1; attempt <= attempts && !this.closing; attempt++) {
-      await new Promise((r) => setTimeout(r, delay));
-      if (this.closing) return;
-      try {
-        await this.connectOnce();
-        this.state$.next('connected');
-        this.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt });
-        return;
-      } catch {
-        delay = Math.min(delay * 2, 2000);
-      }
+    const r = await retryWithBackoff({
+      attempts,
+      initialMs: this.opts.reconnectInitialMs ?? 100,
+      maxMs: 2000,
+      stopped: () => this.closing,
+      attempt: () => this.connectOnce(),
+    });
+    if (r.outcome === 'stopped') return;
+    if (r.outcome === 'ok') {
+      this.state$.next('connected');
+      this.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt: r.attempt });
+      return;
     }
-    if (this.closing) return;
     this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reconnecting after ${attempts} attempts` });
     this.state$.next('closed');
     this.messages$.complete();
