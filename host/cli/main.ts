@@ -22,6 +22,14 @@ async function topHelp(): Promise<string> {
   return `${TOP_HELP_HEAD}\n${lines.join('\n')}\n${TOP_HELP_TAIL}\n`;
 }
 
+/** node:util parseArgs messages, cut to what the user needs: which flag, and what was wrong. */
+function describeParseError(e: unknown): string {
+  return oneLine(e)
+    .replace(/^TypeError \[[A-Z_]+\]: /, '')
+    .replace(/\. To specify a positional argument starting with a '-'.*$/, '')
+    .replace(/^Option '(.+?)' argument missing$/, "flag '$1' needs a value");
+}
+
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0] ?? msg;
@@ -62,7 +70,7 @@ export async function main(
   try {
     parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
   } catch (e) {
-    err.write(`tripod ${name}: ${oneLine(e).replace(/^TypeError \[[A-Z_]+\]: /, '')}; see 'tripod ${name} --help'\n`);
+    err.write(`tripod ${name}: ${describeParseError(e)}; see 'tripod ${name} --help'\n`);
     return EXIT_USAGE;
   }
   const controller = new AbortController();
