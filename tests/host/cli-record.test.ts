@@ -86,7 +86,7 @@ describe('tripod record', () => {
       [['record', '--out', 'x.tripod', '--duration', 'soon'], /--duration must be a positive number, got 'soon'/],
       [['record', '--out', 'x.tripod', '--sim', '--serial', '/dev/ttyACM0'], /choose one board source, got --sim and --serial/],
       [['record', '--out', 'x.tripod', 'extra'], /unexpected argument 'extra' \(only --ble takes a board id or name\)/],
-      [['info', '--serial'], /argument missing/],
+      [['info', '--serial'], /flag '--serial <value>' needs a value/],
       [['tare', '--samples', '999'], /--samples must be an integer 1\.\.255/],
       [['info', '--calibration', path.join(dir, 'nope.json')], /calibration file .*nope\.json: no such file/],
       [['scan', '--ble', '--serial'], /choose --ble or --serial/],
