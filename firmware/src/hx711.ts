@@ -7,9 +7,11 @@
  * first, so the three bytes it returns are the 24-bit count (a high time of two GPIO operations,
  * well under a microsecond: far from the 50/60 us limit, as Espruino's own HX711 module does with
  * MOSI as the clock). One `digitalPulse` per chip then gives the 25th pulse (channel A / gain
- * 128), after all four transfers: a chip read later than the DOUT check can have finished a newer
- * conversion by then (it replaces the unread one), so the four transfers go first, back to back.
- * Per chip: 2 native calls and one combining statement (4 chips: 8 calls instead of 49).
+ * 128), after all four transfers. hxReadReady checks DOUT and reads in the same "jit" function, so
+ * the fourth chip's first edge follows the check by about 4 native calls (0.4 ms): a chip that
+ * completes a newer conversion in that window delivers the newer one (exact). A chip that is not
+ * ready is not clocked at all. Per chip: 2 native calls and one combining statement (4 chips: 8
+ * calls + 1 digitalRead instead of 49).
  *
  * One shared clock (`sck` is one pin; Puck.js, six pads only). Every clock pulse is
  * `digitalPulse(sck, 1, 0.01)`: the high phase is timed by a hardware timer (10 us, inside the
@@ -126,63 +128,87 @@ export function hxNotReady(douts: Pin[]): number {
 }
 
 /**
- * Reads one conversion from all four chips (24 bits each, MSB first, plus the 25th pulse for
- * channel A / gain 128) into `out` as signed counts (-8388608..8388607). `words` is scratch
- * (Int32Array(3)); `spread` is hxSpreadTable(). A chip that was not ready reads as -1 (DOUT high):
- * the caller flags it. Per-chip clocks (hxSetup with four clocks): 4 SPI.send + 4 digitalPulse;
- * shared clock: 25 digitalPulse + 24 digitalRead (`spread`, `words` are used only there).
+ * Shared clock: reads one conversion from all four chips (24 bits each, MSB first, plus the 25th
+ * pulse for channel A / gain 128) into `out` as signed counts (-8388608..8388607). `words` is
+ * scratch (Int32Array(3)); `spread` is hxSpreadTable(). A chip that was not ready reads as -1 (DOUT
+ * high): the caller flags it. 25 digitalPulse + 24 digitalRead. (One clock per chip: hxReadReady.)
  */
 export function hxRead(sck: Pin | Pin[], douts: Pin[], spread: Int32Array, words: Int32Array, out: Int32Array): void {
   "jit";
   var p = digitalPulse;
-  var ms = HX_PULSE_MS;
-  if (hxS0 !== null) {
-    var z = HX_TX;
-    var d = (hxS0 as SPI).send(z);
-    out[0] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    d = (hxS1 as SPI).send(z);
-    out[1] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    d = (hxS2 as SPI).send(z);
-    out[2] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    d = (hxS3 as SPI).send(z);
-    out[3] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    p(hxK0, 1, ms);
-    p(hxK1, 1, ms);
-    p(hxK2, 1, ms);
-    p(hxK3, 1, ms);
-  } else {
-    hxReadShared(sck as Pin, douts, spread, words, out);
-  }
-}
-
-/** The shared-clock read (see hxRead): 49 API calls. */
-function hxReadShared(sck: Pin, douts: Pin[], spread: Int32Array, words: Int32Array, out: Int32Array): void {
-  "jit";
-  var p = digitalPulse;
   var r = digitalRead;
   var ms = HX_PULSE_MS;
+  var k = sck as Pin;
   var w = 0;
   for (var i = 0; i < 8; i++) {
-    p(sck, 1, ms);
+    p(k, 1, ms);
     w = (w << 1) | (spread[r(douts)] as number);
   }
   words[0] = w;
   w = 0;
   for (i = 0; i < 8; i++) {
-    p(sck, 1, ms);
+    p(k, 1, ms);
     w = (w << 1) | (spread[r(douts)] as number);
   }
   words[1] = w;
   w = 0;
   for (i = 0; i < 8; i++) {
-    p(sck, 1, ms);
+    p(k, 1, ms);
     w = (w << 1) | (spread[r(douts)] as number);
   }
-  p(sck, 1, ms);
+  p(k, 1, ms);
   var w0 = words[0] as number;
   var w1 = words[1] as number;
   out[0] = ((w0 & 255) << 24 | (w1 & 255) << 16 | (w & 255) << 8) >> 8;
   out[1] = ((w0 >>> 8 & 255) << 24 | (w1 >>> 8 & 255) << 16 | (w >>> 8 & 255) << 8) >> 8;
   out[2] = ((w0 >>> 16 & 255) << 24 | (w1 >>> 16 & 255) << 16 | (w >>> 16 & 255) << 8) >> 8;
   out[3] = ((w0 >>> 24) << 24 | (w1 >>> 24 & 255) << 16 | (w >>> 24 & 255) << 8) >> 8;
+}
+
+/** True when hxSetup configured one clock per chip (read with hxReadReady, chip by chip). */
+export function hxPerChip(): boolean {
+  return hxS0 !== null;
+}
+
+/**
+ * One clock per chip: checks DOUT and, when every chip of `need` (cell 0 = bit 3 ... cell 3 =
+ * bit 0, as digitalRead orders them) has a conversion ready, reads every chip that is ready, each
+ * by one SPI transfer, into out[c] as signed counts; st[0] = 1 then (0: nothing read, keep
+ * waiting), st[1] = the DOUT levels seen (a 1 bit: that chip was not ready and was not clocked).
+ * `need` 0 reads whatever is ready (a forced read). The check and the four transfers run back to
+ * back in one "jit" function (the transfers first, then the 25th pulses), so the fourth chip's
+ * first clock edge follows the check by about 0.4 ms (4 native calls): a chip that completes a
+ * newer conversion in that window delivers the newer one (exact, not older than the time stamp
+ * by more than that). 1 digitalRead, then 2 native calls per chip read.
+ */
+export function hxReadReady(douts: Pin[], need: number, st: Int32Array, out: Int32Array): void {
+  "jit";
+  var p = digitalPulse;
+  var ms = HX_PULSE_MS;
+  var z = HX_TX;
+  var nr = digitalRead(douts);
+  var go = (nr & need) === 0 ? ~nr & 15 : 0;
+  var d = z;
+  if ((go & 8) !== 0) {
+    d = (hxS0 as SPI).send(z);
+    out[0] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+  }
+  if ((go & 4) !== 0) {
+    d = (hxS1 as SPI).send(z);
+    out[1] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+  }
+  if ((go & 2) !== 0) {
+    d = (hxS2 as SPI).send(z);
+    out[2] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+  }
+  if ((go & 1) !== 0) {
+    d = (hxS3 as SPI).send(z);
+    out[3] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+  }
+  if ((go & 8) !== 0) p(hxK0, 1, ms);
+  if ((go & 4) !== 0) p(hxK1, 1, ms);
+  if ((go & 2) !== 0) p(hxK2, 1, ms);
+  if ((go & 1) !== 0) p(hxK3, 1, ms);
+  st[0] = (nr & need) === 0 ? 1 : 0;
+  st[1] = nr;
 }

@@ -25,7 +25,7 @@ import {
   FAULT_STUCK,
   FLAG_SATURATED,
 } from '../../protocol/constants.ts';
-import { hxNotReady, hxPowerDownIfIdle, hxPowerUp, hxRead, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
+import { hxNotReady, hxPerChip, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadReady, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
 export const NOT_READY_RUN = 3;
@@ -88,7 +88,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
   let stopping = false;
   const downFlag = new Uint8Array(1);
   let powered = true;
+  const st = new Int32Array(2);
   hxSetup(sck, rate, douts);
+  const perChip = hxPerChip();
 
   function setFault(c: number, kind: number): void {
     if (fault[c] !== kind) {
@@ -149,21 +151,25 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
 
   function poll(): void {
     timer = 0;
-    const nr = hxNotReady(douts);
-    if (!warm) {
-      if ((nr & 15) !== 0 && polls < warmPolls) {
-        polls++;
-        schedule(pollMs);
-        return;
-      }
-      warm = true;
-    } else if ((nr & active) !== 0 && polls < maxPolls) {
+    const need = warm ? (polls < maxPolls ? active : 0) : polls < warmPolls ? 15 : 0;
+    let nr = 0;
+    let ready = false;
+    if (perChip) {
+      hxReadReady(douts, need, st, raw);
+      nr = st[1] as number;
+      ready = st[0] === 1;
+    } else {
+      nr = hxNotReady(douts);
+      ready = (nr & need) === 0;
+    }
+    if (!ready) {
       polls++;
       schedule(pollMs);
       return;
     }
+    warm = true;
     const now = getTime() * 1000;
-    hxRead(sck, douts, spread, words, raw);
+    if (!perChip) hxRead(sck, douts, spread, words, raw);
     check(nr);
     const flags = sampleFlags;
     if (polls === 0) lead += pollMs / 2;

@@ -193,7 +193,7 @@ describe('corrupt flash at boot', () => {
 });
 
 describe('the emulator catches a read that holds the HX711 clock high too long', () => {
-  it('a plain-JS digitalWrite/digitalRead/digitalWrite read powers the chips down mid-read', () => {
+  it('a plain-JS digitalWrite/digitalRead/digitalWrite read powers the chips down mid-read (shared clock: hxRead)', () => {
     const good = firmwareSource();
     const fn = (acorn.parse(good, { ecmaVersion: 5 }) as unknown as { body: Array<{ type: string; id?: { name: string }; start: number; end: number }> }).body.find(
       (n) => n.type === 'FunctionDeclaration' && n.id?.name === 'hxRead',
@@ -214,7 +214,7 @@ describe('the emulator catches a read that holds the HX711 clock high too long',
       'for (var c = 0; c < 4; c++) out[c] = (v[c] << 8) >> 8;',
       '}',
     ].join('\n');
-    const board = boot({ seed: 61, loads: LOADS, source: good.slice(0, start) + plain + good.slice(end) });
+    const board = boot({ seed: 61, loads: LOADS, board: 'puckjs', source: good.slice(0, start) + plain + good.slice(end) });
     let fault: unknown = null;
     try {
       board.advance(2);
