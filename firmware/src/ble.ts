@@ -128,6 +128,17 @@ export function setupBle(name: string, model: string, firmware: string, batteryP
   NRF.setAdvertising({}, { name: name, showName: true, discoverable: true, connectable: true, interval: ADVERTISING_INTERVAL_MS });
   NRF.setConnectionInterval(CONNECTION_INTERVAL_MS);
 
+  const dataCh: NrfCharacteristic = { value: new Uint8Array(0), notify: true };
+  const respCh: NrfCharacteristic = { value: new Uint8Array(0), notify: true };
+  const dataUpd: NrfServices = {};
+  const respUpd: NrfServices = {};
+  const dataMap: { [c: string]: NrfCharacteristic } = {};
+  const respMap: { [c: string]: NrfCharacteristic } = {};
+  dataMap[UUID_DATA] = dataCh;
+  respMap[UUID_RESPONSE] = respCh;
+  dataUpd[UUID_SERVICE] = dataMap;
+  respUpd[UUID_SERVICE] = respMap;
+
   function send(): void {
     const now = getTime() * 1000;
     if (now - lastSend < PACE_MS - 0.01) return;
@@ -144,11 +155,13 @@ export function setupBle(name: string, model: string, firmware: string, batteryP
       }
     }
     if (msg === null) return;
-    const upd: NrfServices = {};
-    const ch: { [c: string]: NrfCharacteristic } = {};
-    ch[isData ? UUID_DATA : UUID_RESPONSE] = { value: msg, notify: true };
-    upd[UUID_SERVICE] = ch;
-    NRF.updateServices(upd);
+    if (isData) {
+      dataCh.value = msg;
+      NRF.updateServices(dataUpd);
+    } else {
+      respCh.value = msg;
+      NRF.updateServices(respUpd);
+    }
     lastSend = now;
   }
 

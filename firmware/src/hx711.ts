@@ -188,27 +188,29 @@ export function hxReadReady(douts: Pin[], need: number, st: Int32Array, out: Int
   var z = HX_TX;
   var nr = digitalRead(douts);
   var go = (nr & need) === 0 ? ~nr & 15 : 0;
-  var d = z;
-  if ((go & 8) !== 0) {
-    d = (hxS0 as SPI).send(z);
-    out[0] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+  if (go !== 0) {
+    var d = z;
+    if ((go & 8) !== 0) {
+      d = (hxS0 as SPI).send(z);
+      out[0] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+    }
+    if ((go & 4) !== 0) {
+      d = (hxS1 as SPI).send(z);
+      out[1] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+    }
+    if ((go & 2) !== 0) {
+      d = (hxS2 as SPI).send(z);
+      out[2] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+    }
+    if ((go & 1) !== 0) {
+      d = (hxS3 as SPI).send(z);
+      out[3] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+    }
+    if ((go & 8) !== 0) p(hxK0, 1, ms);
+    if ((go & 4) !== 0) p(hxK1, 1, ms);
+    if ((go & 2) !== 0) p(hxK2, 1, ms);
+    if ((go & 1) !== 0) p(hxK3, 1, ms);
   }
-  if ((go & 4) !== 0) {
-    d = (hxS1 as SPI).send(z);
-    out[1] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-  }
-  if ((go & 2) !== 0) {
-    d = (hxS2 as SPI).send(z);
-    out[2] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-  }
-  if ((go & 1) !== 0) {
-    d = (hxS3 as SPI).send(z);
-    out[3] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-  }
-  if ((go & 8) !== 0) p(hxK0, 1, ms);
-  if ((go & 4) !== 0) p(hxK1, 1, ms);
-  if ((go & 2) !== 0) p(hxK2, 1, ms);
-  if ((go & 1) !== 0) p(hxK3, 1, ms);
   st[0] = (nr & need) === 0 ? 1 : 0;
   st[1] = nr;
 }

@@ -150,6 +150,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
   }
 
   function poll(): void {
+    "jit";
     timer = 0;
     const need = warm ? (polls < maxPolls ? active : 0) : polls < warmPolls ? 15 : 0;
     let nr = 0;
@@ -164,31 +165,30 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
     }
     if (!ready) {
       polls++;
-      schedule(pollMs);
-      return;
-    }
-    warm = true;
-    const now = getTime() * 1000;
-    if (!perChip) hxRead(sck, douts, spread, words, raw);
-    check(nr);
-    const flags = sampleFlags;
-    if (polls === 0) lead += pollMs / 2;
-    else if (polls > 1 && lead > pollMs) lead -= pollMs / 2;
-    if (lastRead > 0) {
-      const d = now - lastRead;
-      if (d > periodMs * 0.8 && d < periodMs * 1.2) period += (d - period) / 8;
-    }
-    lastRead = now;
-    polls = 0;
-    sink(raw, flags, now - period / 2);
-    if (stopping) {
-      hxPowerDownIfIdle(sck, douts, downFlag);
-      if (downFlag[0] === 1) {
-        stopping = false;
-        powered = false;
+      timer = setTimeout(poll, pollMs);
+    } else {
+      warm = true;
+      const now = getTime() * 1000;
+      if (!perChip) hxRead(sck, douts, spread, words, raw);
+      check(nr);
+      if (polls === 0) lead += pollMs / 2;
+      else if (polls > 1 && lead > pollMs) lead -= pollMs / 2;
+      if (lastRead > 0) {
+        const d = now - lastRead;
+        if (d > periodMs * 0.8 && d < periodMs * 1.2) period += (d - period) / 8;
       }
+      lastRead = now;
+      polls = 0;
+      sink(raw, sampleFlags, now - period / 2);
+      if (stopping) {
+        hxPowerDownIfIdle(sck, douts, downFlag);
+        if (downFlag[0] === 1) {
+          stopping = false;
+          powered = false;
+        }
+      }
+      if (on || stopping) timer = setTimeout(poll, period - lead < pollMs ? pollMs : period - lead);
     }
-    if (on || stopping) schedule(period - lead);
   }
 
   function stop(): void {
@@ -258,6 +258,11 @@ export interface SampleRing {
   oldest(): number;
   /** Drops the oldest held sample (after reading it). */
   shift(): void;
+  /**
+   * Hands the oldest min(size, max) samples, oldest first, to `to` (e.g. FrameEncoder.push) and
+   * drops them: one "jit" loop, no method call per sample but `to` itself.
+   */
+  drainTo(to: (c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number) => void, max: number): void;
   /** Empties the ring and forgets losses (new stream). */
   clear(): void;
   counts: Int32Array;
@@ -309,6 +314,20 @@ export function createSampleRing(capacity: number): SampleRing {
         count--;
         consumed++;
       }
+    },
+    drainTo: function (to: (c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number) => void, max: number): void {
+      "jit";
+      var k = count < max ? count : max;
+      var s = head - count;
+      if (s < 0) s += capacity;
+      var o = 0;
+      for (var i = 0; i < k; i++) {
+        o = s << 2;
+        to(counts[o] as number, counts[o + 1] as number, counts[o + 2] as number, counts[o + 3] as number, flags[s] as number, times[s] as number);
+        s = s + 1 === capacity ? 0 : s + 1;
+      }
+      count -= k;
+      consumed += k;
     },
     clear: function (): void {
       head = 0;

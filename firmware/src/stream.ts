@@ -1,7 +1,10 @@
 /**
  * The path from the sample ring to sample frames: pulls samples from the bounded ring into the
- * protocol's frame encoder one frame at a time, when a link has room to send one (so frames are
- * built as late as possible and the ring, not the encoder, absorbs a slow link).
+ * protocol's frame encoder one frame's worth at a time, when a link has room to send one (so
+ * frames are built as late as possible and the ring, not the encoder, absorbs a slow link). Per
+ * frame: `ring.drainTo(enc.push, samplesPerFrame)` (one "jit" loop, one encoder call per sample;
+ * at most samplesPerFrame samples always complete a frame) and one `poll()`; nothing per sample
+ * but the push.
  * Overflow: when the ring overwrote samples, the encoder skips exactly that many indices (the next
  * sample becomes a KEY with FLAG_OVERFLOW) and `onOverflow(dropped, firstDroppedIndex)` fires, so
  * the host can account for every index: received, or counted in an OVERFLOW event.
@@ -31,6 +34,7 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
   let on = false;
   let draining = false;
   let keyInt = 0;
+  let perFrame = 1;
 
   function pull(): Uint8Array | null {
     const e = enc as FrameEncoder;
@@ -43,12 +47,8 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
         ring.ackLost();
         onOverflow(lost, first);
       }
-      const s = ring.oldest();
-      const o = s << 2;
-      const C = ring.counts;
-      f = e.add(C[o] as number, C[o + 1] as number, C[o + 2] as number, C[o + 3] as number, ring.flags[s] as number, ring.times[s] as number);
-      ring.shift();
-      if (f === null) f = e.poll();
+      ring.drainTo(e.push, perFrame);
+      f = e.poll();
     }
     if (f === null && draining) {
       draining = false;
@@ -65,6 +65,7 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
       } else {
         enc.configure(payloadBytes, samplesPerFrame);
       }
+      perFrame = samplesPerFrame;
       enc.start(firstIndex);
       ring.clear();
       on = true;
@@ -82,6 +83,7 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
     },
     configure: function (payloadBytes: number, samplesPerFrame: number): void {
       if (enc !== null) enc.configure(payloadBytes, samplesPerFrame);
+      perFrame = samplesPerFrame;
     },
     nextIndex: function (): number {
       return enc === null ? 0 : enc.nextIndex();

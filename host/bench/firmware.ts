@@ -18,6 +18,8 @@
  *   functions), 11k per JS function call, 22k per frame for its Uint8Array and copy, 12 us per 1k.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as AcornNs from 'acorn';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFirmware } from '../../firmware/build.ts';
@@ -107,6 +109,11 @@ export const bench: BenchModule = {
       'firmware.cpu_ms_per_sample': Math.round(per(r.after.cpuSeconds - r.before.cpuSeconds, r) * 1e5) / 100,
       'firmware.cpu_ms_per_sample_with_loops': Math.round(per(p.after.cpuSeconds - p.before.cpuSeconds, p) * 1e5) / 100,
     };
+    for (const mtu of [23, 53]) {
+      const e = stepEstimate(source, mtu, 20);
+      for (const k of ['read', 'ring', 'encode', 'notify', 'other', 'total'] as const) figures[`firmware.device_estimate_ms_per_sample.mtu${mtu}.${k}`] = e[k];
+      log(`MTU ${mtu}: per sample set ${e.tokens} executed tokens and ${e.calls} JS calls in the firmware's functions; estimate ${JSON.stringify(e)} ms`);
+    }
     const { counts } = realisticCounts(8000, 80, 5);
     for (const [label, payload] of [['mtu23', 20], ['mtu53', 50]] as const) {
       const c = deviceCostPerSample(counts, payload, defaultSamplesPerFrame(payload));
@@ -121,3 +128,211 @@ export const bench: BenchModule = {
     return figures;
   },
 };
+
+/* ---------------------------------------------------------------------------------------------
+ * Executed-token profile of the whole firmware: the same proxy as the encoder's (SPEC.md 9.2,
+ * host/bench/protocol.ts), applied to the built firmware/dist/tripod.js running in the emulator.
+ * A counter before every statement adds the tokens that statement executes (loop tests once per
+ * iteration) to its function's bucket; every function body counts its calls. Function names: the
+ * declaration, or the object-literal key of a method ("push" of the ring and of the encoder's
+ * returned object share a bucket only if both names match; the encoder's inner functions are
+ * declarations). "jit" functions (directive first, kept first) are flagged so that their tokens and
+ * calls can be priced at half.
+ */
+interface FnProfile {
+  tokens: number;
+  calls: number;
+  jit: boolean;
+}
+
+/** Returns the firmware source with `__c(tokens, fn)` before every statement and `__f(fn)` at each function entry. */
+export function instrumentFirmware(js: string): { source: string; jit: Set<string> } {
+  const load = createRequire(import.meta.url);
+  const acorn = load('acorn') as typeof AcornNs;
+  const starts = [...acorn.tokenizer(js, { ecmaVersion: 5 })].map((t) => t.start);
+  const countIn = (a: number, b: number): number => {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (starts[m]! < a) lo = m + 1;
+      else hi = m;
+    }
+    let n = 0;
+    for (let i = lo; i < starts.length && starts[i]! < b; i++) n++;
+    return n;
+  };
+  const ast = acorn.parse(js, { ecmaVersion: 5, sourceType: 'script' }) as any;
+  const inserts: Array<{ at: number; text: string }> = [];
+  const jit = new Set<string>();
+  const isStatement = (n: any): boolean => n && typeof n.type === 'string' && (/Statement$/.test(n.type) || n.type === 'VariableDeclaration' || n.type === 'FunctionDeclaration');
+  const nestedOf = (n: any): any[] => {
+    const out: any[] = [];
+    const visit = (x: any, top: boolean): void => {
+      if (!x || typeof x !== 'object') return;
+      if (Array.isArray(x)) {
+        for (const y of x) visit(y, top);
+        return;
+      }
+      if (typeof x.type !== 'string') return;
+      if (!top && (isStatement(x) || x.type === 'FunctionExpression')) {
+        out.push(x);
+        return;
+      }
+      for (const k of Object.keys(x)) if (k !== 'type' && k !== 'start' && k !== 'end') visit(x[k], false);
+    };
+    visit(n, true);
+    return out;
+  };
+  const ownTokens = (n: any): number => {
+    let own = countIn(n.start, n.end);
+    for (const c of nestedOf(n)) own -= countIn(c.start, c.end);
+    return own;
+  };
+  let fname = 'top';
+  const fnBody = (name: string, body: any): void => {
+    const saved = fname;
+    fname = name;
+    const first = body.body[0];
+    const isJit = first?.directive === 'jit';
+    if (isJit) jit.add(name);
+    inserts.push({ at: isJit ? first.end : body.start + 1, text: `__f('${name}');` });
+    for (const s of body.body) {
+      if (s === first && first.directive) continue;
+      stmt(s, true);
+    }
+    fname = saved;
+  };
+  const exprFunctions = (n: any): void => {
+    const visit = (x: any, key: string | null): void => {
+      if (!x || typeof x !== 'object') return;
+      if (Array.isArray(x)) {
+        for (const y of x) visit(y, key);
+        return;
+      }
+      if (typeof x.type !== 'string') return;
+      if (x.type === 'FunctionExpression') {
+        const own = x.id?.name ?? key ?? 'anonymous';
+        fnBody(fname === 'top' ? own : fname + '/' + own, x.body);
+        return;
+      }
+      if (x !== n && isStatement(x)) return;
+      if (x.type === 'Property') {
+        visit(x.value, x.key.name ?? String(x.key.value));
+        return;
+      }
+      for (const k of Object.keys(x)) if (k !== 'type' && k !== 'start' && k !== 'end') visit(x[k], key);
+    };
+    visit(n, null);
+  };
+  const wrap = (body: any, perIteration: number): void => {
+    if (body.type === 'BlockStatement') {
+      if (perIteration > 0) inserts.push({ at: body.start + 1, text: `__c(${perIteration},'${fname}');` });
+      for (const s of body.body) stmt(s, true);
+    } else {
+      inserts.push({ at: body.start, text: `{__c(${perIteration + ownTokens(body)},'${fname}');` });
+      inserts.push({ at: body.end, text: '}' });
+      stmt(body, false);
+    }
+  };
+  const stmt = (n: any, counted: boolean): void => {
+    if (n.type === 'FunctionDeclaration') {
+      fnBody(fname === 'top' ? n.id.name : fname + '/' + n.id.name, n.body);
+      return;
+    }
+    if (n.type === 'BlockStatement') {
+      for (const s of n.body) stmt(s, true);
+      return;
+    }
+    if (counted) inserts.push({ at: n.start, text: `__c(${ownTokens(n)},'${fname}');` });
+    exprFunctions(n);
+    if (n.type === 'IfStatement') {
+      wrap(n.consequent, 0);
+      if (n.alternate) wrap(n.alternate, 0);
+    } else if (n.type === 'ForStatement') {
+      wrap(n.body, (n.test ? countIn(n.test.start, n.test.end) + 1 : 0) + (n.update ? countIn(n.update.start, n.update.end) : 0));
+    } else if (n.type === 'WhileStatement') {
+      wrap(n.body, countIn(n.test.start, n.test.end) + 2);
+    }
+  };
+  for (const s of ast.body) stmt(s, false);
+  inserts.sort((a, b) => b.at - a.at || (a.text === '}' ? -1 : 1));
+  let out = js;
+  for (const ins of inserts) out = out.slice(0, ins.at) + ins.text + out.slice(ins.at);
+  const prelude = 'var __P = {};\nfunction __c(n, f) { var p = __P[f]; if (!p) { p = __P[f] = { tokens: 0, calls: 0 }; } p.tokens += n; }\nfunction __f(f) { var p = __P[f]; if (!p) { p = __P[f] = { tokens: 0, calls: 0 }; } p.calls++; }\n';
+  return { source: prelude + out, jit };
+}
+
+/** Steps of the per-sample path, by function (instrumentFirmware names). */
+const STEP_OF: Array<[RegExp, 'read' | 'ring' | 'encode' | 'notify']> = [
+  [/^(hxReadReady|hxRead|createSampler\/.*|startTripod\/onSample|createStreamer\/active|createSampleRing\/push)$/, 'read'],
+  [/^(createStreamer\/(pull|nextFrame)|startTripod\/nextFrame|createSampleRing\/(size|lost|drainTo|ackLost)|createFrameEncoder\/poll)$/, 'ring'],
+  [/^createFrameEncoder\//, 'encode'],
+  [/^setupBle\/send$/, 'notify'],
+];
+
+export interface StepEstimate {
+  /** ms per sample set, by step, and the total over every function (other: everything else). */
+  read: number;
+  ring: number;
+  encode: number;
+  notify: number;
+  other: number;
+  total: number;
+  /** Executed tokens and JS calls per sample set (all functions). */
+  tokens: number;
+  calls: number;
+}
+
+/**
+ * Streams `seconds` at 80 Hz over BLE at `mtu` with the instrumented firmware and prices every step
+ * per sample set as firmware/README.md "Cost" does: executed tokens x 0.9k instructions (half in
+ * "jit" functions), JS function calls x 11k, native API calls x 11k (half when made from a "jit"
+ * function: SPI.send, digitalPulse, digitalRead, setTimeout and one getTime per set come from the
+ * sampler's "jit" functions), idle-loop callbacks x 11k, 22k per frame for the encoder's
+ * Uint8Array and copy; 12 us per 1k instructions.
+ */
+export function stepEstimate(firmware: string, mtu: number, seconds: number): StepEstimate {
+  const { source, jit } = instrumentFirmware(firmware);
+  const board = createBoard({
+    clock: 'virtual',
+    seed: 5,
+    source,
+    loads: functionLoads((t) => [250 + 50 * Math.sin(t), 200, 180 + 30 * Math.sin(3 * t), 220]),
+  });
+  board.advance(1);
+  const link = board.ble.connect({ mtu });
+  link.subscribe(UUID_DATA);
+  link.subscribe(UUID_RESPONSE);
+  board.advance(0.2);
+  link.write(UUID_CONTROL, encodeCommand({ reqId: 1, code: CMD_START_STREAM }));
+  board.advance(1);
+  type Prof = Record<string, { tokens: number; calls: number }>;
+  const p0 = JSON.parse(board.evaluate('JSON.stringify(__P)') as string) as Prof;
+  const s0 = board.stats();
+  board.advance(seconds);
+  const p1 = JSON.parse(board.evaluate('JSON.stringify(__P)') as string) as Prof;
+  const s1 = board.stats();
+  board.stop();
+  const sets = s1.hx711[0]!.readsCompleted - s0.hx711[0]!.readsCompleted;
+  const ins = { read: 0, ring: 0, encode: 0, notify: 0, other: 0 };
+  let tokens = 0;
+  let calls = 0;
+  for (const name of Object.keys(p1)) {
+    const t = p1[name]!.tokens - (p0[name]?.tokens ?? 0);
+    const c = p1[name]!.calls - (p0[name]?.calls ?? 0);
+    tokens += t;
+    calls += c;
+    const step = STEP_OF.find(([re]) => re.test(name))?.[1] ?? 'other';
+    ins[step] += t * (jit.has(name) ? INSTRUCTIONS_PER_TOKEN / 2 : INSTRUCTIONS_PER_TOKEN) + c * INSTRUCTIONS_PER_CALL;
+    if (name === 'createFrameEncoder/buildFrame') ins.encode += c * INSTRUCTIONS_PER_FRAME_NATIVES;
+  }
+  const api = (k: string): number => (s1.apiCalls[k] ?? 0) - (s0.apiCalls[k] ?? 0);
+  const polls = api('setTimeout');
+  ins.read += (api('SPI.send') + api('digitalPulse') + api('digitalRead') + polls + sets) * (INSTRUCTIONS_PER_CALL / 2) + polls * INSTRUCTIONS_PER_CALL;
+  const sends = (p1['setupBle/send']?.calls ?? 0) - (p0['setupBle/send']?.calls ?? 0);
+  ins.notify += (api('getTime') - sets + api('NRF.updateServices')) * INSTRUCTIONS_PER_CALL + sends * INSTRUCTIONS_PER_CALL;
+  const ms = (x: number): number => Math.round(((x / sets / 1000) * US_PER_KILO_INSTRUCTION) / 10) / 100;
+  const total = ins.read + ins.ring + ins.encode + ins.notify + ins.other;
+  return { read: ms(ins.read), ring: ms(ins.ring), encode: ms(ins.encode), notify: ms(ins.notify), other: ms(ins.other), total: ms(total), tokens: Math.round(tokens / sets), calls: Math.round((calls / sets) * 100) / 100 };
+}
