@@ -88,6 +88,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
   let stopping = false;
   const downFlag = new Uint8Array(1);
   let powered = true;
+  let pend = 1;
   const st = new Int32Array(2);
   hxSetup(sck, rate, douts);
   const perChip = hxPerChip();
@@ -99,7 +100,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
     }
   }
 
-  function check(nr: number): void {
+  function checkAll(nr: number): void {
     "jit";
     let flags = 0;
     for (let c = 0; c < 4; c++) {
@@ -143,6 +144,32 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
       if (fault[c] !== kind) setFault(c, kind);
     }
     sampleFlags = flags;
+    pend = active !== 15 ? 1 : 0;
+    for (let c = 0; c < 4; c++) if ((resync[c] as number) | (missRun[c] as number) | (fault[c] as number)) pend = 1;
+  }
+
+  function check(nr: number): void {
+    "jit";
+    let odd = nr | pend;
+    if (odd === 0) {
+      for (let c = 0; c < 4; c++) {
+        const v = raw[c] as number;
+        if (v === last[c] || v === 0x7fffff || v === -0x800000) odd = 1;
+      }
+    }
+    if (odd === 0) {
+      last[0] = raw[0] as number;
+      last[1] = raw[1] as number;
+      last[2] = raw[2] as number;
+      last[3] = raw[3] as number;
+      sameRun[0] = 0;
+      sameRun[1] = 0;
+      sameRun[2] = 0;
+      sameRun[3] = 0;
+      sampleFlags = 0;
+    } else {
+      checkAll(nr);
+    }
   }
 
   function schedule(ms: number): void {
@@ -216,6 +243,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
       warm = false;
       polls = 0;
       active = 15;
+      pend = 1;
       for (let c = 0; c < 4; c++) {
         sameRun[c] = 0;
         missRun[c] = 0;

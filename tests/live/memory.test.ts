@@ -35,18 +35,21 @@ describe.skipIf(SKIP_BROWSER)('live page memory', () => {
     const frames = (): Promise<number> => page.evaluate(() => (window as unknown as { tripodLive: { frames: number } }).tripodLive.frames);
     const board = (): number => sim.live.hub.snapshot().last?.t ?? 0;
     const nodes = async (): Promise<number> => ((await cdp.send('Memory.getDOMCounters')) as { nodes: number }).nodes;
-    // warm up: fill the rings (10 s chart window at 20x is 0.5 s) and let the JIT settle
-    await page.waitForTimeout(3000);
+    // Waits on the board's time, not on wall time: a loaded machine runs the emulator slower, and a
+    // wall-clock warm-up could end before the page's rings are full (their filling then looks like
+    // growth), or a wall-clock cap could end the run short of the board time it needs.
+    const boardAt = async (s: number): Promise<void> => {
+      while (board() < s) await page.waitForTimeout(100);
+    };
+    // warm up: fill the rings (10 s chart window) and let the JIT settle: 20 s of board time
+    await boardAt(20);
     const t0 = board();
     const f0 = await frames();
     const heaps: number[] = [];
     const domNodes: number[] = [];
-    // sample every 2 s of wall time until 4 minutes of board time have streamed (20x: ~12 s; a
-    // loaded machine that runs the emulator slower just takes longer, up to 90 s)
-    const wall0 = Date.now();
-    while (heaps.length < 8 || board() - t0 < 240) {
-      if (Date.now() - wall0 > 90_000) break;
-      await page.waitForTimeout(2000);
+    // one heap sample per 30 s of board time, 8 samples: 4 minutes of board time (20x: ~12 s wall)
+    while (heaps.length < 8) {
+      await boardAt(t0 + 30 * (heaps.length + 1));
       heaps.push(await heap());
       domNodes.push(await nodes());
     }
