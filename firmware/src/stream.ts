@@ -3,8 +3,8 @@
  * protocol's frame encoder one frame's worth at a time, when a link has room to send one (so
  * frames are built as late as possible and the ring, not the encoder, absorbs a slow link). Per
  * frame: `ring.drainTo(enc.push, samplesPerFrame)` (one "jit" loop, one encoder call per sample;
- * at most samplesPerFrame samples always complete a frame) and one `poll()`; nothing per sample
- * but the push.
+ * samplesPerFrame samples always complete a frame, so it waits until the ring holds that many,
+ * except when draining at STOP_STREAM) and one `poll()`; nothing per sample but the push.
  * Overflow: when the ring overwrote samples, the encoder skips exactly that many indices (the next
  * sample becomes a KEY with FLAG_OVERFLOW) and `onOverflow(dropped, firstDroppedIndex)` fires, so
  * the host can account for every index: received, or counted in an OVERFLOW event.
@@ -37,9 +37,10 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
   let perFrame = 1;
 
   function pull(): Uint8Array | null {
-    const e = enc as FrameEncoder;
+    if (enc === null) return null;
+    const e = enc;
     let f = e.poll();
-    while (f === null && (on || draining) && ring.size() > 0) {
+    while (f === null && (on || draining) && ring.size() >= (draining ? 1 : perFrame)) {
       const lost = ring.lost();
       if (lost > 0) {
         const first = e.nextIndex();
@@ -78,9 +79,7 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
     active: function (): boolean {
       return on;
     },
-    nextFrame: function (): Uint8Array | null {
-      return enc === null ? null : pull();
-    },
+    nextFrame: pull,
     configure: function (payloadBytes: number, samplesPerFrame: number): void {
       if (enc !== null) enc.configure(payloadBytes, samplesPerFrame);
       perFrame = samplesPerFrame;
