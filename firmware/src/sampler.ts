@@ -12,7 +12,8 @@
  * rate is therefore the slowest chip's (nominal +-3 %), and each sample carries its device time:
  * the read time minus half a period, the middle of the window its four conversions come from (the
  * chip waited for converted just before the read, the others up to one of their periods earlier).
- * A chip still not ready half a period after the others is read anyway (a dead chip ignores the
+ * A chip still not ready half a period after the others is skipped (one clock per chip: not clocked;
+ * shared clock: read anyway, a dead chip ignores the
  * pulses while its DOUT is high) and flagged stale for this sample and the next (if it became
  * ready mid-read it resynchronises on the next read). After NOT_READY_RUN such samples in a row it
  * raises a NOT_READY fault and is no longer waited for, until it is ready when polled again.
