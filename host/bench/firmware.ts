@@ -17,6 +17,7 @@
  *   as firmware/README.md explains: 0.9k instructions per executed token (half inside "jit"
  *   functions), 11k per JS function call, 22k per frame for its Uint8Array and copy, 12 us per 1k.
  */
+import { createTokenCounter } from './es5-tokens.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as AcornNs from 'acorn';
@@ -149,46 +150,10 @@ interface FnProfile {
 export function instrumentFirmware(js: string): { source: string; jit: Set<string> } {
   const load = createRequire(import.meta.url);
   const acorn = load('acorn') as typeof AcornNs;
-  const starts = [...acorn.tokenizer(js, { ecmaVersion: 5 })].map((t) => t.start);
-  const countIn = (a: number, b: number): number => {
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const m = (lo + hi) >> 1;
-      if (starts[m]! < a) lo = m + 1;
-      else hi = m;
-    }
-    let n = 0;
-    for (let i = lo; i < starts.length && starts[i]! < b; i++) n++;
-    return n;
-  };
+  const { countIn, ownTokens, nestedOf, isStatement } = createTokenCounter(acorn, js);
   const ast = acorn.parse(js, { ecmaVersion: 5, sourceType: 'script' }) as any;
   const inserts: Array<{ at: number; text: string }> = [];
   const jit = new Set<string>();
-  const isStatement = (n: any): boolean => n && typeof n.type === 'string' && (/Statement$/.test(n.type) || n.type === 'VariableDeclaration' || n.type === 'FunctionDeclaration');
-  const nestedOf = (n: any): any[] => {
-    const out: any[] = [];
-    const visit = (x: any, top: boolean): void => {
-      if (!x || typeof x !== 'object') return;
-      if (Array.isArray(x)) {
-        for (const y of x) visit(y, top);
-        return;
-      }
-      if (typeof x.type !== 'string') return;
-      if (!top && (isStatement(x) || x.type === 'FunctionExpression')) {
-        out.push(x);
-        return;
-      }
-      for (const k of Object.keys(x)) if (k !== 'type' && k !== 'start' && k !== 'end') visit(x[k], false);
-    };
-    visit(n, true);
-    return out;
-  };
-  const ownTokens = (n: any): number => {
-    let own = countIn(n.start, n.end);
-    for (const c of nestedOf(n)) own -= countIn(c.start, c.end);
-    return own;
-  };
   let fname = 'top';
   const fnBody = (name: string, body: any): void => {
     const saved = fname;

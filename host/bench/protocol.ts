@@ -4,6 +4,7 @@
  * throughput in Node. Figures: protocol.bytes_per_sample.{mtu23,mtu53,worst_mtu23},
  * protocol.encode_samples_per_s, protocol.decode_samples_per_s.
  */
+import { createTokenCounter } from './es5-tokens.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -191,40 +192,9 @@ export function instrumentProtocolFile(file: string): string {
   const js = ts.transpileModule(src, {
     compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.CommonJS, removeComments: true },
   }).outputText;
-  const tokens = [...acorn.tokenizer(js, { ecmaVersion: 5 })].map((t) => t.start);
-  const countIn = (a: number, b: number): number => {
-    let n = 0;
-    for (const s of tokens) if (s >= a && s < b) n++;
-    return n;
-  };
+  const { countIn, ownTokens, nestedOf } = createTokenCounter(acorn, js);
   const ast = acorn.parse(js, { ecmaVersion: 5, sourceType: 'script' }) as any;
   const inserts: Insert[] = [];
-  const isStatement = (n: any): boolean => n && typeof n.type === 'string' && (/Statement$/.test(n.type) || n.type === 'VariableDeclaration' || n.type === 'FunctionDeclaration');
-
-  /** Tokens of a statement not inside its nested statements or function bodies. */
-  const ownTokens = (n: any): number => {
-    let own = countIn(n.start, n.end);
-    for (const child of nestedOf(n)) own -= countIn(child.start, child.end);
-    return own;
-  };
-  const nestedOf = (n: any): any[] => {
-    const out: any[] = [];
-    const visit = (x: any, top: boolean): void => {
-      if (!x || typeof x !== 'object') return;
-      if (Array.isArray(x)) {
-        for (const y of x) visit(y, top);
-        return;
-      }
-      if (typeof x.type !== 'string') return;
-      if (!top && (isStatement(x) || x.type === 'FunctionExpression')) {
-        out.push(x);
-        return;
-      }
-      for (const k of Object.keys(x)) if (k !== 'type' && k !== 'start' && k !== 'end') visit(x[k], false);
-    };
-    visit(n, true);
-    return out;
-  };
 
   let fname = 'top';
   const walkStatement = (n: any): void => {
