@@ -40,17 +40,17 @@ export function hxSpreadTable(): Int32Array {
 }
 
 /** Software-SPI ports of the per-chip-clock path, cells 0..3 (null on the shared-clock path). */
-let hxS0: SPI | null = null;
-let hxS1: SPI | null = null;
-let hxS2: SPI | null = null;
-let hxS3: SPI | null = null;
+export let hxS0: SPI | null = null;
+export let hxS1: SPI | null = null;
+export let hxS2: SPI | null = null;
+export let hxS3: SPI | null = null;
 /** Per-chip clock pins, cells 0..3 (the 25th pulse). */
-let hxK0: Pin = -1;
-let hxK1: Pin = -1;
-let hxK2: Pin = -1;
-let hxK3: Pin = -1;
+export let hxK0: Pin = -1;
+export let hxK1: Pin = -1;
+export let hxK2: Pin = -1;
+export let hxK3: Pin = -1;
 /** What the SPI path sends: 3 bytes = 24 clock pulses (MOSI is not connected). */
-const HX_TX = new Uint8Array(3);
+export const HX_TX = new Uint8Array(3);
 
 function hxPort(clk: Pin, dout: Pin): SPI {
   const s = new SPI();
@@ -171,46 +171,36 @@ export function hxPerChip(): boolean {
 }
 
 /**
- * One clock per chip: checks DOUT and, when every chip of `need` (cell 0 = bit 3 ... cell 3 =
- * bit 0, as digitalRead orders them) has a conversion ready, reads every chip that is ready, each
- * by one SPI transfer, into out[c] as signed counts; st[0] = 1 then (0: nothing read, keep
- * waiting), st[1] = the DOUT levels seen (a 1 bit: that chip was not ready and was not clocked).
- * `need` 0 reads whatever is ready (a forced read). The check and the four transfers run back to
- * back in one "jit" function (the transfers first, then the 25th pulses), so the fourth chip's
- * first clock edge follows the check by about 0.4 ms (4 native calls): a chip that completes a
- * newer conversion in that window delivers the newer one (exact, not older than the time stamp
- * by more than that). 1 digitalRead, then 2 native calls per chip read.
+ * One clock per chip: reads the chips of `go` (cell 0 = bit 3 ... cell 3 = bit 0, as digitalRead
+ * orders them; each must have DOUT low) by one SPI transfer each into out[c] as signed counts, the
+ * transfers first, then the 25th pulses; chips not in `go` are not clocked. The sampler's usual set
+ * (all four ready) reads inline in its "jit" poll (sampler.ts) the same way; this is the partial
+ * read (a chip not ready). 2 native calls per chip read.
  */
-export function hxReadReady(douts: Pin[], need: number, st: Int32Array, out: Int32Array): void {
+export function hxReadChips(go: number, out: Int32Array): void {
   "jit";
   var p = digitalPulse;
   var ms = HX_PULSE_MS;
   var z = HX_TX;
-  var nr = digitalRead(douts);
-  var go = (nr & need) === 0 ? ~nr & 15 : 0;
-  if (go !== 0) {
-    var d = z;
-    if ((go & 8) !== 0) {
-      d = (hxS0 as SPI).send(z);
-      out[0] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    }
-    if ((go & 4) !== 0) {
-      d = (hxS1 as SPI).send(z);
-      out[1] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    }
-    if ((go & 2) !== 0) {
-      d = (hxS2 as SPI).send(z);
-      out[2] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    }
-    if ((go & 1) !== 0) {
-      d = (hxS3 as SPI).send(z);
-      out[3] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-    }
-    if ((go & 8) !== 0) p(hxK0, 1, ms);
-    if ((go & 4) !== 0) p(hxK1, 1, ms);
-    if ((go & 2) !== 0) p(hxK2, 1, ms);
-    if ((go & 1) !== 0) p(hxK3, 1, ms);
+  var d = z;
+  if ((go & 8) !== 0) {
+    d = (hxS0 as SPI).send(z);
+    out[0] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
   }
-  st[0] = (nr & need) === 0 ? 1 : 0;
-  st[1] = nr;
+  if ((go & 4) !== 0) {
+    d = (hxS1 as SPI).send(z);
+    out[1] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+  }
+  if ((go & 2) !== 0) {
+    d = (hxS2 as SPI).send(z);
+    out[2] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+  }
+  if ((go & 1) !== 0) {
+    d = (hxS3 as SPI).send(z);
+    out[3] = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+  }
+  if ((go & 8) !== 0) p(hxK0, 1, ms);
+  if ((go & 4) !== 0) p(hxK1, 1, ms);
+  if ((go & 2) !== 0) p(hxK2, 1, ms);
+  if ((go & 1) !== 0) p(hxK3, 1, ms);
 }

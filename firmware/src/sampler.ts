@@ -26,7 +26,7 @@ import {
   FAULT_STUCK,
   FLAG_SATURATED,
 } from '../../protocol/constants.ts';
-import { hxNotReady, hxPerChip, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadReady, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
+import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxNotReady, hxPerChip, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadChips, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
 export const NOT_READY_RUN = 3;
@@ -77,20 +77,26 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
   let polls = 0;
   let maxPolls = 13;
   let warmPolls = 0;
+  /** Poll limit and cells waited for: warmPolls and 15 until the first read, then maxPolls and `active` (checkAll keeps them). */
+  let lim = 0;
+  let want = 15;
   let pollMs = 0.5;
+  let halfPoll = 0.25;
   let periodMs = 12.5;
+  /** Plausible read-to-read interval, ms: 0.8 and 1.2 periods (outside: a missed or restarted set, not averaged). */
+  let dLo = 10;
+  let dHi = 15;
   let period = 12.5;
   let lead = 2;
-  let lastRead = 0;
-  let warm = false;
+  let lastRead = -1e9;
   let on = false;
   let sampleFlags = 0;
   let stuckRun = 79;
   let stopping = false;
   const downFlag = new Uint8Array(1);
   let powered = true;
+  /** 1 while any cell needs checkAll on the next set (missed, resyncing, faulted, repeating, not waited for). */
   let pend = 1;
-  const st = new Int32Array(2);
   hxSetup(sck, rate, douts);
   const perChip = hxPerChip();
 
@@ -145,77 +151,128 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
       if (fault[c] !== kind) setFault(c, kind);
     }
     sampleFlags = flags;
+    lim = maxPolls;
+    want = active;
     pend = active !== 15 ? 1 : 0;
-    for (let c = 0; c < 4; c++) if ((resync[c] as number) | (missRun[c] as number) | (fault[c] as number)) pend = 1;
+    for (let c = 0; c < 4; c++) if ((resync[c] as number) | (missRun[c] as number) | (fault[c] as number) | (sameRun[c] as number)) pend = 1;
   }
 
+  /**
+   * The usual set needs no per-cell logic: nothing pending (pend 0: every sameRun is 0, no fault,
+   * miss or resync) and every cell changed and unsaturated. One product is 0 exactly when a cell
+   * repeats its last value (v - last) or is saturated: (v + 0x800001) & 0xfffffe is 0 for 0x7fffff
+   * and -0x800000 only (8 nonzero integer factors under 2^25 each: the product cannot round to 0;
+   * any 0 factor, or a wrapping multiply, only sends the set to checkAll). Returns via sampleFlags.
+   */
   function check(nr: number): void {
     "jit";
-    let odd = nr | pend;
-    if (odd === 0) {
-      for (let c = 0; c < 4; c++) {
-        const v = raw[c] as number;
-        if (v === last[c] || v === 0x7fffff || v === -0x800000) odd = 1;
-      }
-    }
-    if (odd === 0) {
+    if ((nr | pend) === 0 && ((raw[0] as number) - (last[0] as number)) * (((raw[0] as number) + 0x800001) & 0xfffffe) * ((raw[1] as number) - (last[1] as number)) * (((raw[1] as number) + 0x800001) & 0xfffffe) * ((raw[2] as number) - (last[2] as number)) * (((raw[2] as number) + 0x800001) & 0xfffffe) * ((raw[3] as number) - (last[3] as number)) * (((raw[3] as number) + 0x800001) & 0xfffffe) !== 0) {
       last[0] = raw[0] as number;
       last[1] = raw[1] as number;
       last[2] = raw[2] as number;
       last[3] = raw[3] as number;
-      sameRun[0] = 0;
-      sameRun[1] = 0;
-      sameRun[2] = 0;
-      sameRun[3] = 0;
       sampleFlags = 0;
     } else {
       checkAll(nr);
     }
   }
 
-  function schedule(ms: number): void {
-    timer = setTimeout(poll, ms < pollMs ? pollMs : ms);
+  function afterStop(): void {
+    hxPowerDownIfIdle(sck, douts, downFlag);
+    if (downFlag[0] === 1) {
+      stopping = false;
+      powered = false;
+    }
   }
 
+  /** The tail of a read set, both paths: lead and period tracking, time stamp, hand-off, next wake-up. */
+  function finish(now: number): void {
+    "jit";
+    if (polls === 0) lead += halfPoll;
+    else if (polls > 1 && lead > pollMs) lead -= halfPoll;
+    var d = now - lastRead;
+    if (d > dLo && d < dHi) period += (d - period) / 8;
+    lastRead = now;
+    polls = 0;
+    sink(last, sampleFlags, now - period / 2);
+    if (stopping) afterStop();
+    d = period - lead;
+    if (on || stopping) timer = setTimeout(poll, d < pollMs ? pollMs : d);
+  }
+
+  /**
+   * One clock per chip (hx711.ts): one digitalRead of the four DOUT; when every waited-for chip is
+   * ready, the usual set (all four ready) is read inline, 4 SPI.send back to back then 4 25th
+   * pulses, into locals, and checked by one product (see check); anything else goes through
+   * hxReadChips and checkAll. The tail (time stamp, tracking, hand-off, re-arm; `finish` on the shared clock) is inline too: one
+   * "jit" call per poll, no other JS call on the usual set but the sink.
+   */
+  function pollSpi(): void {
+    "jit";
+    timer = 0;
+    var nr = digitalRead(douts);
+    if ((nr & (polls < lim ? want : 0)) !== 0) {
+      polls++;
+      timer = setTimeout(pollSpi, pollMs);
+    } else {
+      if (nr === 0) {
+        var z = HX_TX;
+        var d = (hxS0 as SPI).send(z);
+        var c0 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+        d = (hxS1 as SPI).send(z);
+        var c1 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+        d = (hxS2 as SPI).send(z);
+        var c2 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+        d = (hxS3 as SPI).send(z);
+        var c3 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+        digitalPulse(hxK0, 1, HX_PULSE_MS);
+        digitalPulse(hxK1, 1, HX_PULSE_MS);
+        digitalPulse(hxK2, 1, HX_PULSE_MS);
+        digitalPulse(hxK3, 1, HX_PULSE_MS);
+        if (pend === 0 && (c0 - (last[0] as number)) * ((c0 + 0x800001) & 0xfffffe) * (c1 - (last[1] as number)) * ((c1 + 0x800001) & 0xfffffe) * (c2 - (last[2] as number)) * ((c2 + 0x800001) & 0xfffffe) * (c3 - (last[3] as number)) * ((c3 + 0x800001) & 0xfffffe) !== 0) {
+          last[0] = c0;
+          last[1] = c1;
+          last[2] = c2;
+          last[3] = c3;
+          sampleFlags = 0;
+        } else {
+          raw[0] = c0;
+          raw[1] = c1;
+          raw[2] = c2;
+          raw[3] = c3;
+          checkAll(0);
+        }
+      } else {
+        hxReadChips(~nr & 15, raw);
+        checkAll(nr);
+      }
+      var now = getTime() * 1000;
+      if (polls === 0) lead += halfPoll;
+      else if (polls > 1 && lead > pollMs) lead -= halfPoll;
+      var t = now - lastRead;
+      if (t > dLo && t < dHi) period += (t - period) / 8;
+      lastRead = now;
+      polls = 0;
+      sink(last, sampleFlags, now - period / 2);
+      if (stopping) afterStop();
+      t = period - lead;
+      if (on || stopping) timer = setTimeout(pollSpi, t < pollMs ? pollMs : t);
+    }
+  }
+
+  /** Shared clock (Puck.js): DOUT check, then the 49-call read (hxRead) when every waited-for chip is ready. */
   function poll(): void {
     "jit";
     timer = 0;
-    const need = warm ? (polls < maxPolls ? active : 0) : polls < warmPolls ? 15 : 0;
-    let nr = 0;
-    let ready = false;
-    if (perChip) {
-      hxReadReady(douts, need, st, raw);
-      nr = st[1] as number;
-      ready = st[0] === 1;
-    } else {
-      nr = hxNotReady(douts);
-      ready = (nr & need) === 0;
-    }
-    if (!ready) {
+    var nr = hxNotReady(douts);
+    if ((nr & (polls < lim ? want : 0)) !== 0) {
       polls++;
       timer = setTimeout(poll, pollMs);
     } else {
-      warm = true;
-      const now = getTime() * 1000;
-      if (!perChip) hxRead(sck, douts, spread, words, raw);
+      var now = getTime() * 1000;
+      hxRead(sck, douts, spread, words, raw);
       check(nr);
-      if (polls === 0) lead += pollMs / 2;
-      else if (polls > 1 && lead > pollMs) lead -= pollMs / 2;
-      if (lastRead > 0) {
-        const d = now - lastRead;
-        if (d > periodMs * 0.8 && d < periodMs * 1.2) period += (d - period) / 8;
-      }
-      lastRead = now;
-      polls = 0;
-      sink(raw, sampleFlags, now - period / 2);
-      if (stopping) {
-        hxPowerDownIfIdle(sck, douts, downFlag);
-        if (downFlag[0] === 1) {
-          stopping = false;
-          powered = false;
-        }
-      }
-      if (on || stopping) timer = setTimeout(poll, period - lead < pollMs ? pollMs : period - lead);
+      finish(now);
     }
   }
 
@@ -231,17 +288,21 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
       stopping = false;
       hz = rateHz === 10 ? 10 : 80;
       periodMs = 1000 / hz;
+      dLo = periodMs * 0.8;
+      dHi = periodMs * 1.2;
       period = periodMs;
       stuckRun = STUCK_S * hz - 1;
       pollMs = hz === 80 ? 0.5 : 4;
+      halfPoll = pollMs / 2;
       lead = 4 * pollMs;
       maxPolls = Math.ceil(periodMs / 2 / pollMs);
       warmPolls = Math.ceil(((SETTLING_PERIODS + 2) * periodMs + 100) / pollMs);
-      lastRead = 0;
+      lastRead = -1e9;
       hxSetRate(rate, hz);
       if (!powered) hxPowerUp(sck);
       powered = true;
-      warm = false;
+      lim = warmPolls;
+      want = 15;
       polls = 0;
       active = 15;
       pend = 1;
@@ -251,7 +312,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
         resync[c] = 0;
       }
       on = true;
-      schedule(periodMs);
+      timer = setTimeout(perChip ? pollSpi : poll, periodMs);
     },
     stop: stop,
     running: function (): boolean {
