@@ -83,8 +83,8 @@ export function startTripod(): void {
   const faultSent = [false, false, false];
   /** This boot's id for START_STREAM answers (1..2^32-1): the same id tells the host indices continued. */
   const bootId = 1 + Math.floor(Math.random() * 0xfffffffe);
-  /** Samples taken since this boot's first stream began (-1: none began yet); the next stream's first index. */
-  let taken = -1;
+  /** sampler.sets() when this boot's first stream began (-1: none began yet): the next stream's first index is the sets taken since. */
+  let setsAtFirst = -1;
 
   const ring = createSampleRing(RING_CAPACITY);
   const streamer = createStreamer(ring, function (dropped: number, first: number): void {
@@ -109,10 +109,9 @@ export function startTripod(): void {
     if (serial !== null) serial.sendControl(bytes);
   }
 
-  function onSample(counts: Int32Array, flags: number, timeMs: number): void {
-    if (taken >= 0) taken++;
-    if (streamer.active()) ring.push(counts, flags, timeMs);
-    if (tareDone !== null) tareSample(counts, flags);
+  function endStream(): void {
+    streamer.end();
+    sampler.feed(false);
   }
 
   function onFault(cell: number, kind: number): void {
@@ -120,7 +119,7 @@ export function startTripod(): void {
     sendEvent(encodeEvent({ code: EVT_CELL_FAULT, seq: nextSeq(), cell: cell, fault: kind, index: index }));
   }
 
-  const sampler = createSampler(pins.sck, pins.rate, pins.dout, onSample, onFault);
+  const sampler = createSampler(pins.sck, pins.rate, pins.dout, ring, onFault);
 
   function tareSample(counts: Int32Array, flags: number): void {
     for (let c = 0; c < 4; c++) {
@@ -137,6 +136,7 @@ export function startTripod(): void {
     const done = tareDone;
     if (done === null) return;
     tareDone = null;
+    sampler.setTap(null);
     if (tareTimer) clearTimeout(tareTimer);
     tareTimer = 0;
     const offsets: number[] = [];
@@ -158,7 +158,7 @@ export function startTripod(): void {
   function goIdle(): void {
     idleTimer = 0;
     if (ble.connected() || (target === LINK_SERIAL && streamer.active())) return;
-    streamer.end();
+    endStream();
     target = 0;
     sampler.stop();
   }
@@ -213,8 +213,9 @@ export function startTripod(): void {
       ensureSampling();
       target = link;
       const payload = payloadFor(link);
-      if (taken < 0) taken = 0;
-      streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), taken % 16777216);
+      if (setsAtFirst < 0) setsAtFirst = sampler.sets();
+      streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.sets() - setsAtFirst) % 16777216);
+      sampler.feed(true);
       if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
       if (link === LINK_BLE) ble.wake();
       return STATUS_OK;
@@ -227,7 +228,7 @@ export function startTripod(): void {
     },
     stopStream: function (link: number): void {
       if (target !== link) return;
-      streamer.end();
+      endStream();
       if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
     },
     setRate: function (hz: number): number {
@@ -261,10 +262,12 @@ export function startTripod(): void {
       tareLeft = n;
       tareSeen = 0;
       tareDone = done;
+      sampler.setTap(tareSample);
       tareTimer = setTimeout(function (): void {
         tareTimer = 0;
         const d = tareDone;
         tareDone = null;
+        sampler.setTap(null);
         if (d !== null) d(null);
       }, (n * 2000) / settings.rateHz + 2000);
       return true;
@@ -321,7 +324,7 @@ export function startTripod(): void {
       } else {
         if (serial !== null) serial.repark();
         if (target === LINK_BLE) {
-          streamer.end();
+          endStream();
           target = 0;
         }
         armIdle();

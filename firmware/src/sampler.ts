@@ -1,7 +1,8 @@
 /**
  * Sampling: a timer at the sample rate reads all four HX711 each period (hx711.ts), flags cells
  * that are not ready, stuck or saturated without stalling the others, and hands each sample set to
- * a sink. Also the bounded sample ring between sampling and sending.
+ * the sample ring (while a stream takes samples) and to a tap (TARE). Also the bounded sample ring
+ * between sampling and sending.
  *
  * Timing is driven by the chips, not by a fixed-rate timer: the four HX711 free-run at 10 or 80 Hz
  * from their own oscillators (a few % apart), and a shared clock may only pulse a chip whose DOUT
@@ -37,7 +38,7 @@ export const SETTLING_PERIODS = 4;
 /** Samples the on-device ring holds while the link cannot take them (1.6 s at 80 Hz; 2.6 KB). */
 export const RING_CAPACITY = 128;
 
-/** Receives each sample set: counts (Int32Array(4), reused: copy it), flags (FLAG_*), device time in ms since boot (read time minus half a period). */
+/** Receives each sample set (setTap): counts (Int32Array(4), reused: copy it), flags (FLAG_*), device time in ms since boot (read time minus half a period). */
 export type SampleSink = (counts: Int32Array, flags: number, timeMs: number) => void;
 /** A cell's fault state changed: kind is FAULT_NOT_READY/STUCK/SATURATED or FAULT_RECOVERED. */
 export type FaultSink = (cell: number, kind: number) => void;
@@ -48,6 +49,12 @@ export interface Sampler {
   /** Stops sampling and powers the chips down (clock held high) right after a read that leaves every DOUT high. */
   stop(): void;
   running(): boolean;
+  /** true: push every sample set into the ring (a stream takes samples); false: not. */
+  feed(onOff: boolean): void;
+  /** Hands every sample set to `f` too (null: stop). */
+  setTap(f: SampleSink | null): void;
+  /** Sample sets delivered since boot (read or stale), for stream indices. */
+  sets(): number;
   rateHz(): number;
   /** Last value per cell (stale cells keep their last good value). */
   latest(): Int32Array;
@@ -62,7 +69,7 @@ export interface Sampler {
  * chips down right after a read that leaves every DOUT high (no chip has a newer conversion yet),
  * so raising the clock cannot start another read; until then reads go on and reach the sink.
  */
-export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: SampleSink, onFault: FaultSink): Sampler {
+export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: SampleRing, onFault: FaultSink): Sampler {
   const spread = hxSpreadTable();
   const words = new Int32Array(3);
   const raw = new Int32Array(4);
@@ -97,6 +104,13 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
   let powered = true;
   /** 1 while any cell needs checkAll on the next set (missed, resyncing, faulted, repeating, not waited for). */
   let pend = 1;
+  /** Sample sets delivered since boot. */
+  let sets = 0;
+  /** Push each set into `ring` (a stream takes samples). */
+  let feeding = false;
+  /** Also hand each set to `tap` (TARE). */
+  let tapping = false;
+  let tap: SampleSink = function (): void {};
   hxSetup(sck, rate, douts);
   const perChip = hxPerChip();
 
@@ -194,7 +208,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
     if (d > dLo && d < dHi) period += (d - period) / 8;
     lastRead = now;
     polls = 0;
-    sink(last, sampleFlags, now - period / 2);
+    sets++;
+    if (feeding) ring.push(last, sampleFlags, now - period / 2);
+    if (tapping) tap(last, sampleFlags, now - period / 2);
     if (stopping) afterStop();
     d = period - lead;
     if (on || stopping) timer = setTimeout(poll, d < pollMs ? pollMs : d);
@@ -205,7 +221,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
    * ready, the usual set (all four ready) is read inline, 4 SPI.send back to back then 4 25th
    * pulses, into locals, and checked by one product (see check); anything else goes through
    * hxReadChips and checkAll. The tail (time stamp, tracking, hand-off, re-arm; `finish` on the shared clock) is inline too: one
-   * "jit" call per poll, no other JS call on the usual set but the sink.
+   * "jit" call per poll, no other JS call on the usual set but the ring's push.
    */
   function pollSpi(): void {
     "jit";
@@ -253,7 +269,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
       if (t > dLo && t < dHi) period += (t - period) / 8;
       lastRead = now;
       polls = 0;
-      sink(last, sampleFlags, now - period / 2);
+      sets++;
+      if (feeding) ring.push(last, sampleFlags, now - period / 2);
+      if (tapping) tap(last, sampleFlags, now - period / 2);
       if (stopping) afterStop();
       t = period - lead;
       if (on || stopping) timer = setTimeout(pollSpi, t < pollMs ? pollMs : t);
@@ -315,6 +333,16 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], sink: S
       timer = setTimeout(perChip ? pollSpi : poll, periodMs);
     },
     stop: stop,
+    feed: function (onOff: boolean): void {
+      feeding = onOff;
+    },
+    setTap: function (f: SampleSink | null): void {
+      if (f !== null) tap = f;
+      tapping = f !== null;
+    },
+    sets: function (): number {
+      return sets;
+    },
     running: function (): boolean {
       return on;
     },
