@@ -139,30 +139,34 @@ export function setupBle(name: string, model: string, firmware: string, batteryP
   dataUpd[UUID_SERVICE] = dataMap;
   respUpd[UUID_SERVICE] = respMap;
 
+  /** One pump tick: at most one notification, a response or event first, else a sample frame, else a response that waits for the data ("jit", no return). */
   function send(): void {
-    const now = getTime() * 1000;
-    if (now - lastSend < PACE_MS - 0.01) return;
-    let msg: Uint8Array | null = null;
-    let isData = false;
-    if (ctl.length > 0) {
-      msg = ctl.shift() as Uint8Array;
-    } else {
-      msg = h.nextFrame();
-      isData = true;
-      if (msg === null && tail.length > 0) {
-        msg = tail.shift() as Uint8Array;
-        isData = false;
+    "jit";
+    var now = getTime() * 1000;
+    if (now - lastSend >= PACE_MS - 0.01) {
+      var msg: Uint8Array | null = null;
+      var isData = false;
+      if (ctl.length > 0) {
+        msg = ctl.shift() as Uint8Array;
+      } else {
+        msg = h.nextFrame();
+        isData = true;
+        if (msg === null && tail.length > 0) {
+          msg = tail.shift() as Uint8Array;
+          isData = false;
+        }
+      }
+      if (msg !== null) {
+        if (isData) {
+          dataCh.value = msg;
+          NRF.updateServices(dataUpd);
+        } else {
+          respCh.value = msg;
+          NRF.updateServices(respUpd);
+        }
+        lastSend = now;
       }
     }
-    if (msg === null) return;
-    if (isData) {
-      dataCh.value = msg;
-      NRF.updateServices(dataUpd);
-    } else {
-      respCh.value = msg;
-      NRF.updateServices(respUpd);
-    }
-    lastSend = now;
   }
 
   function startPump(): void {

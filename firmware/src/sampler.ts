@@ -74,6 +74,11 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
   const words = new Int32Array(3);
   const raw = new Int32Array(4);
   const last = new Int32Array(4);
+  /** The last values as plain variables (the "jit" fast path reads and writes these; `last` is synced in checkAll, latest and the tap). */
+  let l0 = 0;
+  let l1 = 0;
+  let l2 = 0;
+  let l3 = 0;
   const sameRun = new Uint8Array(4);
   const missRun = new Uint8Array(4);
   const resync = new Uint8Array(4);
@@ -123,6 +128,10 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
 
   function checkAll(nr: number): void {
     "jit";
+    last[0] = l0;
+    last[1] = l1;
+    last[2] = l2;
+    last[3] = l3;
     let flags = 0;
     for (let c = 0; c < 4; c++) {
       const bit = 8 >> c;
@@ -164,6 +173,10 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
       raw[c] = v;
       if (fault[c] !== kind) setFault(c, kind);
     }
+    l0 = last[0] as number;
+    l1 = last[1] as number;
+    l2 = last[2] as number;
+    l3 = last[3] as number;
     sampleFlags = flags;
     lim = maxPolls;
     want = active;
@@ -180,15 +193,28 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
    */
   function check(nr: number): void {
     "jit";
-    if ((nr | pend) === 0 && ((raw[0] as number) - (last[0] as number)) * (((raw[0] as number) + 0x800001) & 0xfffffe) * ((raw[1] as number) - (last[1] as number)) * (((raw[1] as number) + 0x800001) & 0xfffffe) * ((raw[2] as number) - (last[2] as number)) * (((raw[2] as number) + 0x800001) & 0xfffffe) * ((raw[3] as number) - (last[3] as number)) * (((raw[3] as number) + 0x800001) & 0xfffffe) !== 0) {
-      last[0] = raw[0] as number;
-      last[1] = raw[1] as number;
-      last[2] = raw[2] as number;
-      last[3] = raw[3] as number;
+    var c0 = raw[0] as number;
+    var c1 = raw[1] as number;
+    var c2 = raw[2] as number;
+    var c3 = raw[3] as number;
+    if ((nr | pend) === 0 && (c0 - l0) * (c0 + 0x800001 & 0xfffffe) * (c1 - l1) * (c1 + 0x800001 & 0xfffffe) * (c2 - l2) * (c2 + 0x800001 & 0xfffffe) * (c3 - l3) * (c3 + 0x800001 & 0xfffffe) !== 0) {
+      l0 = c0;
+      l1 = c1;
+      l2 = c2;
+      l3 = c3;
       sampleFlags = 0;
     } else {
       checkAll(nr);
     }
+  }
+
+  /** TARE's per-sample tap (rare: a plain call with the values in `last`). */
+  function tapNow(t: number): void {
+    last[0] = l0;
+    last[1] = l1;
+    last[2] = l2;
+    last[3] = l3;
+    tap(last, sampleFlags, t);
   }
 
   function afterStop(): void {
@@ -209,8 +235,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
     lastRead = now;
     polls = 0;
     sets++;
-    if (feeding) ring.push(last, sampleFlags, now - period / 2);
-    if (tapping) tap(last, sampleFlags, now - period / 2);
+    if (feeding) ring.push(l0, l1, l2, l3, sampleFlags, now - period / 2);
+    if (tapping) tapNow(now - period / 2);
     if (stopping) afterStop();
     d = period - lead;
     if (on || stopping) timer = setTimeout(poll, d < pollMs ? pollMs : d);
@@ -225,31 +251,29 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
    */
   function pollSpi(): void {
     "jit";
-    timer = 0;
     var nr = digitalRead(douts);
-    if ((nr & (polls < lim ? want : 0)) !== 0) {
+    if ((nr & want) !== 0 && polls < lim) {
       polls++;
       timer = setTimeout(pollSpi, pollMs);
     } else {
       if (nr === 0) {
-        var z = HX_TX;
-        var d = (hxS0 as SPI).send(z);
+        var d = (hxS0 as SPI).send(HX_TX);
         var c0 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-        d = (hxS1 as SPI).send(z);
+        d = (hxS1 as SPI).send(HX_TX);
         var c1 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-        d = (hxS2 as SPI).send(z);
+        d = (hxS2 as SPI).send(HX_TX);
         var c2 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-        d = (hxS3 as SPI).send(z);
+        d = (hxS3 as SPI).send(HX_TX);
         var c3 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
         digitalPulse(hxK0, 1, HX_PULSE_MS);
         digitalPulse(hxK1, 1, HX_PULSE_MS);
         digitalPulse(hxK2, 1, HX_PULSE_MS);
         digitalPulse(hxK3, 1, HX_PULSE_MS);
-        if (pend === 0 && (c0 - (last[0] as number)) * ((c0 + 0x800001) & 0xfffffe) * (c1 - (last[1] as number)) * ((c1 + 0x800001) & 0xfffffe) * (c2 - (last[2] as number)) * ((c2 + 0x800001) & 0xfffffe) * (c3 - (last[3] as number)) * ((c3 + 0x800001) & 0xfffffe) !== 0) {
-          last[0] = c0;
-          last[1] = c1;
-          last[2] = c2;
-          last[3] = c3;
+        if (pend === 0 && (c0 - l0) * (c0 + 0x800001 & 0xfffffe) * (c1 - l1) * (c1 + 0x800001 & 0xfffffe) * (c2 - l2) * (c2 + 0x800001 & 0xfffffe) * (c3 - l3) * (c3 + 0x800001 & 0xfffffe) !== 0) {
+          l0 = c0;
+          l1 = c1;
+          l2 = c2;
+          l3 = c3;
           sampleFlags = 0;
         } else {
           raw[0] = c0;
@@ -270,11 +294,12 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
       lastRead = now;
       polls = 0;
       sets++;
-      if (feeding) ring.push(last, sampleFlags, now - period / 2);
-      if (tapping) tap(last, sampleFlags, now - period / 2);
+      if (feeding) ring.push(l0, l1, l2, l3, sampleFlags, now - period / 2);
+      if (tapping) tapNow(now - period / 2);
       if (stopping) afterStop();
       t = period - lead;
       if (on || stopping) timer = setTimeout(pollSpi, t < pollMs ? pollMs : t);
+      else timer = 0;
     }
   }
 
@@ -350,6 +375,10 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
       return hz;
     },
     latest: function (): Int32Array {
+      last[0] = l0;
+      last[1] = l1;
+      last[2] = l2;
+      last[3] = l3;
       return last;
     },
     faults: function (): number {
@@ -366,7 +395,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
  * `ackLost()`, so the sender can skip exactly that many indices and report them.
  */
 export interface SampleRing {
-  push(counts: Int32Array, flags: number, timeMs: number): void;
+  /** Stores one sample set (the four counts, flags, device time ms), overwriting the oldest when full. */
+  push(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void;
   /** Samples held. */
   size(): number;
   /** Samples overwritten before the oldest held one and not yet acknowledged. */
@@ -400,13 +430,13 @@ export function createSampleRing(capacity: number): SampleRing {
     counts: counts,
     flags: flags,
     times: times,
-    push: function (c: Int32Array, f: number, t: number): void {
+    push: function (c0: number, c1: number, c2: number, c3: number, f: number, t: number): void {
       "jit";
       const o = head << 2;
-      counts[o] = c[0] as number;
-      counts[o + 1] = c[1] as number;
-      counts[o + 2] = c[2] as number;
-      counts[o + 3] = c[3] as number;
+      counts[o] = c0;
+      counts[o + 1] = c1;
+      counts[o + 2] = c2;
+      counts[o + 3] = c3;
       flags[head] = f;
       times[head] = t;
       head = head + 1 === capacity ? 0 : head + 1;

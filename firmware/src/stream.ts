@@ -36,26 +36,38 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
   let keyInt = 0;
   let perFrame = 1;
 
-  function pull(): Uint8Array | null {
-    if (enc === null) return null;
-    const e = enc;
-    let f = e.poll();
-    while (f === null && (on || draining) && ring.size() >= (draining ? 1 : perFrame)) {
-      const lost = ring.lost();
-      if (lost > 0) {
-        const first = e.nextIndex();
-        e.skip(lost);
-        ring.ackLost();
-        onOverflow(lost, first);
+  /** pull's result (a "jit" function cannot return a value). */
+  let out: Uint8Array | null = null;
+
+  /** Sets `out` to the next frame or null: drains a frame's worth from the ring into the encoder while none is ready ("jit": no return, the loop as a for). */
+  function fill(): void {
+    "jit";
+    out = null;
+    if (enc !== null) {
+      var e = enc;
+      var f = e.poll();
+      for (; f === null && (on || draining) && ring.size() >= (draining ? 1 : perFrame); ) {
+        var lost = ring.lost();
+        if (lost > 0) {
+          var first = e.nextIndex();
+          e.skip(lost);
+          ring.ackLost();
+          onOverflow(lost, first);
+        }
+        ring.drainTo(e.push, perFrame);
+        f = e.poll();
       }
-      ring.drainTo(e.push, perFrame);
-      f = e.poll();
+      if (f === null && draining) {
+        draining = false;
+        f = e.flush();
+      }
+      out = f;
     }
-    if (f === null && draining) {
-      draining = false;
-      f = e.flush();
-    }
-    return f;
+  }
+
+  function pull(): Uint8Array | null {
+    fill();
+    return out;
   }
 
   return {
