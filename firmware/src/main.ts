@@ -25,7 +25,7 @@ import { encodeEvent, type CellCalibrationRecord, type DeviceInfo } from '../../
 import { boardPins, customPins, type PinMap } from './boards.ts';
 import { defaultName, setupBle, type BleLink } from './ble.ts';
 import { handleCommand, type DeviceContext } from './commands.ts';
-import { RING_CAPACITY, createSampleRing, createSampler } from './sampler.ts';
+import { RING_CAPACITY, createSampler } from './sampler.ts';
 import { setupSerial, type SerialLink } from './serial.ts';
 import { keyIntervalFor, loadStored, offsetFromMean, samplesPerFrameFor, saveCalibration, saveSettings } from './settings.ts';
 import { createStreamer } from './stream.ts';
@@ -86,7 +86,8 @@ export function startTripod(): void {
   /** sampler.sets() when this boot's first stream began (-1: none began yet): the next stream's first index is the sets taken since. */
   let setsAtFirst = -1;
 
-  const ring = createSampleRing(RING_CAPACITY);
+  const sampler = createSampler(pins.sck, pins.rate, pins.dout, RING_CAPACITY, onFault);
+  const ring = sampler.ring;
   const streamer = createStreamer(ring, function (dropped: number, first: number): void {
     sendEvent(encodeEvent({ code: EVT_OVERFLOW, seq: nextSeq(), dropped: dropped, index: first & 0xffffff }));
   });
@@ -119,7 +120,6 @@ export function startTripod(): void {
     sendEvent(encodeEvent({ code: EVT_CELL_FAULT, seq: nextSeq(), cell: cell, fault: kind, index: index }));
   }
 
-  const sampler = createSampler(pins.sck, pins.rate, pins.dout, ring, onFault);
 
   function tareSample(counts: Int32Array, flags: number): void {
     for (let c = 0; c < 4; c++) {

@@ -55,6 +55,8 @@ export interface Sampler {
   setTap(f: SampleSink | null): void;
   /** Sample sets delivered since boot (read or stale), for stream indices. */
   sets(): number;
+  /** The bounded ring the sampler stores into while fed (capacity sets). */
+  ring: SampleRing;
   rateHz(): number;
   /** Last value per cell (stale cells keep their last good value). */
   latest(): Int32Array;
@@ -67,9 +69,64 @@ export interface Sampler {
  * chips running). Inside: `check` ("jit", every sample) sets the flags and fault states of the
  * values just read from the DOUT levels before the read; `stop` stops sampling and powers the
  * chips down right after a read that leaves every DOUT high (no chip has a newer conversion yet),
- * so raising the clock cannot start another read; until then reads go on and reach the sink.
+ * so raising the clock cannot start another read; until then reads go on and reach the ring.
+ * The ring (capacity sets) lives here so the usual set is stored inline: `sampler.ring`.
  */
-export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: SampleRing, onFault: FaultSink): Sampler {
+export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacity: number, onFault: FaultSink): Sampler {
+  const rCounts = new Int32Array(4 * capacity);
+  const rFlags = new Uint8Array(capacity);
+  const rTimes = new Float64Array(capacity);
+  let head = 0;
+  let count = 0;
+  let produced = 0;
+  let consumed = 0;
+  /** The ring the sampler fills (pollSpi stores into it inline; ringPush on the shared clock). */
+  const ring: SampleRing = {
+    counts: rCounts,
+    flags: rFlags,
+    times: rTimes,
+    size: function (): number {
+      return count;
+    },
+    lost: function (): number {
+      return produced - count - consumed;
+    },
+    ackLost: function (): void {
+      consumed = produced - count;
+    },
+    oldest: function (): number {
+      if (count === 0) return -1;
+      const s = head - count;
+      return s < 0 ? s + capacity : s;
+    },
+    shift: function (): void {
+      if (count > 0) {
+        count--;
+        consumed++;
+      }
+    },
+    drainTo: function (to: (c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number) => void, max: number): void {
+      "jit";
+      var k = count < max ? count : max;
+      var s = head - count;
+      if (s < 0) s += capacity;
+      var o = 0;
+      for (var i = 0; i < k; i++) {
+        o = s << 2;
+        to(rCounts[o] as number, rCounts[o + 1] as number, rCounts[o + 2] as number, rCounts[o + 3] as number, rFlags[s] as number, rTimes[s] as number);
+        s = s + 1 === capacity ? 0 : s + 1;
+      }
+      count -= k;
+      consumed += k;
+    },
+    clear: function (): void {
+      head = 0;
+      count = 0;
+      produced = 0;
+      consumed = 0;
+    },
+    };
+
   const spread = hxSpreadTable();
   const words = new Int32Array(3);
   const raw = new Int32Array(4);
@@ -111,7 +168,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
   let pend = 1;
   /** Sample sets delivered since boot. */
   let sets = 0;
-  /** Push each set into `ring` (a stream takes samples). */
+  /** Store each set into `ring` (a stream takes samples). */
   let feeding = false;
   /** Also hand each set to `tap` (TARE). */
   let tapping = false;
@@ -208,6 +265,21 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
     }
   }
 
+  /** Stores the set (l0..l3, sampleFlags, device time t ms) in the ring, overwriting the oldest when full (counted in produced - count - consumed). pollSpi does the same inline. */
+  function ringPush(t: number): void {
+    "jit";
+    var o = head << 2;
+    rCounts[o] = l0;
+    rCounts[o + 1] = l1;
+    rCounts[o + 2] = l2;
+    rCounts[o + 3] = l3;
+    rFlags[head] = sampleFlags;
+    rTimes[head] = t;
+    head = head + 1 === capacity ? 0 : head + 1;
+    if (count < capacity) count++;
+    produced++;
+  }
+
   /** TARE's per-sample tap (rare: a plain call with the values in `last`). */
   function tapNow(t: number): void {
     last[0] = l0;
@@ -235,7 +307,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
     lastRead = now;
     polls = 0;
     sets++;
-    if (feeding) ring.push(l0, l1, l2, l3, sampleFlags, now - period / 2);
+    if (feeding) ringPush(now - period / 2);
     if (tapping) tapNow(now - period / 2);
     if (stopping) afterStop();
     d = period - lead;
@@ -247,7 +319,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
    * ready, the usual set (all four ready) is read inline, 4 SPI.send back to back then 4 25th
    * pulses, into locals, and checked by one product (see check); anything else goes through
    * hxReadChips and checkAll. The tail (time stamp, tracking, hand-off, re-arm; `finish` on the shared clock) is inline too: one
-   * "jit" call per poll, no other JS call on the usual set but the ring's push.
+   * "jit" call per poll, no other JS call on the usual set (the ring store is inline too).
    */
   function pollSpi(): void {
     "jit";
@@ -294,7 +366,18 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
       lastRead = now;
       polls = 0;
       sets++;
-      if (feeding) ring.push(l0, l1, l2, l3, sampleFlags, now - period / 2);
+      if (feeding) {
+        var o = head << 2;
+        rCounts[o] = l0;
+        rCounts[o + 1] = l1;
+        rCounts[o + 2] = l2;
+        rCounts[o + 3] = l3;
+        rFlags[head] = sampleFlags;
+        rTimes[head] = now - period / 2;
+        head = head + 1 === capacity ? 0 : head + 1;
+        if (count < capacity) count++;
+        produced++;
+      }
       if (tapping) tapNow(now - period / 2);
       if (stopping) afterStop();
       t = period - lead;
@@ -368,6 +451,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
     sets: function (): number {
       return sets;
     },
+    ring: ring,
     running: function (): boolean {
       return on;
     },
@@ -395,8 +479,6 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], ring: S
  * `ackLost()`, so the sender can skip exactly that many indices and report them.
  */
 export interface SampleRing {
-  /** Stores one sample set (the four counts, flags, device time ms), overwriting the oldest when full. */
-  push(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void;
   /** Samples held. */
   size(): number;
   /** Samples overwritten before the oldest held one and not yet acknowledged. */
@@ -416,72 +498,4 @@ export interface SampleRing {
   counts: Int32Array;
   flags: Uint8Array;
   times: Float64Array;
-}
-
-export function createSampleRing(capacity: number): SampleRing {
-  const counts = new Int32Array(4 * capacity);
-  const flags = new Uint8Array(capacity);
-  const times = new Float64Array(capacity);
-  let head = 0;
-  let count = 0;
-  let produced = 0;
-  let consumed = 0;
-  return {
-    counts: counts,
-    flags: flags,
-    times: times,
-    push: function (c0: number, c1: number, c2: number, c3: number, f: number, t: number): void {
-      "jit";
-      const o = head << 2;
-      counts[o] = c0;
-      counts[o + 1] = c1;
-      counts[o + 2] = c2;
-      counts[o + 3] = c3;
-      flags[head] = f;
-      times[head] = t;
-      head = head + 1 === capacity ? 0 : head + 1;
-      if (count < capacity) count++;
-      produced++;
-    },
-    size: function (): number {
-      return count;
-    },
-    lost: function (): number {
-      return produced - count - consumed;
-    },
-    ackLost: function (): void {
-      consumed = produced - count;
-    },
-    oldest: function (): number {
-      if (count === 0) return -1;
-      const s = head - count;
-      return s < 0 ? s + capacity : s;
-    },
-    shift: function (): void {
-      if (count > 0) {
-        count--;
-        consumed++;
-      }
-    },
-    drainTo: function (to: (c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number) => void, max: number): void {
-      "jit";
-      var k = count < max ? count : max;
-      var s = head - count;
-      if (s < 0) s += capacity;
-      var o = 0;
-      for (var i = 0; i < k; i++) {
-        o = s << 2;
-        to(counts[o] as number, counts[o + 1] as number, counts[o + 2] as number, counts[o + 3] as number, flags[s] as number, times[s] as number);
-        s = s + 1 === capacity ? 0 : s + 1;
-      }
-      count -= k;
-      consumed += k;
-    },
-    clear: function (): void {
-      head = 0;
-      count = 0;
-      produced = 0;
-      consumed = 0;
-    },
-  };
 }

@@ -230,6 +230,7 @@ export function instrumentFirmware(js: string): { source: string; jit: Set<strin
 
 /** Steps of the per-sample path, by function (instrumentFirmware names). */
 const STEP_OF: Array<[RegExp, 'read' | 'ring' | 'encode' | 'notify']> = [
+  [/^createSampler\/(size|lost|drainTo|ackLost)$/, 'ring'],
   [/^(hxReadReady|hxReadChips|hxRead|createSampler\/.*|startTripod\/onSample|createStreamer\/active|createSampleRing\/push)$/, 'read'],
   [/^(createStreamer\/(pull|fill|nextFrame)|startTripod\/nextFrame|createSampleRing\/(size|lost|drainTo|ackLost)|createFrameEncoder\/poll)$/, 'ring'],
   [/^createFrameEncoder\//, 'encode'],
