@@ -62,7 +62,7 @@ describe('simulated board end to end', () => {
     // Device time: after the second KEY, host t follows the chips' latch times within one period
     // (+ 3 ms of poll and interpolation jitter). With one clock per chip the firmware reads each
     // chip as soon as it is ready and latches the set when all four have been read since the last
-    // one (firmware/src/hx711.ts hxReadReady), so every value is its chip's newest conversion at
+    // one (firmware/src/sampler.ts pollSpi), so every value is its chip's newest conversion at
     // the latch, as on a shared clock.
     for (const spread of latchLagSpread(live, d.board, 84)) expect(spread).toBeLessThan(0.0125 + 0.003);
     const { report, records } = openRecording(file);
