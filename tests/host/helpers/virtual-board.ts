@@ -71,16 +71,16 @@ export function compareWithTruth(samples: Array<{ raw: number[]; flags: number }
  * For each cell: the spread (max - min, s) of (HX711 latch time - host sample time t) over the fresh
  * samples from index `fromIndex` on. The firmware takes each chip's latest conversion at its own
  * tick, so the lag moves within one chip period (~12.5 ms at 80 Hz); a spread within about one
- * period shows the host's reconstructed times follow the board's to within a period.
+ * period shows the host's reconstructed times follow the board's to within a period. `trim` leaves
+ * out that fraction of the lags at each end (0: the whole range).
  */
-export function latchLagSpread(samples: Array<{ index: number; t: number; raw: number[]; flags: number }>, board: EmulatedBoard, fromIndex: number): number[] {
+export function latchLagSpread(samples: Array<{ index: number; t: number; raw: number[]; flags: number }>, board: EmulatedBoard, fromIndex: number, trim = 0): number[] {
   const truth = board.cellTruth();
   const out: number[] = [];
   for (let c = 0; c < 4; c++) {
     const tr = truth[c]!;
     let j = 0;
-    let lo = Infinity;
-    let hi = -Infinity;
+    const lags: number[] = [];
     for (const s of samples) {
       if (s.flags & (1 << c)) continue;
       let k = j;
@@ -88,11 +88,11 @@ export function latchLagSpread(samples: Array<{ index: number; t: number; raw: n
       if (k >= tr.length) continue;
       j = k + 1;
       if (s.index < fromIndex) continue;
-      const d = tr[k]!.t - s.t;
-      if (d < lo) lo = d;
-      if (d > hi) hi = d;
+      lags.push(tr[k]!.t - s.t);
     }
-    out.push(hi - lo);
+    lags.sort((a, b) => a - b);
+    const cut = Math.floor(lags.length * trim);
+    out.push(lags.length === 0 ? -Infinity : lags[lags.length - 1 - cut]! - lags[cut]!);
   }
   return out;
 }
