@@ -27,6 +27,7 @@ import {
   FAULT_STUCK,
   FLAG_SATURATED,
 } from '../../protocol/constants.ts';
+import { createRing, type SampleRing } from './ring.ts';
 import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxNotReady, hxPerChip, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadChips, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
@@ -73,59 +74,11 @@ export interface Sampler {
  * The ring (capacity sets) lives here so the usual set is stored inline: `sampler.ring`.
  */
 export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacity: number, onFault: FaultSink): Sampler {
-  const rCounts = new Int32Array(4 * capacity);
-  const rFlags = new Uint8Array(capacity);
-  const rTimes = new Float64Array(capacity);
-  let head = 0;
-  let count = 0;
-  let produced = 0;
-  let consumed = 0;
-  /** The ring the sampler fills (pollSpi stores into it inline; ringPush on the shared clock). */
-  const ring: SampleRing = {
-    counts: rCounts,
-    flags: rFlags,
-    times: rTimes,
-    size: function (): number {
-      return count;
-    },
-    lost: function (): number {
-      return produced - count - consumed;
-    },
-    ackLost: function (): void {
-      consumed = produced - count;
-    },
-    oldest: function (): number {
-      if (count === 0) return -1;
-      const s = head - count;
-      return s < 0 ? s + capacity : s;
-    },
-    shift: function (): void {
-      if (count > 0) {
-        count--;
-        consumed++;
-      }
-    },
-    drainTo: function (to: (c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number) => void, max: number): void {
-      "jit";
-      var k = count < max ? count : max;
-      var s = head - count;
-      if (s < 0) s += capacity;
-      var o = 0;
-      for (var i = 0; i < k; i++) {
-        o = s << 2;
-        to(rCounts[o] as number, rCounts[o + 1] as number, rCounts[o + 2] as number, rCounts[o + 3] as number, rFlags[s] as number, rTimes[s] as number);
-        s = s + 1 === capacity ? 0 : s + 1;
-      }
-      count -= k;
-      consumed += k;
-    },
-    clear: function (): void {
-      head = 0;
-      count = 0;
-      produced = 0;
-      consumed = 0;
-    },
-    };
+  const ring = createRing(capacity);
+  const rCounts = ring.counts;
+  const rFlags = ring.flags;
+  const rTimes = ring.times;
+  const rs = ring.state;
 
   const spread = hxSpreadTable();
   const words = new Int32Array(3);
@@ -265,19 +218,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     }
   }
 
-  /** Stores the set (l0..l3, sampleFlags, device time t ms) in the ring, overwriting the oldest when full (counted in produced - count - consumed). pollSpi does the same inline. */
+  /** Stores the set (l0..l3, sampleFlags, device time t ms) in the ring, overwriting the oldest when full (counted in lost()). */
   function ringPush(t: number): void {
-    "jit";
-    var o = head << 2;
-    rCounts[o] = l0;
-    rCounts[o + 1] = l1;
-    rCounts[o + 2] = l2;
-    rCounts[o + 3] = l3;
-    rFlags[head] = sampleFlags;
-    rTimes[head] = t;
-    head = head + 1 === capacity ? 0 : head + 1;
-    if (count < capacity) count++;
-    produced++;
+    ring.push(l0, l1, l2, l3, sampleFlags, t);
   }
 
   /** TARE's per-sample tap (rare: a plain call with the values in `last`). */
@@ -367,16 +310,17 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       polls = 0;
       sets++;
       if (feeding) {
-        var o = head << 2;
+        var h = rs[0] as number;
+        var o = h << 2;
         rCounts[o] = l0;
         rCounts[o + 1] = l1;
         rCounts[o + 2] = l2;
         rCounts[o + 3] = l3;
-        rFlags[head] = sampleFlags;
-        rTimes[head] = now - period / 2;
-        head = head + 1 === capacity ? 0 : head + 1;
-        if (count < capacity) count++;
-        produced++;
+        rFlags[h] = sampleFlags;
+        rTimes[h] = now - period / 2;
+        rs[0] = h + 1 === capacity ? 0 : h + 1;
+        if ((rs[1] as number) < capacity) rs[1] = (rs[1] as number) + 1;
+        rs[3] = (rs[3] as number) + 1;
       }
       if (tapping) tapNow(now - period / 2);
       if (stopping) afterStop();
@@ -471,31 +415,4 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       return m;
     },
   };
-}
-
-/**
- * The bounded sample ring between sampling and the link. When full, the oldest sample is
- * overwritten and counted: `lost()` is the exact number of samples overwritten since the last
- * `ackLost()`, so the sender can skip exactly that many indices and report them.
- */
-export interface SampleRing {
-  /** Samples held. */
-  size(): number;
-  /** Samples overwritten before the oldest held one and not yet acknowledged. */
-  lost(): number;
-  ackLost(): void;
-  /** Slot of the oldest held sample (read counts[4*slot..], flags[slot], times[slot]), or -1. */
-  oldest(): number;
-  /** Drops the oldest held sample (after reading it). */
-  shift(): void;
-  /**
-   * Hands the oldest min(size, max) samples, oldest first, to `to` (e.g. FrameEncoder.push) and
-   * drops them: one "jit" loop, no method call per sample but `to` itself.
-   */
-  drainTo(to: (c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number) => void, max: number): void;
-  /** Empties the ring and forgets losses (new stream). */
-  clear(): void;
-  counts: Int32Array;
-  flags: Uint8Array;
-  times: Float64Array;
 }

@@ -10,7 +10,7 @@
  * the host can account for every index: received, or counted in an OVERFLOW event.
  */
 import { createFrameEncoder, type FrameEncoder } from '../../protocol/frame-encoder.ts';
-import type { SampleRing } from './sampler.ts';
+import type { SampleRing } from './ring.ts';
 
 export interface Streamer {
   /** Starts a new stream at index firstIndex (0..2^24-1; FLAG_STREAM_START): empties the ring. */
