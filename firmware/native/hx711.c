@@ -1,0 +1,118 @@
+/*
+ * Native HX711 read (NAT_READ), included by entry.c. Reads every ready chip of the four in one pass
+ * by bit-banging the nRF52's GPIO registers: the four clocks (one per chip, or one shared) rise
+ * together, the four DOUT bits are taken from one read of P0.IN while the clocks are high, 24 data
+ * pulses then the 25th (channel A, gain 128 next). At 64 MHz with delay = 12 a clock phase is about
+ * 0.8 us (datasheet: PD_SCK high and low >= 0.2 us, DOUT valid 0.1 us after the rising edge, high
+ * < 60 us or the chip powers down), so a whole set takes about 40 us of CPU, all four chips in parallel.
+ *
+ * The HX block (an Int32Array shared with firmware/src/sampler.ts, addresses by E.getAddressOf):
+ *   hb[0] clock mode: 0 one clock per chip (only ready chips are clocked), 1 shared (all clocked)
+ *   hb[1..4] clock pin mask per chip (1 << pin)    hb[5..8] DOUT pin mask per chip
+ *   hb[9..12] counts read (int24, sign-extended)   hb[13..16] last accepted counts
+ *   hb[17] pend (nonzero: the JS check must see the next set)   hb[18] feeding (store usual sets)
+ *   hb[19] sample ring block address (firmware/src/ring.ts)      hb[20] device ms for the ring
+ *   hb[21] delay loop count per clock phase                      hb[22] sets read natively (stat)
+ * Cell c is bit (8 >> c) in the not-ready mask, as digitalRead([dout0..dout3]) returns it.
+ *
+ * Returns: 0x1000 | notReady when a wanted chip is not ready (nothing clocked);
+ *          0 for the usual set (all four read, each changed since the last set, none saturated,
+ *            nothing pending): hb[13..16] updated and, when feeding, the set stored in the ring
+ *            with flags 0 and time hb[20];
+ *          0x2000 | notReady otherwise (counts of the chips read in hb[9..12]; the JS check runs).
+ */
+#define P0_OUTSET (*(volatile unsigned int *)0x50000508u)
+#define P0_OUTCLR (*(volatile unsigned int *)0x5000050Cu)
+#define P0_IN (*(volatile unsigned int *)0x50000510u)
+
+#define HB_MODE 0
+#define HB_CLK 1
+#define HB_DOUT 5
+#define HB_RAW 9
+#define HB_LAST 13
+#define HB_PEND 17
+#define HB_FEED 18
+#define HB_RING 19
+#define HB_TIME 20
+#define HB_DELAY 21
+#define HB_SETS 22
+
+#define READ_NOT_READY 0x1000
+#define READ_CHECK 0x2000
+
+static void hx_wait(int n) {
+  while (n-- > 0) __asm__ volatile("");
+}
+
+/* Stores one set in the sample ring (layout in firmware/src/ring.ts), overwriting the oldest when full. */
+static void ring_store(int *rb, int c0, int c1, int c2, int c3, int flags, int t) {
+  int h = rb[0];
+  int cap = rb[2];
+  int *counts = (int *)(unsigned int)rb[5] + 4 * h;
+  counts[0] = c0;
+  counts[1] = c1;
+  counts[2] = c2;
+  counts[3] = c3;
+  ((unsigned char *)(unsigned int)rb[6])[h] = (unsigned char)flags;
+  ((int *)(unsigned int)rb[7])[h] = t;
+  rb[0] = h + 1 == cap ? 0 : h + 1;
+  if (rb[1] < cap) rb[1]++;
+  rb[3]++;
+}
+
+/* Nonzero when v is a usable new value: changed since last and not saturated (0x7fffff, -0x800000). */
+static int hx_fresh(int v, int last) {
+  return v != last && ((v + 0x800001) & 0xfffffe) != 0;
+}
+
+static int nat_read(int *hb, int want) {
+  unsigned int d0 = (unsigned int)hb[HB_DOUT], d1 = (unsigned int)hb[HB_DOUT + 1];
+  unsigned int d2 = (unsigned int)hb[HB_DOUT + 2], d3 = (unsigned int)hb[HB_DOUT + 3];
+  unsigned int in = P0_IN;
+  int nr = ((in & d0) ? 8 : 0) | ((in & d1) ? 4 : 0) | ((in & d2) ? 2 : 0) | ((in & d3) ? 1 : 0);
+  if (nr & want) return READ_NOT_READY | nr;
+  unsigned int clk;
+  if (hb[HB_MODE]) {
+    clk = (unsigned int)hb[HB_CLK];
+  } else {
+    clk = 0;
+    if (!(nr & 8)) clk |= (unsigned int)hb[HB_CLK];
+    if (!(nr & 4)) clk |= (unsigned int)hb[HB_CLK + 1];
+    if (!(nr & 2)) clk |= (unsigned int)hb[HB_CLK + 2];
+    if (!(nr & 1)) clk |= (unsigned int)hb[HB_CLK + 3];
+  }
+  if (clk == 0) return READ_CHECK | nr;
+  int wait = hb[HB_DELAY];
+  unsigned int v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+  for (int i = 0; i < 24; i++) {
+    P0_OUTSET = clk;
+    hx_wait(wait);
+    in = P0_IN;
+    P0_OUTCLR = clk;
+    v0 = (v0 << 1) | ((in & d0) ? 1u : 0u);
+    v1 = (v1 << 1) | ((in & d1) ? 1u : 0u);
+    v2 = (v2 << 1) | ((in & d2) ? 1u : 0u);
+    v3 = (v3 << 1) | ((in & d3) ? 1u : 0u);
+    hx_wait(wait);
+  }
+  P0_OUTSET = clk;
+  hx_wait(wait);
+  P0_OUTCLR = clk;
+  int c0 = (int)(v0 << 8) >> 8, c1 = (int)(v1 << 8) >> 8;
+  int c2 = (int)(v2 << 8) >> 8, c3 = (int)(v3 << 8) >> 8;
+  hb[HB_RAW] = c0;
+  hb[HB_RAW + 1] = c1;
+  hb[HB_RAW + 2] = c2;
+  hb[HB_RAW + 3] = c3;
+  hb[HB_SETS]++;
+  if (nr == 0 && hb[HB_PEND] == 0 && hx_fresh(c0, hb[HB_LAST]) && hx_fresh(c1, hb[HB_LAST + 1]) &&
+      hx_fresh(c2, hb[HB_LAST + 2]) && hx_fresh(c3, hb[HB_LAST + 3])) {
+    hb[HB_LAST] = c0;
+    hb[HB_LAST + 1] = c1;
+    hb[HB_LAST + 2] = c2;
+    hb[HB_LAST + 3] = c3;
+    if (hb[HB_FEED]) ring_store((int *)(unsigned int)hb[HB_RING], c0, c1, c2, c3, 0, hb[HB_TIME]);
+    return 0;
+  }
+  return READ_CHECK | nr;
+}
