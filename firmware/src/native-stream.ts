@@ -1,0 +1,249 @@
+/**
+ * The Streamer of stream.ts (ring -> frame encoder -> frames) with the per-sample work in native
+ * code: firmware/native/encode.c, compiled into native-code.ts and run through E.nativeCall. Same
+ * frames byte for byte and the same onOverflow calls as createStreamer(ring, onOverflow) over
+ * createFrameEncoder(payload, perFrame, keyInterval, true) (tests/firmware/native-encoder.test.ts
+ * runs the machine code in the ARMv6-M interpreter against it). One native call per frame: it takes
+ * samples straight from the ring (ring.ts state block), encodes them and leaves frames in slots of
+ * the encoder block; nextFrame returns a view of the slot (valid until the slot is reused: send or
+ * copy it before asking for another frame).
+ *
+ * `createNativeStreamer(ring, nat, addressOf, onOverflow)`: `nat(op, a, b)` is the E.nativeCall
+ * function ("int(int,int,int)", native.ts loadNative), `addressOf(x)` is E.getAddressOf(x, true).
+ * Returns null when a buffer is not flat (address 0): then use createStreamer (JS).
+ *
+ * Encoder block `eb` (Int32Array; word layout documented in encode.c): the EB_HEADER header words,
+ * then the four fit-limit tables (maxN + 2 words each, from protocol fitLimits), R (4 * (maxN + 1)
+ * words), the slot lengths (slots words), FL (maxN + 1 bytes, rounded up to words) and the frame
+ * slots (slots * stride bytes, stride = payload rounded up to 4). slots = maxN + 3: one NAT_FRAME step
+ * closes at most perFrame + 1 frames (every frame holds a sample of the step but the one open
+ * before it) and a configure() flush one more. The block is laid out for the largest maxN and
+ * payload seen and reallocated (header and queued frames copied) when a larger one comes.
+ *
+ * Ops (entry.c): NAT_FRAME(eb, min) -> (byte offset of the frame in eb << 8) | length, 0 (none) or
+ * NAT_OVERFLOW (-2: eb[EB_OVN], eb[EB_OVFIRST] hold onOverflow's arguments; call again);
+ * NAT_FLUSH(eb) closes the open frame; NAT_SKIP(eb, n) skips n indices (not used by the streamer).
+ */
+import { FLAG_STREAM_START, KEY_FIXED_BYTES, KEY_INTERVAL_MAX, PAYLOAD_MAX, PAYLOAD_MIN } from '../../protocol/constants.ts';
+import { fitLimits } from '../../protocol/frame-encoder.ts';
+import type { SampleRing } from './ring.ts';
+import type { Streamer } from './stream.ts';
+
+export const NAT_FRAME = 2;
+export const NAT_FLUSH = 3;
+export const NAT_SKIP = 4;
+/** NAT_FRAME's result when the ring had lost samples (see the file header). */
+export const NAT_OVERFLOW = -2;
+
+/** Encoder block header words (encode.c has the full list). */
+export const EB_RING = 0;
+export const EB_CAP = 1;
+export const EB_MAXN = 2;
+export const EB_KEYINT = 3;
+export const EB_N = 4;
+export const EB_ACC = 5;
+export const EB_FL = 6;
+export const EB_LIM = 7;
+export const EB_KEYPEND = 9;
+export const EB_EXTRA = 10;
+export const EB_SINCEKEY = 11;
+export const EB_KEYAT = 12;
+export const EB_KEYIDX = 15;
+export const EB_L = 28;
+export const EB_LD = 29;
+export const EB_LDF = 30;
+export const EB_LK = 31;
+export const EB_LKF = 32;
+export const EB_R = 33;
+export const EB_FLB = 34;
+export const EB_QOFF = 35;
+export const EB_QSTRIDE = 36;
+export const EB_QSLOTS = 37;
+export const EB_QHEAD = 38;
+export const EB_QUEUED = 39;
+export const EB_QLEN = 40;
+export const EB_PERFRAME = 41;
+export const EB_RESUME = 42;
+export const EB_OVN = 43;
+export const EB_OVFIRST = 44;
+export const EB_TAKEN = 45;
+export const EB_FRAMES = 46;
+export const EB_QFULL = 47;
+export const EB_HEADER = 48;
+
+/** The native entry (native.ts NativeFn). */
+export type NativeCall = (op: number, a: number, b: number) => number;
+
+/** Throws like createFrameEncoder / FrameEncoder.configure for out-of-range parameters. */
+function checkParams(who: string, payload: number, perFrame: number): void {
+  if (!(payload >= PAYLOAD_MIN && payload <= PAYLOAD_MAX)) {
+    throw new TypeError(who + ': payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + payload);
+  }
+  if (!(perFrame >= 1 && perFrame <= 255)) {
+    throw new TypeError(who + ': samplesPerFrameMax must be 1..255, got ' + perFrame);
+  }
+}
+
+/**
+ * A Streamer over the native encoder, or null when the ring's or the encoder block's buffers are not
+ * flat (addressOf returned 0).
+ */
+export function createNativeStreamer(
+  ring: SampleRing,
+  nat: NativeCall,
+  addressOf: (v: Int32Array | Uint8Array) => number,
+  onOverflow: (dropped: number, firstIndex: number) => void,
+): Streamer | null {
+  if (!ring.setAddresses(addressOf)) return null;
+  const rbA = addressOf(ring.state);
+  if (rbA === 0) return null;
+  let eb = new Int32Array(0);
+  let eb8 = new Uint8Array(0);
+  let ebA = 0;
+  /** Largest maxN and stride the block is laid out for. */
+  let nCap = 0;
+  let sCap = 0;
+  let started = false;
+  let on = false;
+  let draining = false;
+  let keyInt = 0;
+  let perFrame = 1;
+
+  /** Lays the block out for maxN samples per frame and a payload (grows only); false when not flat. */
+  function layout(maxN: number, payload: number): boolean {
+    const stride = (payload + 3) & ~3;
+    if (maxN <= nCap && stride <= sCap) return true;
+    const n = maxN > nCap ? maxN : nCap;
+    const s = stride > sCap ? stride : sCap;
+    const slots = n + 3;
+    const ld = EB_HEADER;
+    const r = ld + 4 * (n + 2);
+    const qlen = r + 4 * (n + 1);
+    const flb = qlen + slots;
+    const qoff = flb + ((n + 4) >> 2);
+    const words = qoff + ((slots * s) >> 2);
+    const nb = new Int32Array(words);
+    const a = addressOf(nb);
+    if (a === 0) return false;
+    const nb8 = new Uint8Array(nb.buffer);
+    if (ebA !== 0) {
+      nb.set(eb.subarray(0, EB_HEADER), 0);
+      const q = eb[EB_QUEUED] as number;
+      const oldSlots = eb[EB_QSLOTS] as number;
+      let h = eb[EB_QHEAD] as number;
+      for (let i = 0; i < q; i++) {
+        const from = (eb[EB_QOFF] as number) * 4 + h * (eb[EB_QSTRIDE] as number);
+        nb[qlen + i] = eb[(eb[EB_QLEN] as number) + h] as number;
+        nb8.set(eb8.subarray(from, from + (eb[(eb[EB_QLEN] as number) + h] as number)), qoff * 4 + i * s);
+        h = h + 1 === oldSlots ? 0 : h + 1;
+      }
+      nb[EB_QHEAD] = 0;
+    }
+    nb[EB_RING] = rbA;
+    nb[EB_LD] = ld;
+    nb[EB_LDF] = ld + (n + 2);
+    nb[EB_LK] = ld + 2 * (n + 2);
+    nb[EB_LKF] = ld + 3 * (n + 2);
+    nb[EB_R] = r;
+    nb[EB_QLEN] = qlen;
+    nb[EB_FLB] = flb * 4;
+    nb[EB_QOFF] = qoff * 4;
+    nb[EB_QSTRIDE] = s;
+    nb[EB_QSLOTS] = slots;
+    eb = nb;
+    eb8 = nb8;
+    ebA = a;
+    nCap = n;
+    sCap = s;
+    return true;
+  }
+
+  /** FrameEncoder.configure after its flush: payload, maxN, the fit-limit tables, L = LD, lim = maxN. */
+  function setFormat(payload: number, maxN: number): void {
+    if (!layout(maxN, payload)) throw new Error('native streamer: no flat buffer for the encoder block (maxN ' + maxN + ', payload ' + payload + ')');
+    eb[EB_CAP] = payload;
+    eb[EB_MAXN] = maxN;
+    eb.set(fitLimits(payload - 3, maxN, false), eb[EB_LD] as number);
+    eb.set(fitLimits(payload - 3, maxN, true), eb[EB_LDF] as number);
+    eb.set(fitLimits(payload - KEY_FIXED_BYTES - 1, maxN - 1, false), eb[EB_LK] as number);
+    eb.set(fitLimits(payload - KEY_FIXED_BYTES - 1, maxN - 1, true), eb[EB_LKF] as number);
+    eb[EB_L] = eb[EB_LD] as number;
+    eb[EB_LIM] = maxN;
+  }
+
+  if (!layout(8, 50)) return null;
+  eb[EB_PERFRAME] = perFrame;
+
+  function pull(): Uint8Array | null {
+    var r = nat(NAT_FRAME, ebA, on ? perFrame : draining ? 1 : 0);
+    while (r < 0) {
+      onOverflow(eb[EB_OVN] as number, eb[EB_OVFIRST] as number);
+      r = nat(NAT_FRAME, ebA, on ? perFrame : draining ? 1 : 0);
+    }
+    if (r === 0) {
+      if (!draining) return null;
+      draining = false;
+      nat(NAT_FLUSH, ebA, 0);
+      r = nat(NAT_FRAME, ebA, 0);
+      if (r === 0) return null;
+    }
+    var o = r >> 8;
+    return eb8.subarray(o, o + (r & 255));
+  }
+
+  return {
+    begin: function (payloadBytes: number, samplesPerFrame: number, keyInterval: number, firstIndex: number): void {
+      if (!started || keyInterval !== keyInt) {
+        checkParams('createFrameEncoder', payloadBytes, samplesPerFrame);
+        if (!(keyInterval >= 1 && keyInterval <= KEY_INTERVAL_MAX)) {
+          throw new TypeError('createFrameEncoder: keyIntervalSamples must be 1..' + KEY_INTERVAL_MAX + ', got ' + keyInterval);
+        }
+        keyInt = keyInterval;
+      } else {
+        checkParams('FrameEncoder.configure', payloadBytes, samplesPerFrame);
+      }
+      setFormat(payloadBytes | 0, samplesPerFrame | 0);
+      eb[EB_KEYINT] = keyInt | 0;
+      eb[EB_N] = 0;
+      eb[EB_ACC] = 0;
+      eb[EB_FL] = 0;
+      eb[EB_KEYPEND] = 0;
+      eb[EB_QUEUED] = 0;
+      eb[EB_QHEAD] = 0;
+      eb[EB_KEYIDX] = firstIndex & 0xffffff;
+      eb[EB_SINCEKEY] = 0;
+      eb[EB_KEYAT] = 0;
+      eb[EB_EXTRA] = FLAG_STREAM_START;
+      eb[EB_RESUME] = 0;
+      perFrame = samplesPerFrame;
+      eb[EB_PERFRAME] = perFrame;
+      started = true;
+      ring.clear();
+      on = true;
+      draining = false;
+    },
+    end: function (): void {
+      if (on) draining = true;
+      on = false;
+    },
+    active: function (): boolean {
+      return on;
+    },
+    nextFrame: pull,
+    configure: function (payloadBytes: number, samplesPerFrame: number): void {
+      if (started) {
+        checkParams('FrameEncoder.configure', payloadBytes, samplesPerFrame);
+        nat(NAT_FLUSH, ebA, 0);
+        setFormat(payloadBytes | 0, samplesPerFrame | 0);
+      }
+      perFrame = samplesPerFrame;
+      eb[EB_PERFRAME] = perFrame;
+    },
+    nextIndex: function (): number {
+      return started ? ((eb[EB_KEYIDX] as number) + (eb[EB_SINCEKEY] as number)) & 0xffffff : 0;
+    },
+    forceKey: function (): void {
+      if (started) eb[EB_KEYAT] = 0;
+    },
+  };
+}
