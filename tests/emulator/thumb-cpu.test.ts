@@ -1,0 +1,456 @@
+/**
+ * The ARMv6-M interpreter (firmware/emulator/thumb-cpu.ts) against C compiled by clang-14 with the
+ * firmware's flags, each function checked against the same function written in TypeScript over
+ * thousands of seeded random inputs; hand-assembled instructions for NZCV of every ALU op, the
+ * cycle counts of the Cortex-M0 TRM, and one test per fault.
+ */
+import { crc32 } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NativeMachine, RAM_BASE, ThumbFault } from '../../firmware/emulator/native-machine.ts';
+import { compileC, type CompiledC } from './native/compile.ts';
+
+const C_SOURCE = `
+typedef unsigned int u32; typedef int i32; typedef unsigned short u16; typedef short i16;
+typedef unsigned char u8; typedef signed char i8; typedef long long i64; typedef unsigned long long u64;
+
+u32 arith(u32 a, u32 b, u32 c) { return (a + b) * c - (a ^ b) + (a | c) - (b & ~c) + (a * 0x9e3779b9u); }
+i32 add_wrap(i32 a, i32 b) { return (i32)((u32)a + (u32)b); }
+i32 sub_wrap(i32 a, i32 b) { return (i32)((u32)a - (u32)b); }
+i32 neg_mvn(i32 a, i32 b) { return (i32)(0u - (u32)a) ^ ~b; }
+i32 cmp_signed(i32 a, i32 b) { return (a < b) | (a <= b) << 1 | (a > b) << 2 | (a >= b) << 3 | (a == b) << 4 | (a != b) << 5; }
+i32 cmp_unsigned(u32 a, u32 b) { return (a < b) | (a <= b) << 1 | (a > b) << 2 | (a >= b) << 3 | (a == b) << 4 | (a != b) << 5; }
+i32 minmax(i32 a, i32 b, u32 c, u32 d) { i32 m = a < b ? a : b; u32 n = c > d ? c : d; return m ^ (i32)n; }
+u32 shifts(u32 a, u32 s) { return s >= 32 ? 0 : (a << s) ^ (a >> s); }
+i32 sar(i32 a, u32 s) { return s >= 32 ? (a < 0 ? -1 : 0) : a >> s; }
+u32 rot(u32 a, u32 s) { s &= 31; return s ? (a >> s) | (a << (32 - s)) : a; }
+u32 bswap(u32 a) { return __builtin_bswap32(a) ^ (u32)__builtin_bswap16((u16)a); }
+i32 loads(const i8 *p, const i16 *q, const u8 *r, i32 i) { const u16 *s = (const u16 *)(q + 64); return p[i] + q[i] * 3 + r[i] * 5 + s[i] * 7; }
+i32 load_words(const i32 *p, i32 i) { return p[i] - p[i + 1]; }
+void stores(u8 *b, u16 *h, u32 *w, u32 v) { b[0] = (u8)v; b[1] = (u8)(v >> 8); h[1] = (u16)(v >> 3); w[2] = v * 3; }
+u32 sum_loop(const u32 *p, i32 n) { u32 s = 0; for (i32 i = 0; i < n; i++) s += p[i] ^ (u32)i; return s; }
+u32 crc(const u8 *p, i32 n) {
+  u32 c = 0xffffffffu;
+  for (i32 i = 0; i < n; i++) { c ^= p[i]; for (i32 k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1))); }
+  return ~c;
+}
+static i32 __attribute__((noinline)) sq(i32 x) { return (i32)((u32)x * (u32)x); }
+static i32 __attribute__((noinline)) tri(i32 x, i32 y, i32 z) { return sq(x) - sq(y) + sq(z) + x; }
+i32 calls(i32 a, i32 b) { return tri(a, b, a - b) ^ sq(b); }
+struct S { i32 a; i16 b; i8 c; i32 d[5]; };
+void scopy(struct S *dst, const struct S *src, i32 k) { struct S t = *src; t.a += k; t.d[4] -= k; *dst = t; }
+i64 add64(i64 a, i64 b) { return a + b; }
+i64 sub64(i64 a, i64 b) { return a - b; }
+void add64p(i64 *out, const i64 *a, const i64 *b) { *out = *a + *b - (i64)(*a < *b); }
+`;
+
+/** A seeded xorshift32 with a bias to edge values (0, 1, -1, INT_MIN, INT_MAX, ...). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  const edges = [0, 1, -1, 2, -2, 0x7fffffff, -0x80000000, 0x7ffffffe, -0x7fffffff, 0xffff, 0x8000, 0x7fff, 0xff, 0x80, 31, 32, 33];
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    if ((s & 7) === 0) return edges[(s >>> 3) % edges.length]!;
+    if ((s & 7) === 1) return ((s >>> 3) & 0xff) - 128;
+    return s | 0;
+  };
+}
+
+const N = 3000;
+let cc: CompiledC;
+let m: NativeMachine;
+let base = 0;
+const fn = (name: string): number => {
+  const off = cc.symbols[name];
+  if (off === undefined) throw new Error(`no symbol ${name}`);
+  return base + off + 1;
+};
+const call = (name: string, ...args: number[]): number => m.call(fn(name), args).r0;
+
+beforeAll(() => {
+  cc = compileC(C_SOURCE);
+  m = new NativeMachine();
+  base = m.load(cc.code);
+});
+
+describe('thumb-cpu: clang-14 output against the same functions in TypeScript', () => {
+  it('integer arithmetic with overflow (add, sub, mul, neg, mvn, logic)', () => {
+    const r = rng(1);
+    for (let i = 0; i < N; i++) {
+      const a = r(), b = r(), c = r();
+      const ua = a >>> 0, ub = b >>> 0, uc = c >>> 0;
+      const want = (Math.imul((ua + ub) | 0, uc) - ((ua ^ ub) >>> 0) + ((ua | uc) >>> 0) - ((ub & ~uc) >>> 0) + Math.imul(ua, 0x9e3779b9)) | 0;
+      expect(call('arith', a, b, c)).toBe(want);
+      expect(call('add_wrap', a, b)).toBe((a + b) | 0);
+      expect(call('sub_wrap', a, b)).toBe((a - b) | 0);
+      expect(call('neg_mvn', a, b)).toBe((-a | 0) ^ ~b);
+    }
+  });
+
+  it('signed and unsigned compares, min/max', () => {
+    const r = rng(2);
+    const flags = (lt: boolean, le: boolean, gt: boolean, ge: boolean, eq: boolean, ne: boolean): number =>
+      +lt | (+le << 1) | (+gt << 2) | (+ge << 3) | (+eq << 4) | (+ne << 5);
+    for (let i = 0; i < N; i++) {
+      const a = r();
+      const b = i % 5 === 0 ? a : r();
+      expect(call('cmp_signed', a, b)).toBe(flags(a < b, a <= b, a > b, a >= b, a === b, a !== b));
+      const ua = a >>> 0, ub = b >>> 0;
+      expect(call('cmp_unsigned', a, b)).toBe(flags(ua < ub, ua <= ub, ua > ub, ua >= ub, ua === ub, ua !== ub));
+      const c = r(), d = r();
+      expect(call('minmax', a, b, c, d)).toBe(Math.min(a, b) ^ Math.max(c >>> 0, d >>> 0));
+    }
+  });
+
+  it('shifts by 0..33, arithmetic shifts, rotates, byte reversal', () => {
+    const r = rng(3);
+    for (let i = 0; i < N; i++) {
+      const a = r();
+      const s = i % 34;
+      expect(call('shifts', a, s)).toBe(s >= 32 ? 0 : ((a << s) ^ (a >>> s)) | 0);
+      expect(call('sar', a, s)).toBe(s >= 32 ? (a < 0 ? -1 : 0) : a >> s);
+      const k = s & 31;
+      expect(call('rot', a, s)).toBe(k ? ((a >>> k) | (a << (32 - k))) | 0 : a);
+      const bs = (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) | 0;
+      expect(call('bswap', a)).toBe(bs ^ (((a & 0xff) << 8) | ((a >>> 8) & 0xff)));
+    }
+  });
+
+  it('byte and halfword loads with sign extension, word loads, narrow stores', () => {
+    const r = rng(4);
+    const i8 = new Int8Array(64), halves = new ArrayBuffer(256), u8 = new Uint8Array(64), i32 = new Int32Array(65);
+    const i16 = new Int16Array(halves, 0, 64), u16 = new Uint16Array(halves, 128, 64); // u16 is a view at byteOffset 128
+    const [p8, p16, pu8, p32] = [i8, i16, u8, i32].map((v) => m.mapBuffer(v)) as [number, number, number, number];
+    expect(m.mapBuffer(u16)).toBe(p16 + 128);
+    const ob = new Uint8Array(32), oh = new Uint16Array(16), ow = new Uint32Array(8);
+    const [qb, qh, qw] = [ob, oh, ow].map((v) => m.mapBuffer(v)) as [number, number, number];
+    for (let i = 0; i < N; i++) {
+      const k = i % 64;
+      i8[k] = r(); i16[k] = r(); u8[k] = r(); u16[k] = r(); i32[k] = r(); i32[k + 1] = r();
+      expect(call('loads', p8, p16, pu8, k)).toBe((i8[k]! + i16[k]! * 3 + u8[k]! * 5 + u16[k]! * 7) | 0);
+      expect(call('load_words', p32, k)).toBe((i32[k]! - i32[k + 1]!) | 0);
+      const v = r();
+      call('stores', qb, qh, qw, v);
+      expect([ob[0], ob[1], oh[1], ow[2]]).toEqual([v & 0xff, (v >>> 8) & 0xff, (v >>> 3) & 0xffff, Math.imul(v, 3) >>> 0]);
+    }
+  });
+
+  it('loops: a sum and a bitwise CRC-32 equal to zlib', () => {
+    const r = rng(5);
+    const words = new Uint32Array(200);
+    const bytes = new Uint8Array(300);
+    const pw = m.mapBuffer(words), pb = m.mapBuffer(bytes);
+    for (let t = 0; t < 60; t++) {
+      const n = t * 3;
+      let s = 0;
+      for (let i = 0; i < words.length; i++) words[i] = r();
+      for (let i = 0; i < n; i++) s = (s + ((words[i]! ^ i) >>> 0)) >>> 0;
+      expect(call('sum_loop', pw, n) >>> 0).toBe(s);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = r();
+      const len = t * 5;
+      expect(call('crc', pb, len) >>> 0).toBe(crc32(bytes.subarray(0, len)) >>> 0);
+    }
+  });
+
+  it('calls between static functions (BL, PUSH/POP {pc})', () => {
+    const r = rng(6);
+    const sq = (x: number): number => Math.imul(x, x);
+    for (let i = 0; i < N; i++) {
+      const a = r(), b = r();
+      const z = (a - b) | 0;
+      expect(call('calls', a, b)).toBe(((sq(a) - sq(b) + sq(z) + a) | 0) ^ sq(b));
+    }
+  });
+
+  it('a struct copy (LDM/STM through the stack)', () => {
+    const r = rng(7);
+    const src = new Int32Array(7), dst = new Int32Array(7);
+    const ps = m.mapBuffer(src), pd = m.mapBuffer(dst);
+    for (let i = 0; i < 500; i++) {
+      for (let k = 0; k < 7; k++) src[k] = r();
+      const kk = r();
+      call('scopy', pd, ps, kk);
+      const want = Array.from(src);
+      want[0] = (want[0]! + kk) | 0;
+      want[6] = (want[6]! - kk) | 0;
+      expect(Array.from(dst)).toEqual(want);
+    }
+  });
+
+  it('64-bit add and subtract (ADDS/ADCS, SUBS/SBCS) against BigInt', () => {
+    const r = rng(8);
+    const io = new BigInt64Array(3);
+    const pio = m.mapBuffer(io);
+    const lo = (x: bigint): number => Number(BigInt.asIntN(32, x));
+    const hi = (x: bigint): number => Number(BigInt.asIntN(32, x >> 32n));
+    for (let i = 0; i < N; i++) {
+      const a = BigInt.asIntN(64, (BigInt(r() >>> 0) << 32n) | BigInt(r() >>> 0));
+      const b = BigInt.asIntN(64, (BigInt(r() >>> 0) << 32n) | BigInt(r() >>> 0));
+      const res = m.call(fn('add64'), [lo(a), hi(a), lo(b), hi(b)]);
+      expect(res.r0).toBe(lo(a + b));
+      expect(m.cpu.r[1]).toBe(hi(a + b));
+      m.call(fn('sub64'), [lo(a), hi(a), lo(b), hi(b)]);
+      expect(m.cpu.r[0]).toBe(lo(a - b));
+      expect(m.cpu.r[1]).toBe(hi(a - b));
+      io[1] = a; io[2] = b;
+      m.call(fn('add64p'), [pio, pio + 8, pio + 16]);
+      expect(io[0]).toBe(BigInt.asIntN(64, a + b - (a < b ? 1n : 0n)));
+    }
+  });
+
+  it('64-bit multiply and shift need __aeabi_* helpers: a build error, not a blob', () => {
+    expect(() => compileC('unsigned long long mul64(unsigned long long a, unsigned long long b) { return a * b; }')).toThrow(/relocations.*__aeabi_lmul/);
+    expect(() => compileC('unsigned long long shl64(unsigned long long a, int s) { return a << s; }')).toThrow(/relocations.*__aeabi_llsl/);
+    expect(() => compileC('int div(int a, int b) { return a / b; }')).toThrow(/relocations.*__aeabi_idiv/);
+    expect(() => compileC('static const int T[8] = {1,2,3,4,5,6,7,9}; int t(int i) { return T[i & 7]; }')).toThrow(/\.rodata|relocations/);
+  });
+});
+
+// ---- hand-assembled instructions ----
+
+const BX_LR = 0x4770;
+/** ADDS r3, r3, r2: with (r3, r2) chosen, sets all four flags before the instruction under test. */
+const SET_FLAGS = 0x189b;
+/** r3, r2 for each NZCV state we need before the instruction. */
+const PRE = {
+  none: [0x00000001, 0x00000001], // 2: N0 Z0 C0 V0
+  c: [0xffffffff, 0x00000002], // 1: C1
+  cv: [0x80000000, 0x80000001], // 1: C1 V1
+  nv: [0x7fffffff, 0x00000001], // N1 V1, C0
+  z: [0x00000000, 0x00000000], // Z1
+} as const;
+
+interface Flags { r0: number; n: number; z: number; c: number; v: number }
+
+function runBlob(halfwords: number[], args: number[], mc = new NativeMachine()): Flags & { cycles: number } {
+  const code = new Uint8Array(new Uint16Array(halfwords).buffer);
+  const base = mc.load(code);
+  const res = mc.call(base + 1, args);
+  return { r0: res.r0, n: mc.cpu.n, z: mc.cpu.z, c: mc.cpu.c, v: mc.cpu.v, cycles: res.cycles };
+}
+
+/** Runs `SET_FLAGS; op; BX LR` with r0, r1 = x, y and returns r0 and NZCV. */
+function op1(op: number, x: number, y: number, pre: keyof typeof PRE = 'none'): Flags {
+  const [r3, r2] = PRE[pre];
+  const f = runBlob([SET_FLAGS, op, BX_LR], [x, y, r2, r3]);
+  return { r0: f.r0, n: f.n, z: f.z, c: f.c, v: f.v };
+}
+const F = (r0: number, nzcv: string): Flags => ({ r0: r0 | 0, n: +nzcv[0]!, z: +nzcv[1]!, c: +nzcv[2]!, v: +nzcv[3]! });
+
+describe('thumb-cpu: NZCV of each ALU op, hand-checked against the ARM pseudocode', () => {
+  it('the flag presets do what the table says', () => {
+    expect(op1(0x46c0 /* MOV r8, r8 */, 0, 0, 'none')).toMatchObject({ n: 0, z: 0, c: 0, v: 0 });
+    expect(op1(0x46c0, 0, 0, 'c')).toMatchObject({ n: 0, z: 0, c: 1, v: 0 });
+    expect(op1(0x46c0, 0, 0, 'cv')).toMatchObject({ n: 0, z: 0, c: 1, v: 1 });
+    expect(op1(0x46c0, 0, 0, 'nv')).toMatchObject({ n: 1, z: 0, c: 0, v: 1 });
+    expect(op1(0x46c0, 0, 0, 'z')).toMatchObject({ n: 0, z: 1, c: 0, v: 0 });
+  });
+
+  it('ADDS / ADDS imm / CMN', () => {
+    expect(op1(0x1840, 0x7fffffff, 1)).toEqual(F(0x80000000, '1001'));
+    expect(op1(0x1840, 0xffffffff, 1)).toEqual(F(0, '0110'));
+    expect(op1(0x1840, 0x80000000, 0x80000000)).toEqual(F(0, '0111'));
+    expect(op1(0x1840, 5, 7)).toEqual(F(12, '0000'));
+    expect(op1(0x3001 /* ADDS r0, #1 */, 0xffffffff, 0)).toEqual(F(0, '0110'));
+    expect(op1(0x1c40 /* ADDS r0, r0, #1 */, 0x7fffffff, 0)).toEqual(F(0x80000000, '1001'));
+    expect(op1(0x42c8 /* CMN r0, r1 */, 1, -1)).toEqual(F(1, '0110'));
+    expect(op1(0x42c8, 0x7fffffff, 1)).toEqual(F(0x7fffffff, '1001'));
+  });
+
+  it('SUBS / SUBS imm / CMP reg, imm and high registers / NEGS', () => {
+    expect(op1(0x1a40, 0, 1)).toEqual(F(-1, '1000'));
+    expect(op1(0x1a40, 0x80000000, 1)).toEqual(F(0x7fffffff, '0011'));
+    expect(op1(0x1a40, 5, 5)).toEqual(F(0, '0110'));
+    expect(op1(0x1a40, 0x7fffffff, -1)).toEqual(F(0x80000000, '1001'));
+    expect(op1(0x3801 /* SUBS r0, #1 */, 0, 0)).toEqual(F(-1, '1000'));
+    expect(op1(0x1e40 /* SUBS r0, r0, #1 */, 1, 0)).toEqual(F(0, '0110'));
+    expect(op1(0x4288 /* CMP r0, r1 */, 3, 5)).toEqual(F(3, '1000'));
+    expect(op1(0x4288, -1, 1)).toEqual(F(-1, '1010'));
+    expect(op1(0x2805 /* CMP r0, #5 */, 5, 0)).toEqual(F(5, '0110'));
+    expect(op1(0x4548 /* CMP r0, r9 (r9 = poison 0x0bad0009) */, 0x0bad0009, 0)).toEqual(F(0x0bad0009, '0110'));
+    expect(op1(0x4248 /* NEGS r0, r1 */, 0, 0)).toEqual(F(0, '0110'));
+    expect(op1(0x4248, 0, 1)).toEqual(F(-1, '1000'));
+    expect(op1(0x4248, 0, 0x80000000)).toEqual(F(0x80000000, '1001'));
+  });
+
+  it('ADCS / SBCS use and set the carry', () => {
+    expect(op1(0x4148 /* ADCS r0, r1 */, 0xffffffff, 0, 'c')).toEqual(F(0, '0110'));
+    expect(op1(0x4148, 0xffffffff, 0, 'none')).toEqual(F(-1, '1000'));
+    expect(op1(0x4148, 0x7fffffff, 0, 'c')).toEqual(F(0x80000000, '1001'));
+    expect(op1(0x4148, 0x80000000, 0x80000000, 'none')).toEqual(F(0, '0111'));
+    expect(op1(0x4188 /* SBCS r0, r1 */, 5, 5, 'none')).toEqual(F(-1, '1000'));
+    expect(op1(0x4188, 5, 5, 'c')).toEqual(F(0, '0110'));
+    expect(op1(0x4188, 0x80000000, 0, 'none')).toEqual(F(0x7fffffff, '0011'));
+    expect(op1(0x4188, 0, 0xffffffff, 'c')).toEqual(F(1, '0000'));
+  });
+
+  it('logical ops set N and Z and keep C and V', () => {
+    expect(op1(0x4008 /* ANDS */, 0xf0f0f0f0, 0x80000000, 'cv')).toEqual(F(0x80000000, '1011'));
+    expect(op1(0x4008, 0x0f, 0xf0, 'cv')).toEqual(F(0, '0111'));
+    expect(op1(0x4048 /* EORS */, 0xff, 0xff, 'none')).toEqual(F(0, '0100'));
+    expect(op1(0x4308 /* ORRS */, 0x80000000, 1, 'c')).toEqual(F(0x80000001, '1010'));
+    expect(op1(0x4388 /* BICS */, 0xff, 0x0f, 'nv')).toEqual(F(0xf0, '0001'));
+    expect(op1(0x43c8 /* MVNS r0, r1 */, 0, 0, 'cv')).toEqual(F(-1, '1011'));
+    expect(op1(0x4208 /* TST r0, r1 */, 0xf0, 0x0f, 'c')).toEqual(F(0xf0, '0110'));
+    expect(op1(0x4348 /* MULS r0, r1, r0 */, 0x10000, 0x10000, 'cv')).toEqual(F(0, '0111'));
+    expect(op1(0x4348, -3, 5, 'none')).toEqual(F(-15, '1000'));
+    expect(op1(0x2000 /* MOVS r0, #0 */, 7, 0, 'nv')).toEqual(F(0, '0101'));
+    expect(op1(0x20ff /* MOVS r0, #255 */, 7, 0, 'c')).toEqual(F(255, '0010'));
+  });
+
+  it('shifts by register: amounts 0, 1, 31, 32, 33 and the low byte only', () => {
+    const LSL = 0x4088, LSR = 0x40c8, ASR = 0x4108, ROR = 0x41c8;
+    expect(op1(LSL, 0x80000001, 0, 'c')).toEqual(F(0x80000001, '1010')); // by 0: C kept
+    expect(op1(LSL, 0x80000001, 1, 'none')).toEqual(F(2, '0010'));
+    expect(op1(LSL, 3, 31, 'none')).toEqual(F(0x80000000, '1010'));
+    expect(op1(LSL, 3, 32, 'none')).toEqual(F(0, '0110')); // C = bit 0
+    expect(op1(LSL, 3, 33, 'c')).toEqual(F(0, '0100')); // C = 0
+    expect(op1(LSL, 3, 0x101, 'none')).toEqual(F(6, '0000')); // low byte: 1
+    expect(op1(LSR, 0x80000001, 1, 'none')).toEqual(F(0x40000000, '0010'));
+    expect(op1(LSR, 0x80000000, 32, 'none')).toEqual(F(0, '0110'));
+    expect(op1(LSR, 0x80000000, 33, 'c')).toEqual(F(0, '0100'));
+    expect(op1(LSR, 5, 0, 'c')).toEqual(F(5, '0010'));
+    expect(op1(ASR, 0x80000000, 31, 'none')).toEqual(F(-1, '1000'));
+    expect(op1(ASR, 0x80000000, 40, 'none')).toEqual(F(-1, '1010'));
+    expect(op1(ASR, 0x40000000, 40, 'c')).toEqual(F(0, '0100'));
+    expect(op1(ROR, 0x00000003, 1, 'none')).toEqual(F(0x80000001, '1010'));
+    expect(op1(ROR, 0x80000001, 32, 'none')).toEqual(F(0x80000001, '1010')); // by 32: value kept, C = bit 31
+    expect(op1(ROR, 0x00000001, 0, 'c')).toEqual(F(1, '0010')); // by 0: C kept
+    expect(op1(ROR, 0x00000002, 33, 'none')).toEqual(F(1, '0000'));
+  });
+
+  it('shifts by immediate: LSL #0 is MOVS, LSR/ASR #0 mean 32', () => {
+    expect(op1(0x0008 /* LSLS r0, r1, #0 */, 0, 0x80000000, 'c')).toEqual(F(0x80000000, '1010'));
+    expect(op1(0x07c8 /* LSLS r0, r1, #31 */, 0, 3, 'none')).toEqual(F(0x80000000, '1010'));
+    expect(op1(0x0808 /* LSRS r0, r1, #32 */, 0, 0x80000000, 'none')).toEqual(F(0, '0110'));
+    expect(op1(0x0848 /* LSRS r0, r1, #1 */, 0, 3, 'none')).toEqual(F(1, '0010'));
+    expect(op1(0x1008 /* ASRS r0, r1, #32 */, 0, 0x80000000, 'none')).toEqual(F(-1, '1010'));
+    expect(op1(0x1048 /* ASRS r0, r1, #1 */, 0, -3, 'none')).toEqual(F(-2, '1010'));
+  });
+
+  it('extends and byte reversal leave the flags alone', () => {
+    expect(op1(0xb208 /* SXTH r0, r1 */, 0, 0x12348765, 'z')).toEqual(F(0xffff8765, '0100'));
+    expect(op1(0xb248 /* SXTB r0, r1 */, 0, 0x12345680, 'c')).toEqual(F(0xffffff80, '0010'));
+    expect(op1(0xb288 /* UXTH */, 0, 0x12348765, 'none')).toEqual(F(0x8765, '0000'));
+    expect(op1(0xb2c8 /* UXTB */, 0, 0x123456f0, 'none')).toEqual(F(0xf0, '0000'));
+    expect(op1(0xba08 /* REV */, 0, 0x11223344, 'none')).toEqual(F(0x44332211, '0000'));
+    expect(op1(0xba48 /* REV16 */, 0, 0x11223344, 'none')).toEqual(F(0x22114433, '0000'));
+    expect(op1(0xbac8 /* REVSH */, 0, 0x11223380, 'none')).toEqual(F(0xffff8033, '0000'));
+  });
+});
+
+describe('thumb-cpu: cycles per the Cortex-M0 TRM', () => {
+  it('ALU 1, load/store 2, taken branch 3, BX 3, PUSH/POP 1+N, POP {pc} 4+N, BL 4', () => {
+    // MOVS r0,#1 ; ADDS r0,#2 ; BX LR
+    expect(runBlob([0x2001, 0x3002, BX_LR], []).cycles).toBe(1 + 1 + 3);
+    // LDR r0,[r1] ; STR r0,[r1,#4] ; BX LR
+    const buf = new Int32Array(8);
+    const mc = new NativeMachine();
+    const p = mc.mapBuffer(buf);
+    expect(runBlob([0x6808, 0x6048, BX_LR], [0, p], mc).cycles).toBe(2 + 2 + 3);
+    // PUSH {r4,lr} ; POP {r4,pc}
+    expect(runBlob([0xb510, 0xbd10], []).cycles).toBe(1 + 2 + 4 + 2);
+    // MOVS r0,#3 ; loop: SUBS r0,#1 ; BNE loop ; BX LR -> 1 + 3*(1) + 2*3 (taken) + 1 (not taken) + 3
+    expect(runBlob([0x2003, 0x3801, 0xd1fd, BX_LR], []).cycles).toBe(1 + 3 + 2 * 3 + 1 + 3);
+    // PUSH {lr} ; BL +2 (to BX LR below) ; POP {pc} ; BX LR
+    // BL at 2: target = 2 + 4 + 2 = 8 -> hw F000 F801
+    expect(runBlob([0xb500, 0xf000, 0xf801, 0xbd00, BX_LR], []).cycles).toBe(2 + 4 + 3 + 5);
+    // LDMIA r1!, {r0, r2, r3} ; STMIA r1!, {r0} ; BX LR -> 4 + 2 + 3
+    expect(runBlob([0xc90d, 0xc101, BX_LR], [0, p], mc).cycles).toBe(4 + 2 + 3);
+    // DMB ; NOP ; BX LR
+    expect(runBlob([0xf3bf, 0x8f5f, 0xbf00, BX_LR], []).cycles).toBe(4 + 1 + 3);
+  });
+
+  it('LDR literal reads from Align(PC + 4, 4); ADR likewise', () => {
+    // 0: LDR r0, [pc, #4] -> Align(4,4)+4 = 8 ; 2: ADR r1, #4 -> 8 ; 4: BX LR ; 6: pad ; 8: literal
+    const f = runBlob([0x4801, 0xa101, BX_LR, 0xbf00, 0x5678, 0x1234], []);
+    expect(f.r0).toBe(0x12345678);
+    // at offset 2: LDR r0, [pc, #0] -> Align(6, 4) = 4 -> the word at 4
+    const g = runBlob([0xbf00, 0x4800, BX_LR, 0xbf00], []);
+    expect(g.r0).toBe((0xbf00 << 16) | BX_LR);
+  });
+});
+
+describe('thumb-cpu: faults name the instruction, PC and address', () => {
+  const fault = (halfwords: number[], args: number[] = [], mc = new NativeMachine()): ThumbFault => {
+    try {
+      runBlob(halfwords, args, mc);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ThumbFault);
+      return e as ThumbFault;
+    }
+    throw new Error('expected a fault');
+  };
+  const code0 = RAM_BASE; // first blob of a fresh machine
+
+  it('UDF, SVC, BKPT, CBZ, IT, WFI, CPSID, a Thumb-2 32-bit instruction, MRS', () => {
+    expect(fault([0x2000, 0xde01]).message).toMatch(/undefined instruction 0xde01 at PC 0x20000002: UDF/);
+    expect(fault([0xdf05]).message).toMatch(/not modelled 0xdf05 at PC 0x20000000: SVC #5/);
+    expect(fault([0xbe00]).kind).toBe('not-modelled');
+    expect(fault([0xb108]).message).toMatch(/0xb108.*CBZ/);
+    expect(fault([0xbf08]).message).toMatch(/IT \(ARMv7-M only\)/);
+    expect(fault([0xbf30]).message).toMatch(/WFI/);
+    expect(fault([0xb672]).message).toMatch(/CPSID/);
+    expect(fault([0xe92d, 0x4ff0]).message).toMatch(/0xe92d 0x4ff0 at PC 0x20000000: 32-bit Thumb-2/);
+    expect(fault([0xf3ef, 0x8010]).message).toMatch(/MRS/);
+    expect(fault([0x4501 /* CMP r1, r0 in the high-register form */]).message).toMatch(/UNPREDICTABLE/);
+    expect(fault([0xb400 /* PUSH {} */]).kind).toBe('undefined');
+    expect(fault([0x0000, 0x0000]).kind).toBe('unmapped'); // runs off the blob's end
+  });
+
+  it('unaligned word and halfword accesses (the M0 has no unaligned support)', () => {
+    const mc = new NativeMachine();
+    const p = mc.mapBuffer(new Uint8Array(32));
+    const f1 = fault([0x6800 /* LDR r0,[r0] */, BX_LR], [p + 2], mc);
+    expect(f1.kind).toBe('unaligned');
+    expect(f1.message).toMatch(new RegExp(`unaligned 32-bit read at 0x${(p + 2).toString(16).padStart(8, '0')}.*instruction 0x6800`));
+    expect(fault([0x8800 /* LDRH r0,[r0] */, BX_LR], [p + 1], mc).message).toMatch(/unaligned 16-bit read/);
+    expect(fault([0x6001 /* STR r1,[r0] */, BX_LR], [p + 1], mc).message).toMatch(/unaligned 32-bit write/);
+    expect(fault([0xc802 /* LDM r0!,{r1} */, BX_LR], [p + 2], mc).kind).toBe('unaligned');
+    // byte accesses are fine anywhere
+    expect(runBlob([0x7840 /* LDRB r0,[r0,#1] */, BX_LR], [p + 3], mc).r0).toBe(0);
+  });
+
+  it('unmapped addresses: flash, unallocated RAM, peripherals, the system space, past the end of a buffer', () => {
+    const mc = new NativeMachine();
+    const p = mc.mapBuffer(new Uint8Array(20));
+    expect(fault([0x6800, BX_LR], [0], mc).message).toMatch(/read of 0x00000000: flash/);
+    expect(fault([0x6800, BX_LR], [0x40002000], mc).message).toMatch(/APB peripheral ID 2 at 0x40002000/);
+    expect(fault([0x6800, BX_LR], [0xe000e010 | 0], mc).message).toMatch(/system space/);
+    expect(fault([0x6800, BX_LR], [0x20008000], mc).message).toMatch(/unallocated RAM/);
+    expect(fault([0x6800, BX_LR], [p + 20], mc).message).toMatch(/0 bytes after the mapped buffer/);
+    expect(fault([0x6800, BX_LR], [0x50000700], mc).message).toMatch(/GPIO P0 PIN_CNF\[0\].*not modelled/);
+    expect(fault([0x6800, BX_LR], [0x50000510], mc).message).toMatch(/no GPIO is attached/);
+  });
+
+  it('writes into a code blob, branches to ARM state, execution outside code', () => {
+    const f = fault([0x6000 /* STR r0,[r0] */, BX_LR], [code0]);
+    expect(f.kind).toBe('read-only');
+    expect(f.message).toMatch(/code blob/);
+    const inv = fault([0x4700 /* BX r0 */], [code0 + 4]);
+    expect(inv.kind).toBe('invstate');
+    expect(inv.message).toMatch(/BX r0 at PC 0x20000000 to 0x20000004: bit 0 clear/);
+    const mc = new NativeMachine();
+    const p = mc.mapBuffer(new Uint8Array(64));
+    expect(fault([0x4700], [p + 1], mc).message).toMatch(/instruction fetch at .*not inside a loaded code blob \(mapped buffer/);
+    const mc2 = new NativeMachine();
+    const base2 = mc2.load(new Uint8Array([0x70, 0x47]));
+    expect(() => mc2.call(base2, [])).toThrow(/bit 0 is clear.*INVSTATE/);
+  });
+
+  it('stack overflow, runaway loops and callee-saved registers not restored', () => {
+    // loop: PUSH {r4-r7} ; B loop
+    const so = fault([0xb4f0, 0xe7fd]);
+    expect(so.kind).toBe('stack-overflow');
+    expect(so.message).toMatch(/below the 2048-byte native stack \(0x2000f800\)/);
+    // SUB SP, #508 repeatedly
+    expect(fault([0xb0ff, 0xe7fd]).kind).toBe('stack-overflow');
+    const run = fault([0xe7fe /* B . */]);
+    expect(run.kind).toBe('runaway');
+    expect(run.message).toMatch(/more than 2000000 instructions/);
+    const abi = fault([0x2401 /* MOVS r4,#1 */, BX_LR]);
+    expect(abi.kind).toBe('abi');
+    expect(abi.message).toMatch(/without restoring r4/);
+  });
+});
