@@ -139,17 +139,17 @@ export function elfSections(obj: Uint8Array): ElfSection[] {
 /** Checks the object's sections: .text only (see the file header). */
 export function checkSections(sections: ElfSection[]): void {
   for (const s of sections) {
-    if (s.type === SHT_REL || s.type === SHT_RELA) {
-      const target = sections[s.info];
-      if (target !== undefined && IGNORED_ALLOC.has(target.name)) continue;
-      if (s.size > 0) fail(`relocation section ${s.name} in the object: the code calls or addresses something outside .text (no globals, no string or table constants, no library calls)`);
-    }
-  }
-  for (const s of sections) {
     if ((s.flags & SHF_ALLOC) === 0 || s.name === '.text' || IGNORED_ALLOC.has(s.name)) continue;
     if (s.size > 0) {
       const what = s.type === SHT_NOBITS ? 'zero-initialised data' : 'data or constants';
       fail(`section ${s.name} (${s.size} bytes of ${what}) in the object: only .text is copied to the device (no globals, static variables, string literals or constant tables)`);
+    }
+  }
+  for (const s of sections) {
+    if (s.type === SHT_REL || s.type === SHT_RELA) {
+      const target = sections[s.info];
+      if (target !== undefined && IGNORED_ALLOC.has(target.name)) continue;
+      if (s.size > 0) fail(`relocation section ${s.name} in the object: the code calls or addresses something outside .text (no globals, no string or table constants, no library calls)`);
     }
   }
 }
@@ -179,7 +179,6 @@ export function compileNative(entryFile: string = DEFAULT_ENTRY): NativeBuild {
     const obj = join(dir, 'native.o');
     const bin = join(dir, 'native.bin');
     run(CLANG, [...CLANG_FLAGS, entryFile, '-o', obj]);
-    checkSections(elfSections(new Uint8Array(readFileSync(obj))));
     const syms = symbols(obj);
     if (syms.undefined.length > 0) {
       const name = syms.undefined[0] as string;
@@ -188,6 +187,7 @@ export function compileNative(entryFile: string = DEFAULT_ENTRY): NativeBuild {
       }
       fail(`the code calls the outside function ${name} (no libc: write it out, or make a loop that clang does not turn into ${name})`);
     }
+    checkSections(elfSections(new Uint8Array(readFileSync(obj))));
     if (syms.entry === null) fail(`${basename(entryFile)} defines no function ${ENTRY_SYMBOL}`);
     run(OBJCOPY, ['-O', 'binary', '-j', '.text', obj, bin]);
     const code = new Uint8Array(readFileSync(bin));

@@ -22,7 +22,8 @@
  *
  * Ops (entry.c): NAT_FRAME(eb, min) -> (byte offset of the frame in eb << 8) | length, 0 (none) or
  * NAT_OVERFLOW (-2: eb[EB_OVN], eb[EB_OVFIRST] hold onOverflow's arguments; call again);
- * NAT_FLUSH(eb) closes the open frame; NAT_SKIP(eb, n) skips n indices (not used by the streamer).
+ * NAT_FLUSH(eb) closes the open frame; NAT_SKIP(eb, n) skips n indices (the extra skip() method;
+ * the streamer itself skips ring losses inside NAT_FRAME).
  */
 import { FLAG_STREAM_START, KEY_FIXED_BYTES, KEY_INTERVAL_MAX, PAYLOAD_MAX, PAYLOAD_MIN } from '../../protocol/constants.ts';
 import { fitLimits } from '../../protocol/frame-encoder.ts';
@@ -74,6 +75,23 @@ export const EB_HEADER = 48;
 /** The native entry (native.ts NativeFn). */
 export type NativeCall = (op: number, a: number, b: number) => number;
 
+/** Counters of the native encoder (int32, wrapping). */
+export interface NativeStreamStats {
+  /** Samples taken from the ring since creation. */
+  taken: number;
+  /** Frames built since creation. */
+  frames: number;
+  /** Frames lost because the slot queue was full (0 unless the block layout is wrong). */
+  queueFull: number;
+}
+
+/** The Streamer plus what only the native one has. */
+export interface NativeStreamer extends Streamer {
+  /** FrameEncoder.skip(dropped) on the native encoder (NAT_SKIP): dropped indices, next sample a KEY with FLAG_OVERFLOW. */
+  skip(dropped: number): void;
+  stats(): NativeStreamStats;
+}
+
 /** Throws like createFrameEncoder / FrameEncoder.configure for out-of-range parameters. */
 function checkParams(who: string, payload: number, perFrame: number): void {
   if (!(payload >= PAYLOAD_MIN && payload <= PAYLOAD_MAX)) {
@@ -93,7 +111,7 @@ export function createNativeStreamer(
   nat: NativeCall,
   addressOf: (v: Int32Array | Uint8Array) => number,
   onOverflow: (dropped: number, firstIndex: number) => void,
-): Streamer | null {
+): NativeStreamer | null {
   if (!ring.setAddresses(addressOf)) return null;
   const rbA = addressOf(ring.state);
   if (rbA === 0) return null;
@@ -132,7 +150,7 @@ export function createNativeStreamer(
       const oldSlots = eb[EB_QSLOTS] as number;
       let h = eb[EB_QHEAD] as number;
       for (let i = 0; i < q; i++) {
-        const from = (eb[EB_QOFF] as number) * 4 + h * (eb[EB_QSTRIDE] as number);
+        const from = (eb[EB_QOFF] as number) + h * (eb[EB_QSTRIDE] as number);
         nb[qlen + i] = eb[(eb[EB_QLEN] as number) + h] as number;
         nb8.set(eb8.subarray(from, from + (eb[(eb[EB_QLEN] as number) + h] as number)), qoff * 4 + i * s);
         h = h + 1 === oldSlots ? 0 : h + 1;
@@ -244,6 +262,12 @@ export function createNativeStreamer(
     },
     forceKey: function (): void {
       if (started) eb[EB_KEYAT] = 0;
+    },
+    skip: function (dropped: number): void {
+      if (started) nat(NAT_SKIP, ebA, dropped | 0);
+    },
+    stats: function (): NativeStreamStats {
+      return { taken: eb[EB_TAKEN] as number, frames: eb[EB_FRAMES] as number, queueFull: eb[EB_QFULL] as number };
     },
   };
 }
