@@ -192,21 +192,29 @@ export function createNativeStreamer(
   if (!layout(8, 50)) return null;
   eb[EB_PERFRAME] = perFrame;
 
-  function pull(): Uint8Array | null {
-    var r = nat(NAT_FRAME, ebA, on ? perFrame : draining ? 1 : 0);
+  /** NAT_FRAME's min argument: stream.ts' `on || draining` and `draining ? 1 : perFrame` in one number (0: take nothing). */
+  let want = 0;
+
+  /** pull's rare cases: an overflow to report (r < 0), the last flush when draining (r = 0). */
+  function pullSlow(r: number): Uint8Array | null {
     while (r < 0) {
       onOverflow(eb[EB_OVN] as number, eb[EB_OVFIRST] as number);
-      r = nat(NAT_FRAME, ebA, on ? perFrame : draining ? 1 : 0);
+      r = nat(NAT_FRAME, ebA, want);
     }
-    if (r === 0) {
-      if (!draining) return null;
+    if (r === 0 && draining) {
       draining = false;
+      want = 0;
       nat(NAT_FLUSH, ebA, 0);
       r = nat(NAT_FRAME, ebA, 0);
-      if (r === 0) return null;
     }
-    var o = r >> 8;
-    return eb8.subarray(o, o + (r & 255));
+    return r === 0 ? null : eb8.subarray(r >> 8, (r >> 8) + (r & 255));
+  }
+
+  /** nextFrame: one native call (NAT_FRAME = 2) and a view of the frame's slot. */
+  function pull(): Uint8Array | null {
+    var r = nat(2, ebA, want);
+    if (r > 0) return eb8.subarray(r >> 8, (r >> 8) + (r & 255));
+    return r === 0 && !draining ? null : pullSlow(r);
   }
 
   return {
@@ -239,10 +247,12 @@ export function createNativeStreamer(
       ring.clear();
       on = true;
       draining = false;
+      want = perFrame;
     },
     end: function (): void {
       if (on) draining = true;
       on = false;
+      want = draining ? 1 : 0;
     },
     active: function (): boolean {
       return on;
@@ -256,6 +266,7 @@ export function createNativeStreamer(
       }
       perFrame = samplesPerFrame;
       eb[EB_PERFRAME] = perFrame;
+      if (on) want = perFrame;
     },
     nextIndex: function (): number {
       return started ? ((eb[EB_KEYIDX] as number) + (eb[EB_SINCEKEY] as number)) & 0xffffff : 0;
