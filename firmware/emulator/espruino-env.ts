@@ -48,8 +48,8 @@ export const UNIMPLEMENTED_GLOBALS = [
 /** Real `E.*` functions the emulator does not model. */
 export const UNIMPLEMENTED_E = [
   'setBootCode', 'kickWatchdog', 'enableWatchdog', 'getSizeOf', 'getAnalogVRef', 'interpolate', 'interpolate2d',
-  'FFT', 'convolve', 'clip', 'srand', 'memoryArea', 'nativeCall', 'compiledC', 'setFlags', 'getFlags', 'dumpStr',
-  'lockConsole', 'setPassword', 'getAddressOf', 'reverseByte', 'asm', 'toJS', 'HSBtoRGB', 'setTimeZone',
+  'FFT', 'convolve', 'clip', 'srand', 'memoryArea', 'compiledC', 'setFlags', 'getFlags', 'dumpStr',
+  'lockConsole', 'setPassword', 'reverseByte', 'asm', 'toJS', 'HSBtoRGB', 'setTimeZone',
   'getClock', 'setClock', 'dumpTimers', 'dumpLockedVars', 'dumpFragmentation', 'dumpVariables', 'defrag',
   'stopEventPropagation', 'decodeUTF8', 'openFile', 'pipe', 'setRTCPrescaler', 'getRTCPrescaler', 'setDST',
   'setUSBHID', 'sendUSBHID', 'unmountSD', 'connectSDCard', 'memoryMap', 'setComparator', 'getPowerUsage',

@@ -22,6 +22,10 @@ export { EmulatorFault, type CellOverrides, type ApiStats } from './runtime.ts';
 export { DEFAULT_COSTS, callCosts, type CostModel, type CallCosts } from './costs.ts';
 export { COUNTS_PER_NEWTON_A128, NOISE_RMS_COUNTS, type Hx711Reading, type Hx711Stats, type TimingViolation, type UnpluggedMode } from './hx711-model.ts';
 export { CentralLink, normUuid, type AdvertisingRecord, type ConnectOptions, type NrfStats } from './nrf-model.ts';
+export {
+  NativeMachine, ThumbFault, CPU_HZ, DEFAULT_MAX_INSTRUCTIONS, GPIO_P0_BASE, GPIO_REGS, RAM_BASE, RAM_END, RAM_SIZE,
+  type NativeMachineOptions, type NativeCallResult, type NativeGpio, type ThumbFaultKind,
+} from './native-machine.ts';
 
 export const DEFAULT_FIRMWARE_PATH = fileURLToPath(new URL('../dist/tripod.js', import.meta.url));
 

@@ -87,6 +87,8 @@ export class NativeMachine {
 
   /** Runs the Thumb function at `addr` (bit 0 set) with up to four int32 arguments. */
   call(addr: number, args: readonly number[] = []): NativeCallResult {
+    this.cpu.cycles = 0;
+    this.cpu.instructions = 0;
     if (typeof addr !== 'number' || !Number.isInteger(addr)) throw new TypeError(`native call address must be an integer, got ${String(addr)}`);
     if ((addr & 1) === 0) {
       throw new ThumbFault(`native call to ${hex(addr)}: bit 0 is clear, which selects ARM state; the M0 has only Thumb (INVSTATE HardFault). Add 1 to the address`, 'invstate', addr >>> 0, addr >>> 0);

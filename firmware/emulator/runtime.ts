@@ -12,6 +12,8 @@ import { Hx711Model, type Hx711Options, type Hx711Reading, type TimingViolation,
 import { NrfModel } from './nrf-model.ts';
 import { PIN_COUNT, PIN_MODES, PinBank, type PinMode } from './pins.ts';
 import { bytesOfString, stringOfBytes, StorageModel } from './storage-model.ts';
+import { CPU_HZ, NativeMachine, ThumbFault } from './native-machine.ts';
+import { PinBankGpio } from './native-gpio.ts';
 import { ESPRUINO_VERSION, type BoardDef, type Hx711Wiring } from './boards.ts';
 import type { CellForces, LoadSource } from './load-source.ts';
 
@@ -59,7 +61,7 @@ export interface RuntimeOptions {
 /** A fault that stops advance(): an uncaught firmware error or an HX711 timing violation. */
 export class EmulatorFault extends Error {
   override readonly name = 'EmulatorFault';
-  constructor(message: string, readonly kind: 'uncaught' | 'timing' | 'api', readonly at: number) {
+  constructor(message: string, readonly kind: 'uncaught' | 'timing' | 'api' | 'native', readonly at: number) {
     super(message);
   }
 }
@@ -115,6 +117,12 @@ export interface ApiStats {
   cpuSeconds: number;
   /** Loop iterations the firmware ran (charged at the cost table's "empty loop iteration"). */
   loopIterations: number;
+  /** Calls of functions made by E.nativeCall (machine code run by the Thumb interpreter). */
+  nativeCalls: number;
+  /** Cortex-M0 cycles those calls took (at 64 MHz: nativeCycles / 64e6 s, included in cpuSeconds). */
+  nativeCycles: number;
+  /** Thumb instructions those calls executed. */
+  nativeInstructions: number;
 }
 
 export class EspruinoRuntime {
@@ -158,6 +166,10 @@ export class EspruinoRuntime {
   private loadCache: CellForces = [0, 0, 0, 0];
   readonly jitErrors: Array<{ line: number; reason: string }> = [];
   private instrumented: string;
+  /** The RAM and Thumb core behind E.nativeCall / E.getAddressOf (new at each boot: RAM is lost on reset). */
+  native!: NativeMachine;
+  private nativeGpio!: PinBankGpio;
+  private readonly nativeStats = { calls: 0, cycles: 0, instructions: 0 };
 
   constructor(readonly opts: RuntimeOptions) {
     this.costs = callCosts(opts.costs);
@@ -256,6 +268,8 @@ export class EspruinoRuntime {
     this.consoleForced = false;
     this.serialBaud = this.opts.serialAttached && this.opts.board.serialConsole ? 9600 : 0;
     this.consoleName = this.defaultConsole();
+    this.nativeGpio = new PinBankGpio(this.pins, this.clock, CPU_HZ);
+    this.native = new NativeMachine({ gpio: this.nativeGpio });
     this.ctx = vm.createContext({}, { name: 'espruino', codeGeneration: { strings: true, wasm: false } });
     vm.runInContext(REMOVE_ABSENT_BUILTINS, this.ctx);
     this.R = vm.runInContext(`({ Uint8Array: Uint8Array, ArrayBuffer: ArrayBuffer, Error: Error, TypeError: TypeError, JSON: JSON, Array: Array,
@@ -986,6 +1000,8 @@ export class EspruinoRuntime {
       this.consoleName = name;
       this.consoleForced = !!o.force;
     });
+    e.getAddressOf = this.api('E.getAddressOf', (v: unknown, flat?: unknown): number => this.getAddressOf(v, flat));
+    e.nativeCall = this.api('E.nativeCall', (addr: unknown, sig: unknown, data?: unknown): unknown => this.makeNativeFunction(addr, sig, data));
     e.getConsole = this.api('E.getConsole', (): string | undefined => this.consoleName ?? undefined);
     e.reboot = this.api('E.reboot', (): never => {
       this.rebootPending = true;
@@ -1044,6 +1060,76 @@ export class EspruinoRuntime {
     return s;
   }
 
+  // ---------------- E.nativeCall / E.getAddressOf ----------------
+
+  /**
+   * Espruino stores an ArrayBuffer of more than JSV_FLAT_STRING_BREAK_EVEN bytes (16 on these
+   * builds, CONTRACTS2.md) in a flat string, whose data has a fixed address; smaller ones live in
+   * a chain of variables: no single address.
+   */
+  static readonly FLAT_STRING_BREAK_EVEN = 16;
+
+  private getAddressOf(v: unknown, flat: unknown): number {
+    if (!flat) throw new Error('E.getAddressOf(v, false) (the address of the JsVar itself) is not modelled by the Tripod emulator; pass true for the address of a flat buffer\'s data');
+    if (typeof v === 'string') throw new Error('E.getAddressOf of a string is not modelled by the Tripod emulator (strings are immutable in Node); use a typed array');
+    let ab: ArrayBuffer | null = null;
+    if (v && typeof v === 'object') {
+      if (ArrayBuffer.isView(v)) ab = (v as ArrayBufferView).buffer as ArrayBuffer;
+      else if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') ab = v as ArrayBuffer;
+    }
+    if (!ab || ab.byteLength <= EspruinoRuntime.FLAT_STRING_BREAK_EVEN) return 0;
+    return this.native.mapBuffer(v as ArrayBuffer | ArrayBufferView);
+  }
+
+  /** E.nativeCall(addr, sig, data): a function running the Thumb code at data + addr (or at addr). */
+  private makeNativeFunction(addr: unknown, sig: unknown, data: unknown): unknown {
+    const s = parseNativeSignature(sig);
+    const a = Number(addr) | 0;
+    const machine = this.native;
+    const entry = data === undefined ? a : machine.load(this.toBytes(data, 'E.nativeCall data', true)) + a;
+    const self = this;
+    const argTypes = s.args;
+    const ret = s.ret;
+    return this.api('E.nativeCall()', function (...args: unknown[]): unknown {
+      const vals: number[] = [];
+      for (let i = 0; i < argTypes.length; i++) {
+        const x = args[i];
+        const t = argTypes[i];
+        vals.push(t === 'Pin' ? self.pinOf(x) : t === 'bool' ? (x ? 1 : 0) : Number(x) | 0);
+      }
+      const r0 = self.runNative(machine, entry, vals);
+      return ret === 'int' ? r0 : ret === 'bool' ? r0 !== 0 : undefined;
+    });
+  }
+
+  /**
+   * Runs a native call at the current virtual time: GPIO accesses happen at t0 + cycle / 64 MHz,
+   * and the clock ends at t0 + cycles / 64 MHz (the call's API cost was charged before). A fault
+   * is a HardFault on the device (no JavaScript can catch it): it stops advance() whatever the
+   * firmware does with the Error it also sees.
+   */
+  private runNative(machine: NativeMachine, entry: number, args: number[]): number {
+    const t0 = this.clock.now;
+    this.nativeGpio.t0 = t0;
+    try {
+      return machine.call(entry, args).r0;
+    } catch (e) {
+      if (e instanceof ThumbFault && !this.fault) {
+        this.fault = new EmulatorFault(`native code fault at t=${t0.toFixed(6)} s (HardFault on the device): ${e.message}`, 'native', t0);
+      }
+      throw e;
+    } finally {
+      const cycles = machine.cpu.cycles;
+      this.nativeStats.calls++;
+      this.nativeStats.cycles += cycles;
+      this.nativeStats.instructions += machine.cpu.instructions;
+      const s = cycles / CPU_HZ;
+      this.stats.cpuSeconds += s;
+      const end = t0 + s;
+      if (end > this.clock.now) this.clock.spend(end - this.clock.now);
+    }
+  }
+
   // ---------------- introspection ----------------
 
   apiStats(): ApiStats {
@@ -1054,6 +1140,9 @@ export class EspruinoRuntime {
       callbacks: this.stats.callbacks,
       cpuSeconds: this.stats.cpuSeconds,
       loopIterations: this.loopIterations,
+      nativeCalls: this.nativeStats.calls,
+      nativeCycles: this.nativeStats.cycles,
+      nativeInstructions: this.nativeStats.instructions,
     };
   }
 
@@ -1066,6 +1155,48 @@ export class EspruinoRuntime {
   deviceTime(): number {
     return this.clock.now - this.bootAt;
   }
+}
+
+export type NativeArgType = 'int' | 'bool' | 'Pin';
+
+/**
+ * Parses an E.nativeCall signature like Espruino's nativeCallGetCType loop: `ret (t1,t2,...)`,
+ * types void|bool|int|double|Pin|JsVar, at most 4 arguments (16 bits of 3-bit type codes).
+ * We run int/bool/Pin arguments and int/bool/void returns; double and JsVar throw naming the type.
+ */
+export function parseNativeSignature(sig: unknown): { ret: 'int' | 'bool' | 'void'; args: NativeArgType[] } {
+  if (typeof sig !== 'string') throw new Error('Invalid Signature');
+  const toks = sig.match(/[A-Za-z_][A-Za-z0-9_]*|\S/g) ?? [];
+  let i = 0;
+  let argNumber = 0;
+  const known = ['void', 'bool', 'int', 'double', 'Pin', 'JsVar'];
+  const fail = (): never => {
+    throw new Error(`Error Parsing signature at argument number ${argNumber}`);
+  };
+  const type = (): string => {
+    const t = toks[i];
+    if (t === undefined || !known.includes(t)) fail();
+    i++;
+    argNumber++;
+    if (t === 'double' || t === 'JsVar') throw new Error(`E.nativeCall: the signature type '${t}' is not modelled by the Tripod emulator (int, bool, Pin arguments; int, bool, void returns)`);
+    return t!;
+  };
+  const ret = type();
+  if (ret === 'Pin') throw new Error("E.nativeCall: a 'Pin' return is not modelled by the Tripod emulator (int, bool, void returns)");
+  if (toks[i++] !== '(') fail();
+  const args: NativeArgType[] = [];
+  while (i < toks.length && toks[i] !== ')') {
+    const t = type();
+    if (t === 'void') throw new Error("E.nativeCall: 'void' as an argument type is not modelled by the Tripod emulator");
+    args.push(t as NativeArgType);
+    if (toks[i] !== ')' && toks[i++] !== ',') fail();
+  }
+  if (toks[i++] !== ')' || i !== toks.length) fail();
+  if (args.length > 4) {
+    argNumber = args.length + 1;
+    fail();
+  }
+  return { ret: ret as 'int' | 'bool' | 'void', args };
 }
 
 /** A pin object as Espruino exposes them (D0..D31, LED1...). */

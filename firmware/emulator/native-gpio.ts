@@ -1,0 +1,100 @@
+import type { VirtualClock } from './clock.ts';
+import { GPIO_REGS, type NativeGpio } from './native-memory.ts';
+import type { PinBank, PinMode } from './pins.ts';
+
+/**
+ * GPIO port P0 for native code, wired to the board's PinBank at the exact virtual time of each
+ * access: a call starts at `t0` (virtual s) and an access in CPU cycle k happens at t0 + k / hz.
+ * Before each access the clock moves to that time and due hardware events (HX711 conversions,
+ * digitalPulse edges) are applied, so the HX711 model sees the true pulse widths of the code.
+ *
+ * Registers (nRF52832 PS v1.4, 23.3): OUT (latch; read and write), OUTSET/OUTCLR (write 1s to set /
+ * clear latch bits; read as OUT), IN (pin levels now), DIR (1 = output), DIRSET/DIRCLR (read as DIR).
+ * Writing DIR bits sets the pin's mode to 'output' (1) or 'input' (0), as pinMode would.
+ * A latch bit changed on a pin that is not an output (DIR 0 or an input mode) changes the latch
+ * only: the pin does not move and nothing outside sees an edge, as on the chip.
+ * Not modelled: PIN_CNF (pull, drive strength, sense), LATCH, DETECTMODE (the bus faults on them).
+ */
+
+const OUTPUT_MODES: ReadonlySet<PinMode> = new Set<PinMode>(['output', 'opendrain', 'af_output', 'af_opendrain', 'opendrain_pullup']);
+
+export class PinBankGpio implements NativeGpio {
+  /** Virtual time of cycle 0 of the running call, s. */
+  t0 = 0;
+  /** GPIO register accesses since creation. */
+  accesses = 0;
+
+  constructor(private readonly pins: PinBank, private readonly clock: VirtualClock, private readonly hz: number) {}
+
+  /** Moves the clock to the access time and applies hardware events due by then. */
+  private at(cycle: number): number {
+    const t = this.t0 + cycle / this.hz;
+    if (t > this.clock.now) this.clock.now = t;
+    this.clock.flushHardware(this.clock.now);
+    this.accesses++;
+    return this.clock.now;
+  }
+
+  read(reg: number, cycle: number): number {
+    const t = this.at(cycle);
+    const pins = this.pins;
+    let v = 0;
+    switch (reg) {
+      case GPIO_REGS.OUT:
+        for (let p = 0; p < 32; p++) if (pins.out[p]) v |= 1 << p;
+        return v;
+      case GPIO_REGS.IN:
+        for (let p = 0; p < 32; p++) if (pins.level(p, t)) v |= 1 << p;
+        return v;
+      case GPIO_REGS.DIR:
+        for (let p = 0; p < 32; p++) if (OUTPUT_MODES.has(pins.mode[p]!)) v |= 1 << p;
+        return v;
+      default:
+        throw new Error(`PinBankGpio: read of register offset 0x${reg.toString(16)} (the bus passes only OUT, IN and DIR)`);
+    }
+  }
+
+  write(reg: number, value: number, cycle: number): void {
+    const t = this.at(cycle);
+    switch (reg) {
+      case GPIO_REGS.OUT:
+        for (let p = 0; p < 32; p++) this.setLatch(p, (value >>> p) & 1, t);
+        return;
+      case GPIO_REGS.OUTSET:
+        for (let p = 0; p < 32; p++) if ((value >>> p) & 1) this.setLatch(p, 1, t);
+        return;
+      case GPIO_REGS.OUTCLR:
+        for (let p = 0; p < 32; p++) if ((value >>> p) & 1) this.setLatch(p, 0, t);
+        return;
+      case GPIO_REGS.DIR:
+        for (let p = 0; p < 32; p++) this.setDir(p, (value >>> p) & 1, t);
+        return;
+      case GPIO_REGS.DIRSET:
+        for (let p = 0; p < 32; p++) if ((value >>> p) & 1) this.setDir(p, 1, t);
+        return;
+      case GPIO_REGS.DIRCLR:
+        for (let p = 0; p < 32; p++) if ((value >>> p) & 1) this.setDir(p, 0, t);
+        return;
+      default:
+        throw new Error(`PinBankGpio: write of register offset 0x${reg.toString(16)} (IN is read-only)`);
+    }
+  }
+
+  private setLatch(p: number, v: number, t: number): void {
+    const pins = this.pins;
+    if (OUTPUT_MODES.has(pins.mode[p]!)) pins.drive(p, v, t);
+    else pins.out[p] = v;
+  }
+
+  /** DIR 1 makes the pin an output driving its latch (listeners see the latch level now). */
+  private setDir(p: number, out: number, t: number): void {
+    const pins = this.pins;
+    const isOut = OUTPUT_MODES.has(pins.mode[p]!);
+    if (out && !isOut) {
+      pins.mode[p] = 'output';
+      const latch = pins.out[p]!;
+      pins.out[p] = latch ^ 1; // so drive() reports the level the pin takes now
+      pins.drive(p, latch, t);
+    } else if (!out && isOut) pins.mode[p] = 'input';
+  }
+}
