@@ -3,10 +3,10 @@
  * code: firmware/native/encode.c, compiled into native-code.ts and run through E.nativeCall. Same
  * frames byte for byte and the same onOverflow calls as createStreamer(ring, onOverflow) over
  * createFrameEncoder(payload, perFrame, keyInterval, true) (tests/firmware/native-encoder.test.ts
- * runs the machine code in the ARMv6-M interpreter against it). One native call per frame: it takes
- * samples straight from the ring (ring.ts state block), encodes them and leaves frames in slots of
- * the encoder block; nextFrame returns a view of the slot (valid until the slot is reused: send or
- * copy it before asking for another frame).
+ * runs the machine code in the ARMv6-M interpreter against it). One native call per nextFrame: it
+ * takes samples straight from the ring (ring.ts state block) by stream.ts' rule, encodes them and
+ * leaves frames in slots of the encoder block; nextFrame returns a view of the slot (valid until the
+ * slot is reused: send or copy it before asking for another frame).
  *
  * `createNativeStreamer(ring, nat, addressOf, onOverflow)`: `nat(op, a, b)` is the E.nativeCall
  * function ("int(int,int,int)", native.ts loadNative), `addressOf(x)` is E.getAddressOf(x, true).
@@ -18,7 +18,9 @@
  * slots (slots * stride bytes, stride = payload rounded up to 4). slots = maxN + 3: one NAT_FRAME step
  * closes at most perFrame + 1 frames (every frame holds a sample of the step but the one open
  * before it) and a configure() flush one more. The block is laid out for the largest maxN and
- * payload seen and reallocated (header and queued frames copied) when a larger one comes.
+ * payload seen and reallocated (header and queued frames copied) when a larger one comes: 1,124 bytes
+ * for the first layout (8 samples per frame, payload 50, i.e. anything the firmware uses by default);
+ * configure()/begin() throw if a regrown block is not flat.
  *
  * Ops (entry.c): NAT_FRAME(eb, min) -> (byte offset of the frame in eb << 8) | length, 0 (none) or
  * NAT_OVERFLOW (-2: eb[EB_OVN], eb[EB_OVFIRST] hold onOverflow's arguments; call again);
@@ -113,7 +115,8 @@ export function createNativeStreamer(
   onOverflow: (dropped: number, firstIndex: number) => void,
 ): NativeStreamer | null {
   if (!ring.setAddresses(addressOf)) return null;
-  const rbA = addressOf(ring.state);
+  const rs = ring.state;
+  const rbA = addressOf(rs);
   if (rbA === 0) return null;
   let eb = new Int32Array(0);
   let eb8 = new Uint8Array(0);
@@ -210,8 +213,12 @@ export function createNativeStreamer(
     return r === 0 ? null : eb8.subarray(r >> 8, (r >> 8) + (r & 255));
   }
 
-  /** nextFrame: one native call (NAT_FRAME = 2) and a view of the frame's slot. */
+  /**
+   * nextFrame: one native call (NAT_FRAME = 2) and a view of the frame's slot; no call when it could
+   * only answer 0 (no frame queued, fewer than `want` samples in the ring, not draining).
+   */
   function pull(): Uint8Array | null {
+    if ((rs[1] as number) < want && eb[39] === 0 && !draining) return null;
     var r = nat(2, ebA, want);
     if (r > 0) return eb8.subarray(r >> 8, (r >> 8) + (r & 255));
     return r === 0 && !draining ? null : pullSlow(r);
