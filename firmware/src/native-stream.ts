@@ -198,10 +198,16 @@ export function createNativeStreamer(
   /** NAT_FRAME's min argument: stream.ts' `on || draining` and `draining ? 1 : perFrame` in one number (0: take nothing). */
   let want = 0;
 
-  /** pull's rare cases: an overflow to report (r < 0), the last flush when draining (r = 0). */
+  /**
+   * pull's rare cases: an overflow to report (r < 0), the last flush when draining (r = 0). The step
+   * the overflow interrupted resumes in the next NAT_FRAME (EB_RESUME) only once onOverflow returned:
+   * if it throws, that step is not taken, as in stream.ts.
+   */
   function pullSlow(r: number): Uint8Array | null {
     while (r < 0) {
+      eb[EB_RESUME] = 0;
       onOverflow(eb[EB_OVN] as number, eb[EB_OVFIRST] as number);
+      eb[EB_RESUME] = 1;
       r = nat(NAT_FRAME, ebA, want);
     }
     if (r === 0 && draining) {

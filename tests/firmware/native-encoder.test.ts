@@ -245,7 +245,7 @@ describe('native encoder vs createStreamer over createFrameEncoder (random strea
     expect(overflows).toBeGreaterThan(50);
   }, 120_000);
 
-  it('onOverflow that reconfigures, forces a KEY or ends the stream sees the same state on both sides', () => {
+  it('onOverflow that reconfigures, forces a KEY, ends the stream or throws: same frames and state on both sides', () => {
     const native = loadNative();
     const rings = [createRing(8), createRing(8)];
     const logs: string[][] = [[], []];
@@ -256,6 +256,7 @@ describe('native encoder vs createStreamer over createFrameEncoder (random strea
       if (d === 5) s.configure(26, 2);
       else if (d === 6) s.forceKey();
       else if (d === 7) s.end();
+      else if (d === 2) throw new Error('sink failed');
     };
     streamers[0] = createStreamer(rings[0]!, onOverflow(0));
     streamers[1] = createNativeStreamer(rings[1]!, native.nat, native.addressOf, onOverflow(1));
@@ -269,13 +270,53 @@ describe('native encoder vs createStreamer over createFrameEncoder (random strea
       }
       for (let j = 0; j < 6; j++) {
         for (let side = 0; side < 2; side++) {
-          const f = streamers[side]!.nextFrame();
-          logs[side]!.push(f === null ? '-' : hex(f));
+          try {
+            const f = streamers[side]!.nextFrame();
+            logs[side]!.push(f === null ? '-' : hex(f));
+          } catch (e) {
+            logs[side]!.push(`threw ${(e as Error).message}`);
+          }
         }
       }
     }
     expect(logs[1]).toEqual(logs[0]);
     expect(logs[0]!.filter((l) => l.startsWith('O ')).map((l) => l.split(' ')[1])).toEqual(['5', '2', '6', '1', '7']);
+    expect(logs[0]).toContain('threw sink failed');
+  });
+
+  it('a throwing onOverflow leaves the interrupted step untaken, as in stream.ts', () => {
+    const p = makePair(8);
+    let fail = true;
+    const throwing = (side: string[]) => (d: number, f: number): void => {
+      side.push(`O ${d} ${f}`);
+      if (fail) throw new Error('sink failed');
+    };
+    p.ref = createStreamer(p.refRing, throwing(p.refLog));
+    p.nat = createNativeStreamer(p.natRing, p.native.nat, p.native.addressOf, throwing(p.natLog))!;
+    p.ref.begin(20, 3, 80, 0);
+    p.nat.begin(20, 3, 80, 0);
+    const next = sampler(5);
+    const feed = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const s = next(0, 0, 0, 12);
+        push(p, s.c, s.f, s.t);
+      }
+    };
+    feed(3);
+    pull(p);
+    feed(10);
+    expect(() => p.ref.nextFrame()).toThrow('sink failed');
+    expect(() => p.nat.nextFrame()).toThrow('sink failed');
+    fail = false;
+    pull(p);
+    p.ref.configure(50, 8);
+    p.nat.configure(50, 8);
+    for (let i = 0; i < 40; i++) {
+      feed(1);
+      pull(p);
+    }
+    checkSame(p, 'after the throw');
+    expect(p.natLog.filter((l) => l.startsWith('F ')).length).toBeGreaterThanOrEqual(5);
   });
 
   it('skip(n) equals FrameEncoder.skip(n) between whole frames of samples', () => {
@@ -366,7 +407,7 @@ function errorOf(f: () => void): string {
  * Cycles of the native calls per sample set on a realistic signal (noise 64 counts RMS + slow
  * drift per cell), one nextFrame per sample as the firmware's senders ask.
  */
-export function nativeCyclesPerSample(payload: number, spf: number, samples: number): { cycles: number; frames: number; calls: number } {
+function nativeCyclesPerSample(payload: number, spf: number, samples: number): { cycles: number; frames: number; calls: number } {
   const native = loadNative();
   const ring = createRing(128);
   const ns = createNativeStreamer(ring, native.nat, native.addressOf, () => undefined)!;
