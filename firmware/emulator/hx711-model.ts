@@ -11,6 +11,13 @@ import { gaussian, uniform } from './rng.ts';
  *   25 / 26 / 27 pulses select channel A gain 128 / channel B gain 32 / channel A gain 64 for the
  *   following conversions. Changing the selection restarts conversion and needs the settling
  *   time (datasheet: 4 conversion periods, 400 ms at 10 Hz, 50 ms at 80 Hz).
+ * - Edge timing (datasheet table "PD_SCK and DOUT"): DOUT changes T2 = 0.1 us after a rising
+ *   PD_SCK edge (we take the maximum): read earlier, DOUT still shows the previous bit (the level
+ *   before the edge). A read by the MCU inside that window (a GPIO IN read by native code, see
+ *   `mcuRead`) is a timing violation. PD_SCK high (T3) and low (T4) phases inside a read must each
+ *   be >= 0.2 us: shorter ones are timing violations (the chip is not modelled to miss the pulse;
+ *   the count says the firmware is outside the datasheet). T1 (DOUT falling to the first rising
+ *   edge, >= 0.1 us) is not checked.
  * - PD_SCK high for more than 60 us powers the chip down (T3 maximum high time is 50 us). When
  *   PD_SCK returns low the chip resets: channel A, gain 128, first data after the settling time.
  * - Output: 24-bit two's complement, saturating at 0x800000 / 0x7FFFFF.
@@ -40,6 +47,11 @@ export const NOISE_RMS_COUNTS = { 10: 50e-9 * COUNTS_PER_VOLT_A128, 80: 90e-9 * 
 /** Power-down threshold and the T3 maximum clock-high time, s. */
 export const POWER_DOWN_HIGH_S = 60e-6;
 export const T3_MAX_HIGH_S = 50e-6;
+/** T2: PD_SCK rising edge to DOUT valid (maximum), s. */
+export const T2_DOUT_VALID_S = 0.1e-6;
+/** T3 / T4 minimum PD_SCK high / low time, s. */
+export const T3_MIN_HIGH_S = 0.2e-6;
+export const T4_MIN_LOW_S = 0.2e-6;
 /** Settling after power-up, reset or a gain/channel change, in conversion periods (datasheet). */
 export const SETTLING_PERIODS = 4;
 
@@ -110,13 +122,25 @@ export interface Hx711Stats {
   pulsesWhileNotReady: number;
   /** Reads that ended with more than 27 pulses. */
   overlongReads: number;
+  /** DOUT read by the MCU less than T2 (0.1 us) after a rising edge of a read: it got the previous bit. */
+  doutReadsBeforeT2: number;
+  /** Clock-high phases of a read shorter than T3's 0.2 us minimum. */
+  highUnderT3Min: number;
+  /** Clock-low phases between pulses of a read shorter than T4's 0.2 us minimum. */
+  lowUnderT4Min: number;
 }
 
 export interface TimingViolation {
+  /**
+   * 'power-down': PD_SCK high > 60 us mid-read; 't2': DOUT read < 0.1 us after a rising edge;
+   * 't3': a clock-high phase < 0.2 us; 't4': a clock-low phase < 0.2 us between pulses of a read.
+   */
+  kind: 'power-down' | 't2' | 't3' | 't4';
   cell: number;
   t: number;
-  /** Rising-edge number within the read when the clock stayed high too long (1..25). */
+  /** Rising-edge number within the read (1..27) the violation belongs to. */
   pulse: number;
+  /** The phase that broke the rule, s: clock high (power-down, t3), edge to read (t2), clock low (t4). */
   highS: number;
   message: string;
 }
@@ -133,12 +157,13 @@ export class Hx711Model {
   unplugged: false | UnpluggedMode;
   readonly stats: Hx711Stats = {
     conversionsLatched: 0, readsCompleted: 0, powerDowns: 0, midReadPowerDowns: 0, powerDownsAtReady: 0, highOverT3: 0,
-    maxReadHighS: 0, pulsesWhileNotReady: 0, overlongReads: 0,
+    maxReadHighS: 0, pulsesWhileNotReady: 0, overlongReads: 0, doutReadsBeforeT2: 0, highUnderT3Min: 0, lowUnderT4Min: 0,
   };
 
   private readonly seed: number;
   private sck = 0;
   private highSince = 0;
+  private lowSince = 0;
   private poweredDown = false;
   /** Conversion k completes at epoch + k * period; data valid for k >= SETTLING_PERIODS. */
   private epoch = 0;
@@ -237,6 +262,7 @@ export class Hx711Model {
       const n = this.sessionN;
       if (n >= 1 && n <= 25) {
         const v: TimingViolation = {
+          kind: 'power-down',
           cell: this.index,
           t: this.highSince + POWER_DOWN_HIGH_S,
           pulse: n,
@@ -305,12 +331,34 @@ export class Hx711Model {
     }
     if (this.poweredDown) return 1;
     const n = this.sessionN;
+    if (this.sck === 1 && n >= 1 && n <= 25 && t - this.highSince < T2_DOUT_VALID_S) return this.levelBeforeEdge(n);
     if (n >= 1 && n <= 24) return (this.word >>> (24 - n)) & 1;
     if (n >= 25) {
       this.maybeCloseSession(t);
       if (this.sessionN !== 0) return 1;
     }
     return this.newestK(t) > this.latchedK ? 0 : 1;
+  }
+
+  /** DOUT just before rising edge n of a read: ready (0), the previous bit, or the LSB before the 25th. */
+  private levelBeforeEdge(n: number): number {
+    return n === 1 ? 0 : (this.word >>> (25 - n)) & 1;
+  }
+
+  /**
+   * The MCU sampled DOUT at time t (a GPIO IN read by native code; dout() gives the level). Within
+   * T2 of a rising edge of a read the sample is the previous bit: a timing violation.
+   */
+  mcuRead(t: number): void {
+    if (this.unplugged === 'high' || this.unplugged === 'low' || this.sck !== 1 || this.poweredDown) return;
+    const n = this.sessionN;
+    const dt = t - this.highSince;
+    if (n < 1 || n > 25 || dt >= T2_DOUT_VALID_S) return;
+    this.stats.doutReadsBeforeT2++;
+    this.onViolation({
+      kind: 't2', cell: this.index, t, pulse: n, highS: dt,
+      message: `HX711 ${this.index}: DOUT read ${(dt * 1e9).toFixed(1)} ns after PD_SCK rising edge ${n} (t=${this.highSince.toFixed(9)} s), before the datasheet's T2 of 0.1 us: the pin still showed the previous bit; wait at least 0.1 us after raising the clock`,
+    });
   }
 
   /** A PD_SCK edge at time t. */
@@ -348,11 +396,28 @@ export class Hx711Model {
         this.current.complete = true;
         this.stats.readsCompleted++;
       }
+      const low = t - this.lowSince;
+      if (this.sessionN >= 2 && low < T4_MIN_LOW_S) {
+        this.stats.lowUnderT4Min++;
+        this.onViolation({
+          kind: 't4', cell: this.index, t, pulse: this.sessionN, highS: low,
+          message: `HX711 ${this.index}: PD_SCK low for only ${(low * 1e9).toFixed(1)} ns before pulse ${this.sessionN} of a read (t=${t.toFixed(9)} s); the datasheet's T4 minimum is 0.2 us`,
+        });
+      }
       this.lastEdgeT = t;
     } else {
       this.update(t);
       const high = t - this.highSince;
       this.sck = 0;
+      this.lowSince = t;
+      const n = this.sessionN;
+      if (!this.poweredDown && n >= 1 && n <= 27 && high < T3_MIN_HIGH_S) {
+        this.stats.highUnderT3Min++;
+        this.onViolation({
+          kind: 't3', cell: this.index, t, pulse: n, highS: high,
+          message: `HX711 ${this.index}: PD_SCK high for only ${(high * 1e9).toFixed(1)} ns at pulse ${n} of a read (t=${t.toFixed(9)} s); the datasheet's T3 minimum is 0.2 us`,
+        });
+      }
       if (this.pendingFirstEdge) {
         // The clock came back low and DOUT was never read while it was high: a power-down.
         this.pendingFirstEdge = null;

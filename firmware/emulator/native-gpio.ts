@@ -24,7 +24,16 @@ export class PinBankGpio implements NativeGpio {
   /** GPIO register accesses since creation. */
   accesses = 0;
 
-  constructor(private readonly pins: PinBank, private readonly clock: VirtualClock, private readonly hz: number) {}
+  /**
+   * `onInRead(t)` is told of every IN read (the board passes it to the HX711 models, which judge
+   * the datasheet's T2: DOUT sampled too soon after a clock edge).
+   */
+  constructor(
+    private readonly pins: PinBank,
+    private readonly clock: VirtualClock,
+    private readonly hz: number,
+    private readonly onInRead: (t: number) => void = () => {},
+  ) {}
 
   /** Moves the clock to the access time and applies hardware events due by then. */
   private at(cycle: number): number {
@@ -45,6 +54,7 @@ export class PinBankGpio implements NativeGpio {
         return v;
       case GPIO_REGS.IN:
         for (let p = 0; p < 32; p++) if (pins.level(p, t)) v |= 1 << p;
+        this.onInRead(t);
         return v;
       case GPIO_REGS.DIR:
         for (let p = 0; p < 32; p++) if (OUTPUT_MODES.has(pins.mode[p]!)) v |= 1 << p;

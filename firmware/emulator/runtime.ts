@@ -268,7 +268,9 @@ export class EspruinoRuntime {
     this.consoleForced = false;
     this.serialBaud = this.opts.serialAttached && this.opts.board.serialConsole ? 9600 : 0;
     this.consoleName = this.defaultConsole();
-    this.nativeGpio = new PinBankGpio(this.pins, this.clock, CPU_HZ);
+    this.nativeGpio = new PinBankGpio(this.pins, this.clock, CPU_HZ, (t) => {
+      for (const m of this.hx) m.mcuRead(t);
+    });
     this.native = new NativeMachine({ gpio: this.nativeGpio });
     this.ctx = vm.createContext({}, { name: 'espruino', codeGeneration: { strings: true, wasm: false } });
     vm.runInContext(REMOVE_ABSENT_BUILTINS, this.ctx);

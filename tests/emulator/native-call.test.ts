@@ -4,7 +4,8 @@
  * of a call (API cost, halved in "jit", plus cycles at 64 MHz), stats, signatures and faults.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBoard, CPU_HZ, EmulatorFault, NativeMachine, type NativeGpio } from '../../firmware/emulator/index.ts';
+import { constantLoads, createBoard, CPU_HZ, EmulatorFault, NativeMachine, type NativeGpio } from '../../firmware/emulator/index.ts';
+import { Hx711Model, type TimingViolation } from '../../firmware/emulator/hx711-model.ts';
 import { compileC, type CompiledC } from './native/compile.ts';
 
 const PIN = 22; // free on the MDBT42Q map
@@ -31,6 +32,25 @@ int toggle(int pin, int n, int delay) {
 int read_in(int dirset, int outset, int unused) { (void)unused; if (dirset) P0_DIRSET = (unsigned)dirset; if (outset) P0_OUTSET = (unsigned)outset; return (int)P0_IN; }
 int fill(int *p, int n, int k) { int s = 0; for (int i = 0; i < n; i++) { s += p[i]; p[i] = i * k; } return s; }
 int entry(int op, int a, int b) { return op == 0 ? 0x54520001 : op == 1 ? a + b : -1; }
+/* HX711 bit-bang, one chip: no delay at all (IN read 2 cycles after the rising edge) ... */
+int hx_fast(int sck, int dout, int unused) {
+  (void)unused;
+  unsigned ms = 1u << sck, md = 1u << dout;
+  if (P0_IN & md) return 0x7fffffff;
+  unsigned v = 0;
+  for (int i = 0; i < 24; i++) { P0_OUTSET = ms; v = (v << 1) | ((P0_IN & md) ? 1u : 0u); P0_OUTCLR = ms; }
+  P0_OUTSET = ms; P0_OUTCLR = ms;
+  return (int)(v << 8) >> 8;
+}
+/* ... and with spin(d) in each phase (d = 5: 74 cycles, 1.16 us). */
+int hx_slow(int sck, int dout, int d) {
+  unsigned ms = 1u << sck, md = 1u << dout;
+  if (P0_IN & md) return 0x7fffffff;
+  unsigned v = 0;
+  for (int i = 0; i < 24; i++) { P0_OUTSET = ms; spin(d); v = (v << 1) | ((P0_IN & md) ? 1u : 0u); P0_OUTCLR = ms; spin(d); }
+  P0_OUTSET = ms; spin(d); P0_OUTCLR = ms;
+  return (int)(v << 8) >> 8;
+}
 `;
 
 let cc: CompiledC;
@@ -215,5 +235,83 @@ setTimeout(function () { try { f(0x20008001); } catch (e) { caught = e.message; 
     expect(b.evaluate('caught')).toMatch(/unaligned/);
     const even = createBoard({ clock: 'virtual', source: `var f = E.nativeCall(0, "int()", atob("${code}"));\nsetTimeout(function () { f(); }, 5);` });
     expect(() => even.advance(0.1)).toThrow(/bit 0 is clear.*INVSTATE/);
+  });
+});
+
+describe('HX711 edge timing against native code (datasheet T2, T3, T4)', () => {
+  /** Cell 0 of the MDBT42Q map: PD_SCK D11, DOUT D16 (10 Hz). Polls every 20 ms; keeps what it read. */
+  const hxSource = (fn: string, d: number): string => `${nat('rd', fn)}pinMode(D11, "output"); digitalWrite(D11, 0); pinMode(D16, "input");
+var out = [];
+setInterval(function () { var v = rd(11, 16, ${d}); if (v !== 0x7fffffff) out.push(v); }, 20);`;
+  const LOADS = constantLoads([150, 0, 0, 0]);
+
+  it('with no delay between the rising edge and the IN read every bit is the previous one, and each read is a counted violation', () => {
+    const b = createBoard({ clock: 'virtual', loads: LOADS, onTimingViolation: 'log', source: hxSource('hx_fast', 0) });
+    b.advance(3);
+    const out = b.evaluate('out') as number[];
+    const truth = b.cellTruth()[0]!.filter((r) => r.complete).map((r) => r.counts);
+    expect(out.length).toBeGreaterThan(20);
+    expect(out.length).toBe(truth.length);
+    // bit n read before T2 shows bit n - 1, and the first shows the ready level (0)
+    expect(out).toEqual(truth.map((c) => (c & 0xffffff) >>> 1));
+    expect(out).not.toEqual(truth);
+    const h = b.stats().hx711[0]!;
+    expect(h.doutReadsBeforeT2).toBe(24 * out.length);
+    expect(h.highUnderT3Min).toBe(25 * out.length); // 4 cycles high (62.5 ns)
+    expect(h.lowUnderT4Min).toBe(24 * out.length); // 10 cycles low (156 ns)
+    const kinds = new Set(b.timingViolations().map((v) => v.kind));
+    expect([...kinds].sort()).toEqual(['t2', 't3', 't4']);
+    expect(b.stats().timingViolations).toBe((24 + 25 + 24) * out.length);
+    const t2 = b.timingViolations().find((v) => v.kind === 't2')!;
+    expect(Math.round(t2.highS * CPU_HZ)).toBe(2);
+    expect(t2.message).toMatch(/DOUT read 31\.3 ns after PD_SCK rising edge 1 .*T2 of 0\.1 us/);
+  });
+
+  it('throws by default (onTimingViolation: throw) naming T2', () => {
+    const b = createBoard({ clock: 'virtual', loads: LOADS, source: hxSource('hx_fast', 0) });
+    expect(() => b.advance(3)).toThrow(/T2 of 0\.1 us/);
+  });
+
+  it('with ~1 us clock phases the native read gets exactly the model\'s counts and no violation', () => {
+    const b = createBoard({ clock: 'virtual', loads: LOADS, source: hxSource('hx_slow', 5) });
+    b.advance(3);
+    const out = b.evaluate('out') as number[];
+    const truth = b.cellTruth()[0]!.filter((r) => r.complete).map((r) => r.counts);
+    expect(out.length).toBeGreaterThan(20);
+    expect(out).toEqual(truth);
+    expect(b.timingViolations()).toEqual([]);
+    const h = b.stats().hx711[0]!;
+    expect([h.doutReadsBeforeT2, h.highUnderT3Min, h.lowUnderT4Min, h.midReadPowerDowns]).toEqual([0, 0, 0, 0]);
+    expect(h.maxReadHighS * CPU_HZ).toBeGreaterThan(74);
+    expect(h.maxReadHighS).toBeLessThan(2e-6);
+    // each read is 25 pulses of two ~74-cycle phases (the not-ready polls are short)
+    expect(b.stats().nativeCycles).toBeGreaterThan(out.length * 25 * 2 * 74);
+  });
+
+  it('the model alone: a 0.15 us high phase is a T3 violation, a 0.15 us low phase a T4 violation, 0.25 us is fine', () => {
+    const vs: TimingViolation[] = [];
+    const m = new Hx711Model({ index: 0, seed: 1, rateHz: 80, oscillatorError: 0, offsetCounts: 0x123456, noiseRmsCounts: 0, gainError: 0 }, () => 0, () => {}, (v) => vs.push(v));
+    let t = m.nextReadyTime(0) + 1e-6;
+    const pulse = (high: number, low: number): number => {
+      m.clock(1, t);
+      t += high;
+      const bit = m.dout(t);
+      m.clock(0, t);
+      t += low;
+      return bit;
+    };
+    let v = 0;
+    for (let i = 0; i < 24; i++) v = (v << 1) | pulse(i === 3 ? 0.15e-6 : 0.25e-6, i === 7 ? 0.15e-6 : 0.25e-6);
+    pulse(0.25e-6, 0.25e-6);
+    expect(v).toBe(0x123456);
+    expect(vs.map((x) => [x.kind, x.pulse])).toEqual([['t3', 4], ['t4', 9]]);
+    expect(m.stats).toMatchObject({ highUnderT3Min: 1, lowUnderT4Min: 1, doutReadsBeforeT2: 0, readsCompleted: 1 });
+    // dout() inside T2 shows the previous level to anyone; mcuRead() is what counts a violation
+    t = m.nextReadyTime(t) + 1e-6;
+    m.clock(1, t);
+    expect(m.dout(t + 0.05e-6)).toBe(0);
+    m.mcuRead(t + 0.05e-6);
+    expect(m.stats.doutReadsBeforeT2).toBe(1);
+    expect(m.dout(t + 0.1e-6)).toBe((0x123456 >>> 23) & 1);
   });
 });
