@@ -151,7 +151,7 @@ type Op =
 const FLAG_VALUES = [0x01, 0x02, 0x04, 0x08, 0x0f, 0x10, 0x20, 0x40, 0x80, 0x35, 0xff];
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ k: fc.constant('samples' as const), n: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 300 })), signal: fc.integer({ min: 0, max: 4 }), flags: fc.constantFrom(...FLAG_VALUES), flagRate: fc.constantFrom(0, 0, 0.02, 0.3, 1), dt: fc.integer({ min: 0, max: 40 }) }) },
+  { weight: 10, arbitrary: fc.record({ k: fc.constant('samples' as const), n: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 300 })), signal: fc.integer({ min: 0, max: 5 }), flags: fc.constantFrom(...FLAG_VALUES), flagRate: fc.constantFrom(0, 0, 0.02, 0.3, 1), dt: fc.integer({ min: 0, max: 40 }) }) },
   { weight: 10, arbitrary: fc.record({ k: fc.constant('pull' as const), n: fc.integer({ min: 1, max: 40 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('begin' as const), payload: fc.integer({ min: 20, max: 50 }), spf: fc.integer({ min: 1, max: 16 }), keyInt: fc.integer({ min: 1, max: 128 }), first: fc.integer({ min: 0, max: 0xffffff }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('configure' as const), payload: fc.integer({ min: 20, max: 50 }), spf: fc.integer({ min: 1, max: 16 }) }) },
@@ -159,7 +159,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('forceKey' as const) }) },
 );
 
-/** Deterministic sample source (xorshift) so a failing case replays from fast-check's seed alone. */
+/**
+ * Deterministic sample source (xorshift) so a failing case replays from fast-check's seed alone.
+ * Signals: 0 noise, 1 noise with full-scale jumps, 2 a sine, 3 the int24 limits, 4 random int24,
+ * 5 random int32 (the encoder takes counts mod 2^24). Device times sometimes start just under 2^31
+ * ms, so the ring's Int32Array wraps them negative (the frames carry the low 24 bits either way).
+ */
 function sampler(seed: number): (signal: number, flagRate: number, flags: number, dt: number) => { c: number[]; f: number; t: number } {
   let s = seed | 1;
   const rnd = (): number => {
@@ -169,7 +174,7 @@ function sampler(seed: number): (signal: number, flagRate: number, flags: number
     return (s >>> 0) / 4294967296;
   };
   const base = [0, 1, 2, 3].map(() => Math.floor(rnd() * 16777216) - 8388608);
-  let t = Math.floor(rnd() * 2 ** 30);
+  let t = rnd() < 0.3 ? 2 ** 31 - 3000 : Math.floor(rnd() * 2 ** 30);
   let k = 0;
   return (signal, flagRate, flags, dt) => {
     k++;
@@ -180,7 +185,8 @@ function sampler(seed: number): (signal: number, flagRate: number, flags: number
       else if (signal === 1) v = rnd() < 0.1 ? Math.floor(rnd() * 16777216) - 8388608 : b + Math.round((rnd() - 0.5) * 1000);
       else if (signal === 2) v = b + Math.round(20000 * Math.sin(k / 30 + i)) + Math.round((rnd() - 0.5) * 10);
       else if (signal === 3) v = rnd() < 0.5 ? 8388607 : -8388608;
-      else v = Math.floor(rnd() * 16777216) - 8388608;
+      else if (signal === 4) v = Math.floor(rnd() * 16777216) - 8388608;
+      else return Math.floor(rnd() * 4294967296) | 0;
       return (v << 8) >> 8;
     });
     return { c, f: rnd() < flagRate ? flags : 0, t };
