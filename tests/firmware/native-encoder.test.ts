@@ -325,6 +325,28 @@ describe('native encoder vs createStreamer over createFrameEncoder (random strea
     expect(p.natLog.filter((l) => l.startsWith('F ')).length).toBeGreaterThanOrEqual(5);
   });
 
+  it('the slot queue holds the most frames one step makes: the open frame plus a KEY per sample', () => {
+    for (const payload of [20, 21]) {
+      const p = makePair(64);
+      p.ref.begin(payload, 16, 128, 0);
+      p.nat.begin(payload, 16, 128, 0);
+      const next = sampler(payload);
+      for (let i = 0; i < 16; i++) {
+        const s = next(i === 15 ? 4 : 0, 0, 0, 12);
+        push(p, s.c, s.f, s.t);
+      }
+      while (pull(p));
+      const before = p.natLog.filter((l) => l.startsWith('F ')).length;
+      for (let i = 0; i < 16; i++) {
+        const s = next(0, 1, 0x20, 12);
+        push(p, s.c, s.f, s.t);
+      }
+      while (pull(p));
+      checkSame(p, `payload ${payload}`);
+      expect(p.natLog.filter((l) => l.startsWith('F ')).length - before, `payload ${payload}: frames of the second step`).toBe(17);
+    }
+  });
+
   it('skip(n) equals FrameEncoder.skip(n) between whole frames of samples', () => {
     fc.assert(
       fc.property(fc.integer({ min: 20, max: 50 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 128 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 6 }), fc.integer(), (payload, spf, keyInt, dropped, chunks, seed) => {
