@@ -340,6 +340,181 @@ describe('thumb-cpu: NZCV of each ALU op, hand-checked against the ARM pseudocod
   });
 });
 
+/** ARM pseudocode AddWithCarry in BigInt, independent of the interpreter's int32 tricks. */
+function addWithCarry(x: number, y: number, carry: number): { r: number; c: number; v: number } {
+  const ux = BigInt(x >>> 0), uy = BigInt(y >>> 0);
+  const sx = BigInt(x | 0), sy = BigInt(y | 0);
+  const usum = ux + uy + BigInt(carry);
+  const ssum = sx + sy + BigInt(carry);
+  const r = Number(BigInt.asIntN(32, usum));
+  return { r, c: BigInt(r >>> 0) === usum ? 0 : 1, v: BigInt(r) === ssum ? 0 : 1 };
+}
+
+/** Reference semantics of the Rdn, Rm data-processing ops (ARMv6-M ARM A6.7), NZCV in and out. */
+function refAlu(op: string, x: number, y: number, f: Flags): Flags {
+  let { n, z, c, v } = f;
+  let r = x | 0;
+  const nz = (val: number): void => { r = val | 0; n = r < 0 ? 1 : 0; z = r === 0 ? 1 : 0; };
+  const amt = y & 0xff;
+  const ux = BigInt(x >>> 0);
+  switch (op) {
+    case 'ADDS': { const a = addWithCarry(x, y, 0); c = a.c; v = a.v; nz(a.r); break; }
+    case 'SUBS': case 'CMP': { const a = addWithCarry(x, ~y, 1); c = a.c; v = a.v; nz(a.r); if (op === 'CMP') r = x | 0; break; }
+    case 'CMN': { const a = addWithCarry(x, y, 0); c = a.c; v = a.v; nz(a.r); r = x | 0; break; }
+    case 'ADCS': { const a = addWithCarry(x, y, c); c = a.c; v = a.v; nz(a.r); break; }
+    case 'SBCS': { const a = addWithCarry(x, ~y, c); c = a.c; v = a.v; nz(a.r); break; }
+    case 'NEGS': { const a = addWithCarry(~y, 0, 1); c = a.c; v = a.v; nz(a.r); break; }
+    case 'ANDS': nz(x & y); break;
+    case 'TST': nz(x & y); r = x | 0; break;
+    case 'EORS': nz(x ^ y); break;
+    case 'ORRS': nz(x | y); break;
+    case 'BICS': nz(x & ~y); break;
+    case 'MVNS': nz(~y); break;
+    case 'MULS': nz(Number(BigInt.asIntN(32, BigInt(x) * BigInt(y)))); break;
+    case 'LSLS': {
+      if (amt === 0) { nz(x); break; }
+      const wide = ux << BigInt(amt);
+      c = Number((wide >> 32n) & 1n);
+      nz(Number(BigInt.asIntN(32, wide)));
+      break;
+    }
+    case 'LSRS': {
+      if (amt === 0) { nz(x); break; }
+      c = Number((ux >> BigInt(amt - 1)) & 1n);
+      nz(Number(BigInt.asIntN(32, ux >> BigInt(amt))));
+      break;
+    }
+    case 'ASRS': {
+      if (amt === 0) { nz(x); break; }
+      const sx = BigInt(x | 0);
+      c = Number((sx >> BigInt(amt - 1)) & 1n);
+      nz(Number(BigInt.asIntN(32, sx >> BigInt(amt))));
+      break;
+    }
+    case 'RORS': {
+      if (amt === 0) { nz(x); break; }
+      const k = BigInt(amt % 32);
+      const val = Number(BigInt.asIntN(32, ((ux >> k) | (ux << (32n - k))) & 0xffffffffn));
+      c = val < 0 ? 1 : 0;
+      nz(val);
+      break;
+    }
+    default: throw new Error(op);
+  }
+  return { r0: r, n, z, c, v };
+}
+
+describe('thumb-cpu: every data-processing op and condition code against a BigInt reference', () => {
+  const OPS: Record<string, number> = {
+    ANDS: 0x4008, EORS: 0x4048, LSLS: 0x4088, LSRS: 0x40c8, ASRS: 0x4108, ADCS: 0x4148, SBCS: 0x4188, RORS: 0x41c8,
+    TST: 0x4208, NEGS: 0x4248, CMP: 0x4288, CMN: 0x42c8, ORRS: 0x4308, MULS: 0x4348, BICS: 0x4388, MVNS: 0x43c8,
+    ADDS: 0x1840, SUBS: 0x1a40,
+  };
+  it('Rdn, Rm ops with random operands and random incoming flags', () => {
+    const r = rng(11);
+    const mc = new NativeMachine();
+    const blobs = Object.fromEntries(Object.entries(OPS).map(([k, op]) => [k, mc.load(new Uint8Array(new Uint16Array([SET_FLAGS, op, BX_LR]).buffer)) + 1]));
+    for (let i = 0; i < 1500; i++) {
+      for (const name of Object.keys(OPS)) {
+        const x = r();
+        const y = name.endsWith('S') && /^(LSL|LSR|ASR|ROR)/.test(name) ? (i % 3 === 0 ? r() : (r() & 0x3f) | (i % 7 === 0 ? 0x100 : 0)) : r();
+        const r3 = r(), r2 = r();
+        const pre = addWithCarry(r3, r2, 0);
+        const fin: Flags = { r0: 0, n: pre.r < 0 ? 1 : 0, z: pre.r === 0 ? 1 : 0, c: pre.c, v: pre.v };
+        mc.call(blobs[name]!, [x, y, r2, r3]);
+        const got: Flags = { r0: mc.cpu.r[0]!, n: mc.cpu.n, z: mc.cpu.z, c: mc.cpu.c, v: mc.cpu.v };
+        const want = refAlu(name, x, y, fin);
+        if (got.r0 !== want.r0 || got.n !== want.n || got.z !== want.z || got.c !== want.c || got.v !== want.v) {
+          expect({ name, x, y, flagsIn: fin, got }).toEqual({ name, x, y, flagsIn: fin, got: want });
+        }
+      }
+    }
+  });
+
+  it('B<cond> for all 14 conditions', () => {
+    const r = rng(12);
+    const mc = new NativeMachine();
+    const holds = [
+      (f: Flags) => f.z === 1, (f: Flags) => f.z === 0, (f: Flags) => f.c === 1, (f: Flags) => f.c === 0,
+      (f: Flags) => f.n === 1, (f: Flags) => f.n === 0, (f: Flags) => f.v === 1, (f: Flags) => f.v === 0,
+      (f: Flags) => f.c === 1 && f.z === 0, (f: Flags) => f.c === 0 || f.z === 1, (f: Flags) => f.n === f.v,
+      (f: Flags) => f.n !== f.v, (f: Flags) => f.z === 0 && f.n === f.v, (f: Flags) => f.z === 1 || f.n !== f.v,
+    ];
+    // 0: ADDS r3,r3,r2 ; 2: B<c> 8 ; 4: MOVS r0,#0 ; 6: BX LR ; 8: MOVS r0,#1 ; 10: BX LR
+    const blobs = holds.map((_, c) => mc.load(new Uint8Array(new Uint16Array([SET_FLAGS, 0xd001 | (c << 8), 0x2000, BX_LR, 0x2001, BX_LR]).buffer)) + 1);
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const [r3, r2] = i % 4 === 0 ? [PRE.z[0], PRE.z[1]] : i % 4 === 1 ? [0x80000000, r() | 0x80000000] : [r(), r()];
+      const a = addWithCarry(r3, r2, 0);
+      const f: Flags = { r0: 0, n: a.r < 0 ? 1 : 0, z: a.r === 0 ? 1 : 0, c: a.c, v: a.v };
+      seen.add(`${f.n}${f.z}${f.c}${f.v}`);
+      holds.forEach((h, c) => expect([c, mc.call(blobs[c]!, [0, 0, r2, r3]).r0]).toEqual([c, h(f) ? 1 : 0]));
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(7);
+  });
+});
+
+describe('thumb-cpu: high registers, register-offset loads/stores, LDM/STM/POP forms, computed branches', () => {
+  it('MOV/ADD with high registers, ADD SP, Rm, MOV PC, ADD PC (a computed jump), BLX', () => {
+    // MOV r12, r0 ; ADD r12, r1 ; MOV r0, r12 ; ADD r0, r12 ; BX LR (r12: the one scratch high register)
+    expect(runBlob([0x4684, 0x448c, 0x4660, 0x4460, BX_LR], [5, 7]).r0).toBe(24);
+    // MOV r8, r0 ; BX LR breaks the AAPCS (r8 is callee-saved)
+    expect(() => runBlob([0x4680, BX_LR], [5])).toThrow(/without restoring r8/);
+    // MOV r0, SP ; BX LR (SP = 0x20010000 at entry)
+    expect(runBlob([0x4668, BX_LR], []).r0).toBe(0x20010000);
+    // MOV r1, SP ; MOVS r0, #8 ; NEGS r0, r0 ; ADD SP, r0 ; MOV r0, SP ; ADD SP, #8 ; SUBS r0, r1, r0 ; BX LR
+    expect(runBlob([0x4669, 0x2008, 0x4240, 0x4485, 0x4668, 0xb002, 0x1a08, BX_LR], []).r0).toBe(8);
+    // ADD PC, r0: 0: ADD PC, r0 -> 4 + r0 ; 2: MOVS r0,#1 ; 4: MOVS r0,#2 ; 6: BX LR ; 8: MOVS r0,#3 ; 10: BX LR
+    const jump = [0x4487, 0x2001, 0x2002, BX_LR, 0x2003, BX_LR];
+    expect(runBlob(jump, [0]).r0).toBe(2);
+    expect(runBlob(jump, [4]).r0).toBe(3);
+    expect(runBlob(jump, [5]).r0).toBe(3); // bit 0 ignored by ALUWritePC
+    // MOV PC, r1 (to offset 6: MOVS r0,#9 ; BX LR)
+    const mc = new NativeMachine();
+    const b = mc.load(new Uint8Array(new Uint16Array([0x468f, 0x2001, BX_LR, 0x2009, BX_LR]).buffer));
+    expect(mc.call(b + 1, [0, b + 6]).r0).toBe(9);
+    // BLX r1: PUSH {lr} ; BLX r1 ; ADDS r0,#1 ; POP {pc} ; (8:) MOVS r0,#40 ; BX LR
+    const mc2 = new NativeMachine();
+    const b2 = mc2.load(new Uint8Array(new Uint16Array([0xb500, 0x4788, 0x3001, 0xbd00, 0x2028, BX_LR]).buffer));
+    const res = mc2.call(b2 + 1, [0, b2 + 8 + 1]);
+    expect(res.r0).toBe(41);
+    expect(res.cycles).toBe(2 + 3 + 1 + 3 + 1 + 5); // PUSH, BLX, MOVS, BX, ADDS, POP {pc}
+  });
+
+  it('register-offset STRB/STRH/LDRB/LDRH/LDRSB/LDRSH with negative offsets; immediate STRB/LDRH', () => {
+    // one blob per instruction, each followed by BX LR
+    const mc = new NativeMachine();
+    const buf = new Uint8Array(32);
+    const p = mc.mapBuffer(buf);
+    runBlob([0x5442 /* STRB r2,[r0,r1] */, BX_LR], [p + 8, -3, 0x1f2], mc);
+    expect(buf[5]).toBe(0xf2);
+    runBlob([0x5242 /* STRH r2,[r0,r1] */, BX_LR], [p + 8, 2, 0x18765], mc);
+    expect([buf[10], buf[11]]).toEqual([0x65, 0x87]);
+    expect(runBlob([0x5c40 /* LDRB r0,[r0,r1] */, BX_LR], [p + 8, -3], mc).r0).toBe(0xf2);
+    expect(runBlob([0x5640 /* LDRSB r0,[r0,r1] */, BX_LR], [p + 8, -3], mc).r0).toBe(-14);
+    expect(runBlob([0x5a40 /* LDRH r0,[r0,r1] */, BX_LR], [p + 8, 2], mc).r0).toBe(0x8765);
+    expect(runBlob([0x5e40 /* LDRSH r0,[r0,r1] */, BX_LR], [p + 8, 2], mc).r0).toBe(0x8765 - 0x10000);
+    runBlob([0x77c1 /* STRB r1,[r0,#31] */, BX_LR], [p, 0xab], mc);
+    expect(buf[31]).toBe(0xab);
+    expect(runBlob([0x8bc0 /* LDRH r0,[r0,#30] */, BX_LR], [p], mc).r0).toBe(0xab00);
+  });
+
+  it('LDM with the base in the list does not write back; STM and POP of several registers', () => {
+    const mc = new NativeMachine();
+    const w = new Int32Array([11, 22, 33, 44]);
+    const p = mc.mapBuffer(w);
+    // LDM r0!, {r0, r1} -> r0 = 11 (no writeback) ; ADDS r0, r0, r1 ; BX LR
+    expect(runBlob([0xc803, 0x1840, BX_LR], [p], mc).r0).toBe(33);
+    // LDM r1!, {r2, r3} ; MOVS r0, r1 (= p + 8) ; BX LR
+    expect(runBlob([0xc90c, 0x0008, BX_LR], [0, p], mc).r0).toBe(p + 8);
+    // STM r0!, {r1, r2, r3} ; BX LR
+    expect(runBlob([0xc00e, BX_LR], [p + 4, 7, 8, 9], mc).r0).toBe(p + 16);
+    expect(Array.from(w)).toEqual([11, 7, 8, 9]);
+    // PUSH {r1, r2, r3} ; POP {r0, r3} (takes r1's and r2's words) ; ADD SP, #4 ; ADDS r0, r0, r3 ; BX LR
+    expect(runBlob([0xb40e, 0xbc09, 0xb001, 0x18c0, BX_LR], [0, 100, 20, 3]).r0).toBe(120);
+  });
+});
+
 describe('thumb-cpu: cycles per the Cortex-M0 TRM', () => {
   it('ALU 1, load/store 2, taken branch 3, BX 3, PUSH/POP 1+N, POP {pc} 4+N, BL 4', () => {
     // MOVS r0,#1 ; ADDS r0,#2 ; BX LR
