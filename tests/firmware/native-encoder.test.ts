@@ -148,13 +148,18 @@ type Op =
   | { k: 'end' }
   | { k: 'forceKey' };
 
+/** Payloads the firmware uses (20..50: MTU 23..53, serial 50) and now and then any the protocol allows. */
+const payloadArb = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 20, max: 50 }) }, { weight: 1, arbitrary: fc.integer({ min: 51, max: 244 }) });
+/** Samples per frame: 1..16, now and then up to 47 (the firmware's limit at payload 50). */
+const spfArb = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 16 }) }, { weight: 1, arbitrary: fc.integer({ min: 17, max: 47 }) });
+
 const FLAG_VALUES = [0x01, 0x02, 0x04, 0x08, 0x0f, 0x10, 0x20, 0x40, 0x80, 0x35, 0xff];
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 10, arbitrary: fc.record({ k: fc.constant('samples' as const), n: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 300 })), signal: fc.integer({ min: 0, max: 5 }), flags: fc.constantFrom(...FLAG_VALUES), flagRate: fc.constantFrom(0, 0, 0.02, 0.3, 1), dt: fc.integer({ min: 0, max: 40 }) }) },
   { weight: 10, arbitrary: fc.record({ k: fc.constant('pull' as const), n: fc.integer({ min: 1, max: 40 }) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('begin' as const), payload: fc.integer({ min: 20, max: 50 }), spf: fc.integer({ min: 1, max: 16 }), keyInt: fc.integer({ min: 1, max: 128 }), first: fc.integer({ min: 0, max: 0xffffff }) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('configure' as const), payload: fc.integer({ min: 20, max: 50 }), spf: fc.integer({ min: 1, max: 16 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('begin' as const), payload: payloadArb, spf: spfArb, keyInt: fc.integer({ min: 1, max: 128 }), first: fc.integer({ min: 0, max: 0xffffff }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('configure' as const), payload: payloadArb, spf: spfArb }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('end' as const) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('forceKey' as const) }) },
 );
@@ -229,14 +234,14 @@ function runOps(capacity: number, seed: number, ops: Op[]): Pair {
 }
 
 describe('native encoder vs createStreamer over createFrameEncoder (random streams)', () => {
-  it('identical frames and overflow calls for random operations (payload 20..50, 1..16 samples per frame, every flag, overflows of every size)', () => {
+  it('identical frames and overflow calls for random operations (payload 20..50 and up to 244, 1..16 samples per frame and up to 47, every flag, overflows of every size)', () => {
     let frames = 0;
     let overflows = 0;
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 80 }),
         fc.integer(),
-        fc.record({ k: fc.constant('begin' as const), payload: fc.integer({ min: 20, max: 50 }), spf: fc.integer({ min: 1, max: 16 }), keyInt: fc.integer({ min: 1, max: 128 }), first: fc.integer({ min: 0, max: 0xffffff }) }),
+        fc.record({ k: fc.constant('begin' as const), payload: payloadArb, spf: spfArb, keyInt: fc.integer({ min: 1, max: 128 }), first: fc.integer({ min: 0, max: 0xffffff }) }),
         fc.array(opArb, { minLength: 1, maxLength: 100 }),
         (capacity, seed, begin, ops) => {
           const p = runOps(capacity, seed, [begin, ...ops]);
