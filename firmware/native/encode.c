@@ -39,7 +39,11 @@
  *   [45] EB_TAKEN    stat: samples taken from the ring (wraps)
  *   [46] EB_FRAMES   stat: frames built (wraps)
  *   [47] EB_QFULL    stat: frames lost to a full queue (always 0 when the JS sizes the queue right)
- * EB_HEADER = 48 words; the tables, R, FL, slot lengths and slots follow (offsets above).
+ *   [48] EB_GATEWANT written by the JS: ring samples below which NAT_FRAME has nothing to do when no
+ *                    frame is queued (perFrame while streaming, -1 while draining, 0x7fffffff idle)
+ *   [49] EB_GATE     -1 while a frame is queued, else EB_GATEWANT (kept by every op): the JS skips
+ *                    the native call while ring count < EB_GATE (it could only return 0)
+ * EB_HEADER = 50 words; the tables, R, FL, slot lengths and slots follow (offsets above).
  *
  * NAT_FRAME returns (offset << 8) | length for the next completed frame, offset = its byte offset in
  * eb (dequeued; its bytes stay in the slot until the queue wraps around to it), 0 when none is ready, or NAT_OVERFLOW (-2) when the
@@ -86,7 +90,9 @@
 #define EB_TAKEN 45
 #define EB_FRAMES 46
 #define EB_QFULL 47
-#define EB_HEADER 48
+#define EB_GATEWANT 48
+#define EB_GATE 49
+#define EB_HEADER 50
 
 #define RB_HEAD 0
 #define RB_COUNT 1
@@ -343,6 +349,11 @@ static void enc_skip(int *eb, int dropped) {
   }
 }
 
+/* EB_GATE for the JS: -1 while a frame is queued, else EB_GATEWANT. */
+static void enc_gate(int *eb) {
+  eb[EB_GATE] = eb[EB_QUEUED] > 0 ? -1 : eb[EB_GATEWANT];
+}
+
 /*
  * NAT_FRAME: stream.ts fill() (with min = draining ? 1 : perFrame while on or draining, else 0).
  * When no frame is queued: steps (overflow check, then perFrame samples) while the ring holds
@@ -366,27 +377,34 @@ static int nat_frame(int *eb, int minSamples) {
         enc_skip(eb, lost);
         rb[RB_CONSUMED] = (int)((enc_u32)rb[RB_PRODUCED] - (enc_u32)rb[RB_COUNT]);
         eb[EB_RESUME] = 1;
+        enc_gate(eb);
         return NAT_OVERFLOW;
       }
       enc_take(eb);
     }
   }
   queued = eb[EB_QUEUED];
-  if (queued == 0) return 0;
+  if (queued == 0) {
+    enc_gate(eb);
+    return 0;
+  }
   slot = eb[EB_QHEAD];
   eb[EB_QUEUED] = queued - 1;
   eb[EB_QHEAD] = slot + 1 == eb[EB_QSLOTS] ? 0 : slot + 1;
+  enc_gate(eb);
   return ((eb[EB_QOFF] + slot * eb[EB_QSTRIDE]) << 8) | eb[eb[EB_QLEN] + slot];
 }
 
 /* NAT_FLUSH: FrameEncoder flushAll (no dequeue); returns the frames queued. */
 static int nat_flush(int *eb) {
   enc_flush_all(eb);
+  enc_gate(eb);
   return eb[EB_QUEUED];
 }
 
 /* NAT_SKIP: FrameEncoder.skip(dropped); returns the frames queued. */
 static int nat_skip(int *eb, int dropped) {
   enc_skip(eb, dropped);
+  enc_gate(eb);
   return eb[EB_QUEUED];
 }

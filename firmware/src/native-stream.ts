@@ -72,7 +72,12 @@ export const EB_OVFIRST = 44;
 export const EB_TAKEN = 45;
 export const EB_FRAMES = 46;
 export const EB_QFULL = 47;
-export const EB_HEADER = 48;
+export const EB_GATEWANT = 48;
+export const EB_GATE = 49;
+export const EB_HEADER = 50;
+
+/** EB_GATEWANT when idle (neither streaming nor draining): nextFrame only returns frames already queued. */
+const IDLE_GATE = 0x7fffffff;
 
 /** The native entry (native.ts NativeFn). */
 export type NativeCall = (op: number, a: number, b: number) => number;
@@ -198,6 +203,14 @@ export function createNativeStreamer(
   /** NAT_FRAME's min argument: stream.ts' `on || draining` and `draining ? 1 : perFrame` in one number (0: take nothing). */
   let want = 0;
 
+  /** Sets NAT_FRAME's min (w) and the ring count below which nextFrame need not call (gate; encode.c EB_GATEWANT). */
+  function setWant(w: number, gate: number): void {
+    want = w;
+    eb[EB_GATEWANT] = gate;
+    eb[EB_GATE] = (eb[EB_QUEUED] as number) > 0 ? -1 : gate;
+  }
+  setWant(0, IDLE_GATE);
+
   /**
    * pull's rare cases: an overflow to report (r < 0), the last flush when draining (r = 0). The step
    * the overflow interrupted resumes in the next NAT_FRAME (EB_RESUME) only once onOverflow returned:
@@ -212,7 +225,7 @@ export function createNativeStreamer(
     }
     if (r === 0 && draining) {
       draining = false;
-      want = 0;
+      setWant(0, IDLE_GATE);
       nat(NAT_FLUSH, ebA, 0);
       r = nat(NAT_FRAME, ebA, 0);
     }
@@ -221,10 +234,11 @@ export function createNativeStreamer(
 
   /**
    * nextFrame: one native call (NAT_FRAME = 2) and a view of the frame's slot; no call when it could
-   * only answer 0 (no frame queued, fewer than `want` samples in the ring, not draining).
+   * only answer 0 (ring count below eb[EB_GATE = 49]: no frame queued and fewer than a frame's worth
+   * of samples while streaming, or idle).
    */
   function pull(): Uint8Array | null {
-    if ((rs[1] as number) < want && eb[39] === 0 && !draining) return null;
+    if ((rs[1] as number) < (eb[49] as number)) return null;
     var r = nat(2, ebA, want);
     if (r > 0) return eb8.subarray(r >> 8, (r >> 8) + (r & 255));
     return r === 0 && !draining ? null : pullSlow(r);
@@ -260,12 +274,13 @@ export function createNativeStreamer(
       ring.clear();
       on = true;
       draining = false;
-      want = perFrame;
+      setWant(perFrame, perFrame);
     },
     end: function (): void {
       if (on) draining = true;
       on = false;
-      want = draining ? 1 : 0;
+      if (draining) setWant(1, -1);
+      else setWant(0, IDLE_GATE);
     },
     active: function (): boolean {
       return on;
@@ -279,7 +294,7 @@ export function createNativeStreamer(
       }
       perFrame = samplesPerFrame;
       eb[EB_PERFRAME] = perFrame;
-      if (on) want = perFrame;
+      if (on) setWant(perFrame, perFrame);
     },
     nextIndex: function (): number {
       return started ? ((eb[EB_KEYIDX] as number) + (eb[EB_SINCEKEY] as number)) & 0xffffff : 0;
