@@ -10,6 +10,11 @@ import type { PinBank, PinMode } from './pins.ts';
  *
  * Registers (nRF52832 PS v1.4, 23.3): OUT (latch; read and write), OUTSET/OUTCLR (write 1s to set /
  * clear latch bits; read as OUT), IN (pin levels now), DIR (1 = output), DIRSET/DIRCLR (read as DIR).
+ * IN shows a pin's level only while its input buffer is connected, and reads 0 otherwise. Espruino's
+ * nRF5x port (jshPinSetState) configures pins through the nRF5 SDK: `nrf_gpio_cfg_output` (mode
+ * 'output'), open-drain and the default/analog state disconnect the input buffer; the input modes
+ * connect it. So native code sees a DOUT pin only after the firmware made it an input (pinMode
+ * or a digitalRead), and reads 0 from its own outputs (read OUT for those), as on the device.
  * Writing DIR bits sets the pin's mode to 'output' (1) or 'input' (0), as pinMode would.
  * A latch bit changed on a pin that is not an output (DIR 0 or an input mode) changes the latch
  * only: the pin does not move and nothing outside sees an edge, as on the chip.
@@ -17,6 +22,8 @@ import type { PinBank, PinMode } from './pins.ts';
  */
 
 const OUTPUT_MODES: ReadonlySet<PinMode> = new Set<PinMode>(['output', 'opendrain', 'af_output', 'af_opendrain', 'opendrain_pullup']);
+/** Modes whose input buffer is connected (IN shows the level); the rest read 0 in IN. */
+const INPUT_CONNECTED: ReadonlySet<PinMode> = new Set<PinMode>(['input', 'input_pullup', 'input_pulldown', 'opendrain_pullup', 'af_opendrain']);
 
 export class PinBankGpio implements NativeGpio {
   /** Virtual time of cycle 0 of the running call, s. */
@@ -53,7 +60,7 @@ export class PinBankGpio implements NativeGpio {
         for (let p = 0; p < 32; p++) if (pins.out[p]) v |= 1 << p;
         return v;
       case GPIO_REGS.IN:
-        for (let p = 0; p < 32; p++) if (pins.level(p, t)) v |= 1 << p;
+        for (let p = 0; p < 32; p++) if (INPUT_CONNECTED.has(pins.mode[p]!) && pins.level(p, t)) v |= 1 << p;
         this.onInRead(t);
         return v;
       case GPIO_REGS.DIR:

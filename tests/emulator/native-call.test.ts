@@ -114,7 +114,7 @@ describe('E.nativeCall drives GPIO P0 at the exact virtual time of each instruct
 
     const b = createBoard({ clock: 'virtual', source: `${nat('f', 'toggle')}${WATCH}var seen = -1, t0 = -1;\nsetTimeout(function () { t0 = getTime(); seen = f(${PIN}, 6, 3); }, 10);` });
     b.advance(0.1);
-    expect(b.evaluate('seen')).toBe(6); // IN read back the driven level each time
+    expect(b.evaluate('seen')).toBe(0); // an output's input buffer is disconnected: IN reads 0 (read OUT instead)
     const ed = b.evaluate('ed') as number[];
     const t0 = (b.evaluate('t0') as number) + b.stats().callCosts.interpreted;
     expect(ed.map((t) => Math.round((t - t0) * CPU_HZ))).toEqual(writes);
@@ -124,18 +124,26 @@ describe('E.nativeCall drives GPIO P0 at the exact virtual time of each instruct
     expect(highs.size).toBe(1);
   });
 
-  it('IN reads the PinBank levels at that instant; DIRSET makes a pin an output and OUTSET drives it', () => {
+  it('IN reads input pins\' PinBank levels at that instant and 0 where the input buffer is off; DIRSET + OUTSET drive a pin', () => {
     const b = createBoard({ clock: 'virtual', source: `${nat('rd', 'read_in')}var v = [];\nfunction go(d, s) { v.push(rd(d, s, 0)); }` });
-    b.advance(0.05);
+    b.advance(0.05); // the HX711s are still settling: DOUT (D16..D19) high
+    const DOUT = [16, 17, 18, 19];
+    for (const p of DOUT) expect(b.pinLevel(p)).toBe(1);
     b.evaluate('go(0, 0)');
-    const before = (b.evaluate('v') as number[])[0]!;
-    for (let p = 0; p < 32; p++) expect((before >>> p) & 1).toBe(b.pinLevel(p));
+    expect((b.evaluate('v') as number[])[0]).toBe(0); // never configured: input buffers disconnected (Espruino's default state)
+    b.evaluate('pinMode(D16, "input"); digitalRead(D17); pinMode(D18, "input_pullup"); pinMode(D19, "input_pulldown"); go(0, 0)');
+    const inputs = (b.evaluate('v') as number[])[1]!;
+    expect(inputs).toBe(DOUT.reduce((m, p) => m | (1 << p), 0));
+    b.advance(1); // ready: DOUT low
+    b.evaluate('go(0, 0)');
+    expect((b.evaluate('v') as number[])[2]).toBe(0);
     expect(b.evaluate(`getPinMode(D${PIN})`)).not.toBe('output');
     b.evaluate(`go(${1 << PIN}, ${1 << PIN})`);
-    const after = (b.evaluate('v') as number[])[1]!;
-    expect((after >>> PIN) & 1).toBe(1);
     expect(b.pinLevel(PIN)).toBe(1);
     expect(b.evaluate(`getPinMode(D${PIN})`)).toBe('output');
+    expect(((b.evaluate('v') as number[])[3]! >>> PIN) & 1).toBe(0); // an output reads 0 in IN
+    b.evaluate(`pinMode(D${PIN}, "opendrain_pullup"); go(0, 0)`);
+    expect(((b.evaluate('v') as number[])[4]! >>> PIN) & 1).toBe(1); // open-drain with pull-up: latch 1 releases the line, read back 1
   });
 });
 
