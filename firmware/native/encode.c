@@ -46,9 +46,13 @@
  * EB_HEADER = 50 words; the tables, R, FL, slot lengths and slots follow (offsets above).
  *
  * NAT_FRAME returns (offset << 8) | length for the next completed frame, offset = its byte offset in
- * eb (dequeued; its bytes stay in the slot until the queue wraps around to it), 0 when none is ready, or NAT_OVERFLOW (-2) when the
- * ring had lost samples: the encoder skipped them, the ring acknowledged them, eb[EB_OVN] and
- * eb[EB_OVFIRST] hold onOverflow's arguments; call NAT_FRAME again (it resumes the step).
+ * eb (dequeued; its bytes stay in the slot until the queue wraps around to it), 0 when none is
+ * ready, or NAT_OVERFLOW (-2) when the ring had lost samples: the encoder skipped them, the ring
+ * acknowledged them, eb[EB_OVN] and eb[EB_OVFIRST] hold onOverflow's arguments; call NAT_FRAME
+ * again (it resumes the step).
+ *
+ * Device time: a KEY carries the low 24 bits of the ring's integer ms; the TypeScript encoder's
+ * Math.floor(t) % 2^24 stored into bytes gives the same three bytes for every int32 t.
  */
 
 #define EB_RING 0

@@ -41,6 +41,6 @@ export const NATIVE_ABI = 0x54520001;
 /** Bytes of machine code. */
 export const NATIVE_CODE_BYTES = 2244;
 /** sha256 of the firmware/native .c/.h sources (sorted by name; see build.ts sourceHash). */
-export const NATIVE_SOURCE_SHA256 = 'd4267d30252ffb227dac149e3e483daaf3f9a7fabd121b45e46305ae8b2e5700';
+export const NATIVE_SOURCE_SHA256 = '3c73f6811bbf8870b2df267aa6f96afad3569771b9656d8d6fe6665b69b86515';
 /** The compiler that produced the code. */
 export const NATIVE_COMPILER = 'Debian clang version 14.0.6';
