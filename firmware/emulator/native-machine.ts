@@ -104,6 +104,10 @@ export class NativeMachine {
     this.memory.syncIn();
     try {
       cpu.run(addr & ~1, this.maxInstructions);
+    } catch (e) {
+      // name the PC as an offset in its blob too: that is what llvm-objdump of the .o shows
+      if (e instanceof ThumbFault && !e.message.includes('[PC ')) e.message += ` [PC ${hex(cpu.pc)}: ${this.memory.describe(cpu.pc)}]`;
+      throw e;
     } finally {
       this.memory.syncOut();
       this.stats.calls++;

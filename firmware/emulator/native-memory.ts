@@ -193,7 +193,7 @@ export class NativeMemory {
     if (a >= RAM_BASE && a < RAM_END) {
       if (a >= this.stackBase) return `native stack ${hex(this.stackBase)}..${hex(RAM_END - 1)}`;
       for (const rg of this.regions) {
-        if (a >= rg.base && a < rg.base + rg.size) return `${rg.kind === 'code' ? 'code blob' : 'mapped buffer'} ${hex(rg.base)}..${hex(rg.base + rg.size - 1)}, offset ${a - rg.base}`;
+        if (a >= rg.base && a < rg.base + rg.size) return `${rg.kind === 'code' ? 'code blob' : 'mapped buffer'} ${hex(rg.base)}..${hex(rg.base + rg.size - 1)}, offset 0x${(a - rg.base).toString(16)}`;
       }
       const after = [...this.regions].reverse().find((rg) => rg.base + rg.size <= a);
       return after ? `unallocated RAM, ${a - (after.base + after.size)} bytes after the ${after.kind === 'code' ? 'code blob' : 'mapped buffer'} at ${hex(after.base)} (${after.size} bytes)` : 'unallocated RAM';

@@ -81,11 +81,10 @@ const ADR = 50, ADD_RD_SP = 51, ADD_SP = 52, SUB_SP = 53, SXTH = 54, SXTB = 55, 
 const PUSH = 58, POP = 59, REV = 60, REV16 = 61, REVSH = 62, NOP = 63, STM = 64, LDM = 65;
 const BCOND = 66, B = 67, BL = 68, BARRIER = 69, UNDEF = 70;
 
-/** Why an encoding faults (for UNDEF entries), or null if it decodes. */
+/** Why an encoding decoded to UNDEF faults: undefined on ARMv6-M, UNPREDICTABLE, or not modelled. */
 function whyUndefined(hw: number, hw2: number): { kind: ThumbFaultKind; what: string } {
   const top5 = hw >>> 11;
   if (top5 >= 0x1d) {
-    if (top5 === 0x1e && (hw2 & 0xd000) === 0xd000) return { kind: 'undefined', what: 'BL' }; // not reached
     if (hw === 0xf3ef && (hw2 & 0xf000) === 0x8000) return { kind: 'not-modelled', what: 'MRS' };
     if ((hw & 0xffe0) === 0xf380 && (hw2 & 0xff00) === 0x8800) return { kind: 'not-modelled', what: 'MSR' };
     if ((hw & 0xfff0) === 0xf7f0 && (hw2 & 0xf000) === 0xa000) return { kind: 'undefined', what: 'UDF.W (permanently undefined)' };
@@ -202,7 +201,7 @@ export function decode(hw: number, hw2: number): number {
   }
 }
 
-/** Mnemonic of a barrier (for traces and messages). */
+/** True for the first halfword of a 32-bit encoding (0xE800..0xFFFF). */
 const is32 = (hw: number): boolean => (hw >>> 11) >= 0x1d;
 
 /** Result of running the core until it returns to RETURN_PC. */

@@ -29,6 +29,16 @@ int toggle(int pin, int n, int delay) {
   }
   return seen;
 }
+#define P0_DIR (*(volatile unsigned *)0x50000514u)
+#define P0_DIRCLR (*(volatile unsigned *)0x5000051Cu)
+/* op 0: OUT = v, returns OUT; op 1: DIR = v, returns DIR; op 2: DIRCLR = v, returns DIRSET (reads as DIR); op 3: returns OUTSET (reads as OUT) */
+int regs(int op, int v, int unused) {
+  (void)unused;
+  if (op == 0) { P0_OUT = (unsigned)v; return (int)P0_OUT; }
+  if (op == 1) { P0_DIR = (unsigned)v; return (int)P0_DIR; }
+  if (op == 2) { P0_DIRCLR = (unsigned)v; return (int)P0_DIRSET; }
+  return (int)P0_OUTSET;
+}
 int read_in(int dirset, int outset, int unused) { (void)unused; if (dirset) P0_DIRSET = (unsigned)dirset; if (outset) P0_OUTSET = (unsigned)outset; return (int)P0_IN; }
 int fill(int *p, int n, int k) { int s = 0; for (int i = 0; i < n; i++) { s += p[i]; p[i] = i * k; } return s; }
 int entry(int op, int a, int b) { return op == 0 ? 0x54520001 : op == 1 ? a + b : -1; }
@@ -144,6 +154,33 @@ describe('E.nativeCall drives GPIO P0 at the exact virtual time of each instruct
     expect(((b.evaluate('v') as number[])[3]! >>> PIN) & 1).toBe(0); // an output reads 0 in IN
     b.evaluate(`pinMode(D${PIN}, "opendrain_pullup"); go(0, 0)`);
     expect(((b.evaluate('v') as number[])[4]! >>> PIN) & 1).toBe(1); // open-drain with pull-up: latch 1 releases the line, read back 1
+  });
+});
+
+describe('GPIO P0 registers and reboots', () => {
+  it('OUT writes every latch bit (outputs move, inputs keep their level), DIR/DIRCLR set modes, OUTSET/DIRSET read as OUT/DIR', () => {
+    const b = createBoard({ clock: 'virtual', source: `${nat('g', 'regs')}pinMode(D20, "output"); pinMode(D21, "output"); pinMode(D23, "input");` });
+    const OUT = (1 << 20) | (1 << 23);
+    expect(b.evaluate(`g(0, ${OUT}, 0)`)).toBe(OUT);
+    expect([b.pinLevel(20), b.pinLevel(21), b.pinLevel(23)]).toEqual([1, 0, 0]); // D23 is an input: its latch does not drive it
+    expect(b.evaluate('g(3, 0, 0)')).toBe(OUT);
+    const dir = b.evaluate('g(1, 0, 0)') as number; // DIR = 0: every pin an input
+    expect(dir).toBe(0);
+    expect(b.evaluate('getPinMode(D20)')).toBe('input');
+    expect(b.evaluate(`g(1, ${(1 << 20) | (1 << 23)}, 0)`)).toBe((1 << 20) | (1 << 23));
+    expect([b.evaluate('getPinMode(D23)'), b.pinLevel(23)]).toEqual(['output', 1]); // DIR 1 drives the latch now
+    expect(b.evaluate(`g(2, ${1 << 23}, 0)`)).toBe(1 << 20);
+  });
+
+  it('a reboot gives native code a fresh RAM: the firmware loads its blob again and it runs', () => {
+    const src = `${nat('f', 'entry')}var a = new Int32Array(8); var p = E.getAddressOf(a, true); var r = f(1, 20, 22);`;
+    const b = createBoard({ clock: 'virtual', source: src });
+    const p0 = b.evaluate('p') as number;
+    expect(b.evaluate('r')).toBe(42);
+    b.reboot();
+    expect(b.evaluate('r')).toBe(42);
+    expect(b.evaluate('p')).toBe(p0); // same allocation order on the fresh RAM
+    expect(b.stats().nativeCalls).toBe(2);
   });
 });
 
