@@ -53,7 +53,16 @@ interface EspruinoE {
   getConsole?: () => string | undefined;
   toUint8Array(data: string | number[] | Uint8Array): Uint8Array;
   reboot(): void;
+  /**
+   * A function running machine code: `addr` is the offset in `data` (bit 0 set for Thumb), `sig`
+   * like "int(int,int,int)". Absent on SAVE_ON_FLASH builds (then the firmware stays in JS).
+   */
+  nativeCall?: (addr: number, sig: string, data: string) => (op: number, a: number, b: number) => number;
+  /** With flatAddress true: the address of a flat ArrayBuffer's / typed array's data, or 0 when it is not flat. */
+  getAddressOf?: (v: Int32Array | Uint8Array, flatAddress: boolean) => number;
 }
+/** Decodes base64 to a binary string. */
+declare function atob(b64: string): string;
 declare const E: EspruinoE;
 /** Software SPI port (`new SPI()`): Espruino's jsspi.c bit-bangs it in C; no baud rate (it runs as fast as the C loop). */
 declare class SPI {

@@ -25,6 +25,8 @@ import { encodeEvent, type CellCalibrationRecord, type DeviceInfo } from '../../
 import { boardPins, customPins, type PinMap } from './boards.ts';
 import { defaultName, setupBle, type BleLink } from './ble.ts';
 import { handleCommand, type DeviceContext } from './commands.ts';
+import { addressOf, loadNative } from './native.ts';
+import { createNativeStreamer } from './native-stream.ts';
 import { RING_CAPACITY, createSampler } from './sampler.ts';
 import { setupSerial, type SerialLink } from './serial.ts';
 import { keyIntervalFor, loadStored, offsetFromMean, samplesPerFrameFor, saveCalibration, saveSettings } from './settings.ts';
@@ -86,11 +88,14 @@ export function startTripod(): void {
   /** sampler.sets() when this boot's first stream began (-1: none began yet): the next stream's first index is the sets taken since. */
   let setsAtFirst = -1;
 
-  const sampler = createSampler(pins.sck, pins.rate, pins.dout, RING_CAPACITY, onFault);
+  /** The native code (native.ts), or null: then the read and the encoder run as "jit" JS. */
+  const nat = settings.native ? loadNative() : null;
+  const sampler = createSampler(pins.sck, pins.rate, pins.dout, RING_CAPACITY, onFault, nat);
   const ring = sampler.ring;
-  const streamer = createStreamer(ring, function (dropped: number, first: number): void {
+  const onOverflow = function (dropped: number, first: number): void {
     sendEvent(encodeEvent({ code: EVT_OVERFLOW, seq: nextSeq(), dropped: dropped, index: first & 0xffffff }));
-  });
+  };
+  const streamer = (nat !== null ? createNativeStreamer(ring, nat, addressOf, onOverflow) : null) || createStreamer(ring, onOverflow);
 
   let tareLeft = 0;
   let tareSeen = 0;

@@ -9,7 +9,11 @@
  * is low (a chip that becomes ready in the middle of a read sees a partial read, which spills into
  * the next one: more than 27 pulses, a wrong gain, a restart). So a sample set is read when every
  * waited-for chip is ready: the timer wakes `lead` ms before the predicted moment (the measured
- * read-to-read period, an average of the slowest chip's) and polls DOUT every pollMs. The output
+ * read-to-read period, an average of the slowest chip's) and polls DOUT every pollMs.
+ * `lead` aims at one not-ready poll per set, so a set is read within a poll of its last chip
+ * becoming ready (reading later lets the fast chips' conversions slip against the slow one's and
+ * the set times wander by several ms against the KEY-interpolated time base: measured, 15 ms worst
+ * against 7.6 ms). The output
  * rate is therefore the slowest chip's (nominal +-3 %), and each sample carries its device time:
  * the read time minus half a period, the middle of the window its four conversions come from (the
  * chip waited for converted just before the read, the others up to one of their periods earlier).
@@ -27,6 +31,7 @@ import {
   FAULT_STUCK,
   FLAG_SATURATED,
 } from '../../protocol/constants.ts';
+import { addressOf, NAT_READ, type NativeFn } from './native.ts';
 import { createRing, type SampleRing } from './ring.ts';
 import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxNotReady, hxPerChip, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadChips, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
 
@@ -38,6 +43,8 @@ export const STUCK_S = 1;
 export const SETTLING_PERIODS = 4;
 /** Samples the on-device ring holds while the link cannot take them (1.6 s at 80 Hz; 2.6 KB). */
 export const RING_CAPACITY = 128;
+/** Native read: delay-loop passes per clock phase (hx711.c; about 0.8 us at 64 MHz, datasheet minimum 0.2 us). */
+export const NATIVE_WAIT_LOOPS = 12;
 
 /** Receives each sample set (setTap): counts (Int32Array(4), reused: copy it), flags (FLAG_*), device time in ms since boot (read time minus half a period). */
 export type SampleSink = (counts: Int32Array, flags: number, timeMs: number) => void;
@@ -63,6 +70,8 @@ export interface Sampler {
   latest(): Int32Array;
   /** Bitmask of cells with a fault now (bit c = cell c). */
   faults(): number;
+  /** True when the native read (firmware/native/hx711.c) is in use, false for the "jit" JS read. */
+  native(): boolean;
 }
 
 /**
@@ -73,7 +82,7 @@ export interface Sampler {
  * so raising the clock cannot start another read; until then reads go on and reach the ring.
  * The ring (capacity sets) lives here so the usual set is stored inline: `sampler.ring`.
  */
-export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacity: number, onFault: FaultSink): Sampler {
+export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacity: number, onFault: FaultSink, nat: NativeFn | null): Sampler {
   const ring = createRing(capacity);
   const rCounts = ring.counts;
   const rFlags = ring.flags;
@@ -128,6 +137,24 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   let tap: SampleSink = function (): void {};
   hxSetup(sck, rate, douts);
   const perChip = hxPerChip();
+  /** The native read's block (firmware/native/hx711.c documents the layout); hbAddr 0: no native read. */
+  const hb = new Int32Array(24);
+  const hbAddr = nat !== null ? nativeSetup() : 0;
+  const pollFirst = hbAddr !== 0 ? pollNative : perChip ? pollSpi : poll;
+
+  /** Fills the HX block (pin masks, ring address, 0.8 us clock phases) and returns its address, or 0 when a buffer is not flat. */
+  function nativeSetup(): number {
+    for (let c = 0; c < 4; c++) {
+      hb[1 + c] = 1 << (typeof sck === 'number' ? sck : (sck[c] as number));
+      hb[5 + c] = 1 << (douts[c] as number);
+    }
+    hb[0] = typeof sck === 'number' ? 1 : 0;
+    hb[17] = 1;
+    hb[21] = NATIVE_WAIT_LOOPS;
+    const a = addressOf(hb);
+    hb[19] = addressOf(ring.state);
+    return a !== 0 && hb[19] !== 0 && ring.setAddresses(addressOf) ? a : 0;
+  }
 
   function setFault(c: number, kind: number): void {
     if (fault[c] !== kind) {
@@ -225,6 +252,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
 
   /** TARE's per-sample tap (rare: a plain call with the values in `last`). */
   function tapNow(t: number): void {
+    if (hbAddr !== 0) syncFromNative();
     last[0] = l0;
     last[1] = l1;
     last[2] = l2;
@@ -241,7 +269,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   }
 
   /** The tail of a read set, both paths: lead and period tracking, time stamp, hand-off, next wake-up. */
-  function finish(now: number): void {
+  function finish(now: number, store: boolean): void {
     "jit";
     if (polls === 0) lead += halfPoll;
     else if (polls > 1 && lead > pollMs) lead -= halfPoll;
@@ -250,11 +278,11 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     lastRead = now;
     polls = 0;
     sets++;
-    if (feeding) ringPush(now - period / 2);
+    if (feeding && store) ringPush(now - period / 2);
     if (tapping) tapNow(now - period / 2);
     if (stopping) afterStop();
     d = period - lead;
-    if (on || stopping) timer = setTimeout(poll, d < pollMs ? pollMs : d);
+    if (on || stopping) timer = setTimeout(pollFirst, d < pollMs ? pollMs : d);
   }
 
   /**
@@ -342,7 +370,48 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       var now = getTime() * 1000;
       hxRead(sck, douts, spread, words, raw);
       check(nr);
-      finish(now);
+      finish(now, true);
+    }
+  }
+
+  /** l0..l3 from the native block's last values (hb[13..16]). */
+  function syncFromNative(): void {
+    l0 = hb[13] as number;
+    l1 = hb[14] as number;
+    l2 = hb[15] as number;
+    l3 = hb[16] as number;
+  }
+
+  /** A set the native read did not take as usual (a chip not read, a repeat, saturation, pending state): the JS check, then the ring. */
+  function slowNative(nr: number, t: number): void {
+    for (let c = 0; c < 4; c++) raw[c] = hb[9 + c] as number;
+    syncFromNative();
+    checkAll(nr);
+    hb[13] = l0;
+    hb[14] = l1;
+    hb[15] = l2;
+    hb[16] = l3;
+    hb[17] = pend;
+    if (feeding) ringPush(t);
+  }
+
+  /**
+   * Native read (firmware/native/hx711.c): one call checks DOUT and, when every waited-for chip is
+   * ready, reads all ready chips in one bit-banged pass, checks the usual set and stores it in the
+   * ring; anything unusual comes back for slowNative. The device time goes in first (hb[20]).
+   */
+  function pollNative(): void {
+    "jit";
+    timer = 0;
+    var now = getTime() * 1000;
+    hb[20] = now - period / 2;
+    var r = (nat as NativeFn)(NAT_READ, hbAddr, polls < lim ? want : 0);
+    if ((r & 0x1000) !== 0) {
+      polls++;
+      timer = setTimeout(pollNative, pollMs);
+    } else {
+      if (r !== 0) slowNative(r & 15, now - period / 2);
+      finish(now, false);
     }
   }
 
@@ -382,11 +451,13 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
         resync[c] = 0;
       }
       on = true;
-      timer = setTimeout(perChip ? pollSpi : poll, periodMs);
+      hb[17] = 1;
+      timer = setTimeout(pollFirst, periodMs);
     },
     stop: stop,
     feed: function (onOff: boolean): void {
       feeding = onOff;
+      hb[18] = onOff ? 1 : 0;
     },
     setTap: function (f: SampleSink | null): void {
       if (f !== null) tap = f;
@@ -403,11 +474,15 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       return hz;
     },
     latest: function (): Int32Array {
+      if (hbAddr !== 0) syncFromNative();
       last[0] = l0;
       last[1] = l1;
       last[2] = l2;
       last[3] = l3;
       return last;
+    },
+    native: function (): boolean {
+      return hbAddr !== 0;
     },
     faults: function (): number {
       let m = 0;

@@ -1,6 +1,7 @@
 /**
  * Settings and calibration kept in flash with require("Storage"), as two JSON files:
- * - SETTINGS_FILE "tripod.json": {v: 1, name, rateHz, samplesPerFrame, keyInterval, idleS, serial, pins}
+ * - SETTINGS_FILE "tripod.json": {v: 1, name, rateHz, samplesPerFrame, keyInterval, idleS, serial, pins,
+ *   native (optional, default true: false keeps the HX711 read and the encoder in "jit" JS)}
  * - CALIBRATION_FILE "tripod.cal": {v: 1, cells: [{offset, scale, x, y} x 4]}
  *   (force_N = (counts - offset) * scale; x, y cell centre in mm, axes as in CONTRACTS.md).
  * Both are validated field by field at boot. A file that is missing gives defaults silently; a file
@@ -42,6 +43,8 @@ export interface Settings {
   /** Use the board's UART for the wired protocol link. */
   serial: boolean;
   pins: CustomPins | null;
+  /** Use the native code (firmware/native) for the read and the encoder when the interpreter can run it; false: "jit" JS only. */
+  native: boolean;
 }
 
 export interface CellCal {
@@ -62,7 +65,7 @@ export const STORE_FAULT_SETTINGS = 1;
 export const STORE_FAULT_CALIBRATION = 2;
 
 export function defaultSettings(): Settings {
-  return { name: '', rateHz: 80, samplesPerFrame: AUTO, keyInterval: AUTO, idleS: IDLE_S_DEFAULT, serial: true, pins: null };
+  return { name: '', rateHz: 80, samplesPerFrame: AUTO, keyInterval: AUTO, idleS: IDLE_S_DEFAULT, serial: true, pins: null, native: true };
 }
 
 export function defaultCalibration(): Calibration {
@@ -98,6 +101,7 @@ export function validateSettings(o: any): Settings | null {
   if (!isIntIn(o.keyInterval, 0, KEY_INTERVAL_MAX)) return null;
   if (!isIntIn(o.idleS, 1, 86400)) return null;
   if (typeof o.serial !== 'boolean') return null;
+  if (o.native !== undefined && typeof o.native !== 'boolean') return null;
   let pins: CustomPins | null = null;
   if (o.pins !== null) {
     const p = o.pins;
@@ -107,7 +111,7 @@ export function validateSettings(o: any): Settings | null {
     pins = { sck: p.sck, rate: p.rate, dout: [p.dout[0], p.dout[1], p.dout[2], p.dout[3]] };
     if (customPins(boardPins(undefined), pins) === null) return null;
   }
-  return { name: o.name, rateHz: o.rateHz, samplesPerFrame: o.samplesPerFrame, keyInterval: o.keyInterval, idleS: o.idleS, serial: o.serial, pins: pins };
+  return { name: o.name, rateHz: o.rateHz, samplesPerFrame: o.samplesPerFrame, keyInterval: o.keyInterval, idleS: o.idleS, serial: o.serial, pins: pins, native: o.native !== false };
 }
 
 /** Validates parsed calibration JSON; returns null when anything is wrong. */
@@ -169,7 +173,7 @@ export function loadStored(): Stored {
 
 /** Writes the settings file; returns false when flash refused it. */
 export function saveSettings(s: Settings): boolean {
-  const o = { v: 1, name: s.name, rateHz: s.rateHz, samplesPerFrame: s.samplesPerFrame, keyInterval: s.keyInterval, idleS: s.idleS, serial: s.serial, pins: s.pins };
+  const o = { v: 1, name: s.name, rateHz: s.rateHz, samplesPerFrame: s.samplesPerFrame, keyInterval: s.keyInterval, idleS: s.idleS, serial: s.serial, pins: s.pins, native: s.native };
   try {
     return require('Storage').write(SETTINGS_FILE, JSON.stringify(o)) !== false;
   } catch (e) {

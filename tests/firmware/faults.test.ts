@@ -214,7 +214,9 @@ describe('the emulator catches a read that holds the HX711 clock high too long',
       'for (var c = 0; c < 4; c++) out[c] = (v[c] << 8) >> 8;',
       '}',
     ].join('\n');
-    const board = boot({ seed: 61, loads: LOADS, board: 'puckjs', source: good.slice(0, start) + plain + good.slice(end) });
+    // The "jit" JS read path (settings native: false), with its read replaced by the plain-JS one.
+    const jsOnly = { 'tripod.json': JSON.stringify({ v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins: null, native: false }) };
+    const board = boot({ seed: 61, loads: LOADS, board: 'puckjs', storage: jsOnly, source: good.slice(0, start) + plain + good.slice(end) });
     let fault: unknown = null;
     try {
       board.advance(2);
