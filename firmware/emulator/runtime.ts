@@ -123,6 +123,8 @@ export interface ApiStats {
   nativeCycles: number;
   /** Thumb instructions those calls executed. */
   nativeInstructions: number;
+  /** Native calls and cycles keyed by the first argument's value (e.g. the op of tripod_native). */
+  nativeByFirstArg: Record<string, { calls: number; cycles: number }>;
 }
 
 export class EspruinoRuntime {
@@ -170,6 +172,8 @@ export class EspruinoRuntime {
   native!: NativeMachine;
   private nativeGpio!: PinBankGpio;
   private readonly nativeStats = { calls: 0, cycles: 0, instructions: 0 };
+  /** Native calls and cycles by the call's first argument (Tripod's entry takes the op there). */
+  private readonly nativeByFirstArg = new Map<number, { calls: number; cycles: number }>();
 
   constructor(readonly opts: RuntimeOptions) {
     this.costs = callCosts(opts.costs);
@@ -1125,6 +1129,11 @@ export class EspruinoRuntime {
       this.nativeStats.calls++;
       this.nativeStats.cycles += cycles;
       this.nativeStats.instructions += machine.cpu.instructions;
+      const k = args[0] ?? 0;
+      const by = this.nativeByFirstArg.get(k) ?? { calls: 0, cycles: 0 };
+      by.calls++;
+      by.cycles += cycles;
+      this.nativeByFirstArg.set(k, by);
       const s = cycles / CPU_HZ;
       this.stats.cpuSeconds += s;
       const end = t0 + s;
@@ -1145,6 +1154,7 @@ export class EspruinoRuntime {
       nativeCalls: this.nativeStats.calls,
       nativeCycles: this.nativeStats.cycles,
       nativeInstructions: this.nativeStats.instructions,
+      nativeByFirstArg: Object.fromEntries([...this.nativeByFirstArg].map(([k, v]) => [String(k), { ...v }])),
     };
   }
 
