@@ -10,7 +10,8 @@ import type { PinBank, PinMode } from './pins.ts';
  *
  * Registers (nRF52832 PS v1.4, 23.3): OUT (latch; read and write), OUTSET/OUTCLR (write 1s to set /
  * clear latch bits; read as OUT), IN (pin levels now), DIR (1 = output), DIRSET/DIRCLR (read as DIR).
- * IN shows a pin's level only while its input buffer is connected, and reads 0 otherwise. Espruino's
+ * IN shows a pin's level only while its input buffer is connected, and reads 0 otherwise (our
+ * reading of the PS GPIO block diagram: the disconnected buffer's output is held low). Espruino's
  * nRF5x port (jshPinSetState) configures pins through the nRF5 SDK: `nrf_gpio_cfg_output` (mode
  * 'output'), open-drain and the default/analog state disconnect the input buffer; the input modes
  * connect it. So native code sees a DOUT pin only after the firmware made it an input (pinMode
