@@ -37,6 +37,12 @@ export const INSTRUCTIONS_PER_CALL = 11_000;
 export const INSTRUCTIONS_PER_FRAME_NATIVES = 22_000;
 /** nRF52 microseconds per 1,000 instructions (middle of the table's 8-16 us). */
 export const US_PER_KILO_INSTRUCTION = 12;
+/**
+ * Native code is priced by its own cycles (the emulator's Cortex-M0 counts at 64 MHz; a Cortex-M4
+ * runs the same ARMv6-M code in as many or fewer), converted to the table's unit: 1,000
+ * instructions = 12 us = 768 cycles.
+ */
+export const INSTRUCTIONS_PER_CYCLE = 1000 / (US_PER_KILO_INSTRUCTION * 64);
 
 /** Device estimate of the encoder per sample, ms, from its measured token, call and frame counts. */
 export function encoderEstimateMs(c: DeviceCost): number {
@@ -114,6 +120,9 @@ export const bench: BenchModule = {
       const e = stepEstimate(source, mtu, 20);
       for (const k of ['read', 'ring', 'encode', 'notify', 'other', 'total'] as const) figures[`firmware.device_estimate_ms_per_sample.mtu${mtu}.${k}`] = e[k];
       log(`MTU ${mtu}: per sample set ${e.tokens} executed tokens and ${e.calls} JS calls in the firmware's functions; estimate ${JSON.stringify(e)} ms`);
+      const j = stepEstimate(source, mtu, 20, false);
+      figures[`firmware.device_estimate_ms_per_sample.js_only.mtu${mtu}.total`] = j.total;
+      log(`MTU ${mtu}, "jit" JS only (settings native: false): estimate ${JSON.stringify(j)} ms`);
     }
     const { counts } = realisticCounts(8000, 80, 5);
     for (const [label, payload] of [['mtu23', 20], ['mtu53', 50]] as const) {
@@ -230,6 +239,7 @@ export function instrumentFirmware(js: string): { source: string; jit: Set<strin
 
 /** Steps of the per-sample path, by function (instrumentFirmware names). */
 const STEP_OF: Array<[RegExp, 'read' | 'ring' | 'encode' | 'notify']> = [
+  [/^createNativeStreamer\//, 'encode'],
   [/^createSampler\/(size|lost|drainTo|ackLost)$/, 'ring'],
   [/^(hxReadReady|hxReadChips|hxRead|createSampler\/.*|startTripod\/onSample|createStreamer\/active|createSampleRing\/push)$/, 'read'],
   [/^(createStreamer\/(pull|fill|nextFrame)|startTripod\/nextFrame|createSampleRing\/(size|lost|drainTo|ackLost)|createFrameEncoder\/poll)$/, 'ring'],
@@ -258,12 +268,13 @@ export interface StepEstimate {
  * sampler's "jit" functions), idle-loop callbacks x 11k, 22k per frame for the encoder's
  * Uint8Array and copy; 12 us per 1k instructions.
  */
-export function stepEstimate(firmware: string, mtu: number, seconds: number): StepEstimate {
+export function stepEstimate(firmware: string, mtu: number, seconds: number, native = true): StepEstimate {
   const { source, jit } = instrumentFirmware(firmware);
   const board = createBoard({
     clock: 'virtual',
     seed: 5,
     source,
+    storage: native ? {} : { 'tripod.json': JSON.stringify({ v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins: null, native: false }) },
     loads: functionLoads((t) => [250 + 50 * Math.sin(t), 200, 180 + 30 * Math.sin(3 * t), 220]),
   });
   board.advance(1);
@@ -295,9 +306,19 @@ export function stepEstimate(firmware: string, mtu: number, seconds: number): St
   }
   const api = (k: string): number => (s1.apiCalls[k] ?? 0) - (s0.apiCalls[k] ?? 0);
   const polls = api('setTimeout');
-  ins.read += (api('SPI.send') + api('digitalPulse') + api('digitalRead') + polls + sets) * (INSTRUCTIONS_PER_CALL / 2) + polls * INSTRUCTIONS_PER_CALL;
+  const op = (k: number): { calls: number; cycles: number } => {
+    const a = s1.nativeByFirstArg[String(k)] ?? { calls: 0, cycles: 0 };
+    const b = s0.nativeByFirstArg[String(k)] ?? { calls: 0, cycles: 0 };
+    return { calls: a.calls - b.calls, cycles: a.cycles - b.cycles };
+  };
+  const nRead = op(1);
+  const nEnc = [op(2), op(3), op(4)].reduce((x, y) => ({ calls: x.calls + y.calls, cycles: x.cycles + y.cycles }));
+  // The native read takes the time (getTime) at every poll, the "jit" read once per set.
+  const readTimes = nRead.calls > 0 ? nRead.calls : sets;
+  ins.read += (api('SPI.send') + api('digitalPulse') + api('digitalRead') + polls + readTimes + nRead.calls) * (INSTRUCTIONS_PER_CALL / 2) + polls * INSTRUCTIONS_PER_CALL + nRead.cycles * INSTRUCTIONS_PER_CYCLE;
+  ins.encode += nEnc.calls * INSTRUCTIONS_PER_CALL + nEnc.cycles * INSTRUCTIONS_PER_CYCLE;
   const sends = (p1['setupBle/send']?.calls ?? 0) - (p0['setupBle/send']?.calls ?? 0);
-  ins.notify += (api('getTime') - sets + api('NRF.updateServices')) * INSTRUCTIONS_PER_CALL + sends * INSTRUCTIONS_PER_CALL;
+  ins.notify += (api('getTime') - readTimes + api('NRF.updateServices')) * INSTRUCTIONS_PER_CALL + sends * INSTRUCTIONS_PER_CALL;
   const ms = (x: number): number => Math.round(((x / sets / 1000) * US_PER_KILO_INSTRUCTION) / 10) / 100;
   const total = ins.read + ins.ring + ins.encode + ins.notify + ins.other;
   return { read: ms(ins.read), ring: ms(ins.ring), encode: ms(ins.encode), notify: ms(ins.notify), other: ms(ins.other), total: ms(total), tokens: Math.round(tokens / sets), calls: Math.round((calls / sets) * 100) / 100 };
