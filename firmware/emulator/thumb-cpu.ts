@@ -287,7 +287,7 @@ export class ThumbCpu {
         } else {
           throw new ThumbFault(`instruction fetch at ${hex(pc)}: not inside a loaded code blob (${mem.describe(pc)})`, 'unmapped', pc, pc);
         }
-        if (++count > maxInstructions) {
+        if (count >= maxInstructions) {
           throw new ThumbFault(`runaway native code: more than ${maxInstructions} instructions in one call (PC ${hex(pc)})`, 'runaway', pc);
         }
         const hw = d >>> 8;
@@ -821,6 +821,7 @@ export class ThumbCpu {
           default:
             throw this.undefinedFault(pc);
         }
+        count++; // completed instructions (a faulting one is not counted)
       }
     } catch (e) {
       if (e instanceof MemoryFault) {

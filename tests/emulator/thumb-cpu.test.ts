@@ -629,3 +629,31 @@ describe('thumb-cpu: faults name the instruction, PC and address', () => {
     expect(abi.message).toMatch(/without restoring r4/);
   });
 });
+
+describe('thumb-cpu: robustness', () => {
+  it('random halfwords either run to completion or raise a ThumbFault (never another kind of error); buffers survive', () => {
+    const r = rng(99);
+    const kinds = new Map<string, number>();
+    let completed = 0;
+    for (let i = 0; i < 3000; i++) {
+      const mc = new NativeMachine({ maxInstructions: 2000 });
+      const data = new Int32Array(64);
+      const p = mc.mapBuffer(data);
+      const hw = Array.from({ length: 48 }, () => r() & 0xffff);
+      hw.push(BX_LR);
+      const base = mc.load(new Uint8Array(new Uint16Array(hw).buffer));
+      try {
+        mc.call(base + 1, [p, p + 64, r() & 0xff, p + 128]);
+        completed++;
+      } catch (e) {
+        if (!(e instanceof ThumbFault)) throw e;
+        expect(e.message).toMatch(/PC 0x[0-9a-f]{8}/);
+        kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
+      }
+      expect(mc.cpu.cycles).toBeGreaterThanOrEqual(mc.cpu.instructions);
+    }
+    expect(kinds.get('undefined')).toBeGreaterThan(0);
+    expect(kinds.get('unmapped')).toBeGreaterThan(0);
+    expect(completed + [...kinds.values()].reduce((a, b) => a + b, 0)).toBe(3000);
+  });
+});
