@@ -12,7 +12,12 @@
  *   hb[9..12] counts read (int24, sign-extended)   hb[13..16] last accepted counts
  *   hb[17] pend (nonzero: the JS check must see the next set)   hb[18] feeding (store usual sets)
  *   hb[19] sample ring block address (firmware/src/ring.ts)      hb[20] device ms for the ring
- *   hb[21] delay loop count per clock phase                      hb[22] sets read natively (stat)
+ *   hb[21] delay loop count per clock phase                      hb[22] sets delivered (NAT_TICK)
+ *   NAT_TICK's timing state (times in u = 1/16 ms, wrapping int32; F = u * 256 fixed point):
+ *   hb[24] polls this set   hb[25] poll limit   hb[26] wanted-chip mask   hb[27] lead (F)
+ *   hb[28] period (F)       hb[29] last read (u)  hb[30] 1 once a set was read   hb[31] poll interval (u)
+ *   hb[32] half poll (F)    hb[33], hb[34] plausible read-to-read interval (u), exclusive
+ *   hb[35] next wake-up delay (u)   hb[36] attention: the JS wants every finished set back
  * Cell c is bit (8 >> c) in the not-ready mask, as digitalRead([dout0..dout3]) returns it.
  *
  * Returns: 0x1000 | notReady when a wanted chip is not ready (nothing clocked);
@@ -36,6 +41,19 @@
 #define HB_TIME 20
 #define HB_DELAY 21
 #define HB_SETS 22
+#define HB_POLLS 24
+#define HB_LIM 25
+#define HB_WANT 26
+#define HB_LEAD 27
+#define HB_PERIOD 28
+#define HB_LASTREAD 29
+#define HB_HAVELAST 30
+#define HB_POLLU 31
+#define HB_HALFPOLL 32
+#define HB_DLO 33
+#define HB_DHI 34
+#define HB_NEXT 35
+#define HB_ATTN 36
 
 #define READ_NOT_READY 0x1000
 #define READ_CHECK 0x2000
@@ -104,7 +122,6 @@ static int nat_read(int *hb, int want) {
   hb[HB_RAW + 1] = c1;
   hb[HB_RAW + 2] = c2;
   hb[HB_RAW + 3] = c3;
-  hb[HB_SETS]++;
   if (nr == 0 && hb[HB_PEND] == 0 && hx_fresh(c0, hb[HB_LAST]) && hx_fresh(c1, hb[HB_LAST + 1]) &&
       hx_fresh(c2, hb[HB_LAST + 2]) && hx_fresh(c3, hb[HB_LAST + 3])) {
     hb[HB_LAST] = c0;
@@ -115,4 +132,47 @@ static int nat_read(int *hb, int want) {
     return 0;
   }
   return READ_CHECK | nr;
+}
+
+/*
+ * NAT_TICK (a = HX block, b = getTime() in u = 1/16 ms, wrapping): one sampling wake-up, the whole
+ * of sampler.ts' pollSpi + finish for the native read. The wanted chips are those of hb[26] while
+ * fewer than hb[25] polls were made this set (then every ready chip is read: the rest are flagged).
+ * Not ready: counts the poll and returns the poll interval (u > 0: wake up again then). Read: the
+ * set is stamped with device ms (now - period / 2, ms mod 2^28; hb[20]) and stored by nat_read when
+ * usual; then the lead (how early to wake before the predicted set, aiming at one not-ready poll)
+ * and the period (read-to-read interval, plausible ones averaged 1/8) are tracked, the set counted,
+ * and the next wake-up delay (period - lead, at least one poll) is returned (u > 0) and kept in
+ * hb[35]. Returns -(0x10000 | nat_read's result) instead when the JS must see the set (a chip not
+ * read, a repeat or saturation, pending state, or hb[36] attention): the JS re-arms from hb[35].
+ */
+static int nat_tick(int *hb, int now) {
+  int want = hb[HB_POLLS] < hb[HB_LIM] ? hb[HB_WANT] : 0;
+  int period = hb[HB_PERIOD];
+  hb[HB_TIME] = (int)(((unsigned int)now - (unsigned int)(period >> 9)) >> 4);
+  int r = nat_read(hb, want);
+  if (r & READ_NOT_READY) {
+    hb[HB_POLLS]++;
+    return hb[HB_POLLU];
+  }
+  int polls = hb[HB_POLLS];
+  int lead = hb[HB_LEAD];
+  int pollu = hb[HB_POLLU];
+  if (polls == 0) lead += hb[HB_HALFPOLL];
+  else if (polls > 1 && lead > (pollu << 8)) lead -= hb[HB_HALFPOLL];
+  if (hb[HB_HAVELAST]) {
+    int d = now - hb[HB_LASTREAD];
+    if (d > hb[HB_DLO] && d < hb[HB_DHI]) period += ((d << 8) - period) >> 3;
+  }
+  hb[HB_LASTREAD] = now;
+  hb[HB_HAVELAST] = 1;
+  hb[HB_POLLS] = 0;
+  hb[HB_SETS]++;
+  hb[HB_LEAD] = lead;
+  hb[HB_PERIOD] = period;
+  int next = (period - lead) >> 8;
+  if (next < pollu) next = pollu;
+  hb[HB_NEXT] = next;
+  if (r != 0 || hb[HB_ATTN]) return -(0x10000 | r);
+  return next;
 }

@@ -12,6 +12,7 @@ export type NativeFn = (op: number, a: number, b: number) => number;
 
 export const NAT_ABI = 0;
 export const NAT_READ = 1;
+export const NAT_TICK = 5;
 
 /** The native function, or null when this interpreter cannot run it (then use the JS paths). */
 export function loadNative(): NativeFn | null {

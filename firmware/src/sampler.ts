@@ -31,7 +31,7 @@ import {
   FAULT_STUCK,
   FLAG_SATURATED,
 } from '../../protocol/constants.ts';
-import { addressOf, NAT_READ, type NativeFn } from './native.ts';
+import { addressOf, NAT_TICK, type NativeFn } from './native.ts';
 import { createRing, type SampleRing } from './ring.ts';
 import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxNotReady, hxPerChip, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadChips, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
 
@@ -138,7 +138,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   hxSetup(sck, rate, douts);
   const perChip = hxPerChip();
   /** The native read's block (firmware/native/hx711.c documents the layout); hbAddr 0: no native read. */
-  const hb = new Int32Array(24);
+  const hb = new Int32Array(40);
   const hbAddr = nat !== null ? nativeSetup() : 0;
   const pollFirst = hbAddr !== 0 ? pollNative : perChip ? pollSpi : poll;
 
@@ -268,8 +268,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     }
   }
 
-  /** The tail of a read set, both paths: lead and period tracking, time stamp, hand-off, next wake-up. */
-  function finish(now: number, store: boolean): void {
+  /** The tail of a set read on the shared clock in JS: lead and period tracking, time stamp, hand-off, next wake-up (pollSpi inlines it, NAT_TICK does it natively). */
+  function finish(now: number): void {
     "jit";
     if (polls === 0) lead += halfPoll;
     else if (polls > 1 && lead > pollMs) lead -= halfPoll;
@@ -278,7 +278,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     lastRead = now;
     polls = 0;
     sets++;
-    if (feeding && store) ringPush(now - period / 2);
+    if (feeding) ringPush(now - period / 2);
     if (tapping) tapNow(now - period / 2);
     if (stopping) afterStop();
     d = period - lead;
@@ -370,7 +370,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       var now = getTime() * 1000;
       hxRead(sck, douts, spread, words, raw);
       check(nr);
-      finish(now, true);
+      finish(now);
     }
   }
 
@@ -392,32 +392,46 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     hb[15] = l2;
     hb[16] = l3;
     hb[17] = pend;
+    hb[25] = lim;
+    hb[26] = want;
     if (feeding) ringPush(t);
   }
 
   /**
-   * Native read (firmware/native/hx711.c): one call checks DOUT and, when every waited-for chip is
-   * ready, reads all ready chips in one bit-banged pass, checks the usual set and stores it in the
-   * ring; anything unusual comes back for slowNative. The device time goes in first (hb[20]).
+   * Native sampling (firmware/native/hx711.c NAT_TICK): one call per wake-up checks DOUT and, when
+   * every waited-for chip is ready, reads all ready chips in one bit-banged pass, stamps, checks and
+   * stores the usual set in the ring and does finish()'s lead and period tracking; it returns the
+   * next wake-up in 1/16 ms. The time goes in as getTime() in 1/16 ms (an int32 that wraps after
+   * 37 h: the native code uses differences and ms mod 2^28, and the wire carries ms mod 2^24).
+   * Anything unusual (and every set while hb[36] asks for attention) comes back to afterNative.
    */
   function pollNative(): void {
     "jit";
+    var r = (nat as NativeFn)(NAT_TICK, hbAddr, getTime() * 16000);
+    if (r > 0) timer = setTimeout(pollNative, r / 16);
+    else afterNative(-r);
+  }
+
+  /** The rest of a native set the JS must see: the JS check (r & 0x2000), tap, stop, re-arm from hb[35]. */
+  function afterNative(r: number): void {
     timer = 0;
-    var now = getTime() * 1000;
-    hb[20] = now - period / 2;
-    var r = (nat as NativeFn)(NAT_READ, hbAddr, polls < lim ? want : 0);
-    if ((r & 0x1000) !== 0) {
-      polls++;
-      timer = setTimeout(pollNative, pollMs);
-    } else {
-      if (r !== 0) slowNative(r & 15, now - period / 2);
-      finish(now, false);
-    }
+    const t = hb[20] as number;
+    if ((r & 0x2000) !== 0) slowNative(r & 15, t);
+    if (tapping) tapNow(t);
+    if (stopping) afterStop();
+    attention();
+    if (on || stopping) timer = setTimeout(pollNative, (hb[35] as number) / 16);
+  }
+
+  /** hb[36]: the native tick hands every finished set back while tapping, stopping or stopped. */
+  function attention(): void {
+    hb[36] = tapping || stopping || !on ? 1 : 0;
   }
 
   function stop(): void {
     if (on) stopping = true;
     on = false;
+    attention();
   }
 
   return {
@@ -452,6 +466,17 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       }
       on = true;
       hb[17] = 1;
+      hb[24] = 0;
+      hb[25] = lim;
+      hb[26] = want;
+      hb[27] = lead * 4096;
+      hb[28] = period * 4096;
+      hb[30] = 0;
+      hb[31] = pollMs * 16;
+      hb[32] = halfPoll * 4096;
+      hb[33] = dLo * 16;
+      hb[34] = dHi * 16;
+      attention();
       timer = setTimeout(pollFirst, periodMs);
     },
     stop: stop,
@@ -462,9 +487,10 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     setTap: function (f: SampleSink | null): void {
       if (f !== null) tap = f;
       tapping = f !== null;
+      attention();
     },
     sets: function (): number {
-      return sets;
+      return hbAddr !== 0 ? (hb[22] as number) : sets;
     },
     ring: ring,
     running: function (): boolean {
