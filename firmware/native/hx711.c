@@ -18,6 +18,7 @@
  *   hb[28] period (F)       hb[29] last read (u)  hb[30] 1 once a set was read   hb[31] poll interval (u)
  *   hb[32] half poll (F)    hb[33], hb[34] plausible read-to-read interval (u), exclusive
  *   hb[35] next wake-up delay (u)   hb[36] attention: the JS wants every finished set back
+ *   hb[37] spin target (DOUT polls)  hb[38] spin limit (DOUT polls)  hb[39] last spin (stat)
  * Cell c is bit (8 >> c) in the not-ready mask, as digitalRead([dout0..dout3]) returns it.
  *
  * Returns: 0x1000 | notReady when a wanted chip is not ready (nothing clocked);
@@ -54,6 +55,9 @@
 #define HB_DHI 34
 #define HB_NEXT 35
 #define HB_ATTN 36
+#define HB_SPINTARGET 37
+#define HB_SPINMAX 38
+#define HB_SPUN 39
 
 #define READ_NOT_READY 0x1000
 #define READ_CHECK 0x2000
@@ -138,16 +142,32 @@ static int nat_read(int *hb, int want) {
  * NAT_TICK (a = HX block, b = getTime() in u = 1/16 ms, wrapping): one sampling wake-up, the whole
  * of sampler.ts' pollSpi + finish for the native read. The wanted chips are those of hb[26] while
  * fewer than hb[25] polls were made this set (then every ready chip is read: the rest are flagged).
- * Not ready: counts the poll and returns the poll interval (u > 0: wake up again then). Read: the
- * set is stamped with device ms (now - period / 2, ms mod 2^28; hb[20]) and stored by nat_read when
- * usual; then the lead (how early to wake before the predicted set, aiming at one not-ready poll)
- * and the period (read-to-read interval, plausible ones averaged 1/8) are tracked, the set counted,
- * and the next wake-up delay (period - lead, at least one poll) is returned (u > 0) and kept in
- * hb[35]. Returns -(0x10000 | nat_read's result) instead when the JS must see the set (a chip not
- * read, a repeat or saturation, pending state, or hb[36] attention): the JS re-arms from hb[35].
+ * At the set's first wake-up the code spins on P0.IN (at most hb[38] polls of the wanted DOUT
+ * lines, about 9 cycles each) until every wanted chip is ready, so the set is read within a few
+ * microseconds of its last chip becoming ready and without another wake-up. Still not ready: counts
+ * the poll and returns the poll interval (u > 0: wake up again then; no spin on later polls).
+ * Read: the set is stamped with device ms (now - period / 2, ms mod 2^28; hb[20]) and stored by
+ * nat_read when usual; then the lead (how early to wake before the predicted set) is steered so the
+ * spin stays between half and twice hb[37] polls: ready at once (woken late, lag unknown) -> a half
+ * poll earlier; spin outside the band -> 1/8 of that; a spin that ran out -> a half poll later. The
+ * period (read-to-read interval, plausible ones averaged 1/8) is tracked, the set counted, and the
+ * next wake-up delay (period - lead, at least one poll) is returned (u > 0) and kept in hb[35].
+ * Returns -(0x10000 | nat_read's result) instead when the JS must see the set (a chip not read, a
+ * repeat or saturation, pending state, or hb[36] attention): the JS re-arms from hb[35].
  */
 static int nat_tick(int *hb, int now) {
   int want = hb[HB_POLLS] < hb[HB_LIM] ? hb[HB_WANT] : 0;
+  int spun = 0;
+  if (hb[HB_POLLS] == 0 && want) {
+    unsigned int pins = 0;
+    if (want & 8) pins |= (unsigned int)hb[HB_DOUT];
+    if (want & 4) pins |= (unsigned int)hb[HB_DOUT + 1];
+    if (want & 2) pins |= (unsigned int)hb[HB_DOUT + 2];
+    if (want & 1) pins |= (unsigned int)hb[HB_DOUT + 3];
+    int max = hb[HB_SPINMAX];
+    while ((P0_IN & pins) && spun < max) spun++;
+    hb[HB_SPUN] = spun;
+  }
   int period = hb[HB_PERIOD];
   hb[HB_TIME] = (int)(((unsigned int)now - (unsigned int)(period >> 9)) >> 4);
   int r = nat_read(hb, want);
@@ -158,8 +178,14 @@ static int nat_tick(int *hb, int now) {
   int polls = hb[HB_POLLS];
   int lead = hb[HB_LEAD];
   int pollu = hb[HB_POLLU];
-  if (polls == 0) lead += hb[HB_HALFPOLL];
-  else if (polls > 1 && lead > (pollu << 8)) lead -= hb[HB_HALFPOLL];
+  int half = hb[HB_HALFPOLL];
+  int target = hb[HB_SPINTARGET];
+  if (polls > 0) lead -= half;
+  else if (spun == 0) lead += half >> 1;
+  else if (spun > 2 * target) lead -= half >> 3;
+  else if (spun < (target >> 1)) lead += half >> 3;
+  if (lead > (period >> 1)) lead = period >> 1;
+  if (lead < -(period >> 2)) lead = -(period >> 2);
   if (hb[HB_HAVELAST]) {
     int d = now - hb[HB_LASTREAD];
     if (d > hb[HB_DLO] && d < hb[HB_DHI]) period += ((d << 8) - period) >> 3;

@@ -45,6 +45,10 @@ export const SETTLING_PERIODS = 4;
 export const RING_CAPACITY = 128;
 /** Native read: delay-loop passes per clock phase (hx711.c; about 0.8 us at 64 MHz, datasheet minimum 0.2 us). */
 export const NATIVE_WAIT_LOOPS = 12;
+/** Native tick: DOUT polls it aims to spin before a set is ready (about 40 us at 9 cycles per poll, 64 MHz; hx711.c NAT_TICK). */
+export const NATIVE_SPIN_TARGET = 300;
+/** Native tick: most DOUT polls in one spin (about 0.6 ms) before it returns to wait for a timer. */
+export const NATIVE_SPIN_MAX = 4300;
 
 /** Receives each sample set (setTap): counts (Int32Array(4), reused: copy it), flags (FLAG_*), device time in ms since boot (read time minus half a period). */
 export type SampleSink = (counts: Int32Array, flags: number, timeMs: number) => void;
@@ -476,6 +480,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       hb[32] = halfPoll * 4096;
       hb[33] = dLo * 16;
       hb[34] = dHi * 16;
+      hb[37] = NATIVE_SPIN_TARGET;
+      hb[38] = NATIVE_SPIN_MAX;
       attention();
       timer = setTimeout(pollFirst, periodMs);
     },
