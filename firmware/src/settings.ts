@@ -199,13 +199,13 @@ export function saveCalibration(cal: Calibration): boolean {
 
 /**
  * Samples per frame in use for a payload (protocol/SPEC.md 4.5): AUTO gives the reference value
- * min(8, floor((payload - 3) * 8 / 44)), 3 at payload 20 and 8 at 50 (100 ms at 80 Hz); a set value
+ * min(4, floor((payload - 3) * 8 / 44)), 3 at payload 20 and 4 at 50 (50 ms at 80 Hz); a set value
  * is clamped to what could ever fit (payload - 3 samples at the narrowest width).
  */
 export function samplesPerFrameFor(setting: number, payload: number): number {
   if (setting === AUTO) {
     const ref = Math.floor(((payload - 3) * 8) / 44);
-    return ref > 8 ? 8 : ref < 1 ? 1 : ref;
+    return ref > 4 ? 4 : ref < 1 ? 1 : ref;
   }
   return setting > payload - 3 ? payload - 3 : setting;
 }

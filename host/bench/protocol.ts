@@ -143,9 +143,9 @@ export function encodeAll(counts: Int32Array, payloadBytes: number, samplesPerFr
   return frames;
 }
 
-/** Samples per frame a device uses for a payload size (latency cap: 100 ms at 80 Hz). */
+/** Samples per frame a device uses for a payload size (latency cap: 4 samples, 50 ms at 80 Hz; protocol/SPEC.md 4.5). */
 export function defaultSamplesPerFrame(payloadBytes: number): number {
-  return Math.max(1, Math.min(8, Math.floor(((payloadBytes - 3) * 8) / 44)));
+  return Math.max(1, Math.min(4, Math.floor(((payloadBytes - 3) * 8) / 44)));
 }
 
 export function bytesPerSample(frames: Uint8Array[], samples: number): number {

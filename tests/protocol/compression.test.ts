@@ -40,8 +40,8 @@ describe('compression', () => {
     }
   });
 
-  it('samples per frame: 3 at payload 20, 8 at payload 50', () => {
+  it('samples per frame: 3 at payload 20, 4 at payload 50 (a 50 ms cap at 80 Hz)', () => {
     expect(defaultSamplesPerFrame(20)).toBe(3);
-    expect(defaultSamplesPerFrame(50)).toBe(8);
+    expect(defaultSamplesPerFrame(50)).toBe(4);
   });
 });
