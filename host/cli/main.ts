@@ -22,6 +22,21 @@ async function topHelp(): Promise<string> {
   return `${TOP_HELP_HEAD}\n${lines.join('\n')}\n${TOP_HELP_TAIL}\n`;
 }
 
+/**
+ * `--ble=NAME` as `--ble NAME`: --ble is a boolean in parseArgs form (it has no optional-value
+ * options) whose board id or name is the next word (host/cli/source-flags.ts), so the `=` form
+ * would otherwise be refused as a value on a boolean flag.
+ */
+function expandOptionalValues(args: string[], options: CliCommand['options']): string[] {
+  if (options['ble']?.type !== 'boolean') return args;
+  const out: string[] = [];
+  for (const a of args) {
+    if (a.startsWith('--ble=')) out.push('--ble', a.slice('--ble='.length));
+    else out.push(a);
+  }
+  return out;
+}
+
 /** node:util parseArgs messages, cut to what the user needs: which flag, and what was wrong. */
 function describeParseError(e: unknown): string {
   return oneLine(e)
@@ -68,7 +83,7 @@ export async function main(
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
+    parsed = parseArgs({ args: expandOptionalValues(rest, cmd.options), allowPositionals: cmd.allowPositionals ?? false, options: cmd.options, strict: true });
   } catch (e) {
     err.write(`tripod ${name}: ${describeParseError(e)}; see 'tripod ${name} --help'\n`);
     return EXIT_USAGE;

@@ -8,6 +8,7 @@
  * node:util parseArgs has no optional-value options, so `--ble` is a boolean and the board's id or
  * name is the positional word that follows it (`tripod info --ble Tripod-1A2B`). Commands using
  * these flags set `allowPositionals: true` and pass their positionals to parseSourceFlags.
+ * `--ble=NAME` works too (main.ts expands it to `--ble NAME` before parsing).
  */
 import type { OptionSpec } from './command.ts';
 import { UsageError } from './errors.ts';

@@ -52,6 +52,12 @@ describe('tripod over BLE (fake radio)', () => {
     }
   });
 
+  it('--ble=NAME is --ble NAME', async () => {
+    const r = await runCli(['record', '--ble=X', 'x', '--out', path.join(dir, 'x.tripod')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("tripod record: board 'x' is named twice\n");
+  });
+
   it('record --ble with the same board twice is a usage error', async () => {
     const r = await runCli(['record', '--ble', 'X', 'x', '--out', path.join(dir, 'x.tripod')]);
     expect(r.code).toBe(2);
