@@ -58,6 +58,8 @@ interface EspruinoE {
    * like "int(int,int,int)". Absent on SAVE_ON_FLASH builds (then the firmware stays in JS).
    */
   nativeCall?: (addr: number, sig: string, data: string) => (op: number, a: number, b: number) => number;
+  /** A flat string of the argument's bytes, or undefined when no flat string can be allocated. */
+  toString(data: string): string | undefined;
   /** With flatAddress true: the address of a flat ArrayBuffer's / typed array's data, or 0 when it is not flat. */
   getAddressOf?: (v: Int32Array | Uint8Array, flatAddress: boolean) => number;
 }

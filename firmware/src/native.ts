@@ -18,7 +18,12 @@ export const NAT_TICK = 5;
 export function loadNative(): NativeFn | null {
   const nc = E.nativeCall;
   if (!nc || !E.getAddressOf) return null;
-  const f = nc(NATIVE_ENTRY + 1, 'int(int,int,int)', atob(NATIVE_CODE_B64));
+  // A flat string made here (E.toString returns undefined when it cannot allocate one) is used by
+  // E.nativeCall as is; given a plain string it would make the flat copy itself, and a failed copy
+  // there would leave the function pointing at address NATIVE_ENTRY + 1: a HardFault at every boot.
+  const code = E.toString(atob(NATIVE_CODE_B64));
+  if (code === undefined) return null;
+  const f = nc(NATIVE_ENTRY + 1, 'int(int,int,int)', code);
   return f(NAT_ABI, 0, 0) === NATIVE_ABI ? f : null;
 }
 
