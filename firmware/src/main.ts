@@ -23,12 +23,12 @@ import {
 } from '../../protocol/constants.ts';
 import { encodeEvent, type CellCalibrationRecord, type DeviceInfo } from '../../protocol/control.ts';
 import { boardPins, customPins, type PinMap } from './boards.ts';
-import { defaultName, setupBle, type BleLink } from './ble.ts';
+import { defaultName, setupBle, type BleHandlers, type BleLink } from './ble.ts';
 import { handleCommand, type DeviceContext } from './commands.ts';
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
 import { RING_CAPACITY, createSampler } from './sampler.ts';
-import { setupSerial, type SerialLink } from './serial.ts';
+import { setupSerial, type SerialHandlers, type SerialLink } from './serial.ts';
 import { keyIntervalFor, loadStored, offsetFromMean, samplesPerFrameFor, saveCalibration, saveSettings } from './settings.ts';
 import { createStreamer } from './stream.ts';
 
@@ -164,7 +164,7 @@ export function startTripod(): void {
     idleTimer = 0;
     if (ble.connected() || (target === LINK_SERIAL && streamer.active())) return;
     endStream();
-    target = 0;
+    setTarget(0);
     sampler.stop();
   }
 
@@ -216,7 +216,7 @@ export function startTripod(): void {
     startStream: function (link: number): number {
       if (streamer.active() && target !== link) return STATUS_BUSY;
       ensureSampling();
-      target = link;
+      setTarget(link);
       const payload = payloadFor(link);
       if (setsAtFirst < 0) setsAtFirst = sampler.sets();
       streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.sets() - setsAtFirst) % 16777216);
@@ -313,13 +313,26 @@ export function startTripod(): void {
     },
   };
 
-  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), 'Tripod ' + boardName, FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, batteryPercent(), {
+  /** A link's frame source while it is not the streaming one. */
+  function noFrame(): Uint8Array | null {
+    return null;
+  }
+
+  /**
+   * Sets the streaming link and gives it the streamer's nextFrame directly (the other link gets
+   * noFrame): the BLE pump calls it every 16 ms, so no wrapper call checks the link each time.
+   */
+  function setTarget(link: number): void {
+    target = link;
+    bleHandlers.nextFrame = link === LINK_BLE ? streamer.nextFrame : noFrame;
+    serialHandlers.nextFrame = link === LINK_SERIAL ? streamer.nextFrame : noFrame;
+  }
+
+  const bleHandlers: BleHandlers = {
     onCommand: function (bytes: Uint8Array): void {
       onCommand(LINK_BLE, bytes);
     },
-    nextFrame: function (): Uint8Array | null {
-      return target === LINK_BLE ? streamer.nextFrame() : null;
-    },
+    nextFrame: noFrame,
     onConnection: function (connected: boolean): void {
       if (connected) {
         if (idleTimer) clearTimeout(idleTimer);
@@ -330,7 +343,7 @@ export function startTripod(): void {
         if (serial !== null) serial.repark();
         if (target === LINK_BLE) {
           endStream();
-          target = 0;
+          setTarget(0);
         }
         armIdle();
       }
@@ -338,19 +351,16 @@ export function startTripod(): void {
     onPayload: function (payload: number): void {
       if (target === LINK_BLE) streamer.configure(payload, samplesPerFrameFor(settings.samplesPerFrame, payload));
     },
-  });
+  };
+  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), 'Tripod ' + boardName, FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, batteryPercent(), bleHandlers);
 
-  const serial: SerialLink | null =
-    settings.serial && pins.rx >= 0 && pins.tx >= 0
-      ? setupSerial(pins.rx, pins.tx, {
-          onCommand: function (bytes: Uint8Array): void {
-            onCommand(LINK_SERIAL, bytes);
-          },
-          nextFrame: function (): Uint8Array | null {
-            return target === LINK_SERIAL ? streamer.nextFrame() : null;
-          },
-        })
-      : null;
+  const serialHandlers: SerialHandlers = {
+    onCommand: function (bytes: Uint8Array): void {
+      onCommand(LINK_SERIAL, bytes);
+    },
+    nextFrame: noFrame,
+  };
+  const serial: SerialLink | null = settings.serial && pins.rx >= 0 && pins.tx >= 0 ? setupSerial(pins.rx, pins.tx, serialHandlers) : null;
 
   setInterval(function (): void {
     const pct = batteryPercent();
