@@ -2,7 +2,9 @@
  * Faults, in the emulator with the built firmware: a cell unplugged mid-stream (three ways), a
  * transmit path that cannot keep up (exact overflow accounting), a central that imposes a slow
  * connection interval (silent radio drops, visible as index gaps), corrupt flash at boot, and a
- * plain-JS HX711 read that the emulator catches holding the clock high too long.
+ * plain-JS HX711 read that the emulator catches holding the clock high too long. The unplugged-cell
+ * tests run on the native read with one clock per chip and with a shared clock, and on the "jit" JS
+ * read; the transmit tests on the native and the JS streamer.
  */
 import * as acorn from 'acorn';
 import { describe, expect, it } from 'vitest';
@@ -33,9 +35,20 @@ function expectContiguous(samples: Array<{ index: number }>): void {
   for (let i = 0; i < samples.length; i++) if (samples[i]!.index !== i) throw new Error(`sample ${i} has index ${samples[i]!.index}`);
 }
 
+/** The read paths the fault tests run on: the native read (default) on both wirings, and the "jit" JS read. */
+const PATHS = [
+  { name: 'native read, one clock per chip (MDBT42Q)', opts: {} },
+  { name: 'native read, shared clock (Puck.js)', opts: { board: 'puckjs' as const } },
+  {
+    name: '"jit" JS read (native: false)',
+    opts: { storage: { 'tripod.json': JSON.stringify({ v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins: null, native: false }) } },
+  },
+];
+type PathOpts = (typeof PATHS)[number]['opts'];
+
 /** Streams, unplugs `cell` in `mode` for 5 s, replugs, streams 3 s more. */
-function unplugRun(cell: number, mode: 'high' | 'low' | 'bridge') {
-  const board = boot({ seed: 31 + cell, loads: LOADS });
+function unplugRun(cell: number, mode: 'high' | 'low' | 'bridge', path: PathOpts) {
+  const board = boot({ seed: 31 + cell, loads: LOADS, ...path });
   board.advance(0.5);
   const host = bleHost(board, 53);
   host.command({ reqId: 1, code: CMD_START_STREAM });
@@ -51,9 +64,9 @@ function unplugRun(cell: number, mode: 'high' | 'low' | 'bridge') {
   return { board, host, samples: samplesOf(host.log), unplugAt, replugAt };
 }
 
-describe('a cell unplugged mid-stream is flagged and does not stall the other three', () => {
+describe.each(PATHS)('a cell unplugged mid-stream is flagged and does not stall the other three: $name', ({ opts }) => {
   it("DOUT stuck high (module gone): NOT_READY fault, stale flags, others exact and on time, recovery", () => {
-    const { board, host, samples, unplugAt, replugAt } = unplugRun(2, 'high');
+    const { board, host, samples, unplugAt, replugAt } = unplugRun(2, 'high', opts);
     expectContiguous(samples);
     expect(host.log.decoder.stats.lostSamples).toBe(0);
     const during = samples.slice(unplugAt + 30, replugAt);
@@ -75,7 +88,7 @@ describe('a cell unplugged mid-stream is flagged and does not stall the other th
   });
 
   it('DOUT shorted low (always "ready", reads 0): STUCK fault and stale flags', () => {
-    const { host, samples, unplugAt, replugAt } = unplugRun(1, 'low');
+    const { host, samples, unplugAt, replugAt } = unplugRun(1, 'low', opts);
     expectContiguous(samples);
     // STUCK after 1 s on one value (SPEC.md), i.e. from the 80th identical sample at 80 Hz.
     const during = samples.slice(unplugAt + 100, replugAt);
@@ -90,7 +103,7 @@ describe('a cell unplugged mid-stream is flagged and does not stall the other th
   });
 
   it('load cell wires off (bridge open, chip saturates): SATURATED flag and fault with the exact limit value', () => {
-    const { host, samples, unplugAt, replugAt } = unplugRun(3, 'bridge');
+    const { host, samples, unplugAt, replugAt } = unplugRun(3, 'bridge', opts);
     expectContiguous(samples);
     const during = samples.slice(unplugAt + 30, replugAt);
     for (const s of during) {
@@ -103,9 +116,9 @@ describe('a cell unplugged mid-stream is flagged and does not stall the other th
   });
 });
 
-describe('a transmit path that cannot keep up', () => {
+describe.each([PATHS[0]!, PATHS[2]!])('a transmit path that cannot keep up: $name', ({ opts }) => {
   it('overflows the bounded ring with OVERFLOW events whose counts account for every index', () => {
-    const board = boot({ seed: 41, loads: LOADS });
+    const board = boot({ seed: 41, loads: LOADS, ...opts });
     board.advance(0.5);
     const host = bleHost(board, 23);
     // One sample per frame at 80 Hz needs 80 notifications/s; the pacing allows 62.5/s.
@@ -135,7 +148,7 @@ describe('a transmit path that cannot keep up', () => {
   });
 
   it('with a slower connection interval imposed by the central, radio drops show up as index gaps', () => {
-    const board = boot({ seed: 42, loads: LOADS });
+    const board = boot({ seed: 42, loads: LOADS, ...opts });
     board.advance(0.5);
     const host = bleHost(board, 23, 50);
     host.link.write(UUID_CONTROL, encodeCommand({ reqId: 1, code: CMD_START_STREAM }));
