@@ -115,6 +115,8 @@ const ERASED = '\xff';
 
 // ---------------------------------------------------------------------------------------------
 // Storage: Espruino's flash file system, as the upload path drives it.
+/** Bytes a Storage file takes besides its data (Espruino's file header, rounded; an estimate). */
+const FILE_HEADER_BYTES = 32;
 
 interface StoredFile {
   data: string;
@@ -134,11 +136,14 @@ export class ReplStorage {
    * `write(name, data, offset, size)`: with `size`, creates a file of that many bytes (erasing any
    * old one) and writes `data` at `offset`; with only `offset`, writes into the existing file's
    * unwritten bytes; with neither, replaces the file by `data`. Throws like Espruino on a write past
-   * the file's end or into a missing file.
+   * the file's end or into a missing file, and, like Espruino, "Unable to find or create file" when
+   * a new file does not fit the board's Storage (process.env.STORAGE bytes, 40960 on the MDBT42Q and
+   * Puck.js; each file also takes a header, counted as 32 bytes here).
    */
   write(name: string, data: unknown, offset?: number, size?: number): boolean {
     checkName(name);
     const bytes = toByteString(data);
+    if (size !== undefined || offset === undefined || offset === 0) this.reserve(name, size ?? bytes.length);
     if (size !== undefined) {
       const off = offset ?? 0;
       if (!(size >= 0) || off + bytes.length > size) throw new Error(`Storage.write: ${bytes.length} bytes at ${off} exceed the file size ${size}`);
@@ -192,6 +197,13 @@ export class ReplStorage {
     if (pattern === undefined) return names;
     const re = typeof pattern === 'string' ? new RegExp(pattern) : pattern;
     return names.filter((n) => re.test(n));
+  }
+
+  /** Throws Espruino's error when a new file of `size` bytes named `name` does not fit beside the others. */
+  private reserve(name: string, size: number): void {
+    let used = 0;
+    for (const [n, f] of this.files) if (n !== name) used += f.size + FILE_HEADER_BYTES;
+    if (used + size + FILE_HEADER_BYTES > Number(DEFAULT_REPL_ENV.STORAGE)) throw new Error('Unable to find or create file');
   }
 
   getFree(): number {

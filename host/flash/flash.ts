@@ -9,7 +9,12 @@ import { pinsStatement, type CustomPins } from './pins.ts';
 import { FlashError, parsePort, uploadToBoard, type UploadProgress } from './upload.ts';
 import { verifyBoard, type VerifiedBoard, type VerifyOptions } from './verify.ts';
 
-export const DEFAULT_FIRMWARE = fileURLToPath(new URL('../../firmware/dist/tripod.js', import.meta.url));
+/**
+ * What `tripod flash` uploads by default: the built firmware minified for upload (firmware/build.ts
+ * minifyForUpload; tests/firmware/upload-file.test.ts runs it). The readable tripod.js does not fit a
+ * board's 40 KB of Storage (about 54 KB pretokenised against about 36 KB for this file).
+ */
+export const DEFAULT_FIRMWARE = fileURLToPath(new URL('../../firmware/dist/tripod.min.js', import.meta.url));
 
 export type BoardChoice = 'mdbt42q' | 'puckjs' | 'custom';
 
@@ -27,7 +32,7 @@ export interface FlashOptions {
   board?: BoardChoice;
   /** With board 'custom': the HX711 wiring, stored in the firmware's settings before it boots. */
   pins?: CustomPins;
-  /** Defaults to firmware/dist/tripod.js. */
+  /** Defaults to firmware/dist/tripod.min.js. */
   file?: string;
   minify?: boolean;
   pretokenise?: boolean;

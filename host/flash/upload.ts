@@ -12,8 +12,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PortKind, ResultCode, UploadRequest, UploadStage, WorkerMessage } from './worker-messages.ts';
 
-/** 'usage': a wrong flag (exit 2); 'no-firmware': the file to upload is missing; the rest as ResultCode. */
-export type FlashErrorCode = Exclude<ResultCode, 'ok'> | 'timeout' | 'verify' | 'usage' | 'no-firmware';
+/** 'usage': a wrong flag (exit 2); 'no-firmware': the file to upload is missing; 'no-space': it does not fit the board's Storage; the rest as ResultCode. */
+export type FlashErrorCode = Exclude<ResultCode, 'ok'> | 'timeout' | 'verify' | 'usage' | 'no-firmware' | 'no-space';
 
 /** A flash failure: `code` says which kind (tests and --json read it), the message what to do. */
 export class FlashError extends Error {
@@ -207,6 +207,10 @@ export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> 
           done(() => {
             if (m.ok) {
               const bad = /Uncaught [A-Za-z]*Error[^\r\n]*/.exec(m.response);
+              if (bad && /Unable to find or create file/.test(bad[0])) {
+                reject(new FlashError('no-space', `the board's Storage has no room for the ${m.total}-byte upload ('${bad[0]}'): upload the minified firmware/dist/tripod.min.js (the default) with pretokenising on, or free Storage at the board's REPL (require('Storage').eraseAll()) and flash again`, m.sent, m.total));
+                return;
+              }
               if (bad) {
                 reject(new FlashError('cut', `the board reported '${bad[0]}' during the upload; run tripod flash again`, m.sent, m.total));
                 return;

@@ -1,23 +1,27 @@
 /**
  * The built firmware against the mechanical Espruino check (tests/firmware/espruino-check.ts):
- * parses as ECMAScript 5 and breaks none of the rules from shared/docs/espruino.md.
+ * parses as ECMAScript 5 and breaks none of the rules from shared/docs/espruino.md. Both files:
+ * tripod.js (what the emulator runs) and tripod.min.js (what `tripod flash` uploads: the same
+ * program in one function scope with short names), which must also fit a board's Storage.
  * Builds from firmware/src into a temporary file, so it checks the current source, not a stale dist.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFirmware } from '../../firmware/build.ts';
+import { buildFirmware, minFileFor } from '../../firmware/build.ts';
 import { checkEspruinoSource } from './espruino-check.ts';
 
 let dir = '';
 let source = '';
+let minSource = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tripod-fw-'));
   const out = join(dir, 'tripod.js');
   buildFirmware(undefined, out);
   source = readFileSync(out, 'utf8');
+  minSource = readFileSync(minFileFor(out), 'utf8');
 });
 
 afterAll(() => {
@@ -41,6 +45,19 @@ describe('built firmware is Espruino-compatible', () => {
     expect(source).toMatch(/function hxRead\([^)]*\) \{\n"jit";\n/);
     const firstStatement = source.split('\n').find((l) => !l.startsWith('//'));
     expect(firstStatement).toMatch(/^function /);
+  });
+
+  it('the upload file (tripod.min.js) passes every rule too, keeps every "jit" directive and is one function scope', () => {
+    // 'function-name' knows function names without scopes: the minifier reuses one-letter names for
+    // functions and variables alike, so it would flag `e.name` on any variable e. The minifier only
+    // renames identifiers, never properties, so a `.name` of a function here is one in tripod.js,
+    // which the first test checks with that rule.
+    const violations = checkEspruinoSource(minSource).filter((v) => v.rule !== 'function-name');
+    expect(violations.map((v) => `${v.line}:${v.column} ${v.rule}: ${v.message}`)).toEqual([]);
+    expect((minSource.match(/"jit"/g) ?? []).length).toBe((source.match(/"jit"/g) ?? []).length);
+    expect(minSource.split('\n')[1]).toMatch(/^\(function\(\)\{/);
+    expect(minSource.length).toBeLessThan(source.length * 0.7);
+    expect(minSource).not.toMatch(/\bvoid\b|\breturn\}/);
   });
 
   it('carries no comments inside function bodies', () => {

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFirmware } from '../../firmware/build.ts';
+import { buildFirmware, minFileFor } from '../../firmware/build.ts';
 import { createBoard, type BoardOptions, type CentralLink, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 import {
   UUID_CONTROL,
@@ -27,6 +27,7 @@ import {
 } from '../../protocol/index.ts';
 
 let cached: string | null = null;
+let cachedMin: string | null = null;
 
 /** The firmware built from firmware/src now (cached per test file). */
 export function firmwareSource(): string {
@@ -36,10 +37,17 @@ export function firmwareSource(): string {
     const out = join(dir, 'tripod.js');
     buildFirmware(undefined, out);
     cached = readFileSync(out, 'utf8');
+    cachedMin = readFileSync(minFileFor(out), 'utf8');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return cached;
+}
+
+/** The upload file (tripod.min.js) built with firmwareSource(). */
+export function uploadSource(): string {
+  firmwareSource();
+  return cachedMin as string;
 }
 
 export function boot(opts: Omit<BoardOptions, 'clock'> = {}): EmulatedBoard {

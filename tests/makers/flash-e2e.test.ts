@@ -1,6 +1,6 @@
 /**
  * End to end, the makers' path on the emulator: the real `espruino` package uploads the real built
- * firmware (firmware/dist/tripod.js, from `npm run build:firmware`) into the emulator's REPL over
+ * firmware (firmware/dist/tripod.min.js, the upload file of `npm run build:firmware`) into the emulator's REPL over
  * TCP; `load()` boots it; tripod flash verifies it with GET_INFO through the same TCP port; then the
  * host opens a session on that board (over its emulated BLE link) and receives samples whose raw
  * counts are exactly what the emulator's HX711 models produced.
@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { constantLoads, createBoard, DEFAULT_FIRMWARE_PATH, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 import { parsePins } from '../../host/flash/pins.ts';
 import { startEmulatorRepl, type ReplServer } from '../../firmware/emulator/repl-server.ts';
-import { flashFirmware, type FlashEvent } from '../../host/flash/flash.ts';
+import { DEFAULT_FIRMWARE, flashFirmware, type FlashEvent } from '../../host/flash/flash.ts';
 import { FlashError } from '../../host/flash/upload.ts';
 import { openBoard, type BoardSession } from '../../host/session.ts';
 import { PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../../protocol/index.ts';
@@ -25,7 +25,9 @@ afterEach(async () => {
 });
 
 function requireBuild(): void {
-  if (!existsSync(DEFAULT_FIRMWARE_PATH)) throw new Error(`${DEFAULT_FIRMWARE_PATH} is missing: run 'npm run build:firmware' (npm test does)`);
+  for (const f of [DEFAULT_FIRMWARE_PATH, DEFAULT_FIRMWARE]) {
+    if (!existsSync(f)) throw new Error(`${f} is missing: run 'npm run build:firmware' (npm test does)`);
+  }
 }
 
 describe('tripod flash into the emulator REPL, then stream', () => {
@@ -81,6 +83,22 @@ describe('tripod flash into the emulator REPL, then stream', () => {
     expect((err as FlashError).code).toBe('wrong-board');
     expect((err as FlashError).message).toMatch(/reports BOARD=PUCKJS, not MDBT42Q; nothing was written/);
     expect(repl.storageFile('.bootcde')).toBeUndefined();
+  });
+
+  it("stores the upload file within a board's 40 KB of Storage; the readable tripod.js does not fit and is named as such", async () => {
+    requireBuild();
+    const repl = await startEmulatorRepl({ board: { seed: 6 } });
+    cleanups.push(() => repl.close());
+    await flashFirmware({ port: repl.url, board: 'mdbt42q' });
+    const stored = repl.storage()['.bootcde']!.length;
+    expect(stored).toBeGreaterThan(20_000);
+    expect(stored).toBeLessThan(40_960 - 2_048);
+    const repl2 = await startEmulatorRepl({ board: { seed: 7 } });
+    cleanups.push(() => repl2.close());
+    const err = await flashFirmware({ port: repl2.url, board: 'mdbt42q', file: DEFAULT_FIRMWARE_PATH }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FlashError);
+    expect((err as FlashError).code).toBe('no-space');
+    expect((err as FlashError).message).toMatch(/^the board's Storage has no room for the \d+-byte upload \('Uncaught Error: Unable to find or create file'\): upload the minified/);
   });
 
   it('on a Puck.js over a wired port it uploads and says why it cannot verify (the Puck has no UART)', async () => {

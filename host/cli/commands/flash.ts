@@ -4,7 +4,7 @@ import { ProgressBar } from '../progress.ts';
 
 const HELP = `Usage: tripod flash --port PORT [--board mdbt42q|puckjs|custom] [flags]
 
-Uploads the built firmware (firmware/dist/tripod.js, from 'npm run build:firmware') to an Espruino
+Uploads the built firmware (firmware/dist/tripod.min.js, from 'npm run build:firmware') to an Espruino
 board with the espruino npm package, saves it to flash (.bootcde) so it runs at every boot, then
 checks it by reading the firmware and protocol versions with the protocol's GET_INFO command.
 
@@ -17,11 +17,12 @@ checks it by reading the firmware and protocol versions with the protocol's GET_
   --pins LIST      with --board custom: SCK0,SCK1,SCK2,SCK3,RATE,DOUT0,DOUT1,DOUT2,DOUT3 (one
                    clock per chip, the fast read) or SCK,RATE,DOUT0,DOUT1,DOUT2,DOUT3 (one shared
                    clock); pin numbers 0..31, RATE -1 when hard-wired; stored in tripod.json
-  --file FILE      upload this file instead of firmware/dist/tripod.js
+  --file FILE      upload this file instead of firmware/dist/tripod.min.js
   --minify         let the espruino package minify the code (Esprima, offline)
   --no-pretokenise send the code as text (by default the package pretokenises it: keywords,
                    operators, strings and small ints as Espruino's own tokens, about 24 % smaller
-                   and parsed faster on the board)
+                   and parsed faster on the board; the Tripod firmware needs it to fit the
+                   board's 40 KB of Storage)
   --no-verify      skip the GET_INFO check (for code that is not the Tripod firmware)
   --json           print the result as one JSON object
   --verbose        show the espruino package's own log lines
