@@ -79,7 +79,7 @@ static void ring_store(int *rb, int c0, int c1, int c2, int c3, int flags, int t
   ((int *)(unsigned int)rb[7])[h] = t;
   rb[0] = h + 1 == cap ? 0 : h + 1;
   if (rb[1] < cap) rb[1]++;
-  rb[3]++;
+  rb[3] = (int)((unsigned int)rb[3] + 1u); /* wraps like the JS side's int32 store */
 }
 
 /* Nonzero when v is a usable new value: changed since last and not saturated (0x7fffff, -0x800000). */
@@ -187,13 +187,13 @@ static int nat_tick(int *hb, int now) {
   if (lead > (period >> 1)) lead = period >> 1;
   if (lead < -(period >> 2)) lead = -(period >> 2);
   if (hb[HB_HAVELAST]) {
-    int d = now - hb[HB_LASTREAD];
+    int d = (int)((unsigned int)now - (unsigned int)hb[HB_LASTREAD]); /* wraps: now is mod 2^32 */
     if (d > hb[HB_DLO] && d < hb[HB_DHI]) period += ((d << 8) - period) >> 3;
   }
   hb[HB_LASTREAD] = now;
   hb[HB_HAVELAST] = 1;
   hb[HB_POLLS] = 0;
-  hb[HB_SETS]++;
+  hb[HB_SETS] = (int)((unsigned int)hb[HB_SETS] + 1u);
   hb[HB_LEAD] = lead;
   hb[HB_PERIOD] = period;
   int next = (period - lead) >> 8;
