@@ -201,3 +201,5 @@ export const UUID_DEVICE_INFO_SERVICE = '180a';
 export const UUID_MANUFACTURER_NAME = '2a29';
 export const UUID_MODEL_NUMBER = '2a24';
 export const UUID_FIRMWARE_REVISION = '2a26';
+/** Software Revision: how the firmware runs its sampling and encoding ("native" or "jit-js", SPEC.md 2). */
+export const UUID_SOFTWARE_REVISION = '2a28';

@@ -29,6 +29,7 @@ import {
   UUID_DATA,
   UUID_DEVICE_INFO_SERVICE,
   UUID_FIRMWARE_REVISION,
+  UUID_SOFTWARE_REVISION,
   UUID_MANUFACTURER_NAME,
   UUID_MODEL_NUMBER,
   UUID_RESPONSE,
@@ -89,7 +90,7 @@ function toBytes(data: ArrayBuffer): Uint8Array {
 }
 
 /** Declares the services, starts advertising and returns the link. Call once at boot. */
-export function setupBle(name: string, model: string, firmware: string, batteryPercent: number, h: BleHandlers): BleLink {
+export function setupBle(name: string, model: string, firmware: string, software: string, batteryPercent: number, h: BleHandlers): BleLink {
   let isConnected = false;
   let isActive = false;
   let mtuNow = 0;
@@ -123,6 +124,7 @@ export function setupBle(name: string, model: string, firmware: string, batteryP
   dis[UUID_MANUFACTURER_NAME] = { value: 'Tripod', maxLen: 20, readable: true };
   dis[UUID_MODEL_NUMBER] = { value: model, maxLen: 20, readable: true };
   dis[UUID_FIRMWARE_REVISION] = { value: firmware, maxLen: 20, readable: true };
+  dis[UUID_SOFTWARE_REVISION] = { value: software, maxLen: 20, readable: true };
   services[UUID_DEVICE_INFO_SERVICE] = dis;
   NRF.setServices(services, { uart: true, advertise: [UUID_SERVICE] });
   NRF.setAdvertising({}, { name: name, showName: true, discoverable: true, connectable: true, interval: ADVERTISING_INTERVAL_MS });

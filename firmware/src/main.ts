@@ -95,7 +95,10 @@ export function startTripod(): void {
   const onOverflow = function (dropped: number, first: number): void {
     sendEvent(encodeEvent({ code: EVT_OVERFLOW, seq: nextSeq(), dropped: dropped, index: first & 0xffffff }));
   };
-  const streamer = (nat !== null ? createNativeStreamer(ring, nat, addressOf, onOverflow) : null) || createStreamer(ring, onOverflow);
+  const nativeStreamer = nat !== null ? createNativeStreamer(ring, nat, addressOf, onOverflow) : null;
+  const streamer = nativeStreamer || createStreamer(ring, onOverflow);
+  /** What runs the per-sample work, for the Device Information Service's Software Revision (SPEC.md 2). */
+  const software = sampler.native() ? (nativeStreamer !== null ? 'native' : 'native read') : nativeStreamer !== null ? 'native encoder' : 'jit-js';
 
   let tareLeft = 0;
   let tareSeen = 0;
@@ -352,7 +355,7 @@ export function startTripod(): void {
       if (target === LINK_BLE) streamer.configure(payload, samplesPerFrameFor(settings.samplesPerFrame, payload));
     },
   };
-  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), 'Tripod ' + boardName, FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, batteryPercent(), bleHandlers);
+  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), 'Tripod ' + boardName, FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
 
   const serialHandlers: SerialHandlers = {
     onCommand: function (bytes: Uint8Array): void {

@@ -33,6 +33,7 @@ import {
   UUID_DATA,
   UUID_DEVICE_INFO_SERVICE,
   UUID_FIRMWARE_REVISION,
+  UUID_SOFTWARE_REVISION,
   UUID_MODEL_NUMBER,
   UUID_RESPONSE,
   UUID_SERVICE,
@@ -57,6 +58,7 @@ describe('GATT layout and advertising', () => {
     expect(gatt[UUID_BATTERY_SERVICE]).toContain(UUID_BATTERY_LEVEL);
     expect(gatt[UUID_DEVICE_INFO_SERVICE]).toContain(UUID_FIRMWARE_REVISION);
     expect(Buffer.from(host.link.read(UUID_FIRMWARE_REVISION)).toString()).toBe('0.1.0');
+    expect(Buffer.from(host.link.read(UUID_SOFTWARE_REVISION)).toString()).toBe('native');
     expect(Buffer.from(host.link.read(UUID_MODEL_NUMBER)).toString()).toBe('Tripod MDBT42Q');
     // MDBT42Q: no E.getBattery; 3.3 V regulator reads as 100 %.
     expect(Array.from(host.link.read(UUID_BATTERY_LEVEL))).toEqual([100]);

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { constantLoads } from '../../firmware/emulator/index.ts';
-import { CMD_START_STREAM } from '../../protocol/index.ts';
+import { CMD_START_STREAM, UUID_SOFTWARE_REVISION } from '../../protocol/index.ts';
 import { alignTruth, bleHost, boot, samplesOf } from './harness.ts';
 
 const LOADS = constantLoads([120, 80, 200, 150]);
@@ -20,9 +20,10 @@ const settings = (pins: unknown, native = true): Record<string, string> => ({
 /** The "jit" JS read paths: settings with native false. */
 const jsOnly = settings(null, false);
 
-function streamAndCheck(board: ReturnType<typeof boot>): { sets: number; calls: Record<string, number> } {
+function streamAndCheck(board: ReturnType<typeof boot>): { sets: number; calls: Record<string, number>; software: string } {
   board.advance(0.5);
   const host = bleHost(board, 53);
+  const software = Buffer.from(host.link.read(UUID_SOFTWARE_REVISION)).toString();
   host.command({ reqId: 1, code: CMD_START_STREAM });
   board.advance(1);
   const before = board.stats();
@@ -42,11 +43,12 @@ function streamAndCheck(board: ReturnType<typeof boot>): { sets: number; calls: 
   const sets = after.hx711[0]!.readsCompleted - before.hx711[0]!.readsCompleted;
   const calls: Record<string, number> = {};
   for (const [k, v] of Object.entries(after.apiCalls)) calls[k] = (v - (before.apiCalls[k] ?? 0)) / sets;
-  return { sets, calls };
+  return { sets, calls, software };
 }
 
 /** The native read: no pin API call, one native call per poll (about two per set: one not-ready poll, one read) plus the encoder's. */
-function expectNative(calls: Record<string, number>): void {
+function expectNative({ calls, software }: { calls: Record<string, number>; software: string }): void {
+  expect(software).toBe('native');
   for (const k of ['SPI.send', 'digitalPulse', 'digitalRead', 'digitalWrite']) expect(calls[k] ?? 0, k).toBe(0);
   expect(calls['E.nativeCall()']).toBeGreaterThan(1);
   expect(calls['E.nativeCall()']).toBeLessThan(3);
@@ -54,26 +56,27 @@ function expectNative(calls: Record<string, number>): void {
 
 describe('HX711 read paths: native (default)', () => {
   it('MDBT42Q (one clock per chip): every set read by native code, exact counts', () => {
-    const { sets, calls } = streamAndCheck(boot({ seed: 31, loads: LOADS }));
+    const { sets, calls, software } = streamAndCheck(boot({ seed: 31, loads: LOADS }));
     expect(sets).toBeGreaterThan(150);
-    expectNative(calls);
+    expectNative({ calls, software });
   });
 
   it('Puck.js (one shared clock): every set read by native code, exact counts', () => {
-    expectNative(streamAndCheck(boot({ seed: 32, loads: LOADS, board: 'puckjs' })).calls);
+    expectNative(streamAndCheck(boot({ seed: 32, loads: LOADS, board: 'puckjs' })));
   });
 
   it('custom nine-pin and six-pin maps from tripod.json', () => {
     const w9 = { sck: [3, 4, 5, 6] as [number, number, number, number], rate: 7, dout: [11, 12, 13, 20] as [number, number, number, number] };
-    expectNative(streamAndCheck(boot({ seed: 33, loads: LOADS, wiring: w9, storage: settings({ sck: [3, 4, 5, 6], rate: 7, dout: [11, 12, 13, 20] }) })).calls);
+    expectNative(streamAndCheck(boot({ seed: 33, loads: LOADS, wiring: w9, storage: settings({ sck: [3, 4, 5, 6], rate: 7, dout: [11, 12, 13, 20] }) })));
     const w6 = { sck: 3, rate: 7, dout: [11, 12, 13, 20] as [number, number, number, number] };
-    expectNative(streamAndCheck(boot({ seed: 34, loads: LOADS, wiring: w6, storage: settings({ sck: 3, rate: 7, dout: [11, 12, 13, 20] }) })).calls);
+    expectNative(streamAndCheck(boot({ seed: 34, loads: LOADS, wiring: w6, storage: settings({ sck: 3, rate: 7, dout: [11, 12, 13, 20] }) })));
   });
 });
 
 describe('HX711 read paths: "jit" JS (native: false)', () => {
   it('MDBT42Q (one clock per chip, D11..D14): software SPI, 4 SPI.send + 4 digitalPulse per set, exact counts', () => {
-    const { sets, calls } = streamAndCheck(boot({ seed: 21, loads: LOADS, storage: jsOnly }));
+    const { sets, calls, software } = streamAndCheck(boot({ seed: 21, loads: LOADS, storage: jsOnly }));
+    expect(software).toBe('jit-js');
     expect(sets).toBeGreaterThan(150);
     expect(calls['SPI.send']).toBeCloseTo(4, 5);
     expect(calls.digitalPulse).toBeCloseTo(4, 5);
@@ -102,8 +105,8 @@ describe('HX711 read paths: "jit" JS (native: false)', () => {
   it('a clock list with a repeated pin or the wrong length is rejected: the board map (and the default native read) is used', () => {
     // The whole file is refused (defaults, native read included), so the default D11..D14 wiring reads.
     const board = boot({ seed: 25, loads: LOADS, storage: settings({ sck: [3, 3, 5, 6], rate: 7, dout: [11, 12, 13, 20] }, false) });
-    expectNative(streamAndCheck(board).calls);
+    expectNative(streamAndCheck(board));
     const b2 = boot({ seed: 26, loads: LOADS, storage: settings({ sck: [3, 4, 5], rate: 7, dout: [11, 12, 13, 20] }, false) });
-    expectNative(streamAndCheck(b2).calls);
+    expectNative(streamAndCheck(b2));
   });
 });
