@@ -252,6 +252,19 @@ static void enc_start_key(int *eb, const int *c, int flags, int t) {
 }
 
 /* push2 + addSlow of frame-encoder.ts: one sample (counts c[0..3], flags, device ms t). */
+/*
+ * The sample whose residuals R hold does not fit the open frame: close the frame of the n samples
+ * before it and move R to the start of the residual buffer, where the next frame begins.
+ */
+static void enc_close_before(int *eb, int n, const int *R) {
+  int *R0 = eb + eb[EB_R];
+  enc_build(eb, n);
+  R0[0] = R[0];
+  R0[1] = R[1];
+  R0[2] = R[2];
+  R0[3] = R[3];
+}
+
 static void enc_push(int *eb, const int *c, int flags, int t) {
   int n = eb[EB_N];
   int *R = eb + eb[EB_R] + (n << 2);
@@ -276,12 +289,7 @@ static void enc_push(int *eb, const int *c, int flags, int t) {
     f = fl | flags;
     t2 = f == fl ? eb[EB_L] : eb[EB_KEYPEND] ? eb[EB_LKF] : eb[EB_LDF];
     if (a > eb[t2 + n + 1]) {
-      int *R0 = eb + eb[EB_R];
-      enc_build(eb, n);
-      R0[0] = R[0];
-      R0[1] = R[1];
-      R0[2] = R[2];
-      R0[3] = R[3];
+      enc_close_before(eb, n, R);
       n = 0;
       fl = 0;
       a = m;
@@ -300,12 +308,7 @@ static void enc_push(int *eb, const int *c, int flags, int t) {
     eb[EB_L] = t2;
   } else {
     if ((eb[EB_ACC] | m) > eb[eb[EB_L] + n + 1]) {
-      int *R0 = eb + eb[EB_R];
-      enc_build(eb, n);
-      R0[0] = R[0];
-      R0[1] = R[1];
-      R0[2] = R[2];
-      R0[3] = R[3];
+      enc_close_before(eb, n, R);
       n = 0;
     }
     eb[EB_ACC] |= m;

@@ -46,6 +46,6 @@ export const NATIVE_ABI = 0x54520001;
 /** Bytes of machine code. */
 export const NATIVE_CODE_BYTES = 2564;
 /** sha256 of the firmware/native .c/.h sources (sorted by name; see build.ts sourceHash). */
-export const NATIVE_SOURCE_SHA256 = '5d9c9b9da6e5eccf8ded27c57ffe39faf8de7bc56100c8b9a85fa0c5035aac69';
+export const NATIVE_SOURCE_SHA256 = '968d78297bd43f4bbec6667d71a752b3f9ab7d59fe12a2d4fc08e9ab30b77183';
 /** The compiler that produced the code. */
 export const NATIVE_COMPILER = 'Debian clang version 14.0.6';
