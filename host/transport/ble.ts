@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { BehaviorSubject, Subject } from 'rxjs';
+import { UUID_DEVICE_INFO_SERVICE, UUID_SOFTWARE_REVISION } from '../../protocol/index.ts';
 import { retryWithBackoff } from './backoff.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
@@ -57,6 +58,7 @@ export interface NoblePeripheral {
 
 export interface NobleCharacteristic {
   uuid: string;
+  read?(cb: (err: Error | null, data: Buffer) => void): void;
   on(event: 'data', cb: (data: Buffer, isNotification: boolean) => void): void;
   removeAllListeners(event?: string): void;
   subscribe(cb: (err?: Error | null) => void): void;
@@ -260,6 +262,24 @@ export class BleTransport implements Transport {
     this.state$.next('closed');
     this.messages$.complete();
     this.link$.complete();
+  }
+
+  /** Reads Device Information / Software Revision (2a28) on the connected board; null when absent. */
+  async deviceSoftware(): Promise<string | null> {
+    const p = this.peripheral;
+    if (!p || p.state !== 'connected') return null;
+    try {
+      const chars = await withTimeout(new Promise<NobleCharacteristic[]>((resolve, reject) =>
+        p.discoverSomeServicesAndCharacteristics([UUID_DEVICE_INFO_SERVICE], [UUID_SOFTWARE_REVISION], (err, _s, c) => (err ? reject(new TransportError(String(err))) : resolve(c))),
+      ), 'device information discovery');
+      const c = chars.find((x) => x.uuid === UUID_SOFTWARE_REVISION);
+      const read = c?.read?.bind(c);
+      if (!read) return null;
+      const data = await withTimeout(new Promise<Buffer>((resolve, reject) => read((err, d) => (err ? reject(err) : resolve(d)))), 'device information read');
+      return data.toString('utf8');
+    } catch {
+      return null;
+    }
   }
 
   private async connectOnce(p: NoblePeripheral): Promise<void> {

@@ -8,7 +8,7 @@
  * with backoff, resubscribe, 'link-restored'.
  */
 import { BehaviorSubject, Subject } from 'rxjs';
-import { UUID_CONTROL, UUID_DATA, UUID_RESPONSE } from '../../protocol/index.ts';
+import { UUID_CONTROL, UUID_DATA, UUID_RESPONSE, UUID_SOFTWARE_REVISION } from '../../protocol/index.ts';
 import { retryWithBackoff } from './backoff.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
@@ -30,6 +30,8 @@ export interface SimLink {
   onNotify(cb: (charUuid: string, bytes: Uint8Array) => void): () => void;
   onDisconnect(cb: (reason: number) => void): () => void;
   write(charUuid: string, bytes: Uint8Array): void;
+  /** Reads a characteristic's value (the emulator's central API). */
+  read?(charUuid: string): Uint8Array;
   disconnect(): void;
   loseLink?(): void;
 }
@@ -128,6 +130,16 @@ export class SimTransport implements Transport {
       link.write(UUID_CONTROL, bytes);
     } catch (e) {
       throw new TransportError(`simulated BLE write failed: ${(e as Error).message}`);
+    }
+  }
+
+  async deviceSoftware(): Promise<string | null> {
+    const link = this.link;
+    if (!link?.connected || !link.read) return null;
+    try {
+      return Buffer.from(link.read(UUID_SOFTWARE_REVISION)).toString('utf8');
+    } catch {
+      return null;
     }
   }
 

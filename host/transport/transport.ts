@@ -44,6 +44,12 @@ export interface Transport {
   send(bytes: Uint8Array): Promise<void>;
   /** Closes the link; idempotent. */
   close(): Promise<void>;
+  /**
+   * The board's Device Information Software Revision (protocol/SPEC.md 2: `native` or `jit-js` for
+   * Tripod firmware), on links that can read GATT characteristics (BLE, the simulated board); null
+   * when the board lacks it or the read fails. Serial and replay transports do not have it.
+   */
+  deviceSoftware?(): Promise<string | null>;
 }
 
 /** A transport error with a flag saying whether it means the link is gone (like serialport's `disconnected`). */

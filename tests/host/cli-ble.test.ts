@@ -36,6 +36,9 @@ describe('tripod over BLE (fake radio)', () => {
     expect(found.ble_error).toBeNull();
 
     const nameA = a.board.ble.advertising()!.name!;
+    const info = await runCli(['info', `--ble=${nameA}`, '--json']);
+    expect(info.err).toBe('');
+    expect(JSON.parse(info.out)).toMatchObject({ software: 'native', info: { cellCount: 4 } });
     const out = path.join(dir, 's01.tripod');
     const rec = await runCli(['record', '--ble', nameA, 'c0:11:22:33:44:62', '--duration', '0.5', '--out', out, '--json']);
     a.stop();

@@ -73,6 +73,7 @@ describe('tripod record', () => {
     const i = JSON.parse(info.stdout);
     expect(i.info).toMatchObject({ protocolMajor: 1, cellCount: 4, sampleRateHz: 80 });
     expect(i.calibration.cells).toHaveLength(4);
+    expect(i.software).toBe('native');
     const tare = spawnSync(process.execPath, [BIN, 'tare', '--samples', '8', '--json'], { encoding: 'utf8' });
     expect(tare.status).toBe(0);
     const t = JSON.parse(tare.stdout);

@@ -7,7 +7,9 @@ import { SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 const HELP = `Usage: tripod info [source] [flags]
 
 Connects to a board and prints its firmware and protocol versions, board model, sample rate, MTU,
-battery and the per-cell calibration (offset in counts, scale in N per count, position in mm).
+battery, whether it runs the native code (BLE and the simulated board: Device Information's
+Software Revision) and the per-cell calibration (offset in counts, scale in N per count, position
+in mm).
 
 ${SOURCE_HELP}
 
@@ -35,11 +37,13 @@ export const command: CliCommand = {
     return withSession(session, async (s) => {
       const info = s.info as DeviceInfo;
       const cal = s.calibration;
+      const software = s.transport.deviceSoftware ? await s.transport.deviceSoftware() : null;
       if (ctx.values.json === true) {
         ctx.out.write(
           `${JSON.stringify({
             source: s.transport.description,
             info,
+            software,
             calibration: { source: cal.source, cells: cal.cells, positions_mm: cal.layout.cells },
           })}\n`,
         );
@@ -57,6 +61,7 @@ export const command: CliCommand = {
         `firmware    ${info.firmwareMajor}.${info.firmwareMinor}.${info.firmwarePatch}, protocol ${info.protocolMajor}.${info.protocolMinor}`,
         `sampling    ${info.sampleRateHz} Hz, up to ${info.samplesPerFrame} samples per frame, key every ${info.keyInterval}, ${info.streaming ? 'streaming' : 'idle'}`,
         `link        MTU ${info.mtu || '-'}, ${info.payloadBytes} bytes per frame`,
+        `runs        ${software === null ? 'unknown on this link (BLE Device Information tells)' : software === 'native' ? 'native (HX711 read and frame encoder as machine code)' : software}`,
         `battery     ${battery}`,
         `calibration ${cal.source}${info.calibrated ? '' : ' (not calibrated: run tripod calibrate)'}`,
         ...cal.cells.map((c, i) => {
