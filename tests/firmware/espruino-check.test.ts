@@ -80,6 +80,7 @@ const BAD: Array<[rule: string, snippet: string]> = [
   ['ts-helper', 'function f() { return __awaiter(this, void 0, void 0, function () {}); } var __awaiter = 0;'],
   ['function-name', 'function f() {} var n = f.name;'],
   ['function-name', 'var o = {}; var n = o.constructor.name;'],
+  ['function-name', 'var g = function () {}; function h() { return g.name; }'],
   ['function-name', 'function f() { return arguments.callee; }'],
   ['json-replacer', 'var s = JSON.stringify({}, null, 2);'],
   ['json-replacer', 'var o = JSON.parse("{}", function (k, v) { return v; });'],
@@ -113,6 +114,10 @@ describe('espruino-check: every rule fails on a snippet that breaks it', () => {
 });
 
 describe('espruino-check: what espruino.md says works passes clean', () => {
+  it('function-name resolves names in scope: a variable that shares a function\'s name elsewhere may have .name', () => {
+    expect(rules('function e() {} function k(e) { return e.name; } var s = { name: "x" }; function m() { var e = s; return e.name; }')).not.toContain('function-name');
+  });
+
   it('accepts a realistic ES5 snippet', () => {
     const good = [
       'function read(sck, douts, out) {',

@@ -191,13 +191,19 @@ export function checkEspruinoSource(src: string): Violation[] {
     if ((p.type === 'LabeledStatement' || p.type === 'BreakStatement' || p.type === 'ContinueStatement') && p.label === id) return false;
     return true;
   };
-  const functionNames = new Set<string>();
+  /** Start positions of `var f = function ...` declarators (Decl.pos of such vars). */
+  const functionVarPos = new Set<number>();
   const gather = (n: AnyNode): void => {
-    if (n.type === 'FunctionDeclaration') functionNames.add(n.id.name);
-    if (n.type === 'VariableDeclarator' && n.init?.type === 'FunctionExpression') functionNames.add(n.id.name);
+    if (n.type === 'VariableDeclarator' && n.init?.type === 'FunctionExpression') functionVarPos.add(n.start);
     for (const c of children(n)) gather(c);
   };
   gather(ast);
+  /** True when the identifier, resolved in its scope, names a function (declared, named expression, or a var set to one). */
+  const namesFunction = (id: AnyNode): boolean => {
+    const r = resolveName(id, id.name);
+    if (!r) return false;
+    return r.decl.kind === 'function' || r.decl.kind === 'self' || (r.decl.kind === 'var' && functionVarPos.has(r.decl.pos));
+  };
 
   const visit = (n: AnyNode): void => {
     switch (n.type) {
@@ -228,7 +234,7 @@ export function checkEspruinoSource(src: string): Violation[] {
             const p = parent.get(n);
             if (p?.type === 'MemberExpression' && p.object === n) report('prototype-builtin', n, `${obj.name}.prototype.* is undefined on Espruino (use [].slice.call or the instance)`);
           }
-          if (prop === 'name' && ((obj.type === 'Identifier' && functionNames.has(obj.name)) || (obj.type === 'MemberExpression' && !obj.computed && obj.property.name === 'constructor') || isFunction(obj))) {
+          if (prop === 'name' && ((obj.type === 'Identifier' && namesFunction(obj)) || (obj.type === 'MemberExpression' && !obj.computed && obj.property.name === 'constructor') || isFunction(obj))) {
             report('function-name', n, `Function.prototype.name is absent on Espruino`);
           }
           if (prop === 'callee' && obj.type === 'Identifier' && obj.name === 'arguments') report('function-name', n, `arguments.callee is not supported`);
