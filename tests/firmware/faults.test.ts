@@ -27,7 +27,7 @@ import {
   encodeCommand,
   EVT_STORAGE_FAULT,
 } from '../../protocol/index.ts';
-import { alignTruth, bleHost, boot, firmwareSource, samplesOf } from './harness.ts';
+import { alignTruth, bleHost, boot, firmwareSource, samplesOf, settingsStorage } from './harness.ts';
 
 const LOADS = constantLoads([150, 250, 200, 300]);
 
@@ -41,7 +41,7 @@ const PATHS = [
   { name: 'native read, shared clock (Puck.js)', opts: { board: 'puckjs' as const } },
   {
     name: '"jit" JS read (native: false)',
-    opts: { storage: { 'tripod.json': JSON.stringify({ v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins: null, native: false }) } },
+    opts: { storage: settingsStorage({ native: false }) },
   },
 ];
 type PathOpts = (typeof PATHS)[number]['opts'];
@@ -228,7 +228,7 @@ describe('the emulator catches a read that holds the HX711 clock high too long',
       '}',
     ].join('\n');
     // The "jit" JS read path (settings native: false), with its read replaced by the plain-JS one.
-    const jsOnly = { 'tripod.json': JSON.stringify({ v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins: null, native: false }) };
+    const jsOnly = settingsStorage({ native: false });
     const board = boot({ seed: 61, loads: LOADS, board: 'puckjs', storage: jsOnly, source: good.slice(0, start) + plain + good.slice(end) });
     let fault: unknown = null;
     try {

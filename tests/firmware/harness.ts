@@ -44,6 +44,15 @@ export function firmwareSource(): string {
   return cached;
 }
 
+/**
+ * Storage holding a settings file (firmware/src/settings.ts "tripod.json"): the firmware's
+ * defaults with `over` applied, e.g. `{ native: false }` for the "jit" JS paths or `{ pins }`.
+ */
+export function settingsStorage(over: Record<string, unknown>): Record<string, string> {
+  const s = { v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins: null, ...over };
+  return { 'tripod.json': JSON.stringify(s) };
+}
+
 /** The upload file (tripod.min.js) built with firmwareSource(). */
 export function uploadSource(): string {
   firmwareSource();

@@ -11,12 +11,10 @@
 import { describe, expect, it } from 'vitest';
 import { constantLoads } from '../../firmware/emulator/index.ts';
 import { CMD_START_STREAM, UUID_SOFTWARE_REVISION } from '../../protocol/index.ts';
-import { alignTruth, bleHost, boot, samplesOf } from './harness.ts';
+import { alignTruth, bleHost, boot, samplesOf, settingsStorage } from './harness.ts';
 
 const LOADS = constantLoads([120, 80, 200, 150]);
-const settings = (pins: unknown, native = true): Record<string, string> => ({
-  'tripod.json': JSON.stringify({ v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins, native }),
-});
+const settings = (pins: unknown, native = true): Record<string, string> => settingsStorage({ pins, native });
 /** The "jit" JS read paths: settings with native false. */
 const jsOnly = settings(null, false);
 

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { functionLoads } from '../../firmware/emulator/index.ts';
 import { CMD_GET_INFO, CMD_SET_NAME, CMD_SET_SAMPLE_RATE, CMD_START_STREAM, CMD_STOP_STREAM, CMD_GET_NAME } from '../../protocol/index.ts';
-import { alignTruth, bleHost, boot, samplesOf, uploadSource } from './harness.ts';
+import { alignTruth, bleHost, boot, samplesOf, settingsStorage, uploadSource } from './harness.ts';
 
 const LOADS = functionLoads((t) => [250 + 120 * Math.sin(2.5 * t), 200 + 100 * Math.sin(2.5 * t + 1), 180 + 40 * Math.sin(4 * t), 220]);
 
@@ -42,8 +42,7 @@ describe('the upload file (tripod.min.js) in the emulator', () => {
   });
 
   it('streams the same with the "jit" JS paths (native: false)', () => {
-    const jsOnly = { 'tripod.json': JSON.stringify({ v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins: null, native: false }) };
-    expect(streamExact(jsOnly, 10).nativeCalls).toBe(0);
+    expect(streamExact(settingsStorage({ native: false }), 10).nativeCalls).toBe(0);
   });
 
   it('answers commands and keeps a setting across a reboot', () => {
