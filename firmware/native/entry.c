@@ -6,7 +6,7 @@
  * takes with E.getAddressOf(array, true); nothing here allocates, divides or uses floats.
  *
  * Ops: 0 NAT_ABI (returns the ABI number; the firmware checks it before using anything else),
- *      1 NAT_READ (a = HX block address, b = wanted-chip mask; hx711.c),
+ *      (1 was NAT_READ, now only a step of NAT_TICK: unused, returns -1),
  *      2 NAT_FRAME (a = encoder block, b = minimum ring samples; encode.c),
  *      3 NAT_FLUSH (a = encoder block; encode.c), 4 NAT_SKIP (a = encoder block, b = dropped; encode.c),
  *      5 NAT_TICK (a = HX block, b = time in 1/16 ms; hx711.c: a whole sampling wake-up).
@@ -20,7 +20,6 @@ int tripod_native(int op, int a, int b);
 #include "encode.c"
 
 __attribute__((used)) int tripod_native(int op, int a, int b) {
-  if (op == 1) return nat_read((int *)(unsigned int)a, b);
   if (op == 2) return nat_frame((int *)(unsigned int)a, b);
   if (op == 3) return nat_flush((int *)(unsigned int)a);
   if (op == 4) return nat_skip((int *)(unsigned int)a, b);

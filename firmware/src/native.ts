@@ -11,7 +11,6 @@ import { NATIVE_ABI, NATIVE_CODE_B64, NATIVE_ENTRY } from './native-code.ts';
 export type NativeFn = (op: number, a: number, b: number) => number;
 
 export const NAT_ABI = 0;
-export const NAT_READ = 1;
 export const NAT_TICK = 5;
 
 /** The native function, or null when this interpreter cannot run it (then use the JS paths). */

@@ -311,8 +311,8 @@ export function stepEstimate(firmware: string, mtu: number, seconds: number, nat
     const b = s0.nativeByFirstArg[String(k)] ?? { calls: 0, cycles: 0 };
     return { calls: a.calls - b.calls, cycles: a.cycles - b.cycles };
   };
-  // NAT_READ (1) and NAT_TICK (5) read the chips; NAT_FRAME/FLUSH/SKIP (2-4) are the encoder.
-  const nRead = [op(1), op(5)].reduce((x, y) => ({ calls: x.calls + y.calls, cycles: x.cycles + y.cycles }));
+  // NAT_TICK (5) reads the chips; NAT_FRAME/FLUSH/SKIP (2-4) are the encoder.
+  const nRead = op(5);
   const nEnc = [op(2), op(3), op(4)].reduce((x, y) => ({ calls: x.calls + y.calls, cycles: x.cycles + y.cycles }));
   // The native read takes the time (getTime) at every poll, the "jit" read once per set.
   const readTimes = nRead.calls > 0 ? nRead.calls : sets;
