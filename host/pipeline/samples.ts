@@ -35,6 +35,8 @@ export interface SampleStats {
   lost: number;
   /** Duplicate samples received and dropped. */
   duplicates: number;
+  /** Frames that arrived out of order and were put back in place (replays; reorder.ts). */
+  reordered: number;
   gaps: number;
   rejectedFrames: number;
   /** Samples the device reported dropping itself (EVT_OVERFLOW), for comparison with `lost`. */
@@ -70,7 +72,7 @@ export class SampleStage {
   private streamBootId: number | null = null;
   /** Boot id from the latest START_STREAM answer, applied when its stream's first KEY arrives. */
   private pendingBootId: number | null = null;
-  readonly stats: SampleStats = { frames: 0, samples: 0, lost: 0, duplicates: 0, gaps: 0, rejectedFrames: 0, deviceDropped: 0 };
+  readonly stats: SampleStats = { frames: 0, samples: 0, lost: 0, duplicates: 0, reordered: 0, gaps: 0, rejectedFrames: 0, deviceDropped: 0 };
   private readonly sample: RawSample = { index: 0, t: 0, hostTimeMs: 0, counts: new Int32Array(0), at: 0, flags: 0 };
 
   constructor(
@@ -79,6 +81,11 @@ export class SampleStage {
     opts: SampleStageOptions = {},
   ) {
     this.clock = new DeviceClock(1000 / (opts.rateHz ?? 80));
+  }
+
+  /** Device index (mod 2^24) of the sample expected next, or null before the first frame. */
+  get expectedDeviceIndex(): number | null {
+    return this.next === null ? null : (((this.next - this.indexOffset) % INDEX_MOD) + INDEX_MOD) % INDEX_MOD;
   }
 
   setRate(rateHz: number): void {

@@ -52,6 +52,8 @@ export class RecordingWriter {
     const w = new RecordingWriter(path, fd, opts.fsyncEveryMs ?? 1000);
     w.append(RECORDING_MAGIC);
     w.append(encodeJsonRecord(RECORD_HEADER, header));
+    // A copy right after it: a damaged header is read from here instead (reader.ts, FORMAT.md).
+    w.append(encodeJsonRecord(RECORD_NOTE, { kind: 'header-copy', hostTimeMs: Date.now(), header }));
     return w;
   }
 

@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
+import { checkWritable } from '../../util/atomic-write.ts';
+import { parseDecimal } from '../../util/strict-number.ts';
 import { parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 
 const HELP = `Usage: tripod calibrate [--mass-kg KG] [--yes] [--json] [--out FILE] [board source]
@@ -79,6 +81,11 @@ export const command: CliCommand = {
     const { DEFAULT_CALIBRATION_FILE, calibrationReport } = await import('../../calibration/output.ts');
     const outFile = typeof v.out === 'string' ? v.out : DEFAULT_CALIBRATION_FILE;
     if (outFile === '') throw new UsageError('--out needs a file path');
+    try {
+      checkWritable(outFile, { overwrite: true });
+    } catch (e) {
+      throw new RuntimeError(`${(e as Error).message}; nothing was measured or written`);
+    }
 
     const say = (line: string): void => {
       ctx.err.write(`${line}\n`);
@@ -168,7 +175,7 @@ function simFault(kind: string): import('../../calibration/sim-person.ts').SimMi
 
 function parsePositive(v: unknown, flag: string, unit: string): number | null {
   if (v === undefined) return null;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of ${unit}, got '${String(v)}'`);
+  const n = typeof v === 'string' ? parseDecimal(v) : null;
+  if (n === null || n <= 0) throw new UsageError(`${flag} must be a positive number of ${unit}, got '${String(v)}'`);
   return n;
 }

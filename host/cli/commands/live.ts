@@ -11,6 +11,7 @@ import { RuntimeError, UsageError } from '../errors.ts';
 import { parsePositive, parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 import { DURATION_RANGE_S, type Eyes, type Foot } from '../../live/messages.ts';
 import { LOOPBACK_HOSTS } from '../../live/server.ts';
+import { parseDecimal } from '../../util/strict-number.ts';
 
 export const DEFAULT_PORT = 7480;
 
@@ -112,7 +113,7 @@ export const command: CliCommand = {
     const { source, calibrationFile } = parseSourceFlags(v, ctx.positionals);
     const web = v['no-web'] !== true;
     const portGiven = v.port !== undefined;
-    const port = portGiven ? Number(v.port) : DEFAULT_PORT;
+    const port = portGiven ? (typeof v.port === 'string' ? (parseDecimal(v.port) ?? NaN) : NaN) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer 0..65535, got '${String(v.port)}'`);
     const host = typeof v.host === 'string' ? v.host : '127.0.0.1';
     if (host === '') throw new UsageError('--host needs an address, e.g. --host 0.0.0.0');

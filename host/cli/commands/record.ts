@@ -8,9 +8,10 @@ import type { CliCommand, CommandContext } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
 import { openFromFlags, openSource, withSession } from '../board-session.ts';
-import { parseBleTargets, parsePositive, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
+import { parseBleTargets, parseDuration, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 import type { BoardSession, OpenBoardOptions } from '../../session.ts';
 import { describeEvent } from './replay.ts';
+import { setLongTimeout } from '../../util/long-timeout.ts';
 
 const HELP = `Usage: tripod record --out FILE [--duration S] [source] [flags]
 
@@ -74,7 +75,7 @@ export const command: CliCommand = {
   async run(ctx) {
     const out = ctx.values.out;
     if (typeof out !== 'string' || out === '') throw new UsageError('--out FILE is required: where to write the recording');
-    const duration = parsePositive(ctx.values, 'duration', null);
+    const duration = parseDuration(ctx.values);
     const json = ctx.values.json === true;
     const targets = parseBleTargets(ctx.values, ctx.positionals);
     const recordOpts = (path: string): OpenBoardOptions['record'] => ({
@@ -141,10 +142,10 @@ async function recordSessions(ctx: CommandContext, sessions: BoardSession[], fil
       const el = (Date.now() - t0) / 1000;
       progress.update(Math.min(el, duration ?? el), `${sessions.reduce((a, s) => a + s.stats().samples, 0)} samples`);
     }, 200);
-    const timer = duration !== null ? setTimeout(done, duration * 1000) : undefined;
+    const timer = duration !== null ? setLongTimeout(done, duration * 1000) : undefined;
     function done(): void {
       clearInterval(tick);
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       ctx.signal.removeEventListener('abort', done);
       resolve();
     }

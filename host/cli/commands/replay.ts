@@ -20,7 +20,8 @@ Flags:
                        fast as possible
   --calibration FILE   calibration JSON instead of the one stored in the recording
   --json               print only a JSON summary: samples, lost, duplicates, gaps, duration_s,
-                       rate_hz, rejected_frames, link_losses, clean_end, stopped_at_byte, damaged
+                       rate_hz, rejected_frames, link_losses, clean_end, stopped_at_byte, damaged,
+                       reordered (frames out of order in the file, put back), header_recovery
   --help               this text
 
 Examples:
@@ -84,7 +85,7 @@ export const command: CliCommand = {
     } else {
       ctx.out.write(
         `${file}: ${summary.samples} samples over ${summary.duration_s.toFixed(2)} s (${summary.rate_hz?.toFixed(2) ?? '-'} Hz), ` +
-          `${summary.lost} lost in ${summary.gaps} gap(s), ${summary.duplicates} duplicate(s), ${summary.link_losses} link loss(es)\n`,
+          `${summary.lost} lost in ${summary.gaps} gap(s), ${summary.duplicates} duplicate(s), ${summary.reordered} frame(s) out of order put back, ${summary.link_losses} link loss(es)\n`,
       );
     }
     if (damage) ctx.err.write(`tripod replay: ${damage}\n`);

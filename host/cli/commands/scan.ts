@@ -27,6 +27,7 @@ export const command: CliCommand = {
   async run(ctx) {
     if (ctx.values.ble === true && ctx.values.serial === true) throw new UsageError('choose --ble or --serial, or neither for both');
     const timeoutS = parsePositive(ctx.values, 'timeout', 5)!;
+    if (timeoutS > 3600) throw new UsageError(`--timeout ${timeoutS} s is longer than an hour: a scan needs seconds, e.g. --timeout 10`);
     const json = ctx.values.json === true;
     const doBle = ctx.values.serial !== true;
     const doSerial = ctx.values.ble !== true;
