@@ -43,6 +43,8 @@ export interface LiveSource {
   tare(): Promise<void>;
   /** File being recorded to (lossless, upstream of the hub), if any. */
   recording?: string | null;
+  /** Emits once, with one line, when the recording stops on a write error (full disk). */
+  recordingError$?: Observable<string>;
 }
 
 export interface LiveHubOptions {
@@ -86,6 +88,7 @@ export class LiveHub {
   private live: LiveScoreView | null = null;
   private last: ForceSample | null = null;
   private pending = newPending();
+  private recordingError: string | null = null;
   private readonly resultListeners: Array<(r: TrialResultView) => void> = [];
   private readonly opts: Required<LiveHubOptions>;
 
@@ -126,6 +129,15 @@ export class LiveHub {
         this.broadcastStatus();
       }),
     );
+    if (this.source.recordingError$) {
+      this.subs.push(
+        this.source.recordingError$.subscribe((text) => {
+          this.recordingError = text;
+          this.broadcast({ type: 'notice', level: 'error', text: `Recording stopped: ${text}` });
+          this.broadcastStatus();
+        }),
+      );
+    }
     if (this.source.battery$) this.subs.push(this.source.battery$.subscribe((b) => (this.battery = b)));
     if (this.source.batteryMv$) this.subs.push(this.source.batteryMv$.subscribe((mv) => (this.batteryMv = mv)));
     this.timers.push(setInterval(() => this.flushFrame(), this.opts.framePeriodMs));
@@ -259,6 +271,7 @@ export class LiveHub {
       duplicates: this.stats.duplicates,
       droppedFrames: ch ? ch.droppedFrames : 0,
       recording: this.source.recording ?? null,
+      recordingError: this.recordingError,
     };
   }
 

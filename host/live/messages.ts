@@ -93,6 +93,8 @@ export interface StatusMessage {
   droppedFrames: number;
   /** File the host records every received frame to, or null when not recording. */
   recording: string | null;
+  /** Why the recording stopped early (a write error such as a full disk, one line), or null. */
+  recordingError: string | null;
 }
 
 /**

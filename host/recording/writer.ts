@@ -1,8 +1,14 @@
 /**
  * Appends a recording to a file, one whole record per write(2): a SIGKILL at any instant leaves every
  * record written before it intact (the kernel keeps written pages even when the process dies).
+ *
+ * A write that fails (full disk, quota, I/O error) never throws into the caller, which is the
+ * transport's receive callback: the writer cuts the file back to the end of the last whole record
+ * (a record half-written before the error is removed), closes it, sets `error` to one line, calls
+ * the `onError` listeners once, and ignores later writes. Everything written before stays intact.
  */
 import * as fs from 'node:fs';
+import { describeWriteError } from '../util/atomic-write.ts';
 import { encodeJsonRecord, encodeMessageRecord } from './codec.ts';
 import {
   RECORD_END,
@@ -30,6 +36,9 @@ export class RecordingWriter {
   messages = 0;
   /** Bytes written, magic included. */
   bytes = 0;
+  /** Why the recording stopped early (one line), or null while it is fine. */
+  error: string | null = null;
+  private readonly errorListeners: Array<(message: string) => void> = [];
 
   private constructor(
     readonly path: string,
@@ -54,11 +63,22 @@ export class RecordingWriter {
     w.append(encodeJsonRecord(RECORD_HEADER, header));
     // A copy right after it: a damaged header is read from here instead (reader.ts, FORMAT.md).
     w.append(encodeJsonRecord(RECORD_NOTE, { kind: 'header-copy', hostTimeMs: Date.now(), header }));
+    if (w.error) {
+      // Not even the header fits: no recording was made, so no file is left behind.
+      fs.rmSync(path, { force: true });
+      throw new Error(w.error);
+    }
     return w;
   }
 
   get closed(): boolean {
     return this.fd === null;
+  }
+
+  /** Called once, with a one-line message, when a write fails and the recording stops. */
+  onError(listener: (message: string) => void): void {
+    if (this.error) listener(this.error);
+    else this.errorListeners.push(listener);
   }
 
   /** Appends one message exactly as received. */
@@ -79,15 +99,29 @@ export class RecordingWriter {
   close(reason = 'closed'): void {
     if (this.fd === null) return;
     this.append(encodeJsonRecord(RECORD_END, { hostTimeMs: Date.now(), messages: this.messages, reason }));
-    fs.fsyncSync(this.fd);
+    if (this.fd === null) return; // the END record did not fit: failed() closed the file
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      this.failed(e);
+      return;
+    }
     fs.closeSync(this.fd);
     this.fd = null;
   }
 
   private append(record: Uint8Array): void {
-    if (this.fd === null) throw new Error(`recording ${this.path} is already closed`);
+    if (this.fd === null) {
+      if (this.error) return; // stopped by a write error: later records are dropped, not thrown
+      throw new Error(`recording ${this.path} is already closed`);
+    }
     let off = 0;
-    while (off < record.length) off += fs.writeSync(this.fd, record, off, record.length - off);
+    try {
+      while (off < record.length) off += fs.writeSync(this.fd, record, off, record.length - off);
+    } catch (e) {
+      this.failed(e);
+      return;
+    }
     this.bytes += record.length;
     if (this.fsyncEveryMs > 0) {
       const now = Date.now();
@@ -97,5 +131,23 @@ export class RecordingWriter {
         this.lastSync = now;
       }
     }
+  }
+
+  /** A write failed: cut the half-written record off, close, report once. */
+  private failed(e: unknown): void {
+    const fd = this.fd!;
+    this.fd = null;
+    try {
+      fs.ftruncateSync(fd, this.bytes);
+    } catch {
+      // the reader stops at a cut record anyway
+    }
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // nothing more to do with this file
+    }
+    this.error = `${describeWriteError(this.path, e)}; recording stopped after ${this.messages} messages (${this.bytes} bytes, all intact)`;
+    for (const l of this.errorListeners.splice(0)) l(this.error);
   }
 }

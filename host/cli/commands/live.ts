@@ -159,6 +159,8 @@ export const command: CliCommand = {
     }).catch((e: unknown) => {
       throw new RuntimeError((e as Error).message);
     });
+    // A write error (full disk) stops the recording, never the page: one line here, and the page shows it.
+    session.recording?.onError((text) => ctx.err.write(`\ntripod live: ${text}; live view and trials go on\n`));
     const src = sessionSource(session);
     const scoringLayout = layout ?? { ...DEFAULT_SCORING_LAYOUT, cells: src.layout.cells, plate: src.layout.plate };
     const analysis = scoringAnalysis({ footLengthMm, target, layout: scoringLayout }, bodyWeightN === null ? {} : { bodyWeightN });

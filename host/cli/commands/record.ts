@@ -49,6 +49,8 @@ interface RecordSummary {
   link_losses: number;
   duration_s: number;
   rate_hz: number | null;
+  /** Why the recording stopped early (a write error such as a full disk), or null. */
+  error: string | null;
 }
 
 /** `s01.tripod` + `Tripod-1A2B` -> `s01-Tripod-1A2B.tripod`. */
@@ -90,7 +92,7 @@ export const command: CliCommand = {
         const [summary] = await recordSessions(ctx, [s], [out], duration);
         if (json) ctx.out.write(`${JSON.stringify(summary)}\n`);
         else ctx.out.write(`${line(summary!)}\n`);
-        return 0;
+        return summary!.error ? 1 : 0;
       });
     }
     const calibrationFile = typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null;
@@ -110,7 +112,7 @@ export const command: CliCommand = {
       const summaries = await recordSessions(ctx, sessions, files, duration);
       if (json) ctx.out.write(`${JSON.stringify({ boards: summaries })}\n`);
       else for (const s of summaries) ctx.out.write(`${line(s)}\n`);
-      return 0;
+      return summaries.some((s) => s.error) ? 1 : 0;
     } finally {
       for (const s of sessions) await s.close();
     }
@@ -126,8 +128,15 @@ async function recordSessions(ctx: CommandContext, sessions: BoardSession[], fil
   const linkLosses = sessions.map(() => 0);
   const label = files.length === 1 ? `recording ${files[0]}` : `recording ${files.length} boards`;
   const progress = new ProgressBar(ctx.err, { label, total: duration, unit: 's' });
+  let stopForError: () => void = () => {};
   sessions.forEach((s, i) => {
     const prefix = sessions.length > 1 ? `${files[i]}: ` : '';
+    // A write error (full disk) stops this recording: one line, then the summary of what is on disk.
+    s.recording?.onError((text) => {
+      progress.done();
+      ctx.err.write(`tripod record: ${text}\n`);
+      stopForError();
+    });
     s.events$.subscribe((e) => {
       if (e.type === 'link-lost') linkLosses[i]!++;
       if (e.type === 'gap' || e.type === 'link-lost' || e.type === 'link-restored' || e.type === 'device-overflow' || e.type === 'consumer-overflow' || (e.type === 'device-event' && typeof e.detail.message === 'string')) {
@@ -150,6 +159,7 @@ async function recordSessions(ctx: CommandContext, sessions: BoardSession[], fil
       resolve();
     }
     ctx.signal.addEventListener('abort', done);
+    stopForError = done;
     void Promise.all(sessions.map((s) => s.finished)).then(done);
   });
   progress.done();
@@ -169,6 +179,7 @@ async function recordSessions(ctx: CommandContext, sessions: BoardSession[], fil
       link_losses: linkLosses[i]!,
       duration_s: Math.round(st.durationS * 1e4) / 1e4,
       rate_hz: st.rateHz === null ? null : Math.round(st.rateHz * 1000) / 1000,
+      error: w.error,
     });
   }
   return out;

@@ -321,7 +321,8 @@ function renderStatus(s: StatusMessage): void {
   setText($('st-battery'), batteryText(s.batteryPct, s.batteryMv));
   setText($('st-dropped'), `${s.droppedFrames} skipped`);
   $('rec').hidden = s.recording === null;
-  setText($('rec-file'), s.recording ?? '');
+  $('rec').classList.toggle('rec-stopped', s.recordingError !== null);
+  setText($('rec-file'), s.recordingError === null ? (s.recording ?? '') : `stopped: ${s.recordingError}`);
 }
 
 let currentSetup: TrialSetup = { foot: 'left', eyes: 'open', durationS: 20 };
