@@ -147,6 +147,9 @@ function onMessage(msg: ServerMessage): void {
     case 'notice':
       toast(msg.text, msg.level);
       break;
+    case 'confirm':
+      if (msg.action === 'tare' && confirm(msg.text)) send({ type: 'tare', confirmed: true });
+      break;
   }
 }
 
@@ -397,12 +400,9 @@ for (const b of Array.from($('plate-view').querySelectorAll<HTMLButtonElement>('
 }
 $('start').onclick = () => send({ type: 'start' });
 $('stop').onclick = () => send({ type: 'stop' });
-$('tare').onclick = () => {
-  // taring with someone on the board zeroes their weight: make sure that is meant
-  const total = state.ring && state.ring.length > 0 ? state.ring.last(5) : 0;
-  if (total > 50 && !confirm(`The board carries ${Math.round(total)} N now. Tare zeroes it: only tare with nobody on the board. Tare anyway?`)) return;
-  send({ type: 'tare' });
-};
+// The host refuses a tare with a load on the board or a trial under way and asks (message 'confirm');
+// the page asks the user and resends it confirmed.
+$('tare').onclick = () => send({ type: 'tare' });
 document.addEventListener('visibilitychange', () => send({ type: 'visibility', hidden: document.hidden }));
 
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
