@@ -27,6 +27,8 @@ export interface RecordingWriterOptions {
   overwrite?: boolean;
   /** fsync after this many ms of writes (power-loss safety; a process kill needs none). Defaults to 1000; 0 disables. */
   fsyncEveryMs?: number;
+  /** The write call (fs.writeSync); tests inject a failing one (ENOSPC) here. */
+  writeSync?: (fd: number, buffer: Uint8Array, offset: number, length: number) => number;
 }
 
 export class RecordingWriter {
@@ -44,6 +46,7 @@ export class RecordingWriter {
     readonly path: string,
     fd: number,
     private readonly fsyncEveryMs: number,
+    private readonly writeSync: NonNullable<RecordingWriterOptions['writeSync']>,
   ) {
     this.fd = fd;
   }
@@ -58,14 +61,15 @@ export class RecordingWriter {
       if (code === 'EEXIST') throw new Error(`${path} already exists; choose another --out or add --force to overwrite it`);
       throw new Error(`cannot create ${path}: ${(e as Error).message}`);
     }
-    const w = new RecordingWriter(path, fd, opts.fsyncEveryMs ?? 1000);
+    const w = new RecordingWriter(path, fd, opts.fsyncEveryMs ?? 1000, opts.writeSync ?? ((f, b, o, l) => fs.writeSync(f, b, o, l)));
     w.append(RECORDING_MAGIC);
     w.append(encodeJsonRecord(RECORD_HEADER, header));
     // A copy right after it: a damaged header is read from here instead (reader.ts, FORMAT.md).
     w.append(encodeJsonRecord(RECORD_NOTE, { kind: 'header-copy', hostTimeMs: Date.now(), header }));
     if (w.error) {
-      // Not even the header fits: no recording was made, so no file is left behind.
-      fs.rmSync(path, { force: true });
+      // Not even the header fits: no recording was made, so no file is left behind (a regular
+      // file only: never a device such as /dev/full).
+      if (fs.statSync(path, { throwIfNoEntry: false })?.isFile()) fs.rmSync(path, { force: true });
       throw new Error(w.error);
     }
     return w;
@@ -117,7 +121,7 @@ export class RecordingWriter {
     }
     let off = 0;
     try {
-      while (off < record.length) off += fs.writeSync(this.fd, record, off, record.length - off);
+      while (off < record.length) off += this.writeSync(this.fd, record, off, record.length - off);
     } catch (e) {
       this.failed(e);
       return;
