@@ -100,6 +100,10 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
       }
       for (const r of parser.finish()) yield* emit(r);
       if (first) throw new RecordingFormatError(`${path}: no readable record after the magic (file cut or corrupt right at the start)`);
+    } catch (e) {
+      // The parser does not know the file's name: every message names it.
+      if (e instanceof RecordingFormatError && !e.message.startsWith(`${path}:`)) throw new RecordingFormatError(`${path}: ${e.message}`);
+      throw e;
     } finally {
       fs.closeSync(fd);
       report.intactBytes = parser.intactBytes;
