@@ -176,7 +176,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       sinkSample(s);
     },
     sinkEvent,
-    { rateHz, reorderWindow: replay ? REPLAY_REORDER_WINDOW : 0 },
+    replay ? { rateHz, reorderWindow: REPLAY_REORDER_WINDOW } : { rateHz },
   );
 
   let writer: RecordingWriter | null = null;

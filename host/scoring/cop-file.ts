@@ -192,7 +192,7 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
     const s = fields[i];
     const v = s === undefined || s === '' ? null : parseDecimal(s);
     if (v === null) {
-      throw new CopFileError('data', `${source} line ${lineNo}, column '${raw[i]}': ${s === undefined ? 'missing' : `'${s}' is not a decimal number`}`);
+      throw new CopFileError('data', `${source} line ${lineNo}, column '${raw[i]}': ${s === undefined ? 'missing' : `'${s}' is not a number`}`);
     }
     if (Math.abs(v) > MAX_FIELD_ABS) throw new CopFileError('data', `${source} line ${lineNo}, column '${raw[i]}': ${s} is out of range (more than ${MAX_FIELD_ABS} in magnitude)`);
     return v;
