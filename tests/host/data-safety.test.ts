@@ -76,6 +76,24 @@ describe('outputs: checked first, replaced only on success', () => {
     expect(() => checkWritable('/nonexistent/cal.json', { overwrite: true })).toThrow('cannot write /nonexistent/cal.json: directory /nonexistent does not exist');
   });
 
+  it('record and live --record check their file before a board is touched', async () => {
+    const existing = path.join(dir, 'taken.tripod');
+    fs.writeFileSync(existing, 'x');
+    // --ble on a machine without Bluetooth would fail on connect: the output check comes first
+    for (const [args, msg] of [
+      [['record', '--ble', '--out', '/nonexistent/r.tripod'], 'tripod record: cannot write /nonexistent/r.tripod: directory /nonexistent does not exist'],
+      [['record', '--ble', '--out', existing], `tripod record: ${existing} already exists; add --force to overwrite it or choose another --out`],
+      [['record', '--ble', 'A', 'B', '--out', '/nonexistent/r.tripod'], 'tripod record: cannot write /nonexistent/r-A.tripod: directory /nonexistent does not exist'],
+      [['live', '--ble', '--no-open', '--record', existing], `tripod live: ${existing} already exists; choose another --record file (live never overwrites a recording)`],
+      [['live', '--ble', '--no-open', '--record', '/nonexistent/l.tripod'], 'tripod live: cannot write /nonexistent/l.tripod: directory /nonexistent does not exist'],
+    ] as const) {
+      const r = await runCli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toBe(`${msg}\n`);
+    }
+    expect(fs.readFileSync(existing, 'utf8')).toBe('x');
+  });
+
   it('calibrate --out /nonexistent/cal.json fails before the first step', async () => {
     const r = await runCli(['calibrate', '--sim', '--mass-kg', '10', '--yes', '--out', '/nonexistent/cal.json']);
     expect(r.code).toBe(1);

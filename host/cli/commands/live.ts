@@ -13,6 +13,7 @@ import { DURATION_RANGE_S, type Eyes, type Foot } from '../../live/messages.ts';
 import { LOOPBACK_HOSTS, tokenProblem } from '../../live/auth.ts';
 import { networkInterfaces } from 'node:os';
 import { parseDecimal } from '../../util/strict-number.ts';
+import { checkWritable } from '../../util/atomic-write.ts';
 
 export const DEFAULT_PORT = 7480;
 
@@ -150,6 +151,14 @@ export const command: CliCommand = {
     const bodyWeightN = parsePositive(v, 'body-weight', null);
     if (bodyWeightN !== null && (bodyWeightN < 100 || bodyWeightN > 3000)) throw new UsageError(`--body-weight must be 100..3000 N, got ${bodyWeightN}`);
 
+    if (typeof v.record === 'string') {
+      try {
+        checkWritable(v.record, { flag: '--record' });
+      } catch (e) {
+        const m = (e as Error).message;
+        throw new UsageError(m.includes('already exists') ? `${v.record} already exists; choose another --record file (live never overwrites a recording)` : m);
+      }
+    }
     // Loaded late: `tripod live --help` and flag errors stay fast.
     const { loadLayoutFile, DEFAULT_SCORING_LAYOUT } = await import('../../scoring/layout.ts');
     let layout;

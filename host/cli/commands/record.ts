@@ -12,6 +12,7 @@ import { parseBleTargets, parseDuration, SOURCE_HELP, SOURCE_OPTIONS } from '../
 import type { BoardSession, OpenBoardOptions } from '../../session.ts';
 import { describeEvent } from './replay.ts';
 import { setLongTimeout } from '../../util/long-timeout.ts';
+import { checkWritable } from '../../util/atomic-write.ts';
 
 const HELP = `Usage: tripod record --out FILE [--duration S] [source] [flags]
 
@@ -80,6 +81,14 @@ export const command: CliCommand = {
     const duration = parseDuration(ctx.values);
     const json = ctx.values.json === true;
     const targets = parseBleTargets(ctx.values, ctx.positionals);
+    // Every output is checked before a board is touched: a typo in --out must not cost a connect.
+    for (const f of targets === null ? [out] : targets.map((t) => perBoardPath(out, t))) {
+      try {
+        checkWritable(f, { overwrite: ctx.values.force === true });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
     const recordOpts = (path: string): OpenBoardOptions['record'] => ({
       path,
       subjectId: typeof ctx.values.subject === 'string' ? ctx.values.subject : null,
