@@ -16,3 +16,12 @@ export function escapeControl(text: string): string {
     return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
+
+/**
+ * JSON for a terminal: JSON.stringify escapes C0 controls but leaves DEL, the C1 controls (U+009B
+ * is a CSI on many terminals) and U+2028/9 raw; these are written as \u escapes too (still the
+ * same JSON value).
+ */
+export function terminalJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AtomicFile, checkWritable, writeFileAtomic } from '../../host/util/atomic-write.ts';
 import { MAX_TIMER_MS, setLongTimeout } from '../../host/util/long-timeout.ts';
 import { parseDecimal } from '../../host/util/strict-number.ts';
-import { escapeControl } from '../../host/util/terminal-text.ts';
+import { escapeControl, terminalJson } from '../../host/util/terminal-text.ts';
 import { runCli } from './helpers/cli.ts';
 import { writeRecording } from './helpers/synthetic-recording.ts';
 
@@ -170,6 +170,22 @@ describe('text from files on the terminal', () => {
   it('escapeControl shows control characters as escapes', () => {
     expect(escapeControl('a\x1b[2Jb\r\n\t\x07\x7f\u009b\u2028')).toBe('a\\x1b[2Jb\\r\\n\\t\\x07\\x7f\\u009b\\u2028');
     expect(escapeControl('CoP x [mm] éß')).toBe('CoP x [mm] éß');
+  });
+
+  it('JSON for the terminal escapes DEL and the C1 controls too, and stays the same JSON', () => {
+    const v = { subject: 'S\u009b2J\u007f\u2028x\u001b' };
+    const text = terminalJson(v);
+    expect(text).toBe('{"subject":"S\\u009b2J\\u007f\\u2028x\\u001b"}');
+    expect(JSON.parse(text)).toEqual(v);
+  });
+
+  it('a subject id with control characters replays as escaped JSON', async () => {
+    const f = path.join(dir, 'evil-subject.tripod');
+    writeRecording(f, { samples: 80, seed: 1 }, new Set(), true, { subjectId: 'S\u001b[2J\u009b1m' });
+    const r = await runCli(['replay', f, '--speed', 'max', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(JSON.parse(r.out).subject_id).toBe('S\u001b[2J\u009b1m');
   });
 
   it('a CSV header with a clear-screen sequence is quoted escaped in the error', async () => {

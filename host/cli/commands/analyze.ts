@@ -3,6 +3,7 @@
  * a Tripod export with CoP columns). BDS files need no flags; see host/scoring/cop-file.ts for the
  * format rules and host/scoring/README.md for every metric's definition.
  */
+import { terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
 import { parseDecimal } from '../../util/strict-number.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
@@ -213,7 +214,7 @@ export const command: CliCommand = {
         preprocessing: pre.description,
         ...swayMetricsJson(metrics),
       };
-      ctx.out.write(`${JSON.stringify(obj)}\n`);
+      ctx.out.write(`${terminalJson(obj)}\n`);
     } else {
       const skipped = trace.skippedRows ? `; ${trace.skippedRows} rows without a CoP skipped` : '';
       ctx.out.write(humanReport(file, metrics, `${pre.description}${skipped}`));

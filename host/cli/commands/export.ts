@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
@@ -123,7 +124,7 @@ export const command: CliCommand = {
     const damage = (session.transport as ReplayTransport).damageSummary();
     if (damage) ctx.err.write(`tripod export: ${damage}\n`);
     const summary = { ...replaySummary(file, session, linkLosses), output: toStdout ? '-' : out, format, rows: exporter.rows };
-    if (ctx.values.json === true && !toStdout) ctx.out.write(`${JSON.stringify(summary)}\n`);
+    if (ctx.values.json === true && !toStdout) ctx.out.write(`${terminalJson(summary)}\n`);
     else if (!toStdout) ctx.out.write(`${out}: ${exporter.rows} rows (${format}); ${summary.lost} samples lost in ${summary.gaps} gap(s)\n`);
     return 0;
   },

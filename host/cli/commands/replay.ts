@@ -2,6 +2,7 @@
  * `tripod replay FILE`: plays a recording back through the same decoder, calibration and CoP as a
  * live board, at real time, any factor, or as fast as possible, and summarises what it holds.
  */
+import { terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
@@ -81,7 +82,7 @@ export const command: CliCommand = {
     const summary = replaySummary(file, session, linkLosses);
     const damage = transport.damageSummary();
     if (json) {
-      ctx.out.write(`${JSON.stringify(summary)}\n`);
+      ctx.out.write(`${terminalJson(summary)}\n`);
     } else {
       ctx.out.write(
         `${file}: ${summary.samples} samples over ${summary.duration_s.toFixed(2)} s (${summary.rate_hz?.toFixed(2) ?? '-'} Hz), ` +
