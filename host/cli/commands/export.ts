@@ -31,7 +31,9 @@ Origin: plate centre. pandas: pd.read_csv(path) or pd.read_json(path, lines=True
 Flags:
   --format csv|ndjson  output format (required)
   --out PATH           output file (default: FILE with .csv or .ndjson; '-' = stdout)
-  --force              overwrite an existing output file
+  --force              overwrite an existing output file (the recording is checked first, and the
+                       file is written aside and renamed over the old one only when complete: a bad
+                       recording or a full disk leaves the old file as it was)
   --calibration FILE   calibration JSON instead of the one stored in the recording
   --json               print a JSON summary (rows, output, samples, lost, ...) instead of a line
   --help               this text

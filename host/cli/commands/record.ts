@@ -26,7 +26,9 @@ ${SOURCE_HELP}
                         FILE with -ID before its extension
 
 Flags:
-  --out FILE            where to write (required; refuses to overwrite without --force)
+  --out FILE            where to write (required; refuses to overwrite without --force; checked
+                        before the board is opened). A full disk stops the recording with one line
+                        and exit 1; every record written before stays intact
   --duration S          seconds to record (default: until Ctrl-C)
   --subject ID          subject identifier stored in the header
   --notes TEXT          free-text session notes stored in the header
