@@ -6,8 +6,13 @@
  * transport's receive callback: the writer cuts the file back to the end of the last whole record
  * (a record half-written before the error is removed), closes it, sets `error` to one line, calls
  * the `onError` listeners once, and ignores later writes. Everything written before stays intact.
+ *
+ * Overwriting (`--force`) an existing file: the new recording is written aside (a temporary file in
+ * the same directory) and renamed over the old one when its first sample frame is on disk. A board
+ * that fails to start streaming, or a disk full before any sample, leaves the old file as it was.
  */
 import * as fs from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { describeWriteError } from '../util/atomic-write.ts';
 import { encodeJsonRecord, encodeMessageRecord } from './codec.ts';
 import {
@@ -51,17 +56,23 @@ export class RecordingWriter {
     this.fd = fd;
   }
 
+  /** Temporary file holding the recording until its first sample frame replaces the old file, or null. */
+  private aside: string | null = null;
+
   /** Creates the file and writes the magic and the header record. */
   static create(path: string, header: RecordingHeader, opts: RecordingWriterOptions = {}): RecordingWriter {
     let fd: number;
+    const replacing = opts.overwrite === true && fs.statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+    const aside = replacing ? join(dirname(path), `.${basename(path)}.${process.pid}.recording.tmp`) : null;
     try {
-      fd = fs.openSync(path, opts.overwrite ? 'w' : 'wx');
+      fd = fs.openSync(aside ?? path, aside ? 'w' : opts.overwrite ? 'w' : 'wx');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') throw new Error(`${path} already exists; choose another --out or add --force to overwrite it`);
       throw new Error(`cannot create ${path}: ${(e as Error).message}`);
     }
     const w = new RecordingWriter(path, fd, opts.fsyncEveryMs ?? 1000, opts.writeSync ?? ((f, b, o, l) => fs.writeSync(f, b, o, l)));
+    w.aside = aside;
     w.append(RECORDING_MAGIC);
     w.append(encodeJsonRecord(RECORD_HEADER, header));
     // A copy right after it: a damaged header is read from here instead (reader.ts, FORMAT.md).
@@ -69,7 +80,8 @@ export class RecordingWriter {
     if (w.error) {
       // Not even the header fits: no recording was made, so no file is left behind (a regular
       // file only: never a device such as /dev/full).
-      if (fs.statSync(path, { throwIfNoEntry: false })?.isFile()) fs.rmSync(path, { force: true });
+      if (aside) fs.rmSync(aside, { force: true });
+      else if (fs.statSync(path, { throwIfNoEntry: false })?.isFile()) fs.rmSync(path, { force: true });
       throw new Error(w.error);
     }
     return w;
@@ -89,6 +101,15 @@ export class RecordingWriter {
   writeMessage(channel: Channel, hostTimeMs: number, bytes: Uint8Array): void {
     this.append(encodeMessageRecord(channel, hostTimeMs, bytes));
     this.messages++;
+    if (this.aside && channel === 'data' && this.fd !== null) {
+      // The first sample is on disk: the new recording replaces the old file (the fd stays valid).
+      try {
+        fs.renameSync(this.aside, this.path);
+        this.aside = null;
+      } catch (e) {
+        this.failed(e);
+      }
+    }
   }
 
   writeLink(link: LinkRecord): void {
@@ -112,6 +133,13 @@ export class RecordingWriter {
     }
     fs.closeSync(this.fd);
     this.fd = null;
+    this.dropAside();
+  }
+
+  /** A recording that never got a sample frame does not replace the old file. */
+  private dropAside(): void {
+    if (this.aside) fs.rmSync(this.aside, { force: true });
+    this.aside = null;
   }
 
   private append(record: Uint8Array): void {
@@ -151,7 +179,11 @@ export class RecordingWriter {
     } catch {
       // nothing more to do with this file
     }
-    this.error = `${describeWriteError(this.path, e)}; recording stopped after ${this.messages} messages (${this.bytes} bytes, all intact)`;
+    const noSample = this.aside !== null;
+    this.dropAside();
+    this.error = noSample
+      ? `${describeWriteError(this.path, e)}; recording stopped before its first sample (${this.path} is unchanged)`
+      : `${describeWriteError(this.path, e)}; recording stopped after ${this.messages} messages (${this.bytes} bytes, all intact)`;
     for (const l of this.errorListeners.splice(0)) l(this.error);
   }
 }

@@ -90,6 +90,37 @@ describe('injected ENOSPC in the recording writer', () => {
     expect(rec.report.end).toBeNull();
   });
 
+  it('--force over an existing file: the old file stays until the first sample frame is on disk', () => {
+    const file = path.join(dir, 'replace.tripod');
+    fs.writeFileSync(file, 'old recording');
+    const aside = (): string[] => fs.readdirSync(dir).filter((n) => n.startsWith('.replace.tripod.'));
+    // the board never streams (start failed): the old file is kept, nothing left aside
+    const a = RecordingWriter.create(file, header(), { overwrite: true, fsyncEveryMs: 0 });
+    a.writeMessage('control', 1, new Uint8Array([0x13, 1, 2, 0]));
+    expect(fs.readFileSync(file, 'utf8')).toBe('old recording');
+    expect(aside()).toHaveLength(1);
+    a.close('start failed');
+    expect(fs.readFileSync(file, 'utf8')).toBe('old recording');
+    expect(aside()).toEqual([]);
+    // a disk full before the first sample: the same, and the line says so
+    let full = false;
+    const b = RecordingWriter.create(file, header(), { overwrite: true, fsyncEveryMs: 0, writeSync: (fd, buf, off, len) => { if (full) throw enospc(); return fs.writeSync(fd, buf, off, len); } });
+    full = true;
+    b.writeMessage('data', 2, new Uint8Array([0x10, 0, 0, 0]));
+    expect(b.error).toBe(`cannot write ${file}: the disk is full; recording stopped before its first sample (${file} is unchanged)`);
+    expect(fs.readFileSync(file, 'utf8')).toBe('old recording');
+    expect(aside()).toEqual([]);
+    // the first sample frame: the new recording takes the name, and keeps growing there
+    const c = RecordingWriter.create(file, header(), { overwrite: true, fsyncEveryMs: 0 });
+    c.writeMessage('data', 3, new Uint8Array([0x10, 0, 0, 0, 1]));
+    c.writeMessage('data', 4, new Uint8Array([0x11, 1, 0, 2]));
+    c.close('done');
+    expect(aside()).toEqual([]);
+    const rec = openRecording(file);
+    expect([...rec.records()].filter((r) => r.type === 'message')).toHaveLength(2);
+    expect(rec.report.end?.messages).toBe(2);
+  });
+
   it.runIf(fs.existsSync('/dev/full'))('a disk too full for the header: an error, and no file left (never a device removed)', () => {
     expect(() => RecordingWriter.create('/dev/full', header(), { overwrite: true })).toThrow(/^cannot write \/dev\/full: the disk is full/);
     expect(fs.existsSync('/dev/full')).toBe(true);
