@@ -100,6 +100,9 @@ function toBytes(data: ArrayBuffer): Uint8Array {
  * for as long as the services exist (jswrap_bluetooth.c stores it to set the services up again), so
  * it holds nothing it does not need: no descriptions, no empty initial values (Espruino starts a
  * characteristic without `value` empty), no maxLen where the fixed value gives it.
+ * `uart: false`: no Nordic UART service, so nobody in range gets Espruino's JavaScript console (and
+ * with it Storage and the boot code). The console is reachable again as the wired one is: hold the
+ * button while powering up, Espruino then skips the saved code and its default services return.
  */
 function declareServices(model: string, firmware: string, software: string, batteryPercent: number, onWrite: (evt: { data: ArrayBuffer }) => void): void {
   const services: NrfServices = {};
@@ -117,7 +120,7 @@ function declareServices(model: string, firmware: string, software: string, batt
   dis[UUID_FIRMWARE_REVISION] = { value: firmware, readable: true };
   dis[UUID_SOFTWARE_REVISION] = { value: software, readable: true };
   services[UUID_DEVICE_INFO_SERVICE] = dis;
-  NRF.setServices(services, { uart: true, advertise: [UUID_SERVICE] });
+  NRF.setServices(services, { uart: false, advertise: [UUID_SERVICE] });
 }
 
 /** Declares the services, starts advertising and returns the link. Call once at boot. */
