@@ -23,6 +23,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as acorn from 'acorn';
+import { children, type AnyNode } from './ast.ts';
 import ts from 'typescript';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -38,7 +39,6 @@ interface Module {
   names: string[];
 }
 
-type AnyNode = acorn.Node & Record<string, any>;
 
 function fail(message: string): never {
   throw new Error(`build:firmware: ${message}`);
@@ -164,20 +164,6 @@ export function hoistFunctionDeclarations(src: string): string {
     return out + src.slice(pos, n.end);
   };
   return render(ast);
-}
-
-function children(n: AnyNode): AnyNode[] {
-  const out: AnyNode[] = [];
-  for (const key of Object.keys(n)) {
-    if (key === 'loc' || key === 'range') continue;
-    const v = n[key];
-    if (Array.isArray(v)) {
-      for (const x of v) if (x && typeof x.type === 'string') out.push(x);
-    } else if (v && typeof v === 'object' && typeof v.type === 'string') {
-      out.push(v);
-    }
-  }
-  return out;
 }
 
 /** Top-level names of the entry module (the last one): always kept. */

@@ -13,11 +13,10 @@
  *   charged the table's "empty loop iteration" (7k instructions; the pessimistic model).
  *   Neither sees JavaScript statements between API calls (the encoder above all), hence:
  * - firmware.encode_estimate_ms_per_sample.{mtu23,mtu53}: the protocol encoder's device cost per
- *   sample on the realistic signal (host/bench/protocol.ts token proxy), priced with the cost table
+ *   sample on the realistic signal (firmware/emulator/token-cost.ts token proxy), priced with the cost table
  *   as firmware/README.md explains: 0.9k instructions per executed token (half inside "jit"
  *   functions), 11k per JS function call, 22k per frame for its Uint8Array and copy, 12 us per 1k.
  */
-import { createTokenCounter } from './es5-tokens.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as AcornNs from 'acorn';
@@ -26,8 +25,11 @@ import { join } from 'node:path';
 import { buildFirmware } from '../../firmware/build.ts';
 import { createBoard, functionLoads, type CostModel, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 import { CMD_START_STREAM, UUID_CONTROL, UUID_DATA, UUID_RESPONSE, encodeCommand } from '../../protocol/index.ts';
-import type { BenchModule, Figures } from './main.ts';
-import { defaultSamplesPerFrame, deviceCostPerSample, realisticCounts, type DeviceCost } from './protocol.ts';
+import type { BenchModule, Figures } from './types.ts';
+import { createTokenCounter } from '../../firmware/emulator/es5-tokens.ts';
+import { deviceCostPerSample, type DeviceCost } from '../../firmware/emulator/token-cost.ts';
+import { defaultSamplesPerFrame } from '../sim/frames.ts';
+import { realisticCounts } from '../sim/raw-counts.ts';
 
 /** x86 instructions per executed source token (shared/docs/espruino.md: 0.8-1k; SPEC.md 9.2). */
 export const INSTRUCTIONS_PER_TOKEN = 900;
@@ -141,7 +143,7 @@ export const bench: BenchModule = {
 
 /* ---------------------------------------------------------------------------------------------
  * Executed-token profile of the whole firmware: the same proxy as the encoder's (SPEC.md 9.2,
- * host/bench/protocol.ts), applied to the built firmware/dist/tripod.js running in the emulator.
+ * firmware/emulator/token-cost.ts), applied to the built firmware/dist/tripod.js running in the emulator.
  * A counter before every statement adds the tokens that statement executes (loop tests once per
  * iteration) to its function's bucket; every function body counts its calls. Function names: the
  * declaration, or the object-literal key of a method ("push" of the ring and of the encoder's

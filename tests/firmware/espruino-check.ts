@@ -26,6 +26,7 @@
  * - jit: inside a function whose first statement is "jit", only what the JIT compiles.
  */
 import * as acorn from 'acorn';
+import { children, type AnyNode } from '../../firmware/ast.ts';
 import * as walk from 'acorn-walk';
 
 export interface Violation {
@@ -35,7 +36,6 @@ export interface Violation {
   column: number;
 }
 
-type AnyNode = acorn.Node & Record<string, any>;
 
 /** Globals present on Espruino nRF52 builds that firmware may reference. */
 export const ESPRUINO_GLOBALS = new Set([
@@ -355,16 +355,3 @@ export function checkEspruinoSource(src: string): Violation[] {
   return violations.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-function children(n: AnyNode): AnyNode[] {
-  const out: AnyNode[] = [];
-  for (const key of Object.keys(n)) {
-    if (key === 'loc' || key === 'range') continue;
-    const v = n[key];
-    if (Array.isArray(v)) {
-      for (const x of v) if (x && typeof x.type === 'string') out.push(x);
-    } else if (v && typeof v === 'object' && typeof v.type === 'string') {
-      out.push(v);
-    }
-  }
-  return out;
-}
