@@ -13,7 +13,7 @@ import type { VirtualClock } from './clock.ts';
  *   than maxLen, or a notification longer than MTU-3, throws DATA_SIZE.
  * - Transmit queue: the SoftDevice's per-link HVN TX queue, BLE_GATTS_HVN_TX_QUEUE_SIZE_DEFAULT = 1
  *   entry (Espruino does not raise it that we know of); one packet leaves per connection event
- *   (shared/docs/espruino.md: "one packet per connection event"). Both are options.
+ *   (firmware/ESPRUINO.md: "one packet per connection event"). Both are options.
  * - The Nordic UART (`Bluetooth` serial) shares that queue; its own buffer is 128 bytes and
  *   `Bluetooth.write` blocks JavaScript while it is full.
  * - MTU: 23 until the central asks for more; these boards accept up to 53.

@@ -4,7 +4,7 @@
  * package) uploads into.
  *
  * What it models (from Espruino's jsinteractive.c behaviour and what EspruinoTools 0.1.67 sends,
- * see shared/docs/espruino.md):
+ * see firmware/ESPRUINO.md, "Uploading"):
  * - The console line discipline: a `>` prompt; echo of typed characters and `=result` lines, both
  *   suppressed for a line that contains DLE (0x10, "echo off for line"); ESC+LF (Alt-Enter) inserts a
  *   newline without executing; `ESC [ n d` (line-number markers) and other ESC sequences are

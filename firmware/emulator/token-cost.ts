@@ -101,7 +101,7 @@ export function instrumentProtocolFile(file: string): string {
 
 /**
  * Names of the function declarations in a protocol file whose first statement is "jit" (Espruino
- * compiles them to Thumb code: about half the interpreted cost, shared/docs/espruino.md).
+ * compiles them to Thumb code: about half the interpreted cost, firmware/ESPRUINO.md).
  */
 export function jitFunctionNames(file: string): Set<string> {
   const load = createRequire(import.meta.url);

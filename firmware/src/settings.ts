@@ -3,7 +3,7 @@
  * - SETTINGS_FILE "tripod.json": {v: 1, name, rateHz, samplesPerFrame, keyInterval, idleS, serial, pins,
  *   native (optional, default true: false keeps the HX711 read and the encoder in "jit" JS)}
  * - CALIBRATION_FILE "tripod.cal": {v: 1, cells: [{offset, scale, x, y} x 4]}
- *   (force_N = (counts - offset) * scale; x, y cell centre in mm, axes as in CONTRACTS.md).
+ *   (force_N = (counts - offset) * scale; x, y cell centre in mm, axes as in host/pipeline/types.ts).
  * Both are validated field by field at boot. A file that is missing gives defaults silently; a file
  * that is present but unreadable or invalid gives defaults for THAT file and a fault the caller
  * reports (never an exception at boot, so a bad file cannot cause a crash loop). Values are only

@@ -6,7 +6,7 @@
  *   time stamp, notify; the emulator counts every call into Espruino).
  * - firmware.callbacks_per_sample: idle-loop callbacks (timers, events) per sample set.
  * - firmware.cpu_ms_per_sample: modelled device CPU time per sample set, ms (emulator cost model:
- *   shared/docs/espruino.md cost table, 12 us per 1,000 instructions, "jit" at half cost).
+ *   firmware/ESPRUINO.md cost table, 12 us per 1,000 instructions, "jit" at half cost).
  * - firmware.loop_iterations_per_sample: JS loop iterations per sample set (read loop, cell check,
  *   protocol encoder...), counted by the emulator.
  * - firmware.cpu_ms_per_sample_with_loops: the same CPU time when every loop iteration is also
@@ -31,7 +31,7 @@ import { deviceCostPerSample, type DeviceCost } from '../../firmware/emulator/to
 import { defaultSamplesPerFrame } from '../sim/frames.ts';
 import { realisticCounts } from '../sim/raw-counts.ts';
 
-/** x86 instructions per executed source token (shared/docs/espruino.md: 0.8-1k; SPEC.md 9.2). */
+/** x86 instructions per executed source token (firmware/ESPRUINO.md: 0.8-1k; protocol/SPEC.md 9.2). */
 export const INSTRUCTIONS_PER_TOKEN = 900;
 /** Instructions per JS function call (assumed equal to one native call statement, 10-12k in the table). */
 export const INSTRUCTIONS_PER_CALL = 11_000;
@@ -243,7 +243,7 @@ export function instrumentFirmware(js: string): { source: string; jit: Set<strin
 const STEP_OF: Array<[RegExp, 'read' | 'ring' | 'encode' | 'notify']> = [
   [/^createNativeStreamer\//, 'encode'],
   [/^createSampler\/(size|lost|drainTo|ackLost)$/, 'ring'],
-  [/^(hxReadReady|hxReadChips|hxRead|createSampler\/.*|startTripod\/onSample|createStreamer\/active|createSampleRing\/push)$/, 'read'],
+  [/^(hxReadChips|hxRead|createSampler\/.*|startTripod\/onSample|createStreamer\/active|createSampleRing\/push)$/, 'read'],
   [/^(createStreamer\/(pull|fill|nextFrame)|startTripod\/nextFrame|createSampleRing\/(size|lost|drainTo|ackLost)|createFrameEncoder\/poll)$/, 'ring'],
   [/^createFrameEncoder\//, 'encode'],
   [/^setupBle\/send$/, 'notify'],

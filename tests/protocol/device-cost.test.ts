@@ -34,7 +34,7 @@ describe('device cost proxy', () => {
     expect([...jitFunctionNames('frame-encoder.ts')].sort()).toEqual(['addSlow', 'fillFrame', 'packBits', 'prepFrame', 'push1', 'push2']);
     const p20 = deviceCostPerSample(counts, 20, defaultSamplesPerFrame(20));
     const p50 = deviceCostPerSample(counts, 50, 8);
-    // Plain tokens + "jit" tokens / 2 (shared/docs/espruino.md: the JIT is about 2x faster).
+    // Plain tokens + "jit" tokens / 2 (firmware/ESPRUINO.md: the JIT is about 2x faster).
     expect(p20.weightedTokens).toBeLessThanOrEqual(335);
     expect(p50.weightedTokens).toBeLessThanOrEqual(245);
     expect(p20.jitTokens / p20.tokens).toBeGreaterThan(0.85);
