@@ -1,13 +1,12 @@
 /**
- * The acorn AST walking shared by the firmware build (firmware/build.ts) and the Espruino checker
- * (tests/firmware/espruino-check.ts): a node with its fields open, and its direct child nodes.
+ * Small acorn helpers shared by the firmware build (build.ts, memory-passes.ts) and its checker
+ * (tests/firmware/espruino-check.ts).
  */
 import type * as acorn from 'acorn';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes are walked by field name */
 export type AnyNode = acorn.Node & Record<string, any>;
 
-/** The nodes directly inside `n` (every field holding a node or an array of nodes), in field order. */
+/** The direct child nodes of an acorn node, in no particular order. */
 export function children(n: AnyNode): AnyNode[] {
   const out: AnyNode[] = [];
   for (const key of Object.keys(n)) {
@@ -20,4 +19,23 @@ export function children(n: AnyNode): AnyNode[] {
     }
   }
   return out;
+}
+
+/** Calls f on every node below (and including) n, with its parent. */
+export function visit(n: AnyNode, f: (node: AnyNode, parent: AnyNode | null) => void, parent: AnyNode | null = null): void {
+  f(n, parent);
+  for (const c of children(n)) visit(c, f, n);
+}
+
+/** True when `id` (an Identifier whose parent is `p`) is a reference to a variable, not a property name or a declaration's name. */
+export function isReference(id: AnyNode, p: AnyNode | null): boolean {
+  if (!p) return true;
+  if (p.type === 'MemberExpression' && p.property === id && !p.computed) return false;
+  if (p.type === 'Property' && p.key === id && !p.computed) return false;
+  if ((p.type === 'FunctionDeclaration' || p.type === 'FunctionExpression') && p.id === id) return false;
+  if (p.type === 'VariableDeclarator' && p.id === id) return false;
+  if ((p.type === 'FunctionDeclaration' || p.type === 'FunctionExpression') && (p.params as AnyNode[]).includes(id)) return false;
+  if (p.type === 'CatchClause' && p.param === id) return false;
+  if ((p.type === 'LabeledStatement' || p.type === 'BreakStatement' || p.type === 'ContinueStatement') && p.label === id) return false;
+  return true;
 }

@@ -26,8 +26,8 @@
  * - jit: inside a function whose first statement is "jit", only what the JIT compiles.
  */
 import * as acorn from 'acorn';
-import { children, type AnyNode } from '../../firmware/ast.ts';
 import * as walk from 'acorn-walk';
+import { children } from '../../firmware/ast.ts';
 
 export interface Violation {
   rule: string;
@@ -36,6 +36,7 @@ export interface Violation {
   column: number;
 }
 
+type AnyNode = acorn.Node & Record<string, any>;
 
 /** Globals present on Espruino nRF52 builds that firmware may reference. */
 export const ESPRUINO_GLOBALS = new Set([
@@ -354,4 +355,3 @@ export function checkEspruinoSource(src: string): Violation[] {
   });
   return violations.sort((a, b) => a.line - b.line || a.column - b.column);
 }
-
