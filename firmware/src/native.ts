@@ -11,7 +11,7 @@
  * crashes the interpreter (x64, ESP32: not Thumb; STM32, ARM Linux: no nRF52 GPIO at that address).
  * Espruino reports no CPU in process.env (2v29: VERSION, BOARD, RAM, FLASH, SERIAL, CONSOLE,
  * MODULES, ...), so the decision is made from BOARD: native code runs only on the nRF52 boards
- * listed in NRF52_BOARDS. One explicit override exists, for tests on the real interpreter under
+ * isNrf52Board knows. One explicit override exists, for tests on the real interpreter under
  * Linux: a number in `globalThis.TRIPOD_GPIO_BASE` (set by the test's stand-in before the firmware
  * loads) allows native code whatever BOARD says and is the GPIO base the native read uses (a RAM
  * block the stand-in drives, address - 0x508; firmware/native/hx711.c). Nothing on a board sets it.
@@ -25,8 +25,32 @@ export const NAT_ABI = 0;
 export const NAT_TICK = 5;
 /** GPIO P0 base on every nRF52 (nRF52832/833/840 PS: GPIO P0 at 0x50000000). */
 export const NRF52_GPIO_P0 = 0x50000000;
-/** process.env.BOARD of the Espruino builds for nRF52 boards (one string: no array kept in RAM). */
-export const NRF52_BOARDS = ',PUCKJS,MDBT42Q,PIXLJS,JOLTJS,BANGLEJS,BANGLEJS2,NRF52832DK,NRF52840DK,MICROBIT2,RUUVITAG,THINGY52,RAK8211,RAK8212,SMAQ3,';
+/**
+ * True for process.env.BOARD of an Espruino build for an nRF52 board. A switch, not a list: no array
+ * kept in RAM, and no String.indexOf, which on Espruino 2v29.277 (ARM and x64 builds alike) answers
+ * a position instead of -1 for a string not found in a long string (measured: a 62-character
+ * string's indexOf("zzz") gives 61), so a board list in one string would match every board.
+ */
+export function isNrf52Board(b: string | undefined): boolean {
+  switch (b) {
+    case 'PUCKJS':
+    case 'MDBT42Q':
+    case 'PIXLJS':
+    case 'JOLTJS':
+    case 'BANGLEJS':
+    case 'BANGLEJS2':
+    case 'NRF52832DK':
+    case 'NRF52840DK':
+    case 'MICROBIT2':
+    case 'RUUVITAG':
+    case 'THINGY52':
+    case 'RAK8211':
+    case 'RAK8212':
+    case 'SMAQ3':
+      return true;
+  }
+  return false;
+}
 
 /**
  * The GPIO P0 base address for the native read, or 0 when this interpreter's CPU is not one the
@@ -36,8 +60,7 @@ export const NRF52_BOARDS = ',PUCKJS,MDBT42Q,PIXLJS,JOLTJS,BANGLEJS,BANGLEJS2,NR
 export function gpioBase(): number {
   const o = (globalThis as { TRIPOD_GPIO_BASE?: number }).TRIPOD_GPIO_BASE;
   if (typeof o === 'number') return o;
-  const b = process.env.BOARD;
-  return b && NRF52_BOARDS.indexOf(',' + b + ',') >= 0 ? NRF52_GPIO_P0 : 0;
+  return isNrf52Board(process.env.BOARD) ? NRF52_GPIO_P0 : 0;
 }
 
 /** The native function, or null when this interpreter cannot run it (then use the JS paths). */
