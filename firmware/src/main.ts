@@ -18,19 +18,31 @@ import {
   EVT_STORAGE_FAULT,
   PROTOCOL_MAJOR,
   PROTOCOL_MINOR,
+  CMD_GET_CALIBRATION,
+  CMD_GET_INFO,
+  CMD_GET_NAME,
+  CMD_IDENTIFY,
+  CMD_REBOOT,
+  CMD_SET_CALIBRATION,
+  CMD_SET_FRAME_SAMPLES,
+  CMD_SET_NAME,
+  CMD_SET_SAMPLE_RATE,
+  CMD_START_STREAM,
+  CMD_STOP_STREAM,
+  CMD_TARE,
   STATUS_BUSY,
-  STATUS_OK,
+  STATUS_FAILED,
 } from '../../protocol/constants.ts';
-import { encodeEvent, type CellCalibrationRecord, type DeviceInfo } from '../../protocol/control.ts';
-import { boardPins, customPins, type PinMap } from './boards.ts';
-import { defaultName, setupBle, type BleHandlers, type BleLink } from './ble.ts';
-import { handleCommand, type DeviceContext } from './commands.ts';
+import { encodeEvent, type CellCalibrationRecord, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
+import type { PinMap } from './boards.ts';
+import { setupBle, type BleHandlers, type BleLink } from './ble.ts';
+import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT } from './commands.ts';
+import { loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
 import { RING_CAPACITY, createSampler } from './sampler.ts';
-import { setupSerial, type SerialHandlers, type SerialLink } from './serial.ts';
-import { keyIntervalFor, loadStored, offsetFromMean, samplesPerFrameFor, saveCalibration, saveSettings } from './settings.ts';
-import { createStreamer } from './stream.ts';
+import type { SerialHandlers, SerialLink } from './serial.ts';
+import { keyIntervalFor, samplesPerFrameFor } from './settings.ts';
 
 export const FIRMWARE_MAJOR = 0;
 export const FIRMWARE_MINOR = 1;
@@ -63,20 +75,36 @@ function batteryMv(): number {
   return isFinite(v) && v > 0 && v < 65.535 ? Math.round(v * 1000) : BATTERY_MV_UNKNOWN;
 }
 
+/**
+ * Frees the loaders' groups a command left behind now, in a quiet moment, rather than when the
+ * variables run out (firmware/README.md "Memory"). A loaded group is a cycle (its functions point at
+ * the scope that holds them), which Espruino's reference counting cannot free; only its garbage
+ * collector does, and that runs by itself only with 10 ms to spare and under 5 % free (jsinteractive.c
+ * jsiIdle), else when an allocation finds no free variable, which raises LOW_MEMORY.
+ * process.memory() runs a collection first (its default).
+ */
+function collectGarbage(): void {
+  process.memory();
+}
+
+function reboot(): void {
+  E.reboot();
+}
+
 /** Starts the device. Runs once when the file is loaded (Espruino runs saved code at boot). */
 export function startTripod(): void {
-  const stored = loadStored();
+  let stored = loadBoot().loadStored();
   const settings = stored.settings;
+  /** The calibration in use (settings.ts CalValues) and whether it came from flash. */
   const cal = stored.calibration;
+  let calibrated = stored.calibrated;
   const storeFault = stored.fault;
-  const boardName = process.env.BOARD || 'nRF52';
-  const board = boardPins(process.env.BOARD);
-  let pins: PinMap = board;
+  stored = null as never;
+  let pins: PinMap = loadBoot().boardPins(process.env.BOARD);
   if (settings.pins !== null) {
-    const p = customPins(board, settings.pins);
+    const p = loadBoot().customPins(pins, settings.pins);
     if (p !== null) pins = p;
   }
-  const address = NRF.getAddress();
   let eventSeq = 0;
   let target = 0;
   let idleTimer = 0;
@@ -96,16 +124,12 @@ export function startTripod(): void {
     sendEvent(encodeEvent({ code: EVT_OVERFLOW, seq: nextSeq(), dropped: dropped, index: first & 0xffffff }));
   };
   const nativeStreamer = nat !== null ? createNativeStreamer(ring, nat, addressOf, onOverflow) : null;
-  const streamer = nativeStreamer || createStreamer(ring, onOverflow);
+  const streamer = nativeStreamer || loadJsStreamer().createStreamer(ring, onOverflow);
   /** What runs the per-sample work, for the Device Information Service's Software Revision (SPEC.md 2). */
   const software = sampler.native() ? (nativeStreamer !== null ? 'native' : 'native read') : nativeStreamer !== null ? 'native encoder' : 'jit-js';
 
-  let tareLeft = 0;
-  let tareSeen = 0;
-  const tareSum = new Float64Array(4);
-  const tareCount = new Int32Array(4);
-  let tareDone: ((offsets: number[] | null) => void) | null = null;
-  let tareTimer = 0;
+  /** A TARE is running (a second one is refused with BUSY). */
+  let tareRunning = false;
 
   function nextSeq(): number {
     const s = eventSeq;
@@ -128,36 +152,6 @@ export function startTripod(): void {
     sendEvent(encodeEvent({ code: EVT_CELL_FAULT, seq: nextSeq(), cell: cell, fault: kind, index: index }));
   }
 
-
-  function tareSample(counts: Int32Array, flags: number): void {
-    for (let c = 0; c < 4; c++) {
-      if ((flags & (1 << c)) === 0) {
-        tareSum[c] = (tareSum[c] as number) + (counts[c] as number);
-        tareCount[c] = (tareCount[c] as number) + 1;
-      }
-    }
-    tareSeen++;
-    if (tareSeen >= tareLeft) finishTare();
-  }
-
-  function finishTare(): void {
-    const done = tareDone;
-    if (done === null) return;
-    tareDone = null;
-    sampler.setTap(null);
-    if (tareTimer) clearTimeout(tareTimer);
-    tareTimer = 0;
-    const offsets: number[] = [];
-    for (let c = 0; c < 4; c++) {
-      if ((tareCount[c] as number) === 0) {
-        done(null);
-        return;
-      }
-      offsets.push(offsetFromMean((tareSum[c] as number) / (tareCount[c] as number)));
-    }
-    for (let c = 0; c < 4; c++) (cal.cells[c] as { offset: number }).offset = offsets[c] as number;
-    done(saveCalibration(cal) ? offsets : null);
-  }
 
   function ensureSampling(): void {
     if (!sampler.running()) sampler.start(settings.rateHz);
@@ -187,17 +181,27 @@ export function startTripod(): void {
   function onCommand(link: number, bytes: Uint8Array): void {
     ensureSampling();
     if (link === LINK_SERIAL && !ble.connected()) armIdle();
-    handleCommand(ctx, link, bytes);
+    const lib = loadCommands();
+    lib.handleCommand(link, bytes, act, reply, lib);
     sendStoreFault(link);
+    collectGarbage();
   }
 
   function payloadFor(link: number): number {
     return link === LINK_BLE ? ble.payload() : serial !== null ? serial.payload() : 0;
   }
 
-  const ctx: DeviceContext = {
-    info: function (link: number): DeviceInfo {
-      return {
+  /**
+   * Carries out one decoded command (commands.ts handleCommand calls it with the commands group,
+   * lazy.ts loadCommands, as `lib`): fills the response `r` and returns true to have it sent now,
+   * false when it answers later itself (STOP_STREAM after the pending frames, TARE when done). One
+   * function rather than an object of one per command: the closures TARE and IDENTIFY need are made
+   * only when they run (firmware/README.md "Memory").
+   */
+  function act(link: number, cmd: CommandMessage, r: ResponseMessage, lib: CommandsLib): boolean {
+    const code = cmd.code;
+    if (code === CMD_GET_INFO) {
+      r.info = {
         firmwareMajor: FIRMWARE_MAJOR,
         firmwareMinor: FIRMWARE_MINOR,
         firmwarePatch: FIRMWARE_PATCH,
@@ -212,12 +216,14 @@ export function startTripod(): void {
         samplesPerFrame: samplesPerFrameFor(settings.samplesPerFrame, payloadFor(link)),
         keyInterval: keyIntervalFor(settings.keyInterval, settings.rateHz),
         streaming: streamer.active(),
-        calibrated: cal.stored,
+        calibrated: calibrated,
         payloadBytes: payloadFor(link),
       };
-    },
-    startStream: function (link: number): number {
-      if (streamer.active() && target !== link) return STATUS_BUSY;
+    } else if (code === CMD_START_STREAM) {
+      if (streamer.active() && target !== link) {
+        r.status = STATUS_BUSY;
+        return true;
+      }
       ensureSampling();
       setTarget(link);
       const payload = payloadFor(link);
@@ -226,95 +232,143 @@ export function startTripod(): void {
       sampler.feed(true);
       if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
       if (link === LINK_BLE) ble.wake();
-      return STATUS_OK;
-    },
-    bootId: function (): number {
-      return bootId;
-    },
-    streamFirstIndex: function (): number {
-      return streamer.nextIndex();
-    },
-    stopStream: function (link: number): void {
-      if (target !== link) return;
-      endStream();
-      if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
-    },
-    setRate: function (hz: number): number {
-      settings.rateHz = hz;
-      saveSettings(settings);
-      if (sampler.running()) sampler.start(hz);
-      streamer.forceKey();
-      return hz;
-    },
-    setFrameSamples: function (link: number, n: number): number {
-      settings.samplesPerFrame = n;
-      saveSettings(settings);
-      if (target !== 0) streamer.configure(payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
-      return samplesPerFrameFor(n, payloadFor(link));
-    },
-    calibration: function (cell: number): CellCalibrationRecord {
-      const r = cal.cells[cell] as { offset: number; scale: number; x: number; y: number };
-      return { cell: cell, offset: r.offset, scale: r.scale, xMm: r.x, yMm: r.y };
-    },
-    setCalibration: function (rec: CellCalibrationRecord): boolean {
-      cal.cells[rec.cell] = { offset: rec.offset, scale: rec.scale, x: rec.xMm, y: rec.yMm };
-      return saveCalibration(cal);
-    },
-    tare: function (n: number, done: (offsets: number[] | null) => void): boolean {
-      if (tareDone !== null) return false;
-      ensureSampling();
-      for (let c = 0; c < 4; c++) {
-        tareSum[c] = 0;
-        tareCount[c] = 0;
+      r.bootId = bootId;
+      r.firstIndex = streamer.nextIndex();
+    } else if (code === CMD_STOP_STREAM) {
+      if (target === link) {
+        endStream();
+        if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
       }
-      tareLeft = n;
-      tareSeen = 0;
-      tareDone = done;
-      sampler.setTap(tareSample);
-      tareTimer = setTimeout(function (): void {
-        tareTimer = 0;
-        const d = tareDone;
-        tareDone = null;
-        sampler.setTap(null);
-        if (d !== null) d(null);
-      }, (n * 2000) / settings.rateHz + 2000);
-      return true;
-    },
-    identify: function (seconds: number): void {
-      if (identifyTimer) clearInterval(identifyTimer);
-      let left = seconds * 2;
-      identifyTimer = setInterval(function (): void {
-        if (pins.led >= 0) digitalPulse(pins.led, 1, 100);
-        left--;
-        if (left <= 0) {
-          clearInterval(identifyTimer);
-          identifyTimer = 0;
+      replyAfterData(link, lib.encodeResponse(r));
+      return false;
+    } else if (code === CMD_SET_SAMPLE_RATE) {
+      settings.rateHz = cmd.sampleRateHz as number;
+      lib.saveSettings(settings);
+      if (sampler.running()) sampler.start(settings.rateHz);
+      streamer.forceKey();
+      r.sampleRateHz = settings.rateHz;
+    } else if (code === CMD_SET_FRAME_SAMPLES) {
+      const n = cmd.samplesPerFrame as number;
+      settings.samplesPerFrame = n;
+      lib.saveSettings(settings);
+      if (target !== 0) streamer.configure(payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
+      r.samplesPerFrame = samplesPerFrameFor(n, payloadFor(link));
+    } else if (code === CMD_GET_CALIBRATION) {
+      r.calibration = lib.calibrationRecord(cal, cmd.cell as number);
+    } else if (code === CMD_SET_CALIBRATION) {
+      const rec = cmd.calibration as CellCalibrationRecord;
+      const next = new Float64Array(cal);
+      const o = 4 * rec.cell;
+      next[o] = rec.offset;
+      next[o + 1] = rec.scale;
+      next[o + 2] = rec.xMm;
+      next[o + 3] = rec.yMm;
+      if (lib.saveCalibration(next)) {
+        cal.set(next);
+        calibrated = true;
+        r.calibration = lib.calibrationRecord(cal, rec.cell);
+      } else {
+        r.status = STATUS_FAILED;
+      }
+    } else if (code === CMD_TARE) {
+      if (tareRunning) {
+        r.status = STATUS_BUSY;
+        return true;
+      }
+      startTare(link, cmd.samples ? (cmd.samples as number) : TARE_SAMPLES_DEFAULT, r);
+      return false;
+    } else if (code === CMD_IDENTIFY) {
+      identify(cmd.seconds ? (cmd.seconds as number) : IDENTIFY_S_DEFAULT);
+    } else if (code === CMD_SET_NAME) {
+      settings.name = cmd.name as string;
+      const ok = lib.saveSettings(settings);
+      ble.rename(settings.name);
+      if (ok) r.name = ble.name();
+      else r.status = STATUS_FAILED;
+    } else if (code === CMD_GET_NAME) {
+      r.name = ble.name();
+    } else if (code === CMD_REBOOT) {
+      setTimeout(reboot, REBOOT_DELAY_MS);
+    }
+    return true;
+  }
+
+  /** IDENTIFY: blinks the LED twice a second for `seconds` (made outside `act` so the timer does not hold the commands group). */
+  function identify(seconds: number): void {
+    if (identifyTimer) clearInterval(identifyTimer);
+    let left = seconds * 2;
+    identifyTimer = setInterval(function (): void {
+      if (pins.led >= 0) digitalPulse(pins.led, 1, 100);
+      left--;
+      if (left <= 0) {
+        clearInterval(identifyTimer);
+        identifyTimer = 0;
+      }
+    }, 500);
+  }
+
+  /**
+   * TARE: averages n fresh samples per cell (stale ones skipped) through the sampler's tap, stores
+   * the offsets and answers; fails (STATUS_FAILED, nothing stored) when a cell gives none in time.
+   * It loads the commands group again to finish rather than hold it for the whole tare.
+   */
+  function startTare(link: number, n: number, r: ResponseMessage): void {
+    ensureSampling();
+    const sum = new Float64Array(4);
+    const count = new Int32Array(4);
+    let seen = 0;
+    let timer = 0;
+    tareRunning = true;
+    const finish = function (ok: boolean): void {
+      if (!tareRunning) return;
+      tareRunning = false;
+      sampler.setTap(null);
+      if (timer) clearTimeout(timer);
+      const lib = loadCommands();
+      const offsets: number[] = [];
+      for (let c = 0; c < 4 && ok; c++) {
+        if ((count[c] as number) === 0) ok = false;
+        else offsets.push(lib.offsetFromMean((sum[c] as number) / (count[c] as number)));
+      }
+      if (ok) {
+        const next = new Float64Array(cal);
+        for (let c = 0; c < 4; c++) next[4 * c] = offsets[c] as number;
+        ok = lib.saveCalibration(next);
+        if (ok) {
+          cal.set(next);
+          calibrated = true;
         }
-      }, 500);
-    },
-    setName: function (name: string): boolean {
-      settings.name = name;
-      const ok = saveSettings(settings);
-      ble.rename(name);
-      return ok;
-    },
-    name: function (): string {
-      return ble.name();
-    },
-    reboot: function (): void {
-      setTimeout(function (): void {
-        E.reboot();
-      }, REBOOT_DELAY_MS);
-    },
-    reply: function (link: number, bytes: Uint8Array): void {
-      if (link === LINK_BLE) ble.sendControl(bytes);
-      else if (serial !== null) serial.sendControl(bytes);
-    },
-    replyAfterData: function (link: number, bytes: Uint8Array): void {
-      if (link === LINK_BLE) ble.sendAfterData(bytes);
-      else if (serial !== null) serial.sendAfterData(bytes);
-    },
-  };
+      }
+      if (ok) r.offsets = offsets;
+      else r.status = STATUS_FAILED;
+      reply(link, lib.encodeResponse(r));
+      setTimeout(collectGarbage, 0);
+    };
+    sampler.setTap(function (counts: Int32Array, flags: number): void {
+      for (let c = 0; c < 4; c++) {
+        if ((flags & (1 << c)) === 0) {
+          sum[c] = (sum[c] as number) + (counts[c] as number);
+          count[c] = (count[c] as number) + 1;
+        }
+      }
+      seen++;
+      if (seen >= n) finish(true);
+    });
+    timer = setTimeout(function (): void {
+      timer = 0;
+      finish(false);
+    }, (n * 2000) / settings.rateHz + 2000);
+  }
+
+  function reply(link: number, bytes: Uint8Array): void {
+    if (link === LINK_BLE) ble.sendControl(bytes);
+    else if (serial !== null) serial.sendControl(bytes);
+  }
+
+  function replyAfterData(link: number, bytes: Uint8Array): void {
+    if (link === LINK_BLE) ble.sendAfterData(bytes);
+    else if (serial !== null) serial.sendAfterData(bytes);
+  }
 
   /** A link's frame source while it is not the streaming one. */
   function noFrame(): Uint8Array | null {
@@ -355,7 +409,7 @@ export function startTripod(): void {
       if (target === LINK_BLE) streamer.configure(payload, samplesPerFrameFor(settings.samplesPerFrame, payload));
     },
   };
-  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), 'Tripod ' + boardName, FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
+  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : loadBoot().defaultName(NRF.getAddress()), 'Tripod ' + (process.env.BOARD || 'nRF52'), FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
 
   const serialHandlers: SerialHandlers = {
     onCommand: function (bytes: Uint8Array): void {
@@ -363,7 +417,7 @@ export function startTripod(): void {
     },
     nextFrame: noFrame,
   };
-  const serial: SerialLink | null = settings.serial && pins.rx >= 0 && pins.tx >= 0 ? setupSerial(pins.rx, pins.tx, serialHandlers) : null;
+  const serial: SerialLink | null = settings.serial && pins.rx >= 0 && pins.tx >= 0 ? loadSerial().setupSerial(pins.rx, pins.tx, serialHandlers) : null;
 
   setInterval(function (): void {
     const pct = batteryPercent();
@@ -382,3 +436,4 @@ export function startTripod(): void {
 }
 
 startTripod();
+collectGarbage();
