@@ -83,13 +83,20 @@ export function parseBleTargets(values: Record<string, unknown>, positionals: st
   return positionals;
 }
 
-/** Parses a positive decimal number flag ('0x10', 'Infinity' and '1e999' are refused); throws UsageError naming the flag. */
+/** Parses a positive number flag (`fallback` when absent); throws UsageError naming the flag. */
 export function parsePositive(values: Record<string, unknown>, name: string, fallback: number | null): number | null {
-  const v = values[name];
-  if (v === undefined) return fallback;
+  return positiveNumber(values[name], `--${name}`) ?? fallback;
+}
+
+/**
+ * A positive decimal number from its text (a flag's value or a typed answer), null when absent;
+ * '0x10', 'Infinity' and '1e999' are refused. Throws UsageError naming `what` and the unit.
+ */
+export function positiveNumber(v: unknown, what: string, unit?: string): number | null {
+  if (v === undefined) return null;
   const n = typeof v === 'string' ? parseDecimal(v) : null;
   if (n === null || n <= 0) {
-    throw new UsageError(`--${name} must be a positive number, got '${escapeControl(String(v))}'`);
+    throw new UsageError(`${what} must be a positive number${unit === undefined ? '' : ` of ${unit}`}, got '${escapeControl(String(v))}'`);
   }
   return n;
 }
