@@ -82,6 +82,7 @@ export function handleCommand(ctx: DeviceContext, link: number, bytes: Uint8Arra
       if (r.status === STATUS_OK) {
         r.bootId = ctx.bootId();
         r.firstIndex = ctx.streamFirstIndex();
+        r.frameFormat = 1; // 1.2 answer: this firmware streams KEY/DELTA frames whatever the host asked (SPEC 4.8)
       }
     } else if (code === CMD_STOP_STREAM) {
       ctx.stopStream(link);
