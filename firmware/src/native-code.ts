@@ -46,6 +46,6 @@ export const NATIVE_ABI = 0x54520001;
 /** Bytes of machine code. */
 export const NATIVE_CODE_BYTES = 2562;
 /** sha256 of the firmware/native .c/.h sources (sorted by name; see build.ts sourceHash). */
-export const NATIVE_SOURCE_SHA256 = '3a85acb4b7e95695b3383224943a22df39eb052ea054a6d0f02c3e259b76c109';
+export const NATIVE_SOURCE_SHA256 = '3ab58f2895ed861b2489f2c51baf49c3b6de2416d364d5312a78e1b30541a3a4';
 /** The compiler that produced the code. */
 export const NATIVE_COMPILER = 'Debian clang version 14.0.6';

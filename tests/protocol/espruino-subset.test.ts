@@ -1,5 +1,5 @@
 /**
- * The protocol files the firmware imports must run on Espruino (shared/docs/espruino.md): compiled by
+ * The protocol files the firmware imports must run on Espruino (firmware/ESPRUINO.md): compiled by
  * TypeScript 5.9.3 to ES5 they must need no helper (spread, rest, destructuring of iterables, async,
  * classes with extends, for-of over non-arrays) and must not touch what the device lacks
  * (Map/Set/Symbol/..., Array.from, Math.imul, Number.isInteger, typed-array slice returning an Array, ...).

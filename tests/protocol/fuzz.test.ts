@@ -18,7 +18,7 @@ import {
   decodeDeviceMessage,
   encodeSerialFrame,
 } from '../../protocol/index.ts';
-import { seededRandom } from '../../host/bench/protocol.ts';
+import { mulberry32 } from '../../host/sim/random.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const control = JSON.parse(readFileSync(join(ROOT, 'protocol', 'vectors', 'control.json'), 'utf8'));
 const hexToBytes = (h: string): Uint8Array => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 
-const rnd = seededRandom(20261129);
+const rnd = mulberry32(20261129);
 const int = (n: number): number => Math.floor(rnd() * n);
 
 /** Good frames to mutate: a realistic-ish stream at payloads 20, 50 and 244, in 1.1 and 1.2 frames. */
