@@ -2,7 +2,7 @@
  * Whole streams through the protocol's frame encoder, for the bench and the tests: every frame an
  * encoder gives for a run of samples, the samples per frame a device uses, bytes per sample.
  */
-import { KEY_INTERVAL_DEFAULT, createFrameEncoder, type FrameEncoder } from '../../protocol/index.ts';
+import { KEY_INTERVAL_DEFAULT, createFrameEncoder, createFrameEncoder2, type FrameEncoder } from '../../protocol/index.ts';
 
 /**
  * Every frame `enc` gives while `feed` adds samples (each add() and then poll() until null), then
@@ -28,9 +28,9 @@ export function drainFrames(
   return frames;
 }
 
-/** Encodes `counts` (sample-major, flags 0, 12.5 ms apart) and returns every frame. */
-export function encodeAll(counts: Int32Array, payloadBytes: number, samplesPerFrame: number, secondOrder = true): Uint8Array[] {
-  const enc = createFrameEncoder(payloadBytes, samplesPerFrame, KEY_INTERVAL_DEFAULT, secondOrder);
+/** Encodes `counts` (sample-major, flags 0, 12.5 ms apart) and returns every frame; format 2: the 1.2 frames (secondOrder unused). */
+export function encodeAll(counts: Int32Array, payloadBytes: number, samplesPerFrame: number, secondOrder = true, format = 1): Uint8Array[] {
+  const enc = format === 2 ? createFrameEncoder2(payloadBytes, samplesPerFrame, KEY_INTERVAL_DEFAULT) : createFrameEncoder(payloadBytes, samplesPerFrame, KEY_INTERVAL_DEFAULT, secondOrder);
   const n = counts.length / 4;
   return drainFrames(enc, (add) => {
     for (let i = 0; i < n; i++) add(counts[4 * i]!, counts[4 * i + 1]!, counts[4 * i + 2]!, counts[4 * i + 3]!, 0, i * 12.5);
