@@ -5,14 +5,16 @@
  * gap, the earlier one would break the delta chain, and up to a KEY interval of samples would be
  * reported lost although every sample is in the file.
  *
- * Frames wait in a window of at most `window` frames. The frame whose first index is the one the
- * sample stage expects next (KEY: 24-bit index; DELTA: its 9 index bits) goes first; when none
+ * Frames wait in a window of at most `window` frames. The frame that continues the stream goes
+ * first: for 1.1 frames the one whose first index is the one the sample stage expects next (KEY:
+ * 24-bit index; DELTA: its 9 index bits), for 1.2 frames (KEY2/DELTA2) the one whose sequence
+ * number follows the last frame delivered; when none
  * fits and the window is full, the oldest goes as it is (a real gap). A frame whose index lies
  * behind the expected one (a repeat, or one too late) goes at once: the stage counts it as a
  * duplicate. A frame that overtakes an earlier arrival is counted in `reordered`. Used for replays
  * (latency does not matter there); live sources pass frames straight through.
  */
-import { INDEX_MOD, KIND_DELTA, KIND_KEY } from '../../protocol/constants.ts';
+import { INDEX_MOD, KIND_DELTA, KIND_DELTA2, KIND_KEY, KIND_KEY2 } from '../../protocol/constants.ts';
 
 interface Held {
   bytes: Uint8Array;
@@ -24,6 +26,8 @@ export const REPLAY_REORDER_WINDOW = 4;
 
 export class FrameReorder {
   private readonly held: Held[] = [];
+  /** Sequence number of the last 1.2 frame delivered, or null. */
+  private lastSeq: number | null = null;
   /** Frames delivered ahead of one that arrived before them. */
   reordered = 0;
 
@@ -36,7 +40,7 @@ export class FrameReorder {
 
   push(bytes: Uint8Array, hostTimeMs: number): void {
     const e = this.expected();
-    if (e !== null && behind(bytes, e)) {
+    if ((e !== null && behind(bytes, e)) || this.seqBehind(bytes)) {
       // Already delivered (a repeat) or too late to put in place: the sample stage counts it.
       this.deliver(bytes, hostTimeMs);
       return;
@@ -50,10 +54,23 @@ export class FrameReorder {
     this.drain(true);
   }
 
+  /** Whether a frame continues the stream: the expected index (1.1) or the next sequence number (1.2). */
+  private continues(bytes: Uint8Array, e: number | null): boolean {
+    if (isV12(bytes)) return this.lastSeq === null ? e === null : bytes[1] === ((this.lastSeq + 1) & 0xff);
+    return e !== null && startsAt(bytes, e);
+  }
+
+  /** A 1.2 frame at or behind the last sequence delivered (a repeat, or too late). */
+  private seqBehind(bytes: Uint8Array): boolean {
+    if (!isV12(bytes) || this.lastSeq === null) return false;
+    return ((((bytes[1]! - this.lastSeq) & 0xff) << 24) >> 24) <= 0;
+  }
+
   private drain(all: boolean): void {
     while (this.held.length > 0) {
       const e = this.expected();
-      let i = e === null ? 0 : this.held.findIndex((h) => startsAt(h.bytes, e));
+      let i = this.held.findIndex((h) => this.continues(h.bytes, e));
+      if (i < 0 && e === null && this.lastSeq === null) i = 0;
       if (i < 0) {
         if (!all && this.held.length <= this.window) return;
         i = 0;
@@ -61,8 +78,15 @@ export class FrameReorder {
       if (i > 0) this.reordered++;
       const [h] = this.held.splice(i, 1);
       this.deliver(h!.bytes, h!.hostTimeMs);
+      if (isV12(h!.bytes)) this.lastSeq = h!.bytes[1]!;
     }
   }
+}
+
+/** Whether `bytes` is a 1.2 sample frame (KEY2 / DELTA2, sequence number in byte 1). */
+function isV12(bytes: Uint8Array): boolean {
+  const kind = bytes.length >= 4 ? bytes[0]! & 0x0f : -1;
+  return kind === KIND_KEY2 || kind === KIND_DELTA2;
 }
 
 /** Whether a sample frame starts before device index `e`: up to half the index range (KEY) or 255 (DELTA's 9 bits) behind. */
