@@ -25,6 +25,16 @@ function messages(file: string): Uint8Array[] {
   return out;
 }
 
+/** A recording (without the header copy) of `order`, one MESSAGE record per frame, 50 ms apart. */
+function write(name: string, order: Uint8Array[]): string {
+  const f = path.join(dir, name);
+  const parts: Uint8Array[] = [RECORDING_MAGIC, encodeJsonRecord(RECORD_HEADER, header())];
+  let t = 1_700_000_000_000;
+  for (const fr of order) parts.push(encodeMessageRecord('data', (t += 50), fr));
+  fs.writeFileSync(f, Buffer.concat(parts));
+  return f;
+}
+
 async function exportCsv(file: string): Promise<string> {
   const out = `${file}.csv`;
   const r = await runCli(['export', file, '--format', 'csv', '--out', out, '--force']);
@@ -102,14 +112,6 @@ describe('duplicated and swapped records', () => {
   it('are counted as duplicates and reordering, not as lost, and the samples come out whole and in order', async () => {
     const st = makeStream({ samples: 800, seed: 9 });
     const frames = st.frames.map((f) => f.bytes);
-    const write = (name: string, order: Uint8Array[]): string => {
-      const f = path.join(dir, name);
-      const parts: Uint8Array[] = [RECORDING_MAGIC, encodeJsonRecord(RECORD_HEADER, header())];
-      let t = 1_700_000_000_000;
-      for (const fr of order) parts.push(encodeMessageRecord('data', (t += 50), fr));
-      fs.writeFileSync(f, Buffer.concat(parts));
-      return f;
-    };
     const clean = write('clean.tripod', frames);
     const mangled = [...frames];
     // frame 20 twice, frames 31/32 swapped, frames 60..62 reversed, frame 90 repeated after 91
@@ -141,14 +143,6 @@ describe('1.2 frames (KEY2/DELTA2) swapped and repeated', () => {
         f = enc.poll();
       }
     }
-    const write = (name: string, order: Uint8Array[]): string => {
-      const f = path.join(dir, name);
-      const parts: Uint8Array[] = [RECORDING_MAGIC, encodeJsonRecord(RECORD_HEADER, header())];
-      let t = 1_700_000_000_000;
-      for (const fr of order) parts.push(encodeMessageRecord('data', (t += 50), fr));
-      fs.writeFileSync(f, Buffer.concat(parts));
-      return f;
-    };
     expect(frames[5]![0]).toBe(0x16);
     const clean = write('v12-clean.tripod', frames);
     const mangled = [...frames];
