@@ -347,8 +347,10 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
     if (expected + n - lastKey > K_KEY_INTERVAL_MAX) {
       return reject('key-overdue', `${name} frame extends the chain past ${K_KEY_INTERVAL_MAX} samples without a KEY: a KEY was lost; chain broken`, true);
     }
-    room(counts, flags, at, n);
-    writeBlockFlags(f, flags, at);
+    if (at < 0 || counts.length < 4 * (at + n) || flags.length < at + n) room(counts, flags, at, n);
+    const fa = lay.flagsAt;
+    if (fa >= 0) for (let i = 0; i < n; i++) flags[at + i] = f[fa + i] as number;
+    else for (let i = 0; i < n; i++) flags[at + i] = 0;
     f_reconstruct(res, n, lay.order, h, counts, at);
     if (v2) lastSeq = f[1] as number;
     block.firstIndex = expected;
