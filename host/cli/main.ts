@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { COMMANDS } from './commands.ts';
 import { EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.ts';
 import type { CliCommand } from './command.ts';
+import type { TransportFactory } from '../transport/open.ts';
 
 const TOP_HELP_HEAD = `tripod: balance-board toolkit (Tripod board over BLE, USB serial or a simulated board)
 
@@ -55,6 +56,7 @@ export async function main(
   argv: string[],
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
+  transports?: TransportFactory,
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -62,7 +64,7 @@ export async function main(
     return name === undefined ? EXIT_USAGE : 0;
   }
   if (name === '--version' || name === '-V') {
-    out.write(`${process.env.npm_package_version ?? (await import('../../package.json', { with: { type: 'json' } })).default.version}\n`);
+    out.write(`${(await import('../package-root.ts')).SOFTWARE.version}\n`);
     return 0;
   }
   const load = COMMANDS[name];
@@ -99,6 +101,7 @@ export async function main(
       out,
       err,
       signal: controller.signal,
+      transports: transports ?? (await import('../transport/open.ts')).defaultTransports(),
     });
   } catch (e) {
     if (e instanceof UsageError) {

@@ -10,14 +10,11 @@
  * these flags set `allowPositionals: true` and pass their positionals to parseSourceFlags.
  * `--ble=NAME` works too (main.ts expands it to `--ble NAME` before parsing).
  */
+import type { BoardSource } from '../source.ts';
 import type { OptionSpec } from './command.ts';
 import { UsageError } from './errors.ts';
 
-export type BoardSource =
-  | { kind: 'sim'; seed?: number; realtime?: boolean }
-  | { kind: 'ble'; id?: string }
-  | { kind: 'serial'; path: string }
-  | { kind: 'replay'; file: string; speed: number };
+export type { BoardSource };
 
 export const SOURCE_OPTIONS: OptionSpec = {
   sim: { type: 'boolean' },

@@ -4,6 +4,7 @@
  * package (its Node Serial transport, serialport), verified with GET_INFO over the same serial
  * path (the host's serial transport).
  */
+import { TransportFactory } from '../../host/transport/open.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ describe('tripod emulate --repl', () => {
     let text = '';
     out.on('data', (d: Buffer) => (text += d.toString()));
     const abort = new AbortController();
-    const ctx: CommandContext = { values: {}, positionals: [], out, err: new PassThrough(), signal: abort.signal };
+    const ctx: CommandContext = { values: {}, positionals: [], out, err: new PassThrough(), signal: abort.signal, transports: new TransportFactory() };
     const running = runReplMode(ctx, { url: 'tcp://127.0.0.1:0', board: 'mdbt42q', seed: 2, loads: constantLoads([10, 10, 10, 10]), durationS: Infinity, ptyLink: link, startPty });
     try {
       for (let i = 0; i < 100 && !text.includes(`on ${link}`); i++) await new Promise((r) => setTimeout(r, 50));

@@ -3,6 +3,7 @@
  * The page is served at http://127.0.0.1:PORT (printed, opened in the default browser unless
  * --no-open); --no-web keeps to the terminal. Trials run on the host: the page only sends commands.
  */
+import { boardErrorLine } from '../board-session.ts';
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -153,10 +154,11 @@ export const command: CliCommand = {
     }
     const session = await openBoard(source, {
       ...sim,
+      transports: ctx.transports,
       calibrationFile,
       ...(typeof v.record === 'string' ? { record: { path: v.record } } : {}),
     }).catch((e: unknown) => {
-      throw new RuntimeError((e as Error).message);
+      throw new RuntimeError(boardErrorLine(e));
     });
     const src = sessionSource(session);
     const scoringLayout = layout ?? { ...DEFAULT_SCORING_LAYOUT, cells: src.layout.cells, plate: src.layout.plate };
