@@ -30,7 +30,10 @@ export async function openSource(source: BoardSource, calibrationFile: string | 
 /** One line for a failure to reach a board; Bluetooth failures point at `tripod doctor`. */
 export function boardErrorLine(e: unknown): string {
   const msg = ((e as Error)?.message ?? String(e)).split('\n')[0] ?? '';
-  if ((e as Error)?.name === 'BluetoothUnavailableError') return `${msg}; run 'tripod doctor --ble' to see what to fix, or use --sim or --serial PATH`;
+  if ((e as Error)?.name === 'BluetoothUnavailableError') {
+    if ((e as { reason?: string }).reason === 'no-binding') return `${msg}; build it with 'npx tripod doctor --build-ble' ('tripod doctor --ble' checks the rest)`;
+    return `${msg}; run 'tripod doctor --ble' to see what to fix, or use --sim or --serial PATH`;
+  }
   return msg;
 }
 

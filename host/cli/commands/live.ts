@@ -5,8 +5,7 @@
  */
 import { boardErrorLine } from '../board-session.ts';
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { which } from '../../doctor/which.ts';
 import type { CliCommand, CommandContext } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { parsePositive, parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
@@ -55,21 +54,6 @@ function oneOf<T extends string>(values: Record<string, unknown>, name: string, 
   if (v === undefined) return fallback;
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
   throw new UsageError(`--${name} must be ${allowed.join(' or ')}, got '${String(v)}'`);
-}
-
-/** The first executable `name` on PATH, or null. */
-function which(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 function openInBrowser(url: string, err: NodeJS.WritableStream): void {
