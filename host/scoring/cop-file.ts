@@ -20,6 +20,7 @@
  * user must pass a flag) or 'data' (the file cannot be read or a value is bad), naming the line.
  */
 import { readFileSync } from 'node:fs';
+import { looksLikeC3d, readC3dCop } from './c3d-cop.ts';
 
 export type LengthUnit = 'mm' | 'cm' | 'm';
 const UNIT_MM: Record<LengthUnit, number> = { mm: 1, cm: 10, m: 1000 };
@@ -239,12 +240,23 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
 
 /** Reads a CoP file; an unreadable file is a 'data' CopFileError. */
 export function readCopFile(file: string, opts: CopFileOptions = {}): CopTrace {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new CopFileError('data', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message)}`);
   }
-  return parseCopText(text, opts, file);
+  const binary = binaryKind(bytes);
+  if (binary === 'tripod') throw new CopFileError('usage', `${file} is a Tripod recording, not a CoP table: export it first (tripod export ${file} --format csv) and analyze the CSV`);
+  if (binary === 'c3d') return readC3dCop(file);
+  if (binary === 'other') throw new CopFileError('data', `${file} is not a text file (binary bytes in its first 4 KB); analyze reads text/CSV CoP tables and C3D files`);
+  return parseCopText(bytes.toString('utf8'), opts, file);
+}
+
+/** What a file's first bytes say it is, when it is not text. */
+function binaryKind(bytes: Buffer): 'tripod' | 'c3d' | 'other' | null {
+  if (bytes.subarray(0, 7).toString('latin1') === 'TRIPODR') return 'tripod';
+  if (looksLikeC3d(bytes) && bytes.readInt16LE(2) >= 0 && bytes.subarray(0, 512).includes(0)) return 'c3d';
+  return bytes.subarray(0, 4096).includes(0) ? 'other' : null;
 }

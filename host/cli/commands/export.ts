@@ -5,12 +5,14 @@
 import * as fs from 'node:fs';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
+import { exportCollected } from '../export-collected.ts';
 import { ProgressBar } from '../progress.ts';
+import { parsePositive } from '../source-flags.ts';
 import { openRecordingSession, replaySummary, stopOnBrokenPipe } from '../recording-input.ts';
 import { EXPORT_FORMATS, SampleExporter, type ExportFormat } from '../../export/writers.ts';
 import type { ReplayTransport } from '../../transport/replay.ts';
 
-const HELP = `Usage: tripod export FILE --format csv|ndjson [flags]
+const HELP = `Usage: tripod export FILE --format csv|ndjson|c3d [flags]
 
 Writes every sample of a recording, calibrated, as CSV (one header row) or NDJSON (one JSON object
 per line). Columns, in order:
@@ -25,9 +27,21 @@ per line). Columns, in order:
   flags                per-sample status flags from the board (protocol/SPEC.md)
 Origin: plate centre. pandas: pd.read_csv(path) or pd.read_json(path, lines=True).
 
+C3D (--format c3d): one force platform of TYPE 3 (four vertical corner sensors; analog channels
+FX12 FX34 FY14 FY23 = 0 and FZ1..FZ4 = the cells front right, front left, rear left, rear right,
+N), plate corners and origin (a, b, az0) in the parameter section, subject, date, board and
+calibration in SUBJECTS, TRIAL and TRIPOD. C3D has one fixed rate, so the samples are put on a
+uniform grid at the recording's mean rate (or --resample HZ).
+
+Timing: the board's clock gives about 77.9 Hz with uneven steps (the first second has one 39.5 ms
+step; lost samples leave holes). --resample HZ puts every format on a uniform grid from the first
+sample: each cell's force linearly interpolated between the received samples around the grid
+point (across gaps too, counted on stderr), total and CoP computed from those forces.
+
 Flags:
-  --format csv|ndjson  output format (required)
-  --out PATH           output file (default: FILE with .csv or .ndjson; '-' = stdout)
+  --format csv|ndjson|c3d  output format (required)
+  --out PATH           output file (default: FILE with .csv, .ndjson or .c3d; '-' = stdout, not for c3d)
+  --resample HZ        uniform time grid at HZ (see Timing)
   --force              overwrite an existing output file
   --calibration FILE   calibration JSON instead of the one stored in the recording
   --json               print a JSON summary (rows, output, samples, lost, ...) instead of a line
@@ -38,10 +52,11 @@ Example:
 
 export const command: CliCommand = {
   name: 'export',
-  summary: 'write a recording as CSV or NDJSON (forces N, total N, CoP mm)',
+  summary: 'write a recording as CSV, NDJSON or C3D (forces N, total N, CoP mm)',
   help: HELP,
   options: {
     format: { type: 'string' },
+    resample: { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },
     calibration: { type: 'string' },
@@ -53,8 +68,10 @@ export const command: CliCommand = {
     if (file === undefined) throw new UsageError('name the recording to export: tripod export FILE --format csv|ndjson');
     if (extra.length) throw new UsageError(`export takes one file, got also '${extra[0]}'`);
     const format = ctx.values.format;
-    if (format === undefined) throw new UsageError('--format is required: csv or ndjson');
-    if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be csv or ndjson, got '${String(format)}'`);
+    if (format === undefined) throw new UsageError('--format is required: csv, ndjson or c3d');
+    if (format !== 'c3d' && !EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be csv, ndjson or c3d, got '${String(format)}'`);
+    const resampleHz = parsePositive(ctx.values, 'resample', null);
+    if (format === 'c3d' && ctx.values.out === '-') throw new UsageError('--format c3d writes a binary file: give --out FILE.c3d, not -');
     const out = typeof ctx.values.out === 'string' ? ctx.values.out : file.replace(/(\.tripod)?$/, `.${format}`);
     if (out === file) throw new UsageError(`--out ${out} would overwrite the recording itself`);
     const toStdout = out === '-';
@@ -77,6 +94,16 @@ export const command: CliCommand = {
         fs.rmSync(out, { force: true });
       }
       throw e;
+    }
+    const cal = session.calibration.source;
+    if (/uncalibrated|^default$/.test(cal)) ctx.err.write(`tripod export: ${file} is not calibrated (calibration: ${cal}): forces are nominal values, not measured newtons; run tripod calibrate, or pass --calibration FILE\n`);
+    if (format === 'c3d' || resampleHz !== null) {
+      const r = await exportCollected(ctx, session, { format: format as ExportFormat | 'c3d', resampleHz, fd });
+      if (fd !== null) fs.closeSync(fd);
+      const summary = { ...replaySummary(file, session, 0), output: toStdout ? '-' : out, format, rows: r.rows, rate_hz: r.rateHz };
+      if (ctx.values.json === true && !toStdout) ctx.out.write(`${JSON.stringify(summary)}\n`);
+      else if (!toStdout) ctx.out.write(`${out}: ${r.rows} rows (${format}, uniform ${r.rateHz} Hz); ${summary.lost} samples lost in ${summary.gaps} gap(s)\n`);
+      return 0;
     }
     const exporter = new SampleExporter(format as ExportFormat);
     let broken = false;
