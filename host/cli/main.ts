@@ -46,6 +46,38 @@ function describeParseError(e: unknown): string {
     .replace(/^Option '(.+?)' argument missing$/, "flag '$1' needs a value");
 }
 
+/** The command within edit distance 2 of `name` (a typo), or one that starts with it; null when none is close. */
+export function closestCommand(name: string, names: string[]): string | null {
+  const n = name.toLowerCase();
+  let best: string | null = null;
+  let bestD = 3;
+  for (const c of names) {
+    const d = c.startsWith(n) && n.length >= 3 ? 1 : editDistance(n, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Edits (insert, delete, replace, swap of neighbours) between a and b: optimal string alignment. */
+function editDistance(a: string, b: string): number {
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      cur.push(d);
+    }
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0] ?? msg;
@@ -58,7 +90,10 @@ export async function main(
   err: NodeJS.WritableStream = process.stderr,
   transports?: TransportFactory,
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `tripod help record` is `tripod record --help`.
+  const helpFor = first === 'help' && afterFirst[0] !== undefined ? afterFirst[0] : null;
+  const [name, ...rest] = helpFor !== null ? [helpFor, '--help'] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     out.write(await topHelp());
     return name === undefined ? EXIT_USAGE : 0;
@@ -69,7 +104,8 @@ export async function main(
   }
   const load = COMMANDS[name];
   if (!load) {
-    err.write(`tripod: unknown command '${name}'; run 'tripod --help' for the list\n`);
+    const near = closestCommand(name, Object.keys(COMMANDS));
+    err.write(`tripod: unknown command '${name}'; ${near ? `did you mean '${near}'? (tripod --help lists them all)` : "run 'tripod --help' for the list"}\n`);
     return EXIT_USAGE;
   }
   let cmd: CliCommand;
