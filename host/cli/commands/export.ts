@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { exportCollected } from '../export-collected.ts';
+import { recordingMetadata, uncalibrated, writeSidecar } from '../recording-info.ts';
 import { ProgressBar } from '../progress.ts';
 import { parsePositive } from '../source-flags.ts';
 import { openRecordingSession, replaySummary, stopOnBrokenPipe } from '../recording-input.ts';
@@ -42,6 +43,9 @@ Flags:
   --format csv|ndjson|c3d  output format (required)
   --out PATH           output file (default: FILE with .csv, .ndjson or .c3d; '-' = stdout, not for c3d)
   --resample HZ        uniform time grid at HZ (see Timing)
+  --no-sidecar         do not write OUT.json: the recording's metadata (created, board, firmware,
+                       calibration and its source, subject, notes, samples, gaps; as tripod info
+                       FILE --json) and how the export was made; written beside every file output
   --force              overwrite an existing output file
   --calibration FILE   calibration JSON instead of the one stored in the recording
   --json               print a JSON summary (rows, output, samples, lost, ...) instead of a line
@@ -57,6 +61,7 @@ export const command: CliCommand = {
   options: {
     format: { type: 'string' },
     resample: { type: 'string' },
+    'no-sidecar': { type: 'boolean' },
     out: { type: 'string' },
     force: { type: 'boolean' },
     calibration: { type: 'string' },
@@ -96,10 +101,11 @@ export const command: CliCommand = {
       throw e;
     }
     const cal = session.calibration.source;
-    if (/uncalibrated|^default$/.test(cal)) ctx.err.write(`tripod export: ${file} is not calibrated (calibration: ${cal}): forces are nominal values, not measured newtons; run tripod calibrate, or pass --calibration FILE\n`);
+    if (uncalibrated(cal)) ctx.err.write(`tripod export: ${file} is not calibrated (calibration: ${cal}): forces are nominal values, not measured newtons; run tripod calibrate, or pass --calibration FILE\n`);
     if (format === 'c3d' || resampleHz !== null) {
       const r = await exportCollected(ctx, session, { format: format as ExportFormat | 'c3d', resampleHz, fd });
       if (fd !== null) fs.closeSync(fd);
+      if (!toStdout && ctx.values['no-sidecar'] !== true) writeSidecar(out, recordingMetadata(file, session), { file: out, format, rows: r.rows, timing: r.timing });
       const summary = { ...replaySummary(file, session, 0), output: toStdout ? '-' : out, format, rows: r.rows, rate_hz: r.rateHz };
       if (ctx.values.json === true && !toStdout) ctx.out.write(`${JSON.stringify(summary)}\n`);
       else if (!toStdout) ctx.out.write(`${out}: ${r.rows} rows (${format}, uniform ${r.rateHz} Hz); ${summary.lost} samples lost in ${summary.gaps} gap(s)\n`);
@@ -137,6 +143,7 @@ export const command: CliCommand = {
     unhook();
     if (fd !== null) fs.closeSync(fd);
     progress.done();
+    if (!toStdout && ctx.values['no-sidecar'] !== true) writeSidecar(out, recordingMetadata(file, session), { file: out, format, rows: exporter.rows, timing: 'as received: device time of each sample (about 77.9 Hz, uneven steps)' });
     const damage = (session.transport as ReplayTransport).damageSummary();
     if (damage) ctx.err.write(`tripod export: ${damage}\n`);
     const summary = { ...replaySummary(file, session, linkLosses), output: toStdout ? '-' : out, format, rows: exporter.rows };
