@@ -21,6 +21,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { looksLikeC3d, readC3dCop } from './c3d-cop.ts';
+import { splitDelimited, unquoted } from './csv-line.ts';
 
 export type LengthUnit = 'mm' | 'cm' | 'm';
 const UNIT_MM: Record<LengthUnit, number> = { mm: 1, cm: 10, m: 1000 };
@@ -67,19 +68,23 @@ interface Column {
 }
 
 function splitLine(line: string, delim: string | null): string[] {
-  return (delim ? line.split(delim) : line.trim().split(/\s+/)).map((s) => s.trim());
+  return delim ? splitDelimited(line, delim) : line.trim().split(/\s+/).map((s) => s.trim());
 }
 
 function detectDelimiter(line: string): string | null {
-  if (line.includes('\t')) return '\t';
-  if (line.includes(',')) return ',';
-  if (line.includes(';')) return ';';
+  const bare = unquoted(line);
+  if (bare.includes('\t')) return '\t';
+  if (bare.includes(',')) return ',';
+  if (bare.includes(';')) return ';';
   return null;
 }
 
 function parseColumn(raw: string): Column {
   const m = /^(.*?)\s*[[(]\s*([^\])]+?)\s*[\])]\s*$/.exec(raw);
   if (m) return { name: m[1]!.trim(), unit: m[2]!.trim() };
+  // "CoP X, mm": the unit after a comma (a quoted CSV header).
+  const comma = /^(.+?),\s*([A-Za-z][\w.*·/]*)\s*$/.exec(raw);
+  if (comma) return { name: comma[1]!.trim(), unit: comma[2]!.trim() };
   // A unit suffix in snake case, as Tripod's own exports write it: cop_x_right_mm, time_s.
   const sfx = /^(.+?)_(mm|cm|m|s)$/i.exec(raw.trim());
   return sfx ? { name: sfx[1]!, unit: sfx[2]! } : { name: raw.trim(), unit: null };
