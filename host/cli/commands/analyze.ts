@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { CopFileError, readCopFile, type CopFileOptions, type LengthUnit } from '../../scoring/cop-file.ts';
-import { preprocessCop } from '../../scoring/filter.ts';
+import { preprocessTrace } from '../../scoring/analyze-file.ts';
 import { computeSwayMetrics, swayMetricsJson, type SwayMetrics } from '../../scoring/sway.ts';
 import { footLandmarks, type FootSide } from '../../scoring/geometry.ts';
 import { DEFAULT_SCORING_LAYOUT, LayoutError, loadLayoutFile } from '../../scoring/layout.ts';
@@ -27,7 +27,8 @@ Flags:
   --json              print one JSON object (snake_case keys with units: path_mm, velocity_mm_s,
                       area95_mm2, mfreq_hz, rms_ml_mm, ...)
   --no-filter         skip the 10 Hz low-pass (4th-order zero-lag Butterworth); uneven samples are
-                      still resampled by window averaging
+                      still resampled by window averaging. BDS files are already low-passed at
+                      10 Hz by the data set and are not filtered again unless --cutoff is given
   --cutoff HZ         low-pass cut-off, Hz (default 10)
   --from S, --to S    analyse only the samples with time in [from, to] s (default: all)
   --from-moments      force-plate file without CoP columns: CoP from Fz, Mx, My
@@ -212,12 +213,10 @@ export const command: CliCommand = {
       }
       trace = { ...trace, t: Float64Array.from(keep, (i) => trace!.t[i]!), x: Float64Array.from(keep, (i) => trace!.x[i]!), y: Float64Array.from(keep, (i) => trace!.y[i]!) };
     }
-    const preOpts: Parameters<typeof preprocessCop>[3] = { filter: values['no-filter'] !== true, rateHz: trace.rateHz };
-    if (cutoff !== undefined) preOpts.cutoffHz = cutoff;
     let pre;
     let metrics: SwayMetrics;
     try {
-      pre = preprocessCop(trace.t, trace.x, trace.y, preOpts);
+      pre = preprocessTrace(trace, { filter: values['no-filter'] !== true, ...(cutoff !== undefined ? { cutoffHz: cutoff } : {}) });
       metrics = computeSwayMetrics({ x: pre.x, y: pre.y }, pre.fs, outline ? { outline } : {});
     } catch (e) {
       throw new RuntimeError(`${file}: ${(e as Error).message}`);
