@@ -10,7 +10,7 @@ export type BoardSource =
   | { kind: 'sim'; seed?: number; realtime?: boolean }
   /** A board over Bluetooth LE; id: its noble id, address or advertised name (first Tripod board found when absent). */
   | { kind: 'ble'; id?: string }
-  /** A board on a serial port (e.g. /dev/ttyUSB0). */
+  /** A board on a serial port (e.g. /dev/ttyUSB0), or tcp://host:port (the serial protocol over TCP, e.g. an emulator's REPL port). */
   | { kind: 'serial'; path: string }
   /** A recording played back; speed: 1 real time, Infinity as fast as possible. */
   | { kind: 'replay'; file: string; speed: number }

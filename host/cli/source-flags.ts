@@ -27,7 +27,7 @@ export const SOURCE_OPTIONS: OptionSpec = {
 export const SOURCE_HELP = `Board source (choose one):
   --sim                 the simulated board: the emulator running the built firmware (default)
   --ble [ID|NAME]       a board over Bluetooth LE (first Tripod board found if no ID or name)
-  --serial PATH         a board on a serial port, e.g. /dev/ttyUSB0
+  --serial PATH         a board on a serial port, e.g. /dev/ttyUSB0, or tcp://HOST:PORT
   --calibration FILE    calibration JSON overriding the board's stored calibration
   --sim-seed N          noise seed of the simulated board (default 1)`;
 

@@ -70,6 +70,12 @@ export class TransportFactory {
         return new SimTransport({ seed: source.seed, ...opts.sim });
       }
       case 'serial': {
+        // tcp://host:port: the serial protocol over TCP (an emulator's REPL port, a serial server).
+        const tcp = /^tcp:\/\/([^/:]+|\[[^\]]+\]):(\d{1,5})\/?$/.exec(source.path);
+        if (tcp) {
+          const { TcpSerialTransport } = await import('./tcp-serial.ts');
+          return new TcpSerialTransport(tcp[1]!.replace(/^\[|\]$/g, ''), Number(tcp[2]));
+        }
         const { SerialTransport } = await import('./serial.ts');
         return new SerialTransport({ path: source.path, ...opts.serial });
       }
