@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../package-root.ts';
-import type { BenchModule, Figures } from './main.ts';
+import type { BenchModule, Figures } from './types.ts';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (v: number, d: number): number => Math.round(v * 10 ** d) / 10 ** d;

@@ -214,7 +214,7 @@ export interface BleTransportOptions {
   target?: string;
   /** Scan time to find the board, ms. Defaults to 10000. */
   scanTimeoutMs?: number;
-  /** Reconnect backoff: first delay, ms (default 250), doubling up to maxDelayMs (default 5000). */
+  /** Reconnect backoff: first delay, ms (default 250), doubling up to reconnectMaxMs (default 5000). */
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
   /** Give up after this many failed reconnect attempts (default 20; 0 disables reconnecting). */
