@@ -83,10 +83,32 @@ export interface RunResult {
   /** Why the run ended: 'done', 'out-of-memory', 'crashed', 'exited', 'timeout'. */
   ended: 'done' | 'out-of-memory' | 'crashed' | 'exited' | 'timeout';
   wallS: number;
+  /** True when the interpreter stopped before the last install line was acknowledged. */
+  duringInstall: boolean;
+  /** Installs tried again after the interpreter crashed while installing (runOnInterpreter). */
+  installRetries: number;
+}
+
+/** Installs that may be tried again when the interpreter crashes while still installing. */
+export const INSTALL_RETRIES = 2;
+
+/**
+ * Installs and boots the files on one interpreter process (runOnce); when the ARM interpreter
+ * crashes while Storage is still being written (seen under qemu-arm now and then, a segmentation
+ * fault in the REPL's Storage.write before any of our code ran), a fresh process tries again, at
+ * most INSTALL_RETRIES times; the retries are counted in the result.
+ */
+export async function runOnInterpreter(interp: Interpreter, o: RunOptions): Promise<RunResult> {
+  let retries = 0;
+  for (;;) {
+    const r = await runOnce(interp, o);
+    if (!(r.duringInstall && r.ended === 'crashed' && retries < INSTALL_RETRIES)) return { ...r, installRetries: retries };
+    retries++;
+  }
 }
 
 /** Installs and boots the files on one interpreter process; resolves when it ended (see RunResult). */
-export function runOnInterpreter(interp: Interpreter, o: RunOptions): Promise<RunResult> {
+function runOnce(interp: Interpreter, o: RunOptions): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tripod-espruino-'));
   const bin = join(interp.dir, o.build);
   const [cmd, args] = o.build.includes('-arm-') ? [interp.qemu, [bin]] : [bin, []];
@@ -132,7 +154,7 @@ export function runOnInterpreter(interp: Interpreter, o: RunOptions): Promise<Ru
       }
       const result = read();
       rmSync(dir, { recursive: true, force: true });
-      resolve({ result, output, ended, wallS: (Date.now() - t0) / 1000 });
+      resolve({ result, output, ended, wallS: (Date.now() - t0) / 1000, duringInstall: next < lines.length, installRetries: 0 });
     };
     const timer = setInterval(() => {
       if (o.done(read())) finish('done');
