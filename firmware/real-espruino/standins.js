@@ -32,7 +32,9 @@ tmark("pre");
 process.on("uncaughtException", function (e) { tlog("X " + e); });
 E.on("errorFlag", function (f) { tlog("E " + f); });
 if (T_BOARD) process.env = { BOARD: T_BOARD };
-if (T_GPIO) { T.io = new Uint32Array(8); globalThis.TRIPOD_GPIO_BASE = E.getAddressOf(T.io, true) - 0x508; }
+// 64 words: a typed array this large is stored as one flat (contiguous) block; a small one may be
+// spread over linked variables, and the native read writing words 1..2 past the first would corrupt them.
+if (T_GPIO) { T.io = new Uint32Array(64); var ga = E.getAddressOf(T.io, true); if (!ga) tlog("Z no flat RAM block for the GPIO stand-in"); else globalThis.TRIPOD_GPIO_BASE = ga - 0x508; }
 if (T_SCK[1] !== -1) Serial1.setup = function (b) { tlog("U " + b); };
 E.reboot = function () { tlog("K"); T.st.write("t.pos", "" + T.at); setTimeout(load, 10); };
 

@@ -46,6 +46,6 @@ export const NATIVE_ABI = 0x54520001;
 /** Bytes of machine code. */
 export const NATIVE_CODE_BYTES = 2578;
 /** sha256 of the firmware/native .c/.h sources (sorted by name; see build.ts sourceHash). */
-export const NATIVE_SOURCE_SHA256 = '573e0e409f92ac666f94fecf60e8b1f5f364bcf868e3ea7175701366945ab292';
+export const NATIVE_SOURCE_SHA256 = 'be88a6cda581b706e2331ec28ee082e1863761a2a88a1ef3022e63fba58157fe';
 /** The compiler that produced the code. */
 export const NATIVE_COMPILER = 'Debian clang version 14.0.6';

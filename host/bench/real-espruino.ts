@@ -21,7 +21,7 @@ import { goldenOps, randomOps, referenceLog, runProbe } from '../../firmware/rea
 import { findInterpreter } from '../../firmware/real-espruino/runner.ts';
 import { markOf, runBoard, type BoardKey, type RunRecord } from '../../firmware/real-espruino/scenario.ts';
 import { createStreamDecoder } from '../../protocol/frame-decoder.ts';
-import type { BenchModule, Figures } from './main.ts';
+import type { BenchModule, Figures } from './types.ts';
 
 function samplesPerS(r: RunRecord): number {
   const d = createStreamDecoder();

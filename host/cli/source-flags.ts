@@ -81,13 +81,17 @@ export function parseBleTargets(values: Record<string, unknown>, positionals: st
   return positionals;
 }
 
-/** Parses a positive number flag; throws UsageError naming the flag. */
+/** Parses a positive number flag (`fallback` when absent); throws UsageError naming the flag. */
 export function parsePositive(values: Record<string, unknown>, name: string, fallback: number | null): number | null {
-  const v = values[name];
-  if (v === undefined) return fallback;
+  return positiveNumber(values[name], `--${name}`) ?? fallback;
+}
+
+/** A positive number from its text (a flag's value or a typed answer), null when absent; throws UsageError naming `what` and the unit. */
+export function positiveNumber(v: unknown, what: string, unit?: string): number | null {
+  if (v === undefined) return null;
   const n = Number(v);
   if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`--${name} must be a positive number, got '${String(v)}'`);
+    throw new UsageError(`${what} must be a positive number${unit === undefined ? '' : ` of ${unit}`}, got '${String(v)}'`);
   }
   return n;
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import WebSocket from 'ws';
-import type { BenchModule, Figures } from '../bench/main.ts';
+import type { BenchModule, Figures } from '../bench/types.ts';
 import { DEFAULT_LAYOUT, type ForceSample, type PipelineEvent } from '../pipeline/types.ts';
 import { createSyntheticPerson, personLoadSource } from '../sim/person.ts';
 import { centreOfPressure } from '../pipeline/cop.ts';

@@ -7,10 +7,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { main } from '../../host/cli/main.ts';
+import { runCli } from '../host/helpers/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -32,16 +31,7 @@ async function until(pred: () => boolean, what: string, ms = 30_000): Promise<vo
   }
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  err.on('data', (d: Buffer) => (e += d.toString()));
-  const code = await main(argv, out, err);
-  return { code, out: o, err: e };
-}
+const run = runCli;
 
 describe('tripod live', () => {
   it('serves the page from the package on loopback, prints the URL and a status line, stops on SIGINT', async () => {
