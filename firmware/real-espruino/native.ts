@@ -133,7 +133,7 @@ export const PROBE_BOOT0 =
   'var probeFs = require("fs");\n' +
   'function probeLog(s) { probeFs.appendFileSync("result.txt", s + "\\n"); }\n' +
   'process.on("uncaughtException", function (e) { probeLog("X " + e); });\n' +
-  'var probeIo = new Uint32Array(8);\n' +
+  'var probeIo = new Uint32Array(64);\n' +
   'globalThis.TRIPOD_GPIO_BASE = E.getAddressOf(probeIo, true) - 0x508;\n';
 
 export interface ProbeResult {

@@ -18,6 +18,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from '../../protocol/crc.ts';
 
 export const ESPRUINO_DIR_VAR = 'TRIPOD_ESPRUINO_DIR';
 export type BuildName = 'espruino-arm-2630' | 'espruino-arm-2950' | 'espruino-arm-8000' | 'espruino-x64';
@@ -61,9 +62,19 @@ export function installLines(files: Record<string, string | Uint8Array>): string
       out.push(`require("Storage").write(${JSON.stringify(name)},atob("${b64}"),${off}${off === 0 ? ',' + bytes.length : ''});`);
     }
   }
+  // Then each file's CRC-32 as Storage holds it (the runner compares: a line the REPL garbled fails).
+  for (const name of Object.keys(files)) out.push(`print("#crc ${name} "+(E.CRC32(require("Storage").read(${JSON.stringify(name)}))>>>0));`);
   const lines = out.map((l, k) => `${l}print("@${k}@");`);
   lines.push('load();');
   return lines;
+}
+
+/** The "#crc name value" lines installLines makes the REPL print, as they must read. */
+export function expectedCrcLines(files: Record<string, string | Uint8Array>): string[] {
+  return Object.entries(files).map(([name, content]) => {
+    const bytes = typeof content === 'string' ? new Uint8Array(Buffer.from(content, 'latin1')) : content;
+    return `#crc ${name} ${crc32(bytes) >>> 0}`;
+  });
 }
 
 export interface RunOptions {
@@ -83,10 +94,33 @@ export interface RunResult {
   /** Why the run ended: 'done', 'out-of-memory', 'crashed', 'exited', 'timeout'. */
   ended: 'done' | 'out-of-memory' | 'crashed' | 'exited' | 'timeout';
   wallS: number;
+  /** True when the interpreter stopped before the last install line was acknowledged. */
+  duringInstall: boolean;
+  /** Installs tried again after the interpreter crashed while installing (runOnInterpreter). */
+  installRetries: number;
+}
+
+/** Installs that may be tried again when the interpreter crashes while still installing. */
+export const INSTALL_RETRIES = 2;
+
+/**
+ * Installs and boots the files on one interpreter process (runOnce); when the install itself fails
+ * before load() (seen now and then: under qemu-arm a segmentation fault in the REPL's
+ * Storage.write before any of our code ran; on x64 a line the REPL garbled, caught by the files'
+ * CRC-32 check or by the error it raised), a fresh process tries again, at most INSTALL_RETRIES
+ * times; the retries are counted in the result.
+ */
+export async function runOnInterpreter(interp: Interpreter, o: RunOptions): Promise<RunResult> {
+  let retries = 0;
+  for (;;) {
+    const r = await runOnce(interp, o);
+    if (!(r.duringInstall && r.ended !== 'done' && retries < INSTALL_RETRIES)) return { ...r, installRetries: retries };
+    retries++;
+  }
 }
 
 /** Installs and boots the files on one interpreter process; resolves when it ended (see RunResult). */
-export function runOnInterpreter(interp: Interpreter, o: RunOptions): Promise<RunResult> {
+function runOnce(interp: Interpreter, o: RunOptions): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tripod-espruino-'));
   const bin = join(interp.dir, o.build);
   const [cmd, args] = o.build.includes('-arm-') ? [interp.qemu, [bin]] : [bin, []];
@@ -100,7 +134,14 @@ export function runOnInterpreter(interp: Interpreter, o: RunOptions): Promise<Ru
   // ended stdin makes the REPL exit).
   const lines = installLines(o.files);
   let next = 0;
+  const crcs = expectedCrcLines(o.files);
+  let badInstall = false;
   const send = (): void => {
+    // Before load(): every file must have reached Storage intact.
+    if (next === lines.length - 1 && !crcs.every((c) => output.includes(c))) {
+      badInstall = true;
+      return;
+    }
     if (next < lines.length) child.stdin.write(lines[next++] + '\n');
   };
   child.stdout.on('data', () => {
@@ -132,10 +173,11 @@ export function runOnInterpreter(interp: Interpreter, o: RunOptions): Promise<Ru
       }
       const result = read();
       rmSync(dir, { recursive: true, force: true });
-      resolve({ result, output, ended, wallS: (Date.now() - t0) / 1000 });
+      resolve({ result, output, ended, wallS: (Date.now() - t0) / 1000, duringInstall: next < lines.length, installRetries: 0 });
     };
     const timer = setInterval(() => {
-      if (o.done(read())) finish('done');
+      if (badInstall) finish('crashed');
+      else if (o.done(read())) finish('done');
       else if (/OUT OF MEMORY/.test(output)) setTimeout(() => finish('out-of-memory'), 500);
       else if (/Segmentation fault|Illegal instruction|qemu: uncaught target signal/.test(output)) finish('crashed');
       else if (exited) finish('exited');

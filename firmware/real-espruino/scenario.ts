@@ -145,11 +145,15 @@ export function scenarioFile(steps: Step[]): Uint8Array {
   return new Uint8Array(parts);
 }
 
-/** .boot0: the stand-ins with their configuration line first. */
+if (UUID_DATA.charAt(7) !== '2' || UUID_CONTROL.charAt(7) !== '3' || UUID_RESPONSE.charAt(7) !== '4') {
+  throw new Error('scenario.ts: standins.js tells the data/control/response characteristics apart by UUID character 8 (2/3/4); protocol/constants.ts changed them');
+}
+
+/** .boot0: the stand-ins with their configuration line first (standins.js tells characteristics apart by UUID character 8). */
 export function standinsFile(b: BoardSetup): string {
   const cfg =
     `var T_BOARD = ${JSON.stringify(b.envBoard)}, T_GPIO = ${b.gpio ? 1 : 0}, T_SCK = ${JSON.stringify([...b.sck, b.rate])}, ` +
-    `T_DOUT = ${JSON.stringify(b.dout)}, T_UUID = ${JSON.stringify([UUID_DATA, UUID_CONTROL, UUID_RESPONSE])};\n`;
+    `T_DOUT = ${JSON.stringify(b.dout)};\n`;
   return cfg + readFileSync(STANDINS_FILE, 'latin1');
 }
 

@@ -5,8 +5,8 @@
 //
 // The runner puts these globals first (one line): T_BOARD (process.env.BOARD to report, "" keeps
 // the interpreter's own), T_GPIO (1: allow native code with GPIO in a RAM block), T_SCK / T_DOUT
-// (the HX711 pins the firmware's pin map uses), T_UUID (data, control, response characteristic
-// UUIDs). What it does:
+// (the HX711 pins the firmware's pin map uses). Characteristics are told apart by the 8th character
+// of their 128-bit UUID (protocol/constants.ts: 2 data, 3 control, 4 response). What it does:
 // - NRF: records declared services (S), advertising (A), notifications (F data, R response/event,
 //   B battery) and keeps the control characteristic's onWrite for the scenario.
 // - HX711 lines at the Espruino API level (pinMode, digitalWrite, digitalRead, digitalPulse, new
@@ -25,15 +25,17 @@
 var T = { f: require("fs"), st: require("Storage"), pk: 0, at: 0, w: null, c: null, d: null, m: null, io: null };
 function tlog(s) { T.f.appendFileSync("result.txt", s + "\n"); }
 function tpeak() { var u = process.memory(false).usage; if (u > T.pk) T.pk = u; }
+/** "2" data, "3" control, "4" response characteristic (the 8th character of Tripod's UUIDs), else "". */
+function tkind(c) { return c.length === 36 ? c.charAt(7) : ""; }
 function tmark(l) { var m = process.memory(); tlog("M " + l + " " + m.usage + " " + m.free + " " + m.total + " " + getTime().toFixed(3)); }
 tmark("pre");
 process.on("uncaughtException", function (e) { tlog("X " + e); });
 E.on("errorFlag", function (f) { tlog("E " + f); });
-if (T_BOARD) process.env = { VERSION: process.env.VERSION, BOARD: T_BOARD };
+if (T_BOARD) process.env = { BOARD: T_BOARD };
 // 64 words: a typed array this large is stored as one flat (contiguous) block; a small one may be
 // spread over linked variables, and the native read writing words 1..2 past the first would corrupt them.
 if (T_GPIO) { T.io = new Uint32Array(64); var ga = E.getAddressOf(T.io, true); if (!ga) tlog("Z no flat RAM block for the GPIO stand-in"); else globalThis.TRIPOD_GPIO_BASE = ga - 0x508; }
-Serial1.setup = function (b) { tlog("U " + b); };
+if (T_SCK[1] !== -1) Serial1.setup = function (b) { tlog("U " + b); };
 E.reboot = function () { tlog("K"); T.st.write("t.pos", "" + T.at); setTimeout(load, 10); };
 
 var NRF = {
@@ -41,41 +43,37 @@ var NRF = {
     for (var u in s) for (var c in s[u]) {
       var h = s[u][c];
       tlog("S " + u + " " + c + " " + h.maxLen + " " + (h.readable ? "r" : "") + (h.writable ? "w" : "") + (h.notify ? "n" : "") + " " + (typeof h.value === "string" ? h.value : ""));
-      if (c === T_UUID[1]) T.w = h.onWrite;
+      if (tkind(c) === "3") T.w = h.onWrite;
     }
     tpeak();
   },
   updateServices: function (s) {
     for (var u in s) for (var c in s[u]) {
-      var v = s[u][c].value;
-      tlog((c === T_UUID[0] ? "F " : c === T_UUID[2] ? "R " : "B ") + (c === T_UUID[0] || c === T_UUID[2] ? btoa(E.toString(v)) : v));
+      var v = s[u][c].value, k = tkind(c);
+      tlog(k === "2" ? "F " + btoa(E.toString(v)) : k === "4" ? "R " + btoa(E.toString(v)) : "B " + v);
     }
     tpeak();
   },
   setAdvertising: function (d, o) { tlog("A " + o.name + " " + o.connectable + " " + o.interval); },
-  setScanResponse: function () {},
   setConnectionInterval: function (i) { tlog("I " + i); },
-  setTxPower: function () {},
   getAddress: function () { return "c0:11:22:33:ab:cd random"; },
   getBattery: function () { return 2.95; },
-  on: function (e, f) { if (e === "connect") T.c = f; else if (e === "disconnect") T.d = f; else if (e === "mtu") T.m = f; },
-  removeListener: function () {},
-  disconnect: function () { if (T.d) T.d(19); },
-  sleep: function () {},
-  wake: function () {}
+  on: function (e, f) { if (e === "connect") T.c = f; else if (e === "disconnect") T.d = f; else if (e === "mtu") T.m = f; }
 };
 
-// HX711 chips: H.n[c] the conversion last read, H.k[c] clock pulses of the read under way (shared clock).
-var H = { t0: getTime(), hz: 80, n: new Int32Array(4), k: new Uint8Array(4), w: new Int32Array(4) };
+// HX711 chips (JS read only: with T_GPIO the native read uses the RAM block and DOUT reads 0, every
+// chip ready): H.n[c] the conversion last read, H.k[c] clock pulses of the read under way (shared clock).
+var H = T_GPIO ? null : { t0: getTime(), hz: 80, n: new Int32Array(4), k: new Uint8Array(4), w: new Int32Array(4) };
 function hxConv(c) { return Math.floor((getTime() - H.t0) * H.hz / (1 + 0.004 * c)); }
 function hxWord(c, i) { return (100000 * (c + 1) + ((i * 977 + c * 131) % 4000) - 2000) & 0xffffff; }
 function hxLevel(c) {
+  if (!H) return 0;
   var k = H.k[c];
   if (k > 0 && k <= 24) return (H.w[c] >> (24 - k)) & 1;
   return hxConv(c) > H.n[c] ? 0 : 1;
 }
 function pinMode() {}
-function digitalWrite(p, v) { if (p === T_SCK[4]) H.hz = v ? 80 : 10; tpeak(); }
+function digitalWrite(p, v) { if (H && p === T_SCK[4]) H.hz = v ? 80 : 10; tpeak(); }
 function digitalRead(p) {
   if (typeof p === "number") { var c = T_DOUT.indexOf(p); return c < 0 ? 0 : hxLevel(c); }
   var r = 0;
@@ -83,23 +81,25 @@ function digitalRead(p) {
   return r;
 }
 function digitalPulse(p) {
-  if (p !== T_SCK[0] || T_SCK[1] !== -1) return;
+  if (!H || p !== T_SCK[0] || T_SCK[1] !== -1) return;
   for (var c = 0; c < 4; c++) {
     if (H.k[c] === 0) { var i = hxConv(c); if (i <= H.n[c]) continue; H.n[c] = i; H.w[c] = hxWord(c, i); }
     H.k[c]++;
     if (H.k[c] === 25) H.k[c] = 0;
   }
 }
-function SPI() { this.c = -1; }
-SPI.prototype.setup = function (o) { this.c = T_DOUT.indexOf(o.miso); };
-SPI.prototype.send = function () {
-  var c = this.c, i = hxConv(c);
-  if (i <= H.n[c]) return new Uint8Array([255, 255, 255]);
-  H.n[c] = i;
-  var w = hxWord(c, i);
-  tpeak();
-  return new Uint8Array([w >> 16, (w >> 8) & 255, w & 255]);
-};
+if (H) {
+  var SPI = function () { this.c = -1; };
+  SPI.prototype.setup = function (o) { this.c = T_DOUT.indexOf(o.miso); };
+  SPI.prototype.send = function () {
+    var c = this.c, i = hxConv(c);
+    if (i <= H.n[c]) return new Uint8Array([255, 255, 255]);
+    H.n[c] = i;
+    var w = hxWord(c, i);
+    tpeak();
+    return new Uint8Array([w >> 16, (w >> 8) & 255, w & 255]);
+  };
+}
 
 // The scenario: one step per timer callback, each record [op, len, data...] of Storage file t.scn.
 function tstep() {

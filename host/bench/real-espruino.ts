@@ -53,6 +53,9 @@ export const bench: BenchModule = {
       const total = markOf(r, 'pre').total;
       const peak = r.peak - own;
       log(`${key}: ${total} variables, stand-ins ${own}; boot ${markOf(r, 'boot').usage - own}, streaming ${markOf(r, 'streaming').usage - own}, burst ${markOf(r, 'burst').usage - own}, settings ${markOf(r, 'settings').usage - own}, peak ${peak}; error flags ${r.errorFlags.join(',') || 'none'}`);
+      // Where the peak was: the largest usage seen (no GC) in the phase that ends at each mark.
+      const firstBoot = r.marks.slice(0, r.marks.findIndex((m) => m.label === 'stopped') + 1);
+      log(`${key}: peak by phase (up to the mark): ${firstBoot.filter((m) => m.peakBefore > 0).map((m) => `${m.label} ${m.peakBefore - own}`).join(', ')}`);
       figures[`firmware.real.vars_boot.${key}`] = markOf(r, 'boot').usage - own;
       figures[`firmware.real.vars_peak.${key}`] = peak;
       if (key !== 'puck8000') {

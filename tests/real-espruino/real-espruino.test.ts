@@ -70,7 +70,7 @@ function firmwareVars(r: RunRecord, usage: number): number {
 }
 
 function why(r: RunRecord): string {
-  return `ended ${r.run.ended} after ${r.run.wallS.toFixed(0)} s; uncaught ${JSON.stringify(r.uncaught)}; flags ${JSON.stringify(r.errorFlags)}; output tail: ${r.run.output.replace(/@\d+@\r?\n/g, '').slice(-400)}`;
+  return `ended ${r.run.ended} after ${r.run.wallS.toFixed(0)} s (install retries ${r.run.installRetries}); uncaught ${JSON.stringify(r.uncaught)}; flags ${JSON.stringify(r.errorFlags)}; output tail: ${r.run.output.replace(/@\d+@\r?\n/g, '').slice(-400)}`;
 }
 
 describe.skipIf(missing !== null)('the firmware on the real Espruino interpreter', () => {
