@@ -62,7 +62,7 @@ export interface LiveHubOptions {
 /** Display samples held between two frames; beyond this (a stalled timer) samples skip the display. */
 export const MAX_PENDING_SAMPLES = 4096;
 
-export const DEFAULT_SETUP: TrialSetup = { foot: 'left', eyes: 'open', durationS: 20 };
+export const DEFAULT_SETUP: TrialSetup = { foot: 'left', eyes: 'open', surface: 'firm', durationS: 20 };
 
 export interface LiveSnapshot {
   status: StatusMessage;
@@ -264,6 +264,11 @@ export class LiveHub {
 
   private broadcastStatus(): void {
     for (const ch of this.channels) ch.send(this.status(ch));
+  }
+
+  /** Sends a message to every page (the clinic link says when a trial was stored). */
+  notify(msg: ServerMessage): void {
+    this.broadcast(msg);
   }
 
   private broadcast(msg: ServerMessage): void {

@@ -16,6 +16,8 @@ export interface LiveServerOptions {
   host?: string;
   /** TCP port; 0 picks a free one. Defaults to 0. */
   port?: number;
+  /** Handles /api/... requests (the clinic store); resolves false when the path is not its own. */
+  api?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface LiveServer {
@@ -43,6 +45,18 @@ export async function startLiveServer(hub: LiveHub, options: LiveServerOptions =
     const port = (server.address() as AddressInfo).port;
     if (!hostAllowed(req, port)) {
       res.writeHead(421, { 'content-type': 'text/plain' }).end('tripod live: wrong Host header\n');
+      return;
+    }
+    if (options.api && (req.url ?? '').startsWith('/api/')) {
+      options.api(req, res).then(
+        (handled) => {
+          if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end(`tripod live: no such call ${req.url}\n`);
+        },
+        (e: unknown) => {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`tripod live: ${(e as Error).message}\n`);
+        },
+      );
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
