@@ -24,8 +24,8 @@ h2 { font-size: 11pt; margin: 4mm 0 1.5mm; border-bottom: 0.3mm solid #888; }
 .meta { display: flex; flex-wrap: wrap; gap: 2mm 8mm; font-size: 9pt; color: #333; }
 .meta b { color: #000; }
 table { border-collapse: collapse; width: 100%; font-size: 7.8pt; table-layout: fixed; }
-th, td { border-bottom: 0.2mm solid #bbb; padding: 0.8mm 1mm; text-align: right; overflow-wrap: anywhere; }
-th { font-weight: 600; background: #f0f0f0; }
+th, td { border-bottom: 0.2mm solid #bbb; padding: 0.8mm 0.8mm; text-align: right; overflow-wrap: anywhere; }
+th { font-weight: 600; background: #f0f0f0; font-size: 7.2pt; overflow-wrap: normal; word-break: keep-all; }
 th:nth-child(-n+3), td:nth-child(-n+3) { text-align: left; }
 th small { display: block; font-weight: 400; color: #555; }
 .traces { display: grid; grid-template-columns: repeat(3, 1fr); gap: 2mm; }
@@ -65,7 +65,7 @@ function time(iso: string): string {
 }
 
 function trialsTable(trials: StoredTrial[], numberFrom: number): string {
-  const head = `<tr><th style="width:6%">#</th><th style="width:8%">Time</th><th style="width:17%">Foot · eyes · surface</th><th>Set<small>s</small></th><th>Held<small>s</small></th><th>Errors<small>count</small></th><th>In zone<small>%</small></th><th>Heel<small>%</small></th><th>1st MT<small>%</small></th><th>5th MT<small>%</small></th><th>Velocity<small>mm/s</small></th><th>Area<small>mm²</small></th></tr>`;
+  const head = `<tr><th style="width:4%">#</th><th style="width:7%">Time</th><th style="width:16%">Foot · eyes · surface</th><th>Set<small>s</small></th><th>Held<small>s</small></th><th>Errors<small>count</small></th><th>In zone<small>%</small></th><th>Heel<small>%</small></th><th>1st MT<small>%</small></th><th>5th MT<small>%</small></th><th>Velocity<small>mm/s</small></th><th>Area<small>mm²</small></th></tr>`;
   const rows = trials
     .map((t, i) => {
       const s = t.summary;
@@ -89,7 +89,6 @@ function legend(): string {
   const items: Array<[string, string]> = [
     ['Set (s)', 'the trial duration the therapist set'],
     ...METRICS.map((m): [string, string] => [`${m.label} (${m.unit})`, m.help]),
-    ['Errors', 'touch-downs of the other foot plus a step-off, as in the BESS'],
     ['Trace', 'CoP path over the stance foot: grey outline = foot, dashed triangle = heel, 1st and 5th metatarsal heads, green = target zone'],
     ['Progress', 'per session mean of the trials of each foot and condition (L/R, eyes open/closed, firm/foam)'],
   ];

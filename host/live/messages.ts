@@ -46,6 +46,12 @@ export interface TripodShares {
   mt5: number;
 }
 
+/** The live score at and above which the page shows green and the cue may say "Good" (the zone's edge scores 50). */
+export const GOOD_SCORE = 50;
+
+/** What the big cue is about: step on, wrong foot, off the foot, off the tripod, a correction, good. */
+export type CueKind = 'step-on' | 'wrong-foot' | 'off-foot' | 'off-tripod' | 'correct' | 'good';
+
 /** The live scorer's view of the latest sample. */
 export interface LiveScoreView {
   /** Shares of the latest sample; null when no CoP (nobody on the board). */
@@ -66,8 +72,9 @@ export interface LiveScoreView {
   inZone: boolean;
   /** % of time in zone since the score was last reset (trial start or page setup change), 0..100. */
   inZonePct: number;
-  /** The cue a therapist would say, in words. */
+  /** The cue a therapist would say, in words (changes at most once a second: host/live/cue.ts). */
   cue: string;
+  cueKind: CueKind;
   /** Which edge of the tripod the CoP left by, when outside; null inside. */
   outside: string | null;
 }

@@ -82,8 +82,8 @@ describe.skipIf(SKIP_BROWSER)('a trial run from the page', () => {
     expect(csv).toHaveLength(2);
     const header = csv[0]!.split(',');
     const cells = csv[1]!.split(',');
-    expect(Number(cells[header.indexOf('timeHeldS_s')])).toBe(result!.timeHeldS);
-    expect(Number(cells[header.indexOf('area95Mm2_mm')])).toBe(result!.sway!.area95Mm2);
+    expect(Number(cells[header.indexOf('timeHeld_s')])).toBe(result!.timeHeldS);
+    expect(Number(cells[header.indexOf('area95_mm2')])).toBe(result!.sway!.area95Mm2);
     await page.screenshot({ path: artifactPath('live-trial-result.png'), fullPage: true });
   });
 });
