@@ -24,6 +24,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as acorn from 'acorn';
 import ts from 'typescript';
+import { children, type AnyNode } from './ast.ts';
+import { inlineConstants, splitLazyGroups } from './memory-passes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..');
@@ -37,8 +39,6 @@ interface Module {
   /** Top-level names this module declares (functions and vars). */
   names: string[];
 }
-
-type AnyNode = acorn.Node & Record<string, any>;
 
 function fail(message: string): never {
   throw new Error(`build:firmware: ${message}`);
@@ -166,23 +166,10 @@ export function hoistFunctionDeclarations(src: string): string {
   return render(ast);
 }
 
-function children(n: AnyNode): AnyNode[] {
-  const out: AnyNode[] = [];
-  for (const key of Object.keys(n)) {
-    if (key === 'loc' || key === 'range') continue;
-    const v = n[key];
-    if (Array.isArray(v)) {
-      for (const x of v) if (x && typeof x.type === 'string') out.push(x);
-    } else if (v && typeof v === 'object' && typeof v.type === 'string') {
-      out.push(v);
-    }
-  }
-  return out;
-}
-
-/** Top-level names of the entry module (the last one): always kept. */
+/** Top-level functions of the entry module (the last one): always kept. Its constants are inlined like any other. */
 function entryNames(modules: Module[]): Set<string> {
-  return new Set(modules[modules.length - 1]!.names);
+  const m = modules[modules.length - 1]!;
+  return new Set(m.names.filter((n) => new RegExp(`(^|\\n)function ${n}\\(`).test(m.js)));
 }
 
 /**
@@ -276,7 +263,8 @@ export function buildFirmware(
     }
   }
   const joined = modules.map((m) => m.js).join('\n');
-  const body = squeeze(hoistFunctionDeclarations(dropUnused(joined, entryNames(modules))));
+  const keep = entryNames(modules);
+  const body = squeeze(hoistFunctionDeclarations(splitLazyGroups(dropUnused(inlineConstants(joined), keep), keep)));
   const helper = /\b(__[A-Za-z]+)\b/.exec(body);
   if (helper) fail(`output references the TypeScript helper ${helper[1]}: avoid the syntax that needs it (class extends, spread, async, destructuring with rest...)`);
   const req = /\brequire\s*\(\s*(['"])([^'"]*)\1/g;

@@ -75,16 +75,24 @@ export function hxSetup(sck: Pin | Pin[], rate: Pin, douts: Pin[]): void {
   }
   if (rate >= 0) pinMode(rate, 'output');
   for (let i = 0; i < douts.length; i++) pinMode(douts[i] as Pin, 'input');
-  if (typeof sck !== 'number') {
-    hxK0 = sck[0] as Pin;
-    hxK1 = sck[1] as Pin;
-    hxK2 = sck[2] as Pin;
-    hxK3 = sck[3] as Pin;
-    hxS0 = hxPort(hxK0, douts[0] as Pin);
-    hxS1 = hxPort(hxK1, douts[1] as Pin);
-    hxS2 = hxPort(hxK2, douts[2] as Pin);
-    hxS3 = hxPort(hxK3, douts[3] as Pin);
-  }
+}
+
+/**
+ * The "jit" read's software-SPI ports, one clock per chip (not made on the native read, which needs
+ * none: four SPI objects cost about 100 variables). Returns true for one clock per chip (read
+ * with hxReadChips and the SPI ports), false for a shared clock (hxRead).
+ */
+export function hxOpenPorts(sck: Pin | Pin[], douts: Pin[]): boolean {
+  if (typeof sck === 'number') return false;
+  hxK0 = sck[0] as Pin;
+  hxK1 = sck[1] as Pin;
+  hxK2 = sck[2] as Pin;
+  hxK3 = sck[3] as Pin;
+  hxS0 = hxPort(hxK0, douts[0] as Pin);
+  hxS1 = hxPort(hxK1, douts[1] as Pin);
+  hxS2 = hxPort(hxK2, douts[2] as Pin);
+  hxS3 = hxPort(hxK3, douts[3] as Pin);
+  return true;
 }
 
 /** Selects 80 Hz (RATE high) or 10 Hz (RATE low). The chips need 4 new conversion periods to settle. */
@@ -163,11 +171,6 @@ export function hxRead(sck: Pin | Pin[], douts: Pin[], spread: Int32Array, words
   out[1] = ((w0 >>> 8 & 255) << 24 | (w1 >>> 8 & 255) << 16 | (w >>> 8 & 255) << 8) >> 8;
   out[2] = ((w0 >>> 16 & 255) << 24 | (w1 >>> 16 & 255) << 16 | (w >>> 16 & 255) << 8) >> 8;
   out[3] = ((w0 >>> 24) << 24 | (w1 >>> 24 & 255) << 16 | (w >>> 24 & 255) << 8) >> 8;
-}
-
-/** True when hxSetup configured one clock per chip (read with hxReadReady, chip by chip). */
-export function hxPerChip(): boolean {
-  return hxS0 !== null;
 }
 
 /**

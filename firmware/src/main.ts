@@ -22,15 +22,15 @@ import {
   STATUS_OK,
 } from '../../protocol/constants.ts';
 import { encodeEvent, type CellCalibrationRecord, type DeviceInfo } from '../../protocol/control.ts';
-import { boardPins, customPins, type PinMap } from './boards.ts';
-import { defaultName, setupBle, type BleHandlers, type BleLink } from './ble.ts';
-import { handleCommand, type DeviceContext } from './commands.ts';
+import type { PinMap } from './boards.ts';
+import { setupBle, type BleHandlers, type BleLink } from './ble.ts';
+import type { DeviceContext } from './commands.ts';
+import { loadBoot, loadCommands, loadJsStreamer, loadSerial } from './lazy.ts';
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
 import { RING_CAPACITY, createSampler } from './sampler.ts';
-import { setupSerial, type SerialHandlers, type SerialLink } from './serial.ts';
-import { keyIntervalFor, loadStored, offsetFromMean, samplesPerFrameFor, saveCalibration, saveSettings } from './settings.ts';
-import { createStreamer } from './stream.ts';
+import type { SerialHandlers, SerialLink } from './serial.ts';
+import { keyIntervalFor, samplesPerFrameFor } from './settings.ts';
 
 export const FIRMWARE_MAJOR = 0;
 export const FIRMWARE_MINOR = 1;
@@ -65,18 +65,15 @@ function batteryMv(): number {
 
 /** Starts the device. Runs once when the file is loaded (Espruino runs saved code at boot). */
 export function startTripod(): void {
-  const stored = loadStored();
+  let stored = loadBoot().loadStored();
   const settings = stored.settings;
-  const cal = stored.calibration;
   const storeFault = stored.fault;
-  const boardName = process.env.BOARD || 'nRF52';
-  const board = boardPins(process.env.BOARD);
-  let pins: PinMap = board;
+  stored = null as never;
+  let pins: PinMap = loadBoot().boardPins(process.env.BOARD);
   if (settings.pins !== null) {
-    const p = customPins(board, settings.pins);
+    const p = loadBoot().customPins(pins, settings.pins);
     if (p !== null) pins = p;
   }
-  const address = NRF.getAddress();
   let eventSeq = 0;
   let target = 0;
   let idleTimer = 0;
@@ -96,16 +93,12 @@ export function startTripod(): void {
     sendEvent(encodeEvent({ code: EVT_OVERFLOW, seq: nextSeq(), dropped: dropped, index: first & 0xffffff }));
   };
   const nativeStreamer = nat !== null ? createNativeStreamer(ring, nat, addressOf, onOverflow) : null;
-  const streamer = nativeStreamer || createStreamer(ring, onOverflow);
+  const streamer = nativeStreamer || loadJsStreamer().createStreamer(ring, onOverflow);
   /** What runs the per-sample work, for the Device Information Service's Software Revision (SPEC.md 2). */
   const software = sampler.native() ? (nativeStreamer !== null ? 'native' : 'native read') : nativeStreamer !== null ? 'native encoder' : 'jit-js';
 
-  let tareLeft = 0;
-  let tareSeen = 0;
-  const tareSum = new Float64Array(4);
-  const tareCount = new Int32Array(4);
+  /** The running TARE's finish (null: none), so a second TARE is refused while one runs. */
   let tareDone: ((offsets: number[] | null) => void) | null = null;
-  let tareTimer = 0;
 
   function nextSeq(): number {
     const s = eventSeq;
@@ -128,36 +121,6 @@ export function startTripod(): void {
     sendEvent(encodeEvent({ code: EVT_CELL_FAULT, seq: nextSeq(), cell: cell, fault: kind, index: index }));
   }
 
-
-  function tareSample(counts: Int32Array, flags: number): void {
-    for (let c = 0; c < 4; c++) {
-      if ((flags & (1 << c)) === 0) {
-        tareSum[c] = (tareSum[c] as number) + (counts[c] as number);
-        tareCount[c] = (tareCount[c] as number) + 1;
-      }
-    }
-    tareSeen++;
-    if (tareSeen >= tareLeft) finishTare();
-  }
-
-  function finishTare(): void {
-    const done = tareDone;
-    if (done === null) return;
-    tareDone = null;
-    sampler.setTap(null);
-    if (tareTimer) clearTimeout(tareTimer);
-    tareTimer = 0;
-    const offsets: number[] = [];
-    for (let c = 0; c < 4; c++) {
-      if ((tareCount[c] as number) === 0) {
-        done(null);
-        return;
-      }
-      offsets.push(offsetFromMean((tareSum[c] as number) / (tareCount[c] as number)));
-    }
-    for (let c = 0; c < 4; c++) (cal.cells[c] as { offset: number }).offset = offsets[c] as number;
-    done(saveCalibration(cal) ? offsets : null);
-  }
 
   function ensureSampling(): void {
     if (!sampler.running()) sampler.start(settings.rateHz);
@@ -187,7 +150,7 @@ export function startTripod(): void {
   function onCommand(link: number, bytes: Uint8Array): void {
     ensureSampling();
     if (link === LINK_SERIAL && !ble.connected()) armIdle();
-    handleCommand(ctx, link, bytes);
+    loadCommands().handleCommand(makeCtx(), link, bytes);
     sendStoreFault(link);
   }
 
@@ -195,126 +158,155 @@ export function startTripod(): void {
     return link === LINK_BLE ? ble.payload() : serial !== null ? serial.payload() : 0;
   }
 
-  const ctx: DeviceContext = {
-    info: function (link: number): DeviceInfo {
-      return {
-        firmwareMajor: FIRMWARE_MAJOR,
-        firmwareMinor: FIRMWARE_MINOR,
-        firmwarePatch: FIRMWARE_PATCH,
-        protocolMajor: PROTOCOL_MAJOR,
-        protocolMinor: PROTOCOL_MINOR,
-        boardId: pins.boardId,
-        cellCount: CELLS,
-        sampleRateHz: settings.rateHz,
-        mtu: ble.mtu(),
-        batteryPercent: reportedPercent(),
-        batteryMv: batteryMv(),
-        samplesPerFrame: samplesPerFrameFor(settings.samplesPerFrame, payloadFor(link)),
-        keyInterval: keyIntervalFor(settings.keyInterval, settings.rateHz),
-        streaming: streamer.active(),
-        calibrated: cal.stored,
-        payloadBytes: payloadFor(link),
-      };
-    },
-    startStream: function (link: number): number {
-      if (streamer.active() && target !== link) return STATUS_BUSY;
-      ensureSampling();
-      setTarget(link);
-      const payload = payloadFor(link);
-      if (setsAtFirst < 0) setsAtFirst = sampler.sets();
-      streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.sets() - setsAtFirst) % 16777216);
-      sampler.feed(true);
-      if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
-      if (link === LINK_BLE) ble.wake();
-      return STATUS_OK;
-    },
-    bootId: function (): number {
-      return bootId;
-    },
-    streamFirstIndex: function (): number {
-      return streamer.nextIndex();
-    },
-    stopStream: function (link: number): void {
-      if (target !== link) return;
-      endStream();
-      if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
-    },
-    setRate: function (hz: number): number {
-      settings.rateHz = hz;
-      saveSettings(settings);
-      if (sampler.running()) sampler.start(hz);
-      streamer.forceKey();
-      return hz;
-    },
-    setFrameSamples: function (link: number, n: number): number {
-      settings.samplesPerFrame = n;
-      saveSettings(settings);
-      if (target !== 0) streamer.configure(payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
-      return samplesPerFrameFor(n, payloadFor(link));
-    },
-    calibration: function (cell: number): CellCalibrationRecord {
-      const r = cal.cells[cell] as { offset: number; scale: number; x: number; y: number };
-      return { cell: cell, offset: r.offset, scale: r.scale, xMm: r.x, yMm: r.y };
-    },
-    setCalibration: function (rec: CellCalibrationRecord): boolean {
-      cal.cells[rec.cell] = { offset: rec.offset, scale: rec.scale, x: rec.xMm, y: rec.yMm };
-      return saveCalibration(cal);
-    },
-    tare: function (n: number, done: (offsets: number[] | null) => void): boolean {
-      if (tareDone !== null) return false;
-      ensureSampling();
-      for (let c = 0; c < 4; c++) {
-        tareSum[c] = 0;
-        tareCount[c] = 0;
-      }
-      tareLeft = n;
-      tareSeen = 0;
-      tareDone = done;
-      sampler.setTap(tareSample);
-      tareTimer = setTimeout(function (): void {
-        tareTimer = 0;
-        const d = tareDone;
-        tareDone = null;
-        sampler.setTap(null);
-        if (d !== null) d(null);
-      }, (n * 2000) / settings.rateHz + 2000);
-      return true;
-    },
-    identify: function (seconds: number): void {
-      if (identifyTimer) clearInterval(identifyTimer);
-      let left = seconds * 2;
-      identifyTimer = setInterval(function (): void {
-        if (pins.led >= 0) digitalPulse(pins.led, 1, 100);
-        left--;
-        if (left <= 0) {
-          clearInterval(identifyTimer);
-          identifyTimer = 0;
-        }
-      }, 500);
-    },
-    setName: function (name: string): boolean {
-      settings.name = name;
-      const ok = saveSettings(settings);
-      ble.rename(name);
-      return ok;
-    },
-    name: function (): string {
-      return ble.name();
-    },
-    reboot: function (): void {
-      setTimeout(function (): void {
-        E.reboot();
-      }, REBOOT_DELAY_MS);
-    },
-    reply: function (link: number, bytes: Uint8Array): void {
-      if (link === LINK_BLE) ble.sendControl(bytes);
-      else if (serial !== null) serial.sendControl(bytes);
-    },
-    replyAfterData: function (link: number, bytes: Uint8Array): void {
-      if (link === LINK_BLE) ble.sendAfterData(bytes);
-      else if (serial !== null) serial.sendAfterData(bytes);
-    },
-  };
+  /**
+   * What commands act through, made per command (with the command code, see lazy.ts): its 18
+   * functions cost RAM only while a command runs (or a TARE, whose tap holds it).
+   */
+  function makeCtx(): DeviceContext {
+    const lib = loadCommands();
+    return {
+      info: function (link: number): DeviceInfo {
+        return {
+          firmwareMajor: FIRMWARE_MAJOR,
+          firmwareMinor: FIRMWARE_MINOR,
+          firmwarePatch: FIRMWARE_PATCH,
+          protocolMajor: PROTOCOL_MAJOR,
+          protocolMinor: PROTOCOL_MINOR,
+          boardId: pins.boardId,
+          cellCount: CELLS,
+          sampleRateHz: settings.rateHz,
+          mtu: ble.mtu(),
+          batteryPercent: reportedPercent(),
+          batteryMv: batteryMv(),
+          samplesPerFrame: samplesPerFrameFor(settings.samplesPerFrame, payloadFor(link)),
+          keyInterval: keyIntervalFor(settings.keyInterval, settings.rateHz),
+          streaming: streamer.active(),
+          calibrated: lib.readCalibration().stored,
+          payloadBytes: payloadFor(link),
+        };
+      },
+      startStream: function (link: number): number {
+        if (streamer.active() && target !== link) return STATUS_BUSY;
+        ensureSampling();
+        setTarget(link);
+        const payload = payloadFor(link);
+        if (setsAtFirst < 0) setsAtFirst = sampler.sets();
+        streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.sets() - setsAtFirst) % 16777216);
+        sampler.feed(true);
+        if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
+        if (link === LINK_BLE) ble.wake();
+        return STATUS_OK;
+      },
+      bootId: function (): number {
+        return bootId;
+      },
+      streamFirstIndex: function (): number {
+        return streamer.nextIndex();
+      },
+      stopStream: function (link: number): void {
+        if (target !== link) return;
+        endStream();
+        if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
+      },
+      setRate: function (hz: number): number {
+        settings.rateHz = hz;
+        lib.saveSettings(settings);
+        if (sampler.running()) sampler.start(hz);
+        streamer.forceKey();
+        return hz;
+      },
+      setFrameSamples: function (link: number, n: number): number {
+        settings.samplesPerFrame = n;
+        lib.saveSettings(settings);
+        if (target !== 0) streamer.configure(payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
+        return samplesPerFrameFor(n, payloadFor(link));
+      },
+      calibration: function (cell: number): CellCalibrationRecord {
+        const r = lib.readCalibration().cells[cell] as { offset: number; scale: number; x: number; y: number };
+        return { cell: cell, offset: r.offset, scale: r.scale, xMm: r.x, yMm: r.y };
+      },
+      setCalibration: function (rec: CellCalibrationRecord): boolean {
+        const cal = lib.readCalibration();
+        cal.cells[rec.cell] = { offset: rec.offset, scale: rec.scale, x: rec.xMm, y: rec.yMm };
+        return lib.saveCalibration(cal);
+      },
+      tare: function (n: number, done: (offsets: number[] | null) => void): boolean {
+        if (tareDone !== null) return false;
+        ensureSampling();
+        const sum = new Float64Array(4);
+        const count = new Int32Array(4);
+        let seen = 0;
+        let timer = 0;
+        const finish = function (ok: boolean): void {
+          if (tareDone === null) return;
+          tareDone = null;
+          sampler.setTap(null);
+          if (timer) clearTimeout(timer);
+          const offsets: number[] = [];
+          for (let c = 0; c < 4; c++) {
+            if (!ok || (count[c] as number) === 0) {
+              done(null);
+              return;
+            }
+            offsets.push(lib.offsetFromMean((sum[c] as number) / (count[c] as number)));
+          }
+          const cal = lib.readCalibration();
+          for (let c = 0; c < 4; c++) (cal.cells[c] as { offset: number }).offset = offsets[c] as number;
+          done(lib.saveCalibration(cal) ? offsets : null);
+        };
+        tareDone = done;
+        sampler.setTap(function (counts: Int32Array, flags: number): void {
+          for (let c = 0; c < 4; c++) {
+            if ((flags & (1 << c)) === 0) {
+              sum[c] = (sum[c] as number) + (counts[c] as number);
+              count[c] = (count[c] as number) + 1;
+            }
+          }
+          seen++;
+          if (seen >= n) finish(true);
+        });
+        timer = setTimeout(function (): void {
+          timer = 0;
+          finish(false);
+        }, (n * 2000) / settings.rateHz + 2000);
+        return true;
+      },
+      identify: function (seconds: number): void {
+        if (identifyTimer) clearInterval(identifyTimer);
+        let left = seconds * 2;
+        identifyTimer = setInterval(function (): void {
+          if (pins.led >= 0) digitalPulse(pins.led, 1, 100);
+          left--;
+          if (left <= 0) {
+            clearInterval(identifyTimer);
+            identifyTimer = 0;
+          }
+        }, 500);
+      },
+      setName: function (name: string): boolean {
+        settings.name = name;
+        const ok = lib.saveSettings(settings);
+        ble.rename(name);
+        return ok;
+      },
+      name: function (): string {
+        return ble.name();
+      },
+      reboot: function (): void {
+        setTimeout(function (): void {
+          E.reboot();
+        }, REBOOT_DELAY_MS);
+      },
+      reply: function (link: number, bytes: Uint8Array): void {
+        if (link === LINK_BLE) ble.sendControl(bytes);
+        else if (serial !== null) serial.sendControl(bytes);
+      },
+      replyAfterData: function (link: number, bytes: Uint8Array): void {
+        if (link === LINK_BLE) ble.sendAfterData(bytes);
+        else if (serial !== null) serial.sendAfterData(bytes);
+      },
+    };
+  }
 
   /** A link's frame source while it is not the streaming one. */
   function noFrame(): Uint8Array | null {
@@ -355,7 +347,7 @@ export function startTripod(): void {
       if (target === LINK_BLE) streamer.configure(payload, samplesPerFrameFor(settings.samplesPerFrame, payload));
     },
   };
-  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : defaultName(address), 'Tripod ' + boardName, FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
+  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : loadBoot().defaultName(NRF.getAddress()), 'Tripod ' + (process.env.BOARD || 'nRF52'), FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
 
   const serialHandlers: SerialHandlers = {
     onCommand: function (bytes: Uint8Array): void {
@@ -363,7 +355,7 @@ export function startTripod(): void {
     },
     nextFrame: noFrame,
   };
-  const serial: SerialLink | null = settings.serial && pins.rx >= 0 && pins.tx >= 0 ? setupSerial(pins.rx, pins.tx, serialHandlers) : null;
+  const serial: SerialLink | null = settings.serial && pins.rx >= 0 && pins.tx >= 0 ? loadSerial().setupSerial(pins.rx, pins.tx, serialHandlers) : null;
 
   setInterval(function (): void {
     const pct = batteryPercent();

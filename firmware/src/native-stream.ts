@@ -197,7 +197,7 @@ export function createNativeStreamer(
     eb[EB_LIM] = maxN;
   }
 
-  if (!layout(8, 50)) return null;
+  if (!layout(1, PAYLOAD_MIN)) return null;
   eb[EB_PERFRAME] = perFrame;
 
   /** NAT_FRAME's min argument: stream.ts' `on || draining` and `draining ? 1 : perFrame` in one number (0: take nothing). */

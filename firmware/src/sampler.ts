@@ -33,7 +33,7 @@ import {
 } from '../../protocol/constants.ts';
 import { addressOf, NAT_TICK, type NativeFn } from './native.ts';
 import { createRing, type SampleRing } from './ring.ts';
-import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxNotReady, hxPerChip, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadChips, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
+import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxNotReady, hxOpenPorts, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadChips, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
 export const NOT_READY_RUN = 3;
@@ -42,7 +42,7 @@ export const STUCK_S = 1;
 /** HX711 settling after power-up or a RATE change, in conversion periods (datasheet). */
 export const SETTLING_PERIODS = 4;
 /** Samples the on-device ring holds while the link cannot take them (1.6 s at 80 Hz; 2.6 KB). */
-export const RING_CAPACITY = 128;
+export const RING_CAPACITY = 64;
 /** Native read: delay-loop passes per clock phase (hx711.c; about 0.8 us at 64 MHz, datasheet minimum 0.2 us). */
 export const NATIVE_WAIT_LOOPS = 12;
 /** Native tick: DOUT polls it aims to spin before a set is ready (about 40 us at 9 cycles per poll, 64 MHz; hx711.c NAT_TICK). */
@@ -93,8 +93,6 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   const rTimes = ring.times;
   const rs = ring.state;
 
-  const spread = hxSpreadTable();
-  const words = new Int32Array(3);
   const raw = new Int32Array(4);
   const last = new Int32Array(4);
   /** The last values as plain variables (the "jit" fast path reads and writes these; `last` is synced in checkAll, latest and the tap). */
@@ -140,11 +138,10 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   let tapping = false;
   let tap: SampleSink = function (): void {};
   hxSetup(sck, rate, douts);
-  const perChip = hxPerChip();
   /** The native read's block (firmware/native/hx711.c documents the layout); hbAddr 0: no native read. */
   const hb = new Int32Array(40);
   const hbAddr = nat !== null ? nativeSetup() : 0;
-  const pollFirst = hbAddr !== 0 ? pollNative : perChip ? pollSpi : poll;
+  const pollFirst = hbAddr !== 0 ? pollNative : jsPoller();
 
   /** Fills the HX block (pin masks, ring address, 0.8 us clock phases) and returns its address, or 0 when a buffer is not flat. */
   function nativeSetup(): number {
@@ -225,30 +222,6 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     for (let c = 0; c < 4; c++) if ((resync[c] as number) | (missRun[c] as number) | (fault[c] as number) | (sameRun[c] as number)) pend = 1;
   }
 
-  /**
-   * The usual set needs no per-cell logic: nothing pending (pend 0: every sameRun is 0, no fault,
-   * miss or resync) and every cell changed and unsaturated. One product is 0 exactly when a cell
-   * repeats its last value (v - last) or is saturated: (v + 0x800001) & 0xfffffe is 0 for 0x7fffff
-   * and -0x800000 only (8 nonzero integer factors under 2^25 each: the product cannot round to 0;
-   * any 0 factor, or a wrapping multiply, only sends the set to checkAll). Returns via sampleFlags.
-   */
-  function check(nr: number): void {
-    "jit";
-    var c0 = raw[0] as number;
-    var c1 = raw[1] as number;
-    var c2 = raw[2] as number;
-    var c3 = raw[3] as number;
-    if ((nr | pend) === 0 && (c0 - l0) * (c0 + 0x800001 & 0xfffffe) * (c1 - l1) * (c1 + 0x800001 & 0xfffffe) * (c2 - l2) * (c2 + 0x800001 & 0xfffffe) * (c3 - l3) * (c3 + 0x800001 & 0xfffffe) !== 0) {
-      l0 = c0;
-      l1 = c1;
-      l2 = c2;
-      l3 = c3;
-      sampleFlags = 0;
-    } else {
-      checkAll(nr);
-    }
-  }
-
   /** Stores the set (l0..l3, sampleFlags, device time t ms) in the ring, overwriting the oldest when full (counted in lost()). */
   function ringPush(t: number): void {
     ring.push(l0, l1, l2, l3, sampleFlags, t);
@@ -272,110 +245,145 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     }
   }
 
-  /** The tail of a set read on the shared clock in JS: lead and period tracking, time stamp, hand-off, next wake-up (pollSpi inlines it, NAT_TICK does it natively). */
-  function finish(now: number): void {
-    "jit";
-    if (polls === 0) lead += halfPoll;
-    else if (polls > 1 && lead > pollMs) lead -= halfPoll;
-    var d = now - lastRead;
-    if (d > dLo && d < dHi) period += (d - period) / 8;
-    lastRead = now;
-    polls = 0;
-    sets++;
-    if (feeding) ringPush(now - period / 2);
-    if (tapping) tapNow(now - period / 2);
-    if (stopping) afterStop();
-    d = period - lead;
-    if (on || stopping) timer = setTimeout(pollFirst, d < pollMs ? pollMs : d);
-  }
-
   /**
-   * One clock per chip (hx711.ts): one digitalRead of the four DOUT; when every waited-for chip is
-   * ready, the usual set (all four ready) is read inline, 4 SPI.send back to back then 4 25th
-   * pulses, into locals, and checked by one product (see check); anything else goes through
-   * hxReadChips and checkAll. The tail (time stamp, tracking, hand-off, re-arm; `finish` on the shared clock) is inline too: one
-   * "jit" call per poll, no other JS call on the usual set (the ring store is inline too).
+   * The "jit" JavaScript read (no native code): made only when it is used, so a board running the
+   * native read never holds these functions, the SPI ports or the tables (firmware/README.md "Memory").
+   * Returns the first poll function: pollSpi with one clock per chip, else poll (shared clock).
    */
-  function pollSpi(): void {
-    "jit";
-    var nr = digitalRead(douts);
-    if ((nr & want) !== 0 && polls < lim) {
-      polls++;
-      timer = setTimeout(pollSpi, pollMs);
-    } else {
-      if (nr === 0) {
-        var d = (hxS0 as SPI).send(HX_TX);
-        var c0 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-        d = (hxS1 as SPI).send(HX_TX);
-        var c1 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-        d = (hxS2 as SPI).send(HX_TX);
-        var c2 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-        d = (hxS3 as SPI).send(HX_TX);
-        var c3 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-        digitalPulse(hxK0, 1, HX_PULSE_MS);
-        digitalPulse(hxK1, 1, HX_PULSE_MS);
-        digitalPulse(hxK2, 1, HX_PULSE_MS);
-        digitalPulse(hxK3, 1, HX_PULSE_MS);
-        if (pend === 0 && (c0 - l0) * (c0 + 0x800001 & 0xfffffe) * (c1 - l1) * (c1 + 0x800001 & 0xfffffe) * (c2 - l2) * (c2 + 0x800001 & 0xfffffe) * (c3 - l3) * (c3 + 0x800001 & 0xfffffe) !== 0) {
-          l0 = c0;
-          l1 = c1;
-          l2 = c2;
-          l3 = c3;
-          sampleFlags = 0;
-        } else {
-          raw[0] = c0;
-          raw[1] = c1;
-          raw[2] = c2;
-          raw[3] = c3;
-          checkAll(0);
-        }
+  function jsPoller(): () => void {
+    const perChip = hxOpenPorts(sck, douts);
+    const spread = hxSpreadTable();
+    const words = new Int32Array(3);
+    /**
+     * The usual set needs no per-cell logic: nothing pending (pend 0: every sameRun is 0, no fault,
+     * miss or resync) and every cell changed and unsaturated. One product is 0 exactly when a cell
+     * repeats its last value (v - last) or is saturated: (v + 0x800001) & 0xfffffe is 0 for 0x7fffff
+     * and -0x800000 only (8 nonzero integer factors under 2^25 each: the product cannot round to 0;
+     * any 0 factor, or a wrapping multiply, only sends the set to checkAll). Returns via sampleFlags.
+     */
+    function check(nr: number): void {
+      "jit";
+      var c0 = raw[0] as number;
+      var c1 = raw[1] as number;
+      var c2 = raw[2] as number;
+      var c3 = raw[3] as number;
+      if ((nr | pend) === 0 && (c0 - l0) * (c0 + 0x800001 & 0xfffffe) * (c1 - l1) * (c1 + 0x800001 & 0xfffffe) * (c2 - l2) * (c2 + 0x800001 & 0xfffffe) * (c3 - l3) * (c3 + 0x800001 & 0xfffffe) !== 0) {
+        l0 = c0;
+        l1 = c1;
+        l2 = c2;
+        l3 = c3;
+        sampleFlags = 0;
       } else {
-        hxReadChips(~nr & 15, raw);
         checkAll(nr);
       }
-      var now = getTime() * 1000;
+    }
+
+    /** The tail of a set read on the shared clock in JS: lead and period tracking, time stamp, hand-off, next wake-up (pollSpi inlines it, NAT_TICK does it natively). */
+    function finish(now: number): void {
+      "jit";
       if (polls === 0) lead += halfPoll;
       else if (polls > 1 && lead > pollMs) lead -= halfPoll;
-      var t = now - lastRead;
-      if (t > dLo && t < dHi) period += (t - period) / 8;
+      var d = now - lastRead;
+      if (d > dLo && d < dHi) period += (d - period) / 8;
       lastRead = now;
       polls = 0;
       sets++;
-      if (feeding) {
-        var h = rs[0] as number;
-        var o = h << 2;
-        rCounts[o] = l0;
-        rCounts[o + 1] = l1;
-        rCounts[o + 2] = l2;
-        rCounts[o + 3] = l3;
-        rFlags[h] = sampleFlags;
-        rTimes[h] = now - period / 2;
-        rs[0] = h + 1 === capacity ? 0 : h + 1;
-        if ((rs[1] as number) < capacity) rs[1] = (rs[1] as number) + 1;
-        rs[3] = (rs[3] as number) + 1;
-      }
+      if (feeding) ringPush(now - period / 2);
       if (tapping) tapNow(now - period / 2);
       if (stopping) afterStop();
-      t = period - lead;
-      if (on || stopping) timer = setTimeout(pollSpi, t < pollMs ? pollMs : t);
-      else timer = 0;
+      d = period - lead;
+      if (on || stopping) timer = setTimeout(pollFirst, d < pollMs ? pollMs : d);
     }
-  }
 
-  /** Shared clock (Puck.js): DOUT check, then the 49-call read (hxRead) when every waited-for chip is ready. */
-  function poll(): void {
-    "jit";
-    timer = 0;
-    var nr = hxNotReady(douts);
-    if ((nr & (polls < lim ? want : 0)) !== 0) {
-      polls++;
-      timer = setTimeout(poll, pollMs);
-    } else {
-      var now = getTime() * 1000;
-      hxRead(sck, douts, spread, words, raw);
-      check(nr);
-      finish(now);
+    /**
+     * One clock per chip (hx711.ts): one digitalRead of the four DOUT; when every waited-for chip is
+     * ready, the usual set (all four ready) is read inline, 4 SPI.send back to back then 4 25th
+     * pulses, into locals, and checked by one product (see check); anything else goes through
+     * hxReadChips and checkAll. The tail (time stamp, tracking, hand-off, re-arm; `finish` on the shared clock) is inline too: one
+     * "jit" call per poll, no other JS call on the usual set (the ring store is inline too).
+     */
+    function pollSpi(): void {
+      "jit";
+      var nr = digitalRead(douts);
+      if ((nr & want) !== 0 && polls < lim) {
+        polls++;
+        timer = setTimeout(pollSpi, pollMs);
+      } else {
+        if (nr === 0) {
+          var d = (hxS0 as SPI).send(HX_TX);
+          var c0 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+          d = (hxS1 as SPI).send(HX_TX);
+          var c1 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+          d = (hxS2 as SPI).send(HX_TX);
+          var c2 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+          d = (hxS3 as SPI).send(HX_TX);
+          var c3 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
+          digitalPulse(hxK0, 1, HX_PULSE_MS);
+          digitalPulse(hxK1, 1, HX_PULSE_MS);
+          digitalPulse(hxK2, 1, HX_PULSE_MS);
+          digitalPulse(hxK3, 1, HX_PULSE_MS);
+          if (pend === 0 && (c0 - l0) * (c0 + 0x800001 & 0xfffffe) * (c1 - l1) * (c1 + 0x800001 & 0xfffffe) * (c2 - l2) * (c2 + 0x800001 & 0xfffffe) * (c3 - l3) * (c3 + 0x800001 & 0xfffffe) !== 0) {
+            l0 = c0;
+            l1 = c1;
+            l2 = c2;
+            l3 = c3;
+            sampleFlags = 0;
+          } else {
+            raw[0] = c0;
+            raw[1] = c1;
+            raw[2] = c2;
+            raw[3] = c3;
+            checkAll(0);
+          }
+        } else {
+          hxReadChips(~nr & 15, raw);
+          checkAll(nr);
+        }
+        var now = getTime() * 1000;
+        if (polls === 0) lead += halfPoll;
+        else if (polls > 1 && lead > pollMs) lead -= halfPoll;
+        var t = now - lastRead;
+        if (t > dLo && t < dHi) period += (t - period) / 8;
+        lastRead = now;
+        polls = 0;
+        sets++;
+        if (feeding) {
+          var h = rs[0] as number;
+          var o = h << 2;
+          rCounts[o] = l0;
+          rCounts[o + 1] = l1;
+          rCounts[o + 2] = l2;
+          rCounts[o + 3] = l3;
+          rFlags[h] = sampleFlags;
+          rTimes[h] = now - period / 2;
+          rs[0] = h + 1 === capacity ? 0 : h + 1;
+          if ((rs[1] as number) < capacity) rs[1] = (rs[1] as number) + 1;
+          rs[3] = (rs[3] as number) + 1;
+        }
+        if (tapping) tapNow(now - period / 2);
+        if (stopping) afterStop();
+        t = period - lead;
+        if (on || stopping) timer = setTimeout(pollSpi, t < pollMs ? pollMs : t);
+        else timer = 0;
+      }
     }
+
+    /** Shared clock (Puck.js): DOUT check, then the 49-call read (hxRead) when every waited-for chip is ready. */
+    function poll(): void {
+      "jit";
+      timer = 0;
+      var nr = hxNotReady(douts);
+      if ((nr & (polls < lim ? want : 0)) !== 0) {
+        polls++;
+        timer = setTimeout(poll, pollMs);
+      } else {
+        var now = getTime() * 1000;
+        hxRead(sck, douts, spread, words, raw);
+        check(nr);
+        finish(now);
+      }
+    }
+    return perChip ? pollSpi : poll;
   }
 
   /** l0..l3 from the native block's last values (hb[13..16]). */

@@ -171,6 +171,15 @@ export function loadStored(): Stored {
   return { settings: settings, calibration: calibration, fault: fault };
 }
 
+/**
+ * The calibration as stored now (defaults when the file is missing or invalid): the board keeps no
+ * copy in RAM, commands read it when they need it (firmware/README.md "Memory").
+ */
+export function readCalibration(): Calibration {
+  const c = readJson(CALIBRATION_FILE);
+  return (c !== undefined && c !== null && validateCalibration(c)) || defaultCalibration();
+}
+
 /** Writes the settings file; returns false when flash refused it. */
 export function saveSettings(s: Settings): boolean {
   const o = { v: 1, name: s.name, rateHz: s.rateHz, samplesPerFrame: s.samplesPerFrame, keyInterval: s.keyInterval, idleS: s.idleS, serial: s.serial, pins: s.pins, native: s.native };

@@ -27,6 +27,7 @@
  */
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
+import { children } from '../../firmware/ast.ts';
 
 export interface Violation {
   rule: string;
@@ -353,18 +354,4 @@ export function checkEspruinoSource(src: string): Violation[] {
     visit(node);
   });
   return violations.sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-function children(n: AnyNode): AnyNode[] {
-  const out: AnyNode[] = [];
-  for (const key of Object.keys(n)) {
-    if (key === 'loc' || key === 'range') continue;
-    const v = n[key];
-    if (Array.isArray(v)) {
-      for (const x of v) if (x && typeof x.type === 'string') out.push(x);
-    } else if (v && typeof v === 'object' && typeof v.type === 'string') {
-      out.push(v);
-    }
-  }
-  return out;
 }

@@ -2,6 +2,7 @@
  * The protocol's golden vectors (protocol/vectors/*.json) against the FIRMWARE's code: the ES5
  * build of the encoder, control messages and serial framing, executed inside the emulator's
  * Espruino-like context (absent built-ins removed, E.CRC32 native), not the TypeScript originals.
+ * Functions the board loads only when needed are reached through their loaders (firmware/src/lazy.ts).
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +57,7 @@ describe('sample-frame vectors through the firmware encoder', () => {
       const e = v.encoder!;
       const code = `(function () {
         var e = ${JSON.stringify(e)};
-        var enc = createFrameEncoder(e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.secondOrder);
+        var enc = loadJsStreamer().createFrameEncoder(e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.secondOrder);
         enc.start(e.startIndex);
         var out = [];
         var skips = e.skips || [];
@@ -80,16 +81,16 @@ describe('control vectors through the firmware decoder and encoders', () => {
   for (const v of vectors) {
     it(`${v.message} ${v.name}`, () => {
       if (v.message === 'COMMAND') {
-        const got = JSON.parse(String(run(`JSON.stringify(decodeCommand(t_bytesOf('${v.hex}')))`))) as Record<string, unknown>;
+        const got = JSON.parse(String(run(`JSON.stringify(loadCommands().decodeCommand(t_bytesOf('${v.hex}')))`))) as Record<string, unknown>;
         if (v.decoded) {
           expect(got.ok).toBe(true);
           expect(got.command).toEqual(v.decoded);
         } else {
           expect({ ok: got.ok, reqId: got.reqId, code: got.code, status: got.status }).toEqual({ ok: false, reqId: v.refused!.reqId, code: v.refused!.code, status: v.refused!.status });
-          expect(run(`t_hexOf(encodeCommandError(decodeCommand(t_bytesOf('${v.hex}'))))`)).toBe(v.refused!.answerHex);
+          expect(run(`t_hexOf(loadCommands().encodeCommandError(loadCommands().decodeCommand(t_bytesOf('${v.hex}'))))`)).toBe(v.refused!.answerHex);
         }
       } else {
-        const fn = v.message === 'RESPONSE' ? 'encodeResponse' : 'encodeEvent';
+        const fn = v.message === 'RESPONSE' ? 'loadCommands().encodeResponse' : 'encodeEvent';
         expect(run(`t_hexOf(${fn}(JSON.parse('${JSON.stringify(v.decoded)}')))`)).toBe(v.hex);
       }
     });
@@ -103,7 +104,7 @@ describe('serial vectors through the firmware framing (E.CRC32)', () => {
       const got = JSON.parse(
         String(
           run(`(function () {
-            var d = createSerialDeframer(undefined, function (m) { return E.CRC32(m) >>> 0; });
+            var d = loadSerial().createSerialDeframer(undefined, function (m) { return E.CRC32(m) >>> 0; });
             var msgs = d.push(t_bytesOf('${v.streamHex}'));
             var out = [];
             for (var i = 0; i < msgs.length; i++) out.push(t_hexOf(msgs[i]));
@@ -115,7 +116,7 @@ describe('serial vectors through the firmware framing (E.CRC32)', () => {
       expect(got.stats).toEqual(v.stats);
       // A clean single-frame stream is exactly what the firmware's encoder sends.
       if (v.messages.length === 1 && v.stats.garbageBytes === 0 && /^00[^]*00$/.test(v.streamHex) && v.streamHex.indexOf('0000') < 0) {
-        expect(run(`(function () { var m = t_bytesOf('${v.messages[0]}'); return t_hexOf(encodeSerialFrame(m, E.CRC32(m) >>> 0)); })()`)).toBe(v.streamHex);
+        expect(run(`(function () { var m = t_bytesOf('${v.messages[0]}'); return t_hexOf(loadSerial().encodeSerialFrame(m, E.CRC32(m) >>> 0)); })()`)).toBe(v.streamHex);
       }
     });
   }

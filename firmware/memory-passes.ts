@@ -1,0 +1,203 @@
+/**
+ * Build passes that cut what the firmware keeps in the board's RAM (firmware/README.md "Memory").
+ *
+ * Espruino keeps a program's function bodies in flash when it runs from Storage, but every function
+ * object, parameter name, scope link and top-level variable is made of 13-byte variables in RAM
+ * (a Puck.js has 2,630 of them), measured on the real interpreter (see firmware/README.md):
+ * a function costs 5 variables plus one per parameter, an integer constant 2.
+ *
+ * 1. inlineConstants: a top-level `var NAME = <literal expression>` that nothing assigns again is
+ *    written into each place that reads it, and the declaration goes (numbers, booleans, strings).
+ * 2. splitLazyGroups: a top-level function whose first statement is the directive "lazy" is a
+ *    *loader*. The top-level declarations that only its body reaches (transitively, and that no other
+ *    loader and no always-running code reaches) move inside it. Calling the loader creates them;
+ *    once its result is dropped they are garbage. Code that runs rarely (commands, settings writes,
+ *    the JavaScript read and encoder that run only without native code) costs RAM only while in use.
+ *    A group's module-level variables live as long as one load: state that must outlive it (a
+ *    cache, a counter) belongs in code that always runs.
+ * Both work on the built ES5 program (one scope) and keep statement order.
+ */
+import * as acorn from 'acorn';
+import { isReference, visit, type AnyNode } from './ast.ts';
+
+function fail(message: string): never {
+  throw new Error(`build:firmware: ${message}`);
+}
+
+/** An expression made only of literals and unary/binary operators (no identifiers). */
+function literalExpression(e: AnyNode | null): boolean {
+  if (!e) return false;
+  if (e.type === 'Literal') return e.regex === undefined;
+  if (e.type === 'UnaryExpression') return e.operator !== 'delete' && e.operator !== 'typeof' && literalExpression(e.argument);
+  if (e.type === 'BinaryExpression') return literalExpression(e.left) && literalExpression(e.right);
+  return false;
+}
+
+/** Names declared inside any function (params, vars, inner function names, catch params). */
+function innerDeclarations(ast: AnyNode): Set<string> {
+  const names = new Set<string>();
+  const inFunction = (n: AnyNode): void => {
+    visit(n, (m) => {
+      if (m.type === 'FunctionDeclaration' || m.type === 'FunctionExpression') {
+        if (m !== n && m.id) names.add(m.id.name);
+        for (const p of m.params as AnyNode[]) names.add(p.name);
+      }
+      if (m.type === 'VariableDeclarator') names.add(m.id.name);
+      if (m.type === 'CatchClause' && m.param) names.add(m.param.name);
+    });
+  };
+  for (const st of ast.body as AnyNode[]) {
+    if (st.type === 'FunctionDeclaration') inFunction(st);
+    else visit(st, (m) => { if (m.type === 'FunctionExpression') inFunction(m); });
+  }
+  return names;
+}
+
+/** Names assigned anywhere (x = ..., x += ..., x++). */
+function assignedNames(ast: AnyNode): Set<string> {
+  const out = new Set<string>();
+  visit(ast, (n) => {
+    if (n.type === 'AssignmentExpression' && n.left.type === 'Identifier') out.add(n.left.name);
+    if (n.type === 'UpdateExpression' && n.argument.type === 'Identifier') out.add(n.argument.name);
+  });
+  return out;
+}
+
+/**
+ * Writes each never-reassigned top-level literal constant into the places that read it. Repeats
+ * until nothing changes (a constant defined from another becomes literal once that one is inlined).
+ * The declarations stay; dropUnused removes them once nothing reads them.
+ */
+export function inlineConstants(src: string): string {
+  let text = src;
+  for (let round = 0; round < 20; round++) {
+    const ast = acorn.parse(text, { ecmaVersion: 5 }) as unknown as AnyNode;
+    const shadowed = innerDeclarations(ast);
+    const assigned = assignedNames(ast);
+    const values = new Map<string, string>();
+    for (const st of ast.body as AnyNode[]) {
+      if (st.type !== 'VariableDeclaration') continue;
+      for (const d of st.declarations as AnyNode[]) {
+        const name: string = d.id.name;
+        if (!literalExpression(d.init) || shadowed.has(name) || assigned.has(name)) continue;
+        const raw = text.slice(d.init.start, d.init.end);
+        values.set(name, d.init.type === 'Literal' ? raw : `(${raw})`);
+      }
+    }
+    const edits: Array<{ start: number; end: number; text: string }> = [];
+    visit(ast, (n, p) => {
+      if (n.type !== 'Identifier' || !values.has(n.name) || !isReference(n, p)) return;
+      edits.push({ start: n.start, end: n.end, text: values.get(n.name)! });
+    });
+    if (edits.length === 0) return text;
+    for (const e of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
+  }
+  return text;
+}
+
+interface TopDecl {
+  stmt: AnyNode;
+  names: string[];
+  refs: Set<string>;
+  loader: boolean;
+}
+
+function isLazyLoader(st: AnyNode): boolean {
+  if (st.type !== 'FunctionDeclaration') return false;
+  const first = (st.body.body as AnyNode[])[0];
+  return !!first && first.type === 'ExpressionStatement' && first.directive === 'lazy';
+}
+
+/** Loader name -> names of the declarations moved into it (for the build report and tests). */
+export type LazyGroups = Map<string, string[]>;
+
+/** Moves declarations reached only through a "lazy" loader into that loader (see the file comment). */
+export function splitLazyGroups(src: string, keep: Set<string>, report?: LazyGroups): string {
+  const ast = acorn.parse(src, { ecmaVersion: 5 }) as unknown as AnyNode;
+  const top = new Set<string>();
+  const decls: TopDecl[] = [];
+  for (const st of ast.body as AnyNode[]) {
+    const names: string[] = [];
+    if (st.type === 'FunctionDeclaration') names.push(st.id.name);
+    if (st.type === 'VariableDeclaration') for (const d of st.declarations as AnyNode[]) names.push(d.id.name);
+    for (const n of names) top.add(n);
+    decls.push({ stmt: st, names, refs: new Set(), loader: isLazyLoader(st) });
+  }
+  const owner = new Map<string, TopDecl>();
+  for (const d of decls) {
+    for (const n of d.names) owner.set(n, d);
+    visit(d.stmt, (n, p) => {
+      if (n.type === 'Identifier' && top.has(n.name) && isReference(n, p) && !d.names.includes(n.name)) d.refs.add(n.name);
+    });
+  }
+  const loaders = decls.filter((d) => d.loader);
+  if (loaders.length === 0) return src;
+  // Always-running code: statements that declare nothing, kept names, loaders themselves (their bodies are not followed).
+  const core = new Set<TopDecl>();
+  const grow = (from: TopDecl[]): void => {
+    const stack = [...from];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      if (core.has(d)) continue;
+      core.add(d);
+      if (d.loader) continue;
+      for (const r of d.refs) {
+        const o = owner.get(r);
+        if (o && !core.has(o)) stack.push(o);
+      }
+    }
+  };
+  grow(decls.filter((d) => d.names.length === 0 || d.loader || d.names.some((n) => keep.has(n))));
+  let groups = new Map<TopDecl, Set<TopDecl>>();
+  for (;;) {
+    groups = new Map();
+    const reachedBy = new Map<TopDecl, TopDecl[]>();
+    for (const l of loaders) {
+      const g = new Set<TopDecl>();
+      const stack = [...l.refs].map((r) => owner.get(r)!).filter((o) => o && !core.has(o));
+      while (stack.length > 0) {
+        const d = stack.pop()!;
+        if (g.has(d) || core.has(d)) continue;
+        g.add(d);
+        for (const r of d.refs) {
+          const o = owner.get(r);
+          if (o && !core.has(o) && !g.has(o)) stack.push(o);
+        }
+      }
+      groups.set(l, g);
+      for (const d of g) reachedBy.set(d, [...(reachedBy.get(d) ?? []), l]);
+    }
+    const shared = [...reachedBy].filter(([, ls]) => ls.length > 1).map(([d]) => d);
+    if (shared.length === 0) break;
+    grow(shared);
+  }
+  const member = new Map<TopDecl, TopDecl>();
+  for (const [l, g] of groups) {
+    for (const d of g) member.set(d, l);
+    report?.set(l.stmt.id.name, [...g].flatMap((d) => d.names));
+  }
+  let out = '';
+  let pos = 0;
+  for (const d of decls) {
+    const st = d.stmt;
+    out += src.slice(pos, st.start);
+    pos = st.end;
+    if (member.has(d)) continue;
+    if (!d.loader) {
+      out += src.slice(st.start, st.end);
+      continue;
+    }
+    const body = st.body.body as AnyNode[];
+    const inner = decls.filter((x) => member.get(x) === d).map((x) => src.slice(x.stmt.start, x.stmt.end));
+    const rest = body.slice(1).map((s) => src.slice(s.start, s.end));
+    out += src.slice(st.start, st.body.start) + '{\n' + [...inner, ...rest].join('\n') + '\n}';
+  }
+  return out + src.slice(pos);
+}
+
+/** Names a program's top-level "lazy" loaders (for tests). */
+export function lazyLoaders(src: string): string[] {
+  const ast = acorn.parse(src, { ecmaVersion: 5 }) as unknown as AnyNode;
+  return (ast.body as AnyNode[]).filter(isLazyLoader).map((s) => s.id.name);
+}
+

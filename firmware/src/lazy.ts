@@ -1,0 +1,47 @@
+/**
+ * Loaders: code the board keeps in RAM only while it runs (firmware/README.md "Memory").
+ *
+ * Each function here starts with the directive "lazy". The build (firmware/memory-passes.ts
+ * splitLazyGroups) moves every top-level function and constant that only a loader's return
+ * statement reaches into that loader, so calling it creates them and dropping its result frees
+ * them: an object of functions costs about 7 variables per function on the board, the code itself
+ * stays in flash. Rules for callers: call a loader where its result is used (`loadCommands().x(...)`)
+ * and never keep the result in a variable of a closure that lives on, or the group stays in RAM.
+ * In Node (tests, the emulator's TypeScript view) a loader is a plain function.
+ */
+import { decodeCommand, encodeCommandError, encodeResponse } from '../../protocol/control.ts';
+import { createFrameEncoder } from '../../protocol/frame-encoder.ts';
+import { createSerialDeframer, encodeSerialFrame } from '../../protocol/serial-framing.ts';
+import { boardPins, customPins } from './boards.ts';
+import { defaultName } from './ble.ts';
+import { handleCommand } from './commands.ts';
+import { loadStored, offsetFromMean, readCalibration, saveCalibration, saveSettings } from './settings.ts';
+import { setupSerial } from './serial.ts';
+import { createStreamer } from './stream.ts';
+
+/** Boot only: the stored settings and calibration (validated), the pin map, the default name. */
+export function loadBoot() {
+  'lazy';
+  return { loadStored: loadStored, boardPins: boardPins, customPins: customPins, defaultName: defaultName };
+}
+
+/**
+ * Commands (decode, act, answer) and the settings writes they make. The protocol's decoder and
+ * encoders are returned too so tests can run the firmware's own copies (tests/firmware/vectors.test.ts).
+ */
+export function loadCommands() {
+  'lazy';
+  return { handleCommand: handleCommand, decodeCommand: decodeCommand, encodeResponse: encodeResponse, encodeCommandError: encodeCommandError, saveSettings: saveSettings, saveCalibration: saveCalibration, readCalibration: readCalibration, offsetFromMean: offsetFromMean };
+}
+
+/** The JavaScript frame encoder, used only when the native encoder cannot run. */
+export function loadJsStreamer() {
+  'lazy';
+  return { createStreamer: createStreamer, createFrameEncoder: createFrameEncoder };
+}
+
+/** The wired link (COBS + CRC-32 framing on Serial1): made only when the board has a UART and it is on. */
+export function loadSerial() {
+  'lazy';
+  return { setupSerial: setupSerial, createSerialDeframer: createSerialDeframer, encodeSerialFrame: encodeSerialFrame };
+}

@@ -1,0 +1,68 @@
+/**
+ * The build passes that cut the firmware's RAM (firmware/memory-passes.ts): literal constants
+ * written where they are read, and "lazy" loaders that own the code only they reach.
+ */
+import { describe, expect, it } from 'vitest';
+import { inlineConstants, splitLazyGroups, type LazyGroups } from '../../firmware/memory-passes.ts';
+
+describe('inlineConstants', () => {
+  it('writes never-reassigned literal constants into their readers, through chains', () => {
+    const out = inlineConstants('var A = 3;\nvar B = A * 2;\nvar S = "x";\nfunction f() { return B + S.length + A; }\n');
+    expect(out).toContain('return (3 * 2) + "x".length + 3;');
+  });
+
+  it('leaves reassigned, shadowed, non-literal and property uses alone', () => {
+    const src = 'var R = 1;\nR = 2;\nvar SH = 5;\nvar T = new Int32Array(2);\nvar P = 7;\nfunction g(SH) { return SH + R + T[0] + o.P; }\n';
+    const out = inlineConstants(src);
+    expect(out).toContain('return SH + R + T[0] + o.P;');
+  });
+});
+
+describe('splitLazyGroups', () => {
+  const src = [
+    'function shared() { return 1; }',
+    'function onlyA() { return helperA() + shared(); }',
+    'function helperA() { return 2; }',
+    'var TABLE_A = [1, 2];',
+    'function useTable() { return TABLE_A[0]; }',
+    'function onlyB() { return shared(); }',
+    'function alwaysUsed() { return 3; }',
+    'function loadA() {\n"lazy";\nreturn { a: onlyA, t: useTable };\n}',
+    'function loadB() {\n"lazy";\nreturn onlyB;\n}',
+    'function both() { return loadA().a() + loadB()(); }',
+    'print(alwaysUsed() + both() + shared());',
+  ].join('\n');
+
+  it('moves what only one loader reaches into it and keeps the rest at the top', () => {
+    const report: LazyGroups = new Map();
+    const out = splitLazyGroups(src, new Set(), report);
+    expect(report.get('loadA')!.sort()).toEqual(['TABLE_A', 'helperA', 'onlyA', 'useTable']);
+    expect(report.get('loadB')).toEqual(['onlyB']);
+    // What always-running code uses stays top-level, and so does the loaders' shared code.
+    expect(out).toMatch(/^function shared\(\)/m);
+    expect(out).toMatch(/^function alwaysUsed\(\)/m);
+    expect(out.indexOf('function onlyA')).toBeGreaterThan(out.indexOf('function loadA'));
+    expect(out.indexOf('function onlyB')).toBeGreaterThan(out.indexOf('function loadB'));
+    expect(out).not.toMatch(/"lazy"/);
+    // The program still computes the same thing.
+    const run = (code: string): number => {
+      let got = 0;
+      new Function('print', code)((v: number) => (got = v));
+      return got;
+    };
+    expect(run(out)).toBe(run(src));
+    expect(run(out)).toBe(3 + 1 + 2 + 1 + 1);
+  });
+
+  it('treats code two loaders reach as shared', () => {
+    const report: LazyGroups = new Map();
+    splitLazyGroups('function h() { return 1; }\nfunction l1() {\n"lazy";\nreturn h;\n}\nfunction l2() {\n"lazy";\nreturn h;\n}\nl1()(); l2()();\n', new Set(), report);
+    expect(report.get('l1')).toEqual([]);
+    expect(report.get('l2')).toEqual([]);
+  });
+
+  it('leaves a program without loaders unchanged', () => {
+    const s = 'function a() {}\na();\n';
+    expect(splitLazyGroups(s, new Set())).toBe(s);
+  });
+});
