@@ -34,6 +34,12 @@ const HISTORY_COLUMNS = `t.id, t.patient_id, t.session_id, s.day, t.ended_at, t.
   t.time_held_s, t.errors, t.touch_downs, t.completed, t.in_zone_pct, t.heel_pct, t.mt1_pct, t.mt5_pct,
   t.velocity_mm_s, t.area95_mm2, t.recording, t.board_label`;
 
+/** The history columns as (SQL expression, row field) pairs, for the JSON form of trials(). */
+const HISTORY_FIELDS = HISTORY_COLUMNS.split(',').map((c) => {
+  const sql = c.trim();
+  return { sql, name: sql.slice(sql.indexOf('.') + 1) };
+});
+
 function num(v: unknown): number | null {
   if (v === null || v === undefined) return null;
   const n = typeof v === 'number' ? v : Number(v);
@@ -191,11 +197,19 @@ export class SqlClinicStore implements ClinicStore {
   }
 
   async trials(patientId: number, sessionId?: number): Promise<StoredTrial[]> {
-    const rows = await this.db.query(
-      `SELECT ${HISTORY_COLUMNS} FROM trials t JOIN sessions s ON s.id = t.session_id WHERE t.patient_id = $1 ${sessionId === undefined ? '' : 'AND t.session_id = $2'} ORDER BY t.id`,
+    // One row, one JSON text: the drivers' per-cell decoding (PGlite's especially) costs more than
+    // the query itself for a long history; JSON.parse of one string is fast.
+    const rows = await this.db.query<{ j: string }>(
+      `SELECT coalesce(json_agg(json_build_array(${HISTORY_FIELDS.map((f) => f.sql).join(', ')}) ORDER BY t.id), '[]')::text AS j
+       FROM trials t JOIN sessions s ON s.id = t.session_id WHERE t.patient_id = $1 ${sessionId === undefined ? '' : 'AND t.session_id = $2'}`,
       sessionId === undefined ? [patientId] : [patientId, sessionId],
     );
-    return rows.map(toTrial);
+    const list = JSON.parse(rows[0]?.j ?? '[]') as unknown[][];
+    return list.map((a) => {
+      const r: Row = {};
+      HISTORY_FIELDS.forEach((f, i) => (r[f.name] = a[i]));
+      return toTrial(r);
+    });
   }
 
   async trial(id: number): Promise<StoredTrialDetail | null> {

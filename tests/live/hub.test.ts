@@ -182,8 +182,8 @@ describe('LiveHub', () => {
     expect(slow.ofType('frame')).toHaveLength(0);
     expect(fast.ofType('frame').reduce((n, f) => n + f.t.length, 0)).toBe(i);
     const csv = hub.results.toCsv().split('\r\n');
-    expect(csv[0]).toBe('trial,foot,eyes,duration_set_s,ended_at,from_index,to_index,held_s_s,mean_total_n_N,samples');
-    expect(csv[1]).toMatch(/^1,left,open,2,\d{4}-\d\d-\d\dT[^,]+,240,\d+,2,700,160$/);
+    expect(csv[0]).toBe('trial,foot,eyes,surface,duration_set_s,ended_at,from_index,to_index,held_s_s,mean_total_n_N,samples');
+    expect(csv[1]).toMatch(/^1,left,open,firm,2,\d{4}-\d\d-\d\dT[^,]+,240,\d+,2,700,160$/);
     expect(JSON.parse(hub.results.toJson()).trials[0].result).toEqual({ heldS: 2, meanTotalN: 700, n: 160 });
   });
 
