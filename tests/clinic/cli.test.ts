@@ -29,10 +29,10 @@ describe('tripod patients / sessions / report', () => {
     await s.addTrial(newTrial(p.id, { endedAt: '2026-04-01T09:00:00.000Z', held: 18.5 }));
     await s.addTrial(newTrial(p.id, { endedAt: '2026-04-08T09:00:00.000Z', eyes: 'closed', surface: 'foam', held: 9 }));
     await s.close();
-  }, 120_000);
+  }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('lists and exports patients, sessions and trials', async () => {
+  it('lists and exports patients, sessions and trials', { timeout: 120_000 }, async () => {
     const p = await run(['patients', '--store', store, '--format', 'csv']);
     expect(p.out.split('\r\n')[0]).toBe('code,name,notes,created_at,sessions,trials,last_session_date');
     expect(p.out.split('\r\n')[1]).toMatch(/^P-7,,hip,.*,2,2,2026-04-0\d$/);
@@ -59,7 +59,7 @@ describe('tripod patients / sessions / report', () => {
     expect(html).toContain('Recording: /data/rec/session-1.tripod');
   });
 
-  it('says in one line what was wrong', async () => {
+  it('says in one line what was wrong', { timeout: 120_000 }, async () => {
     expect(await run(['report', '--store', store, '--out', join(dir, 'x.html')])).toEqual({ code: 2, out: '', err: 'tripod report: --patient CODE is required\n' });
     expect(await run(['report', '--store', store, '--patient', 'P-7', '--session', 'x', '--out', 'a.html'])).toMatchObject({ code: 2, err: "tripod report: --session must be a session id (a whole number), got 'x'\n" });
     expect((await run(['report', '--store', store, '--patient', 'P-7', '--session', '99', '--out', join(dir, 'y.html')])).err).toMatch(/^tripod report: patient P-7 has no session 99 \(sessions: \d+ on 2026-04-0\d, \d+ on 2026-04-0\d\)\n$/);

@@ -13,7 +13,7 @@ import { openClinicStore } from '../../host/clinic/open.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('embedded store durability', () => {
-  it('a trial stored before a SIGKILL is there after it', { timeout: 120_000 }, async () => {
+  it('a trial stored before a SIGKILL is there after it', { timeout: 400_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tripod-clinic-kill-'));
     try {
       const script = join(dir, 'writer.mts');

@@ -46,8 +46,10 @@ describe.skipIf(SKIP_BROWSER)('clinic: patients and stored trials on the live pa
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores two trials for a new patient; they survive a reload and a server restart', { timeout: 180_000 }, async () => {
-    live = await startLiveProcess(['--store', store, '--record', rec, ...BODY_WEIGHT], 90_000);
+  // the first start creates the store (PGlite's initdb in WebAssembly: ~10 s here, minutes on a
+  // machine shared by several test runs)
+  it('stores two trials for a new patient; they survive a reload and a server restart', { timeout: 480_000 }, async () => {
+    live = await startLiveProcess(['--store', store, '--record', rec, ...BODY_WEIGHT], 300_000);
     const { page } = browser;
     await page.goto(live.url);
     await page.waitForFunction(() => (window as unknown as W).tripodLive.samples > 20);
@@ -85,7 +87,7 @@ describe.skipIf(SKIP_BROWSER)('clinic: patients and stored trials on the live pa
     await check();
     // restart the server on the same store, with the patient chosen by flag
     expect(await live.stop('SIGINT')).toBe(0);
-    live = await startLiveProcess(['--store', store, '--patient', 'P-TEST', ...BODY_WEIGHT], 60_000);
+    live = await startLiveProcess(['--store', store, '--patient', 'P-TEST', ...BODY_WEIGHT], 120_000);
     await page.goto(live.url);
     await expect.poll(() => page.inputValue('#patient'), { timeout: 20_000 }).toBe('P-TEST');
     await check();
@@ -141,8 +143,8 @@ describe.skipIf(SKIP_BROWSER)('clinic: patients and stored trials on the live pa
     await page.screenshot({ path: artifactPath('clinic-report.png'), fullPage: true });
   });
 
-  it('fits phone, tablet and desktop; a wrong foot gets one clear instruction and no share outside 0-100 %', { timeout: 120_000 }, async () => {
-    live = await startLiveProcess(['--store', store, ...BODY_WEIGHT], 90_000);
+  it('fits phone, tablet and desktop; a wrong foot gets one clear instruction and no share outside 0-100 %', { timeout: 400_000 }, async () => {
+    live = await startLiveProcess(['--store', store, ...BODY_WEIGHT], 300_000);
     const { page } = browser;
     await page.goto(live.url);
     await page.waitForFunction(() => (window as unknown as W).tripodLive.samples > 200, undefined, { timeout: 20_000 });

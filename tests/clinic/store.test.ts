@@ -20,7 +20,7 @@ for (const kind of STORE_KINDS) {
       store = o.store;
       reopen = o.reopen;
       cleanup = o.cleanup;
-    });
+    }, 300_000); // a fresh embedded store runs initdb in WebAssembly: ~10 s, more on a loaded machine
     afterAll(async () => {
       await store?.close();
       cleanup?.();
@@ -93,7 +93,7 @@ for (const kind of STORE_KINDS) {
       await expect(store.setRule(p.id, { ...rule, minInZonePct: 120 })).rejects.toThrow('rule minInZonePct must be 0..100 %, got 120');
     });
 
-    it('finds everything again after closing and reopening', async () => {
+    it('finds everything again after closing and reopening', { timeout: 120_000 }, async () => {
       await store.close();
       store = await reopen();
       const p = (await store.patient('P-001'))!;

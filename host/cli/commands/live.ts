@@ -184,7 +184,11 @@ export const command: CliCommand = {
     if (!noStore) {
       const { openClinicStore, storeLocation } = await import('../../clinic/open.ts');
       const loc = storeLocation({ ...(typeof v.store === 'string' ? { store: v.store } : {}), ...(typeof v.database === 'string' ? { database: v.database } : {}) });
-      if (loc.dir) ctx.err.write(`tripod live: clinic store ${loc.dir}\n`);
+      if (loc.dir) {
+        const { existsSync } = await import('node:fs');
+        const fresh = !existsSync(join(loc.dir, 'PG_VERSION'));
+        ctx.err.write(`tripod live: clinic store ${loc.dir}${fresh ? ' (creating it: the first run takes about 10 s)' : ''}\n`);
+      }
       try {
         store = await openClinicStore(loc);
       } catch (e) {
