@@ -91,6 +91,16 @@ describe.skipIf(SKIP_BROWSER)('clinic: patients and stored trials on the live pa
     await page.goto(live.url);
     await expect.poll(() => page.inputValue('#patient'), { timeout: 20_000 }).toBe('P-TEST');
     await check();
+    // the Report button's page, and a write from another site refused
+    const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#report')]);
+    await popup.waitForLoadState();
+    expect(await popup.textContent('h1')).toBe('Single-leg stance · P-TEST');
+    await popup.close();
+    const evil = await page.request.post(`${live.url}api/clinic/select`, { headers: { origin: 'http://evil.example', 'content-type': 'application/json' }, data: { code: null } });
+    expect(evil.status()).toBe(403);
+    const bad = await page.request.post(`${live.url}api/clinic/patients`, { headers: { 'content-type': 'application/json' }, data: { code: 'has space' } });
+    expect(bad.status()).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^patient code must be 1-32 letters/);
   });
 
   it('a SIGKILL in the middle of a third trial loses nothing stored', { timeout: 120_000 }, async () => {
