@@ -70,15 +70,16 @@ export function svgProgressChart(c: ProgressChart, width = 340, height = 170): s
 
 /** The CoP trace over the foot (outline, tripod triangle, target zone), toes up, subject's right on the right. */
 export function svgTrace(trace: NewTrial['trace'], geometry: NewTrial['geometry'], size = 150): string {
+  // framed on the tripod and the trace (the toes and heel of the outline may run off the edges)
   const pts: PointMm[] = [];
-  if (geometry) pts.push(...geometry.outline);
+  if (geometry) pts.push(geometry.tripod.heel, geometry.tripod.mt1, geometry.tripod.mt5);
   for (let i = 0; i < trace.x.length; i++) pts.push({ x: trace.x[i]!, y: trace.y[i]! });
   if (pts.length === 0) return `<svg viewBox="0 0 ${size} ${size}" class="trace"><text x="${size / 2}" y="${size / 2}" text-anchor="middle" class="ax">no CoP</text></svg>`;
   const xs = pts.map((p) => p.x);
   const ys = pts.map((p) => p.y);
   const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
   const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
-  const span = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys), 50) * 1.08;
+  const span = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys), 50) * 1.25;
   const k = size / span;
   const P = (p: PointMm): string => `${(size / 2 + (p.x - cx) * k).toFixed(1)},${(size / 2 - (p.y - cy) * k).toFixed(1)}`;
   const parts: string[] = [];
@@ -93,5 +94,5 @@ export function svgTrace(trace: NewTrial['trace'], geometry: NewTrial['geometry'
     for (let i = 0; i < trace.x.length; i++) d += `${i === 0 ? 'M' : 'L'}${P({ x: trace.x[i]!, y: trace.y[i]! })}`;
     parts.push(`<path d="${d}" class="cop"/>`);
   }
-  return `<svg viewBox="0 0 ${size} ${size}" class="trace" role="img" aria-label="CoP trace over the foot">${parts.join('')}</svg>`;
+  return `<svg viewBox="0 0 ${size} ${size}" class="trace" role="img" aria-label="CoP trace over the foot" overflow="hidden">${parts.join('')}</svg>`;
 }
