@@ -882,7 +882,10 @@ export class EspruinoRuntime {
     const processObj = R.mkObject();
     processObj.env = env;
     processObj.version = ESPRUINO_VERSION;
-    processObj.memory = this.unimplemented('process.memory');
+    // The emulator does not count Espruino's variables (README "Known differences"): process.memory()
+    // answers in Espruino's shape with usage and free NaN (not measured). The firmware calls it only
+    // for its garbage collection (main.ts collectGarbage); the real interpreter suite measures memory.
+    processObj.memory = this.api('process.memory', () => R.JSON.parse(JSON.stringify({ free: null, usage: null, total: null, history: 0, gc: 0, gctime: 0, blocksize: 13 })));
     processObj.on = this.unimplemented('process.on');
     def('process', processObj);
 

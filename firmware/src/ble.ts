@@ -40,7 +40,7 @@ import {
 export const CONNECTION_INTERVAL_MS = 15;
 /** Minimum time between two notifications, ms (one per connection event). */
 export const PACE_MS = 16;
-/** Responses and events waiting for the radio; more are dropped (and counted in `ctlDropped`). */
+/** Responses and events waiting for the radio; more are dropped. */
 export const CONTROL_QUEUE_MAX = 8;
 /** Advertising interval, ms (Espruino's default 375 ms: ~20 uA on a Puck.js). */
 export const ADVERTISING_INTERVAL_MS = 375;
@@ -58,8 +58,6 @@ export interface BleHandlers {
 
 export interface BleLink {
   connected(): boolean;
-  /** True once the central wrote a command on this connection (it has subscribed per the spec). */
-  active(): boolean;
   /** Payload bytes per notification: MTU - 3, clamped to 20..50. */
   payload(): number;
   /** MTU in use, 0 when not connected. */
@@ -76,7 +74,6 @@ export interface BleLink {
   name(): string;
   /** Advertises under a new name from now on. */
   rename(name: string): void;
-  ctlDropped(): number;
 }
 
 /** "Tripod-XXXX": the last two address bytes, upper-case hex (as Espruino's own "Puck.js abcd"). */
@@ -85,8 +82,45 @@ export function defaultName(address: string): string {
   return 'Tripod-' + hex;
 }
 
+/** {service: {characteristic: ch}} for NRF.updateServices. */
+function updateOf(uuid: string, ch: NrfCharacteristic): NrfServices {
+  const m: { [c: string]: NrfCharacteristic } = {};
+  m[uuid] = ch;
+  const u: NrfServices = {};
+  u[UUID_SERVICE] = m;
+  return u;
+}
+
 function toBytes(data: ArrayBuffer): Uint8Array {
   return new Uint8Array(data);
+}
+
+/**
+ * Declares the GATT services (protocol/SPEC.md GATT table) once at boot. Espruino keeps this object
+ * for as long as the services exist (jswrap_bluetooth.c stores it to set the services up again), so
+ * it holds nothing it does not need: no descriptions, no empty initial values (Espruino starts a
+ * characteristic without `value` empty), no maxLen where the fixed value gives it.
+ * `uart: false`: no Nordic UART service, so nobody in range gets Espruino's JavaScript console (and
+ * with it Storage and the boot code). The console is reachable again as the wired one is: hold the
+ * button while powering up, Espruino then skips the saved code and its default services return.
+ */
+function declareServices(model: string, firmware: string, software: string, batteryPercent: number, onWrite: (evt: { data: ArrayBuffer }) => void): void {
+  const services: NrfServices = {};
+  const main: { [c: string]: NrfCharacteristic } = {};
+  main[UUID_DATA] = { maxLen: PAYLOAD_ESPRUINO_MAX, readable: true, notify: true };
+  main[UUID_CONTROL] = { maxLen: CONTROL_MAX_BYTES, writable: true, onWrite: onWrite };
+  main[UUID_RESPONSE] = { maxLen: CONTROL_MAX_BYTES, readable: true, notify: true };
+  services[UUID_SERVICE] = main;
+  const bat: { [c: string]: NrfCharacteristic } = {};
+  bat[UUID_BATTERY_LEVEL] = { value: [batteryPercent], maxLen: 1, readable: true, notify: true };
+  services[UUID_BATTERY_SERVICE] = bat;
+  const dis: { [c: string]: NrfCharacteristic } = {};
+  dis[UUID_MANUFACTURER_NAME] = { value: 'Tripod', readable: true };
+  dis[UUID_MODEL_NUMBER] = { value: model, readable: true };
+  dis[UUID_FIRMWARE_REVISION] = { value: firmware, readable: true };
+  dis[UUID_SOFTWARE_REVISION] = { value: software, readable: true };
+  services[UUID_DEVICE_INFO_SERVICE] = dis;
+  NRF.setServices(services, { uart: false, advertise: [UUID_SERVICE] });
 }
 
 /** Declares the services, starts advertising and returns the link. Call once at boot. */
@@ -97,49 +131,21 @@ export function setupBle(name: string, model: string, firmware: string, software
   let payloadNow = PAYLOAD_MIN;
   let pump = 0;
   let lastSend = -1e9;
-  let dropped = 0;
   const ctl: Uint8Array[] = [];
   const tail: Uint8Array[] = [];
 
-  const services: NrfServices = {};
-  const main: { [c: string]: NrfCharacteristic } = {};
-  main[UUID_DATA] = { value: new Uint8Array(0), maxLen: PAYLOAD_ESPRUINO_MAX, readable: true, notify: true, description: 'Tripod samples' };
-  main[UUID_CONTROL] = {
-    value: new Uint8Array(0),
-    maxLen: CONTROL_MAX_BYTES,
-    writable: true,
-    description: 'Tripod control',
-    onWrite: function (evt: { data: ArrayBuffer }): void {
-      isActive = true;
-      h.onCommand(toBytes(evt.data));
-      startPump();
-    },
-  };
-  main[UUID_RESPONSE] = { value: new Uint8Array(0), maxLen: CONTROL_MAX_BYTES, readable: true, notify: true, description: 'Tripod responses' };
-  services[UUID_SERVICE] = main;
-  const bat: { [c: string]: NrfCharacteristic } = {};
-  bat[UUID_BATTERY_LEVEL] = { value: [batteryPercent], maxLen: 1, readable: true, notify: true };
-  services[UUID_BATTERY_SERVICE] = bat;
-  const dis: { [c: string]: NrfCharacteristic } = {};
-  dis[UUID_MANUFACTURER_NAME] = { value: 'Tripod', maxLen: 20, readable: true };
-  dis[UUID_MODEL_NUMBER] = { value: model, maxLen: 20, readable: true };
-  dis[UUID_FIRMWARE_REVISION] = { value: firmware, maxLen: 20, readable: true };
-  dis[UUID_SOFTWARE_REVISION] = { value: software, maxLen: 20, readable: true };
-  services[UUID_DEVICE_INFO_SERVICE] = dis;
-  NRF.setServices(services, { uart: true, advertise: [UUID_SERVICE] });
+  declareServices(model, firmware, software, batteryPercent, function (evt: { data: ArrayBuffer }): void {
+    isActive = true;
+    h.onCommand(toBytes(evt.data));
+    startPump();
+  });
   NRF.setAdvertising({}, { name: name, showName: true, discoverable: true, connectable: true, interval: ADVERTISING_INTERVAL_MS });
   NRF.setConnectionInterval(CONNECTION_INTERVAL_MS);
 
   const dataCh: NrfCharacteristic = { value: new Uint8Array(0), notify: true };
   const respCh: NrfCharacteristic = { value: new Uint8Array(0), notify: true };
-  const dataUpd: NrfServices = {};
-  const respUpd: NrfServices = {};
-  const dataMap: { [c: string]: NrfCharacteristic } = {};
-  const respMap: { [c: string]: NrfCharacteristic } = {};
-  dataMap[UUID_DATA] = dataCh;
-  respMap[UUID_RESPONSE] = respCh;
-  dataUpd[UUID_SERVICE] = dataMap;
-  respUpd[UUID_SERVICE] = respMap;
+  const dataUpd = updateOf(UUID_DATA, dataCh);
+  const respUpd = updateOf(UUID_RESPONSE, respCh);
 
   /** One pump tick: at most one notification, a response or event first, else a sample frame, else a response that waits for the data ("jit", no return). */
   function send(): void {
@@ -208,9 +214,6 @@ export function setupBle(name: string, model: string, firmware: string, software
     connected: function (): boolean {
       return isConnected;
     },
-    active: function (): boolean {
-      return isConnected && isActive;
-    },
     payload: function (): number {
       return payloadNow;
     },
@@ -219,10 +222,7 @@ export function setupBle(name: string, model: string, firmware: string, software
     },
     sendControl: function (bytes: Uint8Array): void {
       if (!isConnected || !isActive) return;
-      if (ctl.length >= CONTROL_QUEUE_MAX) {
-        dropped++;
-        return;
-      }
+      if (ctl.length >= CONTROL_QUEUE_MAX) return;
       ctl.push(bytes);
       startPump();
     },
@@ -247,9 +247,6 @@ export function setupBle(name: string, model: string, firmware: string, software
     rename: function (n: string): void {
       name = n;
       NRF.setAdvertising({}, { name: n, showName: true, discoverable: true, connectable: true, interval: ADVERTISING_INTERVAL_MS });
-    },
-    ctlDropped: function (): number {
-      return dropped;
     },
   };
 }

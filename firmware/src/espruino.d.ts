@@ -101,7 +101,11 @@ interface EspruinoNRF {
 }
 declare const NRF: EspruinoNRF;
 
-declare const process: { env: { BOARD?: string; VERSION?: string } };
+declare const process: {
+  env: { BOARD?: string; VERSION?: string };
+  /** Runs a garbage collection (unless gc is false) and reports the variable store (blocks of `blocksize` bytes). */
+  memory(gc?: boolean): { free: number; usage: number; total: number; blocksize: number };
+};
 
 /** ES2015+ methods Espruino has (shared/docs/espruino.md "Present"); lib is ES5 so they are added here. */
 interface String {

@@ -15,7 +15,7 @@ import { createSerialDeframer, encodeSerialFrame } from '../../protocol/serial-f
 import { boardPins, customPins } from './boards.ts';
 import { defaultName } from './ble.ts';
 import { handleCommand } from './commands.ts';
-import { loadStored, offsetFromMean, readCalibration, saveCalibration, saveSettings } from './settings.ts';
+import { calibrationRecord, loadStored, offsetFromMean, saveCalibration, saveSettings } from './settings.ts';
 import { setupSerial } from './serial.ts';
 import { createStreamer } from './stream.ts';
 
@@ -31,8 +31,11 @@ export function loadBoot() {
  */
 export function loadCommands() {
   'lazy';
-  return { handleCommand: handleCommand, decodeCommand: decodeCommand, encodeResponse: encodeResponse, encodeCommandError: encodeCommandError, saveSettings: saveSettings, saveCalibration: saveCalibration, readCalibration: readCalibration, offsetFromMean: offsetFromMean };
+  return { handleCommand: handleCommand, decodeCommand: decodeCommand, encodeResponse: encodeResponse, encodeCommandError: encodeCommandError, saveSettings: saveSettings, saveCalibration: saveCalibration, calibrationRecord: calibrationRecord, offsetFromMean: offsetFromMean };
 }
+
+/** What loadCommands returns (main.ts `act` uses its settings and calibration functions). */
+export type CommandsLib = ReturnType<typeof loadCommands>;
 
 /** The JavaScript frame encoder, used only when the native encoder cannot run. */
 export function loadJsStreamer() {

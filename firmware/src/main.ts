@@ -18,14 +18,26 @@ import {
   EVT_STORAGE_FAULT,
   PROTOCOL_MAJOR,
   PROTOCOL_MINOR,
+  CMD_GET_CALIBRATION,
+  CMD_GET_INFO,
+  CMD_GET_NAME,
+  CMD_IDENTIFY,
+  CMD_REBOOT,
+  CMD_SET_CALIBRATION,
+  CMD_SET_FRAME_SAMPLES,
+  CMD_SET_NAME,
+  CMD_SET_SAMPLE_RATE,
+  CMD_START_STREAM,
+  CMD_STOP_STREAM,
+  CMD_TARE,
   STATUS_BUSY,
-  STATUS_OK,
+  STATUS_FAILED,
 } from '../../protocol/constants.ts';
-import { encodeEvent, type CellCalibrationRecord, type DeviceInfo } from '../../protocol/control.ts';
+import { encodeEvent, type CellCalibrationRecord, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
 import type { PinMap } from './boards.ts';
 import { setupBle, type BleHandlers, type BleLink } from './ble.ts';
-import type { DeviceContext } from './commands.ts';
-import { loadBoot, loadCommands, loadJsStreamer, loadSerial } from './lazy.ts';
+import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT } from './commands.ts';
+import { loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
 import { RING_CAPACITY, createSampler } from './sampler.ts';
@@ -63,10 +75,29 @@ function batteryMv(): number {
   return isFinite(v) && v > 0 && v < 65.535 ? Math.round(v * 1000) : BATTERY_MV_UNKNOWN;
 }
 
+/**
+ * Frees the loaders' groups a command left behind now, in a quiet moment, rather than when the
+ * variables run out (firmware/README.md "Memory"). A loaded group is a cycle (its functions point at
+ * the scope that holds them), which Espruino's reference counting cannot free; only its garbage
+ * collector does, and that runs by itself only with 10 ms to spare and under 5 % free (jsinteractive.c
+ * jsiIdle), else when an allocation finds no free variable, which raises LOW_MEMORY.
+ * process.memory() runs a collection first (its default).
+ */
+function collectGarbage(): void {
+  process.memory();
+}
+
+function reboot(): void {
+  E.reboot();
+}
+
 /** Starts the device. Runs once when the file is loaded (Espruino runs saved code at boot). */
 export function startTripod(): void {
   let stored = loadBoot().loadStored();
   const settings = stored.settings;
+  /** The calibration in use (settings.ts CalValues) and whether it came from flash. */
+  const cal = stored.calibration;
+  let calibrated = stored.calibrated;
   const storeFault = stored.fault;
   stored = null as never;
   let pins: PinMap = loadBoot().boardPins(process.env.BOARD);
@@ -97,8 +128,8 @@ export function startTripod(): void {
   /** What runs the per-sample work, for the Device Information Service's Software Revision (SPEC.md 2). */
   const software = sampler.native() ? (nativeStreamer !== null ? 'native' : 'native read') : nativeStreamer !== null ? 'native encoder' : 'jit-js';
 
-  /** The running TARE's finish (null: none), so a second TARE is refused while one runs. */
-  let tareDone: ((offsets: number[] | null) => void) | null = null;
+  /** A TARE is running (a second one is refused with BUSY). */
+  let tareRunning = false;
 
   function nextSeq(): number {
     const s = eventSeq;
@@ -150,8 +181,10 @@ export function startTripod(): void {
   function onCommand(link: number, bytes: Uint8Array): void {
     ensureSampling();
     if (link === LINK_SERIAL && !ble.connected()) armIdle();
-    loadCommands().handleCommand(makeCtx(), link, bytes);
+    const lib = loadCommands();
+    lib.handleCommand(link, bytes, act, reply, lib);
     sendStoreFault(link);
+    collectGarbage();
   }
 
   function payloadFor(link: number): number {
@@ -159,153 +192,182 @@ export function startTripod(): void {
   }
 
   /**
-   * What commands act through, made per command (with the command code, see lazy.ts): its 18
-   * functions cost RAM only while a command runs (or a TARE, whose tap holds it).
+   * Carries out one decoded command (commands.ts handleCommand calls it with the commands group,
+   * lazy.ts loadCommands, as `lib`): fills the response `r` and returns true to have it sent now,
+   * false when it answers later itself (STOP_STREAM after the pending frames, TARE when done). One
+   * function rather than an object of one per command: the closures TARE and IDENTIFY need are made
+   * only when they run (firmware/README.md "Memory").
    */
-  function makeCtx(): DeviceContext {
-    const lib = loadCommands();
-    return {
-      info: function (link: number): DeviceInfo {
-        return {
-          firmwareMajor: FIRMWARE_MAJOR,
-          firmwareMinor: FIRMWARE_MINOR,
-          firmwarePatch: FIRMWARE_PATCH,
-          protocolMajor: PROTOCOL_MAJOR,
-          protocolMinor: PROTOCOL_MINOR,
-          boardId: pins.boardId,
-          cellCount: CELLS,
-          sampleRateHz: settings.rateHz,
-          mtu: ble.mtu(),
-          batteryPercent: reportedPercent(),
-          batteryMv: batteryMv(),
-          samplesPerFrame: samplesPerFrameFor(settings.samplesPerFrame, payloadFor(link)),
-          keyInterval: keyIntervalFor(settings.keyInterval, settings.rateHz),
-          streaming: streamer.active(),
-          calibrated: lib.readCalibration().stored,
-          payloadBytes: payloadFor(link),
-        };
-      },
-      startStream: function (link: number): number {
-        if (streamer.active() && target !== link) return STATUS_BUSY;
-        ensureSampling();
-        setTarget(link);
-        const payload = payloadFor(link);
-        if (setsAtFirst < 0) setsAtFirst = sampler.sets();
-        streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.sets() - setsAtFirst) % 16777216);
-        sampler.feed(true);
-        if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
-        if (link === LINK_BLE) ble.wake();
-        return STATUS_OK;
-      },
-      bootId: function (): number {
-        return bootId;
-      },
-      streamFirstIndex: function (): number {
-        return streamer.nextIndex();
-      },
-      stopStream: function (link: number): void {
-        if (target !== link) return;
+  function act(link: number, cmd: CommandMessage, r: ResponseMessage, lib: CommandsLib): boolean {
+    const code = cmd.code;
+    if (code === CMD_GET_INFO) {
+      r.info = {
+        firmwareMajor: FIRMWARE_MAJOR,
+        firmwareMinor: FIRMWARE_MINOR,
+        firmwarePatch: FIRMWARE_PATCH,
+        protocolMajor: PROTOCOL_MAJOR,
+        protocolMinor: PROTOCOL_MINOR,
+        boardId: pins.boardId,
+        cellCount: CELLS,
+        sampleRateHz: settings.rateHz,
+        mtu: ble.mtu(),
+        batteryPercent: reportedPercent(),
+        batteryMv: batteryMv(),
+        samplesPerFrame: samplesPerFrameFor(settings.samplesPerFrame, payloadFor(link)),
+        keyInterval: keyIntervalFor(settings.keyInterval, settings.rateHz),
+        streaming: streamer.active(),
+        calibrated: calibrated,
+        payloadBytes: payloadFor(link),
+      };
+    } else if (code === CMD_START_STREAM) {
+      if (streamer.active() && target !== link) {
+        r.status = STATUS_BUSY;
+        return true;
+      }
+      ensureSampling();
+      setTarget(link);
+      const payload = payloadFor(link);
+      if (setsAtFirst < 0) setsAtFirst = sampler.sets();
+      streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.sets() - setsAtFirst) % 16777216);
+      sampler.feed(true);
+      if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
+      if (link === LINK_BLE) ble.wake();
+      r.bootId = bootId;
+      r.firstIndex = streamer.nextIndex();
+    } else if (code === CMD_STOP_STREAM) {
+      if (target === link) {
         endStream();
         if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
-      },
-      setRate: function (hz: number): number {
-        settings.rateHz = hz;
-        lib.saveSettings(settings);
-        if (sampler.running()) sampler.start(hz);
-        streamer.forceKey();
-        return hz;
-      },
-      setFrameSamples: function (link: number, n: number): number {
-        settings.samplesPerFrame = n;
-        lib.saveSettings(settings);
-        if (target !== 0) streamer.configure(payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
-        return samplesPerFrameFor(n, payloadFor(link));
-      },
-      calibration: function (cell: number): CellCalibrationRecord {
-        const r = lib.readCalibration().cells[cell] as { offset: number; scale: number; x: number; y: number };
-        return { cell: cell, offset: r.offset, scale: r.scale, xMm: r.x, yMm: r.y };
-      },
-      setCalibration: function (rec: CellCalibrationRecord): boolean {
-        const cal = lib.readCalibration();
-        cal.cells[rec.cell] = { offset: rec.offset, scale: rec.scale, x: rec.xMm, y: rec.yMm };
-        return lib.saveCalibration(cal);
-      },
-      tare: function (n: number, done: (offsets: number[] | null) => void): boolean {
-        if (tareDone !== null) return false;
-        ensureSampling();
-        const sum = new Float64Array(4);
-        const count = new Int32Array(4);
-        let seen = 0;
-        let timer = 0;
-        const finish = function (ok: boolean): void {
-          if (tareDone === null) return;
-          tareDone = null;
-          sampler.setTap(null);
-          if (timer) clearTimeout(timer);
-          const offsets: number[] = [];
-          for (let c = 0; c < 4; c++) {
-            if (!ok || (count[c] as number) === 0) {
-              done(null);
-              return;
-            }
-            offsets.push(lib.offsetFromMean((sum[c] as number) / (count[c] as number)));
-          }
-          const cal = lib.readCalibration();
-          for (let c = 0; c < 4; c++) (cal.cells[c] as { offset: number }).offset = offsets[c] as number;
-          done(lib.saveCalibration(cal) ? offsets : null);
-        };
-        tareDone = done;
-        sampler.setTap(function (counts: Int32Array, flags: number): void {
-          for (let c = 0; c < 4; c++) {
-            if ((flags & (1 << c)) === 0) {
-              sum[c] = (sum[c] as number) + (counts[c] as number);
-              count[c] = (count[c] as number) + 1;
-            }
-          }
-          seen++;
-          if (seen >= n) finish(true);
-        });
-        timer = setTimeout(function (): void {
-          timer = 0;
-          finish(false);
-        }, (n * 2000) / settings.rateHz + 2000);
+      }
+      replyAfterData(link, lib.encodeResponse(r));
+      return false;
+    } else if (code === CMD_SET_SAMPLE_RATE) {
+      settings.rateHz = cmd.sampleRateHz as number;
+      lib.saveSettings(settings);
+      if (sampler.running()) sampler.start(settings.rateHz);
+      streamer.forceKey();
+      r.sampleRateHz = settings.rateHz;
+    } else if (code === CMD_SET_FRAME_SAMPLES) {
+      const n = cmd.samplesPerFrame as number;
+      settings.samplesPerFrame = n;
+      lib.saveSettings(settings);
+      if (target !== 0) streamer.configure(payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
+      r.samplesPerFrame = samplesPerFrameFor(n, payloadFor(link));
+    } else if (code === CMD_GET_CALIBRATION) {
+      r.calibration = lib.calibrationRecord(cal, cmd.cell as number);
+    } else if (code === CMD_SET_CALIBRATION) {
+      const rec = cmd.calibration as CellCalibrationRecord;
+      const next = new Float64Array(cal);
+      const o = 4 * rec.cell;
+      next[o] = rec.offset;
+      next[o + 1] = rec.scale;
+      next[o + 2] = rec.xMm;
+      next[o + 3] = rec.yMm;
+      if (lib.saveCalibration(next)) {
+        cal.set(next);
+        calibrated = true;
+        r.calibration = lib.calibrationRecord(cal, rec.cell);
+      } else {
+        r.status = STATUS_FAILED;
+      }
+    } else if (code === CMD_TARE) {
+      if (tareRunning) {
+        r.status = STATUS_BUSY;
         return true;
-      },
-      identify: function (seconds: number): void {
-        if (identifyTimer) clearInterval(identifyTimer);
-        let left = seconds * 2;
-        identifyTimer = setInterval(function (): void {
-          if (pins.led >= 0) digitalPulse(pins.led, 1, 100);
-          left--;
-          if (left <= 0) {
-            clearInterval(identifyTimer);
-            identifyTimer = 0;
-          }
-        }, 500);
-      },
-      setName: function (name: string): boolean {
-        settings.name = name;
-        const ok = lib.saveSettings(settings);
-        ble.rename(name);
-        return ok;
-      },
-      name: function (): string {
-        return ble.name();
-      },
-      reboot: function (): void {
-        setTimeout(function (): void {
-          E.reboot();
-        }, REBOOT_DELAY_MS);
-      },
-      reply: function (link: number, bytes: Uint8Array): void {
-        if (link === LINK_BLE) ble.sendControl(bytes);
-        else if (serial !== null) serial.sendControl(bytes);
-      },
-      replyAfterData: function (link: number, bytes: Uint8Array): void {
-        if (link === LINK_BLE) ble.sendAfterData(bytes);
-        else if (serial !== null) serial.sendAfterData(bytes);
-      },
+      }
+      startTare(link, cmd.samples ? (cmd.samples as number) : TARE_SAMPLES_DEFAULT, r);
+      return false;
+    } else if (code === CMD_IDENTIFY) {
+      identify(cmd.seconds ? (cmd.seconds as number) : IDENTIFY_S_DEFAULT);
+    } else if (code === CMD_SET_NAME) {
+      settings.name = cmd.name as string;
+      const ok = lib.saveSettings(settings);
+      ble.rename(settings.name);
+      if (ok) r.name = ble.name();
+      else r.status = STATUS_FAILED;
+    } else if (code === CMD_GET_NAME) {
+      r.name = ble.name();
+    } else if (code === CMD_REBOOT) {
+      setTimeout(reboot, REBOOT_DELAY_MS);
+    }
+    return true;
+  }
+
+  /** IDENTIFY: blinks the LED twice a second for `seconds` (made outside `act` so the timer does not hold the commands group). */
+  function identify(seconds: number): void {
+    if (identifyTimer) clearInterval(identifyTimer);
+    let left = seconds * 2;
+    identifyTimer = setInterval(function (): void {
+      if (pins.led >= 0) digitalPulse(pins.led, 1, 100);
+      left--;
+      if (left <= 0) {
+        clearInterval(identifyTimer);
+        identifyTimer = 0;
+      }
+    }, 500);
+  }
+
+  /**
+   * TARE: averages n fresh samples per cell (stale ones skipped) through the sampler's tap, stores
+   * the offsets and answers; fails (STATUS_FAILED, nothing stored) when a cell gives none in time.
+   * It loads the commands group again to finish rather than hold it for the whole tare.
+   */
+  function startTare(link: number, n: number, r: ResponseMessage): void {
+    ensureSampling();
+    const sum = new Float64Array(4);
+    const count = new Int32Array(4);
+    let seen = 0;
+    let timer = 0;
+    tareRunning = true;
+    const finish = function (ok: boolean): void {
+      if (!tareRunning) return;
+      tareRunning = false;
+      sampler.setTap(null);
+      if (timer) clearTimeout(timer);
+      const lib = loadCommands();
+      const offsets: number[] = [];
+      for (let c = 0; c < 4 && ok; c++) {
+        if ((count[c] as number) === 0) ok = false;
+        else offsets.push(lib.offsetFromMean((sum[c] as number) / (count[c] as number)));
+      }
+      if (ok) {
+        const next = new Float64Array(cal);
+        for (let c = 0; c < 4; c++) next[4 * c] = offsets[c] as number;
+        ok = lib.saveCalibration(next);
+        if (ok) {
+          cal.set(next);
+          calibrated = true;
+        }
+      }
+      if (ok) r.offsets = offsets;
+      else r.status = STATUS_FAILED;
+      reply(link, lib.encodeResponse(r));
+      setTimeout(collectGarbage, 0);
     };
+    sampler.setTap(function (counts: Int32Array, flags: number): void {
+      for (let c = 0; c < 4; c++) {
+        if ((flags & (1 << c)) === 0) {
+          sum[c] = (sum[c] as number) + (counts[c] as number);
+          count[c] = (count[c] as number) + 1;
+        }
+      }
+      seen++;
+      if (seen >= n) finish(true);
+    });
+    timer = setTimeout(function (): void {
+      timer = 0;
+      finish(false);
+    }, (n * 2000) / settings.rateHz + 2000);
+  }
+
+  function reply(link: number, bytes: Uint8Array): void {
+    if (link === LINK_BLE) ble.sendControl(bytes);
+    else if (serial !== null) serial.sendControl(bytes);
+  }
+
+  function replyAfterData(link: number, bytes: Uint8Array): void {
+    if (link === LINK_BLE) ble.sendAfterData(bytes);
+    else if (serial !== null) serial.sendAfterData(bytes);
   }
 
   /** A link's frame source while it is not the streaming one. */
@@ -374,3 +436,4 @@ export function startTripod(): void {
 }
 
 startTripod();
+collectGarbage();

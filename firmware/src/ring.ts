@@ -48,7 +48,7 @@ export interface SampleRing {
   times: Int32Array;
 }
 
-/** A ring of `capacity` sample sets (RING_CAPACITY in sampler.ts: 128 sets, 2.6 KB). */
+/** A ring of `capacity` sample sets (RING_CAPACITY in sampler.ts: 64 sets, 21 bytes each). */
 export function createRing(capacity: number): SampleRing {
   const st = new Int32Array(8);
   const counts = new Int32Array(4 * capacity);

@@ -41,7 +41,7 @@ export const NOT_READY_RUN = 3;
 export const STUCK_S = 1;
 /** HX711 settling after power-up or a RATE change, in conversion periods (datasheet). */
 export const SETTLING_PERIODS = 4;
-/** Samples the on-device ring holds while the link cannot take them (1.6 s at 80 Hz; 2.6 KB). */
+/** Samples the on-device ring holds while the link cannot take them (0.8 s at 80 Hz; 1.3 KB, about 105 variables: firmware/README.md "Memory"). */
 export const RING_CAPACITY = 64;
 /** Native read: delay-loop passes per clock phase (hx711.c; about 0.8 us at 64 MHz, datasheet minimum 0.2 us). */
 export const NATIVE_WAIT_LOOPS = 12;
@@ -69,11 +69,6 @@ export interface Sampler {
   sets(): number;
   /** The bounded ring the sampler stores into while fed (capacity sets). */
   ring: SampleRing;
-  rateHz(): number;
-  /** Last value per cell (stale cells keep their last good value). */
-  latest(): Int32Array;
-  /** Bitmask of cells with a fault now (bit c = cell c). */
-  faults(): number;
   /** True when the native read (firmware/native/hx711.c) is in use, false for the "jit" JS read. */
   native(): boolean;
 }
@@ -510,24 +505,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     running: function (): boolean {
       return on;
     },
-    rateHz: function (): number {
-      return hz;
-    },
-    latest: function (): Int32Array {
-      if (hbAddr !== 0) syncFromNative();
-      last[0] = l0;
-      last[1] = l1;
-      last[2] = l2;
-      last[3] = l3;
-      return last;
-    },
     native: function (): boolean {
       return hbAddr !== 0;
-    },
-    faults: function (): number {
-      let m = 0;
-      for (let c = 0; c < 4; c++) if (fault[c] !== 0) m |= 1 << c;
-      return m;
     },
   };
 }

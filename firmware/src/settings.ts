@@ -3,13 +3,16 @@
  * - SETTINGS_FILE "tripod.json": {v: 1, name, rateHz, samplesPerFrame, keyInterval, idleS, serial, pins,
  *   native (optional, default true: false keeps the HX711 read and the encoder in "jit" JS)}
  * - CALIBRATION_FILE "tripod.cal": {v: 1, cells: [{offset, scale, x, y} x 4]}
- *   (force_N = (counts - offset) * scale; x, y cell centre in mm, axes as in CONTRACTS.md).
+ *   (force_N = (counts - offset) * scale; x, y cell centre in mm, axes as in host/pipeline/types.ts).
+ *   In RAM the calibration is one Float64Array of 16 numbers (CalValues), not objects: 12
+ *   variables instead of about 60 (firmware/README.md "Memory").
  * Both are validated field by field at boot. A file that is missing gives defaults silently; a file
  * that is present but unreadable or invalid gives defaults for THAT file and a fault the caller
  * reports (never an exception at boot, so a bad file cannot cause a crash loop). Values are only
  * written by the commands that change them.
  */
 import { COUNT_MAX, COUNT_MIN, KEY_INTERVAL_MAX, NAME_MAX_BYTES } from '../../protocol/constants.ts';
+import type { CellCalibrationRecord } from '../../protocol/control.ts';
 import { boardPins, customPins, isClockSpec, isPin } from './boards.ts';
 
 export const SETTINGS_FILE = 'tripod.json';
@@ -47,18 +50,11 @@ export interface Settings {
   native: boolean;
 }
 
-export interface CellCal {
-  offset: number;
-  scale: number;
-  x: number;
-  y: number;
-}
-
-export interface Calibration {
-  cells: CellCal[];
-  /** True when loaded from flash (false: defaults). */
-  stored: boolean;
-}
+/**
+ * The calibration in RAM: for cell c, [4c] offset (counts, int32), [4c + 1] scale (N/count, finite,
+ * not 0), [4c + 2] x and [4c + 3] y (cell centre, mm, |v| <= 3276.7).
+ */
+export type CalValues = Float64Array;
 
 /** What went wrong reading flash at boot: 0 nothing, else a bitmask of the files that were corrupt. */
 export const STORE_FAULT_SETTINGS = 1;
@@ -68,10 +64,15 @@ export function defaultSettings(): Settings {
   return { name: '', rateHz: 80, samplesPerFrame: AUTO, keyInterval: AUTO, idleS: IDLE_S_DEFAULT, serial: true, pins: null, native: true };
 }
 
-export function defaultCalibration(): Calibration {
-  const cells: CellCal[] = [];
-  for (let c = 0; c < 4; c++) cells.push({ offset: 0, scale: SCALE_DEFAULT, x: CELL_X_DEFAULT[c] as number, y: CELL_Y_DEFAULT[c] as number });
-  return { cells: cells, stored: false };
+/** The nominal calibration: offset 0, SCALE_DEFAULT, cells at their default positions. */
+export function defaultCalibration(): CalValues {
+  const cal = new Float64Array(16);
+  for (let c = 0; c < 4; c++) {
+    cal[4 * c + 1] = SCALE_DEFAULT;
+    cal[4 * c + 2] = CELL_X_DEFAULT[c] as number;
+    cal[4 * c + 3] = CELL_Y_DEFAULT[c] as number;
+  }
+  return cal;
 }
 
 function isIntIn(v: unknown, lo: number, hi: number): boolean {
@@ -114,18 +115,20 @@ export function validateSettings(o: any): Settings | null {
   return { name: o.name, rateHz: o.rateHz, samplesPerFrame: o.samplesPerFrame, keyInterval: o.keyInterval, idleS: o.idleS, serial: o.serial, pins: pins, native: o.native !== false };
 }
 
-/** Validates parsed calibration JSON; returns null when anything is wrong. */
-export function validateCalibration(o: any): Calibration | null {
-  if (!o || typeof o !== 'object' || o.v !== 1 || !o.cells || o.cells.length !== 4) return null;
-  const cells: CellCal[] = [];
+/** Validates parsed calibration JSON into `out`; returns false (out partly written) when anything is wrong. */
+export function validateCalibration(o: any, out: CalValues): boolean {
+  if (!o || typeof o !== 'object' || o.v !== 1 || !o.cells || o.cells.length !== 4) return false;
   for (let c = 0; c < 4; c++) {
     const r = o.cells[c];
-    if (!r || typeof r !== 'object') return null;
-    if (!isIntIn(r.offset, -2147483648, 2147483647) || !isFiniteNumber(r.scale) || r.scale === 0) return null;
-    if (!isFiniteNumber(r.x) || !isFiniteNumber(r.y) || Math.abs(r.x) > 3276.7 || Math.abs(r.y) > 3276.7) return null;
-    cells.push({ offset: r.offset, scale: r.scale, x: r.x, y: r.y });
+    if (!r || typeof r !== 'object') return false;
+    if (!isIntIn(r.offset, -2147483648, 2147483647) || !isFiniteNumber(r.scale) || r.scale === 0) return false;
+    if (!isFiniteNumber(r.x) || !isFiniteNumber(r.y) || Math.abs(r.x) > 3276.7 || Math.abs(r.y) > 3276.7) return false;
+    out[4 * c] = r.offset;
+    out[4 * c + 1] = r.scale;
+    out[4 * c + 2] = r.x;
+    out[4 * c + 3] = r.y;
   }
-  return { cells: cells, stored: true };
+  return true;
 }
 
 /** Reads and parses a JSON file: undefined when absent, null when present but not JSON. */
@@ -146,7 +149,10 @@ function readJson(name: string): any {
 
 export interface Stored {
   settings: Settings;
-  calibration: Calibration;
+  /** The stored calibration (defaults when missing or corrupt). */
+  calibration: CalValues;
+  /** True when the calibration came from flash. */
+  calibrated: boolean;
   /** STORE_FAULT_* bits for files that were present but corrupt. */
   fault: number;
 }
@@ -155,7 +161,8 @@ export interface Stored {
 export function loadStored(): Stored {
   let fault = 0;
   let settings = defaultSettings();
-  let calibration = defaultCalibration();
+  const calibration = defaultCalibration();
+  let calibrated = false;
   const s = readJson(SETTINGS_FILE);
   if (s !== undefined) {
     const v = validateSettings(s);
@@ -164,20 +171,21 @@ export function loadStored(): Stored {
   }
   const c = readJson(CALIBRATION_FILE);
   if (c !== undefined) {
-    const v = validateCalibration(c);
-    if (v) calibration = v;
-    else fault |= STORE_FAULT_CALIBRATION;
+    const v = new Float64Array(16);
+    if (validateCalibration(c, v)) {
+      calibration.set(v);
+      calibrated = true;
+    } else {
+      fault |= STORE_FAULT_CALIBRATION;
+    }
   }
-  return { settings: settings, calibration: calibration, fault: fault };
+  return { settings: settings, calibration: calibration, calibrated: calibrated, fault: fault };
 }
 
-/**
- * The calibration as stored now (defaults when the file is missing or invalid): the board keeps no
- * copy in RAM, commands read it when they need it (firmware/README.md "Memory").
- */
-export function readCalibration(): Calibration {
-  const c = readJson(CALIBRATION_FILE);
-  return (c !== undefined && c !== null && validateCalibration(c)) || defaultCalibration();
+/** One cell of a calibration as the protocol's record (GET_CALIBRATION, SET_CALIBRATION answers). */
+export function calibrationRecord(cal: CalValues, cell: number): CellCalibrationRecord {
+  const o = 4 * cell;
+  return { cell: cell, offset: cal[o] as number, scale: cal[o + 1] as number, xMm: cal[o + 2] as number, yMm: cal[o + 3] as number };
 }
 
 /** Writes the settings file; returns false when flash refused it. */
@@ -190,17 +198,17 @@ export function saveSettings(s: Settings): boolean {
   }
 }
 
-/** Writes the calibration file; returns false when flash refused it. */
-export function saveCalibration(cal: Calibration): boolean {
-  const cells: Array<{ offset: number; scale: number; x: number; y: number }> = [];
+/**
+ * Writes the calibration file; returns false when flash refused it. The JSON is written out by
+ * hand from the array (JSON.stringify of the same object would first build 4 objects for it).
+ */
+export function saveCalibration(cal: CalValues): boolean {
+  let text = '{"v":1,"cells":[';
   for (let c = 0; c < 4; c++) {
-    const r = cal.cells[c] as CellCal;
-    cells.push({ offset: r.offset, scale: r.scale, x: r.x, y: r.y });
+    text += (c > 0 ? ',' : '') + '{"offset":' + cal[4 * c] + ',"scale":' + cal[4 * c + 1] + ',"x":' + cal[4 * c + 2] + ',"y":' + cal[4 * c + 3] + '}';
   }
   try {
-    const ok = require('Storage').write(CALIBRATION_FILE, JSON.stringify({ v: 1, cells: cells })) !== false;
-    if (ok) cal.stored = true;
-    return ok;
+    return require('Storage').write(CALIBRATION_FILE, text + ']}') !== false;
   } catch (e) {
     return false;
   }

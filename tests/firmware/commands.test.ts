@@ -57,6 +57,9 @@ describe('GATT layout and advertising', () => {
     expect(gatt[UUID_SERVICE]).toEqual(expect.arrayContaining([UUID_DATA, UUID_CONTROL, UUID_RESPONSE]));
     expect(gatt[UUID_BATTERY_SERVICE]).toContain(UUID_BATTERY_LEVEL);
     expect(gatt[UUID_DEVICE_INFO_SERVICE]).toContain(UUID_FIRMWARE_REVISION);
+    // No Nordic UART service: nobody in range gets Espruino's JavaScript console over Bluetooth.
+    expect(Object.keys(gatt).map((u) => u.toLowerCase())).not.toContain('6e400001-b5a3-f393-e0a9-e50e24dcca9e');
+    expect(board.consoleDevice()).not.toBe('Bluetooth');
     expect(Buffer.from(host.link.read(UUID_FIRMWARE_REVISION)).toString()).toBe('0.1.0');
     expect(Buffer.from(host.link.read(UUID_SOFTWARE_REVISION)).toString()).toBe('native');
     expect(Buffer.from(host.link.read(UUID_MODEL_NUMBER)).toString()).toBe('Tripod MDBT42Q');
@@ -382,10 +385,11 @@ describe('wired link (Serial1)', () => {
       expect(j0).toBeGreaterThanOrEqual(0);
       samples.forEach((s, i) => expect(truth[c]![j0 + i]!.counts).toBe(s.counts[c]));
     }
-    // After streaming the force is released: a BLE central gets the REPL, and when it leaves the
-    // console is parked again (not on Serial1, where it would eat the wired protocol).
+    // After streaming the force is released, yet a BLE central does not get the REPL (the firmware
+    // declares its services with uart: false), and when it leaves the console stays parked (not on
+    // Serial1, where it would eat the wired protocol).
     const ble2 = bleHost(board, 23);
-    expect(board.consoleDevice()).toBe('Bluetooth');
+    expect(board.consoleDevice()).toBe('LoopbackA');
     ble2.link.disconnect();
     board.advance(0.5);
     expect(board.consoleDevice()).toBe('LoopbackA');
