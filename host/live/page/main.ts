@@ -249,6 +249,7 @@ const inzoneCap = $('inzone-cap');
 const cueEl = $('cue');
 const shareEls = Array.from(document.querySelectorAll<HTMLElement>('.share'));
 let lastResults: ResultsMessage | null = null;
+let lastInZoneCap = '';
 let lastCue = '';
 /** Cue changes the host sent (device time of the frame's last sample, s), for the tests. */
 const cueLog: Array<{ t: number; cue: string; kind: string; score: number | null }> = [];
@@ -273,7 +274,11 @@ function renderLive(l: LiveScoreView | null): void {
   (scoreEl.parentElement as HTMLElement).dataset.level = score === null ? 'none' : score >= GOOD_SCORE ? 'high' : score >= GOOD_SCORE / 2 ? 'mid' : 'low';
   const done = trialInZone();
   setText(inzoneEl, done ? done.text : l ? String(Math.round(l.inZonePct)) : '—');
-  inzoneCap.innerHTML = done ? `Time in zone <small>trial ${done.id}, as in the table</small>` : 'Time in zone <small>this trial</small>';
+  const cap = done ? `Time in zone <small>trial ${done.id}, as in the table</small>` : 'Time in zone <small>this trial</small>';
+  if (cap !== lastInZoneCap) {
+    inzoneCap.innerHTML = cap;
+    lastInZoneCap = cap;
+  }
   const cue = l ? l.cue : 'Step onto the board';
   if (cue !== lastCue) {
     cueEl.textContent = cue;
