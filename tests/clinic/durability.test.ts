@@ -1,7 +1,7 @@
 /**
  * The embedded store keeps a stored trial when its process is SIGKILLed right after the store
  * call resolved (no close, no exit handlers): a child process stores a trial, says so, and kills
- * itself; the store reopened here has it.
+ * itself; the store reopened here has it. A killed process's lock is taken over; a live one's is not.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +36,9 @@ process.kill(process.pid, 'SIGKILL');
       const store = await openClinicStore({ dir: join(dir, 'store') });
       const p = (await store.patient('K-1'))!;
       expect((await store.trials(p.id)).map((t) => t.summary.timeHeldS)).toEqual([11, 12]);
+      // the killed writers' locks were taken over; a second opener while this one runs is refused
+      const dirStore = join(dir, 'store');
+      await expect(openClinicStore({ dir: dirStore })).rejects.toThrow(`the clinic store ${dirStore} is in use by process ${process.pid}`);
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
