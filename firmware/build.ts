@@ -2,7 +2,7 @@
  * `npm run build:firmware`: compiles firmware/src (and the Espruino-safe protocol files it imports)
  * into ONE file, firmware/dist/tripod.js, that Espruino runs as is.
  *
- * Steps (see shared/docs/espruino.md for why each exists):
+ * Steps (see firmware/ESPRUINO.md for why each exists):
  * 0. Type-check firmware/src with firmware/tsconfig.json (strict, lib ES5 + src/espruino.d.ts);
  *    skipped with --no-typecheck (tests and the bench build from an already checked tree).
  * 1. Follow value imports from firmware/src/main.ts (relative `.ts` paths only), depth first, so every

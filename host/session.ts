@@ -18,6 +18,7 @@ import type { BoardSource } from './cli/source-flags.ts';
 import { defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
 import { BoundedDelivery, DEFAULT_DELIVERY_CAPACITY } from './pipeline/delivery.ts';
 import { ForcePipeline } from './pipeline/pipeline.ts';
+import { REPLAY_REORDER_WINDOW } from './pipeline/reorder.ts';
 import type { ForceSample, PipelineEvent } from './pipeline/types.ts';
 import { DEFAULT_LAYOUT } from './pipeline/types.ts';
 import type { RecordedCalibration, RecordingHeader } from './recording/format.ts';
@@ -58,6 +59,8 @@ export interface SessionStats {
   samples: number;
   lost: number;
   duplicates: number;
+  /** Frames that arrived out of order and were put back in place (replays only). */
+  reordered: number;
   gaps: number;
   rejectedFrames: number;
   deviceDropped: number;
@@ -173,7 +176,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       sinkSample(s);
     },
     sinkEvent,
-    { rateHz },
+    replay ? { rateHz, reorderWindow: REPLAY_REORDER_WINDOW } : { rateHz },
   );
 
   let writer: RecordingWriter | null = null;
@@ -222,6 +225,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     transport.messages$.subscribe({
       next: (m) => pipeline.push(m),
       complete: () => {
+        pipeline.flush();
         delivery?.close();
         if (direct) {
           direct.samples$.complete();
@@ -230,6 +234,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
         resolveFinished();
       },
       error: (e) => {
+        pipeline.flush();
         sinkEvent({ type: 'frame-error', code: 'transport', message: (e as Error).message });
         delivery?.close();
         if (direct) {
@@ -320,6 +325,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
         samples: s.samples,
         lost: s.lost,
         duplicates: s.duplicates,
+        reordered: s.reordered,
         gaps: s.gaps,
         rejectedFrames: s.rejectedFrames,
         deviceDropped: s.deviceDropped,

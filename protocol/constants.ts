@@ -6,7 +6,7 @@
 /** Protocol major version: carried in the high nibble of every message's first byte. */
 export const PROTOCOL_MAJOR = 1;
 /** Protocol minor version: carried in GET_INFO. Same major + newer minor = compatible additions only. */
-export const PROTOCOL_MINOR = 1;
+export const PROTOCOL_MINOR = 2;
 
 /** Message kinds: low nibble of the first byte. First byte = (PROTOCOL_MAJOR << 4) | kind. */
 export const KIND_KEY = 0x0;
@@ -14,6 +14,9 @@ export const KIND_DELTA = 0x1;
 export const KIND_COMMAND = 0x2;
 export const KIND_RESPONSE = 0x3;
 export const KIND_EVENT = 0x4;
+/** 1.2 sample frames (SPEC.md 4.8): sent only after a host asked for frame format 2 (START_STREAM). */
+export const KIND_KEY2 = 0x5;
+export const KIND_DELTA2 = 0x6;
 
 /** First bytes as sent (major 1). */
 export const MSG_KEY = 0x10;
@@ -21,6 +24,8 @@ export const MSG_DELTA = 0x11;
 export const MSG_COMMAND = 0x12;
 export const MSG_RESPONSE = 0x13;
 export const MSG_EVENT = 0x14;
+export const MSG_KEY2 = 0x15;
+export const MSG_DELTA2 = 0x16;
 
 /** Every message kind the spec defines, by first byte (the vector-coverage test walks this). */
 export const MESSAGE_KINDS = {
@@ -29,6 +34,8 @@ export const MESSAGE_KINDS = {
   COMMAND: MSG_COMMAND,
   RESPONSE: MSG_RESPONSE,
   EVENT: MSG_EVENT,
+  KEY2: MSG_KEY2,
+  DELTA2: MSG_DELTA2,
 } as const;
 
 /** Number of load cells per sample. */
@@ -58,6 +65,19 @@ export const MODE_SECOND_ORDER = 0x20;
 export const MODE_FLAGS_PRESENT = 0x40;
 /** Bit 8 of the first sample index (DELTA only; reserved 0 in a KEY block). */
 export const MODE_INDEX_BIT8 = 0x80;
+
+/** 1.2 mode byte (KEY2 block, DELTA2 byte 2): bits 0-4 width as MODE_WIDTH_MASK; bits 5-6 predictor order - 1. */
+export const MODE2_ORDER_SHIFT = 5;
+export const MODE2_ORDER_MASK = 0x60;
+/** Predictor orders 1..3 (order 4, field value 3, is reserved). */
+export const MODE2_ORDER_MAX = 3;
+/** 1.2 mode byte bit 7: one flags byte per sample follows the mode byte. */
+export const MODE2_FLAGS_PRESENT = 0x80;
+/** KEY2 device time is u16 ms (wraps every 65.536 s). */
+export const TIME2_MOD_MS = 0x10000;
+/** Frame formats a host may ask for in START_STREAM (1.2): 1 = KEY/DELTA (1.0, 1.1), 2 = KEY2/DELTA2. */
+export const FRAME_FORMAT_1 = 1;
+export const FRAME_FORMAT_2 = 2;
 
 /** A device sends a KEY at least every KEY_INTERVAL_MAX samples (host treats longer chains as broken). */
 export const KEY_INTERVAL_MAX = 128;

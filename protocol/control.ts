@@ -41,143 +41,8 @@ import {
   STATUS_UNSUPPORTED_VERSION,
 } from './constants.ts';
 
-/** One cell's calibration as stored on the device: force_N = (counts - offset) * scale. */
-export interface CellCalibrationRecord {
-  /** Cell number 0..3 (quadrant order, host/pipeline/types.ts). */
-  cell: number;
-  /** Raw counts at zero load, int32. */
-  offset: number;
-  /** Newtons per count, float32 (finite). */
-  scale: number;
-  /** Cell centre on the plate, mm; sent as int16 in 0.1 mm (range -3276.8..3276.7 mm). */
-  xMm: number;
-  yMm: number;
-}
-
-/** GET_INFO body (16 bytes). */
-export interface DeviceInfo {
-  firmwareMajor: number;
-  firmwareMinor: number;
-  firmwarePatch: number;
-  protocolMajor: number;
-  protocolMinor: number;
-  /** BOARD_* constant. */
-  boardId: number;
-  cellCount: number;
-  /** Current HX711 rate, Hz (10 or 80). */
-  sampleRateHz: number;
-  /** ATT MTU of the current BLE link (23..247), 0 when no BLE link is up. */
-  mtu: number;
-  /** Battery charge 0..100 %, BATTERY_PERCENT_UNKNOWN (255) when the board cannot tell. */
-  batteryPercent: number;
-  /** Battery voltage, mV, BATTERY_MV_UNKNOWN (65535) when unknown. */
-  batteryMv: number;
-  /** Most samples one sample frame may carry (latency setting). */
-  samplesPerFrame: number;
-  /** A KEY frame at least every this many samples (1..128). */
-  keyInterval: number;
-  streaming: boolean;
-  /** True when a calibration is stored on the device (false: defaults in use). */
-  calibrated: boolean;
-  /** Payload bytes per sample frame on the link that asked (MTU - 3 on BLE, SERIAL_PAYLOAD on serial). */
-  payloadBytes: number;
-}
-
-/** A command as the host builds it and the device decodes it. `code` is a CMD_* constant. */
-export interface CommandMessage {
-  /** Request id 0..255 chosen by the host, echoed in the response. */
-  reqId: number;
-  code: number;
-  /** SET_SAMPLE_RATE: 10 or 80. */
-  sampleRateHz?: number;
-  /** SET_FRAME_SAMPLES: 1..255 (the device clamps to what fits and answers the value in use). */
-  samplesPerFrame?: number;
-  /** GET_CALIBRATION: cell 0..3. */
-  cell?: number;
-  /** SET_CALIBRATION: the record to store. */
-  calibration?: CellCalibrationRecord;
-  /** TARE: samples to average, 1..255, or 0 for the device default. */
-  samples?: number;
-  /** IDENTIFY: blink for 1..255 s, 0 for the device default. */
-  seconds?: number;
-  /** SET_NAME: 1..16 printable ASCII characters (0x20..0x7E). */
-  name?: string;
-}
-
-/** A response. Fields after `status` are present only when status is STATUS_OK and the code has a body. */
-export interface ResponseMessage {
-  reqId: number;
-  /** The command code answered (0 when the command was too short to have one). */
-  code: number;
-  /** STATUS_* constant. */
-  status: number;
-  /** GET_INFO. */
-  info?: DeviceInfo;
-  /** SET_SAMPLE_RATE: the rate now in use, Hz. */
-  sampleRateHz?: number;
-  /** SET_FRAME_SAMPLES: the value now in use. */
-  samplesPerFrame?: number;
-  /** GET_CALIBRATION and SET_CALIBRATION: the stored record. */
-  calibration?: CellCalibrationRecord;
-  /** TARE: the four new offsets, counts. */
-  offsets?: number[];
-  /** GET_NAME and SET_NAME: the name now in use. */
-  name?: string;
-  /**
-   * START_STREAM (1.1): this boot's id (uint32, random at boot, never 0). The same id on two
-   * START_STREAM answers means the board did not restart in between, so sample indices continued.
-   */
-  bootId?: number;
-  /** START_STREAM (1.1): index (mod 2^24) of the new stream's first sample. */
-  firstIndex?: number;
-}
-
-/** An event from the device. `code` is an EVT_* constant; `seq` counts events mod 256 (gaps = lost events). */
-export interface EventMessage {
-  code: number;
-  seq: number;
-  /** BATTERY_LOW: 0..100 or 255 unknown. */
-  batteryPercent?: number;
-  /** BATTERY_LOW: mV or 65535 unknown. */
-  batteryMv?: number;
-  /** CELL_FAULT: cell 0..3. */
-  cell?: number;
-  /** CELL_FAULT: FAULT_* constant. */
-  fault?: number;
-  /** CELL_FAULT: index (mod 2^24) of the sample where the fault was seen. OVERFLOW: first dropped index. */
-  index?: number;
-  /** OVERFLOW: samples dropped on the device (uint32, exact). */
-  dropped?: number;
-  /** STORAGE_FAULT: STORAGE_FAULT_* bits (1 settings, 2 calibration). */
-  storage?: number;
-}
-
-export interface CommandDecodeOk {
-  ok: true;
-  command: CommandMessage;
-}
-/** A command the device must refuse: answer with encodeResponse({reqId, code, status}). */
-export interface CommandDecodeError {
-  ok: false;
-  reqId: number;
-  code: number;
-  status: number;
-  reason: string;
-}
-export interface ResponseDecodeOk {
-  ok: true;
-  kind: 'response';
-  response: ResponseMessage;
-}
-export interface EventDecodeOk {
-  ok: true;
-  kind: 'event';
-  event: EventMessage;
-}
-export interface ControlDecodeError {
-  ok: false;
-  reason: string;
-}
+import type { CellCalibrationRecord, DeviceInfo, CommandMessage, ResponseMessage, EventMessage, CommandDecodeOk, CommandDecodeError, ResponseDecodeOk, EventDecodeOk, ControlDecodeError } from './control-types.ts';
+export type { CellCalibrationRecord, DeviceInfo, CommandMessage, ResponseMessage, EventMessage, CommandDecodeOk, CommandDecodeError, ResponseDecodeOk, EventDecodeOk, ControlDecodeError } from './control-types.ts';
 
 function viewOf(bytes: Uint8Array): DataView {
   const copy = new Uint8Array(bytes.length);
@@ -289,6 +154,9 @@ export function encodeCommand(cmd: CommandMessage): Uint8Array {
     const name = cmd.name as string;
     out = new Uint8Array(3 + name.length);
     putName(out, 3, name);
+  } else if (code === CMD_START_STREAM && cmd.frameFormat !== undefined) {
+    need(cmd.frameFormat === 1 || cmd.frameFormat === 2, 'encodeCommand: frameFormat must be 1 or 2, got ' + cmd.frameFormat);
+    out = new Uint8Array([0, 0, 0, cmd.frameFormat]);
   } else {
     out = new Uint8Array(3);
   }
@@ -319,6 +187,11 @@ export function decodeCommand(bytes: Uint8Array): CommandDecodeOk | CommandDecod
   if ((b0 & 0x0f) !== KIND_COMMAND) return cmdError(reqId, code, STATUS_MALFORMED, 'message kind ' + (b0 & 0x0f) + ' is not a command');
   if (len < 3) return cmdError(reqId, code, STATUS_MALFORMED, 'command has ' + len + ' bytes, needs at least 3');
   const cmd: CommandMessage = { reqId: reqId, code: code };
+  if (code === CMD_START_STREAM && len >= 4) {
+    const ff = bytes[3] as number;
+    if (ff !== 1 && ff !== 2) return cmdError(reqId, code, STATUS_BAD_ARGUMENT, 'frame format must be 1 or 2, got ' + ff);
+    cmd.frameFormat = ff;
+  }
   if (code === CMD_GET_INFO || code === CMD_START_STREAM || code === CMD_STOP_STREAM || code === CMD_GET_NAME || code === CMD_REBOOT) {
     return { ok: true, command: cmd };
   }
@@ -350,6 +223,7 @@ export function decodeCommand(bytes: Uint8Array): CommandDecodeOk | CommandDecod
     return { ok: true, command: cmd };
   }
   if (code === CMD_SET_NAME) {
+    if (len < 4) return cmdError(reqId, code, STATUS_MALFORMED, 'SET_NAME needs the name (1..16 bytes)');
     const name = getName(bytes, 3, len);
     if (name === null) return cmdError(reqId, code, STATUS_BAD_ARGUMENT, 'name must be 1..16 printable ASCII bytes');
     cmd.name = name;
@@ -413,7 +287,9 @@ export function encodeResponse(r: ResponseMessage): Uint8Array {
     need(isInt(r.bootId, 1, 0xffffffff), 'encodeResponse: bootId must be 1..2^32-1, got ' + r.bootId);
     const fi = r.firstIndex === undefined ? 0 : r.firstIndex;
     need(isInt(fi, 0, 0xffffff), 'encodeResponse: firstIndex must be 0..2^24-1, got ' + r.firstIndex);
-    out = new Uint8Array(11);
+    need(r.frameFormat === undefined || r.frameFormat === 1 || r.frameFormat === 2, 'encodeResponse: frameFormat must be 1 or 2, got ' + r.frameFormat);
+    out = new Uint8Array(r.frameFormat === undefined ? 11 : 12);
+    if (r.frameFormat !== undefined) out[11] = r.frameFormat;
     new DataView(out.buffer).setUint32(4, r.bootId as number, true);
     out[8] = fi & 0xff;
     out[9] = (fi >> 8) & 0xff;
@@ -516,14 +392,20 @@ function decodeResponseBody(bytes: Uint8Array, r: ResponseMessage): string | nul
     if (len < 17) return 'calibration response needs 17 bytes, got ' + len;
     r.calibration = getCalibration(viewOf(bytes), 4);
     if (r.calibration.cell >= CELLS) return 'calibration response names cell ' + r.calibration.cell + ', expected 0..3';
+    if (!isFinite(r.calibration.scale)) return 'calibration response has a scale that is not a finite number';
   } else if (code === CMD_TARE) {
     if (len < 20) return 'TARE response needs 20 bytes, got ' + len;
     const v = viewOf(bytes);
     r.offsets = [v.getInt32(4, true), v.getInt32(8, true), v.getInt32(12, true), v.getInt32(16, true)];
   } else if (code === CMD_START_STREAM) {
+    if (len > 4 && len < 11) return 'START_STREAM answer body has ' + (len - 4) + ' bytes: 0 (1.0) or at least 7 (1.1: boot id, first index)';
     if (len >= 11) {
       r.bootId = viewOf(bytes).getUint32(4, true);
       r.firstIndex = (bytes[8] as number) | ((bytes[9] as number) << 8) | ((bytes[10] as number) << 16);
+    }
+    if (len >= 12) {
+      r.frameFormat = bytes[11] as number;
+      if (r.frameFormat !== 1 && r.frameFormat !== 2) return 'START_STREAM answer names frame format ' + r.frameFormat + ', expected 1 or 2';
     }
   } else if (code === CMD_GET_NAME || code === CMD_SET_NAME) {
     const name = getName(bytes, 4, len);

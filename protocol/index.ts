@@ -1,14 +1,16 @@
 /**
  * Tripod protocol v1 (protocol/SPEC.md): the one wire format shared by firmware and host.
  * Espruino-safe files (the firmware may import them directly): constants.ts, crc.ts,
- * frame-encoder.ts, control.ts, serial-framing.ts. Host-only: frame-decoder.ts (and this index).
+ * frame-encoder.ts, frame-encoder2.ts, control.ts, serial-framing.ts. Host-only: frame-decoder.ts,
+ * residuals.ts (and this index).
  */
 export * from './constants.ts';
 export { crc32 } from './crc.ts';
 export { createFrameEncoder, bitLength, deltaBodyBytes, packResiduals, fitLimits, encodeKeyFrame } from './frame-encoder.ts';
 export type { FrameEncoder } from './frame-encoder.ts';
-export { createStreamDecoder } from './frame-decoder.ts';
-export type { SampleBlock, FrameError, FrameErrorCode, StreamDecoder, StreamDecoderStats } from './frame-decoder.ts';
+export { createFrameEncoder2 } from './frame-encoder2.ts';
+export { createStreamDecoder, maxSamples } from './frame-decoder.ts';
+export type { BlockInfo, SampleBlock, FrameError, FrameErrorCode, StreamDecoder, StreamDecoderOptions, StreamDecoderStats } from './frame-decoder.ts';
 export {
   encodeCommand,
   decodeCommand,

@@ -149,6 +149,13 @@ export function createSerialDeframer(maxMessage?: number, crcFn?: (data: Uint8Ar
       last = 'frame decodes to ' + n + ' bytes, less than a 1-byte message and its 4-byte CRC: dropped';
     } else {
       const m = n - SERIAL_CRC_BYTES;
+      if (m > maxMsg) {
+        stats.oversizeFrames++;
+        stats.garbageBytes += fill;
+        last = 'message of ' + m + ' bytes is longer than ' + maxMsg + ': dropped';
+        fill = 0;
+        return;
+      }
       const got = ((dec[m] as number) | ((dec[m + 1] as number) << 8) | ((dec[m + 2] as number) << 16) | ((dec[m + 3] as number) << 24)) >>> 0;
       const msg = new Uint8Array(m);
       msg.set(dec.subarray(0, m));

@@ -59,5 +59,5 @@ export const BOARDS: Record<BoardName, BoardDef> = {
   },
 };
 
-/** Espruino version string reported in process.env.VERSION (the interpreter espruino.md was measured on). */
+/** Espruino version string reported in process.env.VERSION (the interpreter firmware/ESPRUINO.md was measured on). */
 export const ESPRUINO_VERSION = '2v29';

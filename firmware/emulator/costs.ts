@@ -1,5 +1,5 @@
 /**
- * What an Espruino API call costs in virtual time, from the cost table in shared/docs/espruino.md
+ * What an Espruino API call costs in virtual time, from the cost table in firmware/ESPRUINO.md
  * (x86 instruction counts of the real interpreter, -Os build; "roughly 1,000 instructions is
  * 8-16 us on the 64 MHz nRF52"):
  * - one native call statement (`digitalRead([4 pins])`, `Math.abs`): 10-12k instructions -> 11k;

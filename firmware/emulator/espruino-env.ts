@@ -3,7 +3,7 @@ import * as walk from 'acorn-walk';
 
 /**
  * What the emulator's JavaScript world removes or refuses so that firmware fails as it would on
- * Espruino (shared/docs/espruino.md "Absent"), and the list of real Espruino APIs the emulator
+ * Espruino (firmware/ESPRUINO.md, "Library"), and the list of real Espruino APIs the emulator
  * knows but does not model (calling one throws an error naming it instead of "is not defined").
  */
 
@@ -70,7 +70,7 @@ export const UNIMPLEMENTED_STORAGE = ['open', 'hash', 'debug', 'compact', 'getSt
 
 export type ExecMode = 'interpreted' | 'jit' | 'ram';
 
-/** Why Espruino's JIT refuses a function (shared/docs/espruino.md), or null when it compiles. */
+/** Why Espruino's JIT refuses a function (firmware/ESPRUINO.md, "Cost"), or null when it compiles. */
 export function jitRejection(fn: acorn.Node): string | null {
   let why: string | null = null;
   const body = (fn as unknown as { body: acorn.Node }).body;

@@ -30,7 +30,7 @@ import { gaussian, uniform } from './rng.ts';
  *   newest conversion at the first rising edge.
  */
 
-/** Full-bridge cell and front end, as in CONTRACTS.md ("realistic cell"). */
+/** Full-bridge cell and front end, a realistic cell for a 4-cell plate (firmware/emulator/README.md, HX711). */
 export const CELL_RATED_N = 100 * 9.80665; // 100 kg capacity, N
 export const CELL_SENSITIVITY_V_PER_V = 2e-3; // 2 mV/V at rated load
 export const AVDD_V = 3.0; // excitation = AVDD
@@ -40,7 +40,7 @@ export const COUNTS_PER_VOLT_A128 = 2 ** 23 / (0.5 * AVDD_V / 128);
 export const VOLTS_PER_COUNT_A128 = 1 / COUNTS_PER_VOLT_A128;
 /** Bridge output per newton: 2 mV/V x 3.0 V / 980.665 N = 6.118 uV/N. */
 export const VOLTS_PER_NEWTON = (CELL_SENSITIVITY_V_PER_V * AVDD_V) / CELL_RATED_N;
-/** = 4379.7 counts per newton at gain 128 (CONTRACTS.md says "about 4375"). */
+/** = 4379.7 counts per newton at gain 128 (host/sim/raw-counts.ts uses about 4375). */
 export const COUNTS_PER_NEWTON_A128 = VOLTS_PER_NEWTON * COUNTS_PER_VOLT_A128;
 /** Datasheet input-referred noise at gain 128: 50 nV rms at 10 Hz, 90 nV rms at 80 Hz. */
 export const NOISE_RMS_COUNTS = { 10: 50e-9 * COUNTS_PER_VOLT_A128, 80: 90e-9 * COUNTS_PER_VOLT_A128 } as const;

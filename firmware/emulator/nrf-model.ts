@@ -1,4 +1,9 @@
+import { CentralLink } from './central-link.ts';
 import type { VirtualClock } from './clock.ts';
+import { BleError, buildAdvertising, NRF_ERROR_DATA_SIZE, normUuid, parseScanResponse, type AdvertisingRecord } from './nrf-advertising.ts';
+
+export { CentralLink } from './central-link.ts';
+export { BleError, normUuid, type AdvertisingRecord } from './nrf-advertising.ts';
 
 /**
  * The nRF52 radio as Espruino drives it, and the central (phone, PC) on the other side.
@@ -13,7 +18,7 @@ import type { VirtualClock } from './clock.ts';
  *   than maxLen, or a notification longer than MTU-3, throws DATA_SIZE.
  * - Transmit queue: the SoftDevice's per-link HVN TX queue, BLE_GATTS_HVN_TX_QUEUE_SIZE_DEFAULT = 1
  *   entry (Espruino does not raise it that we know of); one packet leaves per connection event
- *   (shared/docs/espruino.md: "one packet per connection event"). Both are options.
+ *   (firmware/ESPRUINO.md: "one packet per connection event"). Both are options.
  * - The Nordic UART (`Bluetooth` serial) shares that queue; its own buffer is 128 bytes and
  *   `Bluetooth.write` blocks JavaScript while it is full.
  * - MTU: 23 until the central asks for more; these boards accept up to 53.
@@ -41,32 +46,6 @@ export const REASON_REMOTE_USER_TERMINATED = 19;
 export const REASON_LOCAL_HOST_TERMINATED = 22;
 export const REASON_CONNECTION_TIMEOUT = 8;
 
-/**
- * Normalises a UUID the way Espruino compares them: 16-bit as 4 lowercase hex, 128-bit lowercase.
- * Object keys need care: Espruino keeps `{0x180F: ...}` as the integer 6159, V8 turns it into the
- * string "6159". So an all-digit object key is read as a decimal number (as the literal was), while
- * a string elsewhere ('1809' in `advertise`) is hex. Write all-digit hex UUIDs as numbers.
- */
-export function normUuid(u: unknown, objectKey = false): string {
-  if (typeof u === 'number') return (u & 0xffff).toString(16).padStart(4, '0');
-  if (objectKey && /^[0-9]+$/.test(String(u)) && Number(u) <= 0xffff) return Number(u).toString(16).padStart(4, '0');
-  const s = String(u).toLowerCase();
-  if (/^0x[0-9a-f]{1,4}$/.test(s)) return s.slice(2).padStart(4, '0');
-  if (/^[0-9a-f]{4}$/.test(s)) return s;
-  const m = /^0000([0-9a-f]{4})-0000-1000-8000-00805f9b34fb$/.exec(s);
-  if (m) return m[1]!;
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s)) return s;
-  if (/^[0-9]+$/.test(s) && Number(s) <= 0xffff) return Number(s).toString(16).padStart(4, '0');
-  throw new Error(`Invalid UUID '${String(u)}': expected a 16-bit number, 'ABCD' or a 128-bit 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx'`);
-}
-
-export class BleError extends Error {
-  constructor(code: number, name: string, detail: string) {
-    super(`BLE error 0x${code.toString(16).toUpperCase()} ${name}: ${detail}`);
-  }
-}
-const NRF_ERROR_DATA_SIZE = 0x0c;
-
 export interface CharDef {
   service: string;
   uuid: string;
@@ -78,21 +57,6 @@ export interface CharDef {
   indicate: boolean;
   /** The firmware's onWrite, opaque here. */
   onWrite: unknown;
-}
-
-export interface AdvertisingRecord {
-  /** Complete local name in the advertising packet (undefined when showName: false). */
-  name: string | undefined;
-  /** Service UUIDs offered for scans (from setServices' `advertise`, in the scan response). */
-  serviceUuids: string[];
-  manufacturer: number | undefined;
-  manufacturerData: Uint8Array | undefined;
-  serviceData: Record<string, Uint8Array>;
-  connectable: boolean;
-  intervalMs: number;
-  /** Bytes used in the 31-byte advertising packet and the 31-byte scan response. */
-  advBytes: number;
-  scanResponseBytes: number;
 }
 
 export interface NrfStats {
@@ -178,7 +142,7 @@ export class NrfModel {
     this.maxMtu = opts.maxMtu ?? BOARD_MAX_MTU;
     this.txQueueSize = opts.txQueueSize ?? HVN_TX_QUEUE_SIZE_DEFAULT;
     this.packetsPerEvent = opts.packetsPerEvent ?? PACKETS_PER_CONNECTION_EVENT;
-    this.adv = this.buildAdvertising(undefined, undefined);
+    this.adv = this.advertisingRecord(undefined, undefined);
   }
 
   get connected(): boolean {
@@ -242,7 +206,7 @@ export class NrfModel {
     this.uart = o.uart === undefined ? true : !!o.uart;
     this.advertiseUuids = Array.isArray(o.advertise) ? o.advertise.map((u: unknown) => normUuid(u)) : [];
     this.chars = chars;
-    this.adv = this.buildAdvertising(this.advData, this.advOptions);
+    this.adv = this.advertisingRecord(this.advData, this.advOptions);
   }
 
   updateServices(data: unknown): void {
@@ -283,72 +247,20 @@ export class NrfModel {
   private advData: unknown = undefined;
   private advOptions: unknown = undefined;
 
+  private advertisingRecord(data: unknown, options: unknown): AdvertisingRecord {
+    return buildAdvertising(data, options, this.adv as AdvertisingRecord | undefined, this.opts.defaultName, this.advertiseUuids, this.toBytes);
+  }
+
   setAdvertising(data: unknown, options: unknown): void {
-    const rec = this.buildAdvertising(data, options);
+    const rec = this.advertisingRecord(data, options);
     this.advData = data;
     this.advOptions = options;
     this.adv = rec;
   }
 
-  private buildAdvertising(data: unknown, options: unknown): AdvertisingRecord {
-    const o = (options ?? {}) as Record<string, unknown>;
-    const prev = this.adv as AdvertisingRecord | undefined;
-    const name = o.name !== undefined ? String(o.name) : prev?.name ?? this.opts.defaultName;
-    const showName = o.showName === undefined ? true : !!o.showName;
-    const serviceData: Record<string, Uint8Array> = {};
-    if (data && typeof data === 'object' && !Array.isArray(data) && !ArrayBuffer.isView(data)) {
-      for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
-        serviceData[normUuid(k, true)] = v === undefined ? new Uint8Array(0) : this.toBytes(v, `advertising data for ${k}`);
-      }
-    } else if (data !== undefined) {
-      throw new Error('NRF.setAdvertising with raw or multiple advertising packets is not implemented by the emulator');
-    }
-    const manufacturer = o.manufacturer === undefined ? undefined : Number(o.manufacturer);
-    const manufacturerData = o.manufacturerData === undefined ? undefined : this.toBytes(o.manufacturerData, 'manufacturerData');
-    let advBytes = 3; // flags
-    if (showName) advBytes += 2 + name.length;
-    if (manufacturerData) advBytes += 4 + manufacturerData.length;
-    for (const [k, v] of Object.entries(serviceData)) advBytes += 2 + (k.length === 4 ? 2 : 16) + v.length;
-    let scanResponseBytes = 0;
-    const u16 = this.advertiseUuids.filter((u) => u.length === 4);
-    const u128 = this.advertiseUuids.filter((u) => u.length !== 4);
-    if (u16.length) scanResponseBytes += 2 + 2 * u16.length;
-    if (u128.length) scanResponseBytes += 2 + 16 * u128.length;
-    if (advBytes > 31) throw new BleError(NRF_ERROR_DATA_SIZE, 'DATA_SIZE', `advertising data needs ${advBytes} bytes; a legacy packet holds 31`);
-    if (scanResponseBytes > 31) throw new BleError(NRF_ERROR_DATA_SIZE, 'DATA_SIZE', `scan response needs ${scanResponseBytes} bytes; it holds 31`);
-    const interval = o.interval === undefined ? prev?.intervalMs ?? 375 : Math.min(10240, Math.max(20, Number(o.interval)));
-    return {
-      name: showName ? name : undefined,
-      serviceUuids: this.advertiseUuids.slice(),
-      manufacturer, manufacturerData, serviceData,
-      connectable: o.connectable === undefined ? prev?.connectable ?? true : !!o.connectable,
-      intervalMs: interval,
-      advBytes, scanResponseBytes,
-    };
-  }
-
   /** Raw scan response bytes (AD structures); service UUID lists and names in it are decoded for scans. */
   setScanResponse(data: unknown): void {
-    const b = this.toBytes(data, 'scan response');
-    if (b.length > 31) throw new BleError(NRF_ERROR_DATA_SIZE, 'DATA_SIZE', `scan response is ${b.length} bytes; it holds 31`);
-    const uuids: string[] = [];
-    let name: string | undefined;
-    for (let i = 0; i < b.length; ) {
-      const len = b[i]!;
-      if (len === 0) break;
-      if (i + 1 + len > b.length) throw new BleError(NRF_ERROR_DATA_SIZE, 'DATA_SIZE', `AD structure at byte ${i} runs past the end of the scan response`);
-      const type = b[i + 1]!;
-      const d = b.subarray(i + 2, i + 1 + len);
-      if (type === 0x02 || type === 0x03) for (let k = 0; k + 1 < d.length; k += 2) uuids.push((d[k]! | (d[k + 1]! << 8)).toString(16).padStart(4, '0'));
-      else if (type === 0x06 || type === 0x07) {
-        for (let k = 0; k + 15 < d.length; k += 16) {
-          const h = Array.from(d.subarray(k, k + 16)).reverse().map((x) => x.toString(16).padStart(2, '0')).join('');
-          uuids.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
-        }
-      } else if (type === 0x08 || type === 0x09) name = String.fromCharCode(...d);
-      i += 1 + len;
-    }
-    this.scanResponse = { uuids, name, bytes: b.length };
+    this.scanResponse = parseScanResponse(this.toBytes(data, 'scan response'));
   }
 
   private scanResponse: { uuids: string[]; name: string | undefined; bytes: number } | null = null;
@@ -601,78 +513,7 @@ export class NrfModel {
     this.scanResponse = null;
     this.advData = undefined;
     this.advOptions = undefined;
-    this.adv = this.buildAdvertising(undefined, { name: this.opts.defaultName });
+    this.adv = this.advertisingRecord(undefined, { name: this.opts.defaultName });
     this.requestedIntervalMs = 'auto';
-  }
-}
-
-/** The central's end of a connection (what a phone's GATT client would do). */
-export class CentralLink {
-  mtu = DEFAULT_MTU;
-  private notifyCbs: Array<(charUuid: string, bytes: Uint8Array) => void> = [];
-  private disconnectCbs: Array<(reason: number) => void> = [];
-  connected = true;
-
-  constructor(private readonly model: NrfModel, readonly address: string, readonly supervisionTimeoutS: number) {}
-
-  subscribe(charUuid: string): void {
-    this.model.subscribe(this, charUuid, true);
-  }
-
-  unsubscribe(charUuid: string): void {
-    this.model.subscribe(this, charUuid, false);
-  }
-
-  onNotify(cb: (charUuid: string, bytes: Uint8Array) => void): () => void {
-    this.notifyCbs.push(cb);
-    return () => {
-      this.notifyCbs = this.notifyCbs.filter((x) => x !== cb);
-    };
-  }
-
-  onDisconnect(cb: (reason: number) => void): () => void {
-    this.disconnectCbs.push(cb);
-    return () => {
-      this.disconnectCbs = this.disconnectCbs.filter((x) => x !== cb);
-    };
-  }
-
-  /** Write (with response) to a characteristic; the board's onWrite runs at the next connection event. */
-  write(charUuid: string, bytes: Uint8Array): void {
-    this.model.centralWrite(this, charUuid, bytes);
-  }
-
-  read(charUuid: string): Uint8Array {
-    return this.model.centralRead(this, charUuid);
-  }
-
-  disconnect(): void {
-    if (this.connected) this.model.centralDisconnect(this);
-  }
-
-  /** Inject a radio link loss: nothing more arrives; both sides see a timeout (reason 8) later. */
-  loseLink(): void {
-    this.model.loseLink(this);
-  }
-
-  discover(): Record<string, string[]> {
-    return this.model.discover();
-  }
-
-  /** Connection interval in use now, ms (the central's, the firmware's request, or Espruino's automatic one). */
-  get intervalMs(): number | undefined {
-    return this.connected ? this.model.currentIntervalMs() : undefined;
-  }
-
-  /** @internal */
-  deliver(charUuid: string, bytes: Uint8Array): void {
-    for (const cb of this.notifyCbs.slice()) cb(charUuid, bytes.slice());
-  }
-
-  /** @internal */
-  closed(reason: number): void {
-    if (!this.connected) return;
-    this.connected = false;
-    for (const cb of this.disconnectCbs.slice()) cb(reason);
   }
 }

@@ -4,7 +4,7 @@
  * package) uploads into.
  *
  * What it models (from Espruino's jsinteractive.c behaviour and what EspruinoTools 0.1.67 sends,
- * see shared/docs/espruino.md):
+ * see firmware/ESPRUINO.md, "Uploading"):
  * - The console line discipline: a `>` prompt; echo of typed characters and `=result` lines, both
  *   suppressed for a line that contains DLE (0x10, "echo off for line"); ESC+LF (Alt-Enter) inserts a
  *   newline without executing; `ESC [ n d` (line-number markers) and other ESC sequences are
@@ -36,7 +36,13 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import vm from 'node:vm';
+import { ConsoleInput, type ConsoleLine } from './console-input.ts';
 import type { BoardOptions, EmulatedBoard } from './index.ts';
+import { makeStorageApi } from './storage-api.ts';
+import { bytesOfString, DEFAULT_STORAGE_BYTES, StorageModel, stringOfBytes } from './storage-model.ts';
+import { decodeEspruinoBytes, isPretokenised, untokenise } from './stored-code.ts';
+import { formatValue, printText } from './values.ts';
+
 
 /** Whatever runs the booted code: the emulator's EmulatedBoard satisfies this. */
 export interface ReplBoard {
@@ -103,327 +109,8 @@ export const DEFAULT_REPL_ENV: Record<string, string | number | boolean> = {
   EMULATED: true,
 };
 
-const DLE = 0x10;
-const ESC = 0x1b;
-const CTRL_C = 0x03;
-const BACKSPACE = 0x08;
-const DEL = 0x7f;
-const CR = 0x0d;
-const LF = 0x0a;
-/** An unwritten flash byte reads as 0xFF. */
-const ERASED = '\xff';
-
 // ---------------------------------------------------------------------------------------------
-// Storage: Espruino's flash file system, as the upload path drives it.
-/** Bytes a Storage file takes besides its data (Espruino's file header, rounded; an estimate). */
-const FILE_HEADER_BYTES = 32;
-
-interface StoredFile {
-  data: string;
-  size: number;
-  written: number;
-}
-
-/** The subset of `require("Storage")` uploads and settings use. Files are latin1 strings. */
-export class ReplStorage {
-  readonly files = new Map<string, StoredFile>();
-
-  constructor(initial: Record<string, string> = {}) {
-    for (const [name, data] of Object.entries(initial)) this.files.set(name, { data, size: data.length, written: data.length });
-  }
-
-  /**
-   * `write(name, data, offset, size)`: with `size`, creates a file of that many bytes (erasing any
-   * old one) and writes `data` at `offset`; with only `offset`, writes into the existing file's
-   * unwritten bytes; with neither, replaces the file by `data`. Throws like Espruino on a write past
-   * the file's end or into a missing file, and, like Espruino, "Unable to find or create file" when
-   * a new file does not fit the board's Storage (process.env.STORAGE bytes, 40960 on the MDBT42Q and
-   * Puck.js; each file also takes a header, counted as 32 bytes here).
-   */
-  write(name: string, data: unknown, offset?: number, size?: number): boolean {
-    checkName(name);
-    const bytes = toByteString(data);
-    if (size !== undefined || offset === undefined || offset === 0) this.reserve(name, size ?? bytes.length);
-    if (size !== undefined) {
-      const off = offset ?? 0;
-      if (!(size >= 0) || off + bytes.length > size) throw new Error(`Storage.write: ${bytes.length} bytes at ${off} exceed the file size ${size}`);
-      const file = { data: ERASED.repeat(size), size, written: 0 };
-      this.files.set(name, file);
-      writeInto(file, bytes, off);
-      return true;
-    }
-    if (offset !== undefined && offset !== 0) {
-      const file = this.files.get(name);
-      if (!file) throw new Error(`Storage.write: file ${JSON.stringify(name)} does not exist, so it cannot be written at offset ${offset}`);
-      if (offset + bytes.length > file.size) throw new Error(`Storage.write: ${bytes.length} bytes at ${offset} exceed the file size ${file.size}`);
-      writeInto(file, bytes, offset);
-      return true;
-    }
-    this.files.set(name, { data: bytes, size: bytes.length, written: bytes.length });
-    return true;
-  }
-
-  read(name: string, offset = 0, length?: number): string | undefined {
-    const file = this.files.get(name);
-    if (!file) return undefined;
-    return file.data.substr(offset, length ?? file.size - offset);
-  }
-
-  readJSON(name: string, noExceptions?: boolean): unknown {
-    const text = this.read(name);
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      if (noExceptions) return undefined;
-      throw e;
-    }
-  }
-
-  writeJSON(name: string, value: unknown): boolean {
-    return this.write(name, JSON.stringify(value));
-  }
-
-  erase(name: string): void {
-    this.files.delete(name);
-  }
-
-  eraseAll(): void {
-    this.files.clear();
-  }
-
-  list(pattern?: RegExp | string): string[] {
-    const names = [...this.files.keys()];
-    if (pattern === undefined) return names;
-    const re = typeof pattern === 'string' ? new RegExp(pattern) : pattern;
-    return names.filter((n) => re.test(n));
-  }
-
-  /** Throws Espruino's error when a new file of `size` bytes named `name` does not fit beside the others. */
-  private reserve(name: string, size: number): void {
-    let used = 0;
-    for (const [n, f] of this.files) if (n !== name) used += f.size + FILE_HEADER_BYTES;
-    if (used + size + FILE_HEADER_BYTES > Number(DEFAULT_REPL_ENV.STORAGE)) throw new Error('Unable to find or create file');
-  }
-
-  getFree(): number {
-    let used = 0;
-    for (const f of this.files.values()) used += f.size;
-    return Math.max(0, Number(DEFAULT_REPL_ENV.STORAGE) - used);
-  }
-
-  compact(): void {}
-
-  /** Complete files only, as a plain record (what a board is started with). */
-  snapshot(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [name, f] of this.files) if (f.written >= f.size) out[name] = f.data;
-    return out;
-  }
-}
-
-function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 28) {
-    throw new Error(`Storage: file name must be a string of 1 to 28 characters, got ${JSON.stringify(name)}`);
-  }
-}
-
-function toByteString(data: unknown): string {
-  if (typeof data === 'string') return data;
-  if (data instanceof Uint8Array) return String.fromCharCode(...data);
-  if (Array.isArray(data)) return String.fromCharCode(...data.map((v) => Number(v) & 0xff));
-  return String(data);
-}
-
-function writeInto(file: StoredFile, bytes: string, offset: number): void {
-  file.data = file.data.slice(0, offset) + bytes + file.data.slice(offset + bytes.length);
-  file.written += bytes.length;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Line discipline: bytes in, complete statements out (pure; no sockets).
-
-/** One input line the console decided to execute. */
-export interface ConsoleLine {
-  code: string;
-  /** False when the line carried DLE (0x10): no echo and no `=result`. */
-  echo: boolean;
-}
-
-/**
- * Espruino's console input handling, byte by byte. `push` returns the lines to execute and the
- * echo to send back; it never throws.
- */
-export class ConsoleInput {
-  private line = '';
-  private echoOff = false;
-  /** 0 idle, 1 after ESC, 2 inside `ESC [` parameters. */
-  private escState = 0;
-  private lastWasCr = false;
-  /** Lexer state of `line` (raw token bytes are data, whatever their value). */
-  private scan = new CodeScanner();
-
-  private append(ch: string): void {
-    this.line += ch;
-    this.scan.push(ch.charCodeAt(0) & 0xff);
-  }
-
-  private clearLine(): void {
-    this.line = '';
-    this.scan = new CodeScanner();
-  }
-
-  push(chunk: string): { lines: ConsoleLine[]; echo: string; interrupted: boolean } {
-    const lines: ConsoleLine[] = [];
-    let echo = '';
-    let interrupted = false;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk.charCodeAt(i);
-      const ch = chunk[i] as string;
-      if (this.escState === 0 && this.scan.inRaw()) {
-        this.append(ch);
-        if (!this.echoOff) echo += ch;
-        continue;
-      }
-      if (this.escState === 1) {
-        this.escState = 0;
-        if (c === LF || c === CR) {
-          this.append('\n');
-          if (!this.echoOff) echo += '\r\n:';
-          continue;
-        }
-        if (ch === '[') this.escState = 2;
-        continue;
-      }
-      if (this.escState === 2) {
-        if (c >= 0x40 && c <= 0x7e) this.escState = 0;
-        continue;
-      }
-      const wasCr = this.lastWasCr;
-      this.lastWasCr = c === CR;
-      if (c === ESC) {
-        this.escState = 1;
-      } else if (c === DLE) {
-        this.echoOff = true;
-      } else if (c === CTRL_C) {
-        interrupted = true;
-        this.clearLine();
-        this.echoOff = false;
-      } else if (c === BACKSPACE || c === DEL) {
-        if (this.line.length > 0) {
-          const kept = this.line.slice(0, -1);
-          this.clearLine();
-          for (const k of kept) this.append(k);
-          if (!this.echoOff) echo += '\b \b';
-        }
-      } else if (c === CR || c === LF) {
-        if (c === LF && wasCr) continue;
-        if (this.scan.complete()) {
-          lines.push({ code: this.line, echo: !this.echoOff });
-          this.clearLine();
-          this.echoOff = false;
-        } else {
-          this.append('\n');
-          if (!this.echoOff) echo += '\r\n:';
-        }
-      } else if (c >= 0x20 || c === 0x09) {
-        this.append(ch);
-        if (!this.echoOff) echo += ch;
-      }
-    }
-    return { lines, echo, interrupted };
-  }
-
-  /** The partial line not yet executed (for diagnostics). */
-  pending(): string {
-    return this.line;
-  }
-}
-
-/**
- * Whether Enter would execute `code`: brackets balanced and no string, template, block comment or
- * pretokenised raw token left open (Espruino's jsiCountBracketsInInput does the same with its
- * lexer, which reads a raw string's length byte and skips its payload, so a length of 39 (') or
- * 40 (() or a raw int of 123 ({) is data, not a quote or a bracket).
- */
-export function isComplete(code: string): boolean {
-  const s = new CodeScanner();
-  for (let i = 0; i < code.length; i++) s.push(code.charCodeAt(i));
-  return s.complete();
-}
-
-/**
- * Incremental lexer state for console input, one byte (0..255) at a time: quotes, comments, bracket
- * depth and Espruino's pretokenised raw tokens (LEX_RAW_STRING8/16: 1 or 2 length bytes, then the
- * payload; LEX_RAW_INT8/16: 1 or 2 value bytes), whose bytes are data of any value.
- */
-export class CodeScanner {
-  /** 0 code, 1 '...', 2 "...", 3 `...`, 4 // comment, 5 block comment. */
-  private mode = 0;
-  private escaped = false;
-  private prev = 0;
-  private depth = 0;
-  /** Length bytes of a raw string still to read, and the length read so far. */
-  private lenNeed = 0;
-  private lenShift = 0;
-  private len = 0;
-  /** Raw payload bytes (string bytes or int value bytes) still to take verbatim. */
-  private rawLeft = 0;
-
-  /** True while the next byte belongs to a raw token (a length, value or string byte): take it verbatim. */
-  inRaw(): boolean {
-    return this.lenNeed > 0 || this.rawLeft > 0;
-  }
-
-  complete(): boolean {
-    return this.mode !== 1 && this.mode !== 2 && this.mode !== 3 && this.mode !== 5 && !this.inRaw() && this.depth <= 0;
-  }
-
-  push(c: number): void {
-    if (this.lenNeed > 0) {
-      this.len |= c << this.lenShift;
-      this.lenShift += 8;
-      if (--this.lenNeed === 0) this.rawLeft = this.len;
-      return;
-    }
-    if (this.rawLeft > 0) {
-      this.rawLeft--;
-      return;
-    }
-    const m = this.mode;
-    if (m === 1 || m === 2 || m === 3) {
-      if (this.escaped) this.escaped = false;
-      else if (c === 0x5c) this.escaped = true;
-      else if (c === (m === 1 ? 0x27 : m === 2 ? 0x22 : 0x60)) this.mode = 0;
-      return;
-    }
-    if (m === 4) {
-      if (c === 0x0a) this.mode = 0;
-      return;
-    }
-    if (m === 5) {
-      if (c === 0x2f && this.prev === 0x2a) {
-        this.mode = 0;
-        this.prev = 0;
-      } else this.prev = c;
-      return;
-    }
-    if (c === 0x27) this.mode = 1;
-    else if (c === 0x22) this.mode = 2;
-    else if (c === 0x60) this.mode = 3;
-    else if (c === 0x2f && this.prev === 0x2f) this.mode = 4;
-    else if (c === 0x2a && this.prev === 0x2f) this.mode = 5;
-    else if (c === 0x28 || c === 0x5b || c === 0x7b) this.depth++;
-    else if (c === 0x29 || c === 0x5d || c === 0x7d) this.depth--;
-    else if (c === LEX_RAW_STRING8 || c === LEX_RAW_STRING16) {
-      this.lenNeed = c === LEX_RAW_STRING8 ? 1 : 2;
-      this.lenShift = 0;
-      this.len = 0;
-    } else if (c === LEX_RAW_INT8) this.rawLeft = 1;
-    else if (c === LEX_RAW_INT16) this.rawLeft = 2;
-    this.prev = this.mode === 5 ? 0 : c;
-  }
-}
+// Serial frames beside the console text.
 
 /**
  * Splits a byte stream into console text and 0x00-delimited serial frames (delimiters included in
@@ -463,155 +150,10 @@ export class FrameSplitter {
 // ---------------------------------------------------------------------------------------------
 // The REPL: a vm context with Espruino's upload-path globals.
 
-/** Espruino-ish rendering of a value after `=` (strings quoted, objects as JSON). */
-export function formatValue(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'function') return `function ${(v as { name?: string }).name ?? ''}() { ... }`;
-  if (typeof v === 'object' && v !== null) {
-    try {
-      return JSON.stringify(v);
-    } catch {
-      return String(v);
-    }
-  }
-  return String(v);
-}
-
-function printArg(v: unknown): string {
-  return typeof v === 'string' ? v : formatValue(v);
-}
-
-/**
- * Stored code (one byte per char) back to the JavaScript the tools were given. The espruino
- * package keeps characters below 256 as single bytes and writes the others as UTF-8, so a valid
- * UTF-8 multi-byte sequence is decoded and any other byte is taken as its latin1 character.
- */
-export function decodeEspruinoBytes(bytes: string): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const b0 = bytes.charCodeAt(i);
-    const need = b0 >= 0xf0 && b0 <= 0xf4 ? 3 : b0 >= 0xe0 && b0 <= 0xef ? 2 : b0 >= 0xc2 && b0 <= 0xdf ? 1 : 0;
-    if (need > 0 && i + need < bytes.length) {
-      let ok = true;
-      let cp = need === 1 ? b0 & 0x1f : need === 2 ? b0 & 0x0f : b0 & 0x07;
-      for (let k = 1; ok && k <= need; k++) {
-        const c = bytes.charCodeAt(i + k);
-        if (!(c >= 0x80 && c <= 0xbf)) ok = false;
-        else cp = (cp << 6) | (c & 0x3f);
-      }
-      const min = need === 1 ? 0x80 : need === 2 ? 0x800 : 0x10000;
-      if (ok && cp >= min && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) {
-        out += String.fromCodePoint(cp);
-        i += need;
-        continue;
-      }
-    }
-    out += bytes[i];
-  }
-  return out;
-}
-
-/** First byte value of Espruino's pretokenised tokens (jslex.h LEX_OPERATOR_START). */
-const LEX_OPERATOR_START = 138;
-/** Operators and reserved words from LEX_OPERATOR_START on, in Espruino's order (jslex.c). */
-const TOKENS = [
-  '==', '===', '!=', '!==', '<=', '<<', '<<=', '>=', '>>', '>>>', '>>=', '>>>=', '+=', '-=', '++', '--', '*=', '/=', '%=', '&=',
-  '&&', '|=', '||', '^=', '=>', 'if', 'else', 'do', 'while', 'for', 'break', 'continue', 'function', 'return', 'var', 'let',
-  'const', 'this', 'throw', 'try', 'catch', 'finally', 'true', 'false', 'null', 'undefined', 'new', 'in', 'instanceof',
-  'switch', 'case', 'default', 'delete', 'typeof', 'void', 'debugger', 'class', 'extends', 'super', 'static', 'of',
-];
-const LEX_RAW_STRING8 = 0xd1;
-const LEX_RAW_STRING16 = 0xd2;
-const LEX_RAW_INT0 = 0xd3;
-const LEX_RAW_INT8 = 0xd4;
-const LEX_RAW_INT16 = 0xd5;
-
-/** True when the stored code holds pretokenised tokens (bytes >= 138 outside strings and comments). */
-export function isPretokenised(bytes: string): boolean {
-  let found = false;
-  scanTokens(bytes, (tok) => {
-    if (tok !== null) found = true;
-  });
-  return found;
-}
-
-/**
- * Espruino's pretokenised code (the tools' PRETOKENISE option) back to plain source, bytes in and
- * bytes out: reserved words and operators, raw strings (8/16-bit length) and raw ints (signed 8/16
- * bit, as Espruino's lexer reads them; the tools fold a '-' into the value only after , ( : ? =,
- * where a plain negative literal reads the same). Quoted strings and comments are copied as they are, so
- * UTF-8 inside them survives.
- */
-export function untokenise(bytes: string): string {
-  let out = '';
-  let lastWasToken = false;
-  const isWord = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
-  scanTokens(bytes, (tok, raw) => {
-    const text = tok ?? raw;
-    const isToken = tok !== null;
-    // Tokens carry no spaces: separate words that would otherwise run together ("return" "x").
-    if ((isToken || lastWasToken) && out.length > 0 && isWord(out.charCodeAt(out.length - 1)) && isWord(text.charCodeAt(0))) out += ' ';
-    out += text;
-    lastWasToken = isToken;
-  });
-  return out;
-}
-
-/**
- * Walks stored code: `onToken(text, null)` for each token (its source text), `onToken(null, raw)`
- * for everything else (verbatim, including whole quoted strings and comments).
- */
-function scanTokens(bytes: string, onToken: (token: string | null, raw: string) => void): void {
-  let i = 0;
-  const n = bytes.length;
-  while (i < n) {
-    const c = bytes.charCodeAt(i);
-    const ch = bytes[i] as string;
-    if (ch === '"' || ch === "'" || ch === '`') {
-      let j = i + 1;
-      while (j < n && bytes[j] !== ch) j += bytes[j] === '\\' ? 2 : 1;
-      onToken(null, bytes.slice(i, j + 1));
-      i = j + 1;
-    } else if (ch === '/' && bytes[i + 1] === '/') {
-      let j = i;
-      while (j < n && bytes[j] !== '\n') j++;
-      onToken(null, bytes.slice(i, j));
-      i = j;
-    } else if (ch === '/' && bytes[i + 1] === '*') {
-      const end = bytes.indexOf('*/', i + 2);
-      const j = end < 0 ? n : end + 2;
-      onToken(null, bytes.slice(i, j));
-      i = j;
-    } else if (c === LEX_RAW_STRING8 || c === LEX_RAW_STRING16) {
-      const len = c === LEX_RAW_STRING8 ? bytes.charCodeAt(i + 1) : bytes.charCodeAt(i + 1) | (bytes.charCodeAt(i + 2) << 8);
-      const start = i + (c === LEX_RAW_STRING8 ? 2 : 3);
-      const value = bytes.slice(start, start + len);
-      onToken(`"${[...value].map((v) => `\\x${v.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')}"`, '');
-      i = start + len;
-    } else if (c === LEX_RAW_INT0) {
-      onToken('0', '');
-      i += 1;
-    } else if (c === LEX_RAW_INT8) {
-      onToken(String((bytes.charCodeAt(i + 1) << 24) >> 24), '');
-      i += 2;
-    } else if (c === LEX_RAW_INT16) {
-      onToken(String(((bytes.charCodeAt(i + 1) | (bytes.charCodeAt(i + 2) << 8)) << 16) >> 16), '');
-      i += 3;
-    } else if (c >= LEX_OPERATOR_START && c < LEX_OPERATOR_START + TOKENS.length) {
-      onToken(TOKENS[c - LEX_OPERATOR_START] as string, '');
-      i += 1;
-    } else {
-      onToken(null, ch);
-      i += 1;
-    }
-  }
-}
-
 type Pending = { resolve: (b: never) => void; reject: (e: Error) => void; timer: NodeJS.Timeout | undefined };
 
 class Repl<B extends ReplBoard> {
-  readonly storage: ReplStorage;
+  readonly storage: StorageModel;
   private ctx: vm.Context;
   private out: (text: string) => void = () => {};
   private running: B | null = null;
@@ -623,7 +165,7 @@ class Repl<B extends ReplBoard> {
   private capture: string | null = null;
 
   constructor(private readonly opts: ReplServerOptions<B>) {
-    this.storage = new ReplStorage(opts.storage);
+    this.storage = new StorageModel(opts.storage ?? {}, DEFAULT_STORAGE_BYTES);
     this.ctx = this.freshContext();
   }
 
@@ -710,7 +252,7 @@ class Repl<B extends ReplBoard> {
     this.afterLine.push(async () => {
       await this.stopBoard();
       this.ctx = this.freshContext();
-      const stored = this.storage.files.get(name);
+      const stored = this.storage.file(name);
       if (!stored) {
         this.log(`load(): no ${name} in Storage; staying at the REPL`);
         return;
@@ -720,7 +262,8 @@ class Repl<B extends ReplBoard> {
         this.log(`load(): ${name} incomplete (${stored.written}/${stored.size} bytes); nothing runs`);
         return;
       }
-      const source = decodeEspruinoBytes(isPretokenised(stored.data) ? untokenise(stored.data) : stored.data);
+      const bytes = stringOfBytes(stored.data);
+      const source = decodeEspruinoBytes(isPretokenised(bytes) ? untokenise(bytes) : bytes);
       try {
         new vm.Script(source, { filename: name });
       } catch (e) {
@@ -729,7 +272,7 @@ class Repl<B extends ReplBoard> {
         return;
       }
       try {
-        const board = await this.opts.startBoard(source, this.storage.snapshot());
+        const board = await this.opts.startBoard(source, this.storage.completeSnapshot());
         this.running = board;
         this.log(`load(): booted ${name} (${source.length} characters)`);
         this.opts.onBoard?.(board);
@@ -750,16 +293,25 @@ class Repl<B extends ReplBoard> {
 
   private freshContext(): vm.Context {
     const print = (...args: unknown[]): void => {
-      const text = `${args.map(printArg).join(' ')}\r\n`;
+      const text = `${args.map(printText).join(' ')}\r\n`;
       if (this.capture !== null) this.capture += text;
       else this.out(text);
     };
     const storage = this.storage;
+    const storageApi = makeStorageApi(storage, {
+      api: (_name, impl) => impl,
+      unimplemented: (name) => () => {
+        throw new Error(`${name} is not modelled by the emulator REPL`);
+      },
+      mkObject: () => ({}),
+      json: JSON,
+      realmBytes: (b) => b.slice(),
+    });
     const env = { ...DEFAULT_REPL_ENV, ...this.opts.env };
     const E = {
       setTimeZone: (_hours: number): void => {},
       setBootCode: (code: string, alwaysExec?: boolean): void => {
-        storage.write(alwaysExec ? '.bootrst' : '.bootcde', String(code));
+        storage.write(alwaysExec ? '.bootrst' : '.bootcde', bytesOfString(String(code)), undefined, undefined);
       },
       getErrorFlags: (): string[] => [],
     };
@@ -770,7 +322,7 @@ class Repl<B extends ReplBoard> {
       reset: (_clearFlash?: boolean): void => this.doReset(),
       load: (file?: string): void => this.doLoad(file),
       save: (): never => {
-        if (storage.files.has('.bootcde')) throw new Error("save() is refused while .bootcde exists (erase it with require('Storage').erase('.bootcde'))");
+        if (storage.file('.bootcde')) throw new Error("save() is refused while .bootcde exists (erase it with require('Storage').erase('.bootcde'))");
         throw new Error('save() of a RAM image is not modelled by the emulator REPL; upload with Save on Send (tripod flash) or E.setBootCode');
       },
       setTime: (seconds: number): void => {
@@ -780,7 +332,7 @@ class Repl<B extends ReplBoard> {
       echo: (_on: boolean): void => {},
       E,
       require: (name: string): unknown => {
-        if (name === 'Storage') return storage;
+        if (name === 'Storage') return storageApi;
         throw new Error(`Module ${JSON.stringify(name)} not found (the emulator REPL provides only "Storage")`);
       },
     };
@@ -881,10 +433,10 @@ export async function startReplServer<B extends ReplBoard>(opts: ReplServerOptio
     url: `tcp://${host}:${port}`,
     port,
     board: () => repl.board(),
-    storage: () => repl.storage.snapshot(),
+    storage: () => repl.storage.completeSnapshot(),
     storageFile: (name) => {
-      const f = repl.storage.files.get(name);
-      return f ? { ...f } : undefined;
+      const f = repl.storage.file(name);
+      return f ? { data: stringOfBytes(f.data), size: f.size, written: f.written } : undefined;
     },
     nextBoard: async (o = {}) => {
       const current = repl.board();

@@ -1,6 +1,6 @@
 /**
  * An ARMv6-M (Cortex-M0) Thumb interpreter for the machine code the firmware runs through
- * `E.nativeCall` (C compiled by clang-14 for thumbv6m, see CONTRACTS2.md). It executes the exact
+ * `E.nativeCall` (C compiled by clang-14 for thumbv6m with the flags in firmware/native/build.ts). It executes the exact
  * bytes the device would, against the memory bus in native-memory.ts.
  *
  * Modelled (ARMv6-M Architecture Reference Manual, DDI 0419, chapter A6):

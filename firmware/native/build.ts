@@ -37,7 +37,7 @@ export const NATIVE_ABI = 0x54520001;
 export const CLANG = 'clang-14';
 export const OBJCOPY = 'llvm-objcopy-14';
 export const NM = 'llvm-nm-14';
-/** CONTRACTS2.md: the exact compiler flags. */
+/** The exact compiler flags the committed blob (firmware/src/native-code.ts) was built with. */
 export const CLANG_FLAGS = [
   '--target=thumbv6m-none-eabi', '-mcpu=cortex-m0', '-mthumb', '-Os', '-std=c11', '-ffreestanding',
   '-fno-builtin', '-nostdlib', '-fno-jump-tables', '-fomit-frame-pointer', '-fno-unwind-tables',

@@ -10,7 +10,7 @@
  * floats, no library calls: every bit of state lives in the encoder block `eb`.
  *
  * Encoder block eb (an Int32Array, one flat buffer; native-stream.ts lays it out). Words:
- *   [0]  EB_RING     address of the sample ring block RB (CONTRACTS2.md: RB[0] head, [1] count,
+ *   [0]  EB_RING     address of the sample ring block RB (firmware/src/ring.ts RB_*: RB[0] head, [1] count,
  *                    [2] capacity, [3] produced, [4] consumed, [5] counts addr, [6] flags addr,
  *                    [7] times addr)
  *   [1]  EB_CAP      payload bytes (20..244)           [2]  EB_MAXN   samples per frame max (1..255)

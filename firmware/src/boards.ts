@@ -22,7 +22,7 @@ export interface PinMap {
   sck: Pin | Pin[];
   /** Shared HX711 RATE line: high = 80 Hz, low = 10 Hz; -1 when RATE is hard-wired. */
   rate: Pin;
-  /** DOUT of cells 0..3 (quadrants as in CONTRACTS.md: 0 front-right, 1 front-left, 2 rear-left, 3 rear-right). */
+  /** DOUT of cells 0..3 (quadrants as in host/pipeline/types.ts: 0 front-right, 1 front-left, 2 rear-left, 3 rear-right). */
   dout: Pin[];
   /** LED for IDENTIFY, -1 for none. */
   led: Pin;

@@ -1,6 +1,6 @@
 /**
  * The Espruino globals the firmware uses, typed from the Espruino reference (espruino.com/Reference)
- * and shared/docs/espruino.md. Only what the firmware calls is declared, so anything else is a type
+ * and firmware/ESPRUINO.md. Only what the firmware calls is declared, so anything else is a type
  * error; tests/firmware/espruino-check.ts enforces the same list on the built file.
  * Pins are plain numbers (D0..D31 are 0..31 on nRF52; Espruino accepts a number wherever a Pin goes).
  */
@@ -107,7 +107,7 @@ declare const process: {
   memory(gc?: boolean): { free: number; usage: number; total: number; blocksize: number };
 };
 
-/** ES2015+ methods Espruino has (shared/docs/espruino.md "Present"); lib is ES5 so they are added here. */
+/** ES2015+ methods Espruino has (firmware/ESPRUINO.md, "Library"); lib is ES5 so they are added here. */
 interface String {
   padStart(length: number, fill?: string): string;
 }

@@ -7,7 +7,7 @@
  * first, so the three bytes it returns are the 24-bit count (a high time of two GPIO operations,
  * well under a microsecond: far from the 50/60 us limit, as Espruino's own HX711 module does with
  * MOSI as the clock). One `digitalPulse` per chip then gives the 25th pulse (channel A / gain
- * 128), after all four transfers. hxReadReady checks DOUT and reads in the same "jit" function, so
+ * 128), after all four transfers. The sampler's "jit" poll (sampler.ts) checks DOUT and reads in one function, so
  * the fourth chip's first edge follows the check by about 4 native calls (0.4 ms): a chip that
  * completes a newer conversion in that window delivers the newer one (exact). A chip that is not
  * ready is not clocked at all. Per chip: 2 native calls and one combining statement (4 chips: 8
@@ -139,7 +139,7 @@ export function hxNotReady(douts: Pin[]): number {
  * Shared clock: reads one conversion from all four chips (24 bits each, MSB first, plus the 25th
  * pulse for channel A / gain 128) into `out` as signed counts (-8388608..8388607). `words` is
  * scratch (Int32Array(3)); `spread` is hxSpreadTable(). A chip that was not ready reads as -1 (DOUT
- * high): the caller flags it. 25 digitalPulse + 24 digitalRead. (One clock per chip: hxReadReady.)
+ * high): the caller flags it. 25 digitalPulse + 24 digitalRead. (One clock per chip: hxReadChips, or inline in the sampler's poll.)
  */
 export function hxRead(sck: Pin | Pin[], douts: Pin[], spread: Int32Array, words: Int32Array, out: Int32Array): void {
   "jit";

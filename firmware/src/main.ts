@@ -234,6 +234,7 @@ export function startTripod(): void {
       if (link === LINK_BLE) ble.wake();
       r.bootId = bootId;
       r.firstIndex = streamer.nextIndex();
+      r.frameFormat = 1; // 1.2 answer: this firmware streams KEY/DELTA whatever the host asked (protocol/SPEC.md 4.8)
     } else if (code === CMD_STOP_STREAM) {
       if (target === link) {
         endStream();

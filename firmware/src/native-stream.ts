@@ -27,7 +27,7 @@
  * NAT_FLUSH(eb) closes the open frame; NAT_SKIP(eb, n) skips n indices (the extra skip() method;
  * the streamer itself skips ring losses inside NAT_FRAME).
  */
-import { FLAG_STREAM_START, KEY_FIXED_BYTES, KEY_INTERVAL_MAX, PAYLOAD_MAX, PAYLOAD_MIN } from '../../protocol/constants.ts';
+import { FLAG_STREAM_START, KEY_FIXED_BYTES, KEY_INTERVAL_MAX, PAYLOAD_ESPRUINO_MAX, PAYLOAD_MAX, PAYLOAD_MIN } from '../../protocol/constants.ts';
 import { fitLimits } from '../../protocol/frame-encoder.ts';
 import type { SampleRing } from './ring.ts';
 import type { Streamer } from './stream.ts';
@@ -197,7 +197,10 @@ export function createNativeStreamer(
     eb[EB_LIM] = maxN;
   }
 
-  if (!layout(1, PAYLOAD_MIN)) return null;
+  // Laid out at boot for the most the firmware makes (settings.ts FRAME_SAMPLES_MAX at payload 50),
+  // while memory is still in one piece: a flat block needs contiguous free variables, which a board
+  // that has run for a while may not have.
+  if (!layout(8, PAYLOAD_ESPRUINO_MAX)) return null;
   eb[EB_PERFRAME] = perFrame;
 
   /** NAT_FRAME's min argument: stream.ts' `on || draining` and `draining ? 1 : perFrame` in one number (0: take nothing). */

@@ -31,7 +31,7 @@ import {
   FAULT_STUCK,
   FLAG_SATURATED,
 } from '../../protocol/constants.ts';
-import { addressOf, NAT_TICK, type NativeFn } from './native.ts';
+import { addressOf, gpioBase, NAT_TICK, type NativeFn } from './native.ts';
 import { createRing, type SampleRing } from './ring.ts';
 import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxNotReady, hxOpenPorts, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadChips, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
 
@@ -134,7 +134,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   let tap: SampleSink = function (): void {};
   hxSetup(sck, rate, douts);
   /** The native read's block (firmware/native/hx711.c documents the layout); hbAddr 0: no native read. */
-  const hb = new Int32Array(40);
+  const hb = new Int32Array(41);
   const hbAddr = nat !== null ? nativeSetup() : 0;
   const pollFirst = hbAddr !== 0 ? pollNative : jsPoller();
 
@@ -147,6 +147,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     hb[0] = typeof sck === 'number' ? 1 : 0;
     hb[17] = 1;
     hb[21] = NATIVE_WAIT_LOOPS;
+    hb[40] = gpioBase();
     const a = addressOf(hb);
     hb[19] = addressOf(ring.state);
     return a !== 0 && hb[19] !== 0 && ring.setAddresses(addressOf) ? a : 0;

@@ -215,16 +215,26 @@ export function saveCalibration(cal: CalValues): boolean {
 }
 
 /**
+ * Most samples per frame this firmware makes (100 ms at 80 Hz): the native encoder's block is laid
+ * out for it once at boot (native-stream.ts), since a larger contiguous block may not be found later
+ * on a board short of RAM (firmware/README.md "Memory"). SPEC.md 5.3: the device clamps
+ * SET_FRAME_SAMPLES to what it supports and answers the value in use.
+ */
+export const FRAME_SAMPLES_MAX = 8;
+
+/**
  * Samples per frame in use for a payload (protocol/SPEC.md 4.5): AUTO gives the reference value
  * min(4, floor((payload - 3) * 8 / 44)), 3 at payload 20 and 4 at 50 (50 ms at 80 Hz); a set value
- * is clamped to what could ever fit (payload - 3 samples at the narrowest width).
+ * is clamped to what could ever fit (payload - 3 samples at the narrowest width) and to
+ * FRAME_SAMPLES_MAX.
  */
 export function samplesPerFrameFor(setting: number, payload: number): number {
   if (setting === AUTO) {
     const ref = Math.floor(((payload - 3) * 8) / 44);
     return ref > 4 ? 4 : ref < 1 ? 1 : ref;
   }
-  return setting > payload - 3 ? payload - 3 : setting;
+  const fit = setting > payload - 3 ? payload - 3 : setting;
+  return fit > FRAME_SAMPLES_MAX ? FRAME_SAMPLES_MAX : fit;
 }
 
 /** KEY interval in use: AUTO is one KEY per second (the sample rate, SPEC.md 4.5). */

@@ -6,7 +6,7 @@
  * samplesPerFrame samples always complete a frame, so it waits until the ring holds that many,
  * except when draining at STOP_STREAM) and one `poll()`; nothing per sample but the push.
  * Overflow: when the ring overwrote samples, the encoder skips exactly that many indices (the next
- * sample becomes a KEY with FLAG_OVERFLOW) and `onOverflow(dropped, firstDroppedIndex)` fires, so
+ * sample becomes a KEY with FLAG_OVERFLOW) and `onOverflow(dropped, firstIndex)` fires, so
  * the host can account for every index: received, or counted in an OVERFLOW event.
  */
 import { createFrameEncoder, type FrameEncoder } from '../../protocol/frame-encoder.ts';

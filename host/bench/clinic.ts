@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BenchModule, Figures } from './main.ts';
+import type { BenchModule, Figures } from './types.ts';
 import { openClinicStore, type StoreLocation } from '../clinic/open.ts';
 import { buildProgress } from '../clinic/progress.ts';
 import { loadReport, renderReport } from '../clinic/report.ts';

@@ -6,18 +6,17 @@
  *   time stamp, notify; the emulator counts every call into Espruino).
  * - firmware.callbacks_per_sample: idle-loop callbacks (timers, events) per sample set.
  * - firmware.cpu_ms_per_sample: modelled device CPU time per sample set, ms (emulator cost model:
- *   shared/docs/espruino.md cost table, 12 us per 1,000 instructions, "jit" at half cost).
+ *   firmware/ESPRUINO.md cost table, 12 us per 1,000 instructions, "jit" at half cost).
  * - firmware.loop_iterations_per_sample: JS loop iterations per sample set (read loop, cell check,
  *   protocol encoder...), counted by the emulator.
  * - firmware.cpu_ms_per_sample_with_loops: the same CPU time when every loop iteration is also
  *   charged the table's "empty loop iteration" (7k instructions; the pessimistic model).
  *   Neither sees JavaScript statements between API calls (the encoder above all), hence:
  * - firmware.encode_estimate_ms_per_sample.{mtu23,mtu53}: the protocol encoder's device cost per
- *   sample on the realistic signal (host/bench/protocol.ts token proxy), priced with the cost table
+ *   sample on the realistic signal (firmware/emulator/token-cost.ts token proxy), priced with the cost table
  *   as firmware/README.md explains: 0.9k instructions per executed token (half inside "jit"
  *   functions), 11k per JS function call, 22k per frame for its Uint8Array and copy, 12 us per 1k.
  */
-import { createTokenCounter } from './es5-tokens.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as AcornNs from 'acorn';
@@ -26,10 +25,13 @@ import { join } from 'node:path';
 import { buildFirmware } from '../../firmware/build.ts';
 import { createBoard, functionLoads, type CostModel, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 import { CMD_START_STREAM, UUID_CONTROL, UUID_DATA, UUID_RESPONSE, encodeCommand } from '../../protocol/index.ts';
-import type { BenchModule, Figures } from './main.ts';
-import { defaultSamplesPerFrame, deviceCostPerSample, realisticCounts, type DeviceCost } from './protocol.ts';
+import type { BenchModule, Figures } from './types.ts';
+import { createTokenCounter } from '../../firmware/emulator/es5-tokens.ts';
+import { deviceCostPerSample, type DeviceCost } from '../../firmware/emulator/token-cost.ts';
+import { defaultSamplesPerFrame } from '../sim/frames.ts';
+import { realisticCounts } from '../sim/raw-counts.ts';
 
-/** x86 instructions per executed source token (shared/docs/espruino.md: 0.8-1k; SPEC.md 9.2). */
+/** x86 instructions per executed source token (firmware/ESPRUINO.md: 0.8-1k; protocol/SPEC.md 9.2). */
 export const INSTRUCTIONS_PER_TOKEN = 900;
 /** Instructions per JS function call (assumed equal to one native call statement, 10-12k in the table). */
 export const INSTRUCTIONS_PER_CALL = 11_000;
@@ -141,7 +143,7 @@ export const bench: BenchModule = {
 
 /* ---------------------------------------------------------------------------------------------
  * Executed-token profile of the whole firmware: the same proxy as the encoder's (SPEC.md 9.2,
- * host/bench/protocol.ts), applied to the built firmware/dist/tripod.js running in the emulator.
+ * firmware/emulator/token-cost.ts), applied to the built firmware/dist/tripod.js running in the emulator.
  * A counter before every statement adds the tokens that statement executes (loop tests once per
  * iteration) to its function's bucket; every function body counts its calls. Function names: the
  * declaration, or the object-literal key of a method ("push" of the ring and of the encoder's
@@ -241,7 +243,7 @@ export function instrumentFirmware(js: string): { source: string; jit: Set<strin
 const STEP_OF: Array<[RegExp, 'read' | 'ring' | 'encode' | 'notify']> = [
   [/^createNativeStreamer\//, 'encode'],
   [/^createSampler\/(size|lost|drainTo|ackLost)$/, 'ring'],
-  [/^(hxReadReady|hxReadChips|hxRead|createSampler\/.*|startTripod\/onSample|createStreamer\/active|createSampleRing\/push)$/, 'read'],
+  [/^(hxReadChips|hxRead|createSampler\/.*|startTripod\/onSample|createStreamer\/active|createSampleRing\/push)$/, 'read'],
   [/^(createStreamer\/(pull|fill|nextFrame)|startTripod\/nextFrame|createSampleRing\/(size|lost|drainTo|ackLost)|createFrameEncoder\/poll)$/, 'ring'],
   [/^createFrameEncoder\//, 'encode'],
   [/^setupBle\/send$/, 'notify'],

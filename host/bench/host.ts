@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchModule, Figures } from './main.ts';
+import type { BenchModule, Figures } from './types.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const RATE_HZ = 80;

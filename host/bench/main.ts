@@ -4,11 +4,7 @@
  * with --json the last line of output is one JSON object with every figure.
  * Timings here, never in tests: these machines are shared and noisy.
  */
-export type Figures = Record<string, number>;
-export interface BenchModule {
-  name: string;
-  run(log: (line: string) => void): Promise<Figures>;
-}
+import type { BenchModule, Figures } from './types.ts';
 
 const BENCHES: Array<() => Promise<BenchModule>> = [
   async () => (await import('./host.ts')).bench,
@@ -18,6 +14,7 @@ const BENCHES: Array<() => Promise<BenchModule>> = [
   async () => (await import('../live/bench.ts')).bench,
   async () => (await import('./clinic.ts')).bench,
   async () => (await import('./firmware.ts')).bench,
+  async () => (await import('./real-espruino.ts')).bench,
 ];
 
 async function main(): Promise<void> {

@@ -15,7 +15,7 @@
  * - calibrate.gain_error_pct: largest |recovered scale / true scale - 1| over the four cells, %.
  */
 import { existsSync, statSync } from 'node:fs';
-import type { BenchModule, Figures } from './main.ts';
+import type { BenchModule, Figures } from './types.ts';
 
 export const bench: BenchModule = {
   name: 'makers',

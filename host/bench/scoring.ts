@@ -6,7 +6,7 @@
  *   samples: window-averaging check, 10 Hz zero-lag filter, every sway metric incl. Welch and time
  *   to boundary, share statistics); median of 9 runs.
  */
-import type { BenchModule } from './main.ts';
+import type { BenchModule } from './types.ts';
 import type { ForceSample } from '../pipeline/types.ts';
 import { createLiveScorer, createTrialDetector } from '../scoring/index.ts';
 import { createSyntheticPerson } from '../sim/person.ts';

@@ -3,11 +3,11 @@
  * a calibration file in the format host/pipeline/calibration.ts reads (`--calibration FILE` on every
  * board command). The JSON report (`tripod calibrate --json`) is built here too.
  */
-import { writeFileSync } from 'node:fs';
 import type { CellCalibrationRecord } from '../../protocol/index.ts';
 import { parseCalibration } from '../pipeline/calibration.ts';
 import type { CellCalibration, PointMm } from '../pipeline/types.ts';
 import type { CalibrationOutcome } from './wizard.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /** Default calibration file, relative to the current directory. */
 export const DEFAULT_CALIBRATION_FILE = 'tripod-calibration.json';
@@ -33,10 +33,10 @@ export function calibrationFileContent(outcome: CalibrationOutcome, when = new D
   };
 }
 
-/** Writes the file after checking that the pipeline's own parser accepts it. */
+/** Writes the file (temporary file + rename: never half-written) after checking that the pipeline's own parser accepts it. */
 export function writeCalibrationFile(path: string, content: CalibrationFileContent): void {
   parseCalibration(content, `calibration for ${path}`);
-  writeFileSync(path, `${JSON.stringify(content, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify(content, null, 2)}\n`);
 }
 
 /** The `--json` report. `cop_error_mm` is the largest CoP error over the positions after calibration. */

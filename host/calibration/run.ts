@@ -8,7 +8,9 @@ import type { BoardSource } from '../cli/source-flags.ts';
 import { REFERENCE_SCALE_N_PER_COUNT } from '../pipeline/calibration.ts';
 import type { BoardLayout } from '../pipeline/types.ts';
 import type { BoardSession, OpenBoardOptions } from '../session.ts';
-import type { DeviceInfo } from '../../protocol/index.ts';
+import type { CellCalibrationRecord, DeviceInfo } from '../../protocol/index.ts';
+import type { CommandClient } from '../transport/commands.ts';
+import { checkWritable } from '../util/atomic-write.ts';
 import { boardRecords, calibrationFileContent, writeCalibrationFile } from './output.ts';
 import { simulatedPerson, type SimMisbehaviour } from './sim-person.ts';
 import { runCalibrationWizard, type CalibrationOutcome, type WizardOptions, type WizardUi } from './wizard.ts';
@@ -111,7 +113,23 @@ export interface RunCalibrationResult {
   info: DeviceInfo | null;
 }
 
+/** Stores `records` on the board (SET_CALIBRATION per cell) and reads them back; throws on a mismatch. */
+async function writeBoardCalibration(commands: CommandClient, records: CellCalibrationRecord[]): Promise<Array<{ offset: number; scale: number }>> {
+  for (const r of records) await commands.setCalibration(r);
+  const stored = await commands.getCalibration();
+  stored.forEach((r, i) => {
+    const want = records.find((x) => x.cell === r.cell) ?? records[i]!;
+    // The board keeps offset as int32 and scale as float32 (relative error < 1e-7).
+    if (r.offset !== want.offset || Math.abs(r.scale / want.scale - 1) > 1e-6) {
+      throw new Error(`the board stored cell ${r.cell} as offset ${r.offset}, scale ${r.scale} instead of ${want.offset}, ${want.scale}`);
+    }
+  });
+  return stored.map((r) => ({ offset: r.offset, scale: r.scale }));
+}
+
 export async function runCalibration(opts: RunCalibrationOptions): Promise<RunCalibrationResult> {
+  // Every output is checked before the first step: a wrong --out must not cost a whole wizard.
+  if (opts.outFile) checkWritable(opts.outFile, { overwrite: true });
   const { openBoard } = await import('../session.ts');
   let simBoard: SimCalibrationBoard | null = null;
   let ownsSim = false;
@@ -156,23 +174,26 @@ export async function runCalibration(opts: RunCalibrationOptions): Promise<RunCa
     if (!outcome.accepted || !outcome.cells) return { outcome, writtenToBoard: false, file: null, boardReadBack: null, info };
     if (opts.confirm && !(await opts.confirm(outcome))) return { outcome, writtenToBoard: false, file: null, boardReadBack: null, info };
 
+    // The file first (temporary file + rename), then the board: a file that cannot be written
+    // leaves the board as it was; a board write that fails puts the board's old calibration back.
+    if (opts.outFile) writeCalibrationFile(opts.outFile, calibrationFileContent(outcome));
     let writtenToBoard = false;
     let readBack: RunCalibrationResult['boardReadBack'] = null;
     if (opts.writeBoard !== false && session.commands) {
+      const commands = session.commands;
+      const previous = await commands.getCalibration();
       const records = boardRecords(outcome.cells, layout.cells);
-      for (const r of records) await session.commands.setCalibration(r);
-      const stored = await session.commands.getCalibration();
-      readBack = stored.map((r) => ({ offset: r.offset, scale: r.scale }));
-      stored.forEach((r, i) => {
-        const want = records[i]!;
-        // The board keeps offset as int32 and scale as float32 (relative error < 1e-7).
-        if (r.offset !== want.offset || Math.abs(r.scale / want.scale - 1) > 1e-6) {
-          throw new Error(`the board stored cell ${i} as offset ${r.offset}, scale ${r.scale} instead of ${want.offset}, ${want.scale}: write it again`);
-        }
-      });
+      try {
+        readBack = await writeBoardCalibration(commands, records);
+      } catch (e) {
+        const restored = await writeBoardCalibration(commands, previous).then(
+          () => 'the board keeps its previous calibration',
+          (r: unknown) => `putting the previous calibration back failed too (${(r as Error).message}): run 'tripod calibrate' again`,
+        );
+        throw new Error(`writing the calibration to the board failed (${(e as Error).message}); ${restored}${opts.outFile ? `; the new calibration is in ${opts.outFile} (use it with --calibration)` : ''}`);
+      }
       writtenToBoard = true;
     }
-    if (opts.outFile) writeCalibrationFile(opts.outFile, calibrationFileContent(outcome));
     return { outcome, writtenToBoard, file: opts.outFile, boardReadBack: readBack, info };
   } finally {
     await session.close();

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { COMMANDS } from './commands.ts';
 import { EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.ts';
 import type { CliCommand } from './command.ts';
+import { escapeControl } from '../util/terminal-text.ts';
 
 const TOP_HELP_HEAD = `tripod: balance-board toolkit (Tripod board over BLE, USB serial or a simulated board)
 
@@ -45,9 +46,10 @@ function describeParseError(e: unknown): string {
     .replace(/^Option '(.+?)' argument missing$/, "flag '$1' needs a value");
 }
 
+/** The first line of an error, its control characters escaped (it may quote a file or a board). */
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0] ?? msg;
+  return escapeControl(msg.split('\n')[0] ?? msg);
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime failure, 2 usage error). */
@@ -67,7 +69,7 @@ export async function main(
   }
   const load = COMMANDS[name];
   if (!load) {
-    err.write(`tripod: unknown command '${name}'; run 'tripod --help' for the list\n`);
+    err.write(`tripod: unknown command '${escapeControl(name)}'; run 'tripod --help' for the list\n`);
     return EXIT_USAGE;
   }
   let cmd: CliCommand;

@@ -34,6 +34,8 @@ export interface ReplaySummary {
   samples: number;
   lost: number;
   duplicates: number;
+  /** Frames that were out of order in the file and were put back in place. */
+  reordered: number;
   gaps: number;
   duration_s: number;
   rate_hz: number | null;
@@ -45,6 +47,8 @@ export interface ReplaySummary {
   /** Byte offset where a cut last record starts (the recording stopped there), or null. */
   stopped_at_byte: number | null;
   damaged: Array<{ offset: number; length: number; reason: string }>;
+  /** 'copy' or 'missing' when the header record was damaged (host/recording/reader.ts), else null. */
+  header_recovery: 'copy' | 'missing' | null;
   subject_id: string | null;
 }
 
@@ -57,6 +61,7 @@ export function replaySummary(file: string, session: BoardSession, linkLosses: n
     samples: st.samples,
     lost: st.lost,
     duplicates: st.duplicates,
+    reordered: st.reordered,
     gaps: st.gaps,
     duration_s: round(st.durationS, 4),
     rate_hz: st.rateHz === null ? null : round(st.rateHz, 3),
@@ -66,6 +71,7 @@ export function replaySummary(file: string, session: BoardSession, linkLosses: n
     clean_end: r.end !== null,
     stopped_at_byte: r.truncatedAt,
     damaged: r.damaged,
+    header_recovery: r.headerRecovery,
     subject_id: t.header.subjectId,
   };
 }

@@ -12,6 +12,8 @@
  */
 import type { OptionSpec } from './command.ts';
 import { UsageError } from './errors.ts';
+import { escapeControl } from '../util/terminal-text.ts';
+import { parseDecimal } from '../util/strict-number.ts';
 
 export type BoardSource =
   | { kind: 'sim'; seed?: number; realtime?: boolean }
@@ -60,8 +62,8 @@ export function parseSourceFlags(values: Record<string, unknown>, positionals: s
   }
   let seed = 1;
   if (values['sim-seed'] !== undefined) {
-    seed = Number(values['sim-seed']);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--sim-seed must be a non-negative integer, got '${String(values['sim-seed'])}'`);
+    seed = typeof values['sim-seed'] === 'string' ? (parseDecimal(values['sim-seed']) ?? NaN) : NaN;
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--sim-seed must be a non-negative integer, got '${String(values['sim-seed'])}'`);
   }
   return { source: { kind: 'sim', seed }, calibrationFile };
 }
@@ -81,13 +83,30 @@ export function parseBleTargets(values: Record<string, unknown>, positionals: st
   return positionals;
 }
 
-/** Parses a positive number flag; throws UsageError naming the flag. */
+/** Parses a positive number flag (`fallback` when absent); throws UsageError naming the flag. */
 export function parsePositive(values: Record<string, unknown>, name: string, fallback: number | null): number | null {
-  const v = values[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`--${name} must be a positive number, got '${String(v)}'`);
+  return positiveNumber(values[name], `--${name}`) ?? fallback;
+}
+
+/**
+ * A positive decimal number from its text (a flag's value or a typed answer), null when absent;
+ * '0x10', 'Infinity' and '1e999' are refused. Throws UsageError naming `what` and the unit.
+ */
+export function positiveNumber(v: unknown, what: string, unit?: string): number | null {
+  if (v === undefined) return null;
+  const n = typeof v === 'string' ? parseDecimal(v) : null;
+  if (n === null || n <= 0) {
+    throw new UsageError(`${what} must be a positive number${unit === undefined ? '' : ` of ${unit}`}, got '${escapeControl(String(v))}'`);
   }
   return n;
+}
+
+/** Longest --duration a command accepts, s (one year: beyond it a typo is more likely than a plan). */
+export const MAX_DURATION_S = 366 * 24 * 3600;
+
+/** Parses --duration S (positive, at most MAX_DURATION_S); null when absent. */
+export function parseDuration(values: Record<string, unknown>, name = 'duration'): number | null {
+  const s = parsePositive(values, name, null);
+  if (s !== null && s > MAX_DURATION_S) throw new UsageError(`--${name} ${s} s is more than a year (${MAX_DURATION_S} s): give the duration in seconds, e.g. --${name} 3600 for an hour`);
+  return s;
 }

@@ -7,6 +7,8 @@
  *   live.page_draw_ms_mean/_max  time of one render (both charts' setData, the plate, the panels)
  *   live.page_heap_growth_mb_30min  page JS heap growth over 30 min of board time (simulated board
  *                                at 20x), floor of the last GCs minus floor of the first
+ *   live.status_stall_ms_max     largest delay of the once-a-second status line while 200 pages are
+ *                                connected and one sends 10 000 messages/s for 10 s (flood-bench.ts)
  * The browser figures need /usr/bin/chromium; without it they are left out (and said so).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import WebSocket from 'ws';
-import type { BenchModule, Figures } from '../bench/main.ts';
+import type { BenchModule, Figures } from '../bench/types.ts';
 import { DEFAULT_LAYOUT, type ForceSample, type PipelineEvent } from '../pipeline/types.ts';
 import { createSyntheticPerson, personLoadSource } from '../sim/person.ts';
 import { centreOfPressure } from '../pipeline/cop.ts';
@@ -22,6 +24,7 @@ import { LiveHub } from './hub.ts';
 import type { ConnectionPhase } from './messages.ts';
 import { scoringAnalysis } from './scoring-analysis.ts';
 import { startSimLive } from './sim-stack.ts';
+import { measureFlood } from './flood-bench.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
@@ -55,6 +58,10 @@ export const bench: BenchModule = {
     const figures: Figures = {};
     figures['live.hub_samples_per_s'] = Math.round(await hubThroughput());
     log(`hub: ${figures['live.hub_samples_per_s']} samples/s (real scoring, no page)`);
+
+    const flood = await measureFlood({ clients: 200, ratePerS: 10_000, seconds: 10 });
+    figures['live.status_stall_ms_max'] = flood.statusStallMsMax;
+    log(`flood: ${flood.connected} pages, one sent ${flood.sent} messages in 10 s; status line at most ${flood.statusStallMsMax} ms late (event loop lag max ${flood.loopLagMsMax} ms)`);
 
     // one page's WebSocket traffic at 80 Hz on the realtime simulated board
     const rt = await startSimLive();

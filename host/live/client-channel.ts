@@ -10,6 +10,7 @@
  *   "try again later"); the page reconnects and gets a fresh snapshot.
  */
 import type { ServerMessage } from './messages.ts';
+import { RateLimiter } from './rate-limit.ts';
 
 /** Bytes queued in the socket above which display frames are skipped. */
 export const FRAME_HIGH_WATER_BYTES = 256 * 1024;
@@ -30,6 +31,8 @@ export class ClientChannel {
   hidden = false;
   droppedFrames = 0;
   sentFrames = 0;
+  /** Limits the messages this page may send (rate-limit.ts). */
+  readonly limiter = new RateLimiter();
 
   constructor(private readonly socket: SocketLike) {}
 

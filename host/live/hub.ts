@@ -21,6 +21,7 @@ import {
   type TrialSetup,
   type TrialStateMessage,
 } from './messages.ts';
+import { PAGE_MESSAGES_PER_S } from './rate-limit.ts';
 import { ResultsStore } from './results-store.ts';
 import { StreamStats } from './stream-stats.ts';
 import { TrialController } from './trial-controller.ts';
@@ -43,6 +44,8 @@ export interface LiveSource {
   tare(): Promise<void>;
   /** File being recorded to (lossless, upstream of the hub), if any. */
   recording?: string | null;
+  /** Emits once, with one line, when the recording stops on a write error (full disk). */
+  recordingError$?: Observable<string>;
 }
 
 export interface LiveHubOptions {
@@ -61,6 +64,12 @@ export interface LiveHubOptions {
 
 /** Display samples held between two frames; beyond this (a stalled timer) samples skip the display. */
 export const MAX_PENDING_SAMPLES = 4096;
+
+/** Load above which a tare needs the user's confirmation, N (the CoP threshold: nobody on the board below it). */
+export const TARE_CONFIRM_LOAD_N = 20;
+
+/** Shortest interval between two merged broadcasts, ms. */
+export const MERGE_MS = 50;
 
 export const DEFAULT_SETUP: TrialSetup = { foot: 'left', eyes: 'open', surface: 'firm', durationS: 20 };
 
@@ -86,6 +95,12 @@ export class LiveHub {
   private live: LiveScoreView | null = null;
   private last: ForceSample | null = null;
   private pending = newPending();
+  private recordingError: string | null = null;
+  /** Broadcasts waiting to be merged: the latest message of each type wins (see broadcastMerged). */
+  private readonly merged = new Map<ServerMessage['type'], string>();
+  private mergeTimer: NodeJS.Timeout | null = null;
+  private lastMergeMs = -Infinity;
+  private tareInFlight = false;
   private readonly resultListeners: Array<(r: TrialResultView) => void> = [];
   private readonly opts: Required<LiveHubOptions>;
 
@@ -106,10 +121,10 @@ export class LiveHub {
     this.results = this.store;
     this.scorer = analysis.createLiveScorer(this.opts.setup);
     this.trial = new TrialController(analysis, this.opts.setup, {
-      onState: (s) => this.broadcast(s),
+      onState: (s) => this.broadcastMerged(s),
       onResult: (t) => {
         const view = this.store.add(t);
-        this.broadcast(this.store.message());
+        this.broadcast(this.store.message()); // at most one per trial: never merged away
         for (const l of this.resultListeners) l(view);
       },
       onStanceStart: () => this.scorer.reset(),
@@ -126,15 +141,27 @@ export class LiveHub {
         this.broadcastStatus();
       }),
     );
+    if (this.source.recordingError$) {
+      this.subs.push(
+        this.source.recordingError$.subscribe((text) => {
+          this.recordingError = text;
+          this.broadcast({ type: 'notice', level: 'error', text: `Recording stopped: ${text}` });
+          this.broadcastStatus();
+        }),
+      );
+    }
     if (this.source.battery$) this.subs.push(this.source.battery$.subscribe((b) => (this.battery = b)));
     if (this.source.batteryMv$) this.subs.push(this.source.batteryMv$.subscribe((mv) => (this.batteryMv = mv)));
     this.timers.push(setInterval(() => this.flushFrame(), this.opts.framePeriodMs));
     this.timers.push(setInterval(() => this.broadcastStatus(), this.opts.statusPeriodMs));
+    this.timers.push(setInterval(() => this.reportRefused(), 1000));
   }
 
   stop(): void {
     for (const s of this.subs.splice(0)) s.unsubscribe();
     for (const t of this.timers.splice(0)) clearInterval(t);
+    if (this.mergeTimer) clearTimeout(this.mergeTimer);
+    this.mergeTimer = null;
   }
 
   /** Called for each finished trial (after the pages were told). */
@@ -208,6 +235,7 @@ export class LiveHub {
   }
 
   private onClientMessage(ch: ClientChannel, text: string): void {
+    if (!ch.limiter.take()) return; // counted; the page hears about it once a second (reportRefused)
     const msg = parseClientMessage(text);
     if (typeof msg === 'string') {
       ch.send({ type: 'notice', level: 'error', text: msg });
@@ -225,7 +253,7 @@ export class LiveHub {
           return;
         }
         this.scorer = this.analysis.createLiveScorer(msg.setup);
-        this.broadcast({ type: 'geometry', geometry: this.analysis.geometry(msg.setup) });
+        this.broadcastMerged({ type: 'geometry', geometry: this.analysis.geometry(msg.setup) });
         return;
       }
       case 'start': {
@@ -236,13 +264,37 @@ export class LiveHub {
       case 'stop':
         this.trial.stop();
         return;
-      case 'tare':
-        this.source.tare().then(
-          () => this.broadcast({ type: 'notice', level: 'info', text: 'Tared: the four cells read zero now.' }),
-          (e: unknown) => this.broadcast({ type: 'notice', level: 'error', text: `Tare failed: ${e instanceof Error ? e.message : String(e)}` }),
-        );
+      case 'tare': {
+        const doubt = this.tareDoubt();
+        if (doubt && msg.confirmed !== true) {
+          ch.send({ type: 'confirm', action: 'tare', text: `${doubt} Tare zeroes it: only tare with nobody on the board. Tare anyway?` });
+          return;
+        }
+        if (this.tareInFlight) {
+          ch.send({ type: 'notice', level: 'info', text: 'A tare is already under way.' });
+          return;
+        }
+        // A trial cannot go on across a tare (its forces jump to zero): it ends without a result.
+        if (this.trial.active) this.trial.abort('Trial ended by a tare.');
+        this.tareInFlight = true;
+        this.source
+          .tare()
+          .then(
+            () => this.broadcast({ type: 'notice', level: 'info', text: 'Tared: the four cells read zero now.' }),
+            (e: unknown) => this.broadcast({ type: 'notice', level: 'error', text: `Tare failed: ${e instanceof Error ? e.message : String(e)}` }),
+          )
+          .finally(() => (this.tareInFlight = false));
         return;
+      }
     }
+  }
+
+  /** Why a tare now needs the user's confirmation (load on the board, trial under way), or null. */
+  private tareDoubt(): string | null {
+    if (this.trial.active) return 'A trial is under way: a tare ends it without a result.';
+    const total = this.last?.total ?? 0;
+    if (Math.abs(total) > TARE_CONFIRM_LOAD_N) return `The board carries ${Math.round(total)} N now.`;
+    return null;
   }
 
   private status(ch: ClientChannel | null): StatusMessage {
@@ -259,6 +311,7 @@ export class LiveHub {
       duplicates: this.stats.duplicates,
       droppedFrames: ch ? ch.droppedFrames : 0,
       recording: this.source.recording ?? null,
+      recordingError: this.recordingError,
     };
   }
 
@@ -269,6 +322,33 @@ export class LiveHub {
   /** Sends a message to every page (the clinic link says when a trial was stored). */
   notify(msg: ServerMessage): void {
     this.broadcast(msg);
+  }
+
+  /**
+   * State that only matters in its latest form (trial state, geometry) goes out at most
+   * once per MERGE_MS: a burst of changes (a page flooding setup, start, stop) costs one send per
+   * page, not one per change. Messages go out in the order their types first changed.
+   */
+  private broadcastMerged(msg: ServerMessage): void {
+    if (this.channels.size === 0) return;
+    this.merged.set(msg.type, JSON.stringify(msg));
+    if (this.mergeTimer) return;
+    const wait = Math.max(0, this.lastMergeMs + MERGE_MS - performance.now());
+    this.mergeTimer = setTimeout(() => {
+      this.mergeTimer = null;
+      this.lastMergeMs = performance.now();
+      const texts = [...this.merged.values()];
+      this.merged.clear();
+      for (const ch of this.channels) for (const t of texts) ch.send(t);
+    }, wait);
+  }
+
+  /** Tells each page that sent too many messages how many were dropped (at most once a second). */
+  private reportRefused(): void {
+    for (const ch of this.channels) {
+      const n = ch.limiter.takeRefused();
+      if (n > 0) ch.send({ type: 'notice', level: 'error', text: `Too many messages from this page: ${n} dropped (limit ${PAGE_MESSAGES_PER_S}/s).` });
+    }
   }
 
   private broadcast(msg: ServerMessage): void {

@@ -103,6 +103,8 @@ export interface StatusMessage {
   droppedFrames: number;
   /** File the host records every received frame to, or null when not recording. */
   recording: string | null;
+  /** Why the recording stopped early (a write error such as a full disk, one line), or null. */
+  recordingError: string | null;
 }
 
 /**
@@ -212,6 +214,14 @@ export interface GeometryMessage {
   geometry: FootGeometry;
 }
 
+/** The host refused a command that needs the user's confirmation; the page asks and resends it confirmed. */
+export interface ConfirmMessage {
+  type: 'confirm';
+  action: 'tare';
+  /** The question, in words (why it needs confirming). */
+  text: string;
+}
+
 export interface NoticeMessage {
   type: 'notice';
   level: 'info' | 'error';
@@ -235,12 +245,13 @@ export type ServerMessage =
   | FrameMessage
   | TrialStateMessage
   | ResultsMessage
-  | NoticeMessage;
+  | NoticeMessage
+  | ConfirmMessage;
 
 /** Page -> server. */
 export type ClientMessage =
   | { type: 'setup'; setup: TrialSetup }
-  | { type: 'tare' }
+  | { type: 'tare'; confirmed?: boolean }
   | { type: 'start' }
   | { type: 'stop' }
   | { type: 'visibility'; hidden: boolean };
@@ -259,6 +270,8 @@ export function parseClientMessage(text: string): ClientMessage | string {
   const m = v as Record<string, unknown>;
   switch (m.type) {
     case 'tare':
+      if (m.confirmed !== undefined && typeof m.confirmed !== 'boolean') return 'tare.confirmed must be a boolean';
+      return m.confirmed === true ? { type: 'tare', confirmed: true } : { type: 'tare' };
     case 'start':
     case 'stop':
       return { type: m.type };

@@ -3,12 +3,14 @@
  * downloads, and one WebSocket endpoint (/ws) per page, attached to the hub.
  * Bound to 127.0.0.1 unless told otherwise. Requests whose Host header (or a WebSocket's Origin)
  * is not this server are refused, so a web page elsewhere cannot reach the board through the
- * user's browser (DNS rebinding, cross-site WebSocket).
+ * user's browser (DNS rebinding, cross-site WebSocket). Beyond loopback every request also needs
+ * the per-run token (auth.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { loadAssets } from './assets.ts';
+import { LiveAuth, LOOPBACK_HOSTS, newToken } from './auth.ts';
 import type { LiveHub } from './hub.ts';
 
 export interface LiveServerOptions {
@@ -18,33 +20,36 @@ export interface LiveServerOptions {
   port?: number;
   /** Handles /api/... requests (the clinic store); resolves false when the path is not its own. */
   api?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Token every request must carry. Defaults to none on loopback and a random one on any other interface. */
+  token?: string | null;
 }
 
 export interface LiveServer {
-  /** http://HOST:PORT/ as a browser on this machine would open it. */
+  /** http://HOST:PORT/ (with ?token=... when one is required) as a browser on this machine would open it. */
   url: string;
   port: number;
+  /** The token requests must carry, or null (loopback). */
+  token: string | null;
   close(): Promise<void>;
 }
 
-export const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+export { LOOPBACK_HOSTS };
 
 export async function startLiveServer(hub: LiveHub, options: LiveServerOptions = {}): Promise<LiveServer> {
   const host = options.host ?? '127.0.0.1';
   const assets = await loadAssets();
-  const loopbackOnly = LOOPBACK_HOSTS.has(host);
-
-  const hostAllowed = (req: IncomingMessage, port: number): boolean => {
-    if (!loopbackOnly) return true;
-    const h = req.headers.host ?? '';
-    const name = h.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    return LOOPBACK_HOSTS.has(name) && (h.endsWith(`:${port}`) || !/:\d+$/.test(h));
-  };
+  const token = options.token !== undefined ? options.token : LOOPBACK_HOSTS.has(host) ? null : newToken();
+  // Set once listening (the cookie name holds the port); no request arrives before.
+  let auth!: LiveAuth;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const port = (server.address() as AddressInfo).port;
-    if (!hostAllowed(req, port)) {
+    if (!auth.hostAllowed(req, port)) {
       res.writeHead(421, { 'content-type': 'text/plain' }).end('tripod live: wrong Host header\n');
+      return;
+    }
+    if (!auth.authorised(req)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('tripod live: this page needs its token: open the whole URL tripod live printed (with ?token=...)\n');
       return;
     }
     if (options.api && (req.url ?? '').startsWith('/api/')) {
@@ -80,11 +85,13 @@ export async function startLiveServer(hub: LiveHub, options: LiveServerOptions =
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`tripod live: no such page ${path}\n`);
       return;
     }
+    const cookie = auth.cookie();
     res.writeHead(200, {
       'content-type': asset.contentType,
       'content-length': asset.body.length,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
+      ...(cookie ? { 'set-cookie': cookie, 'referrer-policy': 'no-referrer' } : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : asset.body);
   });
@@ -94,8 +101,13 @@ export async function startLiveServer(hub: LiveHub, options: LiveServerOptions =
     const port = (server.address() as AddressInfo).port;
     const origin = req.headers.origin;
     const originOk = origin === undefined || origin.replace(/^https?:\/\//, '') === req.headers.host;
-    if ((req.url ?? '').split('?')[0] !== '/ws' || !hostAllowed(req, port) || !originOk) {
+    if ((req.url ?? '').split('?')[0] !== '/ws' || !auth.hostAllowed(req, port) || !originOk) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    if (!auth.authorised(req)) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
     }
@@ -117,10 +129,12 @@ export async function startLiveServer(hub: LiveHub, options: LiveServerOptions =
     });
   });
   const port = (server.address() as AddressInfo).port;
+  auth = new LiveAuth(host, token, port);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}/`,
+    url: `http://${shownHost}:${port}/${token === null ? '' : `?token=${encodeURIComponent(token)}`}`,
     port,
+    token,
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();

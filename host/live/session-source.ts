@@ -3,7 +3,7 @@
  * connection state in the page's words, its battery (from GET_INFO at connect and every
  * BATTERY_POLL_S while connected) and its tare command.
  */
-import { BehaviorSubject, map, type Observable } from 'rxjs';
+import { BehaviorSubject, map, Observable } from 'rxjs';
 import { BATTERY_MV_UNKNOWN, BATTERY_PERCENT_UNKNOWN, type DeviceInfo } from '../../protocol/index.ts';
 import type { BoardSession } from '../session.ts';
 import type { ConnectionState } from '../transport/transport.ts';
@@ -69,6 +69,9 @@ export function sessionSource(session: BoardSession): SessionLiveSource {
     battery$,
     batteryMv$,
     recording: session.recording?.path ?? null,
+    recordingError$: new Observable<string>((sub) => {
+      session.recording?.onError((text) => sub.next(text));
+    }),
     tare: async () => {
       await session.tare();
     },

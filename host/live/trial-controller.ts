@@ -97,6 +97,21 @@ export class TrialController {
     }
   }
 
+  /** Whether a trial is under way (countdown, waiting for the stance, or running). */
+  get active(): boolean {
+    return this.phase === 'countdown' || this.phase === 'waiting' || this.phase === 'running';
+  }
+
+  /** Ends the trial under way without a result (its data is no longer valid: e.g. the board was tared). */
+  abort(note: string): void {
+    if (!this.active) return;
+    this.run = null;
+    this.phase = 'done';
+    this.startRequested = false;
+    this.note = `${note} No result was saved.`;
+    this.emit();
+  }
+
   /** Feeds one sample (every sample the host receives, in order). */
   push(s: ForceSample): void {
     this.lastT = s.t;

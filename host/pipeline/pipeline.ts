@@ -8,6 +8,7 @@ import { CMD_SET_SAMPLE_RATE, CMD_START_STREAM, STATUS_OK, decodeDeviceMessage, 
 import type { ReceivedMessage } from '../transport/transport.ts';
 import type { Calibration } from './calibration.ts';
 import { MIN_COP_LOAD_N, toForceSample } from './cop.ts';
+import { FrameReorder } from './reorder.ts';
 import { SampleStage, type RawSample, type SampleStats } from './samples.ts';
 import type { ForceSample, PipelineEvent } from './types.ts';
 
@@ -15,6 +16,8 @@ export interface PipelineOptions {
   rateHz?: number;
   /** Minimum total force for a CoP, N. Defaults to MIN_COP_LOAD_N (20 N). */
   minLoadN?: number;
+  /** Frames held to put out-of-order frames back in order (reorder.ts); 0 (default) = none. Replays use REPLAY_REORDER_WINDOW. */
+  reorderWindow?: number;
 }
 
 export class ForcePipeline {
@@ -32,6 +35,19 @@ export class ForcePipeline {
   ) {
     this.minLoadN = opts.minLoadN ?? MIN_COP_LOAD_N;
     this.stage = new SampleStage((s) => this.emit(s), onEvent, { rateHz: opts.rateHz ?? 80 });
+    const stage = this.stage;
+    this.reorder = opts.reorderWindow
+      ? new FrameReorder(opts.reorderWindow, () => stage.expectedDeviceIndex, (bytes, t) => stage.push(bytes, t))
+      : null;
+  }
+
+  private readonly reorder: FrameReorder | null;
+
+  /** Delivers frames held for reordering (call at the end of the stream). */
+  flush(): void {
+    if (!this.reorder) return;
+    this.reorder.flush();
+    this.stage.stats.reordered = this.reorder.reordered;
   }
 
   get stats(): SampleStats {
@@ -53,9 +69,15 @@ export class ForcePipeline {
 
   push(msg: ReceivedMessage): void {
     if (msg.channel === 'data') {
-      this.stage.push(msg.bytes, msg.hostTimeMs);
+      if (this.reorder) {
+        this.reorder.push(msg.bytes, msg.hostTimeMs);
+        this.stage.stats.reordered = this.reorder.reordered;
+      } else {
+        this.stage.push(msg.bytes, msg.hostTimeMs);
+      }
       return;
     }
+    this.flush(); // a control message keeps its place among the frames
     const d = decodeDeviceMessage(msg.bytes);
     if (!d.ok) {
       this.onEvent({ type: 'frame-error', code: 'control', message: d.reason });
@@ -89,6 +111,7 @@ export class ForcePipeline {
   }
 
   linkLost(hostTimeMs: number, reason: string): void {
+    this.flush();
     this.stage.linkLost(reason);
     this.onEvent({ type: 'link-lost', hostTimeMs, reason });
   }

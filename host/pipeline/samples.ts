@@ -9,8 +9,8 @@
  *  - resets the delta chain on a link loss (the 9-bit delta index could alias after ~6 s away).
  * Pure and synchronous: no rxjs, no I/O. Output goes to callbacks so nothing is allocated per call.
  */
-import { createStreamDecoder, type SampleBlock, type StreamDecoder } from '../../protocol/frame-decoder.ts';
-import { CELLS, FLAG_OVERFLOW, INDEX_MOD, KIND_KEY, TIME_MOD_MS } from '../../protocol/constants.ts';
+import { createStreamDecoder, maxSamples, type BlockInfo, type StreamDecoder } from '../../protocol/frame-decoder.ts';
+import { CELLS, FLAG_OVERFLOW, INDEX_MOD, KIND_KEY, KIND_KEY2, TIME2_MOD_MS, TIME_MOD_MS } from '../../protocol/constants.ts';
 import { DeviceClock } from './device-time.ts';
 import type { PipelineEvent } from './types.ts';
 
@@ -35,6 +35,8 @@ export interface SampleStats {
   lost: number;
   /** Duplicate samples received and dropped. */
   duplicates: number;
+  /** Frames that arrived out of order and were put back in place (replays; reorder.ts). */
+  reordered: number;
   gaps: number;
   rejectedFrames: number;
   /** Samples the device reported dropping itself (EVT_OVERFLOW), for comparison with `lost`. */
@@ -48,6 +50,9 @@ export interface SampleStageOptions {
 
 export class SampleStage {
   private decoder: StreamDecoder = createStreamDecoder();
+  /** Where the decoder writes a frame's samples (reused: nothing allocated per frame). */
+  private counts = new Int32Array(CELLS * 64);
+  private flags = new Uint8Array(64);
   /** The board acknowledged START_STREAM: the next KEY belongs to a new stream (see expectStreamStart). */
   private pendingStart = false;
   /** New sample rate to apply at the next KEY, Hz. */
@@ -70,7 +75,7 @@ export class SampleStage {
   private streamBootId: number | null = null;
   /** Boot id from the latest START_STREAM answer, applied when its stream's first KEY arrives. */
   private pendingBootId: number | null = null;
-  readonly stats: SampleStats = { frames: 0, samples: 0, lost: 0, duplicates: 0, gaps: 0, rejectedFrames: 0, deviceDropped: 0 };
+  readonly stats: SampleStats = { frames: 0, samples: 0, lost: 0, duplicates: 0, reordered: 0, gaps: 0, rejectedFrames: 0, deviceDropped: 0 };
   private readonly sample: RawSample = { index: 0, t: 0, hostTimeMs: 0, counts: new Int32Array(0), at: 0, flags: 0 };
 
   constructor(
@@ -79,6 +84,11 @@ export class SampleStage {
     opts: SampleStageOptions = {},
   ) {
     this.clock = new DeviceClock(1000 / (opts.rateHz ?? 80));
+  }
+
+  /** Device index (mod 2^24) of the sample expected next, or null before the first frame. */
+  get expectedDeviceIndex(): number | null {
+    return this.next === null ? null : (((this.next - this.indexOffset) % INDEX_MOD) + INDEX_MOD) % INDEX_MOD;
   }
 
   setRate(rateHz: number): void {
@@ -114,14 +124,21 @@ export class SampleStage {
       this.onEvent({ type: 'duplicate', index: dup.firstIndex, count: dup.count });
       return;
     }
-    let block = this.decoder.push(bytes);
+    const cap = maxSamples(bytes.length);
+    if (this.flags.length < cap) {
+      this.counts = new Int32Array(CELLS * cap);
+      this.flags = new Uint8Array(cap);
+    }
+    let n = this.decoder.decodeInto(bytes, this.counts, this.flags, 0);
     let startLost = false;
-    if (this.pendingStart && isKeyFrame(bytes) && !(block && block.streamStart)) {
+    if (this.pendingStart && isKeyFrame(bytes) && !(n > 0 && this.decoder.block.streamStart)) {
       // The new stream's first KEY (the one flagged STREAM_START) was lost: this KEY starts over.
       this.decoder = createStreamDecoder();
-      block = this.decoder.push(bytes);
-      startLost = block !== null;
+      n = this.decoder.decodeInto(bytes, this.counts, this.flags, 0);
+      startLost = n > 0;
     }
+    const block = n > 0 ? this.decoder.block : null;
+    this.lastKind = bytes[0]! & 0x0f;
     if (block === null) {
       const err = this.decoder.lastError;
       this.stats.rejectedFrames++;
@@ -138,7 +155,10 @@ export class SampleStage {
     }
     if (isKeyFrame(bytes)) this.pendingStart = false;
     this.remember(bytes, block);
-    this.emitBlock(block, hostTimeMs, startLost);
+    if (block.framesLost > 0 && block.streamStart) {
+      this.onEvent({ type: 'frame-error', code: 'frames-lost', message: `${block.framesLost} frame(s) lost right before the new stream started (protocol 1.2 sequence numbers); their samples are inside the gap reported for the restart` });
+    }
+    this.emitBlock(block, this.counts, this.flags, hostTimeMs, startLost);
   }
 
   /**
@@ -148,21 +168,27 @@ export class SampleStage {
    */
   expectStreamStart(bootId?: number): void {
     this.pendingStart = true;
+    this.decoder.expectStreamStart();
     this.pendingBootId = bootId ?? null;
   }
+
+  /** Kind of the frame being decoded (KEY2 time at a stream start is u16: unwrapped with host time). */
+  private lastKind = 0;
+  /** Host time at the last KEY, ms (sizes the u16 wraps of a KEY2 stream start). */
+  private lastKeyHostMs: number | null = null;
 
   /** Host time of the frame being emitted, ms (read by restartStream). */
   private lastHostMsAtKey: number | null = null;
 
-  private emitBlock(block: SampleBlock, hostTimeMs: number, startLost = false): void {
+  private emitBlock(block: BlockInfo, counts: Int32Array, flags: Uint8Array, hostTimeMs: number, startLost = false): void {
     this.lastHostMsAtKey = hostTimeMs;
-    let keyMs = block.deviceTimeMs !== null ? this.unwrapDeviceMs(block.deviceTimeMs) : null;
+    let keyMs = block.deviceTimeMs !== null ? this.unwrapDeviceMs(block.deviceTimeMs, block.streamStart && this.lastKind === KIND_KEY2, hostTimeMs) : null;
     if (block.streamStart || startLost) keyMs = this.restartStream(block, keyMs, startLost);
     const first = block.firstIndex + this.indexOffset;
     if (block.gapBefore > 0) {
       const reason = this.linkLostReason !== null
         ? `link lost (${this.linkLostReason})`
-        : (block.flags[0]! & FLAG_OVERFLOW) !== 0
+        : (flags[0]! & FLAG_OVERFLOW) !== 0
           ? 'device buffer overflow'
           : this.rejectedSinceGood > 0
             ? `frames lost or rejected (${this.rejectedSinceGood} rejected)`
@@ -181,14 +207,14 @@ export class SampleStage {
     if (keyMs !== null) this.clock.addKey(first, keyMs);
     const s = this.sample;
     s.hostTimeMs = hostTimeMs;
-    s.counts = block.counts;
+    s.counts = counts;
     for (let k = 0; k < block.count; k++) {
       s.index = first + k;
       s.t = this.clock.timeOf(s.index);
       this.lastSampleMs = this.clock.msOf(s.index);
       this.lastHostMs = hostTimeMs;
       s.at = k * CELLS;
-      s.flags = block.flags[k]!;
+      s.flags = flags[k]!;
       this.onSample(s);
     }
     this.stats.samples += block.count;
@@ -209,7 +235,7 @@ export class SampleStage {
    *   stamps, exact while the board's clock and sample timer agree to half a period over the pause.
    * Each gap's reason says which.
    */
-  private restartStream(block: SampleBlock, keyMs: number | null, startLost: boolean): number | null {
+  private restartStream(block: BlockInfo, keyMs: number | null, startLost: boolean): number | null {
     const prevBoot = this.streamBootId;
     // Each answer's boot id belongs to one stream: if the next answer is lost, the id is unknown.
     this.streamBootId = this.pendingBootId;
@@ -263,13 +289,23 @@ export class SampleStage {
   }
 
   /** Device ms unwrapped across stream restarts (the decoder unwraps only within one stream). */
-  private unwrapDeviceMs(ms: number): number {
+  private unwrapDeviceMs(ms: number, u16Start: boolean, hostTimeMs: number): number {
+    const lastHost = this.lastKeyHostMs;
+    this.lastKeyHostMs = hostTimeMs;
     if (this.lastRawMs === null || this.lastKeyMs === null) {
       this.lastRawMs = ms;
       this.lastKeyMs = ms;
       return ms;
     }
-    const d = (((ms - this.lastRawMs) % TIME_MOD_MS) + TIME_MOD_MS) % TIME_MOD_MS;
+    let d: number;
+    if (u16Start) {
+      // A 1.2 stream start carries its time mod 2^16 (65.5 s): whole wraps from the host's clock.
+      const base = (((ms - this.lastRawMs) % TIME2_MOD_MS) + TIME2_MOD_MS) % TIME2_MOD_MS;
+      const wraps = lastHost === null ? 0 : Math.max(0, Math.round((hostTimeMs - lastHost - base) / TIME2_MOD_MS));
+      d = base + wraps * TIME2_MOD_MS;
+    } else {
+      d = (((ms - this.lastRawMs) % TIME_MOD_MS) + TIME_MOD_MS) % TIME_MOD_MS;
+    }
     this.lastRawMs = ms;
     this.lastKeyMs += d;
     return this.lastKeyMs;
@@ -282,7 +318,7 @@ export class SampleStage {
     return null;
   }
 
-  private remember(bytes: Uint8Array, block: SampleBlock): void {
+  private remember(bytes: Uint8Array, block: BlockInfo): void {
     this.recent[this.recentHead] = { bytes, firstIndex: block.firstIndex, count: block.count };
     this.recentHead = (this.recentHead + 1) % RECENT_FRAMES;
   }
@@ -295,7 +331,8 @@ export class SampleStage {
 
   /** Unwrapped index of a KEY frame that lies behind the stream. */
   private indexBehind(bytes: Uint8Array): number {
-    const raw = bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16);
+    const o = (bytes[0]! & 0x0f) === KIND_KEY2 ? 2 : 1;
+    const raw = bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16);
     const nextDevice = (this.next ?? 0) - this.indexOffset;
     const d = ((raw - (nextDevice % INDEX_MOD)) << 8) >> 8;
     return nextDevice + d + this.indexOffset;
@@ -303,7 +340,8 @@ export class SampleStage {
 }
 
 function isKeyFrame(bytes: Uint8Array): boolean {
-  return bytes.length > 0 && (bytes[0]! & 0x0f) === KIND_KEY;
+  const kind = bytes.length > 0 ? bytes[0]! & 0x0f : -1;
+  return kind === KIND_KEY || kind === KIND_KEY2;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -112,13 +112,15 @@ export class RecordingParser {
     const buf = this.buf;
     if (!this.magicChecked) {
       if (buf.length < RECORDING_MAGIC.length) return;
-      for (let i = 0; i < RECORDING_MAGIC.length; i++) {
-        if (buf[i] !== RECORDING_MAGIC[i]) {
-          throw new RecordingFormatError(
-            `not a Tripod recording: the file starts with ${hex(buf.subarray(0, 8))}, expected ${hex(RECORDING_MAGIC)} ("TRIPODR\\x01")`,
-          );
-        }
+      // One flipped bit in the magic is damage, not another kind of file: read on, and say so.
+      let bits = 0;
+      for (let i = 0; i < RECORDING_MAGIC.length; i++) bits += popcount8(buf[i]! ^ RECORDING_MAGIC[i]!);
+      if (bits > 1) {
+        throw new RecordingFormatError(
+          `not a Tripod recording: the file starts with ${hex(buf.subarray(0, 8))}, expected ${hex(RECORDING_MAGIC)} ("TRIPODR\\x01")`,
+        );
       }
+      if (bits === 1) this.damaged.push({ offset: 0, length: RECORDING_MAGIC.length, reason: 'one bit of the magic flipped' });
       this.magicChecked = true;
       pos = RECORDING_MAGIC.length;
       this.intactBytes = pos;
@@ -236,6 +238,12 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
+}
+
+function popcount8(b: number): number {
+  let n = 0;
+  for (let v = b; v; v &= v - 1) n++;
+  return n;
 }
 
 function hex(bytes: Uint8Array): string {

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { RecordingFormatError, RecordingParser } from './codec.ts';
-import type { DamagedRange, EndRecord, RecordingHeader, RecordingRecord } from './format.ts';
+import { RECORDING_MAGIC, type DamagedRange, type EndRecord, type RecordingHeader, type RecordingRecord } from './format.ts';
 
 export { RecordingFormatError };
 
@@ -20,6 +20,26 @@ export interface RecordingReadReport {
   /** Offset where a record cut short by the end of the file starts (the recording stopped here). */
   truncatedAt: number | null;
   damaged: DamagedRange[];
+  /**
+   * How the header was obtained when the HEADER record itself was damaged: 'copy' (from the
+   * header-copy NOTE that follows it, exact) or 'missing' (no copy either: a stand-in header with no
+   * board info and no calibration, so forces use the default calibration unless --calibration).
+   * null when the HEADER record was intact.
+   */
+  headerRecovery: 'copy' | 'missing' | null;
+}
+
+/** NOTE kind holding a copy of the header, written right after it (FORMAT.md, "Damage"). */
+export const HEADER_COPY_NOTE = 'header-copy';
+
+function isHeaderCopy(r: RecordingRecord): r is Extract<RecordingRecord, { type: 'note' }> {
+  return r.type === 'note' && r.note.kind === HEADER_COPY_NOTE && typeof r.note.header === 'object' && r.note.header !== null;
+}
+
+/** The header a recording whose HEADER record and its copy are both unreadable is replayed with. */
+function standInHeader(): RecordingHeader {
+  const unknown = { software: { name: 'unknown', version: '' }, source: { kind: 'unknown', description: 'header damaged' } };
+  return { format: 'tripod-recording', formatVersion: 1, createdAt: '', ...unknown, board: null, calibration: null, subjectId: null, notes: null };
 }
 
 const CHUNK_BYTES = 256 * 1024;
@@ -27,40 +47,63 @@ const CHUNK_BYTES = 256 * 1024;
 /** Opens a recording for reading; throws RecordingFormatError when it is not one (bad magic, empty, no header). */
 export function openRecording(path: string): { report: RecordingReadReport; records: () => Generator<RecordingRecord> } {
   let fileBytes: number;
+  let st: fs.Stats;
   try {
-    fileBytes = fs.statSync(path).size;
+    st = fs.statSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new RecordingFormatError(code === 'ENOENT' ? `${path}: no such file` : `cannot read ${path}: ${(e as Error).message}`);
   }
-  const report: RecordingReadReport = { path, fileBytes, intactBytes: 0, header: null, end: null, truncatedAt: null, damaged: [] };
+  if (st.isDirectory()) throw new RecordingFormatError(`${path} is a directory, not a recording: name a .tripod file in it`);
+  fileBytes = st.size;
+  const report: RecordingReadReport = { path, fileBytes, intactBytes: 0, header: null, end: null, truncatedAt: null, damaged: [], headerRecovery: null };
   function* records(): Generator<RecordingRecord> {
-    const fd = fs.openSync(path, 'r');
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'r');
+    } catch (e) {
+      throw new RecordingFormatError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     const parser = new RecordingParser();
     let first = true;
+    /** The header first (recovered if need be), then every record but the header's copy. */
+    function* emit(r: RecordingRecord): Generator<RecordingRecord> {
+      if (first) {
+        first = false;
+        if (r.type === 'header') {
+          track(r);
+          yield r;
+          return;
+        }
+        if (isHeaderCopy(r)) {
+          report.headerRecovery = 'copy';
+          const h: RecordingRecord = { type: 'header', offset: r.offset, header: r.note.header as RecordingHeader };
+          track(h);
+          yield h;
+          return;
+        }
+        report.headerRecovery = 'missing';
+        const h: RecordingRecord = { type: 'header', offset: RECORDING_MAGIC.length, header: standInHeader() };
+        track(h);
+        yield h;
+      }
+      if (isHeaderCopy(r)) return;
+      track(r);
+      yield r;
+    }
     try {
       const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
       for (;;) {
         const n = fs.readSync(fd, chunk, 0, CHUNK_BYTES, null);
         if (n === 0) break;
-        for (const r of parser.push(new Uint8Array(chunk.subarray(0, n)))) {
-          if (first) {
-            first = false;
-            if (r.type !== 'header') throw new RecordingFormatError(`${path}: the first record (offset ${r.offset}) is a ${r.type}, not the header`);
-          }
-          track(r);
-          yield r;
-        }
+        for (const r of parser.push(new Uint8Array(chunk.subarray(0, n)))) yield* emit(r);
       }
-      for (const r of parser.finish()) {
-        if (first) {
-          first = false;
-          if (r.type !== 'header') throw new RecordingFormatError(`${path}: the first record (offset ${r.offset}) is a ${r.type}, not the header`);
-        }
-        track(r);
-        yield r;
-      }
-      if (first) throw new RecordingFormatError(`${path}: no readable header record (file cut or corrupt right after the magic)`);
+      for (const r of parser.finish()) yield* emit(r);
+      if (first) throw new RecordingFormatError(`${path}: no readable record after the magic (file cut or corrupt right at the start)`);
+    } catch (e) {
+      // The parser does not know the file's name: every message names it.
+      if (e instanceof RecordingFormatError && !e.message.startsWith(`${path}:`)) throw new RecordingFormatError(`${path}: ${e.message}`);
+      throw e;
     } finally {
       fs.closeSync(fd);
       report.intactBytes = parser.intactBytes;
@@ -78,6 +121,10 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
 /** One line saying where a damaged or cut recording stopped, or null when the file is whole. */
 export function describeDamage(report: RecordingReadReport): string | null {
   const parts: string[] = [];
+  if (report.headerRecovery === 'copy') parts.push('the header record is damaged: read from its copy (nothing lost)');
+  if (report.headerRecovery === 'missing') {
+    parts.push('the header record is damaged and has no copy: board info, subject and calibration are unknown, forces use the default calibration (give --calibration FILE for the board\'s)');
+  }
   for (const d of report.damaged) parts.push(`skipped ${d.length} damaged bytes at offset ${d.offset} (${d.reason})`);
   if (report.truncatedAt !== null) {
     parts.push(`stopped at byte offset ${report.truncatedAt} of ${report.fileBytes}: the last record is cut short (recording was interrupted)`);

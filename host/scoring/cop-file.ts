@@ -19,7 +19,15 @@
  * Errors: CopFileError with kind 'usage' (the options cannot pick the columns / unit / rate: the
  * user must pass a flag) or 'data' (the file cannot be read or a value is bad), naming the line.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { isDecimal, parseDecimal } from '../util/strict-number.ts';
+
+/** Largest file readCopFile reads, bytes: about 1 million rows, 2.8 h at 100 Hz. */
+export const MAX_COP_FILE_BYTES = 32 * 1024 * 1024;
+/** A CoP coordinate further than this from the origin is not a position on a plate, mm (100 m). */
+export const MAX_COP_MM = 1e5;
+/** Largest magnitude of any field read (a time column in Unix seconds stays far below it). */
+export const MAX_FIELD_ABS = 1e12;
 
 export type LengthUnit = 'mm' | 'cm' | 'm';
 const UNIT_MM: Record<LengthUnit, number> = { mm: 1, cm: 10, m: 1000 };
@@ -122,7 +130,7 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
   if (lines.length === 0) throw new CopFileError('data', `${source}: no data lines`);
   const delim = detectDelimiter(lines[0]![1]);
   const firstFields = splitLine(lines[0]![1], delim);
-  const hasHeader = firstFields.some((f) => f !== '' && !Number.isFinite(Number(f)));
+  const hasHeader = firstFields.some((f) => f !== '' && !isDecimal(f));
   const raw = hasHeader ? firstFields : firstFields.map((_, i) => `column ${i + 1}`);
   const cols = raw.map(parseColumn);
   const body = hasHeader ? lines.slice(1) : lines;
@@ -182,10 +190,11 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
   const t = new Float64Array(n);
   const value = (fields: string[], i: number, lineNo: number): number => {
     const s = fields[i];
-    const v = s === undefined || s === '' ? NaN : Number(s);
-    if (!Number.isFinite(v)) {
+    const v = s === undefined || s === '' ? null : parseDecimal(s);
+    if (v === null) {
       throw new CopFileError('data', `${source} line ${lineNo}, column '${raw[i]}': ${s === undefined ? 'missing' : `'${s}' is not a number`}`);
     }
+    if (Math.abs(v) > MAX_FIELD_ABS) throw new CopFileError('data', `${source} line ${lineNo}, column '${raw[i]}': ${s} is out of range (more than ${MAX_FIELD_ABS} in magnitude)`);
     return v;
   };
   // Rows with an EMPTY CoP field are skipped (Tripod exports leave the CoP empty while nobody is
@@ -206,6 +215,9 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
       if (fields[xi] === '' && fields[yi] === '') continue;
       x[w] = value(fields, xi, lineNo) * k;
       y[w] = value(fields, yi, lineNo) * k;
+    }
+    if (!(Math.abs(x[w]!) <= MAX_COP_MM && Math.abs(y[w]!) <= MAX_COP_MM)) {
+      throw new CopFileError('data', `${source} line ${lineNo}: CoP (${x[w]}, ${y[w]}) mm is not a position on a plate (more than ${MAX_COP_MM / 1000} m from the origin): check the unit and the columns`);
     }
     if (ti >= 0) {
       t[w] = value(fields, ti, lineNo);
@@ -241,8 +253,14 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
 export function readCopFile(file: string, opts: CopFileOptions = {}): CopTrace {
   let text: string;
   try {
+    // Refused before reading: the parser holds the whole text and its rows in memory.
+    const size = statSync(file).size;
+    if (size > MAX_COP_FILE_BYTES) {
+      throw new CopFileError('data', `${file} is ${(size / 1048576).toFixed(0)} MB; analyze reads at most ${MAX_COP_FILE_BYTES / 1048576} MB (about 1 million rows): cut it to the trial first (e.g. head -n 1000000 FILE > trial.txt)`);
+    }
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof CopFileError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new CopFileError('data', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message)}`);
   }

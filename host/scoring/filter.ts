@@ -1,5 +1,5 @@
 /**
- * The one offline preprocessing of CoP series (shared/docs/balance-science.md section 4), in order:
+ * The one offline preprocessing of CoP series (host/scoring/BALANCE.md, "Sway metrics"), in order:
  * 1. Uneven sample times: resample onto a uniform grid by WINDOW AVERAGING (Audiffren & Contal 2016),
  *    never by linear interpolation. Grid k: t0 + k / fs; value = mean of the samples with time in
  *    [t_k - 0.5/fs, t_k + 0.5/fs); an empty window (a gap) holds the previous value. Series whose

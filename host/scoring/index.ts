@@ -37,12 +37,15 @@ export { DEFAULT_FOOT_LENGTH_MM, resolveStance, type ResolvedStance, type Stance
 export { createLiveScorer, type LiveScore, type LiveScorer, type LiveScorerConfig, type RollingSummary } from './live.ts';
 export {
   createTrialDetector,
+  summariseTrial,
+  type KeptCop,
   type TouchDown,
   type TrialConfig,
   type TrialDetector,
   type TrialEndReason,
   type TrialEvent,
   type TrialPhase,
+  type TrialRecord,
   type TrialResult,
 } from './trial.ts';
 export { asymmetryPct, compareFeet, type AsymmetryRow } from './asymmetry.ts';

@@ -1,5 +1,5 @@
 /**
- * Sway metrics of a CoP series, exactly as defined in shared/docs/balance-science.md section 4.
+ * Sway metrics of a CoP series, exactly as defined in host/scoring/BALANCE.md ("Sway metrics").
  * Input: x (medio-lateral) and y (antero-posterior) in mm, N samples at fs Hz, T = N / fs.
  * One function per metric; SwayAccumulator keeps the O(1)-per-sample ones (path, velocities, RMS,
  * range, ellipse) so the live view and the final result compute them the same way:

@@ -1,7 +1,7 @@
 /**
  * Target tripod shares, the live score formula and the cue a therapist would say.
  *
- * Presets (see shared/docs/balance-science.md section 3):
+ * Presets (see host/scoring/BALANCE.md, "The foot tripod and its targets"):
  * - 'clinical': the clinical cue, equal thirds, tolerance +/-0.10 (10 points of share).
  * - 'physiological': our derivation from two-foot standing data (rearfoot 54-55 %, forefoot 45 %,
  *   Zebris reference study 2020): heel 0.525, forefoot 0.475 split 60/40 between the 1st and 5th

@@ -132,15 +132,135 @@ export interface TrialDetector {
   stop(): TrialResult | null;
 }
 
-interface Kept {
+/** One CoP sample kept for the result: device time s, position mm. */
+export interface KeptCop {
   t: number;
   x: number;
   y: number;
 }
 
+/** Everything the result of a trial is computed from (what the detector gathered). */
+export interface TrialRecord {
+  stance: ResolvedStance;
+  foot: FootSide;
+  bodyWeightN: number;
+  bodyWeightSource: 'entered' | 'measured';
+  /** Device times, s. */
+  startT: number;
+  endT: number;
+  endReason: TrialEndReason;
+  /** Set duration, s. */
+  durationS: number;
+  minHeldS: number;
+  maxErrors: number;
+  touchDowns: readonly TouchDown[];
+  stepOff: { t: number; trialS: number } | null;
+  /** CoP samples from the start on; those after endT are left out. */
+  cop: readonly KeptCop[];
+  preprocess?: PreprocessOptions;
+}
+
+/** The result of a trial from what was recorded of it: pure (same record, same result). */
+export function summariseTrial(rec: TrialRecord): TrialResult {
+  const { stance, endT, startT } = rec;
+  const samples = rec.cop.filter((k) => k.t <= endT + 1e-9);
+  const timeHeldS = Math.max(0, endT - startT);
+  const errors = rec.touchDowns.length + (rec.stepOff ? 1 : 0);
+  return {
+    foot: rec.foot,
+    bodyWeightN: rec.bodyWeightN,
+    bodyWeightSource: rec.bodyWeightSource,
+    startT,
+    endT,
+    durationS: rec.durationS,
+    timeHeldS,
+    endReason: rec.endReason,
+    completed: rec.endReason === 'duration',
+    tooShort: timeHeldS < rec.minHeldS,
+    touchDowns: rec.touchDowns.slice(),
+    stepOff: rec.stepOff,
+    errors,
+    errorsScored: Math.min(errors, rec.maxErrors),
+    target: stance.target,
+    samples: samples.length,
+    ...summariseShares(samples, stance),
+    ...summariseSway(samples, stance, rec.preprocess),
+  };
+}
+
+type ShareSummary = Pick<TrialResult, 'shares' | 'inZonePct' | 'outsidePct' | 'mlIndex' | 'heelForefootIndex'>;
+
+/** Tripod shares mean and SD, % in zone and outside, ML and heel-forefoot indices of raw CoPs. */
+function summariseShares(samples: readonly KeptCop[], stance: ResolvedStance): ShareSummary {
+  if (samples.length === 0) return { shares: null, inZonePct: null, outsidePct: null, mlIndex: null, heelForefootIndex: null };
+  const sum = { heel: 0, mt1: 0, mt5: 0 };
+  const sq = { heel: 0, mt1: 0, mt5: 0 };
+  let zone = 0;
+  let outside = 0;
+  for (const k of samples) {
+    const r = tripodShares(k, stance.landmarks);
+    for (const key of ['heel', 'mt1', 'mt5'] as const) {
+      sum[key] += r.shares[key];
+      sq[key] += r.shares[key] ** 2;
+    }
+    if (inZone(r.shares, stance.target)) zone++;
+    if (r.outside) outside++;
+  }
+  const n = samples.length;
+  const mean = { heel: sum.heel / n, mt1: sum.mt1 / n, mt5: sum.mt5 / n };
+  const sd = (key: 'heel' | 'mt1' | 'mt5'): number => (n > 1 ? Math.sqrt(Math.max(0, (sq[key] - n * mean[key] ** 2) / (n - 1))) : 0);
+  return {
+    shares: { mean, sd: { heel: sd('heel'), mt1: sd('mt1'), mt5: sd('mt5') } },
+    inZonePct: (100 * zone) / n,
+    outsidePct: (100 * outside) / n,
+    mlIndex: mean.mt5 - mean.mt1,
+    heelForefootIndex: mean.heel - (mean.mt1 + mean.mt5),
+  };
+}
+
+/** Sway metrics after the one preprocessing, and the live accumulator's metrics of the raw CoPs. */
+function summariseSway(
+  samples: readonly KeptCop[],
+  stance: ResolvedStance,
+  preprocess: PreprocessOptions | undefined,
+): Pick<TrialResult, 'sway' | 'liveSway' | 'preprocessing'> {
+  let sway: SwayMetrics | null = null;
+  let preprocessing = 'no sway metrics: fewer than 8 CoP samples';
+  if (samples.length >= 8) {
+    try {
+      const pre = preprocessCop(
+        samples.map((k) => k.t),
+        samples.map((k) => k.x),
+        samples.map((k) => k.y),
+        preprocess,
+      );
+      sway = computeSwayMetrics({ x: pre.x, y: pre.y }, pre.fs, { outline: stance.landmarks.outline });
+      preprocessing = pre.description;
+    } catch (e) {
+      preprocessing = `no sway metrics: ${(e as Error).message}`;
+    }
+  }
+  let liveSway: StreamingSwayMetrics | null = null;
+  if (samples.length >= 3) {
+    const acc = new SwayAccumulator();
+    for (const k of samples) acc.push(k.x, k.y);
+    const span = samples[samples.length - 1]!.t - samples[0]!.t;
+    if (span > 0) liveSway = acc.metrics((samples.length - 1) / span);
+  }
+  return { sway, liveSway, preprocessing };
+}
+
 function check(name: string, v: number, lo: number, hi: number): number {
   if (!Number.isFinite(v) || v < lo || v > hi) throw new RangeError(`trial ${name}: expected ${lo}..${hi}, got ${v}`);
   return v;
+}
+
+/** A drop of the load under way in the 'running' phase (a touch-down or a step-off to be). */
+interface Episode {
+  onsetT: number;
+  minLoad: number;
+  confirmed: boolean;
+  belowStepSinceT: number | null;
 }
 
 export function createTrialDetector(config: TrialConfig): TrialDetector {
@@ -166,9 +286,9 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
   let recent: ForceSample[] = [];
   let wrongFootReported = false;
   let startT = NaN;
-  let kept: Kept[] = [];
+  let kept: KeptCop[] = [];
   const touchDowns: TouchDown[] = [];
-  let episode: { onsetT: number; minLoad: number; confirmed: boolean; belowStepSinceT: number | null } | null = null;
+  let episode: Episode | null = null;
   let stepOff: { t: number; trialS: number } | null = null;
   let result: TrialResult | null = null;
   let lastT = NaN;
@@ -182,86 +302,22 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
 
   const finish = (endT: number, reason: TrialEndReason): TrialResult => {
     phase = 'ended';
-    const samples = kept.filter((k) => k.t <= endT + 1e-9);
-    let sway: SwayMetrics | null = null;
-    let preprocessing = 'no sway metrics: fewer than 8 CoP samples';
-    if (samples.length >= 8) {
-      try {
-        const pre = preprocessCop(
-          samples.map((k) => k.t),
-          samples.map((k) => k.x),
-          samples.map((k) => k.y),
-          config.preprocess,
-        );
-        sway = computeSwayMetrics({ x: pre.x, y: pre.y }, pre.fs, { outline: stance.landmarks.outline });
-        preprocessing = pre.description;
-      } catch (e) {
-        preprocessing = `no sway metrics: ${(e as Error).message}`;
-      }
-    }
-    let liveSway: StreamingSwayMetrics | null = null;
-    if (samples.length >= 3) {
-      const acc = new SwayAccumulator();
-      for (const k of samples) acc.push(k.x, k.y);
-      const span = samples[samples.length - 1]!.t - samples[0]!.t;
-      if (span > 0) liveSway = acc.metrics((samples.length - 1) / span);
-    }
-    let shares: TrialResult['shares'] = null;
-    let inZonePct: number | null = null;
-    let outsidePct: number | null = null;
-    let mlIndex: number | null = null;
-    let heelForefootIndex: number | null = null;
-    if (samples.length > 0) {
-      const sum = { heel: 0, mt1: 0, mt5: 0 };
-      const sq = { heel: 0, mt1: 0, mt5: 0 };
-      let zone = 0;
-      let outside = 0;
-      for (const k of samples) {
-        const r = tripodShares(k, stance.landmarks);
-        for (const key of ['heel', 'mt1', 'mt5'] as const) {
-          sum[key] += r.shares[key];
-          sq[key] += r.shares[key] ** 2;
-        }
-        if (inZone(r.shares, stance.target)) zone++;
-        if (r.outside) outside++;
-      }
-      const n = samples.length;
-      const mean = { heel: sum.heel / n, mt1: sum.mt1 / n, mt5: sum.mt5 / n };
-      const sd = (key: 'heel' | 'mt1' | 'mt5'): number => (n > 1 ? Math.sqrt(Math.max(0, (sq[key] - n * mean[key] ** 2) / (n - 1))) : 0);
-      shares = { mean, sd: { heel: sd('heel'), mt1: sd('mt1'), mt5: sd('mt5') } };
-      inZonePct = (100 * zone) / n;
-      outsidePct = (100 * outside) / n;
-      mlIndex = mean.mt5 - mean.mt1;
-      heelForefootIndex = mean.heel - (mean.mt1 + mean.mt5);
-    }
-    const timeHeldS = Math.max(0, endT - startT);
-    const errors = touchDowns.length + (stepOff ? 1 : 0);
-    result = {
+    result = summariseTrial({
+      stance,
       foot: config.foot,
       bodyWeightN: bw!,
       bodyWeightSource: source,
       startT,
       endT,
-      durationS,
-      timeHeldS,
       endReason: reason,
-      completed: reason === 'duration',
-      tooShort: timeHeldS < minHeldS,
-      touchDowns: touchDowns.slice(),
+      durationS,
+      minHeldS,
+      maxErrors,
+      touchDowns,
       stepOff,
-      errors,
-      errorsScored: Math.min(errors, maxErrors),
-      target: stance.target,
-      samples: samples.length,
-      shares,
-      inZonePct,
-      outsidePct,
-      mlIndex,
-      heelForefootIndex,
-      sway,
-      liveSway,
-      preprocessing,
-    };
+      cop: kept,
+      preprocess: config.preprocess,
+    });
     kept = [];
     return result;
   };
@@ -278,97 +334,99 @@ export function createTrialDetector(config: TrialConfig): TrialDetector {
     episode = null;
   };
 
-  const push = (s: ForceSample): TrialEvent[] => {
-    const events: TrialEvent[] = [];
-    if (phase === 'ended') return events;
-    if (!Number.isNaN(lastT) && s.t <= lastT) return events; // duplicates / reordering: ignore
-    lastT = s.t;
-
-    if (phase === 'weighing') {
-      recent.push(s);
-      trimRecent(s.t, weighS);
-      const first = recent[0]!;
-      if (s.t - first.t >= weighS && recent.length >= 3) {
-        let m = 0;
-        for (const r of recent) m += r.total;
-        m /= recent.length;
-        let v = 0;
-        for (const r of recent) v += (r.total - m) ** 2;
-        const cv = Math.sqrt(v / (recent.length - 1)) / m;
-        if (m > 200 && cv < 0.02) {
-          bw = m;
-          phase = 'waiting';
-          recent = [];
-          events.push({ type: 'body-weight', t: s.t, bodyWeightN: m });
-        }
-      }
-      return events;
-    }
-
-    const weight = bw!;
-    if (phase === 'waiting') {
-      recent.push(s);
-      trimRecent(s.t, steadyS);
-      const first = recent[0]!;
-      if (s.t - first.t < steadyS) return events;
-      let lo = Infinity;
-      let hi = -Infinity;
-      let onFoot = true;
-      let onOther = true;
-      for (const r of recent) {
-        lo = Math.min(lo, r.total);
-        hi = Math.max(hi, r.total);
-        onFoot &&= r.cop !== null && insideConvex(r.cop, stance.landmarks.outline);
-        onOther &&= r.cop !== null && insideConvex(r.cop, stance.otherLandmarks.outline);
-      }
-      const loaded = lo >= startFraction * weight && hi - lo <= steadyBand * weight;
-      if (loaded && onOther && !onFoot) {
-        if (!wrongFootReported) events.push({ type: 'wrong-foot', t: s.t, detected: stance.otherLandmarks.side });
-        wrongFootReported = true;
-        return events;
-      }
-      if (!loaded || !onFoot) return events;
-      phase = 'running';
-      startT = first.t;
-      events.push({ type: 'started', t: startT });
-      const backlog = recent;
+  /** 'weighing': the body weight is the mean of the first quiet window. */
+  const onWeighing = (s: ForceSample, events: TrialEvent[]): void => {
+    recent.push(s);
+    trimRecent(s.t, weighS);
+    const first = recent[0]!;
+    if (s.t - first.t < weighS || recent.length < 3) return;
+    let m = 0;
+    for (const r of recent) m += r.total;
+    m /= recent.length;
+    let v = 0;
+    for (const r of recent) v += (r.total - m) ** 2;
+    const cv = Math.sqrt(v / (recent.length - 1)) / m;
+    if (m > 200 && cv < 0.02) {
+      bw = m;
+      phase = 'waiting';
       recent = [];
-      for (const r of backlog) if (r.cop) kept.push({ t: r.t, x: r.cop.x, y: r.cop.y });
-      return events;
+      events.push({ type: 'body-weight', t: s.t, bodyWeightN: m });
     }
+  };
 
-    // running
+  /** 'waiting': starts the trial on a steady load on the set foot; reports the other foot once. */
+  const onWaiting = (s: ForceSample, weight: number, events: TrialEvent[]): void => {
+    recent.push(s);
+    trimRecent(s.t, steadyS);
+    const first = recent[0]!;
+    if (s.t - first.t < steadyS) return;
+    let lo = Infinity;
+    let hi = -Infinity;
+    let onFoot = true;
+    let onOther = true;
+    for (const r of recent) {
+      lo = Math.min(lo, r.total);
+      hi = Math.max(hi, r.total);
+      onFoot &&= r.cop !== null && insideConvex(r.cop, stance.landmarks.outline);
+      onOther &&= r.cop !== null && insideConvex(r.cop, stance.otherLandmarks.outline);
+    }
+    const loaded = lo >= startFraction * weight && hi - lo <= steadyBand * weight;
+    if (loaded && onOther && !onFoot) {
+      if (!wrongFootReported) events.push({ type: 'wrong-foot', t: s.t, detected: stance.otherLandmarks.side });
+      wrongFootReported = true;
+      return;
+    }
+    if (!loaded || !onFoot) return;
+    phase = 'running';
+    startT = first.t;
+    events.push({ type: 'started', t: startT });
+    const backlog = recent;
+    recent = [];
+    for (const r of backlog) if (r.cop) kept.push({ t: r.t, x: r.cop.x, y: r.cop.y });
+  };
+
+  /** 'running': touch-downs and step-off from load drops; ends at the set duration. */
+  const onRunning = (s: ForceSample, weight: number, events: TrialEvent[]): void => {
     if (s.t - startT >= durationS) {
       const endT = startT + durationS;
       if (episode) closeEpisode(endT, events);
       const r = finish(endT, 'duration');
       events.push({ type: 'ended', t: endT, reason: 'duration', result: r });
-      return events;
+      return;
     }
     if (s.cop && s.total > 0) kept.push({ t: s.t, x: s.cop.x, y: s.cop.y });
     const tdLevel = (1 - dropFraction) * weight;
     const recoverLevel = (1 - dropFraction / 2) * weight;
     const stepLevel = stepOffFraction * weight;
     if (!episode && s.total < tdLevel) episode = { onsetT: s.t, minLoad: s.total, confirmed: false, belowStepSinceT: null };
-    if (episode) {
-      episode.minLoad = Math.min(episode.minLoad, s.total);
-      if (s.total < stepLevel && episode.belowStepSinceT === null) episode.belowStepSinceT = s.t;
-      if (s.total >= stepLevel) episode.belowStepSinceT = null;
-      if (episode.belowStepSinceT !== null && s.t - episode.belowStepSinceT >= stepOffMinS) {
-        const t = episode.onsetT;
-        episode = null;
-        stepOff = { t, trialS: t - startT };
-        events.push({ type: 'step-off', t, trialS: t - startT });
-        const r = finish(t, 'step-off');
-        events.push({ type: 'ended', t, reason: 'step-off', result: r });
-        return events;
-      }
-      if (s.total >= recoverLevel) closeEpisode(s.t, events);
-      else if (!episode.confirmed && s.t - episode.onsetT >= confirmS) {
-        episode.confirmed = true;
-        events.push({ type: 'touch-down', t: episode.onsetT, trialS: episode.onsetT - startT });
-      }
+    if (!episode) return;
+    episode.minLoad = Math.min(episode.minLoad, s.total);
+    if (s.total < stepLevel && episode.belowStepSinceT === null) episode.belowStepSinceT = s.t;
+    if (s.total >= stepLevel) episode.belowStepSinceT = null;
+    if (episode.belowStepSinceT !== null && s.t - episode.belowStepSinceT >= stepOffMinS) {
+      const t = episode.onsetT;
+      episode = null;
+      stepOff = { t, trialS: t - startT };
+      events.push({ type: 'step-off', t, trialS: t - startT });
+      const r = finish(t, 'step-off');
+      events.push({ type: 'ended', t, reason: 'step-off', result: r });
+      return;
     }
+    if (s.total >= recoverLevel) closeEpisode(s.t, events);
+    else if (!episode.confirmed && s.t - episode.onsetT >= confirmS) {
+      episode.confirmed = true;
+      events.push({ type: 'touch-down', t: episode.onsetT, trialS: episode.onsetT - startT });
+    }
+  };
+
+  const push = (s: ForceSample): TrialEvent[] => {
+    const events: TrialEvent[] = [];
+    if (phase === 'ended') return events;
+    if (!Number.isNaN(lastT) && s.t <= lastT) return events; // duplicates / reordering: ignore
+    lastT = s.t;
+    if (phase === 'weighing') onWeighing(s, events);
+    else if (phase === 'waiting') onWaiting(s, bw!, events);
+    else onRunning(s, bw!, events);
     return events;
   };
 

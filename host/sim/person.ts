@@ -30,6 +30,7 @@
  * sum to 1 and sum(w_i p_i) = cop, so CoP = sum(F_i p_i) / F reproduces the CoP exactly.
  */
 import { DEFAULT_LAYOUT, type BoardLayout, type PointMm } from '../pipeline/types.ts';
+import { mulberry32 } from './random.ts';
 import { footLandmarks, pointFromShares, type FootLandmarks, type FootSide, type TripodShares } from '../scoring/geometry.ts';
 import { DEFAULT_SCORING_LAYOUT, type ScoringLayout } from '../scoring/layout.ts';
 
@@ -112,18 +113,6 @@ export interface SyntheticPerson {
   readonly layout: ScoringLayout;
   /** The state at board time t, s (any order of queries; deterministic). */
   at(t: number): PersonState;
-}
-
-/** mulberry32: a small seeded 32-bit generator. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface AxisParams {

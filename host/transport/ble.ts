@@ -2,7 +2,7 @@
  * Bluetooth LE transport over @abandonware/noble. noble is loaded lazily (only when BLE is used);
  * where the machine has no Bluetooth (no HCI socket: EAFNOSUPPORT, no adapter, no permission) the
  * user gets one line saying so. Tests inject a fake radio through noble's own seam:
- * `require('@abandonware/noble/with-bindings')(bindings)` (see tests/host/fake-noble-bindings.ts).
+ * `require('@abandonware/noble/with-bindings')(bindings)` (see tests/host/helpers/fake-noble-bindings.ts).
  *
  * One BleCentral (one noble instance) serves several BleTransports at once (left and right boards).
  * A link lost without close() is retried with exponential backoff; on success the transport
@@ -195,7 +195,7 @@ export interface BleTransportOptions {
   target?: string;
   /** Scan time to find the board, ms. Defaults to 10000. */
   scanTimeoutMs?: number;
-  /** Reconnect backoff: first delay, ms (default 250), doubling up to maxDelayMs (default 5000). */
+  /** Reconnect backoff: first delay, ms (default 250), doubling up to reconnectMaxMs (default 5000). */
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
   /** Give up after this many failed reconnect attempts (default 20; 0 disables reconnecting). */

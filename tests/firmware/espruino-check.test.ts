@@ -1,6 +1,6 @@
 /**
  * The checker itself: every rule fails on a small snippet that breaks it, and a snippet using only
- * what shared/docs/espruino.md says works passes clean.
+ * what firmware/ESPRUINO.md says works passes clean.
  */
 import { describe, expect, it } from 'vitest';
 import { checkEspruinoSource } from './espruino-check.ts';
@@ -113,7 +113,7 @@ describe('espruino-check: every rule fails on a snippet that breaks it', () => {
   });
 });
 
-describe('espruino-check: what espruino.md says works passes clean', () => {
+describe('espruino-check: what ESPRUINO.md says works passes clean', () => {
   it('function-name resolves names in scope: a variable that shares a function\'s name elsewhere may have .name', () => {
     expect(rules('function e() {} function k(e) { return e.name; } var s = { name: "x" }; function m() { var e = s; return e.name; }')).not.toContain('function-name');
   });

@@ -1,6 +1,6 @@
 /**
  * The mechanical stand-in for the Espruino interpreter: checks a JavaScript source (the built
- * firmware/dist/tripod.js) against what shared/docs/espruino.md lists as absent or silently
+ * firmware/dist/tripod.js) against what firmware/ESPRUINO.md lists as absent or silently
  * different on the device. Returns every violation with its rule name and line; an empty list means
  * the file passed. Strict on purpose: when in doubt, assume the device is stricter.
  *

@@ -1,6 +1,6 @@
 /**
  * The built firmware against the mechanical Espruino check (tests/firmware/espruino-check.ts):
- * parses as ECMAScript 5 and breaks none of the rules from shared/docs/espruino.md. Both files:
+ * parses as ECMAScript 5 and breaks none of the rules from firmware/ESPRUINO.md. Both files:
  * tripod.js (what the emulator runs) and tripod.min.js (what `tripod flash` uploads: the same
  * program in one function scope with short names), which must also fit a board's Storage.
  * Builds from firmware/src into a temporary file, so it checks the current source, not a stale dist.

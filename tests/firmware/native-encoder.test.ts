@@ -106,7 +106,8 @@ function streamFrames(p: Pair, payload: number, spf: number, keyInt: number, fir
 }
 
 describe('native encoder vs the protocol golden vectors', () => {
-  const withEncoder = vectors.vectors.filter((v) => 'encoder' in v && v.encoder !== undefined && v.encoder.secondOrder);
+  // 1.1 frames only: the native encoder implements createFrameEncoder (second order); the 1.2 vectors (format 2) are not the firmware's.
+  const withEncoder = vectors.vectors.filter((v) => 'encoder' in v && v.encoder !== undefined && v.encoder.secondOrder && (v.encoder as { format?: number }).format !== 2);
   it('covers every second-order encoder vector', () => {
     expect(withEncoder.length).toBeGreaterThanOrEqual(7);
   });

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GPIO_REGS, NativeMachine, type NativeGpio } from '../../firmware/emulator/native-machine.ts';
+import { GPIO_P0_BASE } from '../../firmware/emulator/native-memory.ts';
 import { NATIVE_CODE_B64, NATIVE_ENTRY } from '../../firmware/src/native-code.ts';
 import { createRing } from '../../firmware/src/ring.ts';
 
@@ -62,7 +63,8 @@ function setup(chips: FakeChips) {
   const m = new NativeMachine({ gpio: chips });
   const base = m.load(new Uint8Array(Buffer.from(NATIVE_CODE_B64, 'base64')));
   const ring = createRing(16);
-  const hb = new Int32Array(40);
+  const hb = new Int32Array(41);
+  hb[40] = GPIO_P0_BASE; // the GPIO base word (native.ts gpioBase: NRF52_GPIO_P0 on a board)
   for (let c = 0; c < 4; c++) {
     hb[1 + c] = 1 << CLK[c]!;
     hb[5 + c] = 1 << DOUT[c]!;

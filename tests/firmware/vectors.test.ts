@@ -15,12 +15,14 @@ function load<T>(name: string): T {
 
 interface FrameVector {
   name: string;
-  encoder?: { payloadBytes: number; samplesPerFrame: number; keyInterval: number; secondOrder: boolean; startIndex: number; samples: number[][]; skips?: number[][] };
+  encoder?: { payloadBytes: number; samplesPerFrame: number; keyInterval: number; secondOrder: boolean; startIndex: number; samples: number[][]; skips?: number[][]; format?: number };
   frames: string[];
 }
 interface ControlVector {
   name: string;
   message: 'COMMAND' | 'RESPONSE' | 'EVENT';
+  rejected?: string;
+  decodeOnly?: boolean;
   hex: string;
   decoded?: Record<string, unknown>;
   refused?: { reqId: number; code: number; status: number; answerHex: string };
@@ -50,7 +52,8 @@ function run(code: string): unknown {
 }
 
 describe('sample-frame vectors through the firmware encoder', () => {
-  const vectors = load<{ vectors: FrameVector[] }>('sample-frames').vectors.filter((v) => v.encoder);
+  // The firmware streams 1.1 frames (KEY/DELTA) only: the 1.2 encoder vectors (format 2) are the host's and the protocol's.
+  const vectors = load<{ vectors: FrameVector[] }>('sample-frames').vectors.filter((v) => v.encoder && v.encoder.format !== 2);
   it('has encoder vectors', () => expect(vectors.length).toBeGreaterThanOrEqual(5));
   for (const v of vectors) {
     it(v.name, () => {
@@ -77,7 +80,8 @@ describe('sample-frame vectors through the firmware encoder', () => {
 });
 
 describe('control vectors through the firmware decoder and encoders', () => {
-  const vectors = load<{ vectors: ControlVector[] }>('control').vectors;
+  // Receiver-side vectors (a response a host refuses or reads leniently) are not the device's to produce.
+  const vectors = load<{ vectors: ControlVector[] }>('control').vectors.filter((v) => !v.rejected && !v.decodeOnly);
   for (const v of vectors) {
     it(`${v.message} ${v.name}`, () => {
       if (v.message === 'COMMAND') {

@@ -7,10 +7,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { main } from '../../host/cli/main.ts';
+import { runCli } from '../host/helpers/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -32,16 +31,7 @@ async function until(pred: () => boolean, what: string, ms = 30_000): Promise<vo
   }
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  err.on('data', (d: Buffer) => (e += d.toString()));
-  const code = await main(argv, out, err);
-  return { code, out: o, err: e };
-}
+const run = runCli;
 
 describe('tripod live', () => {
   it('serves the page from the package on loopback, prints the URL and a status line, stops on SIGINT', async () => {
@@ -99,15 +89,38 @@ describe('tripod live', () => {
     }
   });
 
-  it('--host other than 127.0.0.1 serves there with a warning', async () => {
+  it('--host other than 127.0.0.1 serves there, behind the per-run token printed in the URL', async () => {
     // 127.0.0.2 is still this machine (the loopback range) but not the default address
     const p = runLive(['--no-open', '--port', '0', '--host', '127.0.0.2']);
     try {
-      await until(() => /tripod live: http:\/\/127\.0\.0\.2:\d+\//.test(p.out()), 'the URL line');
-      const url = /tripod live: (http:\/\/127\.0\.0\.2:\d+\/)/.exec(p.out())![1]!;
-      await until(() => p.err().includes('warning:'), 'the warning');
-      expect(p.err()).toMatch(/warning: serving on 127\.0\.0\.2, not 127\.0\.0\.1: whoever can reach 127\.0\.0\.2:\d+ can see the board's data and run trials/);
-      expect((await fetch(url)).status).toBe(200);
+      await until(() => /tripod live: http:\/\/127\.0\.0\.2:\d+\/\?token=/.test(p.out()), 'the URL line');
+      const url = /tripod live: (http:\/\/127\.0\.0\.2:\d+\/\?token=[A-Za-z0-9_-]{22}) /.exec(p.out())![1]!;
+      await until(() => p.err().includes('note:'), 'the note');
+      expect(p.err()).toMatch(/note: serving on 127\.0\.0\.2: the page, results and WebSocket need the token in the URL above/);
+      const bare = url.replace(/\?.*$/, '');
+      expect((await fetch(bare)).status).toBe(401);
+      expect((await fetch(`${bare}results.csv`)).status).toBe(401);
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+      expect((await fetch(`${bare}results.csv`, { headers: { cookie } })).status).toBe(200);
+      p.child.kill('SIGINT');
+      expect(await p.exit).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
+
+  it('--token sets the token; a short one is refused with one line', async () => {
+    const bad = await run(['live', '--no-open', '--host', '0.0.0.0', '--token', 'abc']);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split('\n')).toEqual(['tripod live: --token must be at least 16 characters (a guessable token protects nothing); omit it for a random one']);
+    const p = runLive(['--no-open', '--port', '0', '--host', '127.0.0.2', '--token', 'clinic-room-2-tablet']);
+    try {
+      await until(() => /tripod live: http:\/\/127\.0\.0\.2:\d+\/\?token=clinic-room-2-tablet /.test(p.out()), 'the URL line');
+      const bare = /(http:\/\/127\.0\.0\.2:\d+\/)/.exec(p.out())![1]!;
+      expect((await fetch(`${bare}?token=clinic-room-2-tablex`)).status).toBe(401);
+      expect((await fetch(`${bare}?token=clinic-room-2-tablet`)).status).toBe(200);
       p.child.kill('SIGINT');
       expect(await p.exit).toBe(0);
     } finally {

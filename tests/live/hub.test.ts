@@ -228,7 +228,11 @@ describe('LiveHub', () => {
     expect(res.trials.map((t) => t.setup.foot)).toEqual(['left', 'right']);
     expect(res.comparisons).toHaveLength(1);
     expect(res.comparisons[0]!.rows[0]!.asymmetryPct).toBe(0);
+    // 700 N on the board: the host asks first, and tares once the page says the user confirmed
     h.onMessage(JSON.stringify({ type: 'tare' }));
+    expect(s.ofType('confirm').at(-1)?.text).toMatch(/^The board carries 700 N now\. Tare zeroes it/);
+    expect(tared).toBe(0);
+    h.onMessage(JSON.stringify({ type: 'tare', confirmed: true }));
     await vi.waitFor(() => expect(tared).toBe(1));
     await Promise.resolve();
     expect(s.ofType('notice').at(-1)?.text).toMatch(/Tared/);

@@ -2,21 +2,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../host/cli/main.ts';
+import { runCli } from '../host/helpers/cli.ts';
 import { loadCalibrationFile } from '../../host/pipeline/calibration.ts';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  err.on('data', (d: Buffer) => (e += d.toString()));
-  const code = await main(argv, out, err);
-  return { code, out: o, err: e };
-}
+const run = (...argv: string[]): ReturnType<typeof runCli> => runCli(argv);
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,6 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConsoleInput, isComplete, ReplStorage, startReplServer, type ReplServer } from '../../firmware/emulator/repl-server.ts';
+import { ConsoleInput, isComplete } from '../../firmware/emulator/console-input.ts';
+import { startReplServer, type ReplServer } from '../../firmware/emulator/repl-server.ts';
+import { StorageModel, bytesOfString, stringOfBytes } from '../../firmware/emulator/storage-model.ts';
 
 describe('ConsoleInput (Espruino line discipline)', () => {
   it('executes a line on Enter and echoes it', () => {
@@ -77,22 +79,32 @@ describe('ConsoleInput (Espruino line discipline)', () => {
   });
 });
 
-describe('ReplStorage (Save-on-Send chunks)', () => {
+describe('Storage as Save-on-Send drives it (the one StorageModel)', () => {
+  const b = bytesOfString;
   it('builds a file from a sized first write and offset writes, erased bytes read 0xFF', () => {
-    const s = new ReplStorage();
-    s.write('.bootcde', 'abc', 0, 6);
-    expect(s.read('.bootcde')).toBe('abc\xff\xff\xff');
-    expect(s.snapshot()).toEqual({});
-    s.write('.bootcde', 'def', 3);
-    expect(s.read('.bootcde')).toBe('abcdef');
-    expect(s.snapshot()).toEqual({ '.bootcde': 'abcdef' });
+    const s = new StorageModel({});
+    s.write('.bootcde', b('abc'), 0, 6);
+    expect(stringOfBytes(s.read('.bootcde')!)).toBe('abc\xff\xff\xff');
+    expect(s.completeSnapshot()).toEqual({});
+    expect(s.file('.bootcde')).toMatchObject({ size: 6, written: 3 });
+    s.write('.bootcde', b('def'), 3, undefined);
+    expect(stringOfBytes(s.read('.bootcde')!)).toBe('abcdef');
+    expect(s.completeSnapshot()).toEqual({ '.bootcde': 'abcdef' });
   });
-  it('refuses writes past the end and offsets into missing files', () => {
-    const s = new ReplStorage();
-    s.write('f', 'ab', 0, 2);
-    expect(() => s.write('f', 'c', 2)).toThrow(/exceed the file size 2/);
-    expect(() => s.write('g', 'c', 5)).toThrow(/does not exist/);
-    expect(() => s.write('x'.repeat(29), 'c')).toThrow(/1 to 28/);
+  it('writing over flash only clears bits (new = old AND data)', () => {
+    const s = new StorageModel({});
+    s.write('f', Uint8Array.of(0x0f), 0, 2);
+    s.write('f', Uint8Array.of(0x3c), 1, undefined);
+    s.write('f', Uint8Array.of(0xf0), 1, undefined);
+    expect(Array.from(s.read('f')!)).toEqual([0x0f, 0x30]);
+  });
+  it('refuses writes past the end, offsets into missing files, long names and files that do not fit', () => {
+    const s = new StorageModel({});
+    s.write('f', b('ab'), 0, 2);
+    expect(() => s.write('f', b('c'), 2, undefined)).toThrow(/overruns 'f' \(2 bytes\)/);
+    expect(() => s.write('g', b('c'), 5, undefined)).toThrow(/does not exist/);
+    expect(() => s.write('x'.repeat(29), b('c'), undefined, undefined)).toThrow(/the limit is 28/);
+    expect(() => s.write('big', b('c'), 0, 40 * 1024)).toThrow(/^Unable to find or create file$/);
   });
 });
 
@@ -167,7 +179,7 @@ describe('REPL server over TCP', () => {
 
 describe('stored code back to source', () => {
   it('decodes the package encoding: bytes below 256 as latin1, the rest from UTF-8', async () => {
-    const { decodeEspruinoBytes } = await import('../../firmware/emulator/repl-server.ts');
+    const { decodeEspruinoBytes } = await import('../../firmware/emulator/stored-code.ts');
     const src = 'var s = "\u00e9t\u00e9 \u2248 \u{1f600}"; // 50 \u00b5s';
     const stored = [...src].map((ch) => (ch.codePointAt(0)! < 256 ? ch : Buffer.from(ch, 'utf8').toString('latin1'))).join('');
     expect(decodeEspruinoBytes(stored)).toBe(src);
@@ -175,7 +187,7 @@ describe('stored code back to source', () => {
   });
 
   it('untokenises what the package pretokenises (words, operators, raw strings, signed raw ints)', async () => {
-    const { untokenise, isPretokenised } = await import('../../firmware/emulator/repl-server.ts');
+    const { untokenise, isPretokenised } = await import('../../firmware/emulator/stored-code.ts');
     const T = (w: string): string => String.fromCharCode(138 + TOKEN_INDEX[w]!);
     // function f(a){return a>=-5?"x\"y":[-300,0,7];}  as the package would tokenise it
     const tok = `${T('function')} f(a){${T('return')} a${T('>=')}\xd4\xfb?\xd1\x03x"y:[\xd5\xd4\xfe,\xd3,\xd4\x07];}`;

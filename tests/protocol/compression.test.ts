@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createStreamDecoder, PAYLOAD_MIN } from '../../protocol/index.ts';
-import { bytesPerSample, defaultSamplesPerFrame, encodeAll, noiseCounts, realisticCounts } from '../../host/bench/protocol.ts';
+import { bytesPerSample, defaultSamplesPerFrame, encodeAll } from '../../host/sim/frames.ts';
+import { noiseCounts, realisticCounts } from '../../host/sim/raw-counts.ts';
 
 function decodeAll(frames: Uint8Array[]): number[] {
   const dec = createStreamDecoder();

@@ -1,11 +1,13 @@
 /**
  * Device cost as a size, not a time: executed source tokens per sample of the ES5-compiled encoder
- * (host/bench/protocol.ts explains the proxy). Fails when a change makes the Espruino hot path
+ * (firmware/emulator/token-cost.ts explains the proxy). Fails when a change makes the Espruino hot path
  * noticeably heavier; also checks that the instrumented build encodes exactly like the real one.
  */
 import { describe, expect, it } from 'vitest';
 import { createFrameEncoder, encodeKeyFrame, createStreamDecoder, FLAG_STREAM_START } from '../../protocol/index.ts';
-import { defaultSamplesPerFrame, deviceCostPerSample, deviceTokensPerSample, encodeAll, jitFunctionNames, loadInstrumented, realisticCounts } from '../../host/bench/protocol.ts';
+import { deviceCostPerSample, deviceTokensPerSample, jitFunctionNames, loadInstrumented } from '../../firmware/emulator/token-cost.ts';
+import { defaultSamplesPerFrame, drainFrames, encodeAll } from '../../host/sim/frames.ts';
+import { realisticCounts } from '../../host/sim/raw-counts.ts';
 
 describe('device cost proxy', () => {
   const n = 1600;
@@ -14,19 +16,9 @@ describe('device cost proxy', () => {
   it('the instrumented ES5 encoder produces the same frames as the TypeScript one', () => {
     const m = loadInstrumented('frame-encoder.ts');
     const enc = m.exports.createFrameEncoder(20, 3, 80, true);
-    const frames: string[] = [];
-    for (let i = 0; i < n; i++) {
-      let f: Uint8Array | null = enc.add(counts[4 * i], counts[4 * i + 1], counts[4 * i + 2], counts[4 * i + 3], 0, i * 12.5);
-      while (f) {
-        frames.push(Buffer.from(f).toString('hex'));
-        f = enc.poll();
-      }
-    }
-    let f: Uint8Array | null = enc.flush();
-    while (f) {
-      frames.push(Buffer.from(f).toString('hex'));
-      f = enc.poll();
-    }
+    const frames = drainFrames(enc, (add) => {
+      for (let i = 0; i < n; i++) add(counts[4 * i]!, counts[4 * i + 1]!, counts[4 * i + 2]!, counts[4 * i + 3]!, 0, i * 12.5);
+    }).map((x) => Buffer.from(x).toString('hex'));
     expect(frames).toEqual(encodeAll(counts, 20, 3).map((x) => Buffer.from(x).toString('hex')));
     expect(m.tokens()).toBeGreaterThan(0);
   });
@@ -42,7 +34,7 @@ describe('device cost proxy', () => {
     expect([...jitFunctionNames('frame-encoder.ts')].sort()).toEqual(['addSlow', 'fillFrame', 'packBits', 'prepFrame', 'push1', 'push2']);
     const p20 = deviceCostPerSample(counts, 20, defaultSamplesPerFrame(20));
     const p50 = deviceCostPerSample(counts, 50, 8);
-    // Plain tokens + "jit" tokens / 2 (shared/docs/espruino.md: the JIT is about 2x faster).
+    // Plain tokens + "jit" tokens / 2 (firmware/ESPRUINO.md: the JIT is about 2x faster).
     expect(p20.weightedTokens).toBeLessThanOrEqual(335);
     expect(p50.weightedTokens).toBeLessThanOrEqual(245);
     expect(p20.jitTokens / p20.tokens).toBeGreaterThan(0.85);

@@ -1,5 +1,5 @@
 /**
- * The protocol files the firmware imports must run on Espruino (shared/docs/espruino.md): compiled by
+ * The protocol files the firmware imports must run on Espruino (firmware/ESPRUINO.md): compiled by
  * TypeScript 5.9.3 to ES5 they must need no helper (spread, rest, destructuring of iterables, async,
  * classes with extends, for-of over non-arrays) and must not touch what the device lacks
  * (Map/Set/Symbol/..., Array.from, Math.imul, Number.isInteger, typed-array slice returning an Array, ...).
@@ -13,7 +13,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ESPRUINO_SAFE_FILES = ['constants.ts', 'crc.ts', 'frame-encoder.ts', 'control.ts', 'serial-framing.ts'];
+export const ESPRUINO_SAFE_FILES = ['constants.ts', 'crc.ts', 'frame-encoder.ts', 'frame-encoder2.ts', 'control-types.ts', 'control.ts', 'serial-framing.ts'];
 
 const FORBIDDEN_GLOBALS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Proxy', 'Reflect', 'RangeError', 'TextEncoder', 'TextDecoder', 'BigInt', 'Buffer', 'process', 'require']);
 const FORBIDDEN_MEMBERS: Record<string, string[]> = {

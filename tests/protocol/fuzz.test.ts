@@ -10,13 +10,15 @@ import {
   COUNT_MAX,
   COUNT_MIN,
   createFrameEncoder,
+  createFrameEncoder2,
   createSerialDeframer,
+  maxSamples,
   createStreamDecoder,
   decodeCommand,
   decodeDeviceMessage,
   encodeSerialFrame,
 } from '../../protocol/index.ts';
-import { seededRandom } from '../../host/bench/protocol.ts';
+import { mulberry32 } from '../../host/sim/random.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,14 +27,14 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const control = JSON.parse(readFileSync(join(ROOT, 'protocol', 'vectors', 'control.json'), 'utf8'));
 const hexToBytes = (h: string): Uint8Array => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 
-const rnd = seededRandom(20261129);
+const rnd = mulberry32(20261129);
 const int = (n: number): number => Math.floor(rnd() * n);
 
-/** Good frames to mutate: a realistic-ish stream at payloads 20 and 50. */
+/** Good frames to mutate: a realistic-ish stream at payloads 20, 50 and 244, in 1.1 and 1.2 frames. */
 function seedFrames(): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (const payload of [20, 50, 244]) {
-    const enc = createFrameEncoder(payload, payload === 20 ? 3 : 8, 40, payload !== 244);
+  for (const [payload, v2] of [[20, false], [50, false], [244, false], [20, true], [50, true], [244, true]] as const) {
+    const enc = v2 ? createFrameEncoder2(payload, payload === 20 ? 3 : 8, 40) : createFrameEncoder(payload, payload === 20 ? 3 : 8, 40, payload !== 244);
     enc.start();
     let v = [100000, -200000, 300000, 5];
     for (let i = 0; i < 400; i++) {
@@ -113,6 +115,47 @@ describe('fuzz', () => {
       const sumByCode = Object.values(dec.stats.errors).reduce((a, n) => a + n, 0);
       if (sumByCode !== dec.stats.rejected) throw new Error('errors by code do not add up');
     }
+  });
+
+  it('stream decoder, decodeInto: 120,000 mutated frames into arrays of maxSamples(length): no throw, samples int24, block consistent', () => {
+    let dec = createStreamDecoder();
+    const counts = new Int32Array(CELLS * 300);
+    const flags = new Uint8Array(300);
+    let accepted = 0;
+    for (let i = 0; i < 120_000; i++) {
+      if (i % 5000 === 0) dec = createStreamDecoder();
+      const f = mutate(seeds[(i * 7) % seeds.length]!, seeds);
+      const at = i % 3; // also at an offset: room is maxSamples(length) from `at`
+      let n: number;
+      try {
+        n = dec.decodeInto(f, counts.subarray(0, CELLS * (at + maxSamples(f.length))), flags.subarray(0, at + maxSamples(f.length)), at);
+      } catch (e) {
+        throw new Error(`decodeInto threw on ${Buffer.from(f).toString('hex')}: ${String(e)}`);
+      }
+      if (n > 0) {
+        accepted++;
+        if (dec.block.count !== n || dec.lastError !== null) throw new Error('block does not describe the decoded samples');
+        for (let k = CELLS * at; k < CELLS * (at + n); k++) if (counts[k]! < COUNT_MIN || counts[k]! > COUNT_MAX) throw new Error('count outside int24');
+      } else if (!dec.lastError) throw new Error('rejected without a reason');
+    }
+    expect(accepted).toBeGreaterThan(1_000); // frames come out of order here: mostly KEYs decode
+  });
+
+  it('decodeInto refuses arrays too small for the frame with a RangeError, before touching the stream state', () => {
+    const enc = createFrameEncoder2(50, 8, 80);
+    enc.start();
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < 20; i++) {
+      let f = enc.add(1000 + i, 2000, 3000, 4000, 0, i * 12.5);
+      while (f) {
+        frames.push(f);
+        f = enc.poll();
+      }
+    }
+    const dec = createStreamDecoder();
+    expect(() => dec.decodeInto(frames[0]!, new Int32Array(4), new Uint8Array(1), 0)).toThrow(RangeError);
+    expect(dec.decodeInto(frames[0]!, new Int32Array(CELLS * 64), new Uint8Array(64), 0)).toBe(8);
+    expect(dec.block).toMatchObject({ firstIndex: 0, count: 8, key: true, streamStart: true, gapBefore: 0, framesLost: 0 });
   });
 
   it('command and device-message decoders: 120,000 random and mutated messages each, no throw, every refusal has a status or reason', () => {

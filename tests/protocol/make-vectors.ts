@@ -34,6 +34,7 @@ import {
   STATUS_BUSY,
   STATUS_OK,
   createFrameEncoder,
+  createFrameEncoder2,
   createStreamDecoder,
   decodeCommand,
   encodeCommand,
@@ -43,6 +44,7 @@ import {
   encodeSerialFrame,
   createSerialDeframer,
 } from '../../protocol/index.ts';
+import { sampleVectors12 } from './make-vectors-12.ts';
 import type { CommandMessage, EventMessage, ResponseMessage, SampleBlock } from '../../protocol/index.ts';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'protocol', 'vectors');
@@ -56,12 +58,14 @@ export function fromHex(h: string): Uint8Array {
   return out;
 }
 
-type Sample = [number, number, number, number, number, number]; // c0..c3, flags, timeMs
-interface EncoderSpec {
+export type Sample = [number, number, number, number, number, number]; // c0..c3, flags, timeMs
+export interface EncoderSpec {
   payloadBytes: number;
   samplesPerFrame: number;
   keyInterval: number;
   secondOrder: boolean;
+  /** 2: createFrameEncoder2 (KEY2/DELTA2, secondOrder unused); absent or 1: createFrameEncoder. */
+  format?: number;
   startIndex: number;
   samples: Sample[];
   /** [i, n]: call skip(n) before adding samples[i] (n samples dropped on the device). */
@@ -69,7 +73,7 @@ interface EncoderSpec {
 }
 
 function encode(e: EncoderSpec): string[] {
-  const enc = createFrameEncoder(e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.secondOrder);
+  const enc = e.format === 2 ? createFrameEncoder2(e.payloadBytes, e.samplesPerFrame, e.keyInterval) : createFrameEncoder(e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.secondOrder);
   enc.start(e.startIndex);
   const out: string[] = [];
   const drain = (f: Uint8Array | null): void => {
@@ -101,6 +105,7 @@ function blockJson(b: SampleBlock): Record<string, unknown> {
     key: b.key,
     streamStart: b.streamStart,
     gapBefore: b.gapBefore,
+    framesLost: b.framesLost,
   };
 }
 
@@ -238,9 +243,10 @@ function sampleVectors(): FrameVector[] {
   const extra = toHex(fromHex(d1)) + '00';
   add('error-delta-length', ['DELTA'], 'A DELTA with one byte too many (no whole number of samples at its width): malformed.', [k0, extra]);
   add('error-major-2', ['KEY'], 'First byte 0x20: a protocol major 2 frame; rejected with unsupported-major.', ['20' + k0.slice(2)]);
-  add('error-unknown-kind', ['KEY'], 'First byte 0x15: an unknown message kind in major 1 (a newer minor): skipped and counted.', ['15' + d1.slice(2)]);
+  add('error-unknown-kind', ['KEY'], 'First byte 0x17: a message kind major 1 does not define yet (a newer minor): skipped and counted, chain unchanged. (Until 1.2 this vector used 0x15, now KEY2: a 1.1 host counts KEY2/DELTA2 exactly this way.)', ['17' + d1.slice(2)]);
   add('error-duplicate-key', ['KEY'], 'KEY of index 0 again (without FLAG_STREAM_START) after samples 0..3: 4 samples behind the stream: duplicate, dropped; the chain stays intact.', [k0, d1, k0.slice(0, 14) + '00' + k0.slice(16), d2]);
   add('error-empty', ['KEY'], 'An empty notification: counted, ignored.', ['']);
+  sampleVectors12(add, enc, base, good, encode);
   return v;
 
   function encodeKeyAt(index: number): string[] {
@@ -256,6 +262,10 @@ interface ControlVector {
   hex: string;
   decoded?: unknown;
   refused?: { reqId: number; code: number; status: number; answerHex: string };
+  /** A device message a host must refuse (decodeDeviceMessage fails): the reason names this text. */
+  rejected?: string;
+  /** Decodes to `decoded` but is not what encode* produces (a receiver's tolerance). */
+  decodeOnly?: boolean;
 }
 
 function controlVectors(): ControlVector[] {
@@ -336,6 +346,14 @@ function controlVectors(): ControlVector[] {
   rsp('rsp-reboot', 'REBOOT accepted (sent before rebooting).', { reqId: 255, code: CMD_REBOOT, status: STATUS_OK });
   rsp('rsp-busy', 'SET_SAMPLE_RATE refused with BUSY: an error status has no body.', { reqId: 4, code: CMD_SET_SAMPLE_RATE, status: STATUS_BUSY });
   rsp('rsp-bad-argument', 'GET_CALIBRATION refused with BAD_ARGUMENT.', { reqId: 0x10, code: CMD_GET_CALIBRATION, status: STATUS_BAD_ARGUMENT });
+  cmd('cmd-start-stream-format-2', 'START_STREAM asking for 1.2 frames (argument 2, FRAME_FORMAT_2); a 1.1 board ignores the byte and sends 1.1 frames.', { reqId: 2, code: CMD_START_STREAM, frameFormat: 2 });
+  refuse('cmd-start-stream-bad-format', 'START_STREAM with frame format 3: BAD_ARGUMENT.', '12020203');
+  refuse('cmd-set-name-empty', 'SET_NAME with no name byte: MALFORMED (too short for its argument, like any missing argument).', '12120a');
+  rsp('rsp-start-stream-format', 'START_STREAM accepted (1.2): boot id 0xC0FFEE01, first index 0x012345, frame format 2 in use.', { reqId: 2, code: CMD_START_STREAM, status: STATUS_OK, bootId: 0xc0ffee01, firstIndex: 0x012345, frameFormat: 2 });
+  v.push({ name: 'rsp-error-trailing-bytes', message: 'RESPONSE', meaning: 'An error response with 2 bytes after the status: a device sends exactly 4 bytes, a receiver ignores what follows (a later minor may add detail).', hex: '130f0403beef', decoded: { reqId: 0x0f, code: CMD_SET_SAMPLE_RATE, status: STATUS_BAD_ARGUMENT }, decodeOnly: true });
+  v.push({ name: 'rsp-start-stream-short-body', message: 'RESPONSE', meaning: 'START_STREAM OK with a 3-byte body: neither 1.0 (none) nor 1.1 (at least 7): refused.', hex: '13020200c0ffee', rejected: 'START_STREAM answer body' });
+  v.push({ name: 'rsp-calibration-bad-cell', message: 'RESPONSE', meaning: 'GET_CALIBRATION answer naming cell 5: refused.', hex: '13060600' + '05924dffffadac6f39f8f8f3f8', rejected: 'names cell 5' });
+  v.push({ name: 'rsp-name-control-char', message: 'RESPONSE', meaning: 'GET_NAME answer with a line feed in the name: refused.', hex: '130b0b00410a42', rejected: 'printable ASCII' });
   evt('evt-battery-low', 'BATTERY_LOW: 9 %, 3310 mV, event sequence 0.', { code: EVT_BATTERY_LOW, seq: 0, batteryPercent: 9, batteryMv: 3310 });
   evt('evt-cell-fault', 'CELL_FAULT: cell 3 not ready since sample 0x012345, sequence 1.', { code: EVT_CELL_FAULT, seq: 1, cell: 3, fault: FAULT_NOT_READY, index: 0x012345 });
   evt('evt-storage-fault', 'STORAGE_FAULT: settings and calibration corrupt, defaults in use, sequence 7.', { code: EVT_STORAGE_FAULT, seq: 7, storage: STORAGE_FAULT_SETTINGS | STORAGE_FAULT_CALIBRATION });
@@ -380,6 +398,9 @@ function serialVectors(): SerialVector[] {
   const cut = encodeSerialFrame(key).subarray(0, 10);
   add('serial-truncated', 'A frame cut after 10 bytes (its closing 00 lost) runs into the next frame\'s leading 00: dropped as a broken frame; the next frame decodes.', cat(cut, encodeSerialFrame(getInfo)));
   add('serial-garbage', 'Console text "OK\\r\\n>" before a frame: the leading 00 ends the garbage as one bad frame.', cat(new Uint8Array([0x4f, 0x4b, 0x0d, 0x0a, 0x3e]), encodeSerialFrame(getInfo)));
+  const big = new Uint8Array(257).fill(0x41);
+  big[0] = 0x12;
+  add('serial-oversize', 'A well-formed frame whose message is 257 bytes, one more than SERIAL_MAX_MESSAGE: dropped and counted (oversizeFrames, its bytes in garbageBytes); the next frame decodes.', cat(encodeSerialFrame(big), encodeSerialFrame(getInfo)));
   add('serial-idle', 'Runs of 00 between frames are idle filler: ignored, not errors.', cat(new Uint8Array([0, 0, 0]), encodeSerialFrame(getInfo), new Uint8Array([0, 0])));
   return v;
 }

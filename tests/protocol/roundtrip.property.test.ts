@@ -4,6 +4,7 @@
  * never returns a wrong sample, accounts for every missing one at the next KEY, and loses no more
  * than SPEC.md section 4.6 allows.
  */
+import { drainFrames } from '../../host/sim/frames.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -308,19 +309,9 @@ describe('loss, duplication and reordering', () => {
   it('ignores the reserved flag bit and passes every flag byte through', () => {
     const enc = createFrameEncoder(20, 3, 80, true);
     enc.start();
-    const frames: Uint8Array[] = [];
-    for (let i = 0; i < 10; i++) {
-      let f = enc.add(i, i, i, i, i === 4 ? FLAG_RESERVED | 0x0f : 0, i);
-      while (f) {
-        frames.push(f);
-        f = enc.poll();
-      }
-    }
-    let f = enc.flush();
-    while (f) {
-      frames.push(f);
-      f = enc.poll();
-    }
+    const frames = drainFrames(enc, (add) => {
+      for (let i = 0; i < 10; i++) add(i, i, i, i, i === 4 ? FLAG_RESERVED | 0x0f : 0, i);
+    });
     const dec = createStreamDecoder();
     const flags = frames.flatMap((fr) => Array.from(dec.push(fr)!.flags));
     expect(flags[4]).toBe(FLAG_RESERVED | 0x0f);

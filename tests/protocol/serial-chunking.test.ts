@@ -13,6 +13,7 @@ import {
   encodeSerialFrame,
 } from '../../protocol/index.ts';
 import type { SerialDeframerStats } from '../../protocol/index.ts';
+import { drainFrames } from '../../host/sim/frames.ts';
 
 function cat(...parts: Uint8Array[]): Uint8Array {
   return Uint8Array.from(parts.flatMap((p) => Array.from(p)));
@@ -23,19 +24,9 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 function hostileStream(): { stream: Uint8Array; messages: string[] } {
   const enc = createFrameEncoder(50, 8, 80, true);
   enc.start();
-  const frames: Uint8Array[] = [];
-  for (let i = 0; i < 12; i++) {
-    let f = enc.add(i * 256, -i, 0, 65536 * i, 0, i);
-    while (f) {
-      frames.push(f);
-      f = enc.poll();
-    }
-  }
-  let f = enc.flush();
-  while (f) {
-    frames.push(f);
-    f = enc.poll();
-  }
+  const frames = drainFrames(enc, (add) => {
+    for (let i = 0; i < 12; i++) add(i * 256, -i, 0, 65536 * i, 0, i);
+  });
   const cmd = encodeCommand({ reqId: 9, code: CMD_SET_NAME, name: 'chunky' });
   const info = encodeCommand({ reqId: 1, code: CMD_GET_INFO });
   const badCrc = encodeSerialFrame(info, 0x12345678);

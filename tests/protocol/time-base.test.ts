@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createFrameEncoder, createStreamDecoder } from '../../protocol/index.ts';
-import { seededRandom } from '../../host/bench/protocol.ts';
+import { mulberry32 } from '../../host/sim/random.ts';
 
 describe('device time base', () => {
   it('reconstructs every sample time within one period over an hour', () => {
@@ -13,7 +13,7 @@ describe('device time base', () => {
     const nominalPeriodMs = 1000 / 80;
     const n = Math.round(3600 * rate);
     const t0 = 0x1000000 - 60_000; // device ms, wraps after one minute
-    const rnd = seededRandom(42);
+    const rnd = mulberry32(42);
     const trueMs = new Float64Array(n);
     const enc = createFrameEncoder(20, 3, 80, true);
     const dec = createStreamDecoder();

@@ -11,6 +11,7 @@ import {
   EVENT_CODES,
   MESSAGE_KINDS,
   createFrameEncoder,
+  createFrameEncoder2,
   createSerialDeframer,
   createStreamDecoder,
   decodeCommand,
@@ -61,7 +62,7 @@ describe('sample-frame vectors', () => {
     if (v.encoder) {
       it(`${v.name}: the encoder produces exactly these bytes`, () => {
         const e = v.encoder;
-        const enc = createFrameEncoder(e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.secondOrder);
+        const enc = e.format === 2 ? createFrameEncoder2(e.payloadBytes, e.samplesPerFrame, e.keyInterval) : createFrameEncoder(e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.secondOrder);
         enc.start(e.startIndex);
         const out: string[] = [];
         const drain = (f: Uint8Array | null): void => {
@@ -123,8 +124,12 @@ describe('control vectors', () => {
           kind: 'response',
           response: { reqId: v.refused.reqId, code: v.refused.code, status: v.refused.status },
         });
+      } else if (v.message === 'RESPONSE' && v.rejected) {
+        const d = decodeDeviceMessage(b);
+        expect(d.ok).toBe(false);
+        if (!d.ok) expect(d.reason).toContain(v.rejected);
       } else if (v.message === 'RESPONSE') {
-        expect(hex(encodeResponse(v.decoded as ResponseMessage))).toBe(v.hex);
+        if (!v.decodeOnly) expect(hex(encodeResponse(v.decoded as ResponseMessage))).toBe(v.hex);
         expect(decodeDeviceMessage(b)).toEqual({ ok: true, kind: 'response', response: v.decoded });
       } else {
         expect(hex(encodeEvent(v.decoded as EventMessage))).toBe(v.hex);
@@ -162,7 +167,7 @@ describe('serial vectors', () => {
 });
 
 describe('vector coverage', () => {
-  const kindsInSpec = [...spec.matchAll(/^\| 0x(1[0-9A-F]) \| ([A-Z_]+) \|/gm)].map((m) => ({ byte: parseInt(m[1]!, 16), name: m[2]! }));
+  const kindsInSpec = [...spec.matchAll(/^\| 0x(1[0-9A-F]) \| ([A-Z_0-9]+) \|/gm)].map((m) => ({ byte: parseInt(m[1]!, 16), name: m[2]! }));
 
   it('SPEC.md lists exactly the message kinds of constants.ts', () => {
     expect(kindsInSpec.length).toBeGreaterThan(0);
@@ -180,7 +185,7 @@ describe('vector coverage', () => {
 
   it('every command code has a command vector and an OK response vector, every event code an event vector', () => {
     const cmds = new Set(control.vectors.filter((v: any) => v.message === 'COMMAND' && v.decoded).map((v: any) => v.decoded.code));
-    const oks = new Set(control.vectors.filter((v: any) => v.message === 'RESPONSE' && v.decoded.status === 0).map((v: any) => v.decoded.code));
+    const oks = new Set(control.vectors.filter((v: any) => v.message === 'RESPONSE' && v.decoded?.status === 0).map((v: any) => v.decoded.code));
     const evts = new Set(control.vectors.filter((v: any) => v.message === 'EVENT').map((v: any) => v.decoded.code));
     for (const [name, code] of Object.entries(COMMAND_CODES)) {
       expect(cmds.has(code), `COMMAND ${name} has no vector`).toBe(true);
@@ -195,7 +200,14 @@ describe('vector coverage', () => {
 
   it('vectors cover the required edge cases', () => {
     const names = new Set<string>([...sample.vectors, ...control.vectors, ...serial.vectors].map((v: any) => v.name));
-    for (const n of ['key-limits', 'index-and-time-wrap', 'width-24', 'full-scale-jumps', 'key-with-delta-block', 'error-truncated-key', 'error-truncated-delta', 'serial-bad-crc', 'serial-truncated']) {
+    for (const n of [
+      'key-limits', 'index-and-time-wrap', 'width-24', 'full-scale-jumps', 'key-with-delta-block', 'error-truncated-key', 'error-truncated-delta', 'serial-bad-crc', 'serial-truncated',
+      // protocol 1.2 and the points SPEC.md 4.3-4.8, 5.2, 7 settled (issue 16)
+      'v12-key2-then-delta2', 'v12-predictor-orders', 'v12-skip-511-lost-key2', 'v11-skip-511-lost-key', 'v12-lost-before-stream-start', 'v12-lost-stream-start-parity',
+      'v12-duplicate-and-late-delta2', 'v12-time-u16', 'join-mid-stream', 'error-precedence', 'major-2-keeps-chain', 'key-interval-128', 'error-key-overdue',
+      'stream-restart-time', 'error-overflow-flag-in-delta', 'control-on-data-path', 'serial-oversize', 'rsp-error-trailing-bytes', 'rsp-start-stream-short-body',
+      'rsp-calibration-bad-cell', 'rsp-name-control-char', 'cmd-set-name-empty', 'cmd-start-stream-format-2', 'rsp-start-stream-format',
+    ]) {
       expect(names.has(n), n).toBe(true);
     }
   });

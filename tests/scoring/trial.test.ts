@@ -1,6 +1,6 @@
 /** Trial logic on scripted load sequences: start, touch-downs, step-off, too short, wrong foot. */
 import { describe, expect, it } from 'vitest';
-import { computeSwayMetrics, createTrialDetector, type TrialEvent, type TrialResult } from '../../host/scoring/index.ts';
+import { computeSwayMetrics, createTrialDetector, resolveStance, summariseTrial, type TrialEvent, type TrialResult } from '../../host/scoring/index.ts';
 import type { ForceSample, PointMm } from '../../host/pipeline/types.ts';
 import { scriptedSamples } from './samples.ts';
 
@@ -189,5 +189,41 @@ describe('trial detector', () => {
   it('refuses bad settings with the setting named', () => {
     expect(() => createTrialDetector({ foot: 'right', durationS: 0 })).toThrow(/trial durationS: expected 1..600, got 0/);
     expect(() => createTrialDetector({ foot: 'right', bodyWeightN: 5 })).toThrow(/trial bodyWeightN: expected 100..3000, got 5/);
+  });
+
+  it('summariseTrial is the detector\'s result from the recorded trial, pure and leaving later CoPs out', () => {
+    const { result } = run(scriptedSamples(withDrops([[8, 0.3, 0.5]]), 12), { foot: 'right', bodyWeightN: BW, durationS: 10 });
+    const r = result!;
+    const cop = [];
+    for (let i = 0; i <= 800; i++) {
+      const t = r.startT + i / 80;
+      cop.push({ t, ...sway(RIGHT_FOOT, t) });
+    }
+    const record = {
+      stance: resolveStance({ foot: 'right' }),
+      foot: 'right' as const,
+      bodyWeightN: BW,
+      bodyWeightSource: 'entered' as const,
+      startT: r.startT,
+      endT: r.startT + 5,
+      endReason: 'stopped' as const,
+      durationS: 10,
+      minHeldS: 5,
+      maxErrors: 10,
+      touchDowns: r.touchDowns,
+      stepOff: null,
+      cop,
+    };
+    const frozen = JSON.stringify(record);
+    const a = summariseTrial(record);
+    expect(JSON.stringify(record)).toBe(frozen); // the record is not changed
+    expect(summariseTrial(record)).toEqual(a); // same record, same result
+    expect(a.samples).toBe(401); // start to start + 5 s at 80 Hz, ends included
+    expect(a.timeHeldS).toBeCloseTo(5, 12);
+    expect(a.errors).toBe(1);
+    expect(a.touchDowns).toEqual(r.touchDowns);
+    expect(a.completed).toBe(false);
+    expect(a.tooShort).toBe(false);
+    expect(summariseTrial({ ...record, cop: [] })).toMatchObject({ samples: 0, shares: null, sway: null, liveSway: null });
   });
 });

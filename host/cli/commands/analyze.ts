@@ -3,7 +3,9 @@
  * a Tripod export with CoP columns). BDS files need no flags; see host/scoring/cop-file.ts for the
  * format rules and host/scoring/README.md for every metric's definition.
  */
+import { terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
+import { parseDecimal } from '../../util/strict-number.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { CopFileError, readCopFile, type CopFileOptions, type LengthUnit } from '../../scoring/cop-file.ts';
 import { preprocessCop } from '../../scoring/filter.ts';
@@ -50,15 +52,15 @@ function str(v: unknown): string | undefined {
 
 function positiveNumber(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = parseDecimal(v) ?? NaN;
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} ${v}: expected a number > 0`);
   return n;
 }
 
 function nonNegativeNumber(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} ${v}: expected a time >= 0 s`);
+  const n = parseDecimal(v) ?? NaN;
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} ${v}: expected a time >= 0 s`);
   return n;
 }
 
@@ -191,6 +193,15 @@ export const command: CliCommand = {
     } catch (e) {
       throw new RuntimeError(`${file}: ${(e as Error).message}`);
     }
+    // Every time-domain metric must be a number: an overflow is an error, not a null. (The frequency
+    // metrics are null for an axis without sway: no spectrum. cop-file.ts bounds the values read.)
+    const frequency = new Set(['mfreqHz', 'mfreqMlHz', 'mfreqApHz', 'f50Hz', 'f95Hz', 'ttb']);
+    const notFinite = Object.entries(metrics)
+      .filter(([k, v]) => !frequency.has(k) && (typeof v !== 'number' || !Number.isFinite(v)))
+      .map(([k]) => k);
+    if (notFinite.length) {
+      throw new RuntimeError(`${file}: the values overflow the arithmetic (${notFinite.slice(0, 3).join(', ')} not finite): check the unit and the columns`);
+    }
     if (values.json === true) {
       const obj = {
         file,
@@ -203,7 +214,7 @@ export const command: CliCommand = {
         preprocessing: pre.description,
         ...swayMetricsJson(metrics),
       };
-      ctx.out.write(`${JSON.stringify(obj)}\n`);
+      ctx.out.write(`${terminalJson(obj)}\n`);
     } else {
       const skipped = trace.skippedRows ? `; ${trace.skippedRows} rows without a CoP skipped` : '';
       ctx.out.write(humanReport(file, metrics, `${pre.description}${skipped}`));

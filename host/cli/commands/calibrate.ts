@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
-import { parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
+import { checkWritable } from '../../util/atomic-write.ts';
+import { parseSourceFlags, positiveNumber, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 
 const HELP = `Usage: tripod calibrate [--mass-kg KG] [--yes] [--json] [--out FILE] [board source]
 
@@ -66,11 +67,11 @@ export const command: CliCommand = {
     if (calibrationFile) throw new UsageError('--calibration does not apply to calibrate (it writes a calibration; use --out FILE)');
     const yes = v.yes === true;
     const json = v.json === true;
-    let massKg = parsePositive(v['mass-kg'], '--mass-kg', 'kg');
-    const windowS = v['window-s'] === undefined ? 2 : (parsePositive(v['window-s'], '--window-s', 's') ?? 2);
+    let massKg = positiveNumber(v['mass-kg'], '--mass-kg', 'kg');
+    const windowS = v['window-s'] === undefined ? 2 : (positiveNumber(v['window-s'], '--window-s', 's') ?? 2);
     const fault = v['sim-fault'];
     if (fault !== undefined && source.kind !== 'sim') throw new UsageError('--sim-fault needs the simulated board (--sim)');
-    const speed = v['sim-speed'] === undefined ? 1 : (parsePositive(v['sim-speed'], '--sim-speed', 'times real time') ?? 1);
+    const speed = v['sim-speed'] === undefined ? 1 : (positiveNumber(v['sim-speed'], '--sim-speed', 'times real time') ?? 1);
     if (v['sim-speed'] !== undefined && source.kind !== 'sim') throw new UsageError('--sim-speed needs the simulated board (--sim)');
     if (speed > 50) throw new UsageError(`--sim-speed ${speed} is too fast for the emulator to keep up; use 50 or less`);
     if (fault !== undefined && fault !== 'moved' && fault !== 'misplaced' && fault !== 'wrong-mass' && fault !== 'unplugged') {
@@ -79,6 +80,11 @@ export const command: CliCommand = {
     const { DEFAULT_CALIBRATION_FILE, calibrationReport } = await import('../../calibration/output.ts');
     const outFile = typeof v.out === 'string' ? v.out : DEFAULT_CALIBRATION_FILE;
     if (outFile === '') throw new UsageError('--out needs a file path');
+    try {
+      checkWritable(outFile, { overwrite: true });
+    } catch (e) {
+      throw new RuntimeError(`${(e as Error).message}; nothing was measured or written`);
+    }
 
     const say = (line: string): void => {
       ctx.err.write(`${line}\n`);
@@ -87,7 +93,7 @@ export const command: CliCommand = {
     try {
       if (massKg === null) {
         if (!rl) throw new UsageError('--mass-kg is required with --yes (the scripted mode asks nothing)');
-        massKg = parsePositive((await rl.question('Known mass in kg (e.g. 10): ')).trim(), 'the mass', 'kg');
+        massKg = positiveNumber((await rl.question('Known mass in kg (e.g. 10): ')).trim(), 'the mass', 'kg');
         if (massKg === null) throw new UsageError('a mass in kg is needed');
       }
       const mass = massKg;
@@ -164,11 +170,4 @@ function simFault(kind: string): import('../../calibration/sim-person.ts').SimMi
   if (kind === 'misplaced') return { misplaceAtPosition: 3, misplaceMm: 30 };
   if (kind === 'unplugged') return { unplugCell: 2 };
   return { trueMassKg: 12 };
-}
-
-function parsePositive(v: unknown, flag: string, unit: string): number | null {
-  if (v === undefined) return null;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of ${unit}, got '${String(v)}'`);
-  return n;
 }

@@ -9,6 +9,8 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
+import { parseDuration } from '../source-flags.ts';
+import { setLongTimeout } from '../../util/long-timeout.ts';
 import {
   constantLoads, createBoard, DEFAULT_FIRMWARE_PATH, type BoardName, type EmulatedBoard, type LoadSource,
 } from '../../../firmware/emulator/index.ts';
@@ -152,8 +154,7 @@ export const command: CliCommand = {
     const seed = Number(seedText);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed ${seedText}: expected an integer`);
     const durationText = str(v.duration);
-    const duration = durationText === undefined ? Infinity : Number(durationText);
-    if (!(duration > 0)) throw new UsageError(`--duration ${String(durationText)}: expected seconds > 0`);
+    const duration = durationText === undefined ? Infinity : (parseDuration(v) ?? Infinity);
     const tcpText = str(v.tcp);
     const tcpPort = tcpText === undefined ? undefined : Number(tcpText);
     if (tcpPort !== undefined && !(Number.isInteger(tcpPort) && tcpPort >= 0 && tcpPort < 65536)) throw new UsageError(`--tcp ${String(tcpText)}: expected a port 0..65535`);
@@ -249,10 +250,10 @@ export const command: CliCommand = {
     }, 5000);
     const onAbort = (): void => finish();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = Number.isFinite(duration) ? setTimeout(finish, duration * 1000) : undefined;
+    const timer = Number.isFinite(duration) ? setLongTimeout(finish, duration * 1000) : undefined;
     await done;
     clearInterval(status);
-    if (timer) clearTimeout(timer);
+    timer?.clear();
     ctx.signal.removeEventListener('abort', onAbort);
     board.stop();
     socat?.kill();

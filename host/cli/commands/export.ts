@@ -2,13 +2,16 @@
  * `tripod export FILE --format csv|ndjson`: a recording as a table of calibrated samples that
  * pandas and spreadsheets read as is. Columns and axis convention: host/export/columns.ts.
  */
-import * as fs from 'node:fs';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
 import { openRecordingSession, replaySummary, stopOnBrokenPipe } from '../recording-input.ts';
 import { EXPORT_FORMATS, SampleExporter, type ExportFormat } from '../../export/writers.ts';
 import type { ReplayTransport } from '../../transport/replay.ts';
+import { AtomicFile, checkWritable } from '../../util/atomic-write.ts';
 
 const HELP = `Usage: tripod export FILE --format csv|ndjson [flags]
 
@@ -28,7 +31,9 @@ Origin: plate centre. pandas: pd.read_csv(path) or pd.read_json(path, lines=True
 Flags:
   --format csv|ndjson  output format (required)
   --out PATH           output file (default: FILE with .csv or .ndjson; '-' = stdout)
-  --force              overwrite an existing output file
+  --force              overwrite an existing output file (the recording is checked first, and the
+                       file is written aside and renamed over the old one only when complete: a bad
+                       recording or a full disk leaves the old file as it was)
   --calibration FILE   calibration JSON instead of the one stored in the recording
   --json               print a JSON summary (rows, output, samples, lost, ...) instead of a line
   --help               this text
@@ -56,34 +61,27 @@ export const command: CliCommand = {
     if (format === undefined) throw new UsageError('--format is required: csv or ndjson');
     if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be csv or ndjson, got '${String(format)}'`);
     const out = typeof ctx.values.out === 'string' ? ctx.values.out : file.replace(/(\.tripod)?$/, `.${format}`);
-    if (out === file) throw new UsageError(`--out ${out} would overwrite the recording itself`);
+    if (resolve(out) === resolve(file)) throw new UsageError(`--out ${out} would overwrite the recording itself`);
     const toStdout = out === '-';
-    let fd: number | null = null;
+    // The input first: a file that is not a recording must not cost the user an existing output.
+    const session = await openRecordingSession(file, Infinity, typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null);
+    let target: AtomicFile | null = null;
     if (!toStdout) {
       try {
-        fd = fs.openSync(out, ctx.values.force ? 'w' : 'wx');
+        checkWritable(out, { overwrite: ctx.values.force === true });
+        target = new AtomicFile(out);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') throw new UsageError(`${out} already exists; add --force to overwrite it or choose --out`);
-        throw new RuntimeError(`cannot create ${out}: ${(e as Error).message}`);
+        await session.close();
+        if ((e as Error).message.includes('already exists')) throw new UsageError((e as Error).message);
+        throw new RuntimeError((e as Error).message);
       }
-    }
-    let session;
-    try {
-      session = await openRecordingSession(file, Infinity, typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null);
-    } catch (e) {
-      if (fd !== null) {
-        fs.closeSync(fd);
-        fs.rmSync(out, { force: true });
-      }
-      throw e;
     }
     const exporter = new SampleExporter(format as ExportFormat);
     let broken = false;
     let buf = exporter.header();
     const flush = (): void => {
       if (buf.length === 0) return;
-      if (fd !== null) fs.writeSync(fd, buf);
+      if (target) target.write(buf);
       else if (!broken) ctx.out.write(buf);
       buf = '';
     };
@@ -92,10 +90,19 @@ export const command: CliCommand = {
     session.events$.subscribe((e) => {
       if (e.type === 'link-lost') linkLosses++;
     });
+    // A write error (full disk) stops the export: the partial output is removed, the target kept.
+    let writeError: Error | null = null;
     session.samples$.subscribe((s) => {
+      if (writeError) return;
       buf += exporter.line(s);
       if (buf.length > 1 << 16) {
-        flush();
+        try {
+          flush();
+        } catch (e) {
+          writeError = e as Error;
+          void session.close();
+          return;
+        }
         progress.update(exporter.rows);
       }
     });
@@ -106,14 +113,20 @@ export const command: CliCommand = {
     await session.finished;
     await session.close();
     if (broken) return 0;
-    flush();
     unhook();
-    if (fd !== null) fs.closeSync(fd);
     progress.done();
+    try {
+      if (writeError) throw writeError;
+      flush();
+      target?.commit();
+    } catch (e) {
+      target?.abort();
+      throw new RuntimeError(`${(e as Error).message}; nothing was written${target && existsSync(out) ? ` (${out} is unchanged)` : ''}`);
+    }
     const damage = (session.transport as ReplayTransport).damageSummary();
     if (damage) ctx.err.write(`tripod export: ${damage}\n`);
     const summary = { ...replaySummary(file, session, linkLosses), output: toStdout ? '-' : out, format, rows: exporter.rows };
-    if (ctx.values.json === true && !toStdout) ctx.out.write(`${JSON.stringify(summary)}\n`);
+    if (ctx.values.json === true && !toStdout) ctx.out.write(`${terminalJson(summary)}\n`);
     else if (!toStdout) ctx.out.write(`${out}: ${exporter.rows} rows (${format}); ${summary.lost} samples lost in ${summary.gaps} gap(s)\n`);
     return 0;
   },

@@ -1,5 +1,6 @@
 /** `tripod info`: who the board is (firmware, protocol, rate, MTU, battery) and its calibration. */
 import { BATTERY_MV_UNKNOWN, BATTERY_PERCENT_UNKNOWN, BOARD_MDBT42Q, BOARD_PUCKJS, type DeviceInfo } from '../../../protocol/index.ts';
+import { escapeControl, terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
 import { openFromFlags, withSession } from '../board-session.ts';
 import { SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
@@ -40,7 +41,7 @@ export const command: CliCommand = {
       const software = s.transport.deviceSoftware ? await s.transport.deviceSoftware() : null;
       if (ctx.values.json === true) {
         ctx.out.write(
-          `${JSON.stringify({
+          `${terminalJson({
             source: s.transport.description,
             info,
             software,
@@ -69,7 +70,7 @@ export const command: CliCommand = {
           return `  cell ${i}    offset ${String(c.offset).padStart(9)} counts   scale ${c.scale.toExponential(4)} N/count   at (${p.x}, ${p.y}) mm`;
         }),
       ];
-      ctx.out.write(`${lines.join('\n')}\n`);
+      ctx.out.write(`${lines.map(escapeControl).join('\n')}\n`); // a board's name or a calibration file path may hold anything
       return 0;
     });
   },

@@ -10,7 +10,10 @@ import type { CliCommand, CommandContext } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { parsePositive, parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 import { DURATION_RANGE_S, type Eyes, type Foot, type Surface } from '../../live/messages.ts';
-import { LOOPBACK_HOSTS } from '../../live/server.ts';
+import { LOOPBACK_HOSTS, tokenProblem } from '../../live/auth.ts';
+import { networkInterfaces } from 'node:os';
+import { parseDecimal } from '../../util/strict-number.ts';
+import { checkWritable } from '../../util/atomic-write.ts';
 
 export const DEFAULT_PORT = 7480;
 
@@ -24,8 +27,11 @@ ${SOURCE_HELP}
 
 Page:
   --port N              TCP port of the page (default ${DEFAULT_PORT}; a free one if that is taken)
-  --host ADDR           interface to serve on (default 127.0.0.1: this machine only). Any other
-                        address lets other machines see the data and run trials: a warning is printed
+  --host ADDR           interface to serve on (default 127.0.0.1: this machine only). On any other
+                        address (0.0.0.0: all) the page, results and WebSocket need a per-run token:
+                        open the URL printed (it carries ?token=...); the Host header must name this
+                        machine (its host name or one of its addresses)
+  --token TOKEN         the token instead of a random one (16+ letters, digits, - _ . ~)
   --no-open             do not open the page in the default browser
   --no-web              no page: the terminal status line only
   --window S            width of the live charts, s (default 10)
@@ -63,6 +69,15 @@ function oneOf<T extends string>(values: Record<string, unknown>, name: string, 
   if (v === undefined) return fallback;
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
   throw new UsageError(`--${name} must be ${allowed.join(' or ')}, got '${String(v)}'`);
+}
+
+/** This machine's external addresses (IPv4, and IPv6 when serving on ::), for the URLs to share. */
+function lanAddresses(ipv6: boolean): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal && (a.family === 'IPv4' || (ipv6 && !a.address.startsWith('fe80')))) out.push(a.address);
+  }
+  return out;
 }
 
 /** The first executable `name` on PATH, or null. */
@@ -104,6 +119,7 @@ export const command: CliCommand = {
     ...SOURCE_OPTIONS,
     port: { type: 'string' },
     host: { type: 'string' },
+    token: { type: 'string' },
     'no-open': { type: 'boolean' },
     'no-web': { type: 'boolean' },
     window: { type: 'string' },
@@ -126,10 +142,15 @@ export const command: CliCommand = {
     const { source, calibrationFile } = parseSourceFlags(v, ctx.positionals);
     const web = v['no-web'] !== true;
     const portGiven = v.port !== undefined;
-    const port = portGiven ? Number(v.port) : DEFAULT_PORT;
+    const port = portGiven ? (typeof v.port === 'string' ? (parseDecimal(v.port) ?? NaN) : NaN) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer 0..65535, got '${String(v.port)}'`);
     const host = typeof v.host === 'string' ? v.host : '127.0.0.1';
     if (host === '') throw new UsageError('--host needs an address, e.g. --host 0.0.0.0');
+    const token = typeof v.token === 'string' ? v.token : undefined;
+    if (token !== undefined) {
+      const problem = tokenProblem(token);
+      if (problem) throw new UsageError(problem);
+    }
     const windowS = parsePositive(v, 'window', 10)!;
     if (windowS > 120) throw new UsageError(`--window must be at most 120 s, got ${windowS}`);
     const foot = oneOf<Foot>(v, 'foot', ['left', 'right'], 'left');
@@ -149,6 +170,14 @@ export const command: CliCommand = {
     const bodyWeightN = parsePositive(v, 'body-weight', null);
     if (bodyWeightN !== null && (bodyWeightN < 100 || bodyWeightN > 3000)) throw new UsageError(`--body-weight must be 100..3000 N, got ${bodyWeightN}`);
 
+    if (typeof v.record === 'string') {
+      try {
+        checkWritable(v.record, { flag: '--record' });
+      } catch (e) {
+        const m = (e as Error).message;
+        throw new UsageError(m.includes('already exists') ? `${v.record} already exists; choose another --record file (live never overwrites a recording)` : m);
+      }
+    }
     // Loaded late: `tripod live --help` and flag errors stay fast.
     const { loadLayoutFile, DEFAULT_SCORING_LAYOUT } = await import('../../scoring/layout.ts');
     let layout;
@@ -177,6 +206,8 @@ export const command: CliCommand = {
     }).catch((e: unknown) => {
       throw new RuntimeError((e as Error).message);
     });
+    // A write error (full disk) stops the recording, never the page: one line here, and the page shows it.
+    session.recording?.onError((text) => ctx.err.write(`\ntripod live: ${text}; live view and trials go on\n`));
     const src = sessionSource(session);
     const scoringLayout = layout ?? { ...DEFAULT_SCORING_LAYOUT, cells: src.layout.cells, plate: src.layout.plate };
     const analysis = scoringAnalysis({ footLengthMm, target, layout: scoringLayout }, bodyWeightN === null ? {} : { bodyWeightN });
@@ -214,8 +245,9 @@ export const command: CliCommand = {
     const liveOpts = { windowS, setup: { foot, eyes, surface, durationS }, web, terminal: ctx.out, ...(clinic ? { clinic } : {}) };
     let live;
     try {
-      live = await startLive(src, analysis, { ...liveOpts, server: { host, port } }).catch(async (e: unknown) => {
-        if (!portGiven && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') return startLive(src, analysis, { ...liveOpts, server: { host, port: 0 } });
+      const tokenOpt = token === undefined ? {} : { token };
+      live = await startLive(src, analysis, { ...liveOpts, server: { host, port, ...tokenOpt } }).catch(async (e: unknown) => {
+        if (!portGiven && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') return startLive(src, analysis, { ...liveOpts, server: { host, port: 0, ...tokenOpt } });
         throw e;
       });
     } catch (e) {
@@ -227,10 +259,15 @@ export const command: CliCommand = {
       throw new RuntimeError(code === 'EADDRINUSE' ? `port ${port} is in use: choose another with --port` : msg.startsWith('no patient') ? msg : `cannot serve the page: ${msg}`);
     }
     if (live.server) {
-      const url = LOOPBACK_HOSTS.has(host) || host === '0.0.0.0' || host === '::' ? live.server.url : `http://${host.includes(':') ? `[${host}]` : host}:${live.server.port}/`;
+      const { port: servedPort, token: servedToken } = live.server;
+      const query = servedToken === null ? '' : `?token=${encodeURIComponent(servedToken)}`;
+      const url = LOOPBACK_HOSTS.has(host) || host === '0.0.0.0' || host === '::' ? live.server.url : `http://${host.includes(':') ? `[${host}]` : host}:${servedPort}/${query}`;
       ctx.out.write(`tripod live: ${url}  (${src.label}; Ctrl-C stops)\n`);
+      if (host === '0.0.0.0' || host === '::') {
+        for (const a of lanAddresses(host === '::')) ctx.out.write(`tripod live: on the network: http://${a.includes(':') ? `[${a}]` : a}:${servedPort}/${query}\n`);
+      }
       if (!LOOPBACK_HOSTS.has(host)) {
-        ctx.err.write(`warning: serving on ${host}, not 127.0.0.1: whoever can reach ${host}:${live.server.port} can see the board's data and run trials (no authentication)\n`);
+        ctx.err.write(`note: serving on ${host}: the page, results and WebSocket need the token in the URL above; share it only with who may see the board's data and run trials\n`);
       }
       if (v['no-open'] !== true && !process.env.CI) openInBrowser(live.server.url, ctx.err);
     } else {

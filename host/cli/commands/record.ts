@@ -8,9 +8,11 @@ import type { CliCommand, CommandContext } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
 import { openFromFlags, openSource, withSession } from '../board-session.ts';
-import { parseBleTargets, parsePositive, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
+import { parseBleTargets, parseDuration, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 import type { BoardSession, OpenBoardOptions } from '../../session.ts';
 import { describeEvent } from './replay.ts';
+import { setLongTimeout } from '../../util/long-timeout.ts';
+import { checkWritable } from '../../util/atomic-write.ts';
 
 const HELP = `Usage: tripod record --out FILE [--duration S] [source] [flags]
 
@@ -24,7 +26,9 @@ ${SOURCE_HELP}
                         FILE with -ID before its extension
 
 Flags:
-  --out FILE            where to write (required; refuses to overwrite without --force)
+  --out FILE            where to write (required; refuses to overwrite without --force; checked
+                        before the board is opened). A full disk stops the recording with one line
+                        and exit 1; every record written before stays intact
   --duration S          seconds to record (default: until Ctrl-C)
   --subject ID          subject identifier stored in the header
   --notes TEXT          free-text session notes stored in the header
@@ -48,6 +52,8 @@ interface RecordSummary {
   link_losses: number;
   duration_s: number;
   rate_hz: number | null;
+  /** Why the recording stopped early (a write error such as a full disk), or null. */
+  error: string | null;
 }
 
 /** `s01.tripod` + `Tripod-1A2B` -> `s01-Tripod-1A2B.tripod`. */
@@ -74,9 +80,17 @@ export const command: CliCommand = {
   async run(ctx) {
     const out = ctx.values.out;
     if (typeof out !== 'string' || out === '') throw new UsageError('--out FILE is required: where to write the recording');
-    const duration = parsePositive(ctx.values, 'duration', null);
+    const duration = parseDuration(ctx.values);
     const json = ctx.values.json === true;
     const targets = parseBleTargets(ctx.values, ctx.positionals);
+    // Every output is checked before a board is touched: a typo in --out must not cost a connect.
+    for (const f of targets === null ? [out] : targets.map((t) => perBoardPath(out, t))) {
+      try {
+        checkWritable(f, { overwrite: ctx.values.force === true });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
     const recordOpts = (path: string): OpenBoardOptions['record'] => ({
       path,
       subjectId: typeof ctx.values.subject === 'string' ? ctx.values.subject : null,
@@ -89,7 +103,7 @@ export const command: CliCommand = {
         const [summary] = await recordSessions(ctx, [s], [out], duration);
         if (json) ctx.out.write(`${JSON.stringify(summary)}\n`);
         else ctx.out.write(`${line(summary!)}\n`);
-        return 0;
+        return summary!.error ? 1 : 0;
       });
     }
     const calibrationFile = typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null;
@@ -109,7 +123,7 @@ export const command: CliCommand = {
       const summaries = await recordSessions(ctx, sessions, files, duration);
       if (json) ctx.out.write(`${JSON.stringify({ boards: summaries })}\n`);
       else for (const s of summaries) ctx.out.write(`${line(s)}\n`);
-      return 0;
+      return summaries.some((s) => s.error) ? 1 : 0;
     } finally {
       for (const s of sessions) await s.close();
     }
@@ -125,8 +139,15 @@ async function recordSessions(ctx: CommandContext, sessions: BoardSession[], fil
   const linkLosses = sessions.map(() => 0);
   const label = files.length === 1 ? `recording ${files[0]}` : `recording ${files.length} boards`;
   const progress = new ProgressBar(ctx.err, { label, total: duration, unit: 's' });
+  let stopForError: () => void = () => {};
   sessions.forEach((s, i) => {
     const prefix = sessions.length > 1 ? `${files[i]}: ` : '';
+    // A write error (full disk) stops this recording: one line, then the summary of what is on disk.
+    s.recording?.onError((text) => {
+      progress.done();
+      ctx.err.write(`tripod record: ${text}\n`);
+      stopForError();
+    });
     s.events$.subscribe((e) => {
       if (e.type === 'link-lost') linkLosses[i]!++;
       if (e.type === 'gap' || e.type === 'link-lost' || e.type === 'link-restored' || e.type === 'device-overflow' || e.type === 'consumer-overflow' || (e.type === 'device-event' && typeof e.detail.message === 'string')) {
@@ -141,14 +162,15 @@ async function recordSessions(ctx: CommandContext, sessions: BoardSession[], fil
       const el = (Date.now() - t0) / 1000;
       progress.update(Math.min(el, duration ?? el), `${sessions.reduce((a, s) => a + s.stats().samples, 0)} samples`);
     }, 200);
-    const timer = duration !== null ? setTimeout(done, duration * 1000) : undefined;
+    const timer = duration !== null ? setLongTimeout(done, duration * 1000) : undefined;
     function done(): void {
       clearInterval(tick);
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       ctx.signal.removeEventListener('abort', done);
       resolve();
     }
     ctx.signal.addEventListener('abort', done);
+    stopForError = done;
     void Promise.all(sessions.map((s) => s.finished)).then(done);
   });
   progress.done();
@@ -168,6 +190,7 @@ async function recordSessions(ctx: CommandContext, sessions: BoardSession[], fil
       link_losses: linkLosses[i]!,
       duration_s: Math.round(st.durationS * 1e4) / 1e4,
       rate_hz: st.rateHz === null ? null : Math.round(st.rateHz * 1000) / 1000,
+      error: w.error,
     });
   }
   return out;

@@ -2,6 +2,7 @@
  * `tripod replay FILE`: plays a recording back through the same decoder, calibration and CoP as a
  * live board, at real time, any factor, or as fast as possible, and summarises what it holds.
  */
+import { terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
@@ -20,7 +21,8 @@ Flags:
                        fast as possible
   --calibration FILE   calibration JSON instead of the one stored in the recording
   --json               print only a JSON summary: samples, lost, duplicates, gaps, duration_s,
-                       rate_hz, rejected_frames, link_losses, clean_end, stopped_at_byte, damaged
+                       rate_hz, rejected_frames, link_losses, clean_end, stopped_at_byte, damaged,
+                       reordered (frames out of order in the file, put back), header_recovery
   --help               this text
 
 Examples:
@@ -80,11 +82,11 @@ export const command: CliCommand = {
     const summary = replaySummary(file, session, linkLosses);
     const damage = transport.damageSummary();
     if (json) {
-      ctx.out.write(`${JSON.stringify(summary)}\n`);
+      ctx.out.write(`${terminalJson(summary)}\n`);
     } else {
       ctx.out.write(
         `${file}: ${summary.samples} samples over ${summary.duration_s.toFixed(2)} s (${summary.rate_hz?.toFixed(2) ?? '-'} Hz), ` +
-          `${summary.lost} lost in ${summary.gaps} gap(s), ${summary.duplicates} duplicate(s), ${summary.link_losses} link loss(es)\n`,
+          `${summary.lost} lost in ${summary.gaps} gap(s), ${summary.duplicates} duplicate(s), ${summary.reordered} frame(s) out of order put back, ${summary.link_losses} link loss(es)\n`,
       );
     }
     if (damage) ctx.err.write(`tripod replay: ${damage}\n`);

@@ -2,6 +2,7 @@
  * `tripod scan`: the boards this machine can reach: Tripod boards advertising over BLE (name, id,
  * RSSI), serial ports, and the simulated board (always there).
  */
+import { escapeControl, terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { parsePositive } from '../source-flags.ts';
@@ -27,6 +28,7 @@ export const command: CliCommand = {
   async run(ctx) {
     if (ctx.values.ble === true && ctx.values.serial === true) throw new UsageError('choose --ble or --serial, or neither for both');
     const timeoutS = parsePositive(ctx.values, 'timeout', 5)!;
+    if (timeoutS > 3600) throw new UsageError(`--timeout ${timeoutS} s is longer than an hour: a scan needs seconds, e.g. --timeout 10`);
     const json = ctx.values.json === true;
     const doBle = ctx.values.serial !== true;
     const doSerial = ctx.values.ble !== true;
@@ -37,7 +39,7 @@ export const command: CliCommand = {
         const { getBleCentral } = await import('../../transport/open.ts');
         const central = await getBleCentral();
         ble = await central.scan(timeoutS * 1000, undefined, (b) => {
-          if (!json) ctx.out.write(`ble     ${(b.name || '(no name)').padEnd(16)} id ${b.id}  ${b.rssi} dBm\n`);
+          if (!json) ctx.out.write(`ble     ${escapeControl(b.name || '(no name)').padEnd(16)} id ${b.id}  ${b.rssi} dBm\n`);
         });
       } catch (e) {
         bleError = (e as Error).message.split('\n')[0] ?? String(e);
@@ -59,7 +61,7 @@ export const command: CliCommand = {
     }
     const sim = ctx.values.ble !== true && ctx.values.serial !== true;
     if (json) {
-      ctx.out.write(`${JSON.stringify({ ble, ble_error: bleError, serial, serial_warning: serialWarning, sim })}\n`);
+      ctx.out.write(`${terminalJson({ ble, ble_error: bleError, serial, serial_warning: serialWarning, sim })}\n`);
     } else {
       if (sim) ctx.out.write('sim     the simulated board (--sim, the default)\n');
       if (doBle && !bleError && ble.length === 0) ctx.out.write(`ble     no Tripod board found in ${timeoutS} s\n`);

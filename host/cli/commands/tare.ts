@@ -1,6 +1,7 @@
 /** `tripod tare`: zero the board with nothing on it (the board stores the new offsets). */
 import type { CliCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
+import { parseDecimal } from '../../util/strict-number.ts';
 import { openFromFlags, withSession } from '../board-session.ts';
 import { SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 
@@ -25,7 +26,7 @@ export const command: CliCommand = {
   async run(ctx) {
     let samples = 0;
     if (ctx.values.samples !== undefined) {
-      samples = Number(ctx.values.samples);
+      samples = typeof ctx.values.samples === 'string' ? (parseDecimal(ctx.values.samples) ?? NaN) : NaN;
       if (!Number.isInteger(samples) || samples < 1 || samples > 255) throw new UsageError(`--samples must be an integer 1..255, got '${String(ctx.values.samples)}'`);
     }
     const session = await openFromFlags(ctx, { stream: false });

@@ -162,6 +162,9 @@ function onMessage(msg: ServerMessage): void {
     case 'notice':
       toast(msg.text, msg.level);
       break;
+    case 'confirm':
+      if (msg.action === 'tare' && confirm(msg.text)) send({ type: 'tare', confirmed: true });
+      break;
   }
 }
 
@@ -376,7 +379,8 @@ function renderStatus(s: StatusMessage): void {
   setText($('st-battery'), batteryText(s.batteryPct, s.batteryMv));
   setText($('st-dropped'), `${s.droppedFrames} skipped`);
   $('rec').hidden = s.recording === null;
-  setText($('rec-file'), s.recording ?? '');
+  $('rec').classList.toggle('rec-stopped', s.recordingError !== null);
+  setText($('rec-file'), s.recordingError === null ? (s.recording ?? '') : `stopped: ${s.recordingError}`);
 }
 
 let currentSetup: TrialSetup = { foot: 'left', eyes: 'open', surface: 'firm', durationS: 20 };
@@ -453,12 +457,9 @@ for (const b of Array.from($('plate-view').querySelectorAll<HTMLButtonElement>('
 }
 $('start').onclick = () => send({ type: 'start' });
 $('stop').onclick = () => send({ type: 'stop' });
-$('tare').onclick = () => {
-  // taring with someone on the board zeroes their weight: make sure that is meant
-  const total = state.ring && state.ring.length > 0 ? state.ring.last(5) : 0;
-  if (total > 50 && !confirm(`The board carries ${Math.round(total)} N now. Tare zeroes it: only tare with nobody on the board. Tare anyway?`)) return;
-  send({ type: 'tare' });
-};
+// The host refuses a tare with a load on the board or a trial under way and asks (message 'confirm');
+// the page asks the user and resends it confirmed.
+$('tare').onclick = () => send({ type: 'tare' });
 document.addEventListener('visibilitychange', () => send({ type: 'visibility', hidden: document.hidden }));
 
 let toastTimer: ReturnType<typeof setTimeout> | undefined;

@@ -1,5 +1,5 @@
 /**
- * Compiles C for the nRF52's Thumb core at test time, with the flags of CONTRACTS2.md:
+ * Compiles C for the nRF52's Thumb core at test time, with the flags of firmware/native/build.ts (CLANG_FLAGS):
  * clang-14 (thumbv6m, Cortex-M0, -Os, freestanding, no builtins, no jump tables) -> an ELF object
  * -> `llvm-objcopy-14 -O binary -j .text` -> the raw code, and `llvm-nm-14` for symbol offsets.
  * Anything the blob could not carry is an error, as it is for firmware/native/build.ts: a

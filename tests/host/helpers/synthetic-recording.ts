@@ -35,9 +35,9 @@ export function header(extra: Partial<RecordingHeader> = {}): RecordingHeader {
 }
 
 /** Writes `stream` frames 12.5 ms * count apart; `drop` frame numbers are left out (as if lost). */
-export function writeRecording(path: string, o: SyntheticOptions, drop: Set<number> = new Set(), close = true): SyntheticStream {
+export function writeRecording(path: string, o: SyntheticOptions, drop: Set<number> = new Set(), close = true, headerExtra: Partial<RecordingHeader> = {}): SyntheticStream {
   const st = makeStream(o);
-  const w = RecordingWriter.create(path, header(), { overwrite: true, fsyncEveryMs: 0 });
+  const w = RecordingWriter.create(path, header(headerExtra), { overwrite: true, fsyncEveryMs: 0 });
   let t = 1_700_000_000_000;
   st.frames.forEach((f, i) => {
     t += f.count * 12.5;

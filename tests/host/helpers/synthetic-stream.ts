@@ -4,6 +4,7 @@
  */
 import { createFrameEncoder } from '../../../protocol/frame-encoder.ts';
 import { createStreamDecoder } from '../../../protocol/frame-decoder.ts';
+import { mulberry32 } from '../../../host/sim/random.ts';
 
 export interface SyntheticFrame {
   bytes: Uint8Array;
@@ -21,17 +22,8 @@ export interface SyntheticStream {
   trueTimeS: Float64Array;
 }
 
-/** A small seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (mulberry32, host/sim/random.ts). */
+export const rng = mulberry32;
 
 export interface SyntheticOptions {
   samples: number;

@@ -1,6 +1,6 @@
 /**
  * Source-token counting over an ES5 AST (acorn), shared by the device-cost estimates of the
- * protocol encoder (host/bench/protocol.ts) and the whole firmware (host/bench/firmware.ts):
+ * protocol encoder (token-cost.ts) and the whole firmware (host/bench/firmware.ts):
  * Espruino interprets by re-lexing the source, so the tokens a statement executes track its cost.
  */
 import type * as AcornNs from 'acorn';

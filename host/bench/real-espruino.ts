@@ -1,0 +1,71 @@
+/**
+ * Firmware figures from the real Espruino interpreter (firmware/real-espruino, found through
+ * TRIPOD_ESPRUINO_DIR): the upload file (firmware/dist/tripod.min.js, built fresh) booted from
+ * Storage and run through the scenario of tests/real-espruino (commands, 62 s of streaming at 80 Hz,
+ * a command burst and a settings write), with the stand-ins' own variables taken off:
+ * - firmware.real.vars_boot.{puck,mdbt42q}: variables in use 1 s after boot (after a GC);
+ * - firmware.real.vars_peak.{puck,mdbt42q}: the largest usage seen (at any stand-in call, no GC);
+ * - firmware.real.free_pct.{puck,mdbt42q}: 100 * (total - peak) / total, goal >= 30;
+ *   puck = espruino-arm-2630, mdbt42q = espruino-arm-2950; a board that does not boot (OUT OF
+ *   MEMORY) gets a line saying so and no figures;
+ * - firmware.real.vars_boot.puck8000 / vars_peak.puck8000: the Puck.js set-up on the 8,000-variable
+ *   build (what the firmware needs when it does not fit);
+ * - firmware.real.samples_per_s.{puck,mdbt42q}: samples the host decoded per second of streaming
+ *   (qemu and a shared CPU: the interpreter's speed here, not the board's);
+ * - firmware.real.native_frames_equal: 1 when the native encoder's frames on espruino-arm-8000 equal
+ *   the TypeScript encoder's on the golden vectors and random streams, else 0.
+ * Without the interpreter: one line saying what is missing, no figures.
+ */
+import { buildFirmware } from '../../firmware/build.ts';
+import { goldenOps, randomOps, referenceLog, runProbe } from '../../firmware/real-espruino/native.ts';
+import { findInterpreter } from '../../firmware/real-espruino/runner.ts';
+import { markOf, runBoard, type BoardKey, type RunRecord } from '../../firmware/real-espruino/scenario.ts';
+import { createStreamDecoder } from '../../protocol/frame-decoder.ts';
+import type { BenchModule, Figures } from './types.ts';
+
+function samplesPerS(r: RunRecord): number {
+  const d = createStreamDecoder();
+  for (const f of r.frames) d.push(f);
+  const s = markOf(r, 'stopped').timeS - markOf(r, 'commands').timeS;
+  return Math.round((d.stats.samples / s) * 10) / 10;
+}
+
+export const bench: BenchModule = {
+  name: 'firmware-real',
+  async run(log) {
+    const interp = findInterpreter(['espruino-arm-2630', 'espruino-arm-2950', 'espruino-arm-8000']);
+    if (typeof interp === 'string') {
+      log(`firmware.real.*: not measured: ${interp}`);
+      return {};
+    }
+    buildFirmware();
+    const figures: Figures = {};
+    const keys: BoardKey[] = ['puck', 'mdbt42q', 'puck8000'];
+    const runs = await Promise.all(keys.map((k) => runBoard(interp, k)));
+    keys.forEach((key, n) => {
+      const r = runs[n]!;
+      if (r.run.ended !== 'done' || !r.marks.some((m) => m.label === 'boot')) {
+        const oom = /OUT OF MEMORY[^\r\n]*/.exec(r.run.output)?.[0];
+        log(`${key}: no figures: the run ended '${r.run.ended}'${oom ? ` (${oom.slice(0, 60)})` : ''}`);
+        return;
+      }
+      const own = markOf(r, 'standins').usage - markOf(r, 'pre').usage;
+      const total = markOf(r, 'pre').total;
+      const peak = r.peak - own;
+      log(`${key}: ${total} variables, stand-ins ${own}; boot ${markOf(r, 'boot').usage - own}, streaming ${markOf(r, 'streaming').usage - own}, burst ${markOf(r, 'burst').usage - own}, settings ${markOf(r, 'settings').usage - own}, peak ${peak}; error flags ${r.errorFlags.join(',') || 'none'}`);
+      figures[`firmware.real.vars_boot.${key}`] = markOf(r, 'boot').usage - own;
+      figures[`firmware.real.vars_peak.${key}`] = peak;
+      if (key !== 'puck8000') {
+        figures[`firmware.real.free_pct.${key}`] = Math.round((1000 * (total - peak)) / total) / 10;
+        figures[`firmware.real.samples_per_s.${key}`] = samplesPerS(r);
+      }
+    });
+    const ops = [...goldenOps().ops, ...randomOps(11, 4, 150)];
+    const p = await runProbe(interp, 'espruino-arm-8000', ops);
+    const ref = referenceLog(ops);
+    const equal = p.loaded && p.finished && p.log.length === ref.length && p.log.every((l, k) => l === ref[k]);
+    log(`native probe on espruino-arm-8000: loaded ${p.loaded}, ${p.log.filter((l) => l.startsWith('F ')).length} frames of ${ref.filter((l) => l.startsWith('F ')).length}, ended ${p.run.ended}`);
+    figures['firmware.real.native_frames_equal'] = equal ? 1 : 0;
+    return figures;
+  },
+};

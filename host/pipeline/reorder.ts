@@ -1,0 +1,114 @@
+/**
+ * Puts sample frames that arrive out of order back in order before the sample stage sees them.
+ * A board sends frames in index order and BLE and serial keep it, but a recording edited, merged or
+ * damaged by other tools can hold two records swapped. Without this, the later frame would open a
+ * gap, the earlier one would break the delta chain, and up to a KEY interval of samples would be
+ * reported lost although every sample is in the file.
+ *
+ * Frames wait in a window of at most `window` frames. The frame that continues the stream goes
+ * first: for 1.1 frames the one whose first index is the one the sample stage expects next (KEY:
+ * 24-bit index; DELTA: its 9 index bits), for 1.2 frames (KEY2/DELTA2) the one whose sequence
+ * number follows the last frame delivered; when none
+ * fits and the window is full, the oldest goes as it is (a real gap). A frame whose index lies
+ * behind the expected one (a repeat, or one too late) goes at once: the stage counts it as a
+ * duplicate. A frame that overtakes an earlier arrival is counted in `reordered`. Used for replays
+ * (latency does not matter there); live sources pass frames straight through.
+ */
+import { INDEX_MOD, KIND_DELTA, KIND_DELTA2, KIND_KEY, KIND_KEY2 } from '../../protocol/constants.ts';
+
+interface Held {
+  bytes: Uint8Array;
+  hostTimeMs: number;
+}
+
+/** Frames a replay holds back to put swapped records in order. */
+export const REPLAY_REORDER_WINDOW = 4;
+
+export class FrameReorder {
+  private readonly held: Held[] = [];
+  /** Sequence number of the last 1.2 frame delivered, or null. */
+  private lastSeq: number | null = null;
+  /** Frames delivered ahead of one that arrived before them. */
+  reordered = 0;
+
+  constructor(
+    private readonly window: number,
+    /** Device index (mod 2^24) the sample stage expects next, or null before the first frame. */
+    private readonly expected: () => number | null,
+    private readonly deliver: (bytes: Uint8Array, hostTimeMs: number) => void,
+  ) {}
+
+  push(bytes: Uint8Array, hostTimeMs: number): void {
+    const e = this.expected();
+    if ((e !== null && behind(bytes, e)) || this.seqBehind(bytes)) {
+      // Already delivered (a repeat) or too late to put in place: the sample stage counts it.
+      this.deliver(bytes, hostTimeMs);
+      return;
+    }
+    this.held.push({ bytes, hostTimeMs });
+    this.drain(false);
+  }
+
+  /** Delivers everything held (end of stream, or before a control message or a link event). */
+  flush(): void {
+    this.drain(true);
+  }
+
+  /** Whether a frame continues the stream: the expected index (1.1) or the next sequence number (1.2). */
+  private continues(bytes: Uint8Array, e: number | null): boolean {
+    if (isV12(bytes)) return this.lastSeq === null ? e === null : bytes[1] === ((this.lastSeq + 1) & 0xff);
+    return e !== null && startsAt(bytes, e);
+  }
+
+  /** A 1.2 frame at or behind the last sequence delivered (a repeat, or too late). */
+  private seqBehind(bytes: Uint8Array): boolean {
+    if (!isV12(bytes) || this.lastSeq === null) return false;
+    return ((((bytes[1]! - this.lastSeq) & 0xff) << 24) >> 24) <= 0;
+  }
+
+  private drain(all: boolean): void {
+    while (this.held.length > 0) {
+      const e = this.expected();
+      let i = this.held.findIndex((h) => this.continues(h.bytes, e));
+      if (i < 0 && e === null && this.lastSeq === null) i = 0;
+      if (i < 0) {
+        if (!all && this.held.length <= this.window) return;
+        i = 0;
+      }
+      if (i > 0) this.reordered++;
+      const [h] = this.held.splice(i, 1);
+      this.deliver(h!.bytes, h!.hostTimeMs);
+      if (isV12(h!.bytes)) this.lastSeq = h!.bytes[1]!;
+    }
+  }
+}
+
+/** Whether `bytes` is a 1.2 sample frame (KEY2 / DELTA2, sequence number in byte 1). */
+function isV12(bytes: Uint8Array): boolean {
+  const kind = bytes.length >= 4 ? bytes[0]! & 0x0f : -1;
+  return kind === KIND_KEY2 || kind === KIND_DELTA2;
+}
+
+/** Whether a sample frame starts before device index `e`: up to half the index range (KEY) or 255 (DELTA's 9 bits) behind. */
+function behind(bytes: Uint8Array, e: number): boolean {
+  if (bytes.length < 4) return false;
+  const kind = bytes[0]! & 0x0f;
+  if (kind === KIND_KEY) {
+    const d = (e - (bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16)) + INDEX_MOD) % INDEX_MOD;
+    return d > 0 && d < INDEX_MOD / 2;
+  }
+  if (kind === KIND_DELTA) {
+    const d = (e - (bytes[1]! | ((bytes[2]! & 0x80) << 1)) + 512) & 0x1ff;
+    return d > 0 && d < 256;
+  }
+  return false;
+}
+
+/** Whether a sample frame's first sample has device index `e` (mod 2^24). */
+function startsAt(bytes: Uint8Array, e: number): boolean {
+  if (bytes.length < 4) return false;
+  const kind = bytes[0]! & 0x0f;
+  if (kind === KIND_KEY) return (bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16)) === e % INDEX_MOD;
+  if (kind === KIND_DELTA) return (bytes[1]! | ((bytes[2]! & 0x80) << 1)) === (e & 0x1ff);
+  return false;
+}
