@@ -437,7 +437,10 @@ function renderTrial(t: TrialStateMessage): void {
 }
 
 function sendSetup(patch: Partial<TrialSetup>): void {
-  send({ type: 'setup', setup: { ...currentSetup, ...patch } });
+  // kept here at once: a second click before the host's answer must not undo the first (the host's
+  // trial state, which follows, sets it back if the host refused)
+  currentSetup = { ...currentSetup, ...patch };
+  send({ type: 'setup', setup: currentSetup });
 }
 
 for (const b of Array.from($('foot').querySelectorAll<HTMLButtonElement>('button'))) b.onclick = () => sendSetup({ foot: b.dataset.value as Foot });
