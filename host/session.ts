@@ -12,35 +12,31 @@
  * are delivered synchronously (nothing is dropped; the replay is paced instead).
  */
 import type { BehaviorSubject, Observable, Subscription } from 'rxjs';
-import { Subject } from 'rxjs';
 import { CMD_STOP_STREAM, MSG_EVENT, PROTOCOL_MAJOR, type CellCalibrationRecord, type CommandMessage, type DeviceInfo, type ResponseMessage } from '../protocol/index.ts';
-import type { BoardSource } from './cli/source-flags.ts';
+import { SOFTWARE } from './package-root.ts';
 import { defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
 import { BoundedDelivery, DEFAULT_DELIVERY_CAPACITY } from './pipeline/delivery.ts';
+import { DirectDelivery, type SampleDelivery } from './pipeline/direct-delivery.ts';
 import { ForcePipeline } from './pipeline/pipeline.ts';
 import { REPLAY_REORDER_WINDOW } from './pipeline/reorder.ts';
+import type { SampleStats } from './pipeline/samples.ts';
 import type { ForceSample, PipelineEvent } from './pipeline/types.ts';
 import { DEFAULT_LAYOUT } from './pipeline/types.ts';
-import type { RecordedCalibration, RecordingHeader } from './recording/format.ts';
-import { RecordingWriter } from './recording/writer.ts';
+import type { RecordedCalibration } from './recording/format.ts';
+import { createRecording, recordTransport, type RecordOptions } from './recording/start.ts';
+import type { RecordingWriter } from './recording/writer.ts';
+import type { BoardSource } from './source.ts';
 import { CommandClient, DEFAULT_COMMAND_TIMEOUT_MS } from './transport/commands.ts';
-import { createTransport, type TransportOptions } from './transport/open.ts';
+import { defaultTransports, type TransportFactory, type TransportOptions } from './transport/open.ts';
 import type { ReplayTransport } from './transport/replay.ts';
 import { TransportError, type ConnectionState, type ReceivedMessage, type Transport } from './transport/transport.ts';
-import pkg from '../package.json' with { type: 'json' };
 
-export type { BoardSource };
-
-export const SOFTWARE = { name: 'tripod', version: pkg.version };
-
-export interface RecordOptions {
-  path: string;
-  subjectId?: string | null;
-  notes?: string | null;
-  overwrite?: boolean;
-}
+export type { BoardSource, RecordOptions };
+export { SOFTWARE };
 
 export interface OpenBoardOptions extends TransportOptions {
+  /** Makes the transport for `source` (and carries its radio); defaults to the platform's. */
+  transports?: TransportFactory;
   /** Calibration JSON overriding the board's (validated; errors name the field). */
   calibrationFile?: string | null;
   /** Start the sample stream once connected. Defaults to true (false for info/tare). */
@@ -55,15 +51,9 @@ export interface OpenBoardOptions extends TransportOptions {
 /** What is known about the board: its GET_INFO answer (live) or the recording's header (replay). */
 export type BoardInfo = DeviceInfo | Record<string, unknown>;
 
-export interface SessionStats {
-  samples: number;
-  lost: number;
-  duplicates: number;
-  /** Frames that arrived out of order and were put back in place (replays only). */
-  reordered: number;
-  gaps: number;
-  rejectedFrames: number;
-  deviceDropped: number;
+/** The pipeline's counts (frames, samples, lost, duplicates, gaps, rejected frames, device drops) and the session's own. */
+export interface SessionStats extends SampleStats {
+  /** Samples a slow consumer missed (live sources; see OpenBoardOptions.deliveryCapacity). */
   consumerDropped: number;
   firstT: number | null;
   lastT: number | null;
@@ -117,131 +107,141 @@ export function fromRecordedCalibration(r: RecordedCalibration | null): Calibrat
   return { ...cal, source: r.source };
 }
 
+/** What the session learns before streaming: from the board (live) or the recording's header (replay). */
+interface Introduction {
+  commands: CommandClient | null;
+  info: BoardInfo | null;
+  calibration: Calibration;
+}
+
+/** Asks a live board who it is and how it is calibrated (a calibration file wins over the board's). */
+async function askBoard(transport: Transport, fileCal: Calibration | null, opts: OpenBoardOptions): Promise<Introduction> {
+  const commands = new CommandClient(transport, opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+  const di = await commands.getInfo();
+  if (di.protocolMajor !== PROTOCOL_MAJOR) {
+    throw new TransportError(`board speaks protocol ${di.protocolMajor}.${di.protocolMinor}, this host speaks ${PROTOCOL_MAJOR}.x: update the ${di.protocolMajor > PROTOCOL_MAJOR ? 'host (npm update)' : 'firmware (tripod flash)'}`);
+  }
+  const calibration = fileCal ?? calibrationFromBoard(await commands.getCalibration(), di.calibrated ? 'board' : 'board (uncalibrated defaults)');
+  return { commands, info: di, calibration };
+}
+
+/**
+ * Events the board sends while the session is still asking GET_INFO / GET_CALIBRATION (a
+ * STORAGE_FAULT comes right after the first command) are kept and handed to the pipeline (and the
+ * recording) once it exists, so none is lost between open() and the pipeline's subscription.
+ * take() stops collecting and returns them.
+ */
+function collectEarlyEvents(transport: Transport): { take(): ReceivedMessage[] } {
+  const early: ReceivedMessage[] = [];
+  const sub = transport.messages$.subscribe((m) => {
+    if (m.channel === 'control' && m.bytes.length > 1 && m.bytes[0] === MSG_EVENT) early.push(m);
+  });
+  return {
+    take() {
+      sub.unsubscribe();
+      return early;
+    },
+  };
+}
+
+/** First and last sample seen (device time, index), for the session's duration and mean rate. */
+class SampleSpan {
+  firstT: number | null = null;
+  lastT: number | null = null;
+  private firstIndex = 0;
+  private lastIndex = 0;
+
+  add(s: ForceSample): void {
+    if (this.firstT === null) {
+      this.firstT = s.t;
+      this.firstIndex = s.index;
+    }
+    this.lastT = s.t;
+    this.lastIndex = s.index;
+  }
+
+  stats(pipeline: SampleStats, consumerDropped: number): SessionStats {
+    const durationS = this.firstT !== null && this.lastT !== null ? this.lastT - this.firstT : 0;
+    return {
+      ...pipeline,
+      consumerDropped,
+      firstT: this.firstT,
+      lastT: this.lastT,
+      durationS,
+      rateHz: pipeline.samples > 1 && durationS > 0 ? (this.lastIndex - this.firstIndex) / durationS : null,
+    };
+  }
+}
+
+/**
+ * Opens a session with one board. `source` says which (sim, BLE, serial, a recording, or a
+ * transport of the caller's); `opts.transports` makes the transport (the platform radio unless
+ * given another, e.g. a FakeRadio). Rejects with a TransportError (no board, no Bluetooth, protocol
+ * mismatch), a CalibrationError (bad calibration file) or a file error (recording exists: code EEXIST).
+ */
 export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}): Promise<BoardSession> {
   // Validate the calibration file before touching any hardware: a typo should not cost a connect.
   const fileCal = opts.calibrationFile ? loadCalibrationFile(opts.calibrationFile) : null;
-  const transport = await createTransport(source, opts);
-  const isReplay = transport.kind === 'replay';
-  const replay = isReplay ? (transport as ReplayTransport) : null;
-  let commands: CommandClient | null = null;
-  let info: BoardInfo | null = null;
-  let calibration: Calibration;
+  const transport = await (opts.transports ?? defaultTransports()).create(source, opts);
+  const replay = transport.kind === 'replay' ? (transport as ReplayTransport) : null;
   await transport.open();
-  // Events the board sends while the session is still asking GET_INFO / GET_CALIBRATION (a
-  // STORAGE_FAULT comes right after the first command) are kept and handed to the pipeline (and the
-  // recording) once it exists, so none is lost between open() and the pipeline's subscription.
-  const early: ReceivedMessage[] = [];
-  const earlySub = replay
-    ? null
-    : transport.messages$.subscribe((m) => {
-        if (m.channel === 'control' && m.bytes.length > 1 && m.bytes[0] === MSG_EVENT) early.push(m);
-      });
+  const early = replay ? null : collectEarlyEvents(transport);
+  let intro: Introduction;
   try {
-    if (replay) {
-      info = replay.header.board;
-      calibration = fileCal ?? fromRecordedCalibration(replay.header.calibration);
-    } else {
-      commands = new CommandClient(transport, opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
-      const di = await commands.getInfo();
-      if (di.protocolMajor !== PROTOCOL_MAJOR) {
-        throw new TransportError(`board speaks protocol ${di.protocolMajor}.${di.protocolMinor}, this host speaks ${PROTOCOL_MAJOR}.x: update the ${di.protocolMajor > PROTOCOL_MAJOR ? 'host (npm update)' : 'firmware (tripod flash)'}`);
-      }
-      info = di;
-      calibration = fileCal ?? calibrationFromBoard(await commands.getCalibration(), di.calibrated ? 'board' : 'board (uncalibrated defaults)');
-    }
+    intro = replay
+      ? { commands: null, info: replay.header.board, calibration: fileCal ?? fromRecordedCalibration(replay.header.calibration) }
+      : await askBoard(transport, fileCal, opts);
   } catch (e) {
-    earlySub?.unsubscribe();
+    early?.take();
     await transport.close();
     throw e;
   }
+  const { commands, info } = intro;
 
   const rateHz = info && typeof (info as DeviceInfo).sampleRateHz === 'number' ? (info as DeviceInfo).sampleRateHz : 80;
-  const delivery = replay ? null : new BoundedDelivery(opts.deliveryCapacity ?? DEFAULT_DELIVERY_CAPACITY);
-  const direct = replay ? { samples$: new Subject<ForceSample>(), events$: new Subject<PipelineEvent>() } : null;
-  const sinkSample = delivery ? (s: ForceSample) => delivery.pushSample(s) : (s: ForceSample) => direct!.samples$.next(s);
-  const sinkEvent = delivery ? (e: PipelineEvent) => delivery.pushEvent(e) : (e: PipelineEvent) => direct!.events$.next(e);
-  let firstT: number | null = null;
-  let lastT: number | null = null;
-  let firstIndex = 0;
-  let lastIndex = 0;
+  // Live sources queue for their consumers (the transport never waits); a replay delivers directly.
+  const delivery: SampleDelivery = replay ? new DirectDelivery() : new BoundedDelivery(opts.deliveryCapacity ?? DEFAULT_DELIVERY_CAPACITY);
+  const span = new SampleSpan();
   const pipeline = new ForcePipeline(
-    calibration,
+    intro.calibration,
     (s) => {
-      if (firstT === null) {
-        firstT = s.t;
-        firstIndex = s.index;
-      }
-      lastT = s.t;
-      lastIndex = s.index;
-      sinkSample(s);
+      span.add(s);
+      delivery.pushSample(s);
     },
-    sinkEvent,
+    (e) => delivery.pushEvent(e),
     replay ? { rateHz, reorderWindow: REPLAY_REORDER_WINDOW } : { rateHz },
   );
 
   let writer: RecordingWriter | null = null;
   if (opts.record) {
-    const header: RecordingHeader = {
-      format: 'tripod-recording',
-      formatVersion: 1,
-      createdAt: new Date().toISOString(),
-      software: SOFTWARE,
-      source: { kind: transport.kind, description: transport.description },
-      board: (info as Record<string, unknown> | null) ?? null,
-      calibration: toRecordedCalibration(calibration),
-      subjectId: opts.record.subjectId ?? null,
-      notes: opts.record.notes ?? null,
-    };
     try {
-      writer = RecordingWriter.create(opts.record.path, header, { overwrite: opts.record.overwrite });
+      writer = createRecording(transport, { software: SOFTWARE, board: (info as Record<string, unknown> | null) ?? null, calibration: toRecordedCalibration(intro.calibration) }, opts.record);
     } catch (e) {
       await transport.close();
       throw e;
     }
   }
 
-  const subs: Subscription[] = [];
-  let streaming = false;
   // Recorder first, so every message is on disk before anything else looks at it.
-  if (writer) {
-    const w = writer;
-    subs.push(transport.messages$.subscribe((m) => w.writeMessage(m.channel, m.hostTimeMs, m.bytes)));
-    subs.push(
-      transport.link$.subscribe((l) => {
-        if (l.type === 'link-lost') w.writeLink({ event: 'link-lost', hostTimeMs: l.hostTimeMs, detail: l.reason });
-        else if (l.type === 'link-restored') w.writeLink({ event: 'link-restored', hostTimeMs: l.hostTimeMs });
-        else w.writeNote({ kind: 'rx-errors', hostTimeMs: l.hostTimeMs, count: l.count, detail: l.detail });
-      }),
-    );
-  }
+  const subs: Subscription[] = writer ? recordTransport(transport, writer) : [];
+  let streaming = false;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
-  earlySub?.unsubscribe();
-  for (const m of early) {
+  const endStreams = (): void => {
+    delivery.close();
+    resolveFinished();
+  };
+  for (const m of early?.take() ?? []) {
     writer?.writeMessage(m.channel, m.hostTimeMs, m.bytes);
     pipeline.push(m);
   }
   subs.push(
     transport.messages$.subscribe({
       next: (m) => pipeline.push(m),
-      complete: () => {
-        pipeline.flush();
-        delivery?.close();
-        if (direct) {
-          direct.samples$.complete();
-          direct.events$.complete();
-        }
-        resolveFinished();
-      },
+      complete: endStreams,
       error: (e) => {
-        pipeline.flush();
-        sinkEvent({ type: 'frame-error', code: 'transport', message: (e as Error).message });
-        delivery?.close();
-        if (direct) {
-          direct.samples$.complete();
-          direct.events$.complete();
-        }
-        resolveFinished();
+        delivery.pushEvent({ type: 'frame-error', code: 'transport', message: (e as Error).message });
+        endStreams();
       },
     }),
   );
@@ -251,7 +251,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       else if (l.type === 'link-restored') {
         pipeline.linkRestored(l.hostTimeMs);
         if (commands && streaming) void resumeStream(commands);
-      } else sinkEvent({ type: 'frame-error', code: 'link', message: `${l.count} bad frame(s) on the link: ${l.detail}` });
+      } else delivery.pushEvent({ type: 'frame-error', code: 'link', message: `${l.count} bad frame(s) on the link: ${l.detail}` });
     }),
   );
 
@@ -261,7 +261,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       const di = await c.getInfo();
       if (!di.streaming) await c.startStream();
     } catch (e) {
-      sinkEvent({ type: 'device-event', name: 'resume-failed', detail: { message: (e as Error).message } });
+      delivery.pushEvent({ type: 'device-event', name: 'resume-failed', detail: { message: (e as Error).message } });
     }
   }
 
@@ -282,7 +282,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     // (unless a calibration file overrides the recording's calibration).
     subs.push(
       replay.notes$.subscribe((n) => {
-        if (n.kind === 'rx-errors') sinkEvent({ type: 'frame-error', code: 'link', message: `${String(n.count)} bad frame(s) on the link: ${String(n.detail)}` });
+        if (n.kind === 'rx-errors') delivery.pushEvent({ type: 'frame-error', code: 'link', message: `${String(n.count)} bad frame(s) on the link: ${String(n.detail)}` });
         else if (!fileCal && n.calibration) pipeline.setCalibration(fromRecordedCalibration(n.calibration as RecordedCalibration));
       }),
     );
@@ -293,8 +293,8 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     source,
     transport,
     info,
-    samples$: delivery ? delivery.samples$ : direct!.samples$,
-    events$: delivery ? delivery.events$ : direct!.events$,
+    samples$: delivery.samples$,
+    events$: delivery.events$,
     state$: transport.state$,
     get calibration() {
       return pipeline.currentCalibration;
@@ -303,11 +303,11 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     recording: writer,
     finished,
     async command(cmd: Omit<CommandMessage, 'reqId'>, timeoutMs?: number): Promise<ResponseMessage> {
-      if (!commands) throw new TransportError('a recording cannot answer commands; connect a board (--sim, --ble, --serial)');
+      if (!commands) throw new TransportError('a recording cannot answer commands; open a live board (sim, BLE or serial) for that');
       return commands.request(cmd, timeoutMs);
     },
     async tare(samples = 0): Promise<Calibration> {
-      if (!commands) throw new TransportError('a recording cannot be tared; tare a live board (tripod tare)');
+      if (!commands) throw new TransportError('a recording cannot be tared; tare a live board');
       const offsets = await commands.tare(samples);
       const cur = pipeline.currentCalibration;
       const next: Calibration = {
@@ -319,22 +319,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       return next;
     },
     stats(): SessionStats {
-      const s = pipeline.stats;
-      const durationS = firstT !== null && lastT !== null ? lastT - firstT : 0;
-      return {
-        samples: s.samples,
-        lost: s.lost,
-        duplicates: s.duplicates,
-        reordered: s.reordered,
-        gaps: s.gaps,
-        rejectedFrames: s.rejectedFrames,
-        deviceDropped: s.deviceDropped,
-        consumerDropped: delivery?.dropped ?? 0,
-        firstT,
-        lastT,
-        durationS,
-        rateHz: s.samples > 1 && durationS > 0 ? (lastIndex - firstIndex) / durationS : null,
-      };
+      return span.stats(pipeline.stats, delivery.dropped);
     },
     async close(): Promise<void> {
       if (closed) return;
@@ -348,13 +333,8 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       }
       await transport.close();
       for (const s of subs) s.unsubscribe();
-      delivery?.close();
-      if (direct) {
-        direct.samples$.complete();
-        direct.events$.complete();
-      }
       writer?.close('closed');
-      resolveFinished();
+      endStreams();
     },
   };
   return session;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../host/package-root.ts';
 import { BOARDS, type BoardName, type Hx711Wiring } from './boards.ts';
 import { DEFAULT_COSTS, callCosts, type CallCosts, type CostModel } from './costs.ts';
 import type { Hx711Reading, Hx711Stats, TimingViolation } from './hx711-model.ts';
@@ -27,7 +27,7 @@ export {
   type NativeMachineOptions, type NativeCallResult, type NativeGpio, type ThumbFaultKind,
 } from './native-machine.ts';
 
-export const DEFAULT_FIRMWARE_PATH = fileURLToPath(new URL('../dist/tripod.js', import.meta.url));
+export const DEFAULT_FIRMWARE_PATH = packagePath('firmware', 'dist', 'tripod.js');
 
 export interface BoardOptions {
   /** Firmware source. Defaults to the contents of firmware/dist/tripod.js. */

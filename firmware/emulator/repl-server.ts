@@ -90,6 +90,8 @@ export interface ReplServer<B extends ReplBoard> {
   nextBoard(opts?: { current?: boolean; timeoutMs?: number }): Promise<B>;
   /** Number of client connections so far (tests use it). */
   connections(): number;
+  /** Whether a client holds the console now. */
+  inUse(): boolean;
   close(): Promise<void>;
 }
 
@@ -444,6 +446,7 @@ export async function startReplServer<B extends ReplBoard>(opts: ReplServerOptio
       return repl.waitBoard(o.timeoutMs ?? 30_000);
     },
     connections: () => connectionCount,
+    inUse: () => active !== null,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -36,13 +36,13 @@ import {
 import { encodeEvent, type CellCalibrationRecord, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
 import type { PinMap } from './boards.ts';
 import { setupBle, type BleHandlers, type BleLink } from './ble.ts';
-import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT } from './commands.ts';
+import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT, type CommandAct } from './commands.ts';
 import { loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
 import { RING_CAPACITY, createSampler } from './sampler.ts';
 import type { SerialHandlers, SerialLink } from './serial.ts';
-import { keyIntervalFor, samplesPerFrameFor } from './settings.ts';
+import { keyIntervalFor, samplesPerFrameFor, type Stored } from './settings.ts';
 
 export const FIRMWARE_MAJOR = 0;
 export const FIRMWARE_MINOR = 1;
@@ -92,19 +92,46 @@ function reboot(): void {
 }
 
 /** Starts the device. Runs once when the file is loaded (Espruino runs saved code at boot). */
-export function startTripod(): void {
-  let stored = loadBoot().loadStored();
-  const settings = stored.settings;
-  /** The calibration in use (settings.ts CalValues) and whether it came from flash. */
-  const cal = stored.calibration;
-  let calibrated = stored.calibrated;
-  const storeFault = stored.fault;
-  stored = null as never;
-  let pins: PinMap = loadBoot().boardPins(process.env.BOARD);
-  if (settings.pins !== null) {
-    const p = loadBoot().customPins(pins, settings.pins);
+/** What boot reads from flash and the board: stored settings and calibration, the pin map, the name to advertise. */
+interface BootConfig {
+  stored: Stored;
+  pins: PinMap;
+  name: string;
+}
+
+/**
+ * Reads the boot configuration through one load of the boot group (lazy.ts loadBoot), then lets the
+ * garbage collector free that group at once (startTripod calls collectGarbage after it), before the
+ * rest of boot needs the room.
+ */
+function bootConfig(): BootConfig {
+  const b = loadBoot();
+  const stored = b.loadStored();
+  let pins = b.boardPins(process.env.BOARD);
+  if (stored.settings.pins !== null) {
+    const p = b.customPins(pins, stored.settings.pins);
     if (p !== null) pins = p;
   }
+  return { stored: stored, pins: pins, name: stored.settings.name !== '' ? stored.settings.name : b.defaultName(NRF.getAddress()) };
+}
+
+/** Decodes and runs one command with one load of the commands group, which is garbage once this returns. */
+function runCommand(link: number, bytes: Uint8Array, act: CommandAct<CommandsLib>, reply: (link: number, bytes: Uint8Array) => void): void {
+  const lib = loadCommands();
+  lib.handleCommand(link, bytes, act, reply, lib);
+}
+
+export function startTripod(): void {
+  let boot: BootConfig | null = bootConfig();
+  collectGarbage();
+  const settings = boot.stored.settings;
+  /** The calibration in use (settings.ts CalValues) and whether it came from flash. */
+  const cal = boot.stored.calibration;
+  let calibrated = boot.stored.calibrated;
+  const storeFault = boot.stored.fault;
+  const pins: PinMap = boot.pins;
+  const bleName = boot.name;
+  boot = null;
   let eventSeq = 0;
   let target = 0;
   let idleTimer = 0;
@@ -181,8 +208,7 @@ export function startTripod(): void {
   function onCommand(link: number, bytes: Uint8Array): void {
     ensureSampling();
     if (link === LINK_SERIAL && !ble.connected()) armIdle();
-    const lib = loadCommands();
-    lib.handleCommand(link, bytes, act, reply, lib);
+    runCommand(link, bytes, act, reply);
     sendStoreFault(link);
     collectGarbage();
   }
@@ -410,7 +436,7 @@ export function startTripod(): void {
       if (target === LINK_BLE) streamer.configure(payload, samplesPerFrameFor(settings.samplesPerFrame, payload));
     },
   };
-  const ble: BleLink = setupBle(settings.name !== '' ? settings.name : loadBoot().defaultName(NRF.getAddress()), 'Tripod ' + (process.env.BOARD || 'nRF52'), FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
+  const ble: BleLink = setupBle(bleName, 'Tripod ' + (process.env.BOARD || 'nRF52'), FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
 
   const serialHandlers: SerialHandlers = {
     onCommand: function (bytes: Uint8Array): void {

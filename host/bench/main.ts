@@ -11,6 +11,7 @@ const BENCHES: Array<() => Promise<BenchModule>> = [
   async () => (await import('./scoring.ts')).bench,
   async () => (await import('./protocol.ts')).bench,
   async () => (await import('./makers.ts')).bench,
+  async () => (await import('./lab.ts')).bench,
   async () => (await import('../live/bench.ts')).bench,
   async () => (await import('./clinic.ts')).bench,
   async () => (await import('./firmware.ts')).bench,

@@ -4,7 +4,7 @@
  * calibration file. The CLI command is a thin shell around `runCalibration`.
  */
 import { map } from 'rxjs';
-import type { BoardSource } from '../cli/source-flags.ts';
+import type { BoardSource } from '../source.ts';
 import { REFERENCE_SCALE_N_PER_COUNT } from '../pipeline/calibration.ts';
 import type { BoardLayout } from '../pipeline/types.ts';
 import type { BoardSession, OpenBoardOptions } from '../session.ts';

@@ -6,11 +6,12 @@ import { CalibrationError } from '../pipeline/calibration.ts';
 import { openBoard, type BoardSession, type OpenBoardOptions } from '../session.ts';
 import type { CommandContext } from './command.ts';
 import { RuntimeError, UsageError } from './errors.ts';
-import { parseSourceFlags, type BoardSource } from './source-flags.ts';
+import type { BoardSource } from '../source.ts';
+import { parseSourceFlags } from './source-flags.ts';
 
 export async function openFromFlags(ctx: CommandContext, opts: Omit<OpenBoardOptions, 'calibrationFile'>): Promise<BoardSession> {
   const { source, calibrationFile } = parseSourceFlags(ctx.values, ctx.positionals);
-  return openSource(source, calibrationFile, opts);
+  return openSource(source, calibrationFile, { transports: ctx.transports, ...opts });
 }
 
 /** openBoard with every failure turned into one CLI line. */
@@ -20,10 +21,20 @@ export async function openSource(source: BoardSource, calibrationFile: string | 
   } catch (e) {
     if (e instanceof CalibrationError) throw new UsageError(e.message);
     if (e instanceof UsageError || e instanceof RuntimeError) throw e;
-    const msg = (e as Error).message ?? String(e);
-    if (/already exists; choose another --out/.test(msg)) throw new UsageError(msg);
-    throw new RuntimeError(msg);
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EEXIST' && err.path) throw new UsageError(`${err.path} already exists; choose another --out or add --force to overwrite it`);
+    throw new RuntimeError(boardErrorLine(e));
   }
+}
+
+/** One line for a failure to reach a board; Bluetooth failures point at `tripod doctor`. */
+export function boardErrorLine(e: unknown): string {
+  const msg = ((e as Error)?.message ?? String(e)).split('\n')[0] ?? '';
+  if ((e as Error)?.name === 'BluetoothUnavailableError') {
+    if ((e as { reason?: string }).reason === 'no-binding') return `${msg}; build it with 'npx tripod doctor --build-ble' ('tripod doctor --ble' checks the rest)`;
+    return `${msg}; run 'tripod doctor --ble' to see what to fix, or use --sim or --serial PATH`;
+  }
+  return msg;
 }
 
 /** Runs `fn` with a session and always closes it; maps late failures to RuntimeError. */

@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import type { TransportFactory } from '../transport/open.ts';
 
 /** The options table of one command, in node:util parseArgs form. */
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -15,6 +16,8 @@ export interface CommandContext {
   err: NodeJS.WritableStream;
   /** Aborted on SIGINT/SIGTERM: long-running commands stop cleanly and keep what they took. */
   signal: AbortSignal;
+  /** Makes the transports for board sources (the platform radio unless main() was given another, e.g. a FakeRadio in tests). */
+  transports: TransportFactory;
 }
 
 export interface CliCommand {

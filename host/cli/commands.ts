@@ -21,4 +21,5 @@ export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   scan: async () => (await import('./commands/scan.ts')).command,
   flash: async () => (await import('./commands/flash.ts')).command,
   emulate: async () => (await import('./commands/emulate.ts')).command,
+  doctor: async () => (await import('./commands/doctor.ts')).command,
 };

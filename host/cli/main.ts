@@ -3,6 +3,7 @@ import { COMMANDS } from './commands.ts';
 import { EXIT_RUNTIME, EXIT_USAGE, RuntimeError, UsageError } from './errors.ts';
 import type { CliCommand } from './command.ts';
 import { escapeControl } from '../util/terminal-text.ts';
+import type { TransportFactory } from '../transport/open.ts';
 
 const TOP_HELP_HEAD = `tripod: balance-board toolkit (Tripod board over BLE, USB serial or a simulated board)
 
@@ -46,6 +47,38 @@ function describeParseError(e: unknown): string {
     .replace(/^Option '(.+?)' argument missing$/, "flag '$1' needs a value");
 }
 
+/** The command within edit distance 2 of `name` (a typo), or one that starts with it; null when none is close. */
+export function closestCommand(name: string, names: string[]): string | null {
+  const n = name.toLowerCase();
+  let best: string | null = null;
+  let bestD = 3;
+  for (const c of names) {
+    const d = c.startsWith(n) && n.length >= 3 ? 1 : editDistance(n, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Edits (insert, delete, replace, swap of neighbours) between a and b: optimal string alignment. */
+function editDistance(a: string, b: string): number {
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      cur.push(d);
+    }
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
 /** The first line of an error, its control characters escaped (it may quote a file or a board). */
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
@@ -57,19 +90,24 @@ export async function main(
   argv: string[],
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
+  transports?: TransportFactory,
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `tripod help record` is `tripod record --help`.
+  const helpFor = first === 'help' && afterFirst[0] !== undefined ? afterFirst[0] : null;
+  const [name, ...rest] = helpFor !== null ? [helpFor, '--help'] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     out.write(await topHelp());
     return name === undefined ? EXIT_USAGE : 0;
   }
   if (name === '--version' || name === '-V') {
-    out.write(`${process.env.npm_package_version ?? (await import('../../package.json', { with: { type: 'json' } })).default.version}\n`);
+    out.write(`${(await import('../package-root.ts')).SOFTWARE.version}\n`);
     return 0;
   }
   const load = COMMANDS[name];
   if (!load) {
-    err.write(`tripod: unknown command '${escapeControl(name)}'; run 'tripod --help' for the list\n`);
+    const near = closestCommand(name, Object.keys(COMMANDS));
+    err.write(`tripod: unknown command '${escapeControl(name)}'; ${near ? `did you mean '${near}'? (tripod --help lists them all)` : "run 'tripod --help' for the list"}\n`);
     return EXIT_USAGE;
   }
   let cmd: CliCommand;
@@ -101,6 +139,7 @@ export async function main(
       out,
       err,
       signal: controller.signal,
+      transports: transports ?? (await import('../transport/open.ts')).defaultTransports(),
     });
   } catch (e) {
     if (e instanceof UsageError) {

@@ -10,16 +10,13 @@
  * these flags set `allowPositionals: true` and pass their positionals to parseSourceFlags.
  * `--ble=NAME` works too (main.ts expands it to `--ble NAME` before parsing).
  */
+import type { BoardSource } from '../source.ts';
 import type { OptionSpec } from './command.ts';
 import { UsageError } from './errors.ts';
 import { escapeControl } from '../util/terminal-text.ts';
 import { parseDecimal } from '../util/strict-number.ts';
 
-export type BoardSource =
-  | { kind: 'sim'; seed?: number; realtime?: boolean }
-  | { kind: 'ble'; id?: string }
-  | { kind: 'serial'; path: string }
-  | { kind: 'replay'; file: string; speed: number };
+export type { BoardSource };
 
 export const SOURCE_OPTIONS: OptionSpec = {
   sim: { type: 'boolean' },
@@ -32,7 +29,7 @@ export const SOURCE_OPTIONS: OptionSpec = {
 export const SOURCE_HELP = `Board source (choose one):
   --sim                 the simulated board: the emulator running the built firmware (default)
   --ble [ID|NAME]       a board over Bluetooth LE (first Tripod board found if no ID or name)
-  --serial PATH         a board on a serial port, e.g. /dev/ttyACM0
+  --serial PATH         a board on a serial port, e.g. /dev/ttyUSB0, or tcp://HOST:PORT
   --calibration FILE    calibration JSON overriding the board's stored calibration
   --sim-seed N          noise seed of the simulated board (default 1)`;
 
@@ -57,7 +54,7 @@ export function parseSourceFlags(values: Record<string, unknown>, positionals: s
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (only --ble takes a board id or name)`);
   if (typeof values.serial === 'string') {
-    if (values.serial === '') throw new UsageError('--serial needs a port path, e.g. --serial /dev/ttyACM0');
+    if (values.serial === '') throw new UsageError('--serial needs a port path, e.g. --serial /dev/ttyUSB0');
     return { source: { kind: 'serial', path: values.serial }, calibrationFile };
   }
   let seed = 1;

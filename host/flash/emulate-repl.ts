@@ -53,10 +53,40 @@ export async function runReplMode(ctx: CommandContext, o: ReplModeOptions): Prom
   ctx.out.write(`emulated ${o.board}: Espruino REPL on ${repl.url} (nothing saved yet)\n`);
   ctx.out.write(`upload with: tripod flash --port ${repl.url}\n`);
   let socat: ChildProcess | undefined;
+  let stopping = false;
+  // The REPL serves one console at a time (the newest client takes it), so a client on the TCP port
+  // (tripod flash --port tcp://) takes it from socat, whose connection then ends and socat with it.
+  // Once that client has let the console go (free for 1 s), start socat again: the pty link stays
+  // for as long as the emulator runs, without taking the console from anyone.
+  const keepPty = (proc: ChildProcess): void => {
+    proc.once('exit', () => {
+      if (stopping || !o.ptyLink || !o.startPty) return;
+      let freeSince: number | null = null;
+      const poll = setInterval(() => {
+        if (stopping) return clearInterval(poll);
+        if (repl.inUse()) {
+          freeSince = null;
+          return;
+        }
+        freeSince ??= Date.now();
+        if (Date.now() - freeSince < 1000) return;
+        clearInterval(poll);
+        o.startPty!(repl.port, o.ptyLink!).then(
+          (pty) => {
+            socat = pty.proc;
+            keepPty(pty.proc);
+            ctx.err.write(`repl: the console is on ${o.ptyLink} again (-> ${pty.path})\n`);
+          },
+          (e: unknown) => ctx.err.write(`repl: could not reopen ${o.ptyLink}: ${(e as Error).message}\n`),
+        );
+      }, 100);
+    });
+  };
   if (o.ptyLink && o.startPty) {
     try {
       const pty = await o.startPty(repl.port, o.ptyLink);
       socat = pty.proc;
+      keepPty(pty.proc);
       ctx.out.write(`the same console on ${o.ptyLink} -> ${pty.path}\n`);
     } catch (e) {
       await repl.close();
@@ -80,6 +110,7 @@ export async function runReplMode(ctx: CommandContext, o: ReplModeOptions): Prom
   clearInterval(status);
   if (timer) clearTimeout(timer);
   ctx.signal.removeEventListener('abort', onAbort);
+  stopping = true;
   socat?.kill();
   await repl.close();
   ctx.out.write(`stopped; ${repl.connections()} REPL connection(s)\n`);

@@ -4,7 +4,7 @@
  * (verify.ts). Progress goes to `onEvent`; failures are FlashErrors.
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.ts';
 import { pinsStatement, type CustomPins } from './pins.ts';
 import { FlashError, parsePort, uploadToBoard, type UploadProgress } from './upload.ts';
 import { verifyBoard, type VerifiedBoard, type VerifyOptions } from './verify.ts';
@@ -14,7 +14,7 @@ import { verifyBoard, type VerifiedBoard, type VerifyOptions } from './verify.ts
  * minifyForUpload; tests/firmware/upload-file.test.ts runs it). The readable tripod.js does not fit a
  * board's 40 KB of Storage (about 54 KB pretokenised against about 36 KB for this file).
  */
-export const DEFAULT_FIRMWARE = fileURLToPath(new URL('../../firmware/dist/tripod.min.js', import.meta.url));
+export const DEFAULT_FIRMWARE = packagePath('firmware', 'dist', 'tripod.min.js');
 
 export type BoardChoice = 'mdbt42q' | 'puckjs' | 'custom';
 

@@ -99,9 +99,14 @@ export interface UploadResult {
   response: string;
 }
 
-const WORKER = fileURLToPath(new URL('./espruino-worker.ts', import.meta.url));
-/** tsx's loader by absolute URL: `--import tsx` would be resolved from the user's working directory. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** Compiled (dist/host/flash/upload.js) the worker is plain JavaScript beside this file; run from the
+ * TypeScript sources it needs tsx's loader, by absolute URL (`--import tsx` would be resolved from
+ * the user's working directory). */
+const COMPILED = import.meta.url.endsWith('.js');
+const WORKER = fileURLToPath(new URL(COMPILED ? './espruino-worker.js' : './espruino-worker.ts', import.meta.url));
+function workerArgs(): string[] {
+  return COMPILED ? [WORKER] : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, WORKER];
+}
 
 /** Checks that something is at the port before the package gets it (the package hangs on a refused TCP connection). */
 export async function probePort(p: ParsedPort, timeoutMs = 3000): Promise<void> {
@@ -151,7 +156,7 @@ export async function uploadToBoard(opts: UploadOptions): Promise<UploadResult> 
     beforeLoad: opts.beforeLoad ?? null,
     stallTimeoutMs: opts.stallTimeoutMs ?? 10_000,
   };
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, WORKER], {
+  const child = spawn(process.execPath, workerArgs(), {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });

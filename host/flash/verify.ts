@@ -8,7 +8,7 @@ import { CommandClient } from '../transport/commands.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { ParsedPort } from './upload.ts';
 import { FlashError } from './upload.ts';
-import { TcpSerialTransport } from './tcp-transport.ts';
+import { TcpSerialTransport } from '../transport/tcp-serial.ts';
 
 export interface VerifyOptions {
   /** Whole verification, ms. Defaults to 15000. */

@@ -6,14 +6,15 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.ts';
 
 export interface Asset {
   body: Buffer;
   contentType: string;
 }
 
-const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'page');
+/** The page's sources (not compiled with the rest: esbuild bundles them for the browser). */
+const PAGE_DIR = packagePath('host', 'live', 'page');
 
 function uplotDir(): string {
   const require = createRequire(import.meta.url);

@@ -68,7 +68,7 @@ export class RecordingWriter {
       fd = fs.openSync(aside ?? path, aside ? 'w' : opts.overwrite ? 'w' : 'wx');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new Error(`${path} already exists; choose another --out or add --force to overwrite it`);
+      if (code === 'EEXIST') throw Object.assign(new Error(`${path} already exists; choose another file or open it with overwrite to replace it`), { code: 'EEXIST', path });
       throw new Error(`cannot create ${path}: ${(e as Error).message}`);
     }
     const w = new RecordingWriter(path, fd, opts.fsyncEveryMs ?? 1000, opts.writeSync ?? ((f, b, o, l) => fs.writeSync(f, b, o, l)));

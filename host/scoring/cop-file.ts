@@ -20,6 +20,8 @@
  * user must pass a flag) or 'data' (the file cannot be read or a value is bad), naming the line.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { looksLikeC3d, readC3dCop } from './c3d-cop.ts';
+import { splitDelimited, unquoted } from './csv-line.ts';
 import { isDecimal, parseDecimal } from '../util/strict-number.ts';
 
 /** Largest file readCopFile reads, bytes: about 1 million rows, 2.8 h at 100 Hz. */
@@ -74,19 +76,23 @@ interface Column {
 }
 
 function splitLine(line: string, delim: string | null): string[] {
-  return (delim ? line.split(delim) : line.trim().split(/\s+/)).map((s) => s.trim());
+  return delim ? splitDelimited(line, delim) : line.trim().split(/\s+/).map((s) => s.trim());
 }
 
 function detectDelimiter(line: string): string | null {
-  if (line.includes('\t')) return '\t';
-  if (line.includes(',')) return ',';
-  if (line.includes(';')) return ';';
+  const bare = unquoted(line);
+  if (bare.includes('\t')) return '\t';
+  if (bare.includes(',')) return ',';
+  if (bare.includes(';')) return ';';
   return null;
 }
 
 function parseColumn(raw: string): Column {
   const m = /^(.*?)\s*[[(]\s*([^\])]+?)\s*[\])]\s*$/.exec(raw);
   if (m) return { name: m[1]!.trim(), unit: m[2]!.trim() };
+  // "CoP X, mm": the unit after a comma (a quoted CSV header).
+  const comma = /^(.+?),\s*([A-Za-z][\w.*·/]*)\s*$/.exec(raw);
+  if (comma) return { name: comma[1]!.trim(), unit: comma[2]!.trim() };
   // A unit suffix in snake case, as Tripod's own exports write it: cop_x_right_mm, time_s.
   const sfx = /^(.+?)_(mm|cm|m|s)$/i.exec(raw.trim());
   return sfx ? { name: sfx[1]!, unit: sfx[2]! } : { name: raw.trim(), unit: null };
@@ -251,18 +257,29 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
 
 /** Reads a CoP file; an unreadable file is a 'data' CopFileError. */
 export function readCopFile(file: string, opts: CopFileOptions = {}): CopTrace {
-  let text: string;
+  let bytes: Buffer;
   try {
     // Refused before reading: the parser holds the whole text and its rows in memory.
     const size = statSync(file).size;
     if (size > MAX_COP_FILE_BYTES) {
       throw new CopFileError('data', `${file} is ${(size / 1048576).toFixed(0)} MB; analyze reads at most ${MAX_COP_FILE_BYTES / 1048576} MB (about 1 million rows): cut it to the trial first (e.g. head -n 1000000 FILE > trial.txt)`);
     }
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof CopFileError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new CopFileError('data', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message)}`);
   }
-  return parseCopText(text, opts, file);
+  const binary = binaryKind(bytes);
+  if (binary === 'tripod') throw new CopFileError('usage', `${file} is a Tripod recording, not a CoP table: export it first (tripod export ${file} --format csv) and analyze the CSV`);
+  if (binary === 'c3d') return readC3dCop(file);
+  if (binary === 'other') throw new CopFileError('data', `${file} is not a text file (binary bytes in its first 4 KB); analyze reads text/CSV CoP tables and C3D files`);
+  return parseCopText(bytes.toString('utf8'), opts, file);
+}
+
+/** What a file's first bytes say it is, when it is not text. */
+function binaryKind(bytes: Buffer): 'tripod' | 'c3d' | 'other' | null {
+  if (bytes.subarray(0, 7).toString('latin1') === 'TRIPODR') return 'tripod';
+  if (looksLikeC3d(bytes) && bytes.readInt16LE(2) >= 0 && bytes.subarray(0, 512).includes(0)) return 'c3d';
+  return bytes.subarray(0, 4096).includes(0) ? 'other' : null;
 }

@@ -2,7 +2,7 @@
  * Bluetooth LE transport over @abandonware/noble. noble is loaded lazily (only when BLE is used);
  * where the machine has no Bluetooth (no HCI socket: EAFNOSUPPORT, no adapter, no permission) the
  * user gets one line saying so. Tests inject a fake radio through noble's own seam:
- * `require('@abandonware/noble/with-bindings')(bindings)` (see tests/host/helpers/fake-noble-bindings.ts).
+ * `require('@abandonware/noble/with-bindings')(bindings)` (see fake-radio.ts).
  *
  * One BleCentral (one noble instance) serves several BleTransports at once (left and right boards).
  * A link lost without close() is retried with exponential backoff; on success the transport
@@ -87,8 +87,27 @@ export function loadNoble(bindings?: unknown): NobleLike {
     return require('@abandonware/noble') as NobleLike;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'EAFNOSUPPORT' ? 'this machine has no Bluetooth HCI socket support (EAFNOSUPPORT)' : `noble could not start (${(err.message ?? String(e)).split('\n')[0]})`;
-    throw new TransportError(`Bluetooth is not available: ${why}; use --sim or --serial PATH instead`);
+    const msg = (err.message ?? String(e)).split('\n')[0] ?? '';
+    if (err.code === 'EAFNOSUPPORT') throw new BluetoothUnavailableError('no-hci', 'Bluetooth is not available: this machine has no Bluetooth HCI socket support (EAFNOSUPPORT)');
+    if (/\.node'|bluetooth_hci_socket|binding/i.test(msg) && /Cannot find module|Could not locate the bindings file|No native build/i.test(msg)) {
+      throw new BluetoothUnavailableError('no-binding', `Bluetooth is not available: the Bluetooth binding is not built (${msg})`);
+    }
+    throw new BluetoothUnavailableError('noble', `Bluetooth is not available: noble could not start (${msg})`);
+  }
+}
+
+/**
+ * No usable Bluetooth on this machine: 'no-binding' (the native HCI-socket binding was never built),
+ * 'no-hci' (the kernel has no Bluetooth sockets), 'noble' (noble failed otherwise), 'adapter' (the
+ * adapter is off, missing or not permitted). The CLI adds what to run (tripod doctor).
+ */
+export class BluetoothUnavailableError extends TransportError {
+  constructor(
+    readonly reason: 'no-binding' | 'no-hci' | 'noble' | 'adapter',
+    message: string,
+  ) {
+    super(message);
+    Object.defineProperty(this, 'name', { value: 'BluetoothUnavailableError' });
   }
 }
 
@@ -122,7 +141,7 @@ export class BleCentral {
         } else if (state === 'unsupported' || state === 'unauthorized') {
           clearTimeout(timer);
           this.noble.removeListener('stateChange', onState as never);
-          reject(new TransportError(`Bluetooth adapter is ${state}; check the adapter and permissions, or use --sim / --serial`));
+          reject(new BluetoothUnavailableError('adapter', `Bluetooth adapter is ${state}; check the adapter and its permissions`));
         }
       };
       const timer = setTimeout(() => {

@@ -1,19 +1,18 @@
 /**
- * The CLI's BLE paths in-process, with noble on a fake radio (useBleBindings) whose peripherals are
+ * The CLI's BLE paths in-process, with noble on a fake radio (a TransportFactory over a FakeRadio, given to main()) whose peripherals are
  * emulated boards running the built firmware.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { useBleBindings } from '../../host/transport/open.ts';
-import { FakeNobleBindings } from './helpers/fake-noble-bindings.ts';
+import { FakeRadio } from '../../host/transport/fake-radio.ts';
+import { TransportFactory } from '../../host/transport/open.ts';
 import { drivenBoard } from './helpers/virtual-board.ts';
 import { runCli } from './helpers/cli.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripod-cli-ble-'));
 afterAll(() => {
-  useBleBindings(undefined);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -23,24 +22,24 @@ describe('tripod over BLE (fake radio)', () => {
     const b = drivenBoard({ seed: 62, address: 'c0:11:22:33:44:62' });
     await a.until(0.5);
     await b.until(0.5);
-    useBleBindings(
-      new FakeNobleBindings([
+    const transports = new TransportFactory({
+      bleBindings: new FakeRadio([
         { board: a.board, address: 'c0:11:22:33:44:61', rssi: -40 },
         { board: b.board, address: 'c0:11:22:33:44:62', rssi: -80 },
       ]),
-    );
-    const scan = await runCli(['scan', '--ble', '--timeout', '0.3', '--json']);
+    });
+    const scan = await runCli(['scan', '--ble', '--timeout', '0.3', '--json'], transports);
     expect(scan.code).toBe(0);
     const found = JSON.parse(scan.out);
     expect(found.ble.map((x: { id: string }) => x.id)).toEqual(['c01122334461', 'c01122334462']);
     expect(found.ble_error).toBeNull();
 
     const nameA = a.board.ble.advertising()!.name!;
-    const info = await runCli(['info', `--ble=${nameA}`, '--json']);
+    const info = await runCli(['info', `--ble=${nameA}`, '--json'], transports);
     expect(info.err).toBe('');
     expect(JSON.parse(info.out)).toMatchObject({ software: 'native', info: { cellCount: 4 } });
     const out = path.join(dir, 's01.tripod');
-    const rec = await runCli(['record', '--ble', nameA, 'c0:11:22:33:44:62', '--duration', '0.5', '--out', out, '--json']);
+    const rec = await runCli(['record', '--ble', nameA, 'c0:11:22:33:44:62', '--duration', '0.5', '--out', out, '--json'], transports);
     a.stop();
     b.stop();
     expect(rec.err).toBe('');

@@ -79,7 +79,7 @@ describe('tripod replay', () => {
       [['replay', 'x.tripod', '--bogus'], 2, /Unknown option '--bogus'/],
       [['replay', path.join(dir, 'missing.tripod')], 1, /no such file/],
       [['export', path.join(dir, 'a.tripod')], 2, /--format is required/],
-      [['export', path.join(dir, 'a.tripod'), '--format', 'xlsx'], 2, /--format must be csv or ndjson/],
+      [['export', path.join(dir, 'a.tripod'), '--format', 'xlsx'], 2, /--format must be csv, ndjson or c3d/],
     ];
     fs.writeFileSync(path.join(dir, 'not.tripod'), 'time,x\n1,2\n');
     cases.push([['replay', path.join(dir, 'not.tripod')], 1, /not a Tripod recording/]);

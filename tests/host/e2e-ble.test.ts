@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openBoard, type BoardSession } from '../../host/session.ts';
-import { getBleCentral } from '../../host/transport/open.ts';
+import { TransportFactory } from '../../host/transport/open.ts';
 import type { BleTransport } from '../../host/transport/ble.ts';
 import type { ForceSample, PipelineEvent } from '../../host/pipeline/types.ts';
-import { FakeNobleBindings } from './helpers/fake-noble-bindings.ts';
+import { FakeRadio } from '../../host/transport/fake-radio.ts';
 import { compareWithTruth, drivenBoard, truthPositions } from './helpers/virtual-board.ts';
 import { LiveHub } from '../../host/live/hub.ts';
 import { sessionSource } from '../../host/live/session-source.ts';
@@ -33,11 +33,11 @@ describe('BLE through noble with a fake radio', () => {
     const b = drivenBoard({ seed: 22, address: 'c0:11:22:33:44:02' });
     await a.until(0.5);
     await b.until(0.5);
-    const bindings = new FakeNobleBindings([
+    const bindings = new FakeRadio([
       { board: a.board, address: 'c0:11:22:33:44:01', rssi: -48 },
       { board: b.board, address: 'c0:11:22:33:44:02', rssi: -71 },
     ]);
-    const central = await getBleCentral(bindings);
+    const central = await new TransportFactory({ bleBindings: bindings }).bleCentral();
     const found = await central.scan(300);
     a.stop();
     b.stop();
@@ -51,9 +51,9 @@ describe('BLE through noble with a fake radio', () => {
     const d = drivenBoard({ seed: 23, address: 'c0:11:22:33:44:03' });
     await d.until(0.5);
     const name = d.board.ble.advertising()!.name!;
-    const bindings = new FakeNobleBindings([{ board: d.board, address: 'c0:11:22:33:44:03' }]);
+    const bindings = new FakeRadio([{ board: d.board, address: 'c0:11:22:33:44:03' }]);
     const file = path.join(dir, 'ble.tripod');
-    const session = await openBoard({ kind: 'ble', id: name }, { ble: { bindings, reconnectInitialMs: 20 }, record: { path: file } });
+    const session = await openBoard({ kind: 'ble', id: name }, { transports: new TransportFactory({ bleBindings: bindings }), ble: { reconnectInitialMs: 20 }, record: { path: file } });
     const t = session.transport as BleTransport;
     expect(t.description).toBe(`BLE ${name} (c0:11:22:33:44:03)`);
     const live = collect(session);
@@ -119,11 +119,11 @@ describe('BLE through noble with a fake radio', () => {
     const b = drivenBoard({ seed: 32, address: 'c0:11:22:33:44:12', loads: () => [10, 300, 300, 10] });
     await a.until(0.5);
     await b.until(0.5);
-    const bindings = new FakeNobleBindings([
+    const bindings = new FakeRadio([
       { board: a.board, address: 'c0:11:22:33:44:11' },
       { board: b.board, address: 'c0:11:22:33:44:12' },
     ]);
-    const central = await getBleCentral(bindings);
+    const central = await new TransportFactory({ bleBindings: bindings }).bleCentral();
     const left = await openBoard({ kind: 'ble', id: 'c0:11:22:33:44:11' }, { ble: { central } });
     const right = await openBoard({ kind: 'ble', id: 'c01122334412' }, { ble: { central } });
     const l = collect(left);
@@ -146,8 +146,8 @@ describe('BLE through noble with a fake radio', () => {
   it('no board with that name: one clear line listing what was found', async () => {
     const d = drivenBoard({ seed: 41, address: 'c0:11:22:33:44:21' });
     await d.until(0.5);
-    const bindings = new FakeNobleBindings([{ board: d.board, address: 'c0:11:22:33:44:21' }]);
-    await expect(openBoard({ kind: 'ble', id: 'Tripod-ZZZZ' }, { ble: { bindings, scanTimeoutMs: 300 } })).rejects.toThrow(
+    const bindings = new FakeRadio([{ board: d.board, address: 'c0:11:22:33:44:21' }]);
+    await expect(openBoard({ kind: 'ble', id: 'Tripod-ZZZZ' }, { transports: new TransportFactory({ bleBindings: bindings }), ble: { scanTimeoutMs: 300 } })).rejects.toThrow(
       /^no Tripod board 'Tripod-ZZZZ' found within 0 s of scanning \(found: Tripod-[0-9A-F]{4}\); is it powered and advertising\?$/,
     );
     d.stop();

@@ -131,7 +131,7 @@ describe('recording writer and reader', () => {
     w.writeLink({ event: 'link-lost', hostTimeMs: 11 });
     w.writeNote({ kind: 'tare', hostTimeMs: 12 });
     w.close('done');
-    expect(() => RecordingWriter.create(file, HEADER)).toThrow(/already exists; choose another --out or add --force/);
+    expect(() => RecordingWriter.create(file, HEADER)).toThrow(/already exists; choose another file or open it with overwrite/);
     const { report, records } = openRecording(file);
     const all = [...records()];
     expect(all.map((r) => r.type)).toEqual(['header', 'message', 'link', 'note', 'end']);

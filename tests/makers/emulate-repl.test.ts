@@ -4,6 +4,7 @@
  * package (its Node Serial transport, serialport), verified with GET_INFO over the same serial
  * path (the host's serial transport).
  */
+import { TransportFactory } from '../../host/transport/open.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import type { CommandContext } from '../../host/cli/command.ts';
 import { startPty } from '../../host/cli/commands/emulate.ts';
 import { runReplMode } from '../../host/flash/emulate-repl.ts';
 import { flashFirmware } from '../../host/flash/flash.ts';
+import { runCli } from '../host/helpers/cli.ts';
 
 describe('tripod emulate --repl', () => {
   it('serves a bare board that tripod flash programs through a serial path (pty), then answers GET_INFO there', async () => {
@@ -24,7 +26,7 @@ describe('tripod emulate --repl', () => {
     let text = '';
     out.on('data', (d: Buffer) => (text += d.toString()));
     const abort = new AbortController();
-    const ctx: CommandContext = { values: {}, positionals: [], out, err: new PassThrough(), signal: abort.signal };
+    const ctx: CommandContext = { values: {}, positionals: [], out, err: new PassThrough(), signal: abort.signal, transports: new TransportFactory() };
     const running = runReplMode(ctx, { url: 'tcp://127.0.0.1:0', board: 'mdbt42q', seed: 2, loads: constantLoads([10, 10, 10, 10]), durationS: Infinity, ptyLink: link, startPty });
     try {
       for (let i = 0; i < 100 && !text.includes(`on ${link}`); i++) await new Promise((r) => setTimeout(r, 50));
@@ -35,6 +37,37 @@ describe('tripod emulate --repl', () => {
       expect(r.espruino).toMatchObject({ BOARD: 'MDBT42Q' });
       expect(r.verified?.protocolVersion).toMatch(/^1\.\d+$/);
       expect(text).toMatch(/booted the uploaded code: running, advertising as Tripod-[0-9A-F]{4}/);
+    } finally {
+      abort.abort();
+      expect(await running).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('flashed over tcp://, the pty link comes back (socat restarted) and --serial tcp:// reaches the board', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tripod-repl-tcp-'));
+    const link = join(dir, 'tty');
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let text = '';
+    let errText = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    err.on('data', (d: Buffer) => (errText += d.toString()));
+    const abort = new AbortController();
+    const ctx: CommandContext = { values: {}, positionals: [], out, err, signal: abort.signal, transports: new TransportFactory() };
+    const running = runReplMode(ctx, { url: 'tcp://127.0.0.1:0', board: 'mdbt42q', seed: 3, loads: constantLoads([10, 10, 10, 10]), durationS: Infinity, ptyLink: link, startPty });
+    try {
+      for (let i = 0; i < 100 && !text.includes(`on ${link}`); i++) await new Promise((r) => setTimeout(r, 50));
+      const url = /Espruino REPL on (tcp:\/\/127\.0\.0\.1:\d+)/.exec(text)![1]!;
+      const r = await flashFirmware({ port: url, board: 'mdbt42q' });
+      expect(r.verified?.protocolVersion).toMatch(/^1\.\d+$/);
+      // (the verify step after the upload may take the console once more: wait for the last restart)
+      for (let i = 0; i < 200 && !(errText.includes(`the console is on ${link} again`) && existsSync(link)); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(errText).toContain(`repl: the console is on ${link} again`);
+      expect(existsSync(link)).toBe(true);
+      const info = await runCli(['info', '--serial', url, '--json']);
+      expect(info.err).toBe('');
+      expect(JSON.parse(info.out)).toMatchObject({ source: url, info: { cellCount: 4 } });
     } finally {
       abort.abort();
       expect(await running).toBe(0);

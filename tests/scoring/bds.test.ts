@@ -48,10 +48,21 @@ describe('tripod analyze on the BDS reference trials', () => {
     });
   }
 
-  it('filters by default and says so; the filter lowers the path but hardly the area', async () => {
+  it('BDS is already low-passed: not filtered again by default (published velocity), --cutoff filters anyway', async () => {
+    const file = path.join(bdsDir, 'BDS00001.txt');
+    const byDefault = JSON.parse((await runCli(['analyze', file, '--json'])).out);
+    expect(byDefault.filtered).toBe(false);
+    expect(byDefault.preprocessing).toMatch(/not filtered again: BDS data are low-passed at 10 Hz by the data set/);
+    expect(byDefault.velocity_mm_s).toBeCloseTo(6.20189911656219, 3); // reference.tsv: 0.620 cm/s
+    const again = JSON.parse((await runCli(['analyze', file, '--cutoff', '10', '--json'])).out);
+    expect(again.filtered).toBe(true);
+    expect(again.velocity_mm_s).toBeLessThan(6.1);
+  });
+
+  it('an explicit cut-off filters and says so; the filter lowers the path but hardly the area', async () => {
     const file = path.join(bdsDir, 'BDS00007.txt');
     const raw = JSON.parse((await runCli(['analyze', file, '--no-filter', '--json'])).out);
-    const filt = JSON.parse((await runCli(['analyze', file, '--json'])).out);
+    const filt = JSON.parse((await runCli(['analyze', file, '--cutoff', '10', '--json'])).out);
     expect(raw.filtered).toBe(false);
     expect(filt.filtered).toBe(true);
     expect(filt.preprocessing).toMatch(/10 Hz/);

@@ -4,16 +4,18 @@
  * format rules and host/scoring/README.md for every metric's definition.
  */
 import { terminalJson } from '../../util/terminal-text.ts';
+import { statSync } from 'node:fs';
 import type { CliCommand } from '../command.ts';
 import { parseDecimal } from '../../util/strict-number.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { CopFileError, readCopFile, type CopFileOptions, type LengthUnit } from '../../scoring/cop-file.ts';
-import { preprocessCop } from '../../scoring/filter.ts';
+import { preprocessTrace } from '../../scoring/analyze-file.ts';
 import { computeSwayMetrics, swayMetricsJson, type SwayMetrics } from '../../scoring/sway.ts';
 import { footLandmarks, type FootSide } from '../../scoring/geometry.ts';
 import { DEFAULT_SCORING_LAYOUT, LayoutError, loadLayoutFile } from '../../scoring/layout.ts';
 
 const HELP = `Usage: tripod analyze FILE [flags]
+       tripod analyze DIR|FILES... [--out table.csv] [--no-filter] [--cutoff HZ] [--jobs N]
 
 Computes sway metrics (path, velocity, RMS, range, 95 % prediction ellipse, sway area, mean power
 frequency, F50/F95, time to boundary) from a CoP trace in a text or CSV file.
@@ -27,7 +29,8 @@ Flags:
   --json              print one JSON object (snake_case keys with units: path_mm, velocity_mm_s,
                       area95_mm2, mfreq_hz, rms_ml_mm, ...)
   --no-filter         skip the 10 Hz low-pass (4th-order zero-lag Butterworth); uneven samples are
-                      still resampled by window averaging
+                      still resampled by window averaging. BDS files are already low-passed at
+                      10 Hz by the data set and are not filtered again unless --cutoff is given
   --cutoff HZ         low-pass cut-off, Hz (default 10)
   --from S, --to S    analyse only the samples with time in [from, to] s (default: all)
   --from-moments      force-plate file without CoP columns: CoP from Fz, Mx, My
@@ -42,9 +45,25 @@ Flags:
   --foot-length MM    foot length for --foot (default 260)
   --layout FILE       board layout JSON for --foot (default: the Tripod board)
 
+Many files (a folder's .txt, .csv, .tsv and .c3d files, recursively, or several FILEs): one CSV
+row per file (file, format, preprocessing, then the --json metrics), analysed on every core (--jobs N
+to use fewer), progress on stderr, written to --out (or stdout). A file that cannot be analysed is
+skipped and listed at the end; the exit code is then 1. Files must need no column flags.
+  --out FILE          the table (default stdout); --force overwrites it
+  --jobs N            processes to use (default: one per core)
+
 Examples:
   tripod analyze BDS00001.txt --no-filter --json
+  tripod analyze data/bds --out sway.csv
   tripod analyze wii.csv --x-col 2 --y-col 3 --unit mm --rate 60`;
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -117,9 +136,22 @@ export const command: CliCommand = {
     foot: { type: 'string' },
     'foot-length': { type: 'string' },
     layout: { type: 'string' },
+    out: { type: 'string' },
+    jobs: { type: 'string' },
+    force: { type: 'boolean' },
   },
   async run(ctx) {
     const { values, positionals } = ctx;
+    if (positionals.length > 1 || values.out !== undefined || (positionals.length === 1 && isDirectory(positionals[0]!))) {
+      const perFile = ['x-col', 'y-col', 't-col', 'unit', 'rate', 'from-moments', 'from', 'to', 'foot', 'foot-length', 'layout', 'json'].filter((k) => values[k] !== undefined);
+      if (perFile.length > 0) throw new UsageError(`--${perFile[0]} applies to one FILE; analysing many reads files that need no column flags (BDS, Tripod CSV, C3D)`);
+      const { runBatch } = await import('../analyze-batch.ts');
+      const jobs = positiveNumber(str(values.jobs), '--jobs');
+      if (jobs !== undefined && !Number.isInteger(jobs)) throw new UsageError(`--jobs ${String(values.jobs)}: expected a whole number of processes`);
+      const cutoffHz = positiveNumber(str(values.cutoff), '--cutoff');
+      return runBatch(ctx, positionals, { filter: values['no-filter'] !== true, ...(cutoffHz !== undefined ? { cutoffHz } : {}), out: str(values.out) ?? null, jobs: jobs ?? null, force: values.force === true });
+    }
+    if (values.jobs !== undefined || values.force !== undefined) throw new UsageError('--jobs and --force go with many files or --out');
     if (positionals.length !== 1) {
       throw new UsageError(positionals.length === 0 ? "missing FILE; usage: tripod analyze FILE [--json] [--no-filter]" : `expected one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
     }
@@ -183,12 +215,10 @@ export const command: CliCommand = {
       }
       trace = { ...trace, t: Float64Array.from(keep, (i) => trace!.t[i]!), x: Float64Array.from(keep, (i) => trace!.x[i]!), y: Float64Array.from(keep, (i) => trace!.y[i]!) };
     }
-    const preOpts: Parameters<typeof preprocessCop>[3] = { filter: values['no-filter'] !== true, rateHz: trace.rateHz };
-    if (cutoff !== undefined) preOpts.cutoffHz = cutoff;
     let pre;
     let metrics: SwayMetrics;
     try {
-      pre = preprocessCop(trace.t, trace.x, trace.y, preOpts);
+      pre = preprocessTrace(trace, { filter: values['no-filter'] !== true, ...(cutoff !== undefined ? { cutoffHz: cutoff } : {}) });
       metrics = computeSwayMetrics({ x: pre.x, y: pre.y }, pre.fs, outline ? { outline } : {});
     } catch (e) {
       throw new RuntimeError(`${file}: ${(e as Error).message}`);

@@ -106,6 +106,7 @@ export const command: CliCommand = {
       let lastPhase = '';
       const result = await runCalibration({
         source,
+        openOptions: { transports: ctx.transports },
         massKg: mass,
         outFile,
         writeBoard: v['no-board-write'] !== true,

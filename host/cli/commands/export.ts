@@ -7,13 +7,16 @@ import { resolve } from 'node:path';
 import { terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
+import { exportCollected } from '../export-collected.ts';
+import { recordingMetadata, uncalibrated, writeSidecar } from '../recording-info.ts';
 import { ProgressBar } from '../progress.ts';
+import { parsePositive } from '../source-flags.ts';
 import { openRecordingSession, replaySummary, stopOnBrokenPipe } from '../recording-input.ts';
 import { EXPORT_FORMATS, SampleExporter, type ExportFormat } from '../../export/writers.ts';
 import type { ReplayTransport } from '../../transport/replay.ts';
 import { AtomicFile, checkWritable } from '../../util/atomic-write.ts';
 
-const HELP = `Usage: tripod export FILE --format csv|ndjson [flags]
+const HELP = `Usage: tripod export FILE --format csv|ndjson|c3d [flags]
 
 Writes every sample of a recording, calibrated, as CSV (one header row) or NDJSON (one JSON object
 per line). Columns, in order:
@@ -28,9 +31,24 @@ per line). Columns, in order:
   flags                per-sample status flags from the board (protocol/SPEC.md)
 Origin: plate centre. pandas: pd.read_csv(path) or pd.read_json(path, lines=True).
 
+C3D (--format c3d): one force platform of TYPE 3 (four vertical corner sensors; analog channels
+FX12 FX34 FY14 FY23 = 0 and FZ1..FZ4 = the cells front right, front left, rear left, rear right,
+N), plate corners and origin (a, b, az0) in the parameter section, subject, date, board and
+calibration in SUBJECTS, TRIAL and TRIPOD. C3D has one fixed rate, so the samples are put on a
+uniform grid at the recording's mean rate (or --resample HZ).
+
+Timing: the board's clock gives about 77.9 Hz with uneven steps (the first second has one 39.5 ms
+step; lost samples leave holes). --resample HZ puts every format on a uniform grid from the first
+sample: each cell's force linearly interpolated between the received samples around the grid
+point (across gaps too, counted on stderr), total and CoP computed from those forces.
+
 Flags:
-  --format csv|ndjson  output format (required)
-  --out PATH           output file (default: FILE with .csv or .ndjson; '-' = stdout)
+  --format csv|ndjson|c3d  output format (required)
+  --out PATH           output file (default: FILE with .csv, .ndjson or .c3d; '-' = stdout, not for c3d)
+  --resample HZ        uniform time grid at HZ (see Timing)
+  --no-sidecar         do not write OUT.json: the recording's metadata (created, board, firmware,
+                       calibration and its source, subject, notes, samples, gaps; as tripod info
+                       FILE --json) and how the export was made; written beside every file output
   --force              overwrite an existing output file (the recording is checked first, and the
                        file is written aside and renamed over the old one only when complete: a bad
                        recording or a full disk leaves the old file as it was)
@@ -43,10 +61,12 @@ Example:
 
 export const command: CliCommand = {
   name: 'export',
-  summary: 'write a recording as CSV or NDJSON (forces N, total N, CoP mm)',
+  summary: 'write a recording as CSV, NDJSON or C3D (forces N, total N, CoP mm)',
   help: HELP,
   options: {
     format: { type: 'string' },
+    resample: { type: 'string' },
+    'no-sidecar': { type: 'boolean' },
     out: { type: 'string' },
     force: { type: 'boolean' },
     calibration: { type: 'string' },
@@ -58,8 +78,10 @@ export const command: CliCommand = {
     if (file === undefined) throw new UsageError('name the recording to export: tripod export FILE --format csv|ndjson');
     if (extra.length) throw new UsageError(`export takes one file, got also '${extra[0]}'`);
     const format = ctx.values.format;
-    if (format === undefined) throw new UsageError('--format is required: csv or ndjson');
-    if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be csv or ndjson, got '${String(format)}'`);
+    if (format === undefined) throw new UsageError('--format is required: csv, ndjson or c3d');
+    if (format !== 'c3d' && !EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be csv, ndjson or c3d, got '${String(format)}'`);
+    const resampleHz = parsePositive(ctx.values, 'resample', null);
+    if (format === 'c3d' && ctx.values.out === '-') throw new UsageError('--format c3d writes a binary file: give --out FILE.c3d, not -');
     const out = typeof ctx.values.out === 'string' ? ctx.values.out : file.replace(/(\.tripod)?$/, `.${format}`);
     if (resolve(out) === resolve(file)) throw new UsageError(`--out ${out} would overwrite the recording itself`);
     const toStdout = out === '-';
@@ -75,6 +97,24 @@ export const command: CliCommand = {
         if ((e as Error).message.includes('already exists')) throw new UsageError((e as Error).message);
         throw new RuntimeError((e as Error).message);
       }
+    }
+    const cal = session.calibration.source;
+    if (uncalibrated(cal)) ctx.err.write(`tripod export: ${file} is not calibrated (calibration: ${cal}): forces are nominal values, not measured newtons; run tripod calibrate, or pass --calibration FILE\n`);
+    if (format === 'c3d' || resampleHz !== null) {
+      let r: Awaited<ReturnType<typeof exportCollected>>;
+      try {
+        r = await exportCollected(ctx, session, { format: format as ExportFormat | 'c3d', resampleHz, write: target ? (b) => target!.write(b) : null });
+        target?.commit();
+      } catch (e) {
+        target?.abort();
+        if (e instanceof UsageError) throw e;
+        throw new RuntimeError(`${(e as Error).message}; nothing was written${target && existsSync(out) ? ` (${out} is unchanged)` : ''}`);
+      }
+      if (!toStdout && ctx.values['no-sidecar'] !== true) writeSidecar(out, recordingMetadata(file, session), { file: out, format, rows: r.rows, timing: r.timing });
+      const summary = { ...replaySummary(file, session, 0), output: toStdout ? '-' : out, format, rows: r.rows, rate_hz: r.rateHz };
+      if (ctx.values.json === true && !toStdout) ctx.out.write(`${terminalJson(summary)}\n`);
+      else if (!toStdout) ctx.out.write(`${out}: ${r.rows} rows (${format}, uniform ${r.rateHz} Hz); ${summary.lost} samples lost in ${summary.gaps} gap(s)\n`);
+      return 0;
     }
     const exporter = new SampleExporter(format as ExportFormat);
     let broken = false;
@@ -123,6 +163,7 @@ export const command: CliCommand = {
       target?.abort();
       throw new RuntimeError(`${(e as Error).message}; nothing was written${target && existsSync(out) ? ` (${out} is unchanged)` : ''}`);
     }
+    if (!toStdout && ctx.values['no-sidecar'] !== true) writeSidecar(out, recordingMetadata(file, session), { file: out, format, rows: exporter.rows, timing: 'as received: device time of each sample (about 77.9 Hz, uneven steps)' });
     const damage = (session.transport as ReplayTransport).damageSummary();
     if (damage) ctx.err.write(`tripod export: ${damage}\n`);
     const summary = { ...replaySummary(file, session, linkLosses), output: toStdout ? '-' : out, format, rows: exporter.rows };

@@ -8,7 +8,7 @@ Uploads the built firmware (firmware/dist/tripod.min.js, from 'npm run build:fir
 board with the espruino npm package, saves it to flash (.bootcde) so it runs at every boot, then
 checks it by reading the firmware and protocol versions with the protocol's GET_INFO command.
 
-  --port PORT      where the board is: a serial path (/dev/ttyACM0, COM3), a BLE address or
+  --port PORT      where the board is: a serial path (/dev/ttyUSB0, COM3), a BLE address or
                    name (c0:ff:ee:12:34:56, "MDBT42Q 1a2b"), or tcp://host:port (an Espruino
                    console on TCP, e.g. 'tripod emulate --repl tcp://127.0.0.1:2323')
   --board NAME     mdbt42q or puckjs: refuse (before writing anything) a board that reports

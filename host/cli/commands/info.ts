@@ -6,11 +6,16 @@ import { openFromFlags, withSession } from '../board-session.ts';
 import { SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 
 const HELP = `Usage: tripod info [source] [flags]
+       tripod info FILE.tripod [--json]
 
 Connects to a board and prints its firmware and protocol versions, board model, sample rate, MTU,
 battery, whether it runs the native code (BLE and the simulated board: Device Information's
 Software Revision) and the per-cell calibration (offset in counts, scale in N per count, position
 in mm).
+
+With a recording FILE: its header (created, software, source, board, calibration and its source,
+subject, notes) and what a replay finds (samples, lost, gaps, duration, rate, clean end or where it
+was cut, damaged ranges).
 
 ${SOURCE_HELP}
 
@@ -34,6 +39,10 @@ export const command: CliCommand = {
   options: { ...SOURCE_OPTIONS, json: { type: 'boolean' } },
   allowPositionals: true,
   async run(ctx) {
+    if (ctx.values.ble !== true && ctx.positionals.length === 1) {
+      const { printRecordingInfo } = await import('../recording-info.ts');
+      return printRecordingInfo(ctx, ctx.positionals[0]!);
+    }
     const session = await openFromFlags(ctx, { stream: false });
     return withSession(session, async (s) => {
       const info = s.info as DeviceInfo;

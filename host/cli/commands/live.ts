@@ -3,9 +3,10 @@
  * The page is served at http://127.0.0.1:PORT (printed, opened in the default browser unless
  * --no-open); --no-web keeps to the terminal. Trials run on the host: the page only sends commands.
  */
+import { boardErrorLine } from '../board-session.ts';
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { which } from '../../doctor/which.ts';
 import type { CliCommand, CommandContext } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { parsePositive, parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
@@ -78,21 +79,6 @@ function lanAddresses(ipv6: boolean): string[] {
     for (const a of list ?? []) if (!a.internal && (a.family === 'IPv4' || (ipv6 && !a.address.startsWith('fe80')))) out.push(a.address);
   }
   return out;
-}
-
-/** The first executable `name` on PATH, or null. */
-function which(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 function openInBrowser(url: string, err: NodeJS.WritableStream): void {
@@ -201,10 +187,11 @@ export const command: CliCommand = {
     }
     const session = await openBoard(source, {
       ...sim,
+      transports: ctx.transports,
       calibrationFile,
       ...(typeof v.record === 'string' ? { record: { path: v.record } } : {}),
     }).catch((e: unknown) => {
-      throw new RuntimeError((e as Error).message);
+      throw new RuntimeError(boardErrorLine(e));
     });
     // A write error (full disk) stops the recording, never the page: one line here, and the page shows it.
     session.recording?.onError((text) => ctx.err.write(`\ntripod live: ${text}; live view and trials go on\n`));

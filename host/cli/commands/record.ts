@@ -107,18 +107,17 @@ export const command: CliCommand = {
       });
     }
     const calibrationFile = typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null;
-    const { getBleCentral } = await import('../../transport/open.ts');
     const sessions: BoardSession[] = [];
     const files = targets.map((t) => perBoardPath(out, t));
     try {
       let central;
       try {
-        central = await getBleCentral();
+        central = await ctx.transports.bleCentral();
       } catch (e) {
         throw new RuntimeError((e as Error).message);
       }
       for (let i = 0; i < targets.length; i++) {
-        sessions.push(await openSource({ kind: 'ble', id: targets[i] }, calibrationFile, { ble: { central }, record: recordOpts(files[i]!) }));
+        sessions.push(await openSource({ kind: 'ble', id: targets[i] }, calibrationFile, { transports: ctx.transports, ble: { central }, record: recordOpts(files[i]!) }));
       }
       const summaries = await recordSessions(ctx, sessions, files, duration);
       if (json) ctx.out.write(`${JSON.stringify({ boards: summaries })}\n`);

@@ -18,11 +18,11 @@ stopped (byte offset).
 
 Flags:
   --speed X            playback speed: 1 = real time (default), 10 = ten times faster, max = as
-                       fast as possible
+                       fast as possible (the default with --json, which prints only the summary)
   --calibration FILE   calibration JSON instead of the one stored in the recording
   --json               print only a JSON summary: samples, lost, duplicates, gaps, duration_s,
                        rate_hz, rejected_frames, link_losses, clean_end, stopped_at_byte, damaged,
-                       reordered (frames out of order in the file, put back), header_recovery
+                       reordered (frames out of order in the file, put back), header_recovery, speed
   --help               this text
 
 Examples:
@@ -43,8 +43,9 @@ export const command: CliCommand = {
     const [file, ...extra] = ctx.positionals;
     if (file === undefined) throw new UsageError('name the recording to replay: tripod replay FILE');
     if (extra.length) throw new UsageError(`replay takes one file, got also '${extra[0]}'`);
-    const speed = parseSpeed(ctx.values.speed);
     const json = ctx.values.json === true;
+    // --json prints nothing until the end: playing it in real time would only make the user wait.
+    const speed = json && ctx.values.speed === undefined ? Infinity : parseSpeed(ctx.values.speed);
     const session = await openRecordingSession(file, speed, typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null);
     const transport = session.transport as ReplayTransport;
     let linkLosses = 0;
@@ -82,7 +83,7 @@ export const command: CliCommand = {
     const summary = replaySummary(file, session, linkLosses);
     const damage = transport.damageSummary();
     if (json) {
-      ctx.out.write(`${terminalJson(summary)}\n`);
+      ctx.out.write(`${terminalJson({ ...summary, speed: speed === Infinity ? 'max' : speed })}\n`);
     } else {
       ctx.out.write(
         `${file}: ${summary.samples} samples over ${summary.duration_s.toFixed(2)} s (${summary.rate_hz?.toFixed(2) ?? '-'} Hz), ` +

@@ -3,6 +3,7 @@
  * RSSI), serial ports, and the simulated board (always there).
  */
 import { escapeControl, terminalJson } from '../../util/terminal-text.ts';
+import { boardErrorLine } from '../board-session.ts';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { parsePositive } from '../source-flags.ts';
@@ -36,13 +37,12 @@ export const command: CliCommand = {
     let bleError: string | null = null;
     if (doBle) {
       try {
-        const { getBleCentral } = await import('../../transport/open.ts');
-        const central = await getBleCentral();
+        const central = await ctx.transports.bleCentral();
         ble = await central.scan(timeoutS * 1000, undefined, (b) => {
           if (!json) ctx.out.write(`ble     ${escapeControl(b.name || '(no name)').padEnd(16)} id ${b.id}  ${b.rssi} dBm\n`);
         });
       } catch (e) {
-        bleError = (e as Error).message.split('\n')[0] ?? String(e);
+        bleError = boardErrorLine(e);
         if (ctx.values.ble === true) throw new RuntimeError(bleError);
         if (!json) ctx.err.write(`tripod scan: ${bleError}\n`);
       }

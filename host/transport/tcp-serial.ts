@@ -8,7 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import { BehaviorSubject, Subject } from 'rxjs';
 import { KIND_DELTA, KIND_KEY, createSerialDeframer, encodeSerialFrame } from '../../protocol/index.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from '../transport/transport.ts';
+import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 export class TcpSerialTransport implements Transport {
   readonly kind = 'serial' as const;

@@ -1,18 +1,25 @@
 /**
- * A fake radio for noble: implements noble's bindings contract (the events and methods noble.js
- * calls on `this._bindings`, read from node_modules/@abandonware/noble/lib/noble.js and
- * hci-socket/bindings.js) on top of emulated boards, so real noble code talks to the real built
- * firmware: `require('@abandonware/noble/with-bindings')(new FakeNobleBindings([board]))`.
+ * FakeRadio: a test double for Bluetooth, public like serialport's mock binding. It implements
+ * noble's bindings contract (the events and methods noble.js calls on `this._bindings`, read from
+ * node_modules/@abandonware/noble/lib/noble.js and hci-socket/bindings.js) on top of emulated boards,
+ * so real noble code talks to the real built firmware with no adapter:
+ *
+ *   import { createBoard, FakeRadio } from 'tripod/emulator';
+ *   import { openBoard, TransportFactory } from 'tripod';
+ *   const board = createBoard({ seed: 1, clock: 'realtime' });
+ *   const transports = new TransportFactory({ bleBindings: new FakeRadio([{ board, address: 'c0:11:22:33:44:01' }]) });
+ *   const session = await openBoard({ kind: 'ble' }, { transports });
  *
  * Modelled: power-on, scanning by service UUID (advertising data from the emulator, one 'discover'
  * per board and scan), connect (the host asks for MTU 247; the board grants what it supports and
  * noble hears 'onMtu'), service/characteristic discovery, subscribe, write with response,
  * notifications, central disconnect and link loss (`loseLink(id)`: the board's supervision timeout
  * then a 'disconnect' with HCI reason 8). Never emits 'error' (noble does not listen for it).
+ * The boards' time is theirs to drive (a realtime clock, or the caller's advance()).
  */
 import { EventEmitter } from 'node:events';
-import type { EmulatedBoard } from '../../../firmware/emulator/index.ts';
-import type { CentralLink } from '../../../firmware/emulator/nrf-model.ts';
+import type { EmulatedBoard } from '../../firmware/emulator/index.ts';
+import type { CentralLink } from '../../firmware/emulator/nrf-model.ts';
 
 /** noble form (lowercase, no dashes) -> emulator form (dashed 128-bit or 4-hex 16-bit). */
 export function dashed(u: string): string {
@@ -31,7 +38,7 @@ interface Slot {
   unhook: Array<() => void>;
 }
 
-export class FakeNobleBindings extends EventEmitter {
+export class FakeRadio extends EventEmitter {
   private readonly slots = new Map<string, Slot>();
   private scanning = false;
   private scanFilter: string[] = [];

@@ -1,0 +1,87 @@
+/**
+ * Labs' figures:
+ * - cli.startup_ms: median wall time of `node host/cli/bin.mjs --version` (the compiled CLI in
+ *   dist/, built first when missing), 9 runs: what every command pays before doing anything.
+ * - cli.node_baseline_ms: the same for `node -e ''`, to tell the CLI's cost from the machine's.
+ * - lab.analyze_files_per_s: `tripod analyze DIR --out` over the BDS files in
+ *   tests/scoring/fixtures/bds copied 8 times (60 s at 100 Hz each), with one process per core, in
+ *   the compiled CLI: files per second of wall time including process start.
+ * - lab.c3d_write_ms_per_min: building the C3D of one minute of samples (78 Hz, four cells) put on a
+ *   uniform grid first (export/resample.ts + export/c3d.ts), ms, median of 9.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packagePath } from '../package-root.ts';
+import type { BenchModule, Figures } from './types.ts';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (v: number, d: number): number => Math.round(v * 10 ** d) / 10 ** d;
+
+function compiledEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.TRIPOD_FROM_SOURCE;
+  return env;
+}
+
+export const bench: BenchModule = {
+  name: 'lab',
+  async run(log) {
+    const figures: Figures = {};
+    const bin = packagePath('host', 'cli', 'bin.mjs');
+    if (!existsSync(packagePath('dist', 'host', 'cli', 'main.js'))) {
+      log('dist/ missing: npm run build:host');
+      execFileSync('npm', ['run', 'build:host'], { cwd: packagePath(), stdio: 'ignore' });
+    }
+    const times: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const t0 = performance.now();
+      execFileSync(process.execPath, [bin, '--version'], { env: compiledEnv(), stdio: 'ignore' });
+      times.push(performance.now() - t0);
+    }
+    figures['cli.startup_ms'] = round(median(times), 1);
+    // The same for a bare `node -e ''`: what the machine charges any Node process (shared machines vary).
+    const bare: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const t0 = performance.now();
+      execFileSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      bare.push(performance.now() - t0);
+    }
+    figures['cli.node_baseline_ms'] = round(median(bare), 1);
+
+    const dir = mkdtempSync(join(tmpdir(), 'tripod-bench-lab-'));
+    try {
+      const src = packagePath('tests', 'scoring', 'fixtures', 'bds');
+      const bds = readdirSync(src).filter((f) => f.endsWith('.txt'));
+      for (let k = 0; k < 8; k++) for (const f of bds) copyFileSync(join(src, f), join(dir, `${k}-${f}`));
+      const n = bds.length * 8;
+      const t0 = performance.now();
+      execFileSync(process.execPath, [bin, 'analyze', dir, '--out', join(tmpdir(), `tripod-bench-${process.pid}.csv`), '--force'], { env: compiledEnv(), stdio: 'ignore' });
+      const s = (performance.now() - t0) / 1000;
+      log(`${n} BDS files in ${s.toFixed(2)} s on ${availableParallelism()} core(s)`);
+      figures['lab.analyze_files_per_s'] = round(n / s, 1);
+      rmSync(join(tmpdir(), `tripod-bench-${process.pid}.csv`), { force: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const { resampleUniform } = await import('../export/resample.ts');
+    const { writeC3d } = await import('../export/c3d.ts');
+    const { DEFAULT_LAYOUT } = await import('../pipeline/types.ts');
+    const rate = 77.92;
+    const samples = Array.from({ length: Math.round(60 * rate) }, (_, i) => {
+      const f = [200 + 10 * Math.sin(i / 50), 180, 190 + 5 * Math.cos(i / 30), 170] as [number, number, number, number];
+      return { index: i, t: i / rate + (i > 40 ? 0.0005 : 0), hostTimeMs: 0, raw: [0, 0, 0, 0] as [number, number, number, number], forces: f, total: f[0] + f[1] + f[2] + f[3], cop: null, flags: 0 };
+    });
+    const c3d: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const t0 = performance.now();
+      const r = resampleUniform(samples, rate, DEFAULT_LAYOUT.cells);
+      writeC3d(r.samples, rate, { aMm: 180, bMm: 180, widthMm: 420, depthMm: 420 }, { subject: 'S01', date: new Date(0).toISOString(), software: 'tripod bench', tripod: {} });
+      c3d.push(performance.now() - t0);
+    }
+    figures['lab.c3d_write_ms_per_min'] = round(median(c3d), 2);
+    return figures;
+  },
+};
