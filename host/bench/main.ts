@@ -13,6 +13,7 @@ const BENCHES: Array<() => Promise<BenchModule>> = [
   async () => (await import('./makers.ts')).bench,
   async () => (await import('./lab.ts')).bench,
   async () => (await import('../live/bench.ts')).bench,
+  async () => (await import('./clinic.ts')).bench,
   async () => (await import('./firmware.ts')).bench,
   async () => (await import('./real-espruino.ts')).bench,
 ];

@@ -9,6 +9,9 @@ import type { CliCommand } from './command.ts';
 export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   live: async () => (await import('./commands/live.ts')).command,
   record: async () => (await import('./commands/record.ts')).command,
+  patients: async () => (await import('./commands/patients.ts')).command,
+  sessions: async () => (await import('./commands/sessions.ts')).command,
+  report: async () => (await import('./commands/report.ts')).command,
   replay: async () => (await import('./commands/replay.ts')).command,
   export: async () => (await import('./commands/export.ts')).command,
   analyze: async () => (await import('./commands/analyze.ts')).command,

@@ -71,7 +71,7 @@ export const TARE_CONFIRM_LOAD_N = 20;
 /** Shortest interval between two merged broadcasts, ms. */
 export const MERGE_MS = 50;
 
-export const DEFAULT_SETUP: TrialSetup = { foot: 'left', eyes: 'open', durationS: 20 };
+export const DEFAULT_SETUP: TrialSetup = { foot: 'left', eyes: 'open', surface: 'firm', durationS: 20 };
 
 export interface LiveSnapshot {
   status: StatusMessage;
@@ -317,6 +317,11 @@ export class LiveHub {
 
   private broadcastStatus(): void {
     for (const ch of this.channels) ch.send(this.status(ch));
+  }
+
+  /** Sends a message to every page (the clinic link says when a trial was stored). */
+  notify(msg: ServerMessage): void {
+    this.broadcast(msg);
   }
 
   /**

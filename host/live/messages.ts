@@ -14,11 +14,14 @@ export const LIVE_PROTOCOL_VERSION = 1;
 
 export type Foot = 'left' | 'right';
 export type Eyes = 'open' | 'closed';
+/** Standing surface: the plate itself, or a foam pad on it (unstable). */
+export type Surface = 'firm' | 'foam';
 
 /** What the therapist sets before a trial. */
 export interface TrialSetup {
   foot: Foot;
   eyes: Eyes;
+  surface: Surface;
   /** Trial duration once the stance has started, s (1..120). */
   durationS: number;
 }
@@ -43,6 +46,12 @@ export interface TripodShares {
   mt5: number;
 }
 
+/** The live score at and above which the page shows green and the cue may say "Good" (the zone's edge scores 50). */
+export const GOOD_SCORE = 50;
+
+/** What the big cue is about: step on, wrong foot, off the foot, off the tripod, a correction, good. */
+export type CueKind = 'step-on' | 'wrong-foot' | 'off-foot' | 'off-tripod' | 'correct' | 'good';
+
 /** The live scorer's view of the latest sample. */
 export interface LiveScoreView {
   /** Shares of the latest sample; null when no CoP (nobody on the board). */
@@ -63,8 +72,9 @@ export interface LiveScoreView {
   inZone: boolean;
   /** % of time in zone since the score was last reset (trial start or page setup change), 0..100. */
   inZonePct: number;
-  /** The cue a therapist would say, in words. */
+  /** The cue a therapist would say, in words (changes at most once a second: host/live/cue.ts). */
   cue: string;
+  cueKind: CueKind;
   /** Which edge of the tripod the CoP left by, when outside; null inside. */
   outside: string | null;
 }
@@ -152,6 +162,8 @@ export interface ResultRow {
   unit: string;
   value: number | null;
   text: string;
+  /** One line saying what the number means (hover on the page, legend in the report). */
+  help?: string;
 }
 
 export interface TrialResultView {
@@ -216,7 +228,17 @@ export interface NoticeMessage {
   text: string;
 }
 
+/** The clinic store's word on a finished trial: stored for a patient, or why not. */
+export interface ClinicMessage {
+  type: 'clinic';
+  /** Stored trial id and patient code, or null when nothing was stored. */
+  stored: { trialId: number; patient: string } | null;
+  /** Why the trial was not stored (no patient chosen, store error), when it was not. */
+  error: string | null;
+}
+
 export type ServerMessage =
+  | ClinicMessage
   | HelloMessage
   | GeometryMessage
   | StatusMessage
@@ -265,7 +287,9 @@ export function parseClientMessage(text: string): ClientMessage | string {
       if (typeof d !== 'number' || !Number.isFinite(d) || d < DURATION_RANGE_S.min || d > DURATION_RANGE_S.max) {
         return `setup.durationS must be a number of seconds in ${DURATION_RANGE_S.min}..${DURATION_RANGE_S.max}, got ${JSON.stringify(d)}`;
       }
-      return { type: 'setup', setup: { foot: s.foot, eyes: s.eyes, durationS: d } };
+      const surface = s.surface ?? 'firm';
+      if (surface !== 'firm' && surface !== 'foam') return `setup.surface must be 'firm' or 'foam', got ${JSON.stringify(s.surface)}`;
+      return { type: 'setup', setup: { foot: s.foot, eyes: s.eyes, surface, durationS: d } };
     }
     default:
       return `unknown message type ${JSON.stringify(m.type)}`;

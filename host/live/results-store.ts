@@ -62,13 +62,13 @@ export class ResultsStore {
       for (const r of t.rows) {
         if (keys.includes(r.key)) continue;
         keys.push(r.key);
-        headers.push(r.unit ? `${r.key}_${r.unit.replace(/[^A-Za-z0-9%]+/g, '').replace('%', 'pct')}` : r.key);
+        headers.push(csvHeader(r.key, r.unit));
       }
     }
-    const lines = [['trial', 'foot', 'eyes', 'duration_set_s', 'ended_at', 'from_index', 'to_index', ...headers].map(csvCell).join(',')];
+    const lines = [['trial', 'foot', 'eyes', 'surface', 'duration_set_s', 'ended_at', 'from_index', 'to_index', ...headers].map(csvCell).join(',')];
     for (const t of this.trials) {
       const byKey = new Map(t.rows.map((r) => [r.key, r.value]));
-      const cells: (string | number | null)[] = [t.id, t.setup.foot, t.setup.eyes, t.setup.durationS, t.endedAt, t.fromIndex, t.toIndex];
+      const cells: (string | number | null)[] = [t.id, t.setup.foot, t.setup.eyes, t.setup.surface, t.setup.durationS, t.endedAt, t.fromIndex, t.toIndex];
       for (const k of keys) cells.push(byKey.get(k) ?? null);
       lines.push(cells.map(csvCell).join(','));
     }
@@ -82,6 +82,25 @@ export class ResultsStore {
     }
     return undefined;
   }
+}
+
+/** Unit suffixes of CSV column names: mm² -> mm2, mm/s -> mm_s, % -> pct, % pts -> pct_pts. */
+export function unitSlug(unit: string): string {
+  return unit.replace(/²/g, '2').replace(/%/g, 'pct').replace(/\//g, '_').replace(/\s+/g, '_').replace(/[^A-Za-z0-9_]/g, '');
+}
+
+/** Unit names a result key may already end with (timeHeldS, area95Mm2, velocityMmS...). */
+const KEY_UNIT_SUFFIX = /(Mm2S|Mm2|MmS|Mm|Pct|Hz|S|N)$/;
+
+/**
+ * A CSV column name: the key without its unit suffix, then _ and the unit slug
+ * (timeHeldS + s -> timeHeld_s, area95Mm2 + mm² -> area95_mm2, velocityMmS + mm/s -> velocity_mm_s,
+ * bodyWeightN + N -> bodyWeight_N); no unit: the key as is.
+ */
+export function csvHeader(key: string, unit: string): string {
+  if (!unit) return key;
+  const slug = unitSlug(unit);
+  return `${key.replace(KEY_UNIT_SUFFIX, '')}_${slug}`;
 }
 
 function csvCell(v: string | number | null): string {

@@ -8,6 +8,8 @@ import { compareFeet } from '../scoring/asymmetry.ts';
 import { createLiveScorer } from '../scoring/live.ts';
 import { resolveStance, type StanceSetup } from '../scoring/stance.ts';
 import { inZone } from '../scoring/targets.ts';
+import { insideConvex, tripodShares } from '../scoring/geometry.ts';
+import { CueGovernor } from './cue.ts';
 import { createTrialDetector, type TrialConfig, type TrialResult } from '../scoring/trial.ts';
 import type { LiveAnalysis, TrialRun, TrialUpdate } from './analysis.ts';
 import type { FootGeometry, LiveScoreView, ResultRow, TrialSetup } from './messages.ts';
@@ -27,24 +29,42 @@ export function scoringAnalysis(stance: StanceOptions = {}, trial: TrialOptions 
     },
     createLiveScorer(setup: TrialSetup) {
       const scorer = createLiveScorer({ ...stance, foot: setup.foot });
+      const { landmarks, otherLandmarks } = scorer.stance;
+      const governor = new CueGovernor();
       return {
         push(sample: ForceSample): LiveScoreView {
           const l = scorer.push(sample);
+          const mean = l.rolling.meanCop;
+          const cue = governor.push({
+            t: sample.t,
+            foot: setup.foot,
+            meanCop: mean,
+            rollingScore: l.rolling.meanScore,
+            meanInZone: l.rolling.meanShares !== null && inZone(l.rolling.meanShares, l.target),
+            outside: mean ? tripodShares(mean, landmarks).outside : null,
+            scorerCue: l.cue,
+            insideFoot: (p) => insideConvex(p, landmarks.outline),
+            insideOtherFoot: (p) => insideConvex(p, otherLandmarks.outline),
+          });
           return {
             shares: l.shares,
             rollingShares: l.rolling.meanShares,
             rollingScore: l.rolling.meanScore,
-            cueGood: l.rolling.meanShares ? inZone(l.rolling.meanShares, l.target) : null,
+            cueGood: l.rolling.meanShares ? cue.kind === 'good' : null,
             targetShares: l.target.shares,
             tolerance: l.target.tolerance,
             score: l.score,
             inZone: l.inZone,
             inZonePct: l.inZonePct,
-            cue: l.cue,
+            cue: cue.cue,
+            cueKind: cue.kind,
             outside: l.outside,
           };
         },
-        reset: () => scorer.reset(),
+        reset: () => {
+          scorer.reset();
+          governor.reset();
+        },
       };
     },
     createTrial(setup: TrialSetup): TrialRun {
@@ -93,40 +113,40 @@ const END_REASON: Record<TrialResult['endReason'], string> = {
   stopped: 'stopped by the therapist',
 };
 
-/** The result table: label, unit, the result's number and its display text. */
+/** The result table: label, unit, the result's number, its display text and a one-line explanation. */
 export function trialResultRows(r: TrialResult): ResultRow[] {
   const rows: ResultRow[] = [];
   let group = 'Stance';
-  const add = (key: string, label: string, unit: string, value: number | null, digits: number): void => {
-    rows.push({ group, key, label, unit, value, text: value === null || !Number.isFinite(value) ? '—' : value.toFixed(digits) });
+  const add = (key: string, label: string, unit: string, value: number | null, digits: number, help: string): void => {
+    rows.push({ group, key, label, unit, value, text: value === null || !Number.isFinite(value) ? '—' : value.toFixed(digits), help });
   };
   const pct = (v: number | undefined | null): number | null => (v === undefined || v === null ? null : 100 * v);
-  add('timeHeldS', r.tooShort ? 'Time held (too short)' : r.completed ? 'Time held (completed)' : 'Time held', 's', r.timeHeldS, 2);
-  add('errors', 'Errors (touch-downs + step-off)', '', r.errors, 0);
-  add('touchDowns', 'Touch-downs', '', r.touchDowns.length, 0);
-  add('bodyWeightN', `Body weight (${r.bodyWeightSource})`, 'N', r.bodyWeightN, 1);
+  add('timeHeldS', r.tooShort ? 'Time held (too short)' : r.completed ? 'Time held (completed)' : 'Time held', 's', r.timeHeldS, 2, 'time on one leg from the steady start to the end, step-off or Stop');
+  add('errors', 'Errors (touch-downs + step-off)', 'count', r.errors, 0, 'BESS errors: each touch-down of the other foot, plus a step-off');
+  add('touchDowns', 'Touch-downs', 'count', r.touchDowns.length, 0, 'times the other foot took weight for at least 0.1 s');
+  add('bodyWeightN', `Body weight (${r.bodyWeightSource})`, 'N', r.bodyWeightN, 1, 'total load of the quiet stand (newtons; divide by 9.81 for kg)');
   group = 'Tripod';
-  add('inZonePct', 'Time in zone', '%', r.inZonePct, 1);
-  add('heelPct', 'Heel share, mean', '%', pct(r.shares?.mean.heel), 1);
-  add('mt1Pct', '1st MT share, mean', '%', pct(r.shares?.mean.mt1), 1);
-  add('mt5Pct', '5th MT share, mean', '%', pct(r.shares?.mean.mt5), 1);
-  add('heelSdPct', 'Heel share, SD', '%', pct(r.shares?.sd.heel), 1);
-  add('outsidePct', 'Outside the tripod', '%', r.outsidePct, 1);
-  add('mlIndex', 'ML index (+ rolls out)', '', r.mlIndex, 3);
-  add('heelForefootIndex', 'Heel-forefoot index (+ heel)', '', r.heelForefootIndex, 3);
+  add('inZonePct', 'Time in zone', '%', r.inZonePct, 1, 'share of the trial with all three tripod shares within the tolerance of the target');
+  add('heelPct', 'Heel share, mean', '%', pct(r.shares?.mean.heel), 1, 'mean part of the load on the heel');
+  add('mt1Pct', '1st MT share, mean', '%', pct(r.shares?.mean.mt1), 1, 'mean part of the load on the big-toe ball (1st metatarsal head)');
+  add('mt5Pct', '5th MT share, mean', '%', pct(r.shares?.mean.mt5), 1, 'mean part of the load on the little-toe ball (5th metatarsal head)');
+  add('heelSdPct', 'Heel share, SD', '%', pct(r.shares?.sd.heel), 1, 'how much the heel share varied (standard deviation)');
+  add('outsidePct', 'Outside the tripod', '%', r.outsidePct, 1, 'share of the trial with the CoP outside the heel-1st-5th triangle');
+  add('mlIndexPct', 'Medio-lateral index', '% pts', pct(r.mlIndex), 1, '5th MT share minus 1st MT share: + = weight rolls out, − = rolls in');
+  add('heelForefootIndexPct', 'Heel-forefoot index', '% pts', pct(r.heelForefootIndex), 1, 'heel share minus both forefoot shares: + = heel heavy, − = forefoot heavy');
   const s = r.sway;
   group = 'Sway';
-  add('pathMm', 'Path length', 'mm', s?.pathMm ?? null, 0);
-  add('velocityMmS', 'Mean velocity', 'mm/s', s?.velocityMmS ?? null, 1);
-  add('velocityMlMmS', 'Mean velocity ML', 'mm/s', s?.velocityMlMmS ?? null, 1);
-  add('velocityApMmS', 'Mean velocity AP', 'mm/s', s?.velocityApMmS ?? null, 1);
-  add('rmsMlMm', 'RMS ML', 'mm', s?.rmsMlMm ?? null, 1);
-  add('rmsApMm', 'RMS AP', 'mm', s?.rmsApMm ?? null, 1);
-  add('rangeMlMm', 'Range ML', 'mm', s?.rangeMlMm ?? null, 1);
-  add('rangeApMm', 'Range AP', 'mm', s?.rangeApMm ?? null, 1);
-  add('area95Mm2', '95 % ellipse area', 'mm²', s?.area95Mm2 ?? null, 0);
-  add('swayAreaMm2S', 'Sway area per second', 'mm²/s', s?.swayAreaMm2S ?? null, 1);
-  add('mfreqHz', 'Mean power frequency', 'Hz', s?.mfreqHz ?? null, 2);
-  add('ttbMinS', 'Time to boundary, min', 's', s?.ttb?.minS ?? null, 2);
+  add('pathMm', 'Path length', 'mm', s?.pathMm ?? null, 0, 'distance the CoP travelled during the trial');
+  add('velocityMmS', 'Mean velocity', 'mm/s', s?.velocityMmS ?? null, 1, 'path length / time: mean speed of the CoP (lower is steadier)');
+  add('velocityMlMmS', 'Mean velocity ML', 'mm/s', s?.velocityMlMmS ?? null, 1, 'mean speed side to side');
+  add('velocityApMmS', 'Mean velocity AP', 'mm/s', s?.velocityApMmS ?? null, 1, 'mean speed front to back');
+  add('rmsMlMm', 'RMS ML', 'mm', s?.rmsMlMm ?? null, 1, 'root-mean-square distance from the mean CoP, side to side');
+  add('rmsApMm', 'RMS AP', 'mm', s?.rmsApMm ?? null, 1, 'root-mean-square distance from the mean CoP, front to back');
+  add('rangeMlMm', 'Range ML', 'mm', s?.rangeMlMm ?? null, 1, 'widest side-to-side excursion');
+  add('rangeApMm', 'Range AP', 'mm', s?.rangeApMm ?? null, 1, 'widest front-to-back excursion');
+  add('area95Mm2', '95 % ellipse area', 'mm²', s?.area95Mm2 ?? null, 0, 'area of the ellipse holding 95 % of the CoP positions (lower is steadier)');
+  add('swayAreaMm2S', 'Sway area per second', 'mm²/s', s?.swayAreaMm2S ?? null, 1, 'area swept by the CoP about its mean, per second');
+  add('mfreqHz', 'Mean power frequency', 'Hz', s?.mfreqHz ?? null, 2, 'average frequency of the sway (higher = quicker corrections)');
+  add('ttbMinS', 'Time to boundary, min', 's', s?.ttb?.minS ?? null, 2, 'shortest time the CoP would have needed to reach the foot edge at its speed');
   return rows;
 }

@@ -18,6 +18,8 @@ export interface LiveServerOptions {
   host?: string;
   /** TCP port; 0 picks a free one. Defaults to 0. */
   port?: number;
+  /** Handles /api/... requests (the clinic store); resolves false when the path is not its own. */
+  api?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** Token every request must carry. Defaults to none on loopback and a random one on any other interface. */
   token?: string | null;
 }
@@ -48,6 +50,18 @@ export async function startLiveServer(hub: LiveHub, options: LiveServerOptions =
     }
     if (!auth.authorised(req)) {
       res.writeHead(401, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('tripod live: this page needs its token: open the whole URL tripod live printed (with ?token=...)\n');
+      return;
+    }
+    if (options.api && (req.url ?? '').startsWith('/api/')) {
+      options.api(req, res).then(
+        (handled) => {
+          if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end(`tripod live: no such call ${req.url}\n`);
+        },
+        (e: unknown) => {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`tripod live: ${(e as Error).message}\n`);
+        },
+      );
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -56,7 +56,7 @@ export async function startSimLive(opts: SimLiveOptions = {}): Promise<SimLive> 
   const samples: ForceSample[] = [];
   const keep = opts.keep ? session.samples$.subscribe((s) => samples.push(s)) : null;
   const source = sessionSource(session);
-  const live = await startLive(source, scoringAnalysis(), { setup: opts.setup ?? { foot: 'left', eyes: 'open', durationS: 20 } });
+  const live = await startLive(source, scoringAnalysis(), { setup: opts.setup ?? { foot: 'left', eyes: 'open', surface: 'firm', durationS: 20 } });
   return {
     session,
     source,

@@ -14,7 +14,7 @@ import { runCli } from '../host/helpers/cli.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 function runLive(args: string[]): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [join(ROOT, 'host/cli/bin.mjs'), 'live', ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+  const child = spawn(process.execPath, [join(ROOT, 'host/cli/bin.mjs'), 'live', ...(args.some((a) => a.startsWith('--store') || a === '--no-store') ? [] : ['--no-store']), ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -55,6 +55,7 @@ export function fakeAnalysis(): LiveAnalysis {
             inZone,
             inZonePct: (100 * inN) / n,
             cue: !shares ? 'Step onto the board' : inZone ? 'Good, hold it there' : shares.heel > third ? 'Off the heel' : 'Back onto the heel',
+            cueKind: !shares ? 'step-on' : inZone ? 'good' : 'correct',
             outside: null,
           };
         },

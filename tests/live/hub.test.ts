@@ -51,7 +51,7 @@ describe('parseClientMessage', () => {
     expect(parseClientMessage('{"type":"start"}')).toEqual({ type: 'start' });
     expect(parseClientMessage('{"type":"setup","setup":{"foot":"right","eyes":"closed","durationS":10}}')).toEqual({
       type: 'setup',
-      setup: { foot: 'right', eyes: 'closed', durationS: 10 },
+      setup: { foot: 'right', eyes: 'closed', surface: 'firm', durationS: 10 },
     });
     expect(parseClientMessage('{"type":"setup","setup":{"foot":"up","eyes":"open","durationS":10}}')).toMatch(/setup.foot must be 'left' or 'right', got "up"/);
     expect(parseClientMessage('{"type":"setup","setup":{"foot":"left","eyes":"open","durationS":0}}')).toMatch(/durationS must be .* 1..120, got 0/);
@@ -127,7 +127,7 @@ describe('LiveHub', () => {
         tared++;
       },
     };
-    hub = new LiveHub(source, fakeAnalysis(), { setup: { foot: 'left', eyes: 'open', durationS: 2 } });
+    hub = new LiveHub(source, fakeAnalysis(), { setup: { foot: 'left', eyes: 'open', surface: 'firm', durationS: 2 } });
     hub.start();
   });
   afterEach(() => {
@@ -170,7 +170,7 @@ describe('LiveHub', () => {
     expect(hub.snapshot().trial.phase).toBe('countdown');
     feed(Math.round(COUNTDOWN_S * 80));
     expect(hub.snapshot().trial.phase).toBe('running');
-    fastH.onMessage(JSON.stringify({ type: 'setup', setup: { foot: 'right', eyes: 'open', durationS: 5 } }));
+    fastH.onMessage(JSON.stringify({ type: 'setup', setup: { foot: 'right', eyes: 'open', surface: 'firm', durationS: 5 } }));
     expect(fast.ofType('notice').at(-1)?.text).toMatch(/cannot change the setup during a trial/);
     feed(2 * 80 + 5);
     expect(hub.snapshot().trial.phase).toBe('done');
@@ -182,8 +182,8 @@ describe('LiveHub', () => {
     expect(slow.ofType('frame')).toHaveLength(0);
     expect(fast.ofType('frame').reduce((n, f) => n + f.t.length, 0)).toBe(i);
     const csv = hub.results.toCsv().split('\r\n');
-    expect(csv[0]).toBe('trial,foot,eyes,duration_set_s,ended_at,from_index,to_index,held_s_s,mean_total_n_N,samples');
-    expect(csv[1]).toMatch(/^1,left,open,2,\d{4}-\d\d-\d\dT[^,]+,240,\d+,2,700,160$/);
+    expect(csv[0]).toBe('trial,foot,eyes,surface,duration_set_s,ended_at,from_index,to_index,held_s_s,mean_total_n_N,samples');
+    expect(csv[1]).toMatch(/^1,left,open,firm,2,\d{4}-\d\d-\d\dT[^,]+,240,\d+,2,700,160$/);
     expect(JSON.parse(hub.results.toJson()).trials[0].result).toEqual({ heldS: 2, meanTotalN: 700, n: 160 });
   });
 
@@ -194,7 +194,7 @@ describe('LiveHub', () => {
     const feed = (n: number): void => {
       for (let k = 0; k < n; k++) samples.next(sample(i++));
     };
-    h.onMessage(JSON.stringify({ type: 'setup', setup: { foot: 'left', eyes: 'closed', durationS: 30 } }));
+    h.onMessage(JSON.stringify({ type: 'setup', setup: { foot: 'left', eyes: 'closed', surface: 'firm', durationS: 30 } }));
     h.onMessage(JSON.stringify({ type: 'start' }));
     feed(40);
     h.onMessage(JSON.stringify({ type: 'stop' }));
@@ -208,7 +208,7 @@ describe('LiveHub', () => {
     expect(hub.snapshot().trial).toMatchObject({ phase: 'done', note: 'Stopped by the therapist.' });
     const t = hub.results.list();
     expect(t).toHaveLength(1);
-    expect(t[0]!.setup).toEqual({ foot: 'left', eyes: 'closed', durationS: 30 });
+    expect(t[0]!.setup).toEqual({ foot: 'left', eyes: 'closed', surface: 'firm', durationS: 30 });
     // armed on the first sample 3 s after the last one before Start (which starts the fake trial);
     // the 81 samples after it are counted
     expect(t[0]!.result).toEqual({ heldS: 81 / 80, meanTotalN: 700, n: 81 });
@@ -220,7 +220,7 @@ describe('LiveHub', () => {
     const h = hub.attach(s);
     let i = 0;
     for (const foot of ['left', 'right'] as const) {
-      h.onMessage(JSON.stringify({ type: 'setup', setup: { foot, eyes: 'open', durationS: 1 } }));
+      h.onMessage(JSON.stringify({ type: 'setup', setup: { foot, eyes: 'open', surface: 'firm', durationS: 1 } }));
       h.onMessage(JSON.stringify({ type: 'start' }));
       for (let k = 0; k < 5 * 80; k++) samples.next(sample(i++));
     }
@@ -284,7 +284,7 @@ describe('LiveHub with the project scoring', () => {
     const hub = new LiveHub(
       { label: 't', layout: DEFAULT_LAYOUT, nominalRateHz: 80, samples$: samples, events$: new Subject(), connection$: new BehaviorSubject<ConnectionPhase>('connected'), tare: async () => {} },
       scoringAnalysis(),
-      { setup: { foot: 'left', eyes: 'open', durationS: 6 } },
+      { setup: { foot: 'left', eyes: 'open', surface: 'firm', durationS: 6 } },
     );
     hub.start();
     const s = new FakeSocket();
@@ -292,7 +292,7 @@ describe('LiveHub with the project scoring', () => {
     let index = 0;
     let t = 0;
     for (const foot of ['left', 'right'] as const) {
-      h.onMessage(JSON.stringify({ type: 'setup', setup: { foot, eyes: 'open', durationS: 6 } }));
+      h.onMessage(JSON.stringify({ type: 'setup', setup: { foot, eyes: 'open', surface: 'firm', durationS: 6 } }));
       const person = createSyntheticPerson({ foot, seed: foot === 'left' ? 11 : 12, stepOnS: t + 0.2 });
       const load = personLoadSource(person, DEFAULT_LAYOUT);
       h.onMessage(JSON.stringify({ type: 'start' }));

@@ -18,7 +18,7 @@ describe.skipIf(SKIP_BROWSER)('results on the page', () => {
 
   beforeAll(async () => {
     feed = syntheticFeed({ speed: 8 });
-    hub = new LiveHub(feed.source, fakeAnalysis(), { setup: { foot: 'left', eyes: 'open', durationS: 2 } });
+    hub = new LiveHub(feed.source, fakeAnalysis(), { setup: { foot: 'left', eyes: 'open', surface: 'firm', durationS: 2 } });
     hub.start();
     server = await startLiveServer(hub);
     browser = await launchBrowser();

@@ -55,7 +55,7 @@ function makeHub(): { hub: LiveHub; samples: Subject<ForceSample>; tares: () => 
       tared++;
     },
   };
-  const hub = new LiveHub(source, fakeAnalysis(), { setup: { foot: 'left', eyes: 'open', durationS: 5 } });
+  const hub = new LiveHub(source, fakeAnalysis(), { setup: { foot: 'left', eyes: 'open', surface: 'firm', durationS: 5 } });
   hub.start();
   return { hub, samples, tares: () => tared, recordingError };
 }
@@ -154,7 +154,7 @@ describe('flooding pages', () => {
     for (const p of pages) p.sent = [];
     const flooder = handlers[0]!;
     // 10 000 setup changes in one go: only the burst is even parsed; each page gets ONE geometry
-    for (let k = 0; k < 10_000; k++) flooder.onMessage(JSON.stringify({ type: 'setup', setup: { foot: k % 2 ? 'right' : 'left', eyes: 'open', durationS: 5 } }));
+    for (let k = 0; k < 10_000; k++) flooder.onMessage(JSON.stringify({ type: 'setup', setup: { foot: k % 2 ? 'right' : 'left', eyes: 'open', surface: 'firm', durationS: 5 } }));
     expect(pages[7]!.ofType('geometry')).toHaveLength(0);
     vi.advanceTimersByTime(MERGE_MS);
     for (const p of pages) expect(p.ofType('geometry')).toHaveLength(1);
@@ -166,10 +166,10 @@ describe('flooding pages', () => {
     expect(notices.map((n) => n.text)).toEqual([`Too many messages from this page: ${10_000 - PAGE_MESSAGE_BURST} dropped (limit ${PAGE_MESSAGES_PER_S}/s).`]);
     expect(pages[1]!.ofType('notice')).toHaveLength(0);
     // the other pages' own commands still go through
-    handlers[5]!.onMessage(JSON.stringify({ type: 'setup', setup: { foot: 'right', eyes: 'closed', durationS: 5 } }));
+    handlers[5]!.onMessage(JSON.stringify({ type: 'setup', setup: { foot: 'right', eyes: 'closed', surface: 'firm', durationS: 5 } }));
     vi.advanceTimersByTime(MERGE_MS);
     expect(pages[9]!.ofType('geometry').at(-1)!.geometry.foot).toBe('right');
-    expect(h.hub.snapshot().trial.setup).toEqual({ foot: 'right', eyes: 'closed', durationS: 5 });
+    expect(h.hub.snapshot().trial.setup).toEqual({ foot: 'right', eyes: 'closed', surface: 'firm', durationS: 5 });
   });
 
   it('a recording stopped by a write error shows in the status and as a notice', () => {

@@ -20,7 +20,7 @@ describe.skipIf(SKIP_BROWSER)('a trial run from the page', () => {
   beforeAll(async () => {
     // a touch-down every 5 s of board time: some fall inside the trial whenever it starts
     const touchDowns = Array.from({ length: 40 }, (_, i) => ({ atS: 6 + 5 * i, durationS: 0.6, fraction: 0.5 }));
-    sim = await startSimLive({ speed: 4, keep: true, person: { foot: 'left', seed: 7, touchDowns }, setup: { foot: 'right', eyes: 'closed', durationS: 20 } });
+    sim = await startSimLive({ speed: 4, keep: true, person: { foot: 'left', seed: 7, touchDowns }, setup: { foot: 'right', eyes: 'closed', surface: 'firm', durationS: 20 } });
     browser = await launchBrowser();
     await browser.page.goto(sim.url);
   });
@@ -39,7 +39,7 @@ describe.skipIf(SKIP_BROWSER)('a trial run from the page', () => {
     await page.click('#eyes button[data-value="open"]');
     await page.fill('#duration', String(DURATION_S));
     await page.press('#duration', 'Enter');
-    await expect.poll(() => hub.snapshot().trial.setup).toEqual({ foot: 'left', eyes: 'open', durationS: DURATION_S });
+    await expect.poll(() => hub.snapshot().trial.setup).toEqual({ foot: 'left', eyes: 'open', surface: 'firm', durationS: DURATION_S });
     await page.click('#start');
     await page.waitForSelector('#countdown:not([hidden])');
     expect(await page.textContent('#countdown-cap')).toBe('Left foot · eyes open');
@@ -51,7 +51,7 @@ describe.skipIf(SKIP_BROWSER)('a trial run from the page', () => {
     const trials = hub.results.list();
     expect(trials).toHaveLength(1);
     const view = trials[0]!;
-    expect(view.setup).toEqual({ foot: 'left', eyes: 'open', durationS: DURATION_S });
+    expect(view.setup).toEqual({ foot: 'left', eyes: 'open', surface: 'firm', durationS: DURATION_S });
 
     // the host's own detector, run again on exactly the samples the live hub fed it
     const same = sim.samples.filter((s) => s.index >= view.fromIndex && s.index <= view.toIndex);
@@ -82,8 +82,8 @@ describe.skipIf(SKIP_BROWSER)('a trial run from the page', () => {
     expect(csv).toHaveLength(2);
     const header = csv[0]!.split(',');
     const cells = csv[1]!.split(',');
-    expect(Number(cells[header.indexOf('timeHeldS_s')])).toBe(result!.timeHeldS);
-    expect(Number(cells[header.indexOf('area95Mm2_mm')])).toBe(result!.sway!.area95Mm2);
+    expect(Number(cells[header.indexOf('timeHeld_s')])).toBe(result!.timeHeldS);
+    expect(Number(cells[header.indexOf('area95_mm2')])).toBe(result!.sway!.area95Mm2);
     await page.screenshot({ path: artifactPath('live-trial-result.png'), fullPage: true });
   });
 });

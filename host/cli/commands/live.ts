@@ -5,11 +5,12 @@
  */
 import { boardErrorLine } from '../board-session.ts';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { which } from '../../doctor/which.ts';
 import type { CliCommand, CommandContext } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { parsePositive, parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
-import { DURATION_RANGE_S, type Eyes, type Foot } from '../../live/messages.ts';
+import { DURATION_RANGE_S, type Eyes, type Foot, type Surface } from '../../live/messages.ts';
 import { LOOPBACK_HOSTS, tokenProblem } from '../../live/auth.ts';
 import { networkInterfaces } from 'node:os';
 import { parseDecimal } from '../../util/strict-number.ts';
@@ -40,6 +41,15 @@ Trial (the page can change these):
   --foot left|right     stance foot (default left)
   --eyes open|closed    (default open)
   --duration S          trial duration, s (default 20)
+  --surface firm|foam   standing surface: the plate, or a foam pad on it (default firm)
+
+Clinic store (every finished trial is stored for the chosen patient the moment it ends):
+  --patient CODE        store the trials for this patient (the page can choose or add one)
+  --store DIR           embedded store directory (default $TRIPOD_STORE or
+                        ~/.local/share/tripod/clinic; the first run creates it, ~10 s)
+  --database URL        a PostgreSQL server instead (default $TRIPOD_DATABASE_URL), e.g.
+                        postgresql://tripod@records.local/tripod
+  --no-store            keep results in memory only (downloads still work)
 
 Scoring:
   --foot-length MM      heel to longest toe (default 260)
@@ -102,6 +112,11 @@ export const command: CliCommand = {
     foot: { type: 'string' },
     eyes: { type: 'string' },
     duration: { type: 'string' },
+    surface: { type: 'string' },
+    patient: { type: 'string' },
+    store: { type: 'string' },
+    database: { type: 'string' },
+    'no-store': { type: 'boolean' },
     'foot-length': { type: 'string' },
     target: { type: 'string' },
     'body-weight': { type: 'string' },
@@ -126,6 +141,11 @@ export const command: CliCommand = {
     if (windowS > 120) throw new UsageError(`--window must be at most 120 s, got ${windowS}`);
     const foot = oneOf<Foot>(v, 'foot', ['left', 'right'], 'left');
     const eyes = oneOf<Eyes>(v, 'eyes', ['open', 'closed'], 'open');
+    const surface = oneOf<Surface>(v, 'surface', ['firm', 'foam'], 'firm');
+    const noStore = v['no-store'] === true;
+    if (noStore && (v.patient !== undefined || v.store !== undefined || v.database !== undefined)) {
+      throw new UsageError('--no-store cannot go with --patient, --store or --database');
+    }
     const durationS = parsePositive(v, 'duration', 20)!;
     if (durationS < DURATION_RANGE_S.min || durationS > DURATION_RANGE_S.max) {
       throw new UsageError(`--duration must be ${DURATION_RANGE_S.min}..${DURATION_RANGE_S.max} s, got ${durationS}`);
@@ -178,7 +198,38 @@ export const command: CliCommand = {
     const src = sessionSource(session);
     const scoringLayout = layout ?? { ...DEFAULT_SCORING_LAYOUT, cells: src.layout.cells, plate: src.layout.plate };
     const analysis = scoringAnalysis({ footLengthMm, target, layout: scoringLayout }, bodyWeightN === null ? {} : { bodyWeightN });
-    const liveOpts = { windowS, setup: { foot, eyes, durationS }, web, terminal: ctx.out };
+    let store = null;
+    if (!noStore) {
+      const { openClinicStore, storeLocation } = await import('../../clinic/open.ts');
+      const loc = storeLocation({ ...(typeof v.store === 'string' ? { store: v.store } : {}), ...(typeof v.database === 'string' ? { database: v.database } : {}) });
+      if (loc.dir) {
+        const { existsSync } = await import('node:fs');
+        const fresh = !existsSync(join(loc.dir, 'PG_VERSION'));
+        ctx.err.write(`tripod live: clinic store ${loc.dir}${fresh ? ' (creating it: the first run takes about 10 s)' : ''}\n`);
+      }
+      try {
+        store = await openClinicStore(loc);
+      } catch (e) {
+        src.stop();
+        await session.close();
+        throw new RuntimeError(`${(e as Error).message} (or run with --no-store)`);
+      }
+    }
+    const info = session.info as Partial<import('../../../protocol/index.ts').DeviceInfo> | null;
+    const clinic = store
+      ? {
+          store,
+          board: {
+            label: src.label,
+            kind: session.transport.kind,
+            name: session.transport.description,
+            firmware: typeof info?.firmwareMajor === 'number' ? `${info.firmwareMajor}.${info.firmwareMinor}.${info.firmwarePatch}` : null,
+          },
+          calibration: () => session.calibration,
+          patient: typeof v.patient === 'string' ? v.patient : null,
+        }
+      : undefined;
+    const liveOpts = { windowS, setup: { foot, eyes, surface, durationS }, web, terminal: ctx.out, ...(clinic ? { clinic } : {}) };
     let live;
     try {
       const tokenOpt = token === undefined ? {} : { token };
@@ -189,8 +240,10 @@ export const command: CliCommand = {
     } catch (e) {
       src.stop();
       await session.close();
+      await store?.close();
       const code = (e as NodeJS.ErrnoException).code;
-      throw new RuntimeError(code === 'EADDRINUSE' ? `port ${port} is in use: choose another with --port` : `cannot serve the page: ${(e as Error).message}`);
+      const msg = (e as Error).message;
+      throw new RuntimeError(code === 'EADDRINUSE' ? `port ${port} is in use: choose another with --port` : msg.startsWith('no patient') ? msg : `cannot serve the page: ${msg}`);
     }
     if (live.server) {
       const { port: servedPort, token: servedToken } = live.server;
@@ -214,6 +267,7 @@ export const command: CliCommand = {
       void session.finished.then(() => resolve());
     });
     await live.close();
+    await store?.close();
     src.stop();
     await session.close();
     const stats = session.stats();

@@ -29,7 +29,7 @@ export class ForceCharts {
     totalMaxN: number,
   ) {
     const U = uPlotCtor();
-    const width = Math.max(300, cellsEl.clientWidth);
+    const width = Math.max(200, cellsEl.clientWidth);
     const xScale = { time: false, range: (): [number, number] => [this.xMax - this.windowS, this.xMax] };
     // a fixed time grid, like a monitor's: "now" at the right edge, whole seconds back from it; the
     // traces scroll under it

@@ -3,10 +3,13 @@
  * animation frame (one setData per chart, one plate redraw). All trial logic runs on the host: the
  * buttons send commands, the panels show what the host says.
  */
+import { GOOD_SCORE } from '../messages.ts';
 import type {
   ClientMessage,
   Eyes,
   Foot,
+  ResultsMessage,
+  Surface,
   FrameMessage,
   HelloMessage,
   LiveScoreView,
@@ -21,6 +24,7 @@ import { PlateView } from './plate.ts';
 import { renderResults } from './results-view.ts';
 import { PlayoutClock } from './playout.ts';
 import { ColumnRing } from './ring.ts';
+import { initClinic, onClinicMessage, resizeClinic } from './clinic.ts';
 
 /** Seconds of CoP trace drawn on the plate. */
 const TRACE_S = 3;
@@ -32,6 +36,8 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
 };
 
 const connectionLog: string[] = [];
+/** Frames whose cue said "good" beside a score below the good band (must stay 0). */
+let goodBelowBand = 0;
 let draws = 0;
 let drawMsTotal = 0;
 let drawMsMax = 0;
@@ -92,6 +98,10 @@ const state: PageState = {
   get drawMsMax() {
     return drawMsMax;
   },
+  /** Drawn target zone area and CoP dot radius, CSS px. */
+  get plate() {
+    return { zoneAreaPx: state.plate.zoneAreaPx, dotRadiusPx: state.plate.dotRadiusPx };
+  },
   /** The last board connection phases seen, oldest first (at most 20). */
   connectionLog,
 };
@@ -142,7 +152,12 @@ function onMessage(msg: ServerMessage): void {
       renderTrial(msg);
       break;
     case 'results':
+      lastResults = msg;
       renderResults($('result'), $('comparison'), $('history'), msg);
+      state.dirty = true;
+      break;
+    case 'clinic':
+      void onClinicMessage(msg);
       break;
     case 'notice':
       toast(msg.text, msg.level);
@@ -199,7 +214,15 @@ function onFrame(f: FrameMessage): void {
     state.lastIndex = f.first + n - 1;
     state.clock.arrive(f.t[n - 1]!, performance.now());
   }
-  if (f.live) state.live = f.live;
+  if (f.live) {
+    state.live = f.live;
+    const last = cueLog[cueLog.length - 1];
+    if (n > 0 && (!last || last.cue !== f.live.cue)) {
+      cueLog.push({ t: f.t[n - 1]!, cue: f.live.cue, kind: f.live.cueKind, score: f.live.rollingScore });
+      if (cueLog.length > 500) cueLog.shift();
+    }
+    if (f.live.cueKind === 'good' && (f.live.rollingScore === null || f.live.rollingScore < GOOD_SCORE)) goodBelowBand++;
+  }
   state.frames++;
   state.dirty = true;
 }
@@ -225,23 +248,53 @@ function render(now: number): void {
 
 const scoreEl = $('score');
 const inzoneEl = $('inzone');
+const inzoneCap = $('inzone-cap');
 const cueEl = $('cue');
 const shareEls = Array.from(document.querySelectorAll<HTMLElement>('.share'));
+let lastResults: ResultsMessage | null = null;
+let lastInZoneCap = '';
 let lastCue = '';
+/** Cue changes the host sent (device time of the frame's last sample, s), for the tests. */
+const cueLog: Array<{ t: number; cue: string; kind: string; score: number | null }> = [];
+(globalThis as unknown as { tripodCue: unknown }).tripodCue = {
+  log: cueLog,
+  get goodBelowBand() {
+    return goodBelowBand;
+  },
+};
+
+/** The finished trial's time in zone, as the table shows it, while the page shows that trial. */
+function trialInZone(): { text: string; id: number } | null {
+  if (state.trial?.phase !== 'done' || !lastResults) return null;
+  const t = lastResults.trials[lastResults.trials.length - 1];
+  const row = t?.rows.find((r) => r.key === 'inZonePct');
+  return t && row ? { text: row.text, id: t.id } : null;
+}
+
 function renderLive(l: LiveScoreView | null): void {
   const score = l?.rollingScore ?? null;
   setText(scoreEl, score === null ? '—' : String(Math.round(score)));
-  (scoreEl.parentElement as HTMLElement).dataset.level = score === null ? 'none' : score >= 50 ? 'high' : score >= 25 ? 'mid' : 'low';
-  setText(inzoneEl, l ? String(Math.round(l.inZonePct)) : '—');
+  (scoreEl.parentElement as HTMLElement).dataset.level = score === null ? 'none' : score >= GOOD_SCORE ? 'high' : score >= GOOD_SCORE / 2 ? 'mid' : 'low';
+  const done = trialInZone();
+  setText(inzoneEl, done ? done.text : l ? String(Math.round(l.inZonePct)) : '—');
+  const cap = done ? `Time in zone <small>trial ${done.id}, as in the table</small>` : 'Time in zone <small>this trial</small>';
+  if (cap !== lastInZoneCap) {
+    inzoneCap.innerHTML = cap;
+    lastInZoneCap = cap;
+  }
   const cue = l ? l.cue : 'Step onto the board';
   if (cue !== lastCue) {
     cueEl.textContent = cue;
     lastCue = cue;
   }
+  cueEl.dataset.kind = l ? l.cueKind : 'step-on';
   cueEl.dataset.inZone = !l || l.cueGood === null ? 'none' : String(l.cueGood);
+  // shares outside 0..1 mean the CoP is outside the tripod triangle: say so instead of a number
+  const rs = l?.rollingShares ?? null;
+  const outside = rs !== null && (['heel', 'mt1', 'mt5'] as const).some((k) => rs[k] < 0 || rs[k] > 1);
   for (const el of shareEls) {
     const part = el.dataset.part as 'heel' | 'mt1' | 'mt5';
-    const v = l?.rollingShares ? l.rollingShares[part] : null;
+    const v = rs && !outside ? rs[part] : null;
     const target = l ? l.targetShares[part] : null;
     const fill = el.querySelector<HTMLElement>('.share-fill')!;
     const band = el.querySelector<HTMLElement>('.share-band')!;
@@ -252,8 +305,10 @@ function renderLive(l: LiveScoreView | null): void {
       band.style.width = `${Math.min(1, 2 * l.tolerance) * 100}%`;
     }
     el.dataset.ok = String(v !== null && target !== null && l !== null && Math.abs(v - target) <= l.tolerance);
-    setText(val, v === null ? '—' : `${Math.round(v * 100)}%`);
+    el.dataset.outside = String(outside);
+    setText(val, outside ? 'outside' : v === null ? '—' : `${Math.round(v * 100)}%`);
   }
+  $('shares').dataset.outside = String(outside);
 }
 
 function setText(el: HTMLElement, text: string): void {
@@ -328,12 +383,13 @@ function renderStatus(s: StatusMessage): void {
   setText($('rec-file'), s.recordingError === null ? (s.recording ?? '') : `stopped: ${s.recordingError}`);
 }
 
-let currentSetup: TrialSetup = { foot: 'left', eyes: 'open', durationS: 20 };
+let currentSetup: TrialSetup = { foot: 'left', eyes: 'open', surface: 'firm', durationS: 20 };
 function renderSetup(setup: TrialSetup, locked: boolean): void {
   currentSetup = setup;
   for (const [group, value] of [
     ['foot', setup.foot],
     ['eyes', setup.eyes],
+    ['surface', setup.surface],
   ] as const) {
     for (const b of Array.from($(group).querySelectorAll<HTMLButtonElement>('button'))) {
       b.setAttribute('aria-checked', String(b.dataset.value === value));
@@ -381,11 +437,15 @@ function renderTrial(t: TrialStateMessage): void {
 }
 
 function sendSetup(patch: Partial<TrialSetup>): void {
-  send({ type: 'setup', setup: { ...currentSetup, ...patch } });
+  // kept here at once: a second click before the host's answer must not undo the first (the host's
+  // trial state, which follows, sets it back if the host refused)
+  currentSetup = { ...currentSetup, ...patch };
+  send({ type: 'setup', setup: currentSetup });
 }
 
 for (const b of Array.from($('foot').querySelectorAll<HTMLButtonElement>('button'))) b.onclick = () => sendSetup({ foot: b.dataset.value as Foot });
 for (const b of Array.from($('eyes').querySelectorAll<HTMLButtonElement>('button'))) b.onclick = () => sendSetup({ eyes: b.dataset.value as Eyes });
+for (const b of Array.from($('surface').querySelectorAll<HTMLButtonElement>('button'))) b.onclick = () => sendSetup({ surface: b.dataset.value as Surface });
 $<HTMLInputElement>('duration').onchange = (e) => {
   const v = Number((e.target as HTMLInputElement).value);
   if (Number.isFinite(v) && v >= 1 && v <= 120) sendSetup({ durationS: v });
@@ -419,10 +479,12 @@ let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener('resize', () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => {
-    state.charts?.resize(Math.max(300, $('chart-cells').clientWidth));
+    state.charts?.resize(Math.max(200, $('chart-cells').clientWidth));
+    resizeClinic();
     state.dirty = true;
   }, 100);
 });
 
 connect();
 requestAnimationFrame(render);
+void initClinic(toast);

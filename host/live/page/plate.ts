@@ -13,7 +13,7 @@ const COLOURS = {
   plateEdge: '#33475b',
   foot: 'rgba(233,239,244,0.07)',
   footEdge: 'rgba(233,239,244,0.55)',
-  zone: 'rgba(46,211,183,0.20)',
+  zone: 'rgba(46,211,183,0.32)',
   zoneEdge: '#2ed3b7',
   tri: '#c9d6e2',
   trace: '86,180,233',
@@ -27,6 +27,9 @@ export class PlateView {
   private geometry: FootGeometry | null = null;
   private layout: BoardLayout | null = null;
   private cssSize = 0;
+  /** Area of the drawn target zone and radius of the CoP dot, CSS px (tests check the zone is big enough to aim at). */
+  zoneAreaPx = 0;
+  dotRadiusPx = 7;
   /** 'foot': zoomed on the stance foot (default, readable from a distance); 'plate': the whole plate. */
   view: 'foot' | 'plate' = 'foot';
 
@@ -69,14 +72,19 @@ export class PlateView {
     const ctx = this.ctx;
     const W = this.canvas.width;
     const dpr = devicePixelRatio || 1;
-    const margin = 34 * dpr;
+    const margin = 22 * dpr;
+    // the CoP dot: 4-7 px, smaller on a small canvas so the zone stays many times its size
+    this.dotRadiusPx = Math.max(4, Math.min(7, W / dpr / 64));
     let span = Math.max(layout.plate.widthMm, layout.plate.depthMm);
     let centre: PointMm = { x: 0, y: 0 };
     if (this.view === 'foot' && this.geometry) {
-      const xs = this.geometry.outline.map((p) => p.x);
-      const ys = this.geometry.outline.map((p) => p.y);
+      // zoomed on the tripod (heel, 1st and 5th metatarsal heads) and its target zone, the part the
+      // patient aims with; the toes may run off the top
+      const t = this.geometry.tripod;
+      const xs = [t.heel.x, t.mt1.x, t.mt5.x];
+      const ys = [t.heel.y, t.mt1.y, t.mt5.y];
       centre = { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 };
-      span = Math.min(span, 1.25 * Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)));
+      span = Math.min(span, 1.3 * Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)));
     }
     const k = (W - 2 * margin) / span;
     const px = (p: PointMm): [number, number] => [W / 2 + (p.x - centre.x) * k, W / 2 - (p.y - centre.y) * k];
@@ -152,12 +160,20 @@ export class PlateView {
       ctx.strokeStyle = COLOURS.footEdge;
       ctx.lineWidth = 2 * dpr;
       ctx.stroke();
-      polygon(ctx, g.zone.map(px));
+      // the zone at the size of the tolerance: every CoP inside it has all three shares within it
+      const zonePx = g.zone.map(px);
+      polygon(ctx, zonePx);
       ctx.fillStyle = COLOURS.zone;
       ctx.fill();
       ctx.strokeStyle = COLOURS.zoneEdge;
-      ctx.lineWidth = 1.5 * dpr;
+      ctx.lineWidth = 2.5 * dpr;
       ctx.stroke();
+      let area = 0;
+      zonePx.forEach(([x1, y1], i) => {
+        const [x2, y2] = zonePx[(i + 1) % zonePx.length]!;
+        area += x1 * y2 - x2 * y1;
+      });
+      this.zoneAreaPx = Math.abs(area) / 2 / (dpr * dpr);
       const tri = [g.tripod.heel, g.tripod.mt1, g.tripod.mt5].map(px);
       polygon(ctx, tri);
       ctx.strokeStyle = COLOURS.tri;
@@ -219,14 +235,14 @@ export class PlateView {
         const [x, y] = px({ x: cx, y: cy });
         const colour = live?.inZone ? COLOURS.copIn : COLOURS.copOut;
         ctx.beginPath();
-        ctx.arc(x, y, 18 * dpr, 0, Math.PI * 2);
+        ctx.arc(x, y, (this.dotRadiusPx + 5) * dpr, 0, Math.PI * 2);
         ctx.fillStyle = hexAlpha(colour, 0.22);
         ctx.fill();
         ctx.beginPath();
-        ctx.arc(x, y, 9 * dpr, 0, Math.PI * 2);
+        ctx.arc(x, y, this.dotRadiusPx * dpr, 0, Math.PI * 2);
         ctx.fillStyle = colour;
         ctx.fill();
-        ctx.lineWidth = 3 * dpr;
+        ctx.lineWidth = 2.5 * dpr;
         ctx.strokeStyle = '#0d141b';
         ctx.stroke();
       }

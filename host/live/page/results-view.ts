@@ -6,7 +6,7 @@ function esc(s: string): string {
 }
 
 function setupText(t: TrialResultView): string {
-  return `${t.setup.foot === 'left' ? 'Left' : 'Right'} foot, eyes ${t.setup.eyes}, ${t.setup.durationS} s`;
+  return `${t.setup.foot === 'left' ? 'Left' : 'Right'} foot, eyes ${t.setup.eyes}, ${t.setup.surface ?? 'firm'}, ${t.setup.durationS} s`;
 }
 
 export function renderResult(el: HTMLElement, t: TrialResultView): void {
@@ -17,11 +17,12 @@ export function renderResult(el: HTMLElement, t: TrialResultView): void {
     .map(
       (r) =>
         (r.group && r.group !== group ? `<tr class="group"><th colspan="3">${esc((group = r.group))}</th></tr>` : '') +
-        `<tr data-key="${esc(r.key)}"><td>${esc(r.label)}</td><td class="v" data-key="${esc(r.key)}" data-value="${r.value === null ? '' : r.value}">${esc(r.text)}</td><td class="u">${esc(r.unit)}</td></tr>`,
+        `<tr data-key="${esc(r.key)}" title="${esc(r.help ?? '')}"><td>${esc(r.label)}</td><td class="v" data-key="${esc(r.key)}" data-value="${r.value === null ? '' : r.value}">${esc(r.text)}</td><td class="u">${esc(r.unit)}</td></tr>`,
     )
     .join('');
   el.innerHTML = `<div class="result-head">Trial ${t.id} <small>${esc(setupText(t))}</small></div>
-<table class="rt" id="result-table" data-trial-id="${t.id}"><tbody>${rows}</tbody></table>`;
+<table class="rt" id="result-table" data-trial-id="${t.id}"><tbody>${rows}</tbody></table>
+<div class="result-help">Hover a row for what it means; the report lists every explanation.</div>`;
 }
 
 export function renderComparisons(el: HTMLElement, cs: ComparisonView[]): void {
