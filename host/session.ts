@@ -228,6 +228,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
   const endStreams = (): void => {
+    pipeline.flush(); // frames a replay held back to put swapped records in order
     delivery.close();
     resolveFinished();
   };
