@@ -1,6 +1,6 @@
 /**
- * Where this package's files are, whether it runs from the TypeScript sources (host/x.ts) or from
- * the compiled output (dist/host/x.js): the nearest folder above this module holding package.json.
+ * Where this package's files are, whether it runs from the TypeScript sources (a module in host/) or
+ * from the compiled output (the same module under dist/host/): the nearest folder above this module holding package.json.
  * dist/ has none of its own, so both layouts resolve to the same root, and files that are not
  * compiled (firmware/dist/*.js, host/live/page/*) are found the same way from either.
  */

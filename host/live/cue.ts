@@ -59,6 +59,11 @@ export function candidateCue(i: CueInput): CueOut {
 export class CueGovernor {
   private shown: CueOut | null = null;
   private shownAt = -Infinity;
+
+  /** Device time the shown cue took its text, s (-Infinity before the first). */
+  get since(): number {
+    return this.shownAt;
+  }
   private cand: CueOut | null = null;
   private candSince = -Infinity;
   /** Device times at which the shown cue changed (the last 100; for tests). */

@@ -75,6 +75,8 @@ export interface LiveScoreView {
   /** The cue a therapist would say, in words (changes at most once a second: host/live/cue.ts). */
   cue: string;
   cueKind: CueKind;
+  /** Device time the cue took its current text, s (host/live/cue.ts): the page's record of changes, which frames that merge or arrive late would otherwise date later. */
+  cueSince: number;
   /** Which edge of the tripod the CoP left by, when outside; null inside. */
   outside: string | null;
 }

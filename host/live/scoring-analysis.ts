@@ -58,6 +58,7 @@ export function scoringAnalysis(stance: StanceOptions = {}, trial: TrialOptions 
             inZonePct: l.inZonePct,
             cue: cue.cue,
             cueKind: cue.kind,
+            cueSince: governor.since,
             outside: l.outside,
           };
         },

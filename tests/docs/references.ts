@@ -42,7 +42,7 @@ const SCANNED = /\.(ts|mjs|js|c|h|md)$/;
 /** Every file below the root (relative paths), skipping SKIP_DIRS and dot-folders. */
 function walk(dir: string, out: string[]): void {
   for (const name of readdirSync(dir)) {
-    if (SKIP_DIRS.has(name) || name.startsWith('.')) continue;
+    if (SKIP_DIRS.has(name) || (name.startsWith('.') && name !== '.ci')) continue;
     const full = join(dir, name);
     if (statSync(full).isDirectory()) walk(full, out);
     else out.push(relative(ROOT, full).split(sep).join('/'));

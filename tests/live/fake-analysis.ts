@@ -56,6 +56,7 @@ export function fakeAnalysis(): LiveAnalysis {
             inZonePct: (100 * inN) / n,
             cue: !shares ? 'Step onto the board' : inZone ? 'Good, hold it there' : shares.heel > third ? 'Off the heel' : 'Back onto the heel',
             cueKind: !shares ? 'step-on' : inZone ? 'good' : 'correct',
+            cueSince: -Infinity, // no cue governor here: the page dates changes by the frame
             outside: null,
           };
         },

@@ -218,7 +218,7 @@ function onFrame(f: FrameMessage): void {
     state.live = f.live;
     const last = cueLog[cueLog.length - 1];
     if (n > 0 && (!last || last.cue !== f.live.cue)) {
-      cueLog.push({ t: f.t[n - 1]!, cue: f.live.cue, kind: f.live.cueKind, score: f.live.rollingScore });
+      cueLog.push({ t: Number.isFinite(f.live.cueSince) ? f.live.cueSince : f.t[n - 1]!, cue: f.live.cue, kind: f.live.cueKind, score: f.live.rollingScore });
       if (cueLog.length > 500) cueLog.shift();
     }
     if (f.live.cueKind === 'good' && (f.live.rollingScore === null || f.live.rollingScore < GOOD_SCORE)) goodBelowBand++;
@@ -254,7 +254,7 @@ const shareEls = Array.from(document.querySelectorAll<HTMLElement>('.share'));
 let lastResults: ResultsMessage | null = null;
 let lastInZoneCap = '';
 let lastCue = '';
-/** Cue changes the host sent (device time of the frame's last sample, s), for the tests. */
+/** Cue changes the host sent (device time at which the host's cue governor changed it, s), for the tests. */
 const cueLog: Array<{ t: number; cue: string; kind: string; score: number | null }> = [];
 (globalThis as unknown as { tripodCue: unknown }).tripodCue = {
   log: cueLog,
