@@ -24,7 +24,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as acorn from 'acorn';
 import ts from 'typescript';
-import { children, type AnyNode } from './ast.ts';
+import { children, isReference, visit, type AnyNode } from './ast.ts';
 import { inlineConstants, splitLazyGroups } from './memory-passes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -183,16 +183,9 @@ export function dropUnused(src: string, keep: Set<string>): string {
   for (;;) {
     const ast = acorn.parse(text, { ecmaVersion: 5 }) as unknown as AnyNode;
     const refs = new Map<string, number>();
-    const count = (n: AnyNode, parentNode: AnyNode | null): void => {
-      if (n.type === 'Identifier') {
-        const p = parentNode;
-        const isKey = p && ((p.type === 'MemberExpression' && p.property === n && !p.computed) || (p.type === 'Property' && p.key === n));
-        const isDecl = p && ((p.type === 'FunctionDeclaration' && p.id === n) || (p.type === 'VariableDeclarator' && p.id === n));
-        if (!isKey && !isDecl) refs.set(n.name, (refs.get(n.name) ?? 0) + 1);
-      }
-      for (const c of children(n)) count(c, n);
-    };
-    count(ast, null);
+    visit(ast, (n, p) => {
+      if (n.type === 'Identifier' && isReference(n, p)) refs.set(n.name, (refs.get(n.name) ?? 0) + 1);
+    });
     const pure = (e: AnyNode | null): boolean => {
       if (!e) return true;
       if (e.type === 'Literal' || e.type === 'FunctionExpression' || e.type === 'Identifier') return true;

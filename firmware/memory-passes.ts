@@ -194,10 +194,3 @@ export function splitLazyGroups(src: string, keep: Set<string>, report?: LazyGro
   }
   return out + src.slice(pos);
 }
-
-/** Names a program's top-level "lazy" loaders (for tests). */
-export function lazyLoaders(src: string): string[] {
-  const ast = acorn.parse(src, { ecmaVersion: 5 }) as unknown as AnyNode;
-  return (ast.body as AnyNode[]).filter(isLazyLoader).map((s) => s.id.name);
-}
-
