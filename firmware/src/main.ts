@@ -201,8 +201,7 @@ export function startTripod(): void {
     if (storeFault === 0 || faultSent[link]) return;
     faultSent[link] = true;
     const ev = encodeEvent({ code: EVT_STORAGE_FAULT, seq: nextSeq(), storage: storeFault });
-    if (link === LINK_BLE) ble.sendControl(ev);
-    else if (serial !== null) serial.sendControl(ev);
+    reply(link, ev);
   }
 
   function onCommand(link: number, bytes: Uint8Array): void {
