@@ -6,7 +6,7 @@
  * read; CoP from the platform's own formulas, frames with Fz below 20 N skipped (nobody on the plate).
  */
 import { readFileSync } from 'node:fs';
-import { CopFileError, type CopTrace } from './cop-file.ts';
+import { CopFileError, METADATA_KEYS, type CopTrace, type FileMetadata } from './cop-file.ts';
 
 type Value = number[] | string[];
 
@@ -123,6 +123,7 @@ export function readC3dCop(file: string): CopTrace {
   if (type === undefined) fail(file, 'no force platform (FORCE_PLATFORM:TYPE)');
   const origin = (a.params.get('FORCE_PLATFORM', 'ORIGIN') as number[] | undefined) ?? [0, 0, 0];
   const n = a.channels[0]?.length ?? 0;
+  const load = { t: new Float64Array(n), total: new Float64Array(n) };
   const t: number[] = [];
   const x: number[] = [];
   const y: number[] = [];
@@ -150,6 +151,8 @@ export function readC3dCop(file: string): CopTrace {
       cx = (-my - fx * dz) / fz;
       cy = (mx - fy * dz) / fz;
     } else return fail(file, `force platform TYPE ${type}: only TYPE 2 and 3 are read`);
+    load.t[i] = i / a.rateHz;
+    load.total[i] = Math.abs(fz);
     if (!(Math.abs(fz) >= 20)) {
       skipped++;
       continue;
@@ -158,7 +161,7 @@ export function readC3dCop(file: string): CopTrace {
     x.push(cx);
     y.push(cy);
   }
-  return {
+  const trace: CopTrace = {
     t: Float64Array.from(t),
     x: Float64Array.from(x),
     y: Float64Array.from(y),
@@ -167,5 +170,25 @@ export function readC3dCop(file: string): CopTrace {
     skippedRows: skipped,
     columns: { x: `force platform 1 (TYPE ${type}) CoP x`, y: `force platform 1 (TYPE ${type}) CoP y`, t: null },
     unit: 'mm',
+    load,
   };
+  const tripod = tripodMetadata(a.params);
+  if (tripod) {
+    trace.metadata = tripod;
+    trace.tripod = true;
+  }
+  return trace;
+}
+
+/** A Tripod export's metadata from its SUBJECTS, TRIAL and TRIPOD parameters (host/cli/export-collected.ts), or null. */
+function tripodMetadata(p: C3dParameters): FileMetadata | null {
+  const text = (g: string, n: string): string | null => {
+    const v = p.get(g, n);
+    return v && typeof v[0] === 'string' && v[0] !== '' ? v.join('') : null;
+  };
+  if (text('TRIPOD', 'CREATED') === null) return null;
+  const m: Record<string, string | null> = Object.fromEntries(METADATA_KEYS.map((k) => [k, text('TRIPOD', k)]));
+  m.subject = text('SUBJECTS', 'NAMES');
+  m.created = text('TRIPOD', 'CREATED');
+  return m as FileMetadata;
 }
