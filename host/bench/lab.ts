@@ -1,8 +1,14 @@
 /**
  * Labs' figures:
- * - cli.startup_ms: median wall time of `node host/cli/bin.mjs --version` (the compiled CLI in
- *   dist/, built first when missing), 9 runs: what every command pays before doing anything.
- * - cli.node_baseline_ms: the same for `node -e ''`, to tell the CLI's cost from the machine's.
+ * - cli.startup_ms: median wall time of `node host/cli/bin.cjs --version` (what the installed
+ *   `tripod` command runs; the compiled CLI in dist/, built first when missing), 15 runs.
+ * - cli.help_startup_ms: the same for `tripod --help` (the ES module CLI, no command loaded), and
+ *   cli.command_startup_ms for `tripod analyze --help` (one command's modules loaded): what a
+ *   command pays before doing anything.
+ * - cli.node_baseline_ms: the same for `node -e ''`, to tell the CLI's cost from the machine's (a
+ *   shared machine's load moves all of them); cli.startup_over_node_ms, cli.help_over_node_ms and
+ *   cli.command_over_node_ms: the median of each run's difference from the bare Node run next to it.
+ *   The runs are interleaved so that load changes hit every figure alike.
  * - lab.analyze_files_per_s: `tripod analyze DIR --out` over the BDS files in
  *   tests/scoring/fixtures/bds copied 8 times (60 s at 100 Hz each), with one process per core, in
  *   the compiled CLI: files per second of wall time including process start.
@@ -29,26 +35,33 @@ export const bench: BenchModule = {
   name: 'lab',
   async run(log) {
     const figures: Figures = {};
-    const bin = packagePath('host', 'cli', 'bin.mjs');
+    const bin = packagePath('host', 'cli', 'bin.cjs');
     if (!existsSync(packagePath('dist', 'host', 'cli', 'main.js'))) {
       log('dist/ missing: npm run build:host');
       execFileSync('npm', ['run', 'build:host'], { cwd: packagePath(), stdio: 'ignore' });
     }
-    const times: number[] = [];
-    for (let i = 0; i < 9; i++) {
-      const t0 = performance.now();
-      execFileSync(process.execPath, [bin, '--version'], { env: compiledEnv(), stdio: 'ignore' });
-      times.push(performance.now() - t0);
+    const runs: Record<string, string[]> = {
+      startup: [packagePath('host', 'cli', 'bin.cjs'), '--version'],
+      help: [packagePath('host', 'cli', 'bin.cjs'), '--help'],
+      command: [packagePath('host', 'cli', 'bin.cjs'), 'analyze', '--help'],
+      node: ['-e', ''],
+    };
+    const times: Record<string, number[]> = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+    for (let i = 0; i < 15; i++) {
+      for (const [k, args] of Object.entries(runs)) {
+        const t0 = performance.now();
+        execFileSync(process.execPath, args, { env: compiledEnv(), stdio: 'ignore' });
+        times[k]!.push(performance.now() - t0);
+      }
     }
-    figures['cli.startup_ms'] = round(median(times), 1);
-    // The same for a bare `node -e ''`: what the machine charges any Node process (shared machines vary).
-    const bare: number[] = [];
-    for (let i = 0; i < 9; i++) {
-      const t0 = performance.now();
-      execFileSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
-      bare.push(performance.now() - t0);
-    }
-    figures['cli.node_baseline_ms'] = round(median(bare), 1);
+    const over = (k: string): number => median(times[k]!.map((v, i) => v - times.node![i]!));
+    figures['cli.startup_ms'] = round(median(times.startup!), 1);
+    figures['cli.help_startup_ms'] = round(median(times.help!), 1);
+    figures['cli.command_startup_ms'] = round(median(times.command!), 1);
+    figures['cli.node_baseline_ms'] = round(median(times.node!), 1);
+    figures['cli.startup_over_node_ms'] = round(over('startup'), 1);
+    figures['cli.help_over_node_ms'] = round(over('help'), 1);
+    figures['cli.command_over_node_ms'] = round(over('command'), 1);
 
     const dir = mkdtempSync(join(tmpdir(), 'tripod-bench-lab-'));
     try {

@@ -7,8 +7,6 @@ import { openSync, readSync, closeSync } from 'node:fs';
 import { readCopFile, type CopFileOptions, type CopTrace, type FileMetadata } from '../scoring/cop-file.ts';
 import { analyzeTrace, type AnalyzeFileOptions, type AnalyzedTrial } from '../scoring/analyze-file.ts';
 import type { ForceSample } from '../pipeline/types.ts';
-import { headerFields, recordingMetadata } from './recording-info.ts';
-import { openRecordingSession } from './recording-input.ts';
 
 /** Whether the file starts as a Tripod recording (host/recording/FORMAT.md). */
 export function isRecordingFile(file: string): boolean {
@@ -28,6 +26,9 @@ export function isRecordingFile(file: string): boolean {
 
 /** A recording as a CoP trace: CoP of the samples with one (20 N and more), load of every sample. */
 export async function readRecordingTrace(file: string): Promise<CopTrace> {
+  // Loaded here: a CoP table or C3D needs no session (nor rxjs) and starts faster without.
+  const { openRecordingSession } = await import('./recording-input.ts');
+  const { headerFields, recordingMetadata } = await import('./recording-info.ts');
   const session = await openRecordingSession(file, Infinity, null);
   const samples: ForceSample[] = [];
   session.samples$.subscribe((s) => samples.push(s));

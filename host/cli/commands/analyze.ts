@@ -129,7 +129,7 @@ function humanReport(file: string, m: SwayMetrics, preprocessing: string): strin
 
 export const command: CliCommand = {
   name: 'analyze',
-  summary: 'sway metrics of a CoP file (BDS, CSV or text)',
+  summary: "sway metrics per stance of a recording, an export or another device's CoP file",
   help: HELP,
   allowPositionals: true,
   options: {
