@@ -11,7 +11,7 @@ import type { BoardSession } from '../session.ts';
 import type { CommandContext } from './command.ts';
 import { UsageError } from './errors.ts';
 import { headerFields, recordingMetadata } from './recording-info.ts';
-import { headerComments } from '../export/header-comments.ts';
+import { escapeValue, headerComments } from '../export/header-comments.ts';
 
 export interface CollectedExport {
   format: ExportFormat | 'c3d';
@@ -51,7 +51,7 @@ export async function exportCollected(ctx: CommandContext, session: BoardSession
     if (off > 1) ctx.err.write(`tripod export: the cells are not at (±${a.toFixed(1)}, ±${b.toFixed(1)}) mm (off by up to ${Number.isFinite(off) ? off.toFixed(1) : 'a quadrant'} mm): a C3D reader's TYPE 3 CoP will differ from Tripod's\n`);
     // The TRIPOD group: the same fields as a CSV's `#` lines, names in capitals (analyze reads them back).
     const tripod: Record<string, string> = {};
-    for (const [k, v] of Object.entries(meta)) if (k !== 'recording' && v !== null) tripod[k.toUpperCase()] = typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
+    for (const [k, v] of Object.entries(meta)) if (k !== 'recording' && v !== null) tripod[k.toUpperCase()] = escapeValue(typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
     const plate = session.calibration.layout.plate;
     write(writeC3d(r.samples, rate, { aMm: a, bMm: b, widthMm: plate.widthMm, depthMm: plate.depthMm }, { subject: meta.subject, date: meta.created, software: meta.software, tripod }));
     return { rows: r.samples.length, rateHz: rate, timing: r.description };

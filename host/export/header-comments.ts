@@ -34,11 +34,12 @@ export interface HeaderFields {
   timing: string;
 }
 
-function escapeValue(v: string): string {
+/** A value on one line: backslashes and newlines escaped as two characters each. Also the C3D's TRIPOD texts. */
+export function escapeValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\r?\n|\r/g, '\\n');
 }
 
-function unescapeValue(v: string): string {
+export function unescapeValue(v: string): string {
   return v.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
 }
 

@@ -48,14 +48,17 @@ describe('findStances', () => {
 describe('tripod analyze of a Tripod file: each stance, the steps left out', () => {
   const rec = path.join(dir, 'p.tripod');
   // Steps on at 3 s and 43 s, off at 25 s and 65 s (load ramps: 0.4 s on, 0.3 s off).
-  writePersonRecording(rec, { seed: 4, stepOnS: 3, bipedalS: 30, stepOffS: 25, repeatEveryS: 40 }, 75, { subjectId: 'P04', notes: 'two trials' });
+  // Notes over 255 characters with a newline: a C3D text parameter holds 255 a row.
+  // Escaped, the newline is two characters: the first row of 255 then ends on the space after 'eyes'.
+  const notes = `trial two\n${'firm surface, eyes open; '.repeat(12)}end`;
+  writePersonRecording(rec, { seed: 4, stepOnS: 3, bipedalS: 30, stepOffS: 25, repeatEveryS: 40 }, 75, { subjectId: 'P04', notes });
 
   it('a recording: one JSON line per stance saying what was left out; --whole analyses all', async () => {
     const r = await runCli(['analyze', rec, '--json']);
     expect(r.code, r.err).toBe(0);
     const [a, b] = jsonLines(r.out);
     expect(jsonLines(r.out)).toHaveLength(2);
-    expect(a).toMatchObject({ trial: 1, trials: 2, format: 'recording', metadata: { subject: 'P04', notes: 'two trials', calibration: 'test', calibrated: 'yes' } });
+    expect(a).toMatchObject({ trial: 1, trials: 2, format: 'recording', metadata: { subject: 'P04', notes, calibration: 'test', calibrated: 'yes' } });
     expect(a!.from_s).toBeGreaterThan(3.3);
     expect(a!.from_s).toBeLessThan(3.45);
     expect(a!.to_s).toBeGreaterThan(25);
@@ -92,7 +95,7 @@ describe('tripod analyze of a Tripod file: each stance, the steps left out', () 
       got.forEach((g, i) => {
         expect(Math.abs(g.from_s - base[i]!.from_s), f).toBeLessThan(0.02);
         expect(Math.abs(g.to_s - base[i]!.to_s), f).toBeLessThan(0.02);
-        expect(g.metadata, f).toMatchObject({ subject: 'P04', created: '2026-01-01T00:00:00.000Z', calibration: 'test', calibrated: 'yes', notes: 'two trials', gaps: '0 samples lost in 0 gap(s)' });
+        expect(g.metadata, f).toMatchObject({ subject: 'P04', created: '2026-01-01T00:00:00.000Z', calibration: 'test', calibrated: 'yes', notes, gaps: '0 samples lost in 0 gap(s)' });
       });
     }
   });
