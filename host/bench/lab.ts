@@ -12,11 +12,13 @@
  * - lab.analyze_files_per_s: `tripod analyze DIR --out` over the BDS files in
  *   tests/scoring/fixtures/bds copied 8 times (60 s at 100 Hz each), with one process per core, in
  *   the compiled CLI: files per second of wall time including process start.
+ * - lab.analyze_recordings_per_s: the same over 8 .tripod recordings of the synthetic person (60 s
+ *   at 80 Hz, stepping on at 2 s and off at 55 s): replayed, cut to the stance and analysed.
  * - lab.c3d_write_ms_per_min: building the C3D of one minute of samples (78 Hz, four cells) put on a
  *   uniform grid first (export/resample.ts + export/c3d.ts), ms, median of 9.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../package-root.ts';
@@ -74,6 +76,30 @@ export const bench: BenchModule = {
       const s = (performance.now() - t0) / 1000;
       log(`${n} BDS files in ${s.toFixed(2)} s on ${availableParallelism()} core(s)`);
       figures['lab.analyze_files_per_s'] = round(n / s, 1);
+      rmSync(join(tmpdir(), `tripod-bench-${process.pid}.csv`), { force: true });
+
+      const { writePersonRecording } = await import('../sim/person-recording.ts');
+      const recs = join(dir, 'recordings');
+      mkdirSync(recs);
+      const cells = [0, 1, 2, 3].map((c) => ({ offset: 10_000 * c, scale: 1 / 4379.6 }));
+      for (let k = 0; k < 8; k++) {
+        writePersonRecording(join(recs, `s${k}.tripod`), { seed: k + 1, stepOnS: 2, bipedalS: 60, stepOffS: 55 }, 60, {
+          format: 'tripod-recording',
+          formatVersion: 1,
+          createdAt: new Date(0).toISOString(),
+          software: { name: 'tripod', version: 'bench' },
+          source: { kind: 'sim', description: 'synthetic person' },
+          board: { sampleRateHz: 80 },
+          calibration: { cells, source: 'bench' },
+          subjectId: `S${k}`,
+          notes: null,
+        });
+      }
+      const t1 = performance.now();
+      execFileSync(process.execPath, [bin, 'analyze', recs, '--out', join(tmpdir(), `tripod-bench-${process.pid}.csv`), '--force'], { env: compiledEnv(), stdio: 'ignore' });
+      const s1 = (performance.now() - t1) / 1000;
+      log(`8 recordings (60 s each) in ${s1.toFixed(2)} s on ${availableParallelism()} core(s)`);
+      figures['lab.analyze_recordings_per_s'] = round(8 / s1, 1);
       rmSync(join(tmpdir(), `tripod-bench-${process.pid}.csv`), { force: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });

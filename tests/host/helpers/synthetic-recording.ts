@@ -2,8 +2,8 @@
 import { RecordingWriter } from '../../../host/recording/writer.ts';
 import type { RecordingHeader } from '../../../host/recording/format.ts';
 import { makeStream, type SyntheticOptions, type SyntheticStream } from './synthetic-stream.ts';
-import { createFrameEncoder } from '../../../protocol/frame-encoder.ts';
-import { createSyntheticPerson, personLoadSource, type SyntheticPersonOptions } from '../../../host/sim/person.ts';
+import type { SyntheticPersonOptions } from '../../../host/sim/person.ts';
+import { writePersonRecording as writeSimPersonRecording } from '../../../host/sim/person-recording.ts';
 
 export const TEST_CALIBRATION = {
   cells: [
@@ -49,23 +49,7 @@ export function writeRecording(path: string, o: SyntheticOptions, drop: Set<numb
   return st;
 }
 
-/**
- * Writes `seconds` of a synthetic person (host/sim/person.ts: stepping on, standing, stepping off)
- * on the test board at 80 Hz, raw counts through the test calibration, frames 100 ms of host time apart.
- */
+/** writePersonRecording (host/sim/person-recording.ts) with the test header and calibration. */
 export function writePersonRecording(path: string, person: SyntheticPersonOptions, seconds: number, headerExtra: Partial<RecordingHeader> = {}): void {
-  const load = personLoadSource(createSyntheticPerson(person));
-  const enc = createFrameEncoder(20, 8, 80, true);
-  const w = RecordingWriter.create(path, header(headerExtra), { overwrite: true, fsyncEveryMs: 0 });
-  let host = 1_700_000_000_000;
-  const take = (f: Uint8Array | null): void => {
-    for (; f; f = enc.poll()) w.writeMessage('data', (host += 100), f);
-  };
-  for (let i = 0; i < seconds * 80; i++) {
-    const f = load(i / 80);
-    const c = TEST_CALIBRATION.cells.map((cell, k) => Math.round(cell.offset + f[k]! / cell.scale));
-    take(enc.add(c[0]!, c[1]!, c[2]!, c[3]!, 0, (i / 80) * 1000));
-  }
-  take(enc.flush());
-  w.close('test');
+  writeSimPersonRecording(path, person, seconds, header(headerExtra));
 }
