@@ -89,5 +89,9 @@ describe('recording metadata', () => {
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/^tripod export: .*raw\.tripod is not calibrated \(calibration: board \(uncalibrated defaults\)\): forces are nominal values/m);
     expect((await runCli(['export', rec, '--format', 'csv', '--out', path.join(dir, 'c.csv')])).err).not.toMatch(/not calibrated/);
+    // The CSV's '#' lines say so too, and analyze of it (or of the recording) repeats it.
+    expect(fs.readFileSync(path.join(dir, 'raw.csv'), 'utf8')).toMatch(/^# calibrated: no$/m);
+    for (const f of [raw, path.join(dir, 'raw.csv')]) expect((await runCli(['analyze', f])).err, f).toMatch(/^tripod analyze: .* is not calibrated \(calibration: board \(uncalibrated defaults\)\)/m);
+    expect((await runCli(['analyze', path.join(dir, 'c.csv')])).err).not.toMatch(/not calibrated/);
   });
 });

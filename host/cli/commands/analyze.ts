@@ -222,6 +222,7 @@ export const command: CliCommand = {
       if (e instanceof UsageError || e instanceof RuntimeError) throw e;
       throw new RuntimeError((e as Error).message);
     }
+    if (trace.metadata?.calibrated === 'no') ctx.err.write(`tripod analyze: ${file} is not calibrated (calibration: ${trace.metadata.calibration ?? 'unknown'}): the CoP rests on nominal cell scales; run tripod calibrate, or export with --calibration FILE\n`);
     let windows: TraceWindow[];
     if (from !== undefined || to !== undefined) {
       const t = trace.t;
