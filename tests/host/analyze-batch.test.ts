@@ -70,6 +70,10 @@ describe('tripod analyze on many files', () => {
     const r = await runCli(['analyze', ...files, '--jobs', '1']);
     expect(r.code).toBe(0);
     expect(parseCsv(r.out).length - 1).toBe(files.length);
+    // Without --jobs: one process per core.
+    const all = await runCli(['analyze', ...files, '--out', path.join(dir, 'all.csv')]);
+    expect(all.code).toBe(0);
+    expect(all.err).toMatch(new RegExp(`from ${Math.min(os.availableParallelism(), files.length)} process\\(es\\)`));
     const bad = await runCli(['analyze', ...files, '--x-col', '2']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--x-col applies to one FILE/);
