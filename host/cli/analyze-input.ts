@@ -40,11 +40,12 @@ export async function readRecordingTrace(file: string): Promise<CopTrace> {
   const h = headerFields(recordingMetadata(file, session), 'as received');
   const metadata: FileMetadata = { subject: h.subject, created: h.created, board: h.board, firmware: h.firmware, calibration: h.calibration, calibrated: h.calibrated ? 'yes' : 'no', notes: h.notes, gaps: h.gaps };
   const rate = session.stats().rateHz;
+  if (rate === null) throw new Error(`${file}: the recording has fewer than two samples`);
   return {
     t: Float64Array.from(withCop, (s) => s.t - t0),
     x: Float64Array.from(withCop, (s) => s.cop!.x),
     y: Float64Array.from(withCop, (s) => s.cop!.y),
-    rateHz: rate ?? 80,
+    rateHz: rate,
     format: 'recording',
     skippedRows: samples.length - withCop.length,
     columns: { x: 'cop_x_right_mm', y: 'cop_y_forward_mm', t: 'time_s' },
