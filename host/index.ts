@@ -6,7 +6,8 @@
  *   take its samples    session.samples$ / session.events$ (Observables), or sessionItems(session)
  *   recordings          openBoard(source, { record: { path } }) writes one; openRecording reads
  *                       its records, openBoard({ kind: 'replay', file, speed: Infinity }) replays it
- *   analyse             analyseCop(samples or { t, x, y }) -> sway metrics; createTrialDetector
+ *   analyse             analyseCop(samples or { t, x, y }) -> sway metrics; createTrialDetector;
+ *                       findStances({ t, total }) -> where a person stood in a whole recording
  *   test without a board  'tripod/emulator': createBoard, FakeRadio (noble bindings)
  *
  * Units: forces N, CoP mm in the plate frame (x right, y forward), device time s.
@@ -26,3 +27,4 @@ export { RECORDING_FORMAT_VERSION, type RecordingHeader, type RecordingRecord, t
 export { analyseCop, copSeries, type AnalyseOptions, type CopAnalysis, type CopSeries } from './analyse.ts';
 export { computeSwayMetrics, swayMetricsJson, type SwayMetrics, type SwayOptions } from './scoring/sway.ts';
 export { createTrialDetector, type TrialConfig, type TrialDetector, type TrialEvent, type TrialResult } from './scoring/trial.ts';
+export { findStances, type LoadTrace, type Stance, type StanceOptions, type StanceSearch } from './scoring/stances.ts';
