@@ -20,6 +20,7 @@ export { BluetoothUnavailableError } from './transport/ble.ts';
 export { CalibrationError, defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
 export { DEFAULT_LAYOUT, type BoardLayout, type ForceSample, type PipelineEvent, type PointMm } from './pipeline/types.ts';
 export type { SampleStats } from './pipeline/samples.ts';
+export { forceSampleAt, type ForceBlock } from './pipeline/block.ts';
 export { openRecording, describeDamage, RecordingFormatError, type RecordingReadReport } from './recording/reader.ts';
 export { RecordingWriter } from './recording/writer.ts';
 export { RECORDING_FORMAT_VERSION, type RecordingHeader, type RecordingRecord, type RecordedCalibration } from './recording/format.ts';

@@ -3,7 +3,10 @@
  *   host.replay_samples_per_s  a 1-hour 80 Hz recording (288,000 samples, frames as the firmware
  *                              makes them: 50-byte payload, 4 samples per frame, a KEY every 80)
  *                              replayed as fast as possible through decode, calibration and CoP
- *                              (the same path as `tripod replay --speed max`), in a child process
+ *                              (the same path as `tripod replay --speed max`: the session's blocks$,
+ *                              ForceBlocks of typed arrays), in a fresh child process (cold JIT)
+ *   host.replay_cpu_samples_per_s  the same over the child's CPU time (user + system) during the
+ *                              replay: the figure to compare across runs on a loaded machine
  *   host.replay_peak_rss_mb    that child's peak resident memory (includes Node and tsx)
  *   host.latency_ms_p50/p99    emulator sample instant (the firmware's getTime() when it read the
  *                              sample) to the CoP emitted on the host's samples$, through the
@@ -78,18 +81,22 @@ async function writeHourRecording(file: string): Promise<void> {
 /** Child process body: replays FILE at full speed and prints one JSON line. */
 async function replayChild(file: string): Promise<void> {
   const { openBoard } = await import('../session.ts');
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const s = await openBoard({ kind: 'replay', file, speed: Infinity });
   let n = 0;
   let withCop = 0;
-  s.samples$.subscribe((x) => {
-    n++;
-    if (x.cop) withCop++;
+  s.blocks$.subscribe((b) => {
+    n += b.count;
+    const x = b.copX;
+    for (let k = 0; k < b.count; k++) if (x[k] === x[k]) withCop++;
   });
   await s.finished;
   await s.close();
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(`${JSON.stringify({ samples: n, withCop, seconds, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(`${JSON.stringify({ samples: n, withCop, seconds, cpuSeconds, maxRssKb: process.resourceUsage().maxRSS })}\n`);
 }
 
 async function latency(log: (l: string) => void): Promise<{ p50: number; p99: number; n: number }> {
@@ -138,10 +145,11 @@ export const bench: BenchModule = {
       log(`wrote a 1-hour recording: ${(fs.statSync(file).size / 1e6).toFixed(2)} MB in ${((performance.now() - tg) / 1000).toFixed(1)} s`);
       const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--replay-child', file], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`replay child failed: ${r.stderr.split('\n')[0]}`);
-      const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number; withCop: number; seconds: number; maxRssKb: number };
+      const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number; withCop: number; seconds: number; cpuSeconds: number; maxRssKb: number };
       if (res.samples !== HOUR_SAMPLES) throw new Error(`replay gave ${res.samples} samples, expected ${HOUR_SAMPLES}`);
-      log(`replayed ${res.samples} samples (${res.withCop} with a CoP) in ${res.seconds.toFixed(2)} s`);
+      log(`replayed ${res.samples} samples (${res.withCop} with a CoP) in ${res.seconds.toFixed(2)} s (${res.cpuSeconds.toFixed(2)} s CPU); load average ${os.loadavg()[0]!.toFixed(1)}`);
       figures['host.replay_samples_per_s'] = Math.round(res.samples / res.seconds);
+      figures['host.replay_cpu_samples_per_s'] = Math.round(res.samples / res.cpuSeconds);
       figures['host.replay_peak_rss_mb'] = Math.round(res.maxRssKb / 102.4) / 10;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -66,39 +66,36 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
     }
     const parser = new RecordingParser();
     let first = true;
-    /** The header first (recovered if need be), then every record but the header's copy. */
-    function* emit(r: RecordingRecord): Generator<RecordingRecord> {
+    /** Appends to `out` the header first (recovered if need be), then every record but the header's copy. */
+    function emit(r: RecordingRecord, out: RecordingRecord[]): void {
       if (first) {
         first = false;
         if (r.type === 'header') {
-          track(r);
-          yield r;
+          out.push(track(r));
           return;
         }
         if (isHeaderCopy(r)) {
           report.headerRecovery = 'copy';
-          const h: RecordingRecord = { type: 'header', offset: r.offset, header: r.note.header as RecordingHeader };
-          track(h);
-          yield h;
+          out.push(track({ type: 'header', offset: r.offset, header: r.note.header as RecordingHeader }));
           return;
         }
         report.headerRecovery = 'missing';
-        const h: RecordingRecord = { type: 'header', offset: RECORDING_MAGIC.length, header: standInHeader() };
-        track(h);
-        yield h;
+        out.push(track({ type: 'header', offset: RECORDING_MAGIC.length, header: standInHeader() }));
       }
-      if (isHeaderCopy(r)) return;
-      track(r);
-      yield r;
+      if (!isHeaderCopy(r)) out.push(track(r));
     }
+    // Records of one chunk go out from a plain array (a generator per record costs more than the record).
+    const ready: RecordingRecord[] = [];
     try {
       const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
       for (;;) {
         const n = fs.readSync(fd, chunk, 0, CHUNK_BYTES, null);
+        const parsed = n === 0 ? parser.finish() : parser.push(chunk.subarray(0, n));
+        for (const r of parsed) emit(r, ready);
+        for (let i = 0; i < ready.length; i++) yield ready[i]!;
+        ready.length = 0;
         if (n === 0) break;
-        for (const r of parser.push(new Uint8Array(chunk.subarray(0, n)))) yield* emit(r);
       }
-      for (const r of parser.finish()) yield* emit(r);
       if (first) throw new RecordingFormatError(`${path}: no readable record after the magic (file cut or corrupt right at the start)`);
     } catch (e) {
       // The parser does not know the file's name: every message names it.
@@ -111,9 +108,10 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
       report.damaged = parser.damaged;
     }
   }
-  function track(r: RecordingRecord): void {
+  function track(r: RecordingRecord): RecordingRecord {
     if (r.type === 'header') report.header = r.header;
     else if (r.type === 'end') report.end = r.end;
+    return r;
   }
   return { report, records };
 }

@@ -53,6 +53,11 @@ export class ReplayTransport implements Transport {
     this.finished = new Promise((r) => (this.resolveFinished = r));
   }
 
+  /** Whether messages keep their recorded spacing (any finite speed); false for 'max'. */
+  get paced(): boolean {
+    return this.speed !== Infinity;
+  }
+
   get description(): string {
     return `recording ${this.file}${this.speed === 1 ? '' : ` at ${this.speed === Infinity ? 'full' : `${this.speed}x`} speed`}`;
   }
