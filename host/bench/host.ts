@@ -14,6 +14,9 @@
  *                              on the emulator's virtual clock advanced in 0.25 ms steps, so it
  *                              counts frame batching, notification pacing and the radio, not the
  *                              host's CPU time (microseconds per frame, see replay_samples_per_s).
+ *   host.latency_ms_p99_last_in_frame  the same for the last sample of each frame only: what the
+ *                              device's send pacing and the radio add, without the wait for the
+ *                              frame to fill (samples per frame - 1 periods for a frame's first)
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -99,7 +102,7 @@ async function replayChild(file: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ samples: n, withCop, seconds, cpuSeconds, maxRssKb: process.resourceUsage().maxRSS })}\n`);
 }
 
-async function latency(log: (l: string) => void): Promise<{ p50: number; p99: number; n: number }> {
+async function latency(log: (l: string) => void): Promise<{ p50: number; p99: number; lastP99: number; n: number }> {
   const { createBoard, constantLoads } = await import('../../firmware/emulator/index.ts');
   const { openBoard } = await import('../session.ts');
   const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 7 });
@@ -118,19 +121,24 @@ async function latency(log: (l: string) => void): Promise<{ p50: number; p99: nu
     if (firstKeyMs === null && m.channel === 'data' && (m.bytes[0]! & 0x0f) === 0) firstKeyMs = m.bytes[4]! | (m.bytes[5]! << 8) | (m.bytes[6]! << 16);
   });
   const lat: number[] = [];
+  /** Latency of the last sample of each frame (samples of one frame share its receive time). */
+  const lastInFrame = new Map<number, number>();
   const warmupS = 3;
   session.samples$.subscribe((s) => {
     if (firstKeyMs === null || s.t < warmupS) return;
-    lat.push(board.deviceTime() * 1000 - (firstKeyMs + s.t * 1000));
+    const l = board.deviceTime() * 1000 - (firstKeyMs + s.t * 1000);
+    lat.push(l);
+    lastInFrame.set(s.hostTimeMs, l);
   });
   const end = board.now() + warmupS + 30;
   while (board.now() < end) await new Promise((r) => setTimeout(r, 20));
   await session.close();
   running = false;
   lat.sort((a, b) => a - b);
-  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
-  log(`latency over ${lat.length} samples (30 virtual s): min ${lat[0]?.toFixed(1)} ms, max ${lat[lat.length - 1]?.toFixed(1)} ms`);
-  return { p50: q(0.5), p99: q(0.99), n: lat.length };
+  const last = [...lastInFrame.values()].sort((a, b) => a - b);
+  const q = (v: number[], p: number): number => v[Math.min(v.length - 1, Math.floor(p * v.length))]!;
+  log(`latency over ${lat.length} samples (30 virtual s): min ${lat[0]?.toFixed(1)} ms, max ${lat[lat.length - 1]?.toFixed(1)} ms; ${last.length} frames (${(lat.length / last.length).toFixed(2)} samples per frame), last sample of a frame: p50 ${q(last, 0.5).toFixed(1)}, p99 ${q(last, 0.99).toFixed(1)} ms`);
+  return { p50: q(lat, 0.5), p99: q(lat, 0.99), lastP99: q(last, 0.99), n: lat.length };
 }
 
 export const bench: BenchModule = {
@@ -157,6 +165,7 @@ export const bench: BenchModule = {
     const l = await latency(log);
     figures['host.latency_ms_p50'] = Math.round(l.p50 * 10) / 10;
     figures['host.latency_ms_p99'] = Math.round(l.p99 * 10) / 10;
+    figures['host.latency_ms_p99_last_in_frame'] = Math.round(l.lastP99 * 10) / 10;
     return figures;
   },
 };
