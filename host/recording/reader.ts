@@ -42,7 +42,8 @@ function standInHeader(): RecordingHeader {
   return { format: 'tripod-recording', formatVersion: 1, createdAt: '', ...unknown, board: null, calibration: null, subjectId: null, notes: null };
 }
 
-const CHUNK_BYTES = 256 * 1024;
+/** Bytes read per call: small enough that the records of one chunk (about 550 MESSAGE records) stay few while they wait to be played. */
+const CHUNK_BYTES = 32 * 1024;
 
 /** Opens a recording for reading; throws RecordingFormatError when it is not one (bad magic, empty, no header). */
 export function openRecording(path: string): { report: RecordingReadReport; records: () => Generator<RecordingRecord> } {
