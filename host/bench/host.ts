@@ -17,6 +17,8 @@
  *   host.latency_ms_p99_last_in_frame  the same for the last sample of each frame only: what the
  *                              device's send pacing and the radio add, without the wait for the
  *                              frame to fill (samples per frame - 1 periods for a frame's first)
+ *   host.latency_ms_p50/p99.spf2  the same with the board asked for 2 samples per frame
+ *                              (SET_FRAME_SAMPLES): what a smaller default alone would give
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -102,7 +104,8 @@ async function replayChild(file: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ samples: n, withCop, seconds, cpuSeconds, maxRssKb: process.resourceUsage().maxRSS })}\n`);
 }
 
-async function latency(log: (l: string) => void): Promise<{ p50: number; p99: number; lastP99: number; n: number }> {
+/** Latency over 30 virtual s; `samplesPerFrame` > 0 asks the board for that many (SET_FRAME_SAMPLES), 0 keeps its default. */
+async function latency(log: (l: string) => void, samplesPerFrame = 0): Promise<{ p50: number; p99: number; lastP99: number; n: number }> {
   const { createBoard, constantLoads } = await import('../../firmware/emulator/index.ts');
   const { openBoard } = await import('../session.ts');
   const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 7 });
@@ -115,6 +118,7 @@ async function latency(log: (l: string) => void): Promise<{ p50: number; p99: nu
     }
   })();
   const session = await openBoard({ kind: 'sim' }, { sim: { board } });
+  if (samplesPerFrame > 0) await session.commands!.setFrameSamples(samplesPerFrame);
   // Device time of the first KEY (ms, from its bytes) anchors the host's relative sample times.
   let firstKeyMs: number | null = null;
   session.transport.messages$.subscribe((m) => {
@@ -137,7 +141,7 @@ async function latency(log: (l: string) => void): Promise<{ p50: number; p99: nu
   lat.sort((a, b) => a - b);
   const last = [...lastInFrame.values()].sort((a, b) => a - b);
   const q = (v: number[], p: number): number => v[Math.min(v.length - 1, Math.floor(p * v.length))]!;
-  log(`latency over ${lat.length} samples (30 virtual s): min ${lat[0]?.toFixed(1)} ms, max ${lat[lat.length - 1]?.toFixed(1)} ms; ${last.length} frames (${(lat.length / last.length).toFixed(2)} samples per frame), last sample of a frame: p50 ${q(last, 0.5).toFixed(1)}, p99 ${q(last, 0.99).toFixed(1)} ms`);
+  log(`${samplesPerFrame > 0 ? `at ${samplesPerFrame} samples per frame: ` : ''}latency over ${lat.length} samples (30 virtual s): min ${lat[0]?.toFixed(1)} ms, max ${lat[lat.length - 1]?.toFixed(1)} ms; ${last.length} frames (${(lat.length / last.length).toFixed(2)} samples per frame), last sample of a frame: p50 ${q(last, 0.5).toFixed(1)}, p99 ${q(last, 0.99).toFixed(1)} ms`);
   return { p50: q(lat, 0.5), p99: q(lat, 0.99), lastP99: q(last, 0.99), n: lat.length };
 }
 
@@ -166,6 +170,10 @@ export const bench: BenchModule = {
     figures['host.latency_ms_p50'] = Math.round(l.p50 * 10) / 10;
     figures['host.latency_ms_p99'] = Math.round(l.p99 * 10) / 10;
     figures['host.latency_ms_p99_last_in_frame'] = Math.round(l.lastP99 * 10) / 10;
+    // What fewer samples per frame alone would give (the frame fill shrinks; the send pacing stays).
+    const l2 = await latency(log, 2);
+    figures['host.latency_ms_p50.spf2'] = Math.round(l2.p50 * 10) / 10;
+    figures['host.latency_ms_p99.spf2'] = Math.round(l2.p99 * 10) / 10;
     return figures;
   },
 };
