@@ -261,7 +261,9 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
   }
   subs.push(
     transport.messages$.subscribe({
-      next: (m) => pipeline.push(m),
+      next: (m) => {
+        if (replay === null || m.channel !== 'data') pipeline.push(m); // a replay's frames come through onData
+      },
       complete: endStreams,
       error: (e) => {
         delivery.pushEvent({ type: 'frame-error', code: 'transport', message: (e as Error).message });
@@ -311,6 +313,8 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       }),
     );
   }
+  // Frames of a replay go straight to the pipeline (no object and no Observable step per frame).
+  if (replay) replay.onData = (bytes, hostTimeMs) => pipeline.pushData(bytes, hostTimeMs);
   replay?.start(); // every subscription is in place: play
   let closed = false;
   const session: BoardSession = {

@@ -107,14 +107,19 @@ export class ForcePipeline {
     this.stage.setRate(hz);
   }
 
+  /** One sample frame (a data message), received at hostTimeMs (ms since the epoch). */
+  pushData(bytes: Uint8Array, hostTimeMs: number): void {
+    if (this.reorder) {
+      this.reorder.push(bytes, hostTimeMs);
+      this.stage.stats.reordered = this.reorder.reordered;
+    } else {
+      this.stage.push(bytes, hostTimeMs);
+    }
+  }
+
   push(msg: ReceivedMessage): void {
     if (msg.channel === 'data') {
-      if (this.reorder) {
-        this.reorder.push(msg.bytes, msg.hostTimeMs);
-        this.stage.stats.reordered = this.reorder.reordered;
-      } else {
-        this.stage.push(msg.bytes, msg.hostTimeMs);
-      }
+      this.pushData(msg.bytes, msg.hostTimeMs);
       return;
     }
     this.flush(); // a control message keeps its place among the frames

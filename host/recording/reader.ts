@@ -46,7 +46,12 @@ function standInHeader(): RecordingHeader {
 const CHUNK_BYTES = 32 * 1024;
 
 /** Opens a recording for reading; throws RecordingFormatError when it is not one (bad magic, empty, no header). */
-export function openRecording(path: string): { report: RecordingReadReport; records: () => Generator<RecordingRecord> } {
+export function openRecording(path: string): {
+  report: RecordingReadReport;
+  records: () => Generator<RecordingRecord>;
+  /** The same records a chunk of the file at a time (an array each, valid until the next is asked for): for loops where a generator step per record counts. */
+  batches: () => Generator<RecordingRecord[]>;
+} {
   let fileBytes: number;
   let st: fs.Stats;
   try {
@@ -58,7 +63,7 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
   if (st.isDirectory()) throw new RecordingFormatError(`${path} is a directory, not a recording: name a .tripod file in it`);
   fileBytes = st.size;
   const report: RecordingReadReport = { path, fileBytes, intactBytes: 0, header: null, end: null, truncatedAt: null, damaged: [], headerRecovery: null };
-  function* records(): Generator<RecordingRecord> {
+  function* batches(): Generator<RecordingRecord[]> {
     let fd: number;
     try {
       fd = fs.openSync(path, 'r');
@@ -93,7 +98,7 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
         const n = fs.readSync(fd, chunk, 0, CHUNK_BYTES, null);
         const parsed = n === 0 ? parser.finish() : parser.push(chunk.subarray(0, n));
         for (const r of parsed) emit(r, ready);
-        for (let i = 0; i < ready.length; i++) yield ready[i]!;
+        if (ready.length > 0) yield ready;
         ready.length = 0;
         if (n === 0) break;
       }
@@ -109,12 +114,15 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
       report.damaged = parser.damaged;
     }
   }
+  function* records(): Generator<RecordingRecord> {
+    for (const batch of batches()) for (let i = 0; i < batch.length; i++) yield batch[i]!;
+  }
   function track(r: RecordingRecord): RecordingRecord {
     if (r.type === 'header') report.header = r.header;
     else if (r.type === 'end') report.end = r.end;
     return r;
   }
-  return { report, records };
+  return { report, records, batches };
 }
 
 /** One line saying where a damaged or cut recording stopped, or null when the file is whole. */
