@@ -111,4 +111,17 @@ describe('batched replay path', () => {
     expect(fromBlocks).toEqual(perSample.flatMap((x) => ('s' in x ? [x.s] : [])));
     expect(s.stats().samples).toBe(fromBlocks.length);
   });
+
+  it('frames played straight to the pipeline still reach another subscriber of the transport, in order with control messages', async () => {
+    const want = [...openRecording(file).records()].flatMap((r) => (r.type === 'message' ? [`${r.channel}:${Buffer.from(r.bytes).toString('hex')}`] : []));
+    const s = await openBoard({ kind: 'replay', file, speed: Infinity });
+    const got: string[] = [];
+    s.transport.messages$.subscribe((m) => got.push(`${m.channel}:${Buffer.from(m.bytes).toString('hex')}`));
+    let samples = 0;
+    s.blocks$.subscribe((b) => (samples += b.count));
+    await s.finished;
+    await s.close();
+    expect(got).toEqual(want);
+    expect(samples).toBe(perSample.filter((x) => 's' in x).length);
+  });
 });
