@@ -3,7 +3,10 @@
  * and analyse it. The CLI is built on the same calls.
  *
  *   open a board        openBoard({ kind: 'sim' | 'ble' | 'serial' | 'replay' | 'transport', ... })
- *   take its samples    session.samples$ / session.events$ (Observables), or sessionItems(session)
+ *   take its samples    session.samples$ / session.events$ (Observables), or sessionItems(session);
+ *                       session.blocks$ gives the same samples as ForceBlocks of typed arrays (a
+ *                       replay at full speed fills blocks of thousands of rows, no object per
+ *                       sample; read a block in its callback, its arrays are reused)
  *   recordings          openBoard(source, { record: { path } }) writes one; openRecording reads
  *                       its records, openBoard({ kind: 'replay', file, speed: Infinity }) replays it
  *   analyse             analyseCop(samples or { t, x, y }) -> sway metrics; createTrialDetector;
@@ -21,6 +24,7 @@ export { BluetoothUnavailableError } from './transport/ble.ts';
 export { CalibrationError, defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
 export { DEFAULT_LAYOUT, type BoardLayout, type ForceSample, type PipelineEvent, type PointMm } from './pipeline/types.ts';
 export type { SampleStats } from './pipeline/samples.ts';
+export { forceSampleAt, type ForceBlock } from './pipeline/block.ts';
 export { openRecording, describeDamage, RecordingFormatError, type RecordingReadReport } from './recording/reader.ts';
 export { RecordingWriter } from './recording/writer.ts';
 export { RECORDING_FORMAT_VERSION, type RecordingHeader, type RecordingRecord, type RecordedCalibration } from './recording/format.ts';
