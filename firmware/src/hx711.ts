@@ -63,6 +63,7 @@ function hxPort(clk: Pin, dout: Pin): SPI {
  * inputs. `sck`: four pins (one clock per chip: software-SPI read) or one shared clock pin.
  */
 export function hxSetup(sck: Pin | Pin[], rate: Pin, douts: Pin[]): void {
+  'boot';
   if (typeof sck === 'number') {
     pinMode(sck, 'output');
     digitalWrite(sck, 0);

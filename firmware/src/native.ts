@@ -65,6 +65,7 @@ export function gpioBase(): number {
 
 /** The native function, or null when this interpreter cannot run it (then use the JS paths). */
 export function loadNative(): NativeFn | null {
+  'boot';
   const nc = E.nativeCall;
   if (!nc || !E.getAddressOf || gpioBase() === 0) return null;
   // A flat string made here (E.toString returns undefined when it cannot allocate one) is used by

@@ -32,8 +32,9 @@ import {
   FLAG_SATURATED,
 } from '../../protocol/constants.ts';
 import { addressOf, gpioBase, NAT_TICK, type NativeFn } from './native.ts';
-import { createRing, type SampleRing } from './ring.ts';
-import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxNotReady, hxOpenPorts, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadChips, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
+import { createRing, ringPush, ringSetAddresses, type SampleRing } from './ring.ts';
+import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxPowerDownIfIdle, hxPowerUp, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup } from './hx711.ts';
+import { loadJsRead } from './lazy.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
 export const NOT_READY_RUN = 3;
@@ -55,22 +56,31 @@ export type SampleSink = (counts: Int32Array, flags: number, timeMs: number) => 
 /** A cell's fault state changed: kind is FAULT_NOT_READY/STUCK/SATURATED or FAULT_RECOVERED. */
 export type FaultSink = (cell: number, kind: number) => void;
 
+/** Sampler.ctl operations (its first argument; the build writes the numbers in). */
+/** Powers the chips up, selects the rate (arg: 10 or 80 Hz) and starts the timer; restarts when running. */
+export const SAMPLER_START = 0;
+/** Stops sampling and powers the chips down (clock held high) right after a read that leaves every DOUT high. */
+export const SAMPLER_STOP = 1;
+/** arg true: push every sample set into the ring (a stream takes samples); false: not. */
+export const SAMPLER_FEED = 2;
+/** Hands every sample set to arg (a SampleSink) too; null: stop. */
+export const SAMPLER_TAP = 3;
+/** Returns the sample sets delivered since boot (read or stale), for stream indices. */
+export const SAMPLER_SETS = 4;
+/** Returns 1 while sampling, else 0. */
+export const SAMPLER_RUNNING = 5;
+
 export interface Sampler {
-  /** Powers the chips up, selects the rate (10 or 80 Hz) and starts the timer; restarts when running. */
-  start(hz: number): void;
-  /** Stops sampling and powers the chips down (clock held high) right after a read that leaves every DOUT high. */
-  stop(): void;
-  running(): boolean;
-  /** true: push every sample set into the ring (a stream takes samples); false: not. */
-  feed(onOff: boolean): void;
-  /** Hands every sample set to `f` too (null: stop). */
-  setTap(f: SampleSink | null): void;
-  /** Sample sets delivered since boot (read or stale), for stream indices. */
-  sets(): number;
+  /**
+   * The rarely called operations (SAMPLER_*) in one function: on the board every function object
+   * costs about 7 variables, so an object of one method each cost about 50 more
+   * (firmware/README.md "Memory").
+   */
+  ctl(op: number, arg?: number | boolean | SampleSink | null): number;
   /** The bounded ring the sampler stores into while fed (capacity sets). */
   ring: SampleRing;
   /** True when the native read (firmware/native/hx711.c) is in use, false for the "jit" JS read. */
-  native(): boolean;
+  native: boolean;
 }
 
 /**
@@ -82,6 +92,7 @@ export interface Sampler {
  * The ring (capacity sets) lives here so the usual set is stored inline: `sampler.ring`.
  */
 export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacity: number, onFault: FaultSink, nat: NativeFn | null): Sampler {
+  'boot';
   const ring = createRing(capacity);
   const rCounts = ring.counts;
   const rFlags = ring.flags;
@@ -135,11 +146,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   hxSetup(sck, rate, douts);
   /** The native read's block (firmware/native/hx711.c documents the layout); hbAddr 0: no native read. */
   const hb = new Int32Array(41);
-  const hbAddr = nat !== null ? nativeSetup() : 0;
-  const pollFirst = hbAddr !== 0 ? pollNative : jsPoller();
-
-  /** Fills the HX block (pin masks, ring address, 0.8 us clock phases) and returns its address, or 0 when a buffer is not flat. */
-  function nativeSetup(): number {
+  /** Address of the HX block (pin masks, ring address, 0.8 us clock phases), 0 when not native or a buffer is not flat. */
+  let hbAddr = 0;
+  if (nat !== null) {
     for (let c = 0; c < 4; c++) {
       hb[1 + c] = 1 << (typeof sck === 'number' ? sck : (sck[c] as number));
       hb[5 + c] = 1 << (douts[c] as number);
@@ -148,10 +157,11 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     hb[17] = 1;
     hb[21] = NATIVE_WAIT_LOOPS;
     hb[40] = gpioBase();
-    const a = addressOf(hb);
+    hbAddr = addressOf(hb);
     hb[19] = addressOf(ring.state);
-    return a !== 0 && hb[19] !== 0 && ring.setAddresses(addressOf) ? a : 0;
+    if (hb[19] === 0 || !ringSetAddresses(ring, addressOf)) hbAddr = 0;
   }
+  const pollFirst = hbAddr !== 0 ? pollNative : jsPoller();
 
   function setFault(c: number, kind: number): void {
     if (fault[c] !== kind) {
@@ -219,8 +229,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   }
 
   /** Stores the set (l0..l3, sampleFlags, device time t ms) in the ring, overwriting the oldest when full (counted in lost()). */
-  function ringPush(t: number): void {
-    ring.push(l0, l1, l2, l3, sampleFlags, t);
+  function storeSet(t: number): void {
+    ringPush(ring, l0, l1, l2, l3, sampleFlags, t);
   }
 
   /** TARE's per-sample tap (rare: a plain call with the values in `last`). */
@@ -247,8 +257,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
    * Returns the first poll function: pollSpi with one clock per chip, else poll (shared clock).
    */
   function jsPoller(): () => void {
-    const perChip = hxOpenPorts(sck, douts);
-    const spread = hxSpreadTable();
+    const js = loadJsRead();
+    const perChip = js.hxOpenPorts(sck, douts);
+    const spread = js.hxSpreadTable();
     const words = new Int32Array(3);
     /**
      * The usual set needs no per-cell logic: nothing pending (pend 0: every sameRun is 0, no fault,
@@ -284,7 +295,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       lastRead = now;
       polls = 0;
       sets++;
-      if (feeding) ringPush(now - period / 2);
+      if (feeding) storeSet(now - period / 2);
       if (tapping) tapNow(now - period / 2);
       if (stopping) afterStop();
       d = period - lead;
@@ -332,7 +343,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
             checkAll(0);
           }
         } else {
-          hxReadChips(~nr & 15, raw);
+          js.hxReadChips(~nr & 15, raw);
           checkAll(nr);
         }
         var now = getTime() * 1000;
@@ -368,13 +379,13 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     function poll(): void {
       "jit";
       timer = 0;
-      var nr = hxNotReady(douts);
+      var nr = js.hxNotReady(douts);
       if ((nr & (polls < lim ? want : 0)) !== 0) {
         polls++;
         timer = setTimeout(poll, pollMs);
       } else {
         var now = getTime() * 1000;
-        hxRead(sck, douts, spread, words, raw);
+        js.hxRead(sck, douts, spread, words, raw);
         check(nr);
         finish(now);
       }
@@ -402,7 +413,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     hb[17] = pend;
     hb[25] = lim;
     hb[26] = want;
-    if (feeding) ringPush(t);
+    if (feeding) storeSet(t);
   }
 
   /**
@@ -442,72 +453,67 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     attention();
   }
 
-  return {
-    start: function (rateHz: number): void {
-      if (timer) clearTimeout(timer);
-      timer = 0;
-      stopping = false;
-      hz = rateHz === 10 ? 10 : 80;
-      periodMs = 1000 / hz;
-      dLo = periodMs * 0.8;
-      dHi = periodMs * 1.2;
-      period = periodMs;
-      stuckRun = STUCK_S * hz - 1;
-      pollMs = hz === 80 ? 0.5 : 4;
-      halfPoll = pollMs / 2;
-      lead = 4 * pollMs;
-      maxPolls = Math.ceil(periodMs / 2 / pollMs);
-      warmPolls = Math.ceil(((SETTLING_PERIODS + 2) * periodMs + 100) / pollMs);
-      lastRead = -1e9;
-      hxSetRate(rate, hz);
-      if (!powered) hxPowerUp(sck);
-      powered = true;
-      lim = warmPolls;
-      want = 15;
-      polls = 0;
-      active = 15;
-      pend = 1;
-      for (let c = 0; c < 4; c++) {
-        sameRun[c] = 0;
-        missRun[c] = 0;
-        resync[c] = 0;
-      }
-      on = true;
-      hb[17] = 1;
-      hb[24] = 0;
-      hb[25] = lim;
-      hb[26] = want;
-      hb[27] = lead * 4096;
-      hb[28] = period * 4096;
-      hb[30] = 0;
-      hb[31] = pollMs * 16;
-      hb[32] = halfPoll * 4096;
-      hb[33] = dLo * 16;
-      hb[34] = dHi * 16;
-      hb[37] = NATIVE_SPIN_TARGET;
-      hb[38] = NATIVE_SPIN_MAX;
+  function start(rateHz: number): void {
+    if (timer) clearTimeout(timer);
+    timer = 0;
+    stopping = false;
+    hz = rateHz === 10 ? 10 : 80;
+    periodMs = 1000 / hz;
+    dLo = periodMs * 0.8;
+    dHi = periodMs * 1.2;
+    period = periodMs;
+    stuckRun = STUCK_S * hz - 1;
+    pollMs = hz === 80 ? 0.5 : 4;
+    halfPoll = pollMs / 2;
+    lead = 4 * pollMs;
+    maxPolls = Math.ceil(periodMs / 2 / pollMs);
+    warmPolls = Math.ceil(((SETTLING_PERIODS + 2) * periodMs + 100) / pollMs);
+    lastRead = -1e9;
+    hxSetRate(rate, hz);
+    if (!powered) hxPowerUp(sck);
+    powered = true;
+    lim = warmPolls;
+    want = 15;
+    polls = 0;
+    active = 15;
+    pend = 1;
+    for (let c = 0; c < 4; c++) {
+      sameRun[c] = 0;
+      missRun[c] = 0;
+      resync[c] = 0;
+    }
+    on = true;
+    hb[17] = 1;
+    hb[24] = 0;
+    hb[25] = lim;
+    hb[26] = want;
+    hb[27] = lead * 4096;
+    hb[28] = period * 4096;
+    hb[30] = 0;
+    hb[31] = pollMs * 16;
+    hb[32] = halfPoll * 4096;
+    hb[33] = dLo * 16;
+    hb[34] = dHi * 16;
+    hb[37] = NATIVE_SPIN_TARGET;
+    hb[38] = NATIVE_SPIN_MAX;
+    attention();
+    timer = setTimeout(pollFirst, periodMs);
+  }
+
+  function ctl(op: number, arg?: number | boolean | SampleSink | null): number {
+    if (op === SAMPLER_START) start(arg as number);
+    else if (op === SAMPLER_STOP) stop();
+    else if (op === SAMPLER_FEED) {
+      feeding = arg === true;
+      hb[18] = feeding ? 1 : 0;
+    } else if (op === SAMPLER_TAP) {
+      if (arg) tap = arg as SampleSink;
+      tapping = !!arg;
       attention();
-      timer = setTimeout(pollFirst, periodMs);
-    },
-    stop: stop,
-    feed: function (onOff: boolean): void {
-      feeding = onOff;
-      hb[18] = onOff ? 1 : 0;
-    },
-    setTap: function (f: SampleSink | null): void {
-      if (f !== null) tap = f;
-      tapping = f !== null;
-      attention();
-    },
-    sets: function (): number {
-      return hbAddr !== 0 ? (hb[22] as number) : sets;
-    },
-    ring: ring,
-    running: function (): boolean {
-      return on;
-    },
-    native: function (): boolean {
-      return hbAddr !== 0;
-    },
-  };
+    } else if (op === SAMPLER_SETS) return hbAddr !== 0 ? (hb[22] as number) : sets;
+    else if (op === SAMPLER_RUNNING) return on ? 1 : 0;
+    return 0;
+  }
+
+  return { ctl: ctl, ring: ring, native: hbAddr !== 0 };
 }
