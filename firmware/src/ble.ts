@@ -196,11 +196,6 @@ export function setupBle(name: string, model: string, firmware: string, software
     if (pump === 0 && isConnected) pump = setInterval(send, PACE_MS);
   }
 
-  function stopPump(): void {
-    if (pump !== 0) clearInterval(pump);
-    pump = 0;
-  }
-
   NRF.on('connect', function (): void {
     isConnected = true;
     isActive = false;
@@ -215,7 +210,8 @@ export function setupBle(name: string, model: string, firmware: string, software
     mtuNow = 0;
     ctl.splice(0, ctl.length);
     tail.splice(0, tail.length);
-    stopPump();
+    if (pump !== 0) clearInterval(pump);
+    pump = 0;
     h.on(BLE_ON_DISCONNECT);
   });
   NRF.on('mtu', function (m: number): void {

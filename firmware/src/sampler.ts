@@ -33,7 +33,7 @@ import {
 } from '../../protocol/constants.ts';
 import { addressOf, gpioBase, NAT_TICK, type NativeFn } from './native.ts';
 import { createRing, ringPush, ringSetAddresses, type SampleRing } from './ring.ts';
-import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxPowerDownIfIdle, hxPowerUp, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup } from './hx711.ts';
+import { HX_PULSE_MS, hxK0, hxK1, hxK2, hxK3, hxPowerDownIfIdle, hxPowerUp, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup } from './hx711.ts';
 import { loadJsRead } from './lazy.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
@@ -50,6 +50,21 @@ export const NATIVE_WAIT_LOOPS = 12;
 export const NATIVE_SPIN_TARGET = 300;
 /** Native tick: most DOUT polls in one spin (about 0.6 ms) before it returns to wait for a timer. */
 export const NATIVE_SPIN_MAX = 4300;
+
+/**
+ * Per-cell state, one Uint8Array (\`cs\`) at these offsets, cell c at offset + c (the build writes
+ * the numbers in; one array instead of five saves about 20 variables on the board).
+ */
+/** Consecutive sets with the same raw value (capped at 255): STUCK at stuckRun. */
+export const CS_SAME = 0;
+/** Consecutive sets the cell was not ready (capped at 255): NOT_READY at NOT_READY_RUN. */
+export const CS_MISS = 4;
+/** 1: the cell was skipped and its next read must be resynchronised (stale once more). */
+export const CS_RESYNC = 8;
+/** The cell's fault kind in force (FAULT_*, 0: none). */
+export const CS_FAULT = 12;
+/** Byte 16: 1 when hxPowerDownIfIdle powered the chips down. */
+export const CS_DOWN = 16;
 
 /** Receives each sample set (setTap): counts (Int32Array(4), reused: copy it), flags (FLAG_*), device time in ms since boot (read time minus half a period). */
 export type SampleSink = (counts: Int32Array, flags: number, timeMs: number) => void;
@@ -106,10 +121,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   let l1 = 0;
   let l2 = 0;
   let l3 = 0;
-  const sameRun = new Uint8Array(4);
-  const missRun = new Uint8Array(4);
-  const resync = new Uint8Array(4);
-  const fault = new Uint8Array(4);
+  /** Per-cell state (CS_* offsets). */
+  const cs = new Uint8Array(17);
   let active = 15;
   let hz = 80;
   let timer = 0;
@@ -132,7 +145,6 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   let sampleFlags = 0;
   let stuckRun = 79;
   let stopping = false;
-  const downFlag = new Uint8Array(1);
   let powered = true;
   /** 1 while any cell needs checkAll on the next set (missed, resyncing, faulted, repeating, not waited for). */
   let pend = 1;
@@ -164,8 +176,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   const pollFirst = hbAddr !== 0 ? pollNative : jsPoller();
 
   function setFault(c: number, kind: number): void {
-    if (fault[c] !== kind) {
-      fault[c] = kind;
+    if (cs[CS_FAULT + c] !== kind) {
+      cs[CS_FAULT + c] = kind;
       onFault(c, kind === 0 ? FAULT_RECOVERED : kind);
     }
   }
@@ -182,40 +194,40 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       let v = raw[c] as number;
       let kind = 0;
       if ((nr & bit) !== 0) {
-        resync[c] = 1;
+        cs[CS_RESYNC + c] = 1;
         flags |= 1 << c;
         v = last[c] as number;
-        if ((missRun[c] as number) < 255) missRun[c] = (missRun[c] as number) + 1;
-        if ((missRun[c] as number) >= NOT_READY_RUN) {
+        if ((cs[CS_MISS + c] as number) < 255) cs[CS_MISS + c] = (cs[CS_MISS + c] as number) + 1;
+        if ((cs[CS_MISS + c] as number) >= NOT_READY_RUN) {
           active &= ~bit;
           kind = FAULT_NOT_READY;
         } else {
-          kind = fault[c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
+          kind = cs[CS_FAULT + c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
         }
-      } else if (resync[c] === 1) {
-        resync[c] = 0;
+      } else if (cs[CS_RESYNC + c] === 1) {
+        cs[CS_RESYNC + c] = 0;
         flags |= 1 << c;
         v = last[c] as number;
-        kind = fault[c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
+        kind = cs[CS_FAULT + c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
       } else {
-        missRun[c] = 0;
+        cs[CS_MISS + c] = 0;
         active |= bit;
         if (v === last[c]) {
-          if ((sameRun[c] as number) < 255) sameRun[c] = (sameRun[c] as number) + 1;
+          if ((cs[CS_SAME + c] as number) < 255) cs[CS_SAME + c] = (cs[CS_SAME + c] as number) + 1;
         } else {
-          sameRun[c] = 0;
+          cs[CS_SAME + c] = 0;
         }
         if (v === 0x7fffff || v === -0x800000) {
           flags |= FLAG_SATURATED;
           kind = FAULT_SATURATED;
-        } else if ((sameRun[c] as number) >= stuckRun) {
+        } else if ((cs[CS_SAME + c] as number) >= stuckRun) {
           flags |= 1 << c;
           kind = FAULT_STUCK;
         }
       }
       last[c] = v;
       raw[c] = v;
-      if (fault[c] !== kind) setFault(c, kind);
+      if (cs[CS_FAULT + c] !== kind) setFault(c, kind);
     }
     l0 = last[0] as number;
     l1 = last[1] as number;
@@ -225,7 +237,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     lim = maxPolls;
     want = active;
     pend = active !== 15 ? 1 : 0;
-    for (let c = 0; c < 4; c++) if ((resync[c] as number) | (missRun[c] as number) | (fault[c] as number) | (sameRun[c] as number)) pend = 1;
+    for (let c = 0; c < 4; c++) if ((cs[CS_RESYNC + c] as number) | (cs[CS_MISS + c] as number) | (cs[CS_FAULT + c] as number) | (cs[CS_SAME + c] as number)) pend = 1;
   }
 
   /** Stores the set (l0..l3, sampleFlags, device time t ms) in the ring, overwriting the oldest when full (counted in lost()). */
@@ -235,7 +247,13 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
 
   /** TARE's per-sample tap (rare: a plain call with the values in `last`). */
   function tapNow(t: number): void {
-    if (hbAddr !== 0) syncFromNative();
+    if (hbAddr !== 0) {
+      // l0..l3 from the native block's last values (hb[13..16]).
+      l0 = hb[13] as number;
+      l1 = hb[14] as number;
+      l2 = hb[15] as number;
+      l3 = hb[16] as number;
+    }
     last[0] = l0;
     last[1] = l1;
     last[2] = l2;
@@ -244,8 +262,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   }
 
   function afterStop(): void {
-    hxPowerDownIfIdle(sck, douts, downFlag);
-    if (downFlag[0] === 1) {
+    hxPowerDownIfIdle(sck, douts, cs, CS_DOWN);
+    if (cs[CS_DOWN] === 1) {
       stopping = false;
       powered = false;
     }
@@ -261,6 +279,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     const perChip = js.hxOpenPorts(sck, douts);
     const spread = js.hxSpreadTable();
     const words = new Int32Array(3);
+    /** What the SPI read sends (hx711.ts HX_TX's twin, made only on this path): 24 clock pulses. */
+    const tx = new Uint8Array(3);
     /**
      * The usual set needs no per-cell logic: nothing pending (pend 0: every sameRun is 0, no fault,
      * miss or resync) and every cell changed and unsaturated. One product is 0 exactly when a cell
@@ -317,13 +337,13 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
         timer = setTimeout(pollSpi, pollMs);
       } else {
         if (nr === 0) {
-          var d = (hxS0 as SPI).send(HX_TX);
+          var d = (hxS0 as SPI).send(tx);
           var c0 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-          d = (hxS1 as SPI).send(HX_TX);
+          d = (hxS1 as SPI).send(tx);
           var c1 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-          d = (hxS2 as SPI).send(HX_TX);
+          d = (hxS2 as SPI).send(tx);
           var c2 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-          d = (hxS3 as SPI).send(HX_TX);
+          d = (hxS3 as SPI).send(tx);
           var c3 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
           digitalPulse(hxK0, 1, HX_PULSE_MS);
           digitalPulse(hxK1, 1, HX_PULSE_MS);
@@ -393,18 +413,13 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     return perChip ? pollSpi : poll;
   }
 
-  /** l0..l3 from the native block's last values (hb[13..16]). */
-  function syncFromNative(): void {
+  /** A set the native read did not take as usual (a chip not read, a repeat, saturation, pending state): the JS check, then the ring. */
+  function slowNative(nr: number, t: number): void {
+    for (let c = 0; c < 4; c++) raw[c] = hb[9 + c] as number;
     l0 = hb[13] as number;
     l1 = hb[14] as number;
     l2 = hb[15] as number;
     l3 = hb[16] as number;
-  }
-
-  /** A set the native read did not take as usual (a chip not read, a repeat, saturation, pending state): the JS check, then the ring. */
-  function slowNative(nr: number, t: number): void {
-    for (let c = 0; c < 4; c++) raw[c] = hb[9 + c] as number;
-    syncFromNative();
     checkAll(nr);
     hb[13] = l0;
     hb[14] = l1;
@@ -447,63 +462,57 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     hb[36] = tapping || stopping || !on ? 1 : 0;
   }
 
-  function stop(): void {
-    if (on) stopping = true;
-    on = false;
-    attention();
-  }
-
-  function start(rateHz: number): void {
-    if (timer) clearTimeout(timer);
-    timer = 0;
-    stopping = false;
-    hz = rateHz === 10 ? 10 : 80;
-    periodMs = 1000 / hz;
-    dLo = periodMs * 0.8;
-    dHi = periodMs * 1.2;
-    period = periodMs;
-    stuckRun = STUCK_S * hz - 1;
-    pollMs = hz === 80 ? 0.5 : 4;
-    halfPoll = pollMs / 2;
-    lead = 4 * pollMs;
-    maxPolls = Math.ceil(periodMs / 2 / pollMs);
-    warmPolls = Math.ceil(((SETTLING_PERIODS + 2) * periodMs + 100) / pollMs);
-    lastRead = -1e9;
-    hxSetRate(rate, hz);
-    if (!powered) hxPowerUp(sck);
-    powered = true;
-    lim = warmPolls;
-    want = 15;
-    polls = 0;
-    active = 15;
-    pend = 1;
-    for (let c = 0; c < 4; c++) {
-      sameRun[c] = 0;
-      missRun[c] = 0;
-      resync[c] = 0;
-    }
-    on = true;
-    hb[17] = 1;
-    hb[24] = 0;
-    hb[25] = lim;
-    hb[26] = want;
-    hb[27] = lead * 4096;
-    hb[28] = period * 4096;
-    hb[30] = 0;
-    hb[31] = pollMs * 16;
-    hb[32] = halfPoll * 4096;
-    hb[33] = dLo * 16;
-    hb[34] = dHi * 16;
-    hb[37] = NATIVE_SPIN_TARGET;
-    hb[38] = NATIVE_SPIN_MAX;
-    attention();
-    timer = setTimeout(pollFirst, periodMs);
-  }
-
   function ctl(op: number, arg?: number | boolean | SampleSink | null): number {
-    if (op === SAMPLER_START) start(arg as number);
-    else if (op === SAMPLER_STOP) stop();
-    else if (op === SAMPLER_FEED) {
+    if (op === SAMPLER_START) {
+      if (timer) clearTimeout(timer);
+      timer = 0;
+      stopping = false;
+      hz = arg === 10 ? 10 : 80;
+      periodMs = 1000 / hz;
+      dLo = periodMs * 0.8;
+      dHi = periodMs * 1.2;
+      period = periodMs;
+      stuckRun = STUCK_S * hz - 1;
+      pollMs = hz === 80 ? 0.5 : 4;
+      halfPoll = pollMs / 2;
+      lead = 4 * pollMs;
+      maxPolls = Math.ceil(periodMs / 2 / pollMs);
+      warmPolls = Math.ceil(((SETTLING_PERIODS + 2) * periodMs + 100) / pollMs);
+      lastRead = -1e9;
+      hxSetRate(rate, hz);
+      if (!powered) hxPowerUp(sck);
+      powered = true;
+      lim = warmPolls;
+      want = 15;
+      polls = 0;
+      active = 15;
+      pend = 1;
+      for (let c = 0; c < 4; c++) {
+        cs[CS_SAME + c] = 0;
+        cs[CS_MISS + c] = 0;
+        cs[CS_RESYNC + c] = 0;
+      }
+      on = true;
+      hb[17] = 1;
+      hb[24] = 0;
+      hb[25] = lim;
+      hb[26] = want;
+      hb[27] = lead * 4096;
+      hb[28] = period * 4096;
+      hb[30] = 0;
+      hb[31] = pollMs * 16;
+      hb[32] = halfPoll * 4096;
+      hb[33] = dLo * 16;
+      hb[34] = dHi * 16;
+      hb[37] = NATIVE_SPIN_TARGET;
+      hb[38] = NATIVE_SPIN_MAX;
+      attention();
+      timer = setTimeout(pollFirst, periodMs);
+    } else if (op === SAMPLER_STOP) {
+      if (on) stopping = true;
+      on = false;
+      attention();
+    } else if (op === SAMPLER_FEED) {
       feeding = arg === true;
       hb[18] = feeding ? 1 : 0;
     } else if (op === SAMPLER_TAP) {
