@@ -158,9 +158,10 @@ export function setupBle(name: string, model: string, firmware: string, software
   const dataUpd = updateOf(UUID_DATA, dataCh);
   const respUpd = updateOf(UUID_RESPONSE, respCh);
 
-  /** One pump tick: at most one notification, a response or event first, else a sample frame, else a response that waits for the data ("jit", no return). */
+  /** One pump tick: at most one notification, a response or event first, else a sample frame, else a response that waits for the data.
+   * Not "jit": on a board the JIT keeps each compiled function's machine code in RAM for as long as it
+   * exists (firmware/README.md "Memory"), and this one runs about 60 times a second, not per sample. */
   function send(): void {
-    "jit";
     var now = getTime() * 1000;
     if (now - lastSend >= PACE_MS - 0.01) {
       var msg: Uint8Array | null = null;

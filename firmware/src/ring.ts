@@ -61,7 +61,6 @@ export function ringAckLost(r: SampleRing): void {
 
 /** Stores one sample set (device time t, ms), overwriting the oldest when full (counted in ringLost). */
 export function ringPush(r: SampleRing, c0: number, c1: number, c2: number, c3: number, f: number, t: number): void {
-  "jit";
   var st = r.state;
   var counts = r.counts;
   var capacity = st[RB_CAPACITY] as number;

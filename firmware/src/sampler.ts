@@ -183,7 +183,6 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   }
 
   function checkAll(nr: number): void {
-    "jit";
     last[0] = l0;
     last[1] = l1;
     last[2] = l2;

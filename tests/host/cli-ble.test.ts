@@ -39,7 +39,7 @@ describe('tripod over BLE (fake radio)', () => {
     expect(info.err).toBe('');
     expect(JSON.parse(info.out)).toMatchObject({ software: 'native', info: { cellCount: 4 } });
     const out = path.join(dir, 's01.tripod');
-    const rec = await runCli(['record', '--ble', nameA, 'c0:11:22:33:44:62', '--duration', '0.5', '--out', out, '--json'], transports);
+    const rec = await runCli(['record', '--ble', nameA, 'c0:11:22:33:44:62', '--duration', '1', '--out', out, '--json'], transports);
     a.stop();
     b.stop();
     expect(rec.err).toBe('');
@@ -48,7 +48,9 @@ describe('tripod over BLE (fake radio)', () => {
     expect(summary.boards.map((x: { file: string }) => path.basename(x.file))).toEqual([`s01-${nameA}.tripod`, 's01-c0_11_22_33_44_62.tripod']);
     for (const s of summary.boards) {
       expect(s).toMatchObject({ lost: 0, duplicates: 0, gaps: 0 });
-      expect(s.samples).toBeGreaterThan(40);
+      // 80 Hz for 1 s of wall time; the emulated boards run slower than real time on a loaded machine
+      // (35 samples in 0.5 s seen at load 15), so this asks for a quarter: samples flowed from both.
+      expect(s.samples).toBeGreaterThan(20);
       const r = await runCli(['replay', s.file, '--speed', 'max', '--json']);
       expect(JSON.parse(r.out)).toMatchObject({ samples: s.samples, clean_end: true });
     }
