@@ -11,7 +11,7 @@
  * DOUT D16..D19. Puck.js v2 (shared clock) exposes only D1, D2, D28..D31 (+ FET): DOUT on D1, D2,
  * D30, D31, clock on D28 and RATE on D29. D28 is where the Puck checks for a serial adapter at
  * power-on; the clock idles low there, so the check stays off and D28/D29 are ours (no wired
- * serial on the Puck). LED1 is D1 on the MDBT42Q breakout and D5 on the Puck.js.
+ * serial on the Puck). LED1 is D1 on the MDBT42Q breakout and D5 on the Puck.js; the button is D0 on both.
  */
 import { BOARD_MDBT42Q, BOARD_PUCKJS, BOARD_UNKNOWN } from '../../protocol/constants.ts';
 
@@ -26,21 +26,23 @@ export interface PinMap {
   dout: Pin[];
   /** LED for IDENTIFY, -1 for none. */
   led: Pin;
+  /** Button (a press opens the pairing window, protocol/SPEC.md 5.5), -1 for none. */
+  btn: Pin;
   /** UART pins for the wired link; -1 when the board has no free UART. */
   rx: Pin;
   tx: Pin;
 }
 
 /** MDBT42Q breakout board. */
-export const PINS_MDBT42Q: PinMap = { boardId: BOARD_MDBT42Q, sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], led: 1, rx: 8, tx: 6 };
+export const PINS_MDBT42Q: PinMap = { boardId: BOARD_MDBT42Q, sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], led: 1, btn: 0, rx: 8, tx: 6 };
 /** Puck.js (v2; v1 has the same six 0.1" pads). */
-export const PINS_PUCKJS: PinMap = { boardId: BOARD_PUCKJS, sck: 28, rate: 29, dout: [1, 2, 30, 31], led: 5, rx: -1, tx: -1 };
+export const PINS_PUCKJS: PinMap = { boardId: BOARD_PUCKJS, sck: 28, rate: 29, dout: [1, 2, 30, 31], led: 5, btn: 0, rx: -1, tx: -1 };
 
 /** The pin map for `process.env.BOARD` ("MDBT42Q", "PUCKJS"); unknown boards get the MDBT42Q map with BOARD_UNKNOWN. */
 export function boardPins(board: string | undefined): PinMap {
   if (board === 'PUCKJS') return PINS_PUCKJS;
   if (board === 'MDBT42Q') return PINS_MDBT42Q;
-  return { boardId: BOARD_UNKNOWN, sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], led: 1, rx: 8, tx: 6 };
+  return { boardId: BOARD_UNKNOWN, sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], led: 1, btn: 0, rx: 8, tx: 6 };
 }
 
 /** True for a pin number the nRF52832 has (0..31). */
@@ -88,6 +90,7 @@ export function customPins(base: PinMap, custom: { sck: number | number[]; rate:
     rate: custom.rate,
     dout: [custom.dout[0] as number, custom.dout[1] as number, custom.dout[2] as number, custom.dout[3] as number],
     led: base.led,
+    btn: base.btn,
     rx: base.rx,
     tx: base.tx,
   };

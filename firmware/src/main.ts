@@ -36,6 +36,7 @@ import {
 import { encodeEvent, type CellCalibrationRecord, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
 import type { PinMap } from './boards.ts';
 import { setupBle, type BleHandlers, type BleLink } from './ble.ts';
+import { AUTH_PAIRING_AT, AUTH_STATE_BYTES } from './auth.ts';
 import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT, type CommandAct } from './commands.ts';
 import { loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
 import { addressOf, loadNative } from './native.ts';
@@ -116,10 +117,13 @@ function bootConfig(): BootConfig {
 }
 
 /** Decodes and runs one command with one load of the commands group, which is garbage once this returns. */
-function runCommand(link: number, bytes: Uint8Array, act: CommandAct<CommandsLib>, reply: (link: number, bytes: Uint8Array) => void): void {
+function runCommand(link: number, bytes: Uint8Array, act: CommandAct<CommandsLib>, reply: (link: number, bytes: Uint8Array) => void, auth: Uint8Array): void {
   const lib = loadCommands();
-  lib.handleCommand(link, bytes, act, reply, lib);
+  lib.handleCommand(link, bytes, act, reply, lib, auth);
 }
+
+/** Pairing window opened by a button press, ms (protocol/SPEC.md 5.5: SET_KEY over BLE without AUTH). */
+export const PAIRING_WINDOW_MS = 30000;
 
 export function startTripod(): void {
   let boot: BootConfig | null = bootConfig();
@@ -157,6 +161,17 @@ export function startTripod(): void {
 
   /** A TARE is running (a second one is refused with BUSY). */
   let tareRunning = false;
+  /** Authenticated writes (auth.ts AuthState): the one pending nonce and tag, and the pairing window. */
+  const auth = new Uint8Array(AUTH_STATE_BYTES);
+  if (pins.btn >= 0) {
+    setWatch(function (): void {
+      auth[AUTH_PAIRING_AT] = 1;
+      if (pins.led >= 0) digitalPulse(pins.led, 1, 500);
+      setTimeout(function (): void {
+        auth[AUTH_PAIRING_AT] = 0;
+      }, PAIRING_WINDOW_MS);
+    }, pins.btn, { repeat: true, edge: 'rising', debounce: 50 });
+  }
 
   function nextSeq(): number {
     const s = eventSeq;
@@ -207,7 +222,7 @@ export function startTripod(): void {
   function onCommand(link: number, bytes: Uint8Array): void {
     ensureSampling();
     if (link === LINK_SERIAL && !ble.connected()) armIdle();
-    runCommand(link, bytes, act, reply);
+    runCommand(link, bytes, act, reply, auth);
     sendStoreFault(link);
     collectGarbage();
   }

@@ -240,7 +240,10 @@ describe('every command', () => {
     const cal0 = host.command({ reqId: 5, code: CMD_GET_CALIBRATION, cell: 0 }).calibration!;
     expect(cal0.offset).toBe(tare.offsets![0]);
     // A second TARE while one runs is BUSY.
+    // (Each authenticated first: one pending challenge at a time, so the second right after the first.)
+    host.authorize(unhex('12100800'));
     host.link.write(UUID_CONTROL, unhex('12100800'));
+    host.authorize(unhex('12110800'));
     host.link.write(UUID_CONTROL, unhex('12110800'));
     board.advance(2);
     const busy = host.log.responses.find((r) => r.reqId === 0x11)!;
