@@ -88,15 +88,7 @@ function getName(bytes: Uint8Array, o: number, end: number): string | null {
   return s.length >= 1 && s.length <= NAME_MAX_BYTES ? s : null;
 }
 
-function isBytes(b: unknown, n: number): boolean {
-  return b instanceof Uint8Array && b.length === n;
-}
-
-/** Bluetooth address "aa:bb:cc:dd:ee:ff" <-> 6 bytes in that order (AUTH_CHALLENGE answer). */
-function putAddress(out: Uint8Array, o: number, a: string): void {
-  for (let i = 0; i < 6; i++) out[o + i] = parseInt(a.substr(3 * i, 2), 16);
-}
-
+/** Bluetooth address "aa:bb:cc:dd:ee:ff" from 6 bytes in that order (AUTH_CHALLENGE answer). */
 function getAddress(bytes: Uint8Array, o: number): string {
   let s = '';
   for (let i = 0; i < 6; i++) s += (i > 0 ? ':' : '') + ((bytes[o + i] as number) < 16 ? '0' : '') + (bytes[o + i] as number).toString(16);
@@ -179,7 +171,7 @@ export function encodeCommand(cmd: CommandMessage): Uint8Array {
   } else if (code === CMD_AUTH || code === CMD_SET_KEY) {
     const n = code === CMD_AUTH ? AUTH_TAG_BYTES : AUTH_KEY_BYTES;
     const b = code === CMD_AUTH ? cmd.tag : cmd.key;
-    need(isBytes(b, n), 'encodeCommand: ' + (code === CMD_AUTH ? 'tag' : 'key') + ' must be a Uint8Array of ' + n + ' bytes');
+    need(b instanceof Uint8Array && b.length === n, 'encodeCommand: ' + (code === CMD_AUTH ? 'tag' : 'key') + ' must be a Uint8Array of ' + n + ' bytes');
     out = new Uint8Array(3 + n);
     out.set(b as Uint8Array, 3);
   } else if (code === CMD_START_STREAM && cmd.frameFormat !== undefined) {
@@ -334,13 +326,13 @@ export function encodeResponse(r: ResponseMessage): Uint8Array {
     out[9] = (fi >> 8) & 0xff;
     out[10] = fi >> 16;
   } else if (code === CMD_AUTH_CHALLENGE) {
-    need(isBytes(r.nonce, AUTH_NONCE_BYTES), 'encodeResponse: nonce (Uint8Array of 8 bytes) missing for AUTH_CHALLENGE');
+    need(r.nonce instanceof Uint8Array && r.nonce.length === AUTH_NONCE_BYTES, 'encodeResponse: nonce (Uint8Array of 8 bytes) missing for AUTH_CHALLENGE');
     need(isInt(r.authState, 0, 255), 'encodeResponse: authState must be 0..255, got ' + r.authState);
     need(typeof r.address === 'string' && r.address.length === 17, 'encodeResponse: address must be aa:bb:cc:dd:ee:ff, got ' + JSON.stringify(r.address));
     out = new Uint8Array(19);
     out.set(r.nonce as Uint8Array, 4);
     out[12] = r.authState as number;
-    putAddress(out, 13, r.address as string);
+    for (let i = 0; i < 6; i++) out[13 + i] = parseInt((r.address as string).substr(3 * i, 2), 16);
   } else if (code === CMD_GET_NAME || code === CMD_SET_NAME) {
     need(isPrintableName(r.name), 'encodeResponse: name must be 1..16 printable ASCII characters, got ' + JSON.stringify(r.name));
     const name = r.name as string;

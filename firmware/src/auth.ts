@@ -1,7 +1,10 @@
 /**
- * Authenticated writes, device side (protocol/SPEC.md 5.5). Reached only from commands.ts, so it is
- * part of the lazily loaded commands group (lazy.ts loadCommands): nothing here costs RAM while no
- * command runs. What lives on at rest is main.ts's AuthState (18 bytes) and the button watch.
+ * Authenticated writes, device side (protocol/SPEC.md 5.5): a lazy group of its own (lazy.ts
+ * loadAuth) that main.ts runCommand loads, runs and lets the garbage collector free BEFORE it loads
+ * the commands group, so the two are never in RAM together (the peak is the commands group's, not
+ * the sum). It works on the raw command bytes and writes its few answers by hand, so it shares no
+ * code with the commands group (shared code would stay in RAM for good, memory-passes.ts). What
+ * lives on at rest is main.ts's AuthState (18 bytes) and the button watch.
  *
  * - The key: 16 bytes in Storage file KEY_FILE as 32 hex digits, read when a command needs it.
  *   A file of its own, not a field of tripod.json: every settings write rewrites tripod.json from
@@ -24,12 +27,14 @@ import {
   CMD_TARE,
   COUNT_MAX,
   COUNT_MIN,
+  MSG_COMMAND,
+  MSG_RESPONSE,
   STATUS_AUTH_REQUIRED,
   STATUS_BAD_ARGUMENT,
   STATUS_FAILED,
+  STATUS_MALFORMED,
   STATUS_OK,
 } from '../../protocol/constants.ts';
-import type { CellCalibrationRecord, CommandMessage, ResponseMessage } from '../../protocol/control.ts';
 import { authTag } from '../../protocol/siphash.ts';
 
 /** Storage file of the board's key (32 hex digits). */
@@ -80,8 +85,25 @@ function saveKey(k: Uint8Array): boolean {
   }
 }
 
-/** AUTH_CHALLENGE: a fresh nonce (the hardware RNG) replaces any pending one; answers it with the key and pairing state and the board's address. */
-function challenge(st: Uint8Array, r: ResponseMessage): void {
+/**
+ * Codes main.ts runCommand sends through authGate: bit `code` of this mask (the writes,
+ * AUTH_CHALLENGE, AUTH, SET_KEY). JS shifts take the count mod 32, so a code of 32 or more may
+ * land on a set bit too: authGate then just returns false.
+ */
+export const AUTH_GATED = 0xf5b0;
+
+/** Sends the 4-byte answer to `bytes` with `status`; returns true (answered). */
+function answer(link: number, bytes: Uint8Array, status: number, reply: (link: number, bytes: Uint8Array) => void): boolean {
+  reply(link, new Uint8Array([MSG_RESPONSE, bytes[1] as number, bytes[2] as number, status]));
+  return true;
+}
+
+/** AUTH_CHALLENGE's answer: a fresh nonce (the hardware RNG) replaces any pending one; with the key and pairing state and the board's address. */
+function challenge(st: Uint8Array, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(19);
+  out[0] = MSG_RESPONSE;
+  out[1] = bytes[1] as number;
+  out[2] = CMD_AUTH_CHALLENGE;
   for (let i = 0; i < 8; i += 4) {
     const w = E.hwRand();
     st[i] = w;
@@ -90,20 +112,11 @@ function challenge(st: Uint8Array, r: ResponseMessage): void {
     st[i + 3] = w >> 24;
   }
   st[16] = STEP_CHALLENGED;
-  r.nonce = new Uint8Array(st.subarray(0, 8));
-  r.authState = (readKey() !== null ? AUTH_STATE_KEY_SET : 0) | (st[AUTH_PAIRING_AT] ? AUTH_STATE_PAIRING : 0);
-  r.address = NRF.getAddress().substr(0, 17);
-}
-
-/** AUTH: keeps the tag for the next write; refused unless a challenge is pending that has no tag yet (one tag per nonce). */
-function takeTag(st: Uint8Array, cmd: CommandMessage, r: ResponseMessage): void {
-  if (st[16] !== STEP_CHALLENGED) {
-    st[16] = STEP_NONE;
-    r.status = STATUS_AUTH_REQUIRED;
-    return;
-  }
-  st.set(cmd.tag as Uint8Array, 8);
-  st[16] = STEP_TAGGED;
+  out.set(st.subarray(0, 8), 4);
+  out[12] = (readKey() !== null ? AUTH_STATE_KEY_SET : 0) | (st[AUTH_PAIRING_AT] ? AUTH_STATE_PAIRING : 0);
+  const a = NRF.getAddress();
+  for (let i = 0; i < 6; i++) out[13 + i] = parseInt(a.substr(3 * i, 2), 16);
+  return out;
 }
 
 /**
@@ -122,40 +135,51 @@ function verified(st: Uint8Array, bytes: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** SET_CALIBRATION's record is one the board may store: finite positive scale in range, offset within the 24-bit ADC range. */
-function plausible(c: CellCalibrationRecord): boolean {
-  return c.scale >= SCALE_MIN && c.scale <= SCALE_MAX && c.offset >= COUNT_MIN && c.offset <= COUNT_MAX;
+/** SET_CALIBRATION's record (bytes 3..15) is one the board may store: finite positive scale in range, offset within the 24-bit ADC range. */
+function plausible(bytes: Uint8Array): boolean {
+  const offset = (bytes[4] as number) | ((bytes[5] as number) << 8) | ((bytes[6] as number) << 16) | ((bytes[7] as number) << 24);
+  const scale = new Float32Array(new Uint8Array(bytes.subarray(8, 12)).buffer)[0] as number;
+  return scale >= SCALE_MIN && scale <= SCALE_MAX && offset >= COUNT_MIN && offset <= COUNT_MAX;
+}
+
+/** SET_KEY (after the gate let it through): stores bytes 3..18, not all zero. */
+function setKey(link: number, bytes: Uint8Array, st: Uint8Array, reply: (link: number, bytes: Uint8Array) => void): boolean {
+  if (bytes.length < 19) return answer(link, bytes, STATUS_MALFORMED, reply);
+  const k = new Uint8Array(bytes.subarray(3, 19));
+  let any = 0;
+  for (let i = 0; i < 16; i++) any |= k[i] as number;
+  if (any === 0) return answer(link, bytes, STATUS_BAD_ARGUMENT, reply);
+  st[AUTH_PAIRING_AT] = 0;
+  return answer(link, bytes, saveKey(k) ? STATUS_OK : STATUS_FAILED, reply);
 }
 
 /**
- * The authentication gate in front of main.ts `act`: handles AUTH_CHALLENGE, AUTH and SET_KEY
- * itself and refuses a write that is not authorised (AUTH_REQUIRED) or an implausible calibration
- * (BAD_ARGUMENT), nothing stored in either case. Returns true when it answered in `r` (send it),
- * false when the command goes on to `act`.
+ * The authentication gate in front of the commands group (main.ts runCommand): answers
+ * AUTH_CHALLENGE, AUTH and SET_KEY itself, refuses a write that is not authorised (AUTH_REQUIRED)
+ * or an implausible SET_CALIBRATION (BAD_ARGUMENT), nothing stored in either case. Returns true when
+ * it answered, false when the command goes on to the commands group (which decodes and checks the
+ * rest, e.g. MALFORMED).
  */
-export function authGate(link: number, cmd: CommandMessage, bytes: Uint8Array, r: ResponseMessage, st: Uint8Array): boolean {
-  const code = cmd.code;
+export function authGate(link: number, bytes: Uint8Array, st: Uint8Array, reply: (link: number, bytes: Uint8Array) => void): boolean {
+  const len = bytes.length;
+  if (len < 3 || bytes[0] !== MSG_COMMAND) return false;
+  const code = bytes[2] as number;
   if (code === CMD_AUTH_CHALLENGE) {
-    challenge(st, r);
+    reply(link, challenge(st, bytes));
     return true;
   }
   if (code === CMD_AUTH) {
-    takeTag(st, cmd, r);
-    return true;
+    if (len < 11) return answer(link, bytes, STATUS_MALFORMED, reply);
+    // One tag per nonce: AUTH is refused unless a challenge is pending that has no tag yet.
+    const ok = st[16] === STEP_CHALLENGED;
+    st[16] = ok ? STEP_TAGGED : STEP_NONE;
+    if (ok) st.set(bytes.subarray(3, 11), 8);
+    return answer(link, bytes, ok ? STATUS_OK : STATUS_AUTH_REQUIRED, reply);
   }
   if (!isWrite(code)) return false;
   // SET_KEY needs no AUTH on the wired link or while the button's pairing window is open.
   const open = code === CMD_SET_KEY && (link === LINK_WIRED || st[AUTH_PAIRING_AT] === 1);
-  if (!verified(st, bytes) && !open) {
-    r.status = STATUS_AUTH_REQUIRED;
-    return true;
-  }
-  if (code === CMD_SET_CALIBRATION && !plausible(cmd.calibration as CellCalibrationRecord)) {
-    r.status = STATUS_BAD_ARGUMENT;
-    return true;
-  }
-  if (code !== CMD_SET_KEY) return false;
-  r.status = saveKey(cmd.key as Uint8Array) ? STATUS_OK : STATUS_FAILED;
-  st[AUTH_PAIRING_AT] = 0;
-  return true;
+  if (!verified(st, bytes) && !open) return answer(link, bytes, STATUS_AUTH_REQUIRED, reply);
+  if (code === CMD_SET_CALIBRATION && len >= 16 && !plausible(bytes)) return answer(link, bytes, STATUS_BAD_ARGUMENT, reply);
+  return code === CMD_SET_KEY ? setKey(link, bytes, st, reply) : false;
 }

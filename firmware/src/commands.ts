@@ -2,13 +2,11 @@
  * Every command of protocol/SPEC.md §4, device side: decode with the protocol's decodeCommand
  * (which already answers malformed, unknown, wrong-version and out-of-range commands), act through
  * main.ts `act`, answer with encodeResponse on the link the command came from. Nothing here throws
- * to the caller: an exception while acting becomes STATUS_FAILED. Writes pass auth.ts's gate first
- * (protocol/SPEC.md 5.5). This file and what it uses are loaded only while a command runs (lazy.ts
- * loadCommands).
+ * to the caller: an exception while acting becomes STATUS_FAILED. This file and what it uses are
+ * loaded only while a command runs (lazy.ts loadCommands).
  */
 import { STATUS_FAILED, STATUS_OK } from '../../protocol/constants.ts';
 import { decodeCommand, encodeCommandError, encodeResponse, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
-import { authGate } from './auth.ts';
 
 /** Samples averaged by TARE when the command asks for the device default (SPEC.md 5.3: 16). */
 export const TARE_SAMPLES_DEFAULT = 16;
@@ -21,11 +19,8 @@ export const IDENTIFY_S_DEFAULT = 3;
  */
 export type CommandAct<L> = (link: number, cmd: CommandMessage, r: ResponseMessage, lib: L) => boolean;
 
-/**
- * Decodes and runs one command that arrived on `link`; always answers exactly once (through `reply`,
- * or later through `act`). `auth` is main.ts's AuthState (auth.ts): the pending nonce and tag.
- */
-export function handleCommand<L>(link: number, bytes: Uint8Array, act: CommandAct<L>, reply: (link: number, bytes: Uint8Array) => void, lib: L, auth: Uint8Array): void {
+/** Decodes and runs one command that arrived on `link`; always answers exactly once (through `reply`, or later through `act`). */
+export function handleCommand<L>(link: number, bytes: Uint8Array, act: CommandAct<L>, reply: (link: number, bytes: Uint8Array) => void, lib: L): void {
   const d = decodeCommand(bytes);
   if (!d.ok) {
     reply(link, encodeCommandError(d));
@@ -35,7 +30,7 @@ export function handleCommand<L>(link: number, bytes: Uint8Array, act: CommandAc
   const r: ResponseMessage = { reqId: cmd.reqId, code: cmd.code, status: STATUS_OK };
   let answer: Uint8Array | null;
   try {
-    answer = authGate(link, cmd, bytes, r, auth) || act(link, cmd, r, lib) ? encodeResponse(r) : null;
+    answer = act(link, cmd, r, lib) ? encodeResponse(r) : null;
   } catch (e) {
     answer = encodeResponse({ reqId: cmd.reqId, code: cmd.code, status: STATUS_FAILED });
   }

@@ -36,9 +36,9 @@ import {
 import { encodeEvent, type CellCalibrationRecord, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
 import type { PinMap } from './boards.ts';
 import { setupBle, type BleHandlers, type BleLink } from './ble.ts';
-import { AUTH_PAIRING_AT, AUTH_STATE_BYTES } from './auth.ts';
+import { AUTH_GATED, AUTH_PAIRING_AT, AUTH_STATE_BYTES } from './auth.ts';
 import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT, type CommandAct } from './commands.ts';
-import { loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
+import { loadAuth, loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
 import { RING_CAPACITY, createSampler } from './sampler.ts';
@@ -116,10 +116,19 @@ function bootConfig(): BootConfig {
   return { stored: stored, pins: pins, name: stored.settings.name !== '' ? stored.settings.name : b.defaultName(NRF.getAddress()) };
 }
 
-/** Decodes and runs one command with one load of the commands group, which is garbage once this returns. */
+/**
+ * Decodes and runs one command with one load of the commands group, which is garbage once this
+ * returns. A write (and AUTH_CHALLENGE, AUTH, SET_KEY) first passes the authentication gate
+ * (auth.ts), whose group is collected before the commands group loads: the two never add up.
+ */
 function runCommand(link: number, bytes: Uint8Array, act: CommandAct<CommandsLib>, reply: (link: number, bytes: Uint8Array) => void, auth: Uint8Array): void {
+  if (bytes.length > 2 && ((AUTH_GATED >> (bytes[2] as number)) & 1) !== 0) {
+    const answered = loadAuth().authGate(link, bytes, auth, reply);
+    collectGarbage();
+    if (answered) return;
+  }
   const lib = loadCommands();
-  lib.handleCommand(link, bytes, act, reply, lib, auth);
+  lib.handleCommand(link, bytes, act, reply, lib);
 }
 
 /** Pairing window opened by a button press, ms (protocol/SPEC.md 5.5: SET_KEY over BLE without AUTH). */

@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   info: async () => (await import('./commands/info.ts')).command,
   tare: async () => (await import('./commands/tare.ts')).command,
   calibrate: async () => (await import('./commands/calibrate.ts')).command,
+  pair: async () => (await import('./commands/pair.ts')).command,
   scan: async () => (await import('./commands/scan.ts')).command,
   flash: async () => (await import('./commands/flash.ts')).command,
   emulate: async () => (await import('./commands/emulate.ts')).command,
