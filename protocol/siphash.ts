@@ -17,7 +17,7 @@ function add64(v: Int32Array, a: number, b: number): void {
   v[a + 1] = lo | 0;
 }
 
-/** v[a] = rotl(v[a], n) then v[a] ^= v[b], for 0 < n < 32. */
+/** v[a] rotated left by n bits (0 < n < 32), then xor-ed with v[b]. */
 function rotXor64(v: Int32Array, a: number, n: number, b: number): void {
   const h = v[a] as number;
   const l = v[a + 1] as number;
@@ -25,7 +25,7 @@ function rotXor64(v: Int32Array, a: number, n: number, b: number): void {
   v[a + 1] = ((l << n) | (h >>> (32 - n))) ^ (v[b + 1] as number);
 }
 
-/** v[a] = rotl(v[a], 32): the halves swap. */
+/** v[a] rotated left by 32 bits: the halves swap. */
 function swap64(v: Int32Array, a: number): void {
   const h = v[a] as number;
   v[a] = v[a + 1] as number;

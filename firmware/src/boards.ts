@@ -26,23 +26,24 @@ export interface PinMap {
   dout: Pin[];
   /** LED for IDENTIFY, -1 for none. */
   led: Pin;
-  /** Button (a press opens the pairing window, protocol/SPEC.md 5.5), -1 for none. */
-  btn: Pin;
   /** UART pins for the wired link; -1 when the board has no free UART. */
   rx: Pin;
   tx: Pin;
 }
 
+/** The button on both boards (D0; BTN): a press opens the pairing window (protocol/SPEC.md 5.5). */
+export const BUTTON_PIN = 0;
+
 /** MDBT42Q breakout board. */
-export const PINS_MDBT42Q: PinMap = { boardId: BOARD_MDBT42Q, sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], led: 1, btn: 0, rx: 8, tx: 6 };
+export const PINS_MDBT42Q: PinMap = { boardId: BOARD_MDBT42Q, sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], led: 1, rx: 8, tx: 6 };
 /** Puck.js (v2; v1 has the same six 0.1" pads). */
-export const PINS_PUCKJS: PinMap = { boardId: BOARD_PUCKJS, sck: 28, rate: 29, dout: [1, 2, 30, 31], led: 5, btn: 0, rx: -1, tx: -1 };
+export const PINS_PUCKJS: PinMap = { boardId: BOARD_PUCKJS, sck: 28, rate: 29, dout: [1, 2, 30, 31], led: 5, rx: -1, tx: -1 };
 
 /** The pin map for `process.env.BOARD` ("MDBT42Q", "PUCKJS"); unknown boards get the MDBT42Q map with BOARD_UNKNOWN. */
 export function boardPins(board: string | undefined): PinMap {
   if (board === 'PUCKJS') return PINS_PUCKJS;
   if (board === 'MDBT42Q') return PINS_MDBT42Q;
-  return { boardId: BOARD_UNKNOWN, sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], led: 1, btn: 0, rx: 8, tx: 6 };
+  return { boardId: BOARD_UNKNOWN, sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], led: 1, rx: 8, tx: 6 };
 }
 
 /** True for a pin number the nRF52832 has (0..31). */
@@ -90,7 +91,6 @@ export function customPins(base: PinMap, custom: { sck: number | number[]; rate:
     rate: custom.rate,
     dout: [custom.dout[0] as number, custom.dout[1] as number, custom.dout[2] as number, custom.dout[3] as number],
     led: base.led,
-    btn: base.btn,
     rx: base.rx,
     tx: base.tx,
   };

@@ -34,7 +34,7 @@ import {
   STATUS_FAILED,
 } from '../../protocol/constants.ts';
 import { encodeEvent, type CellCalibrationRecord, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
-import type { PinMap } from './boards.ts';
+import { BUTTON_PIN, type PinMap } from './boards.ts';
 import { setupBle, type BleHandlers, type BleLink } from './ble.ts';
 import { AUTH_GATED, AUTH_PAIRING_AT, AUTH_STATE_BYTES } from './auth.ts';
 import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT, type CommandAct } from './commands.ts';
@@ -172,15 +172,13 @@ export function startTripod(): void {
   let tareRunning = false;
   /** Authenticated writes (auth.ts AuthState): the one pending nonce and tag, and the pairing window. */
   const auth = new Uint8Array(AUTH_STATE_BYTES);
-  if (pins.btn >= 0) {
-    setWatch(function (): void {
-      auth[AUTH_PAIRING_AT] = 1;
-      if (pins.led >= 0) digitalPulse(pins.led, 1, 500);
-      setTimeout(function (): void {
-        auth[AUTH_PAIRING_AT] = 0;
-      }, PAIRING_WINDOW_MS);
-    }, pins.btn, { repeat: true, edge: 'rising', debounce: 50 });
-  }
+  setWatch(function (): void {
+    auth[AUTH_PAIRING_AT] = 1;
+    if (pins.led >= 0) digitalPulse(pins.led, 1, 500);
+    setTimeout(function (): void {
+      auth[AUTH_PAIRING_AT] = 0;
+    }, PAIRING_WINDOW_MS);
+  }, BUTTON_PIN, { repeat: true, edge: 'rising', debounce: 50 });
 
   function nextSeq(): number {
     const s = eventSeq;

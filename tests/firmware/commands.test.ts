@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { constantLoads } from '../../firmware/emulator/index.ts';
 import {
+  AUTH_COMMANDS,
   BOARD_MDBT42Q,
   BOARD_PUCKJS,
   CMD_GET_CALIBRATION,
@@ -281,6 +282,8 @@ describe('every command', () => {
     board.advance(0.5);
     const host = bleHost(board, 23);
     for (const v of refused) {
+      // A write is authenticated first (its key check comes before its arguments, SPEC.md 5.5).
+      if (AUTH_COMMANDS.includes(unhex(v.hex)[2] ?? 0) && unhex(v.hex)[0] === 0x12) host.authorize(unhex(v.hex));
       const from = host.log.responses.length;
       host.link.write(UUID_CONTROL, unhex(v.hex));
       board.advance(0.2);
