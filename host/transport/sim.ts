@@ -60,7 +60,11 @@ const RESPONSE = norm(UUID_RESPONSE);
  * SimTransport hands it to the command client, so a simulated board is paired from the start.
  */
 export const SIM_BOARD_KEY = new Uint8Array(16).map((_, i) => 0x51 + 3 * i);
-const SIM_KEY_FILE = { 'tripod.key': Buffer.from(SIM_BOARD_KEY).toString('hex') };
+
+/** Storage files for a simulated board that holds SIM_BOARD_KEY (firmware/src/auth.ts KEY_FILE), plus `files`. */
+export function simBoardStorage(files: Record<string, string> = {}): Record<string, string> {
+  return { 'tripod.key': Buffer.from(SIM_BOARD_KEY).toString('hex'), ...files };
+}
 
 /** Creates the emulated board running the built firmware in real time. */
 export async function createSimBoard(opts: { loads?: LoadSource; seed?: number } = {}): Promise<EmulatedBoardLike> {
@@ -77,7 +81,7 @@ export async function createSimBoard(opts: { loads?: LoadSource; seed?: number }
     loads = personLoadSource(createSyntheticPerson({ seed: opts.seed ?? 1 }));
   }
   try {
-    return await mod.createBoard({ clock: 'realtime', loads, seed: opts.seed ?? 1, storage: { ...SIM_KEY_FILE } });
+    return await mod.createBoard({ clock: 'realtime', loads, seed: opts.seed ?? 1, storage: simBoardStorage() });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0] ?? '';
     const hint = /tripod\.js|ENOENT/.test(msg) && !/build:firmware/.test(msg) ? "; run 'npm run build:firmware' first" : '';
