@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import * as acorn from 'acorn';
 import ts from 'typescript';
 import { children, isReference, visit, type AnyNode } from './ast.ts';
-import { inlineConstants, splitLazyGroups } from './memory-passes.ts';
+import { inlineConstants, releaseBootOnly, splitLazyGroups } from './memory-passes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..');
@@ -257,7 +257,7 @@ export function buildFirmware(
   }
   const joined = modules.map((m) => m.js).join('\n');
   const keep = entryNames(modules);
-  const body = squeeze(hoistFunctionDeclarations(splitLazyGroups(dropUnused(inlineConstants(joined), keep), keep)));
+  const body = squeeze(releaseBootOnly(hoistFunctionDeclarations(splitLazyGroups(dropUnused(inlineConstants(joined), keep), keep))));
   const helper = /\b(__[A-Za-z]+)\b/.exec(body);
   if (helper) fail(`output references the TypeScript helper ${helper[1]}: avoid the syntax that needs it (class extends, spread, async, destructuring with rest...)`);
   const req = /\brequire\s*\(\s*(['"])([^'"]*)\1/g;

@@ -15,7 +15,13 @@
  *    the JavaScript read and encoder that run only without native code) costs RAM only while in use.
  *    A group's module-level variables live as long as one load: state that must outlive it (a
  *    cache, a counter) belongs in code that always runs.
- * Both work on the built ES5 program (one scope) and keep statement order.
+ * 3. releaseBootOnly: a top-level function whose first statement is the directive "boot" runs only
+ *    while the firmware starts (it makes the sampler, the BLE services, the streamer...). The closures
+ *    it made keep its scope, not the function itself; so right after the top-level statement that
+ *    starts the firmware (the last one calling a "boot" function) the pass writes `name = undefined`
+ *    for each, and the function objects (5 variables plus one per parameter each) become garbage.
+ *    Calling one later would throw "not a function": the emulator suites run the same built file.
+ * All work on the built ES5 program (one scope) and keep statement order.
  */
 import * as acorn from 'acorn';
 import { isReference, visit, type AnyNode } from './ast.ts';
@@ -102,10 +108,22 @@ interface TopDecl {
   loader: boolean;
 }
 
+/** The directive `d` in the prologue of top-level function declaration `st`, or null. */
+function directiveOf(st: AnyNode, d: string): AnyNode | null {
+  if (st.type !== 'FunctionDeclaration') return null;
+  for (const s of st.body.body as AnyNode[]) {
+    if (s.type !== 'ExpressionStatement' || typeof s.directive !== 'string') return null;
+    if (s.directive === d) return s;
+  }
+  return null;
+}
+
+function hasDirective(st: AnyNode, d: string): boolean {
+  return directiveOf(st, d) !== null;
+}
+
 function isLazyLoader(st: AnyNode): boolean {
-  if (st.type !== 'FunctionDeclaration') return false;
-  const first = (st.body.body as AnyNode[])[0];
-  return !!first && first.type === 'ExpressionStatement' && first.directive === 'lazy';
+  return hasDirective(st, 'lazy');
 }
 
 /** Loader name -> names of the declarations moved into it (for the build report and tests). */
@@ -189,8 +207,46 @@ export function splitLazyGroups(src: string, keep: Set<string>, report?: LazyGro
     }
     const body = st.body.body as AnyNode[];
     const inner = decls.filter((x) => member.get(x) === d).map((x) => src.slice(x.stmt.start, x.stmt.end));
-    const rest = body.slice(1).map((s) => src.slice(s.start, s.end));
-    out += src.slice(st.start, st.body.start) + '{\n' + [...inner, ...rest].join('\n') + '\n}';
+    // The other directives ("boot") stay first, in the prologue, before the moved declarations.
+    const prologue = body.slice(1).filter((s) => s.type === 'ExpressionStatement' && typeof s.directive === 'string');
+    const rest = body.slice(1 + prologue.length).map((s) => src.slice(s.start, s.end));
+    const head = prologue.map((s) => src.slice(s.start, s.end));
+    out += src.slice(st.start, st.body.start) + '{\n' + [...head, ...inner, ...rest].join('\n') + '\n}';
   }
   return out + src.slice(pos);
+}
+
+/**
+ * Releases the "boot" functions once the firmware has started (see the file comment): drops their
+ * directive and writes `a = undefined; b = undefined;` after the last top-level statement that calls
+ * one of them. Returns the source unchanged when there is none, or when no top-level statement calls
+ * one (a probe that uses firmware parts without starting the firmware).
+ */
+export function releaseBootOnly(src: string, report?: string[]): string {
+  const ast = acorn.parse(src, { ecmaVersion: 5 }) as unknown as AnyNode;
+  const body = ast.body as AnyNode[];
+  const boot = body.filter((st) => hasDirective(st, 'boot'));
+  if (boot.length === 0) return src;
+  const names = new Set(boot.map((st) => st.id.name as string));
+  let after: AnyNode | null = null;
+  for (const st of body) {
+    if (st.type === 'FunctionDeclaration') continue;
+    let calls = false;
+    visit(st, (n) => {
+      if (n.type === 'CallExpression' && n.callee.type === 'Identifier' && names.has(n.callee.name)) calls = true;
+    });
+    if (calls) after = st;
+  }
+  // A program that never calls one at its top level (a test probe) keeps them.
+  if (after === null) return src;
+  const edits: { at: number; end: number; text: string }[] = boot.map((st) => {
+    const d = directiveOf(st, 'boot')!;
+    return { at: d.start, end: d.end, text: '' };
+  });
+  edits.push({ at: after.end, end: after.end, text: '\n' + [...names].map((n) => `${n} = undefined;`).join(' ') });
+  edits.sort((a, b) => b.at - a.at);
+  let out = src;
+  for (const e of edits) out = out.slice(0, e.at) + e.text + out.slice(e.end);
+  report?.push(...names);
+  return out;
 }

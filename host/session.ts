@@ -3,6 +3,9 @@
  * who it is and how it is calibrated, optionally starts a lossless recording, starts the stream, and
  * exposes named Observables:
  *   samples$  calibrated ForceSamples (index, device time, raw counts, forces N, total N, CoP mm)
+ *   blocks$   the same samples in ForceBlocks of typed arrays (pipeline/block.ts): a replay fills
+ *             blocks of thousands of rows with no object per sample (read these for speed); a live
+ *             session gives one-row blocks
  *   events$   gaps, duplicates, device events, link loss/restore, consumer overflow
  *   state$    connection state (BehaviorSubject)
  * For live sources, samples reach subscribers through a bounded queue (pipeline/delivery.ts): the
@@ -17,7 +20,8 @@ import { SOFTWARE } from './package-root.ts';
 import { defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
 import { BoundedDelivery, DEFAULT_DELIVERY_CAPACITY } from './pipeline/delivery.ts';
 import { DirectDelivery, type SampleDelivery } from './pipeline/direct-delivery.ts';
-import { ForcePipeline } from './pipeline/pipeline.ts';
+import type { ForceBlock } from './pipeline/block.ts';
+import { DEFAULT_BLOCK_SAMPLES, ForcePipeline } from './pipeline/pipeline.ts';
 import { REPLAY_REORDER_WINDOW } from './pipeline/reorder.ts';
 import type { SampleStats } from './pipeline/samples.ts';
 import type { ForceSample, PipelineEvent } from './pipeline/types.ts';
@@ -69,6 +73,8 @@ export interface BoardSession {
   readonly transport: Transport;
   readonly info: BoardInfo | null;
   readonly samples$: Observable<ForceSample>;
+  /** The same samples in blocks of typed arrays (row k of a block = one ForceSample). */
+  readonly blocks$: Observable<ForceBlock>;
   readonly events$: Observable<PipelineEvent>;
   readonly state$: BehaviorSubject<ConnectionState>;
   readonly calibration: Calibration;
@@ -151,6 +157,17 @@ class SampleSpan {
   private firstIndex = 0;
   private lastIndex = 0;
 
+  /** Every row of a block (consecutive samples). */
+  addBlock(b: ForceBlock): void {
+    if (b.count === 0) return;
+    if (this.firstT === null) {
+      this.firstT = b.t[0]!;
+      this.firstIndex = b.index[0]!;
+    }
+    this.lastT = b.t[b.count - 1]!;
+    this.lastIndex = b.index[b.count - 1]!;
+  }
+
   add(s: ForceSample): void {
     if (this.firstT === null) {
       this.firstT = s.t;
@@ -202,6 +219,12 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
   // Live sources queue for their consumers (the transport never waits); a replay delivers directly.
   const delivery: SampleDelivery = replay ? new DirectDelivery() : new BoundedDelivery(opts.deliveryCapacity ?? DEFAULT_DELIVERY_CAPACITY);
   const span = new SampleSpan();
+  // A replay takes the batched path (blocks of typed arrays; one block per frame when paced, so
+  // each sample still comes out at its time); a live board the per-sample one.
+  const onBlock = (b: ForceBlock): void => {
+    span.addBlock(b);
+    delivery.pushBlock(b);
+  };
   const pipeline = new ForcePipeline(
     intro.calibration,
     (s) => {
@@ -209,7 +232,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       delivery.pushSample(s);
     },
     (e) => delivery.pushEvent(e),
-    replay ? { rateHz, reorderWindow: REPLAY_REORDER_WINDOW } : { rateHz },
+    replay ? { rateHz, reorderWindow: REPLAY_REORDER_WINDOW, onBlock, blockSamples: replay.paced ? 0 : DEFAULT_BLOCK_SAMPLES } : { rateHz },
   );
 
   let writer: RecordingWriter | null = null;
@@ -238,7 +261,9 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
   }
   subs.push(
     transport.messages$.subscribe({
-      next: (m) => pipeline.push(m),
+      next: (m) => {
+        if (replay === null || m.channel !== 'data') pipeline.push(m); // a replay's frames come through onData
+      },
       complete: endStreams,
       error: (e) => {
         delivery.pushEvent({ type: 'frame-error', code: 'transport', message: (e as Error).message });
@@ -288,6 +313,8 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       }),
     );
   }
+  // Frames of a replay go straight to the pipeline (no object and no Observable step per frame).
+  if (replay) replay.onData = (bytes, hostTimeMs) => pipeline.pushData(bytes, hostTimeMs);
   replay?.start(); // every subscription is in place: play
   let closed = false;
   const session: BoardSession = {
@@ -295,6 +322,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     transport,
     info,
     samples$: delivery.samples$,
+    blocks$: delivery.blocks$,
     events$: delivery.events$,
     state$: transport.state$,
     get calibration() {

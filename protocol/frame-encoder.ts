@@ -39,42 +39,8 @@ import {
   PAYLOAD_MIN,
 } from './constants.ts';
 
-/** A running sample-frame encoder. Every method is safe to call at any time; nothing throws after creation. */
-export interface FrameEncoder {
-  /**
-   * Adds one sample: four int24 HX711 counts (-8388608..8388607; other values are taken mod 2^24),
-   * its status flags (FLAG_*), and the device time it was read, ms (>= 0, any resolution; sent mod 2^24).
-   * Returns a completed frame (exactly one message) or null; call poll() until null for more.
-   */
-  add(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null;
-  /**
-   * add() without the return: the sample goes in, completed frames wait for poll(). A "jit"
-   * function on the device (add() is a plain wrapper around it: one JS call less per sample when a
-   * caller uses push + poll, e.g. push every sample and poll once when a frame is wanted).
-   */
-  push(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void;
-  /** Frames completed and not yet returned by add() or poll(). */
-  pendingFrames(): number;
-  /** Next completed frame not yet returned, or null. */
-  poll(): Uint8Array | null;
-  /** Closes every pending sample into frames; returns the first (poll() for the rest) or null. */
-  flush(): Uint8Array | null;
-  /** The next sample starts a KEY frame. */
-  forceKey(): void;
-  /** `dropped` samples were lost on the device: the index skips them; the next sample is a KEY with FLAG_OVERFLOW. */
-  skip(dropped: number): void;
-  /**
-   * New stream: drops pending samples, the index restarts at `firstIndex` (default 0; only tests and
-   * vectors use another value), next sample is a KEY with FLAG_STREAM_START.
-   */
-  start(firstIndex?: number): void;
-  /** Index the next added sample will get (mod 2^24 on the wire). */
-  nextIndex(): number;
-  /** Samples currently held (not yet in a returned frame). */
-  pendingSamples(): number;
-  /** Changes the payload size (new MTU) or samples per frame; pending samples are flushed first (poll()). */
-  configure(payloadBytes: number, samplesPerFrameMax: number): void;
-}
+export type { FrameEncoder } from './frame-encoder-api.ts';
+import type { FrameEncoder } from './frame-encoder-api.ts';
 
 /** Bit length of a non-negative int32 (0 for 0). */
 export function bitLength(a: number): number {
@@ -159,6 +125,30 @@ export function fitLimits(budget: number, kMax: number, withFlags: boolean): Int
 }
 
 /**
+ * The four fit-limit tables of an encoder at payload `cap` and `maxN` samples per frame: DELTA
+ * without and with flag bytes, then KEY without and with (after the KEY's 20 fixed bytes and its
+ * mode byte; the KEY's own sample is not in the body). The same for 1.1 and 1.2 frames (a KEY2 is
+ * as long as a KEY, a DELTA2 header as a DELTA's).
+ */
+export function frameLimits(cap: number, maxN: number): Int32Array[] {
+  const key = cap - KEY_FIXED_BYTES - 1;
+  return [fitLimits(cap - 3, maxN, false), fitLimits(cap - 3, maxN, true), fitLimits(key, maxN - 1, false), fitLimits(key, maxN - 1, true)];
+}
+
+/** Throws a TypeError naming the parameter (`who` says which call) when one is out of range. */
+export function checkFrameParams(who: string, payloadBytes: number, samplesPerFrameMax: number, keyIntervalSamples: number): void {
+  if (!(payloadBytes >= PAYLOAD_MIN && payloadBytes <= PAYLOAD_MAX)) {
+    throw new TypeError(who + ': payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + payloadBytes);
+  }
+  if (!(samplesPerFrameMax >= 1 && samplesPerFrameMax <= 255)) {
+    throw new TypeError(who + ': samplesPerFrameMax must be 1..255, got ' + samplesPerFrameMax);
+  }
+  if (!(keyIntervalSamples >= 1 && keyIntervalSamples <= KEY_INTERVAL_MAX)) {
+    throw new TypeError(who + ': keyIntervalSamples must be 1..' + KEY_INTERVAL_MAX + ', got ' + keyIntervalSamples);
+  }
+}
+
+/**
  * One self-contained KEY frame (20 bytes) for one sample, without any encoder state: the cheapest
  * way to stream (no arithmetic, 12 byte stores; 20 bytes per sample). A device that streams this way
  * must still give consecutive samples consecutive indices and set FLAG_STREAM_START / FLAG_OVERFLOW
@@ -207,15 +197,7 @@ export function createFrameEncoder(
   keyIntervalSamples: number,
   secondOrder: boolean,
 ): FrameEncoder {
-  if (!(payloadBytes >= PAYLOAD_MIN && payloadBytes <= PAYLOAD_MAX)) {
-    throw new TypeError('createFrameEncoder: payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + payloadBytes);
-  }
-  if (!(samplesPerFrameMax >= 1 && samplesPerFrameMax <= 255)) {
-    throw new TypeError('createFrameEncoder: samplesPerFrameMax must be 1..255, got ' + samplesPerFrameMax);
-  }
-  if (!(keyIntervalSamples >= 1 && keyIntervalSamples <= KEY_INTERVAL_MAX)) {
-    throw new TypeError('createFrameEncoder: keyIntervalSamples must be 1..' + KEY_INTERVAL_MAX + ', got ' + keyIntervalSamples);
-  }
+  checkFrameParams('createFrameEncoder', payloadBytes, samplesPerFrameMax, keyIntervalSamples);
   let cap = payloadBytes | 0;
   let maxN = samplesPerFrameMax | 0;
   const keyInt = keyIntervalSamples | 0;
@@ -224,10 +206,11 @@ export function createFrameEncoder(
   let FL = new Uint8Array(maxN + 1);
   let W = new Int32Array(maxN * 3 + 1);
   let W8 = new Uint8Array(W.buffer);
-  let LD = fitLimits(cap - 3, maxN, false);
-  let LDF = fitLimits(cap - 3, maxN, true);
-  let LK = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, false);
-  let LKF = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, true);
+  let lims = frameLimits(cap, maxN);
+  let LD = lims[0] as Int32Array;
+  let LDF = lims[1] as Int32Array;
+  let LK = lims[2] as Int32Array;
+  let LKF = lims[3] as Int32Array;
   let L = LD;
   let n = 0;
   let acc = 0;
@@ -571,12 +554,7 @@ export function createFrameEncoder(
       return n + (keyPending ? 1 : 0);
     },
     configure: function (payload: number, perFrame: number): void {
-      if (!(payload >= PAYLOAD_MIN && payload <= PAYLOAD_MAX)) {
-        throw new TypeError('FrameEncoder.configure: payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + payload);
-      }
-      if (!(perFrame >= 1 && perFrame <= 255)) {
-        throw new TypeError('FrameEncoder.configure: samplesPerFrameMax must be 1..255, got ' + perFrame);
-      }
+      checkFrameParams('FrameEncoder.configure', payload, perFrame, 1);
       flushAll();
       cap = payload | 0;
       if ((perFrame | 0) !== maxN) {
@@ -586,10 +564,11 @@ export function createFrameEncoder(
         W = new Int32Array(maxN * 3 + 1);
         W8 = new Uint8Array(W.buffer);
       }
-      LD = fitLimits(cap - 3, maxN, false);
-      LDF = fitLimits(cap - 3, maxN, true);
-      LK = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, false);
-      LKF = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, true);
+      lims = frameLimits(cap, maxN);
+      LD = lims[0] as Int32Array;
+      LDF = lims[1] as Int32Array;
+      LK = lims[2] as Int32Array;
+      LKF = lims[3] as Int32Array;
       L = LD;
       lim = maxN;
     },

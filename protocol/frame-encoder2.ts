@@ -21,15 +21,16 @@ import {
   FLAG_RESERVED,
   FLAG_STREAM_START,
   KEY_FIXED_BYTES,
-  KEY_INTERVAL_MAX,
   MODE2_FLAGS_PRESENT,
   MODE2_ORDER_SHIFT,
   MSG_DELTA2,
   MSG_KEY2,
-  PAYLOAD_MAX,
-  PAYLOAD_MIN,
 } from './constants.ts';
-import { fitLimits, type FrameEncoder } from './frame-encoder.ts';
+import { bitLength, checkFrameParams, frameLimits, packBits } from './frame-encoder.ts';
+import type { FrameEncoder } from './frame-encoder-api.ts';
+
+/** packBits' result slot: bits written. */
+const BITS = new Int32Array(1);
 
 /** Dropped samples from which the next KEY2 starts a new stream instead of reporting an overflow (2^23: SPEC 4.8). */
 const SKIP_RESTART = 0x800000;
@@ -40,27 +41,17 @@ const SKIP_RESTART = 0x800000;
  * Throws a TypeError naming the parameter when one is out of range.
  */
 export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: number, keyIntervalSamples: number): FrameEncoder {
-  if (!(payloadBytes >= PAYLOAD_MIN && payloadBytes <= PAYLOAD_MAX)) {
-    throw new TypeError('createFrameEncoder2: payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + payloadBytes);
-  }
-  if (!(samplesPerFrameMax >= 1 && samplesPerFrameMax <= 255)) {
-    throw new TypeError('createFrameEncoder2: samplesPerFrameMax must be 1..255, got ' + samplesPerFrameMax);
-  }
-  if (!(keyIntervalSamples >= 1 && keyIntervalSamples <= KEY_INTERVAL_MAX)) {
-    throw new TypeError('createFrameEncoder2: keyIntervalSamples must be 1..' + KEY_INTERVAL_MAX + ', got ' + keyIntervalSamples);
-  }
+  checkFrameParams('createFrameEncoder2', payloadBytes, samplesPerFrameMax, keyIntervalSamples);
   let cap = payloadBytes | 0;
   let maxN = samplesPerFrameMax | 0;
   const keyInt = keyIntervalSamples | 0;
-  let R = new Int32Array(12 * (maxN + 1));
-  let FL = new Uint8Array(maxN + 1);
-  let W = new Int32Array(maxN * 3 + 1);
-  let W8 = new Uint8Array(W.buffer);
-  let LD = fitLimits(cap - 3, maxN, false);
-  let LDF = fitLimits(cap - 3, maxN, true);
-  let LK = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, false);
-  let LKF = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, true);
-  let L = LD;
+  let R = new Int32Array(0);
+  let P = new Int32Array(0);
+  let FL = new Uint8Array(0);
+  let W = new Int32Array(0);
+  let W8 = new Uint8Array(0);
+  let lims: Int32Array[] = [];
+  let L: Int32Array = R;
   let n = 0;
   let a1 = 0, a2 = 0, a3 = 0;
   let fl = 0;
@@ -74,7 +65,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
   let keyIdx = 0;
   let keyFlags = 0;
   let keyTime = 0;
-  let k0 = 0, k1 = 0, k2 = 0, k3 = 0;
+  const K = new Int32Array(4);
   let p0 = 0, p1 = 0, p2 = 0, p3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0, e0 = 0, e1 = 0, e2 = 0, e3 = 0;
   let queue: Array<Uint8Array | null> = [];
   let queued = 0;
@@ -87,24 +78,32 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
     return (keyIdx + sinceKey) & 0xffffff;
   }
 
+  /** Buffers and fit limits for payload c and m samples per frame (at creation and configure). */
+  function layout(c: number, m: number): void {
+    cap = c;
+    if (m !== maxN || R.length === 0) {
+      maxN = m;
+      R = new Int32Array(12 * (m + 1));
+      P = new Int32Array(4 * m);
+      FL = new Uint8Array(m + 1);
+      W = new Int32Array(m * 3 + 1);
+      W8 = new Uint8Array(W.buffer);
+    }
+    lims = frameLimits(cap, maxN);
+    L = lims[0] as Int32Array;
+    lim = maxN;
+  }
+  layout(cap, maxN);
+
   /** Layout of a frame of the k pending samples: order fO (0..2), width fW, length fLen. */
   function prepFrame(k: number): void {
     "jit";
     let best = 0;
     let o = 0;
-    let a = 0;
-    let b = 0;
     fW = 25;
     fO = 0;
     for (o = 0; o < 3; o++) {
-      a = (o === 0 ? a1 : o === 1 ? a2 : a3) >>> 8;
-      b = 0;
-      if (a >>> 16) { b = 16; a = a >>> 16; }
-      if (a >>> 8) { b += 8; a = a >>> 8; }
-      if (a >>> 4) { b += 4; a = a >>> 4; }
-      if (a >>> 2) { b += 2; a = a >>> 2; }
-      if (a >>> 1) { b += 1; a = a >>> 1; }
-      best = b + a + 1;
+      best = bitLength((o === 0 ? a1 : o === 1 ? a2 : a3) >>> 8) + 1;
       if (best < 2) best = 2;
       if (best < fW) { fW = best; fO = o; }
     }
@@ -127,18 +126,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
       f[5] = keyTime;
       f[6] = keyTime >> 8;
       f[7] = keyFlags;
-      f[8] = k0;
-      f[9] = k0 >> 8;
-      f[10] = k0 >> 16;
-      f[11] = k1;
-      f[12] = k1 >> 8;
-      f[13] = k1 >> 16;
-      f[14] = k2;
-      f[15] = k2 >> 8;
-      f[16] = k2 >> 16;
-      f[17] = k3;
-      f[18] = k3 >> 8;
-      f[19] = k3 >> 16;
+      for (let i = 0; i < 12; i++) f[8 + i] = (K[(i / 3) | 0] as number) >> (8 * (i % 3));
       if (k > 0) f[KEY_FIXED_BYTES] = mode;
       keyPending = false;
     } else {
@@ -150,55 +138,19 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
         f.set(FL.subarray(0, k), o);
         o += k;
       }
-      const w = fW;
-      const mask = w >= 24 ? 0xffffff : (1 << w) - 1;
-      const w2 = w + w;
+      // The chosen order's residuals side by side, then the 1.1 bit packer (the same bit stream layout).
       const base = fO << 2;
-      let a = 0;
-      let b = 0;
-      let j = 0;
-      let v = 0;
       let i = 0;
-      let s = 0;
-      let c = 0;
-      if (w2 <= 30) {
-        for (s = 0; s < k; s++) {
-          i = 12 * s + base;
-          for (c = 0; c < 4; c += 2) {
-            v = (R[i + c] as number) >>> 8 & mask | ((R[i + c + 1] as number) >>> 8 & mask) << w;
-            a |= v << b;
-            b += w2;
-            if (b >= 32) {
-              W[j++] = a;
-              b -= 32;
-              a = v >>> w2 - b;
-            }
-          }
-        }
-      } else {
-        for (s = 0; s < k; s++) {
-          i = 12 * s + base;
-          for (c = 0; c < 4; c++) {
-            v = (R[i + c] as number) >>> 8 & mask;
-            a |= v << b;
-            b += w;
-            if (b >= 32) {
-              W[j++] = a;
-              b -= 32;
-              a = v >>> w - b;
-            }
-          }
-        }
-      }
-      if (b > 0) W[j] = a;
-      f.set(W8.subarray(0, (j * 32 + b + 7) >> 3), o);
+      for (i = 0; i < k; i++) P.set(R.subarray(12 * i + base, 12 * i + base + 4), i << 2);
+      packBits(P, k << 2, fW, W, BITS);
+      f.set(W8.subarray(0, ((BITS[0] as number) + 7) >> 3), o);
     }
     n = 0;
     a1 = 0;
     a2 = 0;
     a3 = 0;
     fl = 0;
-    L = LD;
+    L = lims[0] as Int32Array;
     lim = maxN;
   }
 
@@ -228,10 +180,10 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
   function startKey(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
     flushAll();
     keyIdx = nextIdx();
-    k0 = p0 = c0;
-    k1 = p1 = c1;
-    k2 = p2 = c2;
-    k3 = p3 = c3;
+    K[0] = p0 = c0;
+    K[1] = p1 = c1;
+    K[2] = p2 = c2;
+    K[3] = p3 = c3;
     d0 = d1 = d2 = d3 = e0 = e1 = e2 = e3 = 0;
     if (extraFlags & FLAG_STREAM_START) parity ^= FLAG_RESERVED;
     keyFlags = ((flags | extraFlags) & 0x7f) | parity;
@@ -240,7 +192,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
     keyPending = true;
     sinceKey = 1;
     keyAt = keyInt;
-    L = LK;
+    L = lims[2] as Int32Array;
     lim = maxN - 1;
     if (cap - KEY_FIXED_BYTES < 2 || lim < 1) {
       queue[qHead + queued] = buildFrame(0);
@@ -255,7 +207,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
       startKey(c0, c1, c2, c3, flags, timeMs);
     } else {
       let f = fl | flags;
-      let t = f === fl ? L : keyPending ? LKF : LDF;
+      let t = f === fl ? L : keyPending ? lims[3] as Int32Array : lims[1] as Int32Array;
       let m = a1 | m1;
       if ((a2 | m2) < m) m = a2 | m2;
       if ((a3 | m3) < m) m = a3 | m3;
@@ -265,7 +217,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
         queued++;
         R.set(R.subarray(o, o + 12), 0);
         f = flags;
-        t = f ? LDF : LD;
+        t = (f ? lims[1] : lims[0]) as Int32Array;
       }
       if (f !== 0 && fl === 0) FL.fill(0, 0, n);
       FL[n] = flags;
@@ -382,7 +334,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
       n = 0;
       a1 = a2 = a3 = 0;
       fl = 0;
-      L = LD;
+      L = lims[0] as Int32Array;
       keyPending = false;
       queue = [];
       queued = 0;
@@ -398,27 +350,9 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
       return n + (keyPending ? 1 : 0);
     },
     configure: function (payload: number, perFrame: number): void {
-      if (!(payload >= PAYLOAD_MIN && payload <= PAYLOAD_MAX)) {
-        throw new TypeError('FrameEncoder.configure: payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + payload);
-      }
-      if (!(perFrame >= 1 && perFrame <= 255)) {
-        throw new TypeError('FrameEncoder.configure: samplesPerFrameMax must be 1..255, got ' + perFrame);
-      }
+      checkFrameParams('FrameEncoder.configure', payload, perFrame, 1);
       flushAll();
-      cap = payload | 0;
-      if ((perFrame | 0) !== maxN) {
-        maxN = perFrame | 0;
-        R = new Int32Array(12 * (maxN + 1));
-        FL = new Uint8Array(maxN + 1);
-        W = new Int32Array(maxN * 3 + 1);
-        W8 = new Uint8Array(W.buffer);
-      }
-      LD = fitLimits(cap - 3, maxN, false);
-      LDF = fitLimits(cap - 3, maxN, true);
-      LK = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, false);
-      LKF = fitLimits(cap - KEY_FIXED_BYTES - 1, maxN - 1, true);
-      L = LD;
-      lim = maxN;
+      layout(payload | 0, perFrame | 0);
     },
   };
 }

@@ -39,7 +39,7 @@ export const OBJCOPY = 'llvm-objcopy-14';
 export const NM = 'llvm-nm-14';
 /** The exact compiler flags the committed blob (firmware/src/native-code.ts) was built with. */
 export const CLANG_FLAGS = [
-  '--target=thumbv6m-none-eabi', '-mcpu=cortex-m0', '-mthumb', '-Os', '-std=c11', '-ffreestanding',
+  '--target=thumbv6m-none-eabi', '-mcpu=cortex-m0', '-mthumb', '-Oz', '-std=c11', '-ffreestanding',
   '-fno-builtin', '-nostdlib', '-fno-jump-tables', '-fomit-frame-pointer', '-fno-unwind-tables',
   '-fno-asynchronous-unwind-tables', '-Wall', '-Wextra', '-Werror', '-c',
 ];

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFirmware } from '../build.ts';
-import { createRing, type SampleRing } from '../src/ring.ts';
-import { createStreamer, type Streamer } from '../src/stream.ts';
+import { createRing, ringPush, type SampleRing } from '../src/ring.ts';
+import { createStreamer, streamerMethods, type StreamerMethods } from '../src/stream.ts';
 import vectors from '../../protocol/vectors/sample-frames.json' with { type: 'json' };
 import { runOnInterpreter, type BuildName, type Interpreter, type RunResult } from './runner.ts';
 
@@ -47,10 +47,10 @@ export function referenceLog(ops: ProbeOp[]): string[] {
   const log: string[] = [];
   const onOverflow = (d: number, f: number): void => void log.push(`O ${d} ${f}`);
   let ring: SampleRing = createRing(64);
-  let s: Streamer = createStreamer(ring, onOverflow);
+  let s: StreamerMethods = streamerMethods(createStreamer(ring, onOverflow));
   for (const op of ops) {
     if (op[0] === 'b') s.begin(op[1], op[2], op[3], op[4]);
-    else if (op[0] === 'p') ring.push(op[1], op[2], op[3], op[4], op[5], op[6]);
+    else if (op[0] === 'p') ringPush(ring, op[1], op[2], op[3], op[4], op[5], op[6]);
     else if (op[0] === 'n') {
       const f = s.nextFrame();
       log.push(f === null ? '-' : `F ${Buffer.from(f).toString('base64')}`);
@@ -59,7 +59,7 @@ export function referenceLog(ops: ProbeOp[]): string[] {
     else if (op[0] === 'k') s.forceKey();
     else {
       ring = createRing(op[1]);
-      s = createStreamer(ring, onOverflow);
+      s = streamerMethods(createStreamer(ring, onOverflow));
     }
   }
   return log;

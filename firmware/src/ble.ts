@@ -45,36 +45,46 @@ export const CONTROL_QUEUE_MAX = 8;
 /** Advertising interval, ms (Espruino's default 375 ms: ~20 uA on a Puck.js). */
 export const ADVERTISING_INTERVAL_MS = 375;
 
+/** BleHandlers.on events (its first argument; the build writes the numbers in). */
+/** A command arrived on the control characteristic: arg its bytes. */
+export const BLE_ON_COMMAND = 0;
+/** A central connected. */
+export const BLE_ON_CONNECT = 1;
+/** The central disconnected. */
+export const BLE_ON_DISCONNECT = 2;
+/** The payload for sample frames changed (MTU exchange): arg the payload bytes. */
+export const BLE_ON_PAYLOAD = 3;
+
 export interface BleHandlers {
-  /** A command arrived on the control characteristic. */
-  onCommand(bytes: Uint8Array): void;
+  /** What happened on the link (BLE_ON_*): one function rather than one per event (firmware/README.md "Memory"). */
+  on(event: number, arg?: Uint8Array | number): void;
   /** Next sample frame to send over BLE, or null (null unless this link is the one streaming). */
   nextFrame(): Uint8Array | null;
-  /** Connection state changed (true = a central connected). */
-  onConnection(connected: boolean): void;
-  /** The payload for sample frames changed (MTU exchange). */
-  onPayload(payloadBytes: number): void;
 }
 
-export interface BleLink {
-  connected(): boolean;
-  /** Payload bytes per notification: MTU - 3, clamped to 20..50. */
-  payload(): number;
-  /** MTU in use, 0 when not connected. */
-  mtu(): number;
-  /** Queues a response or event (sent before any sample frame). */
-  sendControl(bytes: Uint8Array): void;
-  /** Queues a response that must follow every pending sample frame (the STOP_STREAM answer). */
-  sendAfterData(bytes: Uint8Array): void;
-  /** Makes sure the pump runs (it pulls sample frames from `nextFrame` when no response waits). */
-  wake(): void;
-  /** Sets the battery level characteristic (value only, read by the central). */
-  setBattery(percent: number): void;
-  /** Name in use for advertising. */
-  name(): string;
-  /** Advertises under a new name from now on. */
-  rename(name: string): void;
-}
+/** BleLink.ctl operations (its first argument; the build writes the numbers in). */
+/** Returns 1 while a central is connected, else 0. */
+export const BLE_CONNECTED = 0;
+/** Returns the payload bytes per notification: MTU - 3, clamped to 20..50. */
+export const BLE_PAYLOAD = 1;
+/** Returns the MTU in use, 0 when not connected. */
+export const BLE_MTU = 2;
+/** Queues arg (bytes: a response or event), sent before any sample frame. */
+export const BLE_SEND = 3;
+/** Queues arg (bytes: a response that must follow every pending sample frame, the STOP_STREAM answer). */
+export const BLE_SEND_AFTER_DATA = 4;
+/** Makes sure the pump runs (it pulls sample frames from `nextFrame` when no response waits). */
+export const BLE_WAKE = 5;
+/** Sets the battery level characteristic to arg (percent; value only, read by the central). */
+export const BLE_BATTERY = 6;
+/** Advertises under the name arg from now on. */
+export const BLE_RENAME = 7;
+
+/**
+ * The BLE link: every operation (BLE_*) through one function, because on the board an object of
+ * one method per operation cost about 7 variables each (firmware/README.md "Memory").
+ */
+export type BleLink = (op: number, arg?: Uint8Array | number | string) => number;
 
 /** "Tripod-XXXX": the last two address bytes, upper-case hex (as Espruino's own "Puck.js abcd"). */
 export function defaultName(address: string): string {
@@ -84,6 +94,7 @@ export function defaultName(address: string): string {
 
 /** {service: {characteristic: ch}} for NRF.updateServices. */
 function updateOf(uuid: string, ch: NrfCharacteristic): NrfServices {
+  'boot';
   const m: { [c: string]: NrfCharacteristic } = {};
   m[uuid] = ch;
   const u: NrfServices = {};
@@ -105,6 +116,7 @@ function toBytes(data: ArrayBuffer): Uint8Array {
  * button while powering up, Espruino then skips the saved code and its default services return.
  */
 function declareServices(model: string, firmware: string, software: string, batteryPercent: number, onWrite: (evt: { data: ArrayBuffer }) => void): void {
+  'boot';
   const services: NrfServices = {};
   const main: { [c: string]: NrfCharacteristic } = {};
   main[UUID_DATA] = { maxLen: PAYLOAD_ESPRUINO_MAX, readable: true, notify: true };
@@ -125,6 +137,7 @@ function declareServices(model: string, firmware: string, software: string, batt
 
 /** Declares the services, starts advertising and returns the link. Call once at boot. */
 export function setupBle(name: string, model: string, firmware: string, software: string, batteryPercent: number, h: BleHandlers): BleLink {
+  'boot';
   let isConnected = false;
   let isActive = false;
   let mtuNow = 0;
@@ -136,9 +149,11 @@ export function setupBle(name: string, model: string, firmware: string, software
 
   declareServices(model, firmware, software, batteryPercent, function (evt: { data: ArrayBuffer }): void {
     isActive = true;
-    h.onCommand(toBytes(evt.data));
+    h.on(BLE_ON_COMMAND, toBytes(evt.data));
     startPump();
   });
+  // The closures below keep this scope: drop the strings only the services needed.
+  model = firmware = software = '';
   NRF.setAdvertising({}, { name: name, showName: true, discoverable: true, connectable: true, interval: ADVERTISING_INTERVAL_MS });
   NRF.setConnectionInterval(CONNECTION_INTERVAL_MS);
 
@@ -181,18 +196,13 @@ export function setupBle(name: string, model: string, firmware: string, software
     if (pump === 0 && isConnected) pump = setInterval(send, PACE_MS);
   }
 
-  function stopPump(): void {
-    if (pump !== 0) clearInterval(pump);
-    pump = 0;
-  }
-
   NRF.on('connect', function (): void {
     isConnected = true;
     isActive = false;
     mtuNow = 23;
     payloadNow = PAYLOAD_MIN;
     NRF.setConnectionInterval(CONNECTION_INTERVAL_MS);
-    h.onConnection(true);
+    h.on(BLE_ON_CONNECT);
   });
   NRF.on('disconnect', function (): void {
     isConnected = false;
@@ -200,53 +210,38 @@ export function setupBle(name: string, model: string, firmware: string, software
     mtuNow = 0;
     ctl.splice(0, ctl.length);
     tail.splice(0, tail.length);
-    stopPump();
-    h.onConnection(false);
+    if (pump !== 0) clearInterval(pump);
+    pump = 0;
+    h.on(BLE_ON_DISCONNECT);
   });
   NRF.on('mtu', function (m: number): void {
     mtuNow = m;
     const p = m - 3;
     payloadNow = p < PAYLOAD_MIN ? PAYLOAD_MIN : p > PAYLOAD_ESPRUINO_MAX ? PAYLOAD_ESPRUINO_MAX : p;
-    h.onPayload(payloadNow);
+    h.on(BLE_ON_PAYLOAD, payloadNow);
   });
 
-  return {
-    connected: function (): boolean {
-      return isConnected;
-    },
-    payload: function (): number {
-      return payloadNow;
-    },
-    mtu: function (): number {
-      return isConnected ? mtuNow : 0;
-    },
-    sendControl: function (bytes: Uint8Array): void {
-      if (!isConnected || !isActive) return;
-      if (ctl.length >= CONTROL_QUEUE_MAX) return;
-      ctl.push(bytes);
-      startPump();
-    },
-    sendAfterData: function (bytes: Uint8Array): void {
-      if (!isConnected || !isActive) return;
-      tail.push(bytes);
-      startPump();
-    },
-    wake: function (): void {
-      startPump();
-    },
-    setBattery: function (percent: number): void {
+  return function (op: number, arg?: Uint8Array | number | string): number {
+    if (op === BLE_CONNECTED) return isConnected ? 1 : 0;
+    if (op === BLE_PAYLOAD) return payloadNow;
+    if (op === BLE_MTU) return isConnected ? mtuNow : 0;
+    if (op === BLE_SEND || op === BLE_SEND_AFTER_DATA) {
+      if (!isConnected || !isActive) return 0;
+      if (op === BLE_SEND_AFTER_DATA) tail.push(arg as Uint8Array);
+      else if (ctl.length < CONTROL_QUEUE_MAX) ctl.push(arg as Uint8Array);
+      else return 0;
+    } else if (op === BLE_BATTERY) {
       const upd: NrfServices = {};
       const ch: { [c: string]: NrfCharacteristic } = {};
-      ch[UUID_BATTERY_LEVEL] = { value: [percent] };
+      ch[UUID_BATTERY_LEVEL] = { value: [arg as number] };
       upd[UUID_BATTERY_SERVICE] = ch;
       NRF.updateServices(upd);
-    },
-    name: function (): string {
-      return name;
-    },
-    rename: function (n: string): void {
-      name = n;
-      NRF.setAdvertising({}, { name: n, showName: true, discoverable: true, connectable: true, interval: ADVERTISING_INTERVAL_MS });
-    },
+      return 0;
+    } else if (op === BLE_RENAME) {
+      NRF.setAdvertising({}, { name: arg as string, showName: true, discoverable: true, connectable: true, interval: ADVERTISING_INTERVAL_MS });
+      return 0;
+    }
+    startPump();
+    return 0;
   };
 }

@@ -49,6 +49,7 @@ export let hxK0: Pin = -1;
 export let hxK1: Pin = -1;
 export let hxK2: Pin = -1;
 export let hxK3: Pin = -1;
+
 /** What the SPI path sends: 3 bytes = 24 clock pulses (MOSI is not connected). */
 export const HX_TX = new Uint8Array(3);
 
@@ -63,6 +64,7 @@ function hxPort(clk: Pin, dout: Pin): SPI {
  * inputs. `sck`: four pins (one clock per chip: software-SPI read) or one shared clock pin.
  */
 export function hxSetup(sck: Pin | Pin[], rate: Pin, douts: Pin[]): void {
+  'boot';
   if (typeof sck === 'number') {
     pinMode(sck, 'output');
     digitalWrite(sck, 0);
@@ -109,16 +111,17 @@ export function hxPowerDown(sck: Pin | Pin[]): void {
  * Powers the chips down only if no chip has data ready (all DOUT high): raising the clock while a
  * chip is ready starts a read of it, which the power-down then cuts (harmless on the chip, but
  * not what we mean). The check and the edge run back to back in a "jit" function to keep the
- * window in which a chip could become ready short. done[0] = 1 when the clock went high.
+ * window in which a chip could become ready short. done[at] = 1 when the clock went high (a "jit"
+ * function cannot return a value).
  */
-export function hxPowerDownIfIdle(sck: Pin | Pin[], douts: Pin[], done: Uint8Array): void {
+export function hxPowerDownIfIdle(sck: Pin | Pin[], douts: Pin[], done: Uint8Array, at: number): void {
   "jit";
   var r = digitalRead;
   var w = digitalWrite;
-  done[0] = 0;
+  done[at] = 0;
   if (r(douts) === 15) {
     w(sck, 15);
-    done[0] = 1;
+    done[at] = 1;
   }
 }
 

@@ -7,13 +7,16 @@
  * them: an object of functions costs about 7 variables per function on the board, the code itself
  * stays in flash. Rules for callers: call a loader where its result is used (`loadCommands().x(...)`)
  * and never keep the result in a variable of a closure that lives on, or the group stays in RAM.
- * In Node (tests, the emulator's TypeScript view) a loader is a plain function.
+ * In Node (tests, the emulator's TypeScript view) a loader is a plain function. loadBoot is also
+ * "boot" (memory-passes.ts releaseBootOnly): gone once the firmware has started; the others stay
+ * callable (tests/firmware/vectors.test.ts runs the firmware's own encoders and framing through them).
  */
 import { decodeCommand, encodeCommandError, encodeResponse } from '../../protocol/control.ts';
 import { createFrameEncoder } from '../../protocol/frame-encoder.ts';
 import { createSerialDeframer, encodeSerialFrame } from '../../protocol/serial-framing.ts';
 import { authGate } from './auth.ts';
 import { boardPins, customPins } from './boards.ts';
+import { hxNotReady, hxOpenPorts, hxRead, hxReadChips, hxSpreadTable } from './hx711.ts';
 import { defaultName } from './ble.ts';
 import { handleCommand } from './commands.ts';
 import { calibrationRecord, loadStored, offsetFromMean, saveCalibration, saveSettings } from './settings.ts';
@@ -23,6 +26,7 @@ import { createStreamer } from './stream.ts';
 /** Boot only: the stored settings and calibration (validated), the pin map, the default name. */
 export function loadBoot() {
   'lazy';
+  'boot';
   return { loadStored: loadStored, boardPins: boardPins, customPins: customPins, defaultName: defaultName };
 }
 
@@ -57,4 +61,14 @@ export function loadJsStreamer() {
 export function loadSerial() {
   'lazy';
   return { setupSerial: setupSerial, createSerialDeframer: createSerialDeframer, encodeSerialFrame: encodeSerialFrame };
+}
+
+/**
+ * The "jit" JavaScript read of the HX711s (hx711.ts), used only when the native read cannot run: a
+ * board on the native read never holds these functions. The sampler's JS poller loads it once and
+ * keeps it while it runs.
+ */
+export function loadJsRead() {
+  'lazy';
+  return { hxOpenPorts: hxOpenPorts, hxSpreadTable: hxSpreadTable, hxNotReady: hxNotReady, hxRead: hxRead, hxReadChips: hxReadChips };
 }

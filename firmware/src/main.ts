@@ -35,14 +35,16 @@ import {
 } from '../../protocol/constants.ts';
 import { encodeEvent, type CellCalibrationRecord, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
 import { BUTTON_PIN, type PinMap } from './boards.ts';
-import { setupBle, type BleHandlers, type BleLink } from './ble.ts';
 import { AUTH_GATED, AUTH_PAIRING_AT, AUTH_STATE_BYTES } from './auth.ts';
+import { BLE_BATTERY, BLE_CONNECTED, BLE_ON_COMMAND, BLE_ON_CONNECT, BLE_ON_DISCONNECT, BLE_ON_PAYLOAD, BLE_MTU, BLE_PAYLOAD, BLE_RENAME, BLE_SEND, BLE_SEND_AFTER_DATA, BLE_WAKE, setupBle, type BleHandlers, type BleLink } from './ble.ts';
 import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT, type CommandAct } from './commands.ts';
 import { loadAuth, loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
-import { RING_CAPACITY, createSampler } from './sampler.ts';
+import { ringLost, ringSize } from './ring.ts';
+import { RING_CAPACITY, SAMPLER_FEED, SAMPLER_RUNNING, SAMPLER_SETS, SAMPLER_START, SAMPLER_STOP, SAMPLER_TAP, createSampler } from './sampler.ts';
 import type { SerialHandlers, SerialLink } from './serial.ts';
+import { STREAM_ACTIVE, STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, STREAM_NEXT_INDEX } from './stream.ts';
 import { keyIntervalFor, samplesPerFrameFor, type Stored } from './settings.ts';
 
 export const FIRMWARE_MAJOR = 0;
@@ -106,6 +108,7 @@ interface BootConfig {
  * rest of boot needs the room.
  */
 function bootConfig(): BootConfig {
+  'boot';
   const b = loadBoot();
   const stored = b.loadStored();
   let pins = b.boardPins(process.env.BOARD);
@@ -135,6 +138,7 @@ function runCommand(link: number, bytes: Uint8Array, act: CommandAct<CommandsLib
 export const PAIRING_WINDOW_MS = 30000;
 
 export function startTripod(): void {
+  'boot';
   let boot: BootConfig | null = bootConfig();
   collectGarbage();
   const settings = boot.stored.settings;
@@ -143,17 +147,19 @@ export function startTripod(): void {
   let calibrated = boot.stored.calibrated;
   const storeFault = boot.stored.fault;
   const pins: PinMap = boot.pins;
-  const bleName = boot.name;
+  /** The name advertised (SET_NAME changes it). */
+  let advName = boot.name;
   boot = null;
   let eventSeq = 0;
   let target = 0;
   let idleTimer = 0;
   let identifyTimer = 0;
   let batteryLowSent = false;
-  const faultSent = [false, false, false];
+  /** Bit `link` set: the STORAGE_FAULT event went out on that link since it (re)connected. */
+  let faultSent = 0;
   /** This boot's id for START_STREAM answers (1..2^32-1): the same id tells the host indices continued. */
   const bootId = 1 + Math.floor(Math.random() * 0xfffffffe);
-  /** sampler.sets() when this boot's first stream began (-1: none began yet): the next stream's first index is the sets taken since. */
+  /** sampler.ctl(SAMPLER_SETS) when this boot's first stream began (-1: none began yet): the next stream's first index is the sets taken since. */
   let setsAtFirst = -1;
 
   /** The native code (native.ts), or null: then the read and the encoder run as "jit" JS. */
@@ -166,7 +172,7 @@ export function startTripod(): void {
   const nativeStreamer = nat !== null ? createNativeStreamer(ring, nat, addressOf, onOverflow) : null;
   const streamer = nativeStreamer || loadJsStreamer().createStreamer(ring, onOverflow);
   /** What runs the per-sample work, for the Device Information Service's Software Revision (SPEC.md 2). */
-  const software = sampler.native() ? (nativeStreamer !== null ? 'native' : 'native read') : nativeStreamer !== null ? 'native encoder' : 'jit-js';
+  const software = sampler.native ? (nativeStreamer !== null ? 'native' : 'native read') : nativeStreamer !== null ? 'native encoder' : 'jit-js';
 
   /** A TARE is running (a second one is refused with BUSY). */
   let tareRunning = false;
@@ -187,31 +193,31 @@ export function startTripod(): void {
   }
 
   function sendEvent(bytes: Uint8Array): void {
-    ble.sendControl(bytes);
+    ble(BLE_SEND, bytes);
     if (serial !== null) serial.sendControl(bytes);
   }
 
   function endStream(): void {
-    streamer.end();
-    sampler.feed(false);
+    streamer.ctl(STREAM_END);
+    sampler.ctl(SAMPLER_FEED, false);
   }
 
   function onFault(cell: number, kind: number): void {
-    const index = (streamer.nextIndex() + ring.size() + ring.lost()) & 0xffffff;
+    const index = (streamer.ctl(STREAM_NEXT_INDEX) + ringSize(ring) + ringLost(ring)) & 0xffffff;
     sendEvent(encodeEvent({ code: EVT_CELL_FAULT, seq: nextSeq(), cell: cell, fault: kind, index: index }));
   }
 
 
   function ensureSampling(): void {
-    if (!sampler.running()) sampler.start(settings.rateHz);
+    if (!sampler.ctl(SAMPLER_RUNNING)) sampler.ctl(SAMPLER_START, settings.rateHz);
   }
 
   function goIdle(): void {
     idleTimer = 0;
-    if (ble.connected() || (target === LINK_SERIAL && streamer.active())) return;
+    if (ble(BLE_CONNECTED) || (target === LINK_SERIAL && streamer.ctl(STREAM_ACTIVE))) return;
     endStream();
     setTarget(0);
-    sampler.stop();
+    sampler.ctl(SAMPLER_STOP);
   }
 
   function armIdle(): void {
@@ -219,23 +225,20 @@ export function startTripod(): void {
     idleTimer = setTimeout(goIdle, settings.idleS * 1000);
   }
 
-  function sendStoreFault(link: number): void {
-    if (storeFault === 0 || faultSent[link]) return;
-    faultSent[link] = true;
-    const ev = encodeEvent({ code: EVT_STORAGE_FAULT, seq: nextSeq(), storage: storeFault });
-    reply(link, ev);
-  }
-
   function onCommand(link: number, bytes: Uint8Array): void {
     ensureSampling();
-    if (link === LINK_SERIAL && !ble.connected()) armIdle();
+    if (link === LINK_SERIAL && !ble(BLE_CONNECTED)) armIdle();
     runCommand(link, bytes, act, reply, auth);
-    sendStoreFault(link);
+    // Once per connection: the stored settings or calibration were corrupt (defaults in use).
+    if (storeFault !== 0 && (faultSent & (1 << link)) === 0) {
+      faultSent |= 1 << link;
+      reply(link, encodeEvent({ code: EVT_STORAGE_FAULT, seq: nextSeq(), storage: storeFault }));
+    }
     collectGarbage();
   }
 
   function payloadFor(link: number): number {
-    return link === LINK_BLE ? ble.payload() : serial !== null ? serial.payload() : 0;
+    return link === LINK_BLE ? ble(BLE_PAYLOAD) : serial !== null ? serial.payload() : 0;
   }
 
   /**
@@ -257,49 +260,52 @@ export function startTripod(): void {
         boardId: pins.boardId,
         cellCount: CELLS,
         sampleRateHz: settings.rateHz,
-        mtu: ble.mtu(),
+        mtu: ble(BLE_MTU),
         batteryPercent: reportedPercent(),
         batteryMv: batteryMv(),
         samplesPerFrame: samplesPerFrameFor(settings.samplesPerFrame, payloadFor(link)),
         keyInterval: keyIntervalFor(settings.keyInterval, settings.rateHz),
-        streaming: streamer.active(),
+        streaming: streamer.ctl(STREAM_ACTIVE) === 1,
         calibrated: calibrated,
         payloadBytes: payloadFor(link),
       };
     } else if (code === CMD_START_STREAM) {
-      if (streamer.active() && target !== link) {
+      if (streamer.ctl(STREAM_ACTIVE) && target !== link) {
         r.status = STATUS_BUSY;
         return true;
       }
       ensureSampling();
       setTarget(link);
       const payload = payloadFor(link);
-      if (setsAtFirst < 0) setsAtFirst = sampler.sets();
-      streamer.begin(payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.sets() - setsAtFirst) % 16777216);
-      sampler.feed(true);
+      if (setsAtFirst < 0) setsAtFirst = sampler.ctl(SAMPLER_SETS);
+      streamer.ctl(STREAM_BEGIN, payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.ctl(SAMPLER_SETS) - setsAtFirst) % 16777216);
+      sampler.ctl(SAMPLER_FEED, true);
       if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
-      if (link === LINK_BLE) ble.wake();
+      if (link === LINK_BLE) ble(BLE_WAKE);
       r.bootId = bootId;
-      r.firstIndex = streamer.nextIndex();
+      r.firstIndex = streamer.ctl(STREAM_NEXT_INDEX);
       r.frameFormat = 1; // 1.2 answer: this firmware streams KEY/DELTA whatever the host asked (protocol/SPEC.md 4.8)
     } else if (code === CMD_STOP_STREAM) {
       if (target === link) {
         endStream();
         if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
       }
-      replyAfterData(link, lib.encodeResponse(r));
+      // The answer follows every frame still pending on the link.
+      const answer = lib.encodeResponse(r);
+      if (link === LINK_BLE) ble(BLE_SEND_AFTER_DATA, answer);
+      else if (serial !== null) serial.sendAfterData(answer);
       return false;
     } else if (code === CMD_SET_SAMPLE_RATE) {
       settings.rateHz = cmd.sampleRateHz as number;
       lib.saveSettings(settings);
-      if (sampler.running()) sampler.start(settings.rateHz);
-      streamer.forceKey();
+      if (sampler.ctl(SAMPLER_RUNNING)) sampler.ctl(SAMPLER_START, settings.rateHz);
+      streamer.ctl(STREAM_FORCE_KEY);
       r.sampleRateHz = settings.rateHz;
     } else if (code === CMD_SET_FRAME_SAMPLES) {
       const n = cmd.samplesPerFrame as number;
       settings.samplesPerFrame = n;
       lib.saveSettings(settings);
-      if (target !== 0) streamer.configure(payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
+      if (target !== 0) streamer.ctl(STREAM_CONFIGURE, payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
       r.samplesPerFrame = samplesPerFrameFor(n, payloadFor(link));
     } else if (code === CMD_GET_CALIBRATION) {
       r.calibration = lib.calibrationRecord(cal, cmd.cell as number);
@@ -330,11 +336,12 @@ export function startTripod(): void {
     } else if (code === CMD_SET_NAME) {
       settings.name = cmd.name as string;
       const ok = lib.saveSettings(settings);
-      ble.rename(settings.name);
-      if (ok) r.name = ble.name();
+      advName = settings.name;
+      ble(BLE_RENAME, advName);
+      if (ok) r.name = advName;
       else r.status = STATUS_FAILED;
     } else if (code === CMD_GET_NAME) {
-      r.name = ble.name();
+      r.name = advName;
     } else if (code === CMD_REBOOT) {
       setTimeout(reboot, REBOOT_DELAY_MS);
     }
@@ -370,7 +377,7 @@ export function startTripod(): void {
     const finish = function (ok: boolean): void {
       if (!tareRunning) return;
       tareRunning = false;
-      sampler.setTap(null);
+      sampler.ctl(SAMPLER_TAP, null);
       if (timer) clearTimeout(timer);
       const lib = loadCommands();
       const offsets: number[] = [];
@@ -392,7 +399,7 @@ export function startTripod(): void {
       reply(link, lib.encodeResponse(r));
       setTimeout(collectGarbage, 0);
     };
-    sampler.setTap(function (counts: Int32Array, flags: number): void {
+    sampler.ctl(SAMPLER_TAP, function (counts: Int32Array, flags: number): void {
       for (let c = 0; c < 4; c++) {
         if ((flags & (1 << c)) === 0) {
           sum[c] = (sum[c] as number) + (counts[c] as number);
@@ -409,13 +416,8 @@ export function startTripod(): void {
   }
 
   function reply(link: number, bytes: Uint8Array): void {
-    if (link === LINK_BLE) ble.sendControl(bytes);
+    if (link === LINK_BLE) ble(BLE_SEND, bytes);
     else if (serial !== null) serial.sendControl(bytes);
-  }
-
-  function replyAfterData(link: number, bytes: Uint8Array): void {
-    if (link === LINK_BLE) ble.sendAfterData(bytes);
-    else if (serial !== null) serial.sendAfterData(bytes);
   }
 
   /** A link's frame source while it is not the streaming one. */
@@ -430,46 +432,49 @@ export function startTripod(): void {
   function setTarget(link: number): void {
     target = link;
     bleHandlers.nextFrame = link === LINK_BLE ? streamer.nextFrame : noFrame;
-    serialHandlers.nextFrame = link === LINK_SERIAL ? streamer.nextFrame : noFrame;
+    if (serialHandlers !== null) serialHandlers.nextFrame = link === LINK_SERIAL ? streamer.nextFrame : noFrame;
   }
 
   const bleHandlers: BleHandlers = {
-    onCommand: function (bytes: Uint8Array): void {
-      onCommand(LINK_BLE, bytes);
-    },
-    nextFrame: noFrame,
-    onConnection: function (connected: boolean): void {
-      if (connected) {
+    on: function (event: number, arg?: Uint8Array | number): void {
+      if (event === BLE_ON_COMMAND) {
+        onCommand(LINK_BLE, arg as Uint8Array);
+      } else if (event === BLE_ON_CONNECT) {
         if (idleTimer) clearTimeout(idleTimer);
         idleTimer = 0;
-        faultSent[LINK_BLE] = false;
+        faultSent &= ~(1 << LINK_BLE);
         ensureSampling();
-      } else {
+      } else if (event === BLE_ON_DISCONNECT) {
         if (serial !== null) serial.repark();
         if (target === LINK_BLE) {
           endStream();
           setTarget(0);
         }
         armIdle();
+      } else if (event === BLE_ON_PAYLOAD) {
+        if (target === LINK_BLE) streamer.ctl(STREAM_CONFIGURE, arg as number, samplesPerFrameFor(settings.samplesPerFrame, arg as number));
       }
-    },
-    onPayload: function (payload: number): void {
-      if (target === LINK_BLE) streamer.configure(payload, samplesPerFrameFor(settings.samplesPerFrame, payload));
-    },
-  };
-  const ble: BleLink = setupBle(bleName, 'Tripod ' + (process.env.BOARD || 'nRF52'), FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
-
-  const serialHandlers: SerialHandlers = {
-    onCommand: function (bytes: Uint8Array): void {
-      onCommand(LINK_SERIAL, bytes);
     },
     nextFrame: noFrame,
   };
-  const serial: SerialLink | null = settings.serial && pins.rx >= 0 && pins.tx >= 0 ? loadSerial().setupSerial(pins.rx, pins.tx, serialHandlers) : null;
+  const ble: BleLink = setupBle(advName, 'Tripod ' + (process.env.BOARD || 'nRF52'), FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
+
+  /** The wired link's handlers, made only where the board has one (a Puck.js has none). */
+  let serialHandlers: SerialHandlers | null = null;
+  let serial: SerialLink | null = null;
+  if (settings.serial && pins.rx >= 0 && pins.tx >= 0) {
+    serialHandlers = {
+      onCommand: function (bytes: Uint8Array): void {
+        onCommand(LINK_SERIAL, bytes);
+      },
+      nextFrame: noFrame,
+    };
+    serial = loadSerial().setupSerial(pins.rx, pins.tx, serialHandlers);
+  }
 
   setInterval(function (): void {
     const pct = batteryPercent();
-    ble.setBattery(pct);
+    ble(BLE_BATTERY, pct);
     if (pct < BATTERY_LOW_PERCENT && !batteryLowSent) {
       batteryLowSent = true;
       sendEvent(encodeEvent({ code: EVT_BATTERY_LOW, seq: nextSeq(), batteryPercent: reportedPercent(), batteryMv: batteryMv() }));

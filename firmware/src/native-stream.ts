@@ -29,8 +29,8 @@
  */
 import { FLAG_STREAM_START, KEY_FIXED_BYTES, KEY_INTERVAL_MAX, PAYLOAD_ESPRUINO_MAX, PAYLOAD_MAX, PAYLOAD_MIN } from '../../protocol/constants.ts';
 import { fitLimits } from '../../protocol/frame-encoder.ts';
-import type { SampleRing } from './ring.ts';
-import type { Streamer } from './stream.ts';
+import { ringClear, ringSetAddresses, type SampleRing } from './ring.ts';
+import { STREAM_ACTIVE, STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, STREAM_NEXT_INDEX, STREAM_QUEUE_FULL, STREAM_SKIP, type Streamer } from './stream.ts';
 
 export const NAT_FRAME = 2;
 export const NAT_FLUSH = 3;
@@ -82,23 +82,6 @@ const IDLE_GATE = 0x7fffffff;
 /** The native entry (native.ts NativeFn). */
 export type NativeCall = (op: number, a: number, b: number) => number;
 
-/** Counters of the native encoder (int32, wrapping). */
-export interface NativeStreamStats {
-  /** Samples taken from the ring since creation. */
-  taken: number;
-  /** Frames built since creation. */
-  frames: number;
-  /** Frames lost because the slot queue was full (0 unless the block layout is wrong). */
-  queueFull: number;
-}
-
-/** The Streamer plus what only the native one has. */
-export interface NativeStreamer extends Streamer {
-  /** FrameEncoder.skip(dropped) on the native encoder (NAT_SKIP): dropped indices, next sample a KEY with FLAG_OVERFLOW. */
-  skip(dropped: number): void;
-  stats(): NativeStreamStats;
-}
-
 /** Throws like createFrameEncoder / FrameEncoder.configure for out-of-range parameters. */
 function checkParams(who: string, payload: number, perFrame: number): void {
   if (!(payload >= PAYLOAD_MIN && payload <= PAYLOAD_MAX)) {
@@ -118,8 +101,9 @@ export function createNativeStreamer(
   nat: NativeCall,
   addressOf: (v: Int32Array | Uint8Array) => number,
   onOverflow: (dropped: number, firstIndex: number) => void,
-): NativeStreamer | null {
-  if (!ring.setAddresses(addressOf)) return null;
+): Streamer | null {
+  'boot';
+  if (!ringSetAddresses(ring, addressOf)) return null;
   const rs = ring.state;
   const rbA = addressOf(rs);
   if (rbA === 0) return null;
@@ -248,68 +232,64 @@ export function createNativeStreamer(
   }
 
   return {
-    begin: function (payloadBytes: number, samplesPerFrame: number, keyInterval: number, firstIndex: number): void {
-      if (!started || keyInterval !== keyInt) {
-        checkParams('createFrameEncoder', payloadBytes, samplesPerFrame);
-        if (!(keyInterval >= 1 && keyInterval <= KEY_INTERVAL_MAX)) {
-          throw new TypeError('createFrameEncoder: keyIntervalSamples must be 1..' + KEY_INTERVAL_MAX + ', got ' + keyInterval);
-        }
-        keyInt = keyInterval;
-      } else {
-        checkParams('FrameEncoder.configure', payloadBytes, samplesPerFrame);
-      }
-      setFormat(payloadBytes | 0, samplesPerFrame | 0);
-      eb[EB_KEYINT] = keyInt | 0;
-      eb[EB_N] = 0;
-      eb[EB_ACC] = 0;
-      eb[EB_FL] = 0;
-      eb[EB_KEYPEND] = 0;
-      eb[EB_QUEUED] = 0;
-      eb[EB_QHEAD] = 0;
-      eb[EB_KEYIDX] = firstIndex & 0xffffff;
-      eb[EB_SINCEKEY] = 0;
-      eb[EB_KEYAT] = 0;
-      eb[EB_EXTRA] = FLAG_STREAM_START;
-      eb[EB_RESUME] = 0;
-      perFrame = samplesPerFrame;
-      eb[EB_PERFRAME] = perFrame;
-      started = true;
-      ring.clear();
-      on = true;
-      draining = false;
-      setWant(perFrame, perFrame);
-    },
-    end: function (): void {
-      if (on) draining = true;
-      on = false;
-      if (draining) setWant(1, -1);
-      else setWant(0, IDLE_GATE);
-    },
-    active: function (): boolean {
-      return on;
-    },
     nextFrame: pull,
-    configure: function (payloadBytes: number, samplesPerFrame: number): void {
-      if (started) {
-        checkParams('FrameEncoder.configure', payloadBytes, samplesPerFrame);
-        nat(NAT_FLUSH, ebA, 0);
-        setFormat(payloadBytes | 0, samplesPerFrame | 0);
+    ctl: function (op: number, a?: number, b?: number, c?: number, d?: number): number {
+      if (op === STREAM_BEGIN) {
+        if (!started || (c as number) !== keyInt) {
+          checkParams('createFrameEncoder', a as number, b as number);
+          if (!((c as number) >= 1 && (c as number) <= KEY_INTERVAL_MAX)) {
+            throw new TypeError('createFrameEncoder: keyIntervalSamples must be 1..' + KEY_INTERVAL_MAX + ', got ' + (c as number));
+          }
+          keyInt = c as number;
+        } else {
+          checkParams('FrameEncoder.configure', a as number, b as number);
+        }
+        setFormat((a as number) | 0, (b as number) | 0);
+        eb[EB_KEYINT] = keyInt | 0;
+        eb[EB_N] = 0;
+        eb[EB_ACC] = 0;
+        eb[EB_FL] = 0;
+        eb[EB_KEYPEND] = 0;
+        eb[EB_QUEUED] = 0;
+        eb[EB_QHEAD] = 0;
+        eb[EB_KEYIDX] = (d as number) & 0xffffff;
+        eb[EB_SINCEKEY] = 0;
+        eb[EB_KEYAT] = 0;
+        eb[EB_EXTRA] = FLAG_STREAM_START;
+        eb[EB_RESUME] = 0;
+        perFrame = b as number;
+        eb[EB_PERFRAME] = perFrame;
+        started = true;
+        ringClear(ring);
+        on = true;
+        draining = false;
+        setWant(perFrame, perFrame);
+      } else if (op === STREAM_END) {
+        if (on) draining = true;
+        on = false;
+        if (draining) setWant(1, -1);
+        else setWant(0, IDLE_GATE);
+      } else if (op === STREAM_ACTIVE) {
+        return on ? 1 : 0;
+      } else if (op === STREAM_CONFIGURE) {
+        if (started) {
+          checkParams('FrameEncoder.configure', a as number, b as number);
+          nat(NAT_FLUSH, ebA, 0);
+          setFormat((a as number) | 0, (b as number) | 0);
+        }
+        perFrame = b as number;
+        eb[EB_PERFRAME] = perFrame;
+        if (on) setWant(perFrame, perFrame);
+      } else if (op === STREAM_NEXT_INDEX) {
+        return started ? ((eb[EB_KEYIDX] as number) + (eb[EB_SINCEKEY] as number)) & 0xffffff : 0;
+      } else if (op === STREAM_FORCE_KEY) {
+        if (started) eb[EB_KEYAT] = 0;
+      } else if (op === STREAM_SKIP) {
+        if (started) nat(NAT_SKIP, ebA, (a as number) | 0);
+      } else if (op === STREAM_QUEUE_FULL) {
+        return eb[EB_QFULL] as number;
       }
-      perFrame = samplesPerFrame;
-      eb[EB_PERFRAME] = perFrame;
-      if (on) setWant(perFrame, perFrame);
-    },
-    nextIndex: function (): number {
-      return started ? ((eb[EB_KEYIDX] as number) + (eb[EB_SINCEKEY] as number)) & 0xffffff : 0;
-    },
-    forceKey: function (): void {
-      if (started) eb[EB_KEYAT] = 0;
-    },
-    skip: function (dropped: number): void {
-      if (started) nat(NAT_SKIP, ebA, dropped | 0);
-    },
-    stats: function (): NativeStreamStats {
-      return { taken: eb[EB_TAKEN] as number, frames: eb[EB_FRAMES] as number, queueFull: eb[EB_QFULL] as number };
+      return 0;
     },
   };
 }

@@ -32,6 +32,7 @@ export const NRF52_GPIO_P0 = 0x50000000;
  * string's indexOf("zzz") gives 61), so a board list in one string would match every board.
  */
 export function isNrf52Board(b: string | undefined): boolean {
+  'boot';
   switch (b) {
     case 'PUCKJS':
     case 'MDBT42Q':
@@ -58,6 +59,7 @@ export function isNrf52Board(b: string | undefined): boolean {
  * stand-in set it (see the file header), NRF52_GPIO_P0 on an nRF52 board, else 0.
  */
 export function gpioBase(): number {
+  'boot';
   const o = (globalThis as { TRIPOD_GPIO_BASE?: number }).TRIPOD_GPIO_BASE;
   if (typeof o === 'number') return o;
   return isNrf52Board(process.env.BOARD) ? NRF52_GPIO_P0 : 0;
@@ -65,6 +67,7 @@ export function gpioBase(): number {
 
 /** The native function, or null when this interpreter cannot run it (then use the JS paths). */
 export function loadNative(): NativeFn | null {
+  'boot';
   const nc = E.nativeCall;
   if (!nc || !E.getAddressOf || gpioBase() === 0) return null;
   // A flat string made here (E.toString returns undefined when it cannot allocate one) is used by

@@ -32,8 +32,9 @@ import {
   FLAG_SATURATED,
 } from '../../protocol/constants.ts';
 import { addressOf, gpioBase, NAT_TICK, type NativeFn } from './native.ts';
-import { createRing, type SampleRing } from './ring.ts';
-import { HX_PULSE_MS, HX_TX, hxK0, hxK1, hxK2, hxK3, hxNotReady, hxOpenPorts, hxPowerDownIfIdle, hxPowerUp, hxRead, hxReadChips, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup, hxSpreadTable } from './hx711.ts';
+import { createRing, ringPush, ringSetAddresses, type SampleRing } from './ring.ts';
+import { HX_PULSE_MS, hxK0, hxK1, hxK2, hxK3, hxPowerDownIfIdle, hxPowerUp, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup } from './hx711.ts';
+import { loadJsRead } from './lazy.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
 export const NOT_READY_RUN = 3;
@@ -50,27 +51,51 @@ export const NATIVE_SPIN_TARGET = 300;
 /** Native tick: most DOUT polls in one spin (about 0.6 ms) before it returns to wait for a timer. */
 export const NATIVE_SPIN_MAX = 4300;
 
+/**
+ * Per-cell state, one Uint8Array (\`cs\`) at these offsets, cell c at offset + c (the build writes
+ * the numbers in; one array instead of five saves about 20 variables on the board).
+ */
+/** Consecutive sets with the same raw value (capped at 255): STUCK at stuckRun. */
+export const CS_SAME = 0;
+/** Consecutive sets the cell was not ready (capped at 255): NOT_READY at NOT_READY_RUN. */
+export const CS_MISS = 4;
+/** 1: the cell was skipped and its next read must be resynchronised (stale once more). */
+export const CS_RESYNC = 8;
+/** The cell's fault kind in force (FAULT_*, 0: none). */
+export const CS_FAULT = 12;
+/** Byte 16: 1 when hxPowerDownIfIdle powered the chips down. */
+export const CS_DOWN = 16;
+
 /** Receives each sample set (setTap): counts (Int32Array(4), reused: copy it), flags (FLAG_*), device time in ms since boot (read time minus half a period). */
 export type SampleSink = (counts: Int32Array, flags: number, timeMs: number) => void;
 /** A cell's fault state changed: kind is FAULT_NOT_READY/STUCK/SATURATED or FAULT_RECOVERED. */
 export type FaultSink = (cell: number, kind: number) => void;
 
+/** Sampler.ctl operations (its first argument; the build writes the numbers in). */
+/** Powers the chips up, selects the rate (arg: 10 or 80 Hz) and starts the timer; restarts when running. */
+export const SAMPLER_START = 0;
+/** Stops sampling and powers the chips down (clock held high) right after a read that leaves every DOUT high. */
+export const SAMPLER_STOP = 1;
+/** arg true: push every sample set into the ring (a stream takes samples); false: not. */
+export const SAMPLER_FEED = 2;
+/** Hands every sample set to arg (a SampleSink) too; null: stop. */
+export const SAMPLER_TAP = 3;
+/** Returns the sample sets delivered since boot (read or stale), for stream indices. */
+export const SAMPLER_SETS = 4;
+/** Returns 1 while sampling, else 0. */
+export const SAMPLER_RUNNING = 5;
+
 export interface Sampler {
-  /** Powers the chips up, selects the rate (10 or 80 Hz) and starts the timer; restarts when running. */
-  start(hz: number): void;
-  /** Stops sampling and powers the chips down (clock held high) right after a read that leaves every DOUT high. */
-  stop(): void;
-  running(): boolean;
-  /** true: push every sample set into the ring (a stream takes samples); false: not. */
-  feed(onOff: boolean): void;
-  /** Hands every sample set to `f` too (null: stop). */
-  setTap(f: SampleSink | null): void;
-  /** Sample sets delivered since boot (read or stale), for stream indices. */
-  sets(): number;
+  /**
+   * The rarely called operations (SAMPLER_*) in one function: on the board every function object
+   * costs about 7 variables, so an object of one method each cost about 50 more
+   * (firmware/README.md "Memory").
+   */
+  ctl(op: number, arg?: number | boolean | SampleSink | null): number;
   /** The bounded ring the sampler stores into while fed (capacity sets). */
   ring: SampleRing;
   /** True when the native read (firmware/native/hx711.c) is in use, false for the "jit" JS read. */
-  native(): boolean;
+  native: boolean;
 }
 
 /**
@@ -82,6 +107,7 @@ export interface Sampler {
  * The ring (capacity sets) lives here so the usual set is stored inline: `sampler.ring`.
  */
 export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacity: number, onFault: FaultSink, nat: NativeFn | null): Sampler {
+  'boot';
   const ring = createRing(capacity);
   const rCounts = ring.counts;
   const rFlags = ring.flags;
@@ -95,10 +121,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   let l1 = 0;
   let l2 = 0;
   let l3 = 0;
-  const sameRun = new Uint8Array(4);
-  const missRun = new Uint8Array(4);
-  const resync = new Uint8Array(4);
-  const fault = new Uint8Array(4);
+  /** Per-cell state (CS_* offsets). */
+  const cs = new Uint8Array(17);
   let active = 15;
   let hz = 80;
   let timer = 0;
@@ -121,7 +145,6 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   let sampleFlags = 0;
   let stuckRun = 79;
   let stopping = false;
-  const downFlag = new Uint8Array(1);
   let powered = true;
   /** 1 while any cell needs checkAll on the next set (missed, resyncing, faulted, repeating, not waited for). */
   let pend = 1;
@@ -135,11 +158,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   hxSetup(sck, rate, douts);
   /** The native read's block (firmware/native/hx711.c documents the layout); hbAddr 0: no native read. */
   const hb = new Int32Array(41);
-  const hbAddr = nat !== null ? nativeSetup() : 0;
-  const pollFirst = hbAddr !== 0 ? pollNative : jsPoller();
-
-  /** Fills the HX block (pin masks, ring address, 0.8 us clock phases) and returns its address, or 0 when a buffer is not flat. */
-  function nativeSetup(): number {
+  /** Address of the HX block (pin masks, ring address, 0.8 us clock phases), 0 when not native or a buffer is not flat. */
+  let hbAddr = 0;
+  if (nat !== null) {
     for (let c = 0; c < 4; c++) {
       hb[1 + c] = 1 << (typeof sck === 'number' ? sck : (sck[c] as number));
       hb[5 + c] = 1 << (douts[c] as number);
@@ -148,14 +169,15 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     hb[17] = 1;
     hb[21] = NATIVE_WAIT_LOOPS;
     hb[40] = gpioBase();
-    const a = addressOf(hb);
+    hbAddr = addressOf(hb);
     hb[19] = addressOf(ring.state);
-    return a !== 0 && hb[19] !== 0 && ring.setAddresses(addressOf) ? a : 0;
+    if (hb[19] === 0 || !ringSetAddresses(ring, addressOf)) hbAddr = 0;
   }
+  const pollFirst = hbAddr !== 0 ? pollNative : jsPoller();
 
   function setFault(c: number, kind: number): void {
-    if (fault[c] !== kind) {
-      fault[c] = kind;
+    if (cs[CS_FAULT + c] !== kind) {
+      cs[CS_FAULT + c] = kind;
       onFault(c, kind === 0 ? FAULT_RECOVERED : kind);
     }
   }
@@ -172,40 +194,40 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       let v = raw[c] as number;
       let kind = 0;
       if ((nr & bit) !== 0) {
-        resync[c] = 1;
+        cs[CS_RESYNC + c] = 1;
         flags |= 1 << c;
         v = last[c] as number;
-        if ((missRun[c] as number) < 255) missRun[c] = (missRun[c] as number) + 1;
-        if ((missRun[c] as number) >= NOT_READY_RUN) {
+        if ((cs[CS_MISS + c] as number) < 255) cs[CS_MISS + c] = (cs[CS_MISS + c] as number) + 1;
+        if ((cs[CS_MISS + c] as number) >= NOT_READY_RUN) {
           active &= ~bit;
           kind = FAULT_NOT_READY;
         } else {
-          kind = fault[c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
+          kind = cs[CS_FAULT + c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
         }
-      } else if (resync[c] === 1) {
-        resync[c] = 0;
+      } else if (cs[CS_RESYNC + c] === 1) {
+        cs[CS_RESYNC + c] = 0;
         flags |= 1 << c;
         v = last[c] as number;
-        kind = fault[c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
+        kind = cs[CS_FAULT + c] === FAULT_NOT_READY ? FAULT_NOT_READY : 0;
       } else {
-        missRun[c] = 0;
+        cs[CS_MISS + c] = 0;
         active |= bit;
         if (v === last[c]) {
-          if ((sameRun[c] as number) < 255) sameRun[c] = (sameRun[c] as number) + 1;
+          if ((cs[CS_SAME + c] as number) < 255) cs[CS_SAME + c] = (cs[CS_SAME + c] as number) + 1;
         } else {
-          sameRun[c] = 0;
+          cs[CS_SAME + c] = 0;
         }
         if (v === 0x7fffff || v === -0x800000) {
           flags |= FLAG_SATURATED;
           kind = FAULT_SATURATED;
-        } else if ((sameRun[c] as number) >= stuckRun) {
+        } else if ((cs[CS_SAME + c] as number) >= stuckRun) {
           flags |= 1 << c;
           kind = FAULT_STUCK;
         }
       }
       last[c] = v;
       raw[c] = v;
-      if (fault[c] !== kind) setFault(c, kind);
+      if (cs[CS_FAULT + c] !== kind) setFault(c, kind);
     }
     l0 = last[0] as number;
     l1 = last[1] as number;
@@ -215,17 +237,23 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     lim = maxPolls;
     want = active;
     pend = active !== 15 ? 1 : 0;
-    for (let c = 0; c < 4; c++) if ((resync[c] as number) | (missRun[c] as number) | (fault[c] as number) | (sameRun[c] as number)) pend = 1;
+    for (let c = 0; c < 4; c++) if ((cs[CS_RESYNC + c] as number) | (cs[CS_MISS + c] as number) | (cs[CS_FAULT + c] as number) | (cs[CS_SAME + c] as number)) pend = 1;
   }
 
   /** Stores the set (l0..l3, sampleFlags, device time t ms) in the ring, overwriting the oldest when full (counted in lost()). */
-  function ringPush(t: number): void {
-    ring.push(l0, l1, l2, l3, sampleFlags, t);
+  function storeSet(t: number): void {
+    ringPush(ring, l0, l1, l2, l3, sampleFlags, t);
   }
 
   /** TARE's per-sample tap (rare: a plain call with the values in `last`). */
   function tapNow(t: number): void {
-    if (hbAddr !== 0) syncFromNative();
+    if (hbAddr !== 0) {
+      // l0..l3 from the native block's last values (hb[13..16]).
+      l0 = hb[13] as number;
+      l1 = hb[14] as number;
+      l2 = hb[15] as number;
+      l3 = hb[16] as number;
+    }
     last[0] = l0;
     last[1] = l1;
     last[2] = l2;
@@ -234,8 +262,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   }
 
   function afterStop(): void {
-    hxPowerDownIfIdle(sck, douts, downFlag);
-    if (downFlag[0] === 1) {
+    hxPowerDownIfIdle(sck, douts, cs, CS_DOWN);
+    if (cs[CS_DOWN] === 1) {
       stopping = false;
       powered = false;
     }
@@ -247,9 +275,12 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
    * Returns the first poll function: pollSpi with one clock per chip, else poll (shared clock).
    */
   function jsPoller(): () => void {
-    const perChip = hxOpenPorts(sck, douts);
-    const spread = hxSpreadTable();
+    const js = loadJsRead();
+    const perChip = js.hxOpenPorts(sck, douts);
+    const spread = js.hxSpreadTable();
     const words = new Int32Array(3);
+    /** What the SPI read sends (hx711.ts HX_TX's twin, made only on this path): 24 clock pulses. */
+    const tx = new Uint8Array(3);
     /**
      * The usual set needs no per-cell logic: nothing pending (pend 0: every sameRun is 0, no fault,
      * miss or resync) and every cell changed and unsaturated. One product is 0 exactly when a cell
@@ -284,7 +315,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       lastRead = now;
       polls = 0;
       sets++;
-      if (feeding) ringPush(now - period / 2);
+      if (feeding) storeSet(now - period / 2);
       if (tapping) tapNow(now - period / 2);
       if (stopping) afterStop();
       d = period - lead;
@@ -306,13 +337,13 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
         timer = setTimeout(pollSpi, pollMs);
       } else {
         if (nr === 0) {
-          var d = (hxS0 as SPI).send(HX_TX);
+          var d = (hxS0 as SPI).send(tx);
           var c0 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-          d = (hxS1 as SPI).send(HX_TX);
+          d = (hxS1 as SPI).send(tx);
           var c1 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-          d = (hxS2 as SPI).send(HX_TX);
+          d = (hxS2 as SPI).send(tx);
           var c2 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
-          d = (hxS3 as SPI).send(HX_TX);
+          d = (hxS3 as SPI).send(tx);
           var c3 = (d[0] as number) << 24 >> 8 | (d[1] as number) << 8 | (d[2] as number);
           digitalPulse(hxK0, 1, HX_PULSE_MS);
           digitalPulse(hxK1, 1, HX_PULSE_MS);
@@ -332,7 +363,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
             checkAll(0);
           }
         } else {
-          hxReadChips(~nr & 15, raw);
+          js.hxReadChips(~nr & 15, raw);
           checkAll(nr);
         }
         var now = getTime() * 1000;
@@ -368,13 +399,13 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     function poll(): void {
       "jit";
       timer = 0;
-      var nr = hxNotReady(douts);
+      var nr = js.hxNotReady(douts);
       if ((nr & (polls < lim ? want : 0)) !== 0) {
         polls++;
         timer = setTimeout(poll, pollMs);
       } else {
         var now = getTime() * 1000;
-        hxRead(sck, douts, spread, words, raw);
+        js.hxRead(sck, douts, spread, words, raw);
         check(nr);
         finish(now);
       }
@@ -382,18 +413,13 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     return perChip ? pollSpi : poll;
   }
 
-  /** l0..l3 from the native block's last values (hb[13..16]). */
-  function syncFromNative(): void {
+  /** A set the native read did not take as usual (a chip not read, a repeat, saturation, pending state): the JS check, then the ring. */
+  function slowNative(nr: number, t: number): void {
+    for (let c = 0; c < 4; c++) raw[c] = hb[9 + c] as number;
     l0 = hb[13] as number;
     l1 = hb[14] as number;
     l2 = hb[15] as number;
     l3 = hb[16] as number;
-  }
-
-  /** A set the native read did not take as usual (a chip not read, a repeat, saturation, pending state): the JS check, then the ring. */
-  function slowNative(nr: number, t: number): void {
-    for (let c = 0; c < 4; c++) raw[c] = hb[9 + c] as number;
-    syncFromNative();
     checkAll(nr);
     hb[13] = l0;
     hb[14] = l1;
@@ -402,7 +428,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     hb[17] = pend;
     hb[25] = lim;
     hb[26] = want;
-    if (feeding) ringPush(t);
+    if (feeding) storeSet(t);
   }
 
   /**
@@ -436,18 +462,12 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     hb[36] = tapping || stopping || !on ? 1 : 0;
   }
 
-  function stop(): void {
-    if (on) stopping = true;
-    on = false;
-    attention();
-  }
-
-  return {
-    start: function (rateHz: number): void {
+  function ctl(op: number, arg?: number | boolean | SampleSink | null): number {
+    if (op === SAMPLER_START) {
       if (timer) clearTimeout(timer);
       timer = 0;
       stopping = false;
-      hz = rateHz === 10 ? 10 : 80;
+      hz = arg === 10 ? 10 : 80;
       periodMs = 1000 / hz;
       dLo = periodMs * 0.8;
       dHi = periodMs * 1.2;
@@ -468,9 +488,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       active = 15;
       pend = 1;
       for (let c = 0; c < 4; c++) {
-        sameRun[c] = 0;
-        missRun[c] = 0;
-        resync[c] = 0;
+        cs[CS_SAME + c] = 0;
+        cs[CS_MISS + c] = 0;
+        cs[CS_RESYNC + c] = 0;
       }
       on = true;
       hb[17] = 1;
@@ -488,26 +508,21 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       hb[38] = NATIVE_SPIN_MAX;
       attention();
       timer = setTimeout(pollFirst, periodMs);
-    },
-    stop: stop,
-    feed: function (onOff: boolean): void {
-      feeding = onOff;
-      hb[18] = onOff ? 1 : 0;
-    },
-    setTap: function (f: SampleSink | null): void {
-      if (f !== null) tap = f;
-      tapping = f !== null;
+    } else if (op === SAMPLER_STOP) {
+      if (on) stopping = true;
+      on = false;
       attention();
-    },
-    sets: function (): number {
-      return hbAddr !== 0 ? (hb[22] as number) : sets;
-    },
-    ring: ring,
-    running: function (): boolean {
-      return on;
-    },
-    native: function (): boolean {
-      return hbAddr !== 0;
-    },
-  };
+    } else if (op === SAMPLER_FEED) {
+      feeding = arg === true;
+      hb[18] = feeding ? 1 : 0;
+    } else if (op === SAMPLER_TAP) {
+      if (arg) tap = arg as SampleSink;
+      tapping = !!arg;
+      attention();
+    } else if (op === SAMPLER_SETS) return hbAddr !== 0 ? (hb[22] as number) : sets;
+    else if (op === SAMPLER_RUNNING) return on ? 1 : 0;
+    return 0;
+  }
+
+  return { ctl: ctl, ring: ring, native: hbAddr !== 0 };
 }

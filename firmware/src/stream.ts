@@ -2,7 +2,7 @@
  * The path from the sample ring to sample frames: pulls samples from the bounded ring into the
  * protocol's frame encoder one frame's worth at a time, when a link has room to send one (so
  * frames are built as late as possible and the ring, not the encoder, absorbs a slow link). Per
- * frame: `ring.drainTo(enc.push, samplesPerFrame)` (one "jit" loop, one encoder call per sample;
+ * frame: `ringDrainTo(ring, enc.push, samplesPerFrame)` (one "jit" loop, one encoder call per sample;
  * samplesPerFrame samples always complete a frame, so it waits until the ring holds that many,
  * except when draining at STOP_STREAM) and one `poll()`; nothing per sample but the push.
  * Overflow: when the ring overwrote samples, the encoder skips exactly that many indices (the next
@@ -10,24 +10,54 @@
  * the host can account for every index: received, or counted in an OVERFLOW event.
  */
 import { createFrameEncoder, type FrameEncoder } from '../../protocol/frame-encoder.ts';
-import type { SampleRing } from './ring.ts';
+import { ringAckLost, ringClear, ringDrainTo, ringLost, ringSize, type SampleRing } from './ring.ts';
 
+/** Streamer.ctl operations (its first argument; the build writes the numbers in). */
+/** Starts a new stream at index d (0..2^24-1; FLAG_STREAM_START) with payload a, b samples per frame, key interval c: empties the ring. */
+export const STREAM_BEGIN = 0;
+/** Stops taking samples; samples already in the ring and the encoder still come out of nextFrame(). */
+export const STREAM_END = 1;
+/** Returns 1 while samples should be pushed into the ring, else 0. */
+export const STREAM_ACTIVE = 2;
+/** New payload size a (MTU change) or samples per frame b; applies from the next frame. */
+export const STREAM_CONFIGURE = 3;
+/** Returns the index the next sample will get (for fault events). */
+export const STREAM_NEXT_INDEX = 4;
+/** The next sample starts a KEY frame (after a rate change). */
+export const STREAM_FORCE_KEY = 5;
+/** Native streamer only: FrameEncoder.skip(a) (dropped indices, the next sample a KEY with FLAG_OVERFLOW). */
+export const STREAM_SKIP = 6;
+/** Native streamer only: returns the frames lost because its slot queue was full (0 unless the block layout is wrong). */
+export const STREAM_QUEUE_FULL = 7;
+
+/**
+ * A stream from the ring to sample frames: nextFrame (called by the link's pump) and every other
+ * operation (STREAM_*) through one function `ctl`: on the board an object of one method per
+ * operation cost about 7 variables each (firmware/README.md "Memory").
+ */
 export interface Streamer {
-  /** Starts a new stream at index firstIndex (0..2^24-1; FLAG_STREAM_START): empties the ring. */
-  begin(payloadBytes: number, samplesPerFrame: number, keyInterval: number, firstIndex: number): void;
-  /** Stops taking samples; samples already in the ring and the encoder still come out of nextFrame(). */
-  end(): void;
-  /** True while samples should be pushed into the ring. */
-  active(): boolean;
   /** Next frame to send, or null when nothing is ready (then ask again after the next sample). */
   nextFrame(): Uint8Array | null;
-  /** New payload size (MTU change) or samples per frame; applies from the next frame. */
-  configure(payloadBytes: number, samplesPerFrame: number): void;
-  /** Index the next sample will get (for fault events). */
-  nextIndex(): number;
-  /** The next sample starts a KEY frame (after a rate change). */
-  forceKey(): void;
+  ctl(op: number, a?: number, b?: number, c?: number, d?: number): number;
 }
+
+/** The Streamer's operations as methods, for Node callers (tests, the real-interpreter harness); the board build drops it. */
+export function streamerMethods(s: Streamer) {
+  return {
+    begin: (payloadBytes: number, samplesPerFrame: number, keyInterval: number, firstIndex: number): void => void s.ctl(STREAM_BEGIN, payloadBytes, samplesPerFrame, keyInterval, firstIndex),
+    end: (): void => void s.ctl(STREAM_END),
+    active: (): boolean => s.ctl(STREAM_ACTIVE) === 1,
+    nextFrame: (): Uint8Array | null => s.nextFrame(),
+    configure: (payloadBytes: number, samplesPerFrame: number): void => void s.ctl(STREAM_CONFIGURE, payloadBytes, samplesPerFrame),
+    nextIndex: (): number => s.ctl(STREAM_NEXT_INDEX),
+    forceKey: (): void => void s.ctl(STREAM_FORCE_KEY),
+    skip: (dropped: number): void => void s.ctl(STREAM_SKIP, dropped),
+    queueFull: (): number => s.ctl(STREAM_QUEUE_FULL),
+  };
+}
+
+/** What streamerMethods returns. */
+export type StreamerMethods = ReturnType<typeof streamerMethods>;
 
 export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, firstIndex: number) => void): Streamer {
   let enc: FrameEncoder | null = null;
@@ -46,15 +76,15 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
     if (enc !== null) {
       var e = enc;
       var f = e.poll();
-      for (; f === null && (on || draining) && ring.size() >= (draining ? 1 : perFrame); ) {
-        var lost = ring.lost();
+      for (; f === null && (on || draining) && ringSize(ring) >= (draining ? 1 : perFrame); ) {
+        var lost = ringLost(ring);
         if (lost > 0) {
           var first = e.nextIndex();
           e.skip(lost);
-          ring.ackLost();
+          ringAckLost(ring);
           onOverflow(lost, first);
         }
-        ring.drainTo(e.push, perFrame);
+        ringDrainTo(ring, e.push, perFrame);
         f = e.poll();
       }
       if (f === null && draining) {
@@ -71,36 +101,34 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
   }
 
   return {
-    begin: function (payloadBytes: number, samplesPerFrame: number, keyInterval: number, firstIndex: number): void {
-      if (enc === null || keyInterval !== keyInt) {
-        enc = createFrameEncoder(payloadBytes, samplesPerFrame, keyInterval, true);
-        keyInt = keyInterval;
-      } else {
-        enc.configure(payloadBytes, samplesPerFrame);
-      }
-      perFrame = samplesPerFrame;
-      enc.start(firstIndex);
-      ring.clear();
-      on = true;
-      draining = false;
-    },
-    end: function (): void {
-      if (on) draining = true;
-      on = false;
-    },
-    active: function (): boolean {
-      return on;
-    },
     nextFrame: pull,
-    configure: function (payloadBytes: number, samplesPerFrame: number): void {
-      if (enc !== null) enc.configure(payloadBytes, samplesPerFrame);
-      perFrame = samplesPerFrame;
-    },
-    nextIndex: function (): number {
-      return enc === null ? 0 : enc.nextIndex();
-    },
-    forceKey: function (): void {
-      if (enc !== null) enc.forceKey();
+    ctl: function (op: number, a?: number, b?: number, c?: number, d?: number): number {
+      if (op === STREAM_BEGIN) {
+        if (enc === null || c !== keyInt) {
+          enc = createFrameEncoder(a as number, b as number, c as number, true);
+          keyInt = c as number;
+        } else {
+          enc.configure(a as number, b as number);
+        }
+        perFrame = b as number;
+        enc.start(d as number);
+        ringClear(ring);
+        on = true;
+        draining = false;
+      } else if (op === STREAM_END) {
+        if (on) draining = true;
+        on = false;
+      } else if (op === STREAM_ACTIVE) {
+        return on ? 1 : 0;
+      } else if (op === STREAM_CONFIGURE) {
+        if (enc !== null) enc.configure(a as number, b as number);
+        perFrame = b as number;
+      } else if (op === STREAM_NEXT_INDEX) {
+        return enc === null ? 0 : enc.nextIndex();
+      } else if (op === STREAM_FORCE_KEY) {
+        if (enc !== null) enc.forceKey();
+      }
+      return 0;
     },
   };
 }

@@ -3,7 +3,10 @@
  *   host.replay_samples_per_s  a 1-hour 80 Hz recording (288,000 samples, frames as the firmware
  *                              makes them: 50-byte payload, 4 samples per frame, a KEY every 80)
  *                              replayed as fast as possible through decode, calibration and CoP
- *                              (the same path as `tripod replay --speed max`), in a child process
+ *                              (the same path as `tripod replay --speed max`: the session's blocks$,
+ *                              ForceBlocks of typed arrays), in a fresh child process (cold JIT)
+ *   host.replay_cpu_samples_per_s  the same over the child's CPU time (user + system) during the
+ *                              replay: the figure to compare across runs on a loaded machine
  *   host.replay_peak_rss_mb    that child's peak resident memory (includes Node and tsx)
  *   host.latency_ms_p50/p99    emulator sample instant (the firmware's getTime() when it read the
  *                              sample) to the CoP emitted on the host's samples$, through the
@@ -11,6 +14,11 @@
  *                              on the emulator's virtual clock advanced in 0.25 ms steps, so it
  *                              counts frame batching, notification pacing and the radio, not the
  *                              host's CPU time (microseconds per frame, see replay_samples_per_s).
+ *   host.latency_ms_p99_last_in_frame  the same for the last sample of each frame only: what the
+ *                              device's send pacing and the radio add, without the wait for the
+ *                              frame to fill (samples per frame - 1 periods for a frame's first)
+ *   host.latency_ms_p50/p99.spf2  the same with the board asked for 2 samples per frame
+ *                              (SET_FRAME_SAMPLES): what a smaller default alone would give
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -78,21 +86,26 @@ async function writeHourRecording(file: string): Promise<void> {
 /** Child process body: replays FILE at full speed and prints one JSON line. */
 async function replayChild(file: string): Promise<void> {
   const { openBoard } = await import('../session.ts');
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const s = await openBoard({ kind: 'replay', file, speed: Infinity });
   let n = 0;
   let withCop = 0;
-  s.samples$.subscribe((x) => {
-    n++;
-    if (x.cop) withCop++;
+  s.blocks$.subscribe((b) => {
+    n += b.count;
+    const x = b.copX;
+    for (let k = 0; k < b.count; k++) if (x[k] === x[k]) withCop++;
   });
   await s.finished;
   await s.close();
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(`${JSON.stringify({ samples: n, withCop, seconds, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(`${JSON.stringify({ samples: n, withCop, seconds, cpuSeconds, maxRssKb: process.resourceUsage().maxRSS })}\n`);
 }
 
-async function latency(log: (l: string) => void): Promise<{ p50: number; p99: number; n: number }> {
+/** Latency over 30 virtual s; `samplesPerFrame` > 0 asks the board for that many (SET_FRAME_SAMPLES), 0 keeps its default. */
+async function latency(log: (l: string) => void, samplesPerFrame = 0): Promise<{ p50: number; p99: number; lastP99: number; n: number }> {
   const { createBoard, constantLoads } = await import('../../firmware/emulator/index.ts');
   const { openBoard } = await import('../session.ts');
   const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 7 });
@@ -105,25 +118,31 @@ async function latency(log: (l: string) => void): Promise<{ p50: number; p99: nu
     }
   })();
   const session = await openBoard({ kind: 'sim' }, { sim: { board } });
+  if (samplesPerFrame > 0) await session.commands!.setFrameSamples(samplesPerFrame);
   // Device time of the first KEY (ms, from its bytes) anchors the host's relative sample times.
   let firstKeyMs: number | null = null;
   session.transport.messages$.subscribe((m) => {
     if (firstKeyMs === null && m.channel === 'data' && (m.bytes[0]! & 0x0f) === 0) firstKeyMs = m.bytes[4]! | (m.bytes[5]! << 8) | (m.bytes[6]! << 16);
   });
   const lat: number[] = [];
+  /** Latency of the last sample of each frame (samples of one frame share its receive time). */
+  const lastInFrame = new Map<number, number>();
   const warmupS = 3;
   session.samples$.subscribe((s) => {
     if (firstKeyMs === null || s.t < warmupS) return;
-    lat.push(board.deviceTime() * 1000 - (firstKeyMs + s.t * 1000));
+    const l = board.deviceTime() * 1000 - (firstKeyMs + s.t * 1000);
+    lat.push(l);
+    lastInFrame.set(s.hostTimeMs, l);
   });
   const end = board.now() + warmupS + 30;
   while (board.now() < end) await new Promise((r) => setTimeout(r, 20));
   await session.close();
   running = false;
   lat.sort((a, b) => a - b);
-  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
-  log(`latency over ${lat.length} samples (30 virtual s): min ${lat[0]?.toFixed(1)} ms, max ${lat[lat.length - 1]?.toFixed(1)} ms`);
-  return { p50: q(0.5), p99: q(0.99), n: lat.length };
+  const last = [...lastInFrame.values()].sort((a, b) => a - b);
+  const q = (v: number[], p: number): number => v[Math.min(v.length - 1, Math.floor(p * v.length))]!;
+  log(`${samplesPerFrame > 0 ? `at ${samplesPerFrame} samples per frame: ` : ''}latency over ${lat.length} samples (30 virtual s): min ${lat[0]?.toFixed(1)} ms, max ${lat[lat.length - 1]?.toFixed(1)} ms; ${last.length} frames (${(lat.length / last.length).toFixed(2)} samples per frame), last sample of a frame: p50 ${q(last, 0.5).toFixed(1)}, p99 ${q(last, 0.99).toFixed(1)} ms`);
+  return { p50: q(lat, 0.5), p99: q(lat, 0.99), lastP99: q(last, 0.99), n: lat.length };
 }
 
 export const bench: BenchModule = {
@@ -138,10 +157,11 @@ export const bench: BenchModule = {
       log(`wrote a 1-hour recording: ${(fs.statSync(file).size / 1e6).toFixed(2)} MB in ${((performance.now() - tg) / 1000).toFixed(1)} s`);
       const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--replay-child', file], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`replay child failed: ${r.stderr.split('\n')[0]}`);
-      const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number; withCop: number; seconds: number; maxRssKb: number };
+      const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number; withCop: number; seconds: number; cpuSeconds: number; maxRssKb: number };
       if (res.samples !== HOUR_SAMPLES) throw new Error(`replay gave ${res.samples} samples, expected ${HOUR_SAMPLES}`);
-      log(`replayed ${res.samples} samples (${res.withCop} with a CoP) in ${res.seconds.toFixed(2)} s`);
+      log(`replayed ${res.samples} samples (${res.withCop} with a CoP) in ${res.seconds.toFixed(2)} s (${res.cpuSeconds.toFixed(2)} s CPU); load average ${os.loadavg()[0]!.toFixed(1)}`);
       figures['host.replay_samples_per_s'] = Math.round(res.samples / res.seconds);
+      figures['host.replay_cpu_samples_per_s'] = Math.round(res.samples / res.cpuSeconds);
       figures['host.replay_peak_rss_mb'] = Math.round(res.maxRssKb / 102.4) / 10;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -149,6 +169,11 @@ export const bench: BenchModule = {
     const l = await latency(log);
     figures['host.latency_ms_p50'] = Math.round(l.p50 * 10) / 10;
     figures['host.latency_ms_p99'] = Math.round(l.p99 * 10) / 10;
+    figures['host.latency_ms_p99_last_in_frame'] = Math.round(l.lastP99 * 10) / 10;
+    // What fewer samples per frame alone would give (the frame fill shrinks; the send pacing stays).
+    const l2 = await latency(log, 2);
+    figures['host.latency_ms_p50.spf2'] = Math.round(l2.p50 * 10) / 10;
+    figures['host.latency_ms_p99.spf2'] = Math.round(l2.p99 * 10) / 10;
     return figures;
   },
 };

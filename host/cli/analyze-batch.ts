@@ -1,8 +1,9 @@
 /**
- * `tripod analyze DIR|FILES... --out table.csv`: every CoP file (a folder's .txt, .csv, .tsv and
- * .c3d files, recursively) analysed on every core (one child process per core), one table row per
- * file in the order given, progress on stderr. A file that cannot be analysed does not stop the
- * others: it is listed at the end with its reason, and the exit code is 1.
+ * `tripod analyze DIR|FILES... --out table.csv`: every file (a folder's .tripod, .txt, .csv, .tsv
+ * and .c3d files, recursively) analysed on every core (one child process per core), one table row
+ * per file and stance (trial) in the order given, with the file's metadata, progress on stderr. A
+ * file that cannot be analysed does not stop the others: it is listed at the end with its reason,
+ * and the exit code is 1.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,13 +11,14 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import type { AnalyzeFileOptions, AnalyzedFile } from '../scoring/analyze-file.ts';
+import type { AnalyzeFileOptions, AnalyzedTrial } from '../scoring/analyze-file.ts';
+import { METADATA_KEYS } from '../scoring/cop-file.ts';
 import type { WorkReply, WorkRequest } from './analyze-worker.ts';
 import type { CommandContext } from './command.ts';
 import { RuntimeError, UsageError } from './errors.ts';
 import { ProgressBar } from './progress.ts';
 
-const EXTENSIONS = /\.(txt|csv|tsv|c3d)$/i;
+const EXTENSIONS = /\.(tripod|txt|csv|tsv|c3d)$/i;
 
 /** The files to analyse: each FILE, and each folder's CoP files (recursively, sorted). */
 export function collectFiles(paths: string[]): string[] {
@@ -55,8 +57,8 @@ function csvField(v: unknown): string {
 }
 
 /** Analyses every file; resolves with rows in input order and the failures. */
-export async function analyzeMany(files: string[], opts: AnalyzeFileOptions, jobs: number, onDone: (done: number) => void): Promise<{ rows: Array<AnalyzedFile | null>; failures: Array<{ file: string; error: string }> }> {
-  const rows: Array<AnalyzedFile | null> = new Array(files.length).fill(null);
+export async function analyzeMany(files: string[], opts: AnalyzeFileOptions, jobs: number, onDone: (done: number) => void): Promise<{ rows: Array<AnalyzedTrial[] | null>; failures: Array<{ file: string; error: string }> }> {
+  const rows: Array<AnalyzedTrial[] | null> = new Array(files.length).fill(null);
   const failures: Array<{ file: string; error: string }> = [];
   let next = 0;
   let done = 0;
@@ -107,9 +109,24 @@ export async function analyzeMany(files: string[], opts: AnalyzeFileOptions, job
   return { rows, failures };
 }
 
+/** Column names of the table before the metrics (which are --json's keys). */
+export const BATCH_COLUMNS = ['file', 'trial', 'trials', 'from_s', 'to_s', ...METADATA_KEYS, 'format', 'trimming', 'preprocessing'] as const;
+
+/** The CSV table: one row per file and stance; times rounded to 1 ms. */
+export function batchTable(rows: AnalyzedTrial[]): string {
+  const metricKeys = rows[0] ? Object.keys(rows[0].metrics) : [];
+  const ms = (v: number): number => Math.round(v * 1000) / 1000;
+  const lines = [[...BATCH_COLUMNS, ...metricKeys].map(csvField).join(',')];
+  for (const r of rows) {
+    const meta = METADATA_KEYS.map((k) => r.metadata?.[k] ?? null);
+    lines.push([r.file, r.trial, r.trials, ms(r.fromS), ms(r.toS), ...meta, r.format, r.trimming, r.preprocessing, ...metricKeys.map((k) => r.metrics[k])].map(csvField).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export async function runBatch(ctx: CommandContext, paths: string[], opts: AnalyzeFileOptions & { out: string | null; jobs: number | null; force: boolean }): Promise<number> {
   const files = collectFiles(paths);
-  if (files.length === 0) throw new UsageError(`no CoP files (.txt, .csv, .tsv, .c3d) in ${paths.join(' ')}`);
+  if (files.length === 0) throw new UsageError(`no recordings or CoP files (.tripod, .txt, .csv, .tsv, .c3d) in ${paths.join(' ')}`);
   let fd: number | null = null;
   if (opts.out !== null && opts.out !== '-') {
     try {
@@ -121,18 +138,15 @@ export async function runBatch(ctx: CommandContext, paths: string[], opts: Analy
   }
   const jobs = opts.jobs ?? availableParallelism();
   const progress = new ProgressBar(ctx.err, { label: 'analysing', total: files.length, unit: 'files' });
-  const { rows, failures } = await analyzeMany(files, { filter: opts.filter, ...(opts.cutoffHz !== undefined ? { cutoffHz: opts.cutoffHz } : {}) }, jobs, (d) => progress.update(d));
+  const { rows, failures } = await analyzeMany(files, { filter: opts.filter, whole: opts.whole === true, ...(opts.cutoffHz !== undefined ? { cutoffHz: opts.cutoffHz } : {}) }, jobs, (d) => progress.update(d));
   progress.done();
-  const ok = rows.filter((r): r is AnalyzedFile => r !== null);
-  const metricKeys = ok[0] ? Object.keys(ok[0].metrics) : [];
-  const lines = [['file', 'format', 'preprocessing', ...metricKeys].map(csvField).join(',')];
-  for (const r of ok) lines.push([r.file, r.format, r.preprocessing, ...metricKeys.map((k) => r.metrics[k])].map(csvField).join(','));
-  const text = `${lines.join('\n')}\n`;
+  const ok = rows.filter((r): r is AnalyzedTrial[] => r !== null);
+  const text = batchTable(ok.flat());
   if (fd !== null) {
     fs.writeSync(fd, text);
     fs.closeSync(fd);
   } else ctx.out.write(text);
-  if (fd !== null) ctx.err.write(`tripod analyze: ${ok.length} of ${files.length} file(s) analysed into ${opts.out} (${Math.min(jobs, files.length)} process(es))\n`);
+  if (fd !== null) ctx.err.write(`tripod analyze: ${ok.length} of ${files.length} file(s) analysed into ${opts.out}: ${ok.flat().length} row(s) (one per stance) from ${Math.min(jobs, files.length)} process(es)\n`);
   for (const f of failures) ctx.err.write(`tripod analyze: skipped ${f.file}: ${f.error.startsWith(`${f.file}: `) ? f.error.slice(f.file.length + 2) : f.error}\n`);
   if (failures.length > 0) ctx.err.write(`tripod analyze: ${failures.length} file(s) could not be analysed (listed above)\n`);
   return failures.length > 0 ? 1 : 0;

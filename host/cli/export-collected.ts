@@ -8,9 +8,10 @@ import { resampleUniform } from '../export/resample.ts';
 import { SampleExporter, type ExportFormat } from '../export/writers.ts';
 import type { ForceSample } from '../pipeline/types.ts';
 import type { BoardSession } from '../session.ts';
-import type { ReplayTransport } from '../transport/replay.ts';
 import type { CommandContext } from './command.ts';
 import { UsageError } from './errors.ts';
+import { headerFields, recordingMetadata } from './recording-info.ts';
+import { escapeValue, headerComments } from '../export/header-comments.ts';
 
 export interface CollectedExport {
   format: ExportFormat | 'c3d';
@@ -18,6 +19,10 @@ export interface CollectedExport {
   resampleHz: number | null;
   /** Where the bytes go (an atomic output file); null: standard output. */
   write: ((b: Buffer | string) => void) | null;
+  /** The recording's path (for its metadata). */
+  file: string;
+  /** CSV: start with the recording's header as `#` lines. */
+  comments: boolean;
 }
 
 /** Collects the session's samples, then writes them; returns rows written and how they were timed. */
@@ -36,29 +41,23 @@ export async function exportCollected(ctx: CommandContext, session: BoardSession
     if (opts.write !== null) opts.write(b);
     else ctx.out.write(b);
   };
+  const meta = headerFields(recordingMetadata(opts.file, session), r.description);
   if (opts.format === 'c3d') {
-    const header = (session.transport as ReplayTransport).header;
     const xs = cells.map((c) => Math.abs(c.x));
     const ys = cells.map((c) => Math.abs(c.y));
     const a = xs.reduce((s, v) => s + v, 0) / 4;
     const b = ys.reduce((s, v) => s + v, 0) / 4;
     const off = Math.max(...cells.map((c, i) => Math.hypot(Math.abs(c.x) - a, Math.abs(c.y) - b) + (Math.sign(c.x) !== [1, -1, -1, 1][i] || Math.sign(c.y) !== [1, 1, -1, -1][i] ? Infinity : 0)));
     if (off > 1) ctx.err.write(`tripod export: the cells are not at (±${a.toFixed(1)}, ±${b.toFixed(1)}) mm (off by up to ${Number.isFinite(off) ? off.toFixed(1) : 'a quadrant'} mm): a C3D reader's TYPE 3 CoP will differ from Tripod's\n`);
-    const board = header.board as Record<string, unknown> | null;
-    const tripod: Record<string, string> = {
-      CREATED: header.createdAt,
-      SOURCE: `${header.source.kind}: ${header.source.description}`,
-      CALIBRATION: session.calibration.source,
-      TIMING: r.description,
-    };
-    if (board && typeof board.firmwareMajor === 'number') tripod.FIRMWARE = `${board.firmwareMajor}.${String(board.firmwareMinor)}.${String(board.firmwarePatch)}`;
-    if (header.notes) tripod.NOTES = header.notes;
+    // The TRIPOD group: the same fields as a CSV's `#` lines, names in capitals (analyze reads them back).
+    const tripod: Record<string, string> = {};
+    for (const [k, v] of Object.entries(meta)) if (k !== 'recording' && v !== null) tripod[k.toUpperCase()] = escapeValue(typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
     const plate = session.calibration.layout.plate;
-    write(writeC3d(r.samples, rate, { aMm: a, bMm: b, widthMm: plate.widthMm, depthMm: plate.depthMm }, { subject: header.subjectId, date: header.createdAt, software: `${header.software.name} ${header.software.version}`, tripod }));
+    write(writeC3d(r.samples, rate, { aMm: a, bMm: b, widthMm: plate.widthMm, depthMm: plate.depthMm }, { subject: meta.subject, date: meta.created, software: meta.software, tripod }));
     return { rows: r.samples.length, rateHz: rate, timing: r.description };
   }
   const exporter = new SampleExporter(opts.format);
-  let buf = exporter.header();
+  let buf = (opts.comments && opts.format === 'csv' ? headerComments(meta) : '') + exporter.header();
   for (const s of r.samples) {
     buf += exporter.line(s);
     if (buf.length > 1 << 16) {

@@ -15,12 +15,8 @@ const TOP_HELP_TAIL = `
 Board source flags (commands that need a board): --sim (default: the simulated board),
 --ble [id|name], --serial PATH. Add --json for machine-readable output.`;
 
-async function topHelp(): Promise<string> {
-  const lines: string[] = [];
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    const cmd = await load();
-    lines.push(`  ${name.padEnd(11)} ${cmd.summary}`);
-  }
+function topHelp(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`);
   return `${TOP_HELP_HEAD}\n${lines.join('\n')}\n${TOP_HELP_TAIL}\n`;
 }
 
@@ -97,14 +93,14 @@ export async function main(
   const helpFor = first === 'help' && afterFirst[0] !== undefined ? afterFirst[0] : null;
   const [name, ...rest] = helpFor !== null ? [helpFor, '--help'] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    out.write(await topHelp());
+    out.write(topHelp());
     return name === undefined ? EXIT_USAGE : 0;
   }
   if (name === '--version' || name === '-V') {
     out.write(`${(await import('../package-root.ts')).SOFTWARE.version}\n`);
     return 0;
   }
-  const load = COMMANDS[name];
+  const load = COMMANDS[name]?.load;
   if (!load) {
     const near = closestCommand(name, Object.keys(COMMANDS));
     err.write(`tripod: unknown command '${escapeControl(name)}'; ${near ? `did you mean '${near}'? (tripod --help lists them all)` : "run 'tripod --help' for the list"}\n`);

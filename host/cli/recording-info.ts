@@ -10,6 +10,7 @@ import type { ReplayTransport } from '../transport/replay.ts';
 import type { CommandContext } from './command.ts';
 import { boardModel } from './commands/info.ts';
 import { openRecordingSession, replaySummary } from './recording-input.ts';
+import type { HeaderFields } from '../export/header-comments.ts';
 
 export interface RecordingMetadata {
   file: string;
@@ -67,12 +68,41 @@ export function recordingMetadata(file: string, session: BoardSession): Recordin
   };
 }
 
-/** `tripod info FILE`. */
-export async function printRecordingInfo(ctx: CommandContext, file: string): Promise<number> {
-  const session = await openRecordingSession(file, Infinity, null);
+/** Replays a recording to its end (no output) for its metadata: its header and what the replay finds. */
+export async function readRecordingMetadata(file: string, calibrationFile: string | null = null): Promise<RecordingMetadata> {
+  const session = await openRecordingSession(file, Infinity, calibrationFile);
   await session.finished;
   await session.close();
-  const m = recordingMetadata(file, session);
+  return recordingMetadata(file, session);
+}
+
+/** The board line of `tripod info` and exports: model, firmware, protocol, rate. */
+export function boardLine(m: RecordingMetadata): string {
+  return m.board ? `${m.board.model}, firmware ${m.board.firmware}, protocol ${m.board.protocol}, ${m.board.sample_rate_hz} Hz` : 'unknown (not in the header)';
+}
+
+/** The header an export carries (CSV `#` lines, the C3D's TRIPOD group); `timing`: how rows are timed. */
+export function headerFields(m: RecordingMetadata, timing: string): HeaderFields {
+  return {
+    recording: m.file,
+    created: m.created_at,
+    software: m.software,
+    source: m.source,
+    board: boardLine(m),
+    firmware: m.board?.firmware ?? null,
+    calibration: m.calibration.source,
+    calibrated: m.calibration.calibrated,
+    subject: m.subject_id,
+    notes: m.notes,
+    samples: m.samples,
+    gaps: `${m.lost} samples lost in ${m.gaps} gap(s)`,
+    timing,
+  };
+}
+
+/** `tripod info FILE`. */
+export async function printRecordingInfo(ctx: CommandContext, file: string): Promise<number> {
+  const m = await readRecordingMetadata(file);
   if (ctx.values.json === true) {
     ctx.out.write(`${JSON.stringify(m)}\n`);
     return 0;
@@ -82,7 +112,7 @@ export async function printRecordingInfo(ctx: CommandContext, file: string): Pro
     `created     ${m.created_at}`,
     `software    ${m.software}`,
     `source      ${m.source}`,
-    `board       ${m.board ? `${m.board.model}, firmware ${m.board.firmware}, protocol ${m.board.protocol}, ${m.board.sample_rate_hz} Hz` : 'unknown (not in the header)'}`,
+    `board       ${boardLine(m)}`,
     `calibration ${m.calibration.source}${m.calibration.calibrated ? '' : ' (not calibrated: forces are nominal)'}`,
     ...m.calibration.cells.map((c, i) => `  cell ${i}    offset ${String(c.offset).padStart(9)} counts   scale ${c.scale.toExponential(4)} N/count   at (${m.calibration.positions_mm[i]!.x}, ${m.calibration.positions_mm[i]!.y}) mm`),
     `subject     ${m.subject_id ?? '-'}`,

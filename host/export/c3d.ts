@@ -99,7 +99,14 @@ function encodeGroup(g: Group, id: number): Buffer {
 
 const i16 = (values: number[], dims: number[] = values.length === 1 ? [] : [values.length]): ParamValue => ({ type: 'i16', dims, values });
 const f32 = (values: number[], dims: number[] = values.length === 1 ? [] : [values.length]): ParamValue => ({ type: 'f32', dims, values });
-const text = (s: string): ParamValue => ({ type: 'char', strings: [s], scalar: true });
+/** One text: a scalar up to 255 characters (a dimension is one byte); longer text (notes) is split
+ *  into rows of 255, at most 40 (a parameter record is under 32 KB): readers join the rows. */
+const text = (s: string): ParamValue => {
+  if (s.length <= 255) return { type: 'char', strings: [s], scalar: true };
+  const rows: string[] = [];
+  for (let i = 0; i < Math.min(s.length, 255 * 40); i += 255) rows.push(s.slice(i, i + 255));
+  return { type: 'char', strings: rows };
+};
 const texts = (s: string[]): ParamValue => ({ type: 'char', strings: s });
 
 function parameterSection(groups: Group[]): Buffer {

@@ -7,7 +7,8 @@
  * bound), so a caller may do other async work between openBoard() and subscribing without missing
  * the first samples. (The recorder does not go through here: it writes in the callback itself.)
  */
-import { Observable, Subject } from 'rxjs';
+import { map, Observable, Subject } from 'rxjs';
+import { blockOfSample, forceSampleAt, type ForceBlock } from './block.ts';
 import type { ForceSample, PipelineEvent } from './types.ts';
 
 /** Samples that may wait for a slow consumer: 30 s at 80 Hz. */
@@ -32,6 +33,8 @@ export class BoundedDelivery {
   private started = false;
   readonly samples$: Observable<ForceSample> = this.lazy(this.samplesSubject);
   readonly events$: Observable<PipelineEvent> = this.lazy(this.eventsSubject);
+  /** Live samples arrive one frame at a time: each is also a one-row block. */
+  readonly blocks$: Observable<ForceBlock> = this.samples$.pipe(map(blockOfSample));
 
   constructor(private readonly capacity = DEFAULT_DELIVERY_CAPACITY) {}
 
@@ -52,6 +55,10 @@ export class BoundedDelivery {
     this.queuedSamples++;
     if (this.queuedSamples > this.capacity) this.dropOldestSample();
     this.schedule();
+  }
+
+  pushBlock(b: ForceBlock): void {
+    for (let k = 0; k < b.count; k++) this.pushSample(forceSampleAt(b, k));
   }
 
   pushEvent(e: PipelineEvent): void {

@@ -8,6 +8,7 @@ import { CMD_SET_SAMPLE_RATE, CMD_START_STREAM, STATUS_OK, decodeDeviceMessage, 
 import type { ReceivedMessage } from '../transport/transport.ts';
 import type { Calibration } from './calibration.ts';
 import { MIN_COP_LOAD_N, toForceSample } from './cop.ts';
+import { ForceBlockBuilder, type ForceBlock } from './block.ts';
 import { FrameReorder } from './reorder.ts';
 import { SampleStage, type RawSample, type SampleStats } from './samples.ts';
 import type { ForceSample, PipelineEvent } from './types.ts';
@@ -18,7 +19,18 @@ export interface PipelineOptions {
   minLoadN?: number;
   /** Frames held to put out-of-order frames back in order (reorder.ts); 0 (default) = none. Replays use REPLAY_REORDER_WINDOW. */
   reorderWindow?: number;
+  /**
+   * The batched path (replays): calibrated samples go to this callback in ForceBlocks of up to
+   * `blockSamples` rows instead of one ForceSample each to onSample (which is then not called).
+   * A block ends before every event, so events keep their place between samples.
+   */
+  onBlock?: (b: ForceBlock) => void;
+  /** Rows per block on the batched path (default 4096); 0 = one block per frame (paced replays). */
+  blockSamples?: number;
 }
+
+/** Rows per ForceBlock on the batched path. */
+export const DEFAULT_BLOCK_SAMPLES = 4096;
 
 export class ForcePipeline {
   private readonly stage: SampleStage;
@@ -30,11 +42,34 @@ export class ForcePipeline {
   constructor(
     private calibration: Calibration,
     private readonly onSample: (s: ForceSample) => void,
-    private readonly onEvent: (e: PipelineEvent) => void,
+    private onEvent: (e: PipelineEvent) => void,
     opts: PipelineOptions = {},
   ) {
     this.minLoadN = opts.minLoadN ?? MIN_COP_LOAD_N;
-    this.stage = new SampleStage((s) => this.emit(s), onEvent, { rateHz: opts.rateHz ?? 80 });
+    const onBlock = opts.onBlock ?? null;
+    if (onBlock === null) {
+      this.stage = new SampleStage((s) => this.emit(s), onEvent, { rateHz: opts.rateHz ?? 80 });
+    } else {
+      const perFrame = opts.blockSamples === 0;
+      const builder = new ForceBlockBuilder(perFrame ? 64 : (opts.blockSamples ?? DEFAULT_BLOCK_SAMPLES));
+      const emitBlock = (): void => {
+        const b = builder.take();
+        if (b !== null) onBlock(b);
+      };
+      this.endBlock = emitBlock;
+      this.onEvent = (e) => {
+        emitBlock();
+        onEvent(e);
+      };
+      this.stage = new SampleStage(() => undefined, this.onEvent, {
+        rateHz: opts.rateHz ?? 80,
+        onFrame: (f) => {
+          if (!builder.fits(f.count)) emitBlock();
+          builder.add(f, this.calibration, this.minLoadN);
+          if (perFrame) emitBlock();
+        },
+      });
+    }
     const stage = this.stage;
     this.reorder = opts.reorderWindow
       ? new FrameReorder(opts.reorderWindow, () => stage.expectedDeviceIndex, (bytes, t) => stage.push(bytes, t))
@@ -43,11 +78,16 @@ export class ForcePipeline {
 
   private readonly reorder: FrameReorder | null;
 
-  /** Delivers frames held for reordering (call at the end of the stream). */
+  /** Ends the block being filled on the batched path (no-op otherwise). */
+  private readonly endBlock: () => void = () => undefined;
+
+  /** Delivers frames held for reordering and the block being filled (call at the end of the stream). */
   flush(): void {
-    if (!this.reorder) return;
-    this.reorder.flush();
-    this.stage.stats.reordered = this.reorder.reordered;
+    if (this.reorder) {
+      this.reorder.flush();
+      this.stage.stats.reordered = this.reorder.reordered;
+    }
+    this.endBlock();
   }
 
   get stats(): SampleStats {
@@ -67,14 +107,19 @@ export class ForcePipeline {
     this.stage.setRate(hz);
   }
 
+  /** One sample frame (a data message), received at hostTimeMs (ms since the epoch). */
+  pushData(bytes: Uint8Array, hostTimeMs: number): void {
+    if (this.reorder) {
+      this.reorder.push(bytes, hostTimeMs);
+      this.stage.stats.reordered = this.reorder.reordered;
+    } else {
+      this.stage.push(bytes, hostTimeMs);
+    }
+  }
+
   push(msg: ReceivedMessage): void {
     if (msg.channel === 'data') {
-      if (this.reorder) {
-        this.reorder.push(msg.bytes, msg.hostTimeMs);
-        this.stage.stats.reordered = this.reorder.reordered;
-      } else {
-        this.stage.push(msg.bytes, msg.hostTimeMs);
-      }
+      this.pushData(msg.bytes, msg.hostTimeMs);
       return;
     }
     this.flush(); // a control message keeps its place among the frames

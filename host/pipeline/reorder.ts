@@ -49,6 +49,12 @@ export class FrameReorder {
       this.deliver(bytes, hostTimeMs);
       return;
     }
+    if (this.held.length === 0 && this.continues(bytes, e)) {
+      // The usual case: nothing held and the frame is the next one (what drain() would do at once).
+      this.deliver(bytes, hostTimeMs);
+      if (isV12(bytes)) this.lastSeq = bytes[1]!;
+      return;
+    }
     this.held.push({ bytes, hostTimeMs });
     this.drain(false);
   }

@@ -28,6 +28,19 @@ export interface RawSample {
   flags: number;
 }
 
+/**
+ * One frame's delivered samples, in the stage's reused arrays (valid only during the callback):
+ * sample k has index firstIndex + k, counts[4k..4k+3], flags[k] and device time t[k] (s).
+ */
+export interface FrameSamples {
+  firstIndex: number;
+  count: number;
+  hostTimeMs: number;
+  counts: Int32Array;
+  flags: Uint8Array;
+  t: Float64Array;
+}
+
 export interface SampleStats {
   frames: number;
   samples: number;
@@ -46,6 +59,11 @@ export interface SampleStats {
 export interface SampleStageOptions {
   /** Nominal sample rate, Hz (from GET_INFO); used for time until two KEY frames arrive. Defaults to 80. */
   rateHz?: number;
+  /**
+   * Receives each frame's samples at once (the batched path: no call per sample); when given,
+   * the per-sample callback is not called. Times and indices are the per-sample path's exactly.
+   */
+  onFrame?: (f: FrameSamples) => void;
 }
 
 export class SampleStage {
@@ -53,6 +71,9 @@ export class SampleStage {
   /** Where the decoder writes a frame's samples (reused: nothing allocated per frame). */
   private counts = new Int32Array(CELLS * 64);
   private flags = new Uint8Array(64);
+  private times = new Float64Array(64);
+  private readonly onFrame: ((f: FrameSamples) => void) | null;
+  private readonly frame: FrameSamples = { firstIndex: 0, count: 0, hostTimeMs: 0, counts: this.counts, flags: this.flags, t: this.times };
   /** The board acknowledged START_STREAM: the next KEY belongs to a new stream (see expectStreamStart). */
   private pendingStart = false;
   /** New sample rate to apply at the next KEY, Hz. */
@@ -84,6 +105,7 @@ export class SampleStage {
     opts: SampleStageOptions = {},
   ) {
     this.clock = new DeviceClock(1000 / (opts.rateHz ?? 80));
+    this.onFrame = opts.onFrame ?? null;
   }
 
   /** Device index (mod 2^24) of the sample expected next, or null before the first frame. */
@@ -128,6 +150,10 @@ export class SampleStage {
     if (this.flags.length < cap) {
       this.counts = new Int32Array(CELLS * cap);
       this.flags = new Uint8Array(cap);
+      this.times = new Float64Array(cap);
+      this.frame.counts = this.counts;
+      this.frame.flags = this.flags;
+      this.frame.t = this.times;
     }
     let n = this.decoder.decodeInto(bytes, this.counts, this.flags, 0);
     let startLost = false;
@@ -205,20 +231,33 @@ export class SampleStage {
       this.pendingRateHz = null;
     }
     if (keyMs !== null) this.clock.addKey(first, keyMs);
-    const s = this.sample;
-    s.hostTimeMs = hostTimeMs;
-    s.counts = counts;
-    for (let k = 0; k < block.count; k++) {
-      s.index = first + k;
-      s.t = this.clock.timeOf(s.index);
-      this.lastSampleMs = this.clock.msOf(s.index);
+    const count = block.count;
+    const times = this.times;
+    for (let k = 0; k < count; k++) times[k] = this.clock.timeOf(first + k);
+    if (count > 0) {
+      this.lastSampleMs = this.clock.msOf(first + count - 1);
       this.lastHostMs = hostTimeMs;
-      s.at = k * CELLS;
-      s.flags = flags[k]!;
-      this.onSample(s);
     }
-    this.stats.samples += block.count;
-    this.next = first + block.count;
+    if (this.onFrame !== null) {
+      const f = this.frame;
+      f.firstIndex = first;
+      f.count = count;
+      f.hostTimeMs = hostTimeMs;
+      this.onFrame(f); // its arrays are this.counts, this.flags and this.times (set where they grow)
+    } else {
+      const s = this.sample;
+      s.hostTimeMs = hostTimeMs;
+      s.counts = counts;
+      for (let k = 0; k < count; k++) {
+        s.index = first + k;
+        s.t = times[k]!;
+        s.at = k * CELLS;
+        s.flags = flags[k]!;
+        this.onSample(s);
+      }
+    }
+    this.stats.samples += count;
+    this.next = first + count;
   }
 
   /**
@@ -319,7 +358,12 @@ export class SampleStage {
   }
 
   private remember(bytes: Uint8Array, block: BlockInfo): void {
-    this.recent[this.recentHead] = { bytes, firstIndex: block.firstIndex, count: block.count };
+    const r = this.recent[this.recentHead];
+    if (r) {
+      r.bytes = bytes;
+      r.firstIndex = block.firstIndex;
+      r.count = block.count;
+    } else this.recent[this.recentHead] = { bytes, firstIndex: block.firstIndex, count: block.count };
     this.recentHead = (this.recentHead + 1) % RECENT_FRAMES;
   }
 

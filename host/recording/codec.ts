@@ -2,7 +2,7 @@
  * Pure encoding and incremental parsing of recording records (see format.ts for the layout).
  * The parser never throws on bad data: it returns what is intact and lists the damaged ranges.
  */
-import { crc32 } from './crc32.ts';
+import { crc32, crc32Range } from './crc32.ts';
 import {
   CHANNEL_CONTROL,
   CHANNEL_DATA,
@@ -80,9 +80,14 @@ export class RecordingParser {
   /** Bytes consumed as whole, valid records (plus the magic). */
   intactBytes = 0;
 
-  /** Feeds bytes; returns the records completed by them. Throws only when the file is not a recording at all. */
+  /**
+   * Feeds bytes; returns the records completed by them. Throws only when the file is not a recording
+   * at all. The bytes are copied once into the parser's own buffer, and each MESSAGE record's
+   * `bytes` is a view into that buffer (never written again), so the caller may reuse `chunk` and
+   * no buffer is allocated per message.
+   */
   push(chunk: Uint8Array): RecordingRecord[] {
-    this.buf = this.buf.length === 0 ? chunk : concat(this.buf, chunk);
+    this.buf = concat(this.buf, chunk);
     const out: RecordingRecord[] = [];
     this.scan(out, false);
     return out;
@@ -151,11 +156,14 @@ export class RecordingParser {
         continue;
       }
       const crc = view.getUint32(pos + RECORD_HEAD_BYTES + length, true);
-      if (crc !== crc32(buf.subarray(pos + 2, pos + RECORD_HEAD_BYTES + length))) {
+      if (crc !== crc32Range(buf, pos + 2, pos + RECORD_HEAD_BYTES + length)) {
         pos = this.skip(pos, 'record CRC mismatch');
         continue;
       }
-      const record = decodePayload(type, buf.subarray(pos + RECORD_HEAD_BYTES, pos + RECORD_HEAD_BYTES + length), this.base + pos);
+      const record =
+        type === RECORD_MESSAGE
+          ? decodeMessage(buf, view, pos + RECORD_HEAD_BYTES, length, this.base + pos)
+          : decodePayload(type, buf.subarray(pos + RECORD_HEAD_BYTES, pos + RECORD_HEAD_BYTES + length), this.base + pos);
       if (record === null) {
         pos = this.skip(pos, 'record payload malformed');
         continue;
@@ -167,7 +175,6 @@ export class RecordingParser {
     }
     this.buf = buf.subarray(pos);
     this.base += pos;
-    if (this.buf.length > 0) this.buf = this.buf.slice(); // let the big chunk go
   }
 
   /** Marks bytes from `pos` as damaged and moves to the next candidate sync. */
@@ -198,20 +205,25 @@ export class RecordingParser {
       const length = view.getUint32(i + 3, true);
       if (length > MAX_RECORD_PAYLOAD || i + RECORD_HEAD_BYTES + length + RECORD_CRC_BYTES > buf.length) continue;
       const crc = view.getUint32(i + RECORD_HEAD_BYTES + length, true);
-      if (crc === crc32(buf.subarray(i + 2, i + RECORD_HEAD_BYTES + length))) return i;
+      if (crc === crc32Range(buf, i + 2, i + RECORD_HEAD_BYTES + length)) return i;
     }
     return -1;
   }
 }
 
+/**
+ * A MESSAGE record's payload at buf[at, at + length): its bytes are a view into `buf` (a buffer the
+ * parser owns and never writes again), so no buffer is allocated per message.
+ */
+function decodeMessage(buf: Uint8Array, view: DataView, at: number, length: number, offset: number): RecordingRecord | null {
+  if (length < 9) return null;
+  const ch = buf[at];
+  if (ch !== CHANNEL_DATA && ch !== CHANNEL_CONTROL) return null;
+  const hostTimeMs = view.getFloat64(at + 1, true);
+  return { type: 'message', offset, channel: ch === CHANNEL_DATA ? 'data' : 'control', hostTimeMs, bytes: buf.subarray(at + 9, at + length) };
+}
+
 function decodePayload(type: number, payload: Uint8Array, offset: number): RecordingRecord | null {
-  if (type === RECORD_MESSAGE) {
-    if (payload.length < 9) return null;
-    const ch = payload[0];
-    if (ch !== CHANNEL_DATA && ch !== CHANNEL_CONTROL) return null;
-    const hostTimeMs = new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getFloat64(1, true);
-    return { type: 'message', offset, channel: ch === CHANNEL_DATA ? 'data' : 'control', hostTimeMs, bytes: payload.slice(9) };
-  }
   let json: unknown;
   try {
     json = JSON.parse(utf8Decoder.decode(payload));

@@ -42,10 +42,16 @@ function standInHeader(): RecordingHeader {
   return { format: 'tripod-recording', formatVersion: 1, createdAt: '', ...unknown, board: null, calibration: null, subjectId: null, notes: null };
 }
 
-const CHUNK_BYTES = 256 * 1024;
+/** Bytes read per call: small enough that the records of one chunk (about 550 MESSAGE records) stay few while they wait to be played. */
+const CHUNK_BYTES = 32 * 1024;
 
 /** Opens a recording for reading; throws RecordingFormatError when it is not one (bad magic, empty, no header). */
-export function openRecording(path: string): { report: RecordingReadReport; records: () => Generator<RecordingRecord> } {
+export function openRecording(path: string): {
+  report: RecordingReadReport;
+  records: () => Generator<RecordingRecord>;
+  /** The same records a chunk of the file at a time (an array each, valid until the next is asked for): for loops where a generator step per record counts. */
+  batches: () => Generator<RecordingRecord[]>;
+} {
   let fileBytes: number;
   let st: fs.Stats;
   try {
@@ -57,7 +63,7 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
   if (st.isDirectory()) throw new RecordingFormatError(`${path} is a directory, not a recording: name a .tripod file in it`);
   fileBytes = st.size;
   const report: RecordingReadReport = { path, fileBytes, intactBytes: 0, header: null, end: null, truncatedAt: null, damaged: [], headerRecovery: null };
-  function* records(): Generator<RecordingRecord> {
+  function* batches(): Generator<RecordingRecord[]> {
     let fd: number;
     try {
       fd = fs.openSync(path, 'r');
@@ -66,39 +72,36 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
     }
     const parser = new RecordingParser();
     let first = true;
-    /** The header first (recovered if need be), then every record but the header's copy. */
-    function* emit(r: RecordingRecord): Generator<RecordingRecord> {
+    /** Appends to `out` the header first (recovered if need be), then every record but the header's copy. */
+    function emit(r: RecordingRecord, out: RecordingRecord[]): void {
       if (first) {
         first = false;
         if (r.type === 'header') {
-          track(r);
-          yield r;
+          out.push(track(r));
           return;
         }
         if (isHeaderCopy(r)) {
           report.headerRecovery = 'copy';
-          const h: RecordingRecord = { type: 'header', offset: r.offset, header: r.note.header as RecordingHeader };
-          track(h);
-          yield h;
+          out.push(track({ type: 'header', offset: r.offset, header: r.note.header as RecordingHeader }));
           return;
         }
         report.headerRecovery = 'missing';
-        const h: RecordingRecord = { type: 'header', offset: RECORDING_MAGIC.length, header: standInHeader() };
-        track(h);
-        yield h;
+        out.push(track({ type: 'header', offset: RECORDING_MAGIC.length, header: standInHeader() }));
       }
-      if (isHeaderCopy(r)) return;
-      track(r);
-      yield r;
+      if (!isHeaderCopy(r)) out.push(track(r));
     }
+    // Records of one chunk go out from a plain array (a generator per record costs more than the record).
+    const ready: RecordingRecord[] = [];
     try {
       const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
       for (;;) {
         const n = fs.readSync(fd, chunk, 0, CHUNK_BYTES, null);
+        const parsed = n === 0 ? parser.finish() : parser.push(chunk.subarray(0, n));
+        for (const r of parsed) emit(r, ready);
+        if (ready.length > 0) yield ready;
+        ready.length = 0;
         if (n === 0) break;
-        for (const r of parser.push(new Uint8Array(chunk.subarray(0, n)))) yield* emit(r);
       }
-      for (const r of parser.finish()) yield* emit(r);
       if (first) throw new RecordingFormatError(`${path}: no readable record after the magic (file cut or corrupt right at the start)`);
     } catch (e) {
       // The parser does not know the file's name: every message names it.
@@ -111,11 +114,15 @@ export function openRecording(path: string): { report: RecordingReadReport; reco
       report.damaged = parser.damaged;
     }
   }
-  function track(r: RecordingRecord): void {
+  function* records(): Generator<RecordingRecord> {
+    for (const batch of batches()) for (let i = 0; i < batch.length; i++) yield batch[i]!;
+  }
+  function track(r: RecordingRecord): RecordingRecord {
     if (r.type === 'header') report.header = r.header;
     else if (r.type === 'end') report.end = r.end;
+    return r;
   }
-  return { report, records };
+  return { report, records, batches };
 }
 
 /** One line saying where a damaged or cut recording stopped, or null when the file is whole. */

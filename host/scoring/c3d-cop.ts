@@ -6,12 +6,15 @@
  * read; CoP from the platform's own formulas, frames with Fz below 20 N skipped (nobody on the plate).
  */
 import { readFileSync } from 'node:fs';
-import { CopFileError, type CopTrace } from './cop-file.ts';
+import { CopFileError, METADATA_KEYS, type CopTrace, type FileMetadata } from './cop-file.ts';
+import { unescapeValue } from '../export/header-comments.ts';
 
 type Value = number[] | string[];
 
 export interface C3dParameters {
   get(group: string, name: string): Value | undefined;
+  /** A character parameter's rows joined as stored (spaces at a row's end kept), trailing padding trimmed. */
+  text(group: string, name: string): string | undefined;
 }
 
 function fail(file: string, what: string): never {
@@ -26,7 +29,7 @@ export function looksLikeC3d(bytes: Uint8Array): boolean {
 function parseParameters(buf: Buffer, start: number, file: string): C3dParameters {
   if (buf[start + 3] !== 84) fail(file, `processor type ${buf[start + 3]}: only Intel byte order is read`);
   const groups = new Map<number, string>();
-  const raw: Array<{ group: number; name: string; value: Value }> = [];
+  const raw: Array<{ group: number; name: string; value: Value; text?: string }> = [];
   let o = start + 4;
   for (;;) {
     if (o + 2 > buf.length) break;
@@ -44,21 +47,24 @@ function parseParameters(buf: Buffer, start: number, file: string): C3dParameter
       const d0 = offAt + 4 + nd;
       const count = dims.reduce((a, b) => a * b, 1);
       let value: Value;
+      let text: string | undefined;
       if (type === -1) {
         const w = dims[0] ?? 1;
         const n = nd <= 1 ? 1 : count / w;
         value = Array.from({ length: n }, (_, i) => buf.toString('latin1', d0 + i * w, d0 + (i + 1) * w).trimEnd());
+        text = buf.toString('latin1', d0, d0 + count).trimEnd();
       } else {
         const size = Math.abs(type);
         value = Array.from({ length: count }, (_, i) => (size === 4 ? buf.readFloatLE(d0 + i * 4) : size === 2 ? buf.readInt16LE(d0 + i * 2) : buf.readInt8(d0 + i)));
       }
-      raw.push({ group: id, name, value });
+      raw.push({ group: id, name, value, ...(text !== undefined ? { text } : {}) });
     }
     if (next === 0) break;
     o = offAt + next;
   }
-  const map = new Map(raw.map((p) => [`${groups.get(p.group) ?? p.group}:${p.name}`, p.value]));
-  return { get: (g, n) => map.get(`${g.toUpperCase()}:${n.toUpperCase()}`) };
+  const key = (g: string | number, n: string): string => `${String(g).toUpperCase()}:${n.toUpperCase()}`;
+  const map = new Map(raw.map((p) => [key(groups.get(p.group) ?? p.group, p.name), p]));
+  return { get: (g, n) => map.get(key(g, n))?.value, text: (g, n) => map.get(key(g, n))?.text };
 }
 
 export interface C3dAnalog {
@@ -123,6 +129,7 @@ export function readC3dCop(file: string): CopTrace {
   if (type === undefined) fail(file, 'no force platform (FORCE_PLATFORM:TYPE)');
   const origin = (a.params.get('FORCE_PLATFORM', 'ORIGIN') as number[] | undefined) ?? [0, 0, 0];
   const n = a.channels[0]?.length ?? 0;
+  const load = { t: new Float64Array(n), total: new Float64Array(n) };
   const t: number[] = [];
   const x: number[] = [];
   const y: number[] = [];
@@ -150,6 +157,8 @@ export function readC3dCop(file: string): CopTrace {
       cx = (-my - fx * dz) / fz;
       cy = (mx - fy * dz) / fz;
     } else return fail(file, `force platform TYPE ${type}: only TYPE 2 and 3 are read`);
+    load.t[i] = i / a.rateHz;
+    load.total[i] = Math.abs(fz);
     if (!(Math.abs(fz) >= 20)) {
       skipped++;
       continue;
@@ -158,7 +167,7 @@ export function readC3dCop(file: string): CopTrace {
     x.push(cx);
     y.push(cy);
   }
-  return {
+  const trace: CopTrace = {
     t: Float64Array.from(t),
     x: Float64Array.from(x),
     y: Float64Array.from(y),
@@ -167,5 +176,27 @@ export function readC3dCop(file: string): CopTrace {
     skippedRows: skipped,
     columns: { x: `force platform 1 (TYPE ${type}) CoP x`, y: `force platform 1 (TYPE ${type}) CoP y`, t: null },
     unit: 'mm',
+    load,
   };
+  const tripod = tripodMetadata(a.params);
+  if (tripod) {
+    trace.metadata = tripod;
+    trace.tripod = true;
+  }
+  return trace;
+}
+
+/** A Tripod export's metadata from its SUBJECTS, TRIAL and TRIPOD parameters (host/cli/export-collected.ts), or null. */
+function tripodMetadata(p: C3dParameters): FileMetadata | null {
+  // The TRIPOD texts are escaped as a CSV's '#' lines are (export-collected.ts).
+  const text = (g: string, n: string): string | null => {
+    const v = p.text(g, n);
+    if (v === undefined || v === '') return null;
+    return g === 'TRIPOD' ? unescapeValue(v) : v;
+  };
+  if (text('TRIPOD', 'CREATED') === null) return null;
+  const m: Record<string, string | null> = Object.fromEntries(METADATA_KEYS.map((k) => [k, text('TRIPOD', k)]));
+  m.subject = text('SUBJECTS', 'NAMES');
+  m.created = text('TRIPOD', 'CREATED');
+  return m as FileMetadata;
 }

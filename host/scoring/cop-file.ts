@@ -23,6 +23,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { looksLikeC3d, readC3dCop } from './c3d-cop.ts';
 import { splitDelimited, unquoted } from './csv-line.ts';
 import { isDecimal, parseDecimal } from '../util/strict-number.ts';
+import { parseHeaderComments } from '../export/header-comments.ts';
 
 /** Largest file readCopFile reads, bytes: about 1 million rows, 2.8 h at 100 Hz. */
 export const MAX_COP_FILE_BYTES = 32 * 1024 * 1024;
@@ -63,11 +64,30 @@ export interface CopTrace {
   y: Float64Array;
   /** Rate from the flag, or 1 / median interval of the time column, Hz. */
   rateHz: number;
-  format: 'bds' | 'table';
+  format: 'bds' | 'table' | 'recording';
   /** Rows skipped because their CoP fields were empty (nobody on the plate). */
   skippedRows: number;
   columns: { x: string; y: string; t: string | null };
   unit: LengthUnit;
+  /** Total vertical load of every row (also those without a CoP), when the file has it (a Tripod
+   *  export's total_n, a C3D's Fz): what finds the stance (stances.ts). */
+  load?: { t: Float64Array; total: Float64Array };
+  /** What the file says of its recording (a Tripod export's `#` lines or C3D parameters, a
+   *  recording's header); absent for other files. */
+  metadata?: FileMetadata;
+  /** A Tripod recording or export (its load includes stepping on and off the plate). */
+  tripod?: boolean;
+}
+
+/** The metadata columns of `tripod analyze` (null: the file does not say). */
+export const METADATA_KEYS = ['subject', 'created', 'board', 'firmware', 'calibration', 'calibrated', 'notes', 'gaps'] as const;
+export type FileMetadata = Record<(typeof METADATA_KEYS)[number], string | null>;
+
+/** The metadata of a Tripod CSV export's `#` lines (host/export/header-comments.ts), or undefined. */
+function metadataOfComments(text: string): FileMetadata | undefined {
+  const c = parseHeaderComments(text);
+  if (c.size === 0) return undefined;
+  return Object.fromEntries(METADATA_KEYS.map((k) => [k, c.get(k) ?? null])) as FileMetadata;
 }
 
 interface Column {
@@ -206,10 +226,18 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
   // Rows with an EMPTY CoP field are skipped (Tripod exports leave the CoP empty while nobody is
   // on the plate); anything else that is not a number is an error.
   const rowOf: number[] = [];
+  // A Tripod export: the total load of every row (with or without a CoP) finds the stance.
+  const li = ti >= 0 && !opts.fromMoments ? raw.findIndex((r) => r.toLowerCase() === 'total_n') : -1;
+  const loadT: number[] = [];
+  const loadTotal: number[] = [];
   let w = 0;
   for (let r = 0; r < n; r++) {
     const [lineNo, line] = body[r]!;
     const fields = splitLine(line, delim);
+    if (li >= 0 && fields[li] !== '') {
+      loadT.push(value(fields, ti, lineNo));
+      loadTotal.push(value(fields, li, lineNo));
+    }
     if (opts.fromMoments) {
       const fz = value(fields, fzi, lineNo);
       if (!(Math.abs(fz) >= MIN_FZ_N)) {
@@ -252,7 +280,14 @@ export function parseCopText(text: string, opts: CopFileOptions = {}, source = '
     if (Math.abs(rateHz - Math.round(rateHz)) < 1e-6 * rateHz) rateHz = Math.round(rateHz);
   }
   const columns = opts.fromMoments ? { x: `-${raw[myi]} / ${raw[fzi]}`, y: `${raw[mxi]} / ${raw[fzi]}`, t: ti >= 0 ? raw[ti]! : null } : { x: raw[xi]!, y: raw[yi]!, t: ti >= 0 ? raw[ti]! : null };
-  return { t: tOut, x: xOut, y: yOut, rateHz, format: isBds ? 'bds' : 'table', columns, unit, skippedRows };
+  const trace: CopTrace = { t: tOut, x: xOut, y: yOut, rateHz, format: isBds ? 'bds' : 'table', columns, unit, skippedRows };
+  if (li >= 0) {
+    trace.load = { t: Float64Array.from(loadT), total: Float64Array.from(loadTotal) };
+    trace.tripod = xi >= 0 && /^cop_x_right_mm$/i.test(raw[xi]!);
+  }
+  const metadata = metadataOfComments(text);
+  if (metadata) trace.metadata = metadata;
+  return trace;
 }
 
 /** Reads a CoP file; an unreadable file is a 'data' CopFileError. */

@@ -6,7 +6,7 @@
  */
 import { BehaviorSubject, Subject } from 'rxjs';
 import { describeDamage, openRecording, type RecordingReadReport } from '../recording/reader.ts';
-import type { NoteRecord, RecordingHeader } from '../recording/format.ts';
+import type { NoteRecord, RecordingHeader, RecordingRecord } from '../recording/format.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 export interface ReplayOptions {
@@ -25,7 +25,14 @@ export class ReplayTransport implements Transport {
   readonly notes$ = new Subject<NoteRecord>();
   readonly report: RecordingReadReport;
   readonly header: RecordingHeader;
-  private readonly records: ReturnType<typeof openRecording>['records'];
+  private readonly batches: ReturnType<typeof openRecording>['batches'];
+  /**
+   * Where data messages go directly, without messages$ (set by the session that plays the
+   * recording, which then ignores data messages on messages$: no object and no Observable step per
+   * frame); messages$ still gets them while anyone besides that session subscribes to it. Control
+   * messages, link events and notes always take the Subjects.
+   */
+  onData: ((bytes: Uint8Array, hostTimeMs: number) => void) | null = null;
   private stopped = false;
   private playing = false;
   /** Resolves when every record has been played (or close() was called). */
@@ -43,7 +50,7 @@ export class ReplayTransport implements Transport {
     this.speed = speed;
     const rec = openRecording(file);
     this.report = rec.report;
-    this.records = rec.records;
+    this.batches = rec.batches;
     // Read the header now so callers know the board and calibration before playing.
     const gen = rec.records();
     const first = gen.next();
@@ -51,6 +58,11 @@ export class ReplayTransport implements Transport {
     if (first.done || first.value.type !== 'header') throw new TransportError(`${file}: no header record`);
     this.header = first.value.header;
     this.finished = new Promise((r) => (this.resolveFinished = r));
+  }
+
+  /** Whether messages keep their recorded spacing (any finite speed); false for 'max'. */
+  get paced(): boolean {
+    return this.speed !== Infinity;
   }
 
   get description(): string {
@@ -100,40 +112,60 @@ export class ReplayTransport implements Transport {
   private async play(): Promise<void> {
     const speed = this.speed;
     const keepTimes = this.opts.recordedTimes ?? true;
-    let t0Recorded: number | null = null;
-    let t0Wall = 0;
-    let sinceYield = 0;
-    for (const r of this.records()) {
+    for (const batch of this.batches()) {
+      for (let i = 0; i < batch.length && !this.stopped; i++) {
+        const wait = this.playOne(batch[i]!, speed, keepTimes);
+        if (wait !== null) await wait; // no await per record on the direct path
+      }
       if (this.stopped) break;
-      if (r.type === 'note') {
-        this.notes$.next(r.note);
-        continue;
-      }
-      if (r.type === 'message' || r.type === 'link') {
-        const h = r.type === 'message' ? r.hostTimeMs : r.link.hostTimeMs;
-        if (t0Recorded === null) {
-          t0Recorded = h;
-          t0Wall = nowMs();
-        }
-        if (speed !== Infinity) {
-          const due = t0Wall + (h - t0Recorded) / speed;
-          const wait = due - nowMs();
-          if (wait > 1) await sleep(wait);
-          if (this.stopped) break;
-        } else if (++sinceYield >= 512) {
-          sinceYield = 0;
-          await new Promise((r2) => setImmediate(r2)); // let consumers and timers run
-        }
-        if (r.type === 'message') {
-          this.messages$.next({ channel: r.channel, bytes: r.bytes, hostTimeMs: keepTimes ? r.hostTimeMs : nowMs() });
-        } else {
-          const hostTimeMs = keepTimes ? r.link.hostTimeMs : nowMs();
-          if (r.link.event === 'link-lost') this.link$.next({ type: 'link-lost', hostTimeMs, reason: r.link.detail ?? 'link lost (recorded)' });
-          else this.link$.next({ type: 'link-restored', hostTimeMs, attempt: 0 });
-        }
-      }
     }
     this.finish();
+  }
+
+  private t0Recorded: number | null = null;
+  private t0Wall = 0;
+  private sinceYield = 0;
+
+  /** Plays one record; returns a promise only when it has to wait (paced, or a yield every 512 at max speed). */
+  private playOne(r: RecordingRecord, speed: number, keepTimes: boolean): Promise<void> | null {
+    if (r.type === 'note') {
+      this.notes$.next(r.note);
+      return null;
+    }
+    if (r.type !== 'message' && r.type !== 'link') return null;
+    const h = r.type === 'message' ? r.hostTimeMs : r.link.hostTimeMs;
+    if (this.t0Recorded === null) {
+      this.t0Recorded = h;
+      this.t0Wall = nowMs();
+    }
+    if (speed !== Infinity) {
+      const wait = this.t0Wall + (h - this.t0Recorded) / speed - nowMs();
+      if (wait > 1) return sleep(wait).then(() => this.deliver(r, keepTimes));
+    } else if (++this.sinceYield >= 512) {
+      this.sinceYield = 0;
+      // let consumers and timers run
+      return new Promise<void>((done) => setImmediate(done)).then(() => this.deliver(r, keepTimes));
+    }
+    this.deliver(r, keepTimes);
+    return null;
+  }
+
+  private deliver(r: RecordingRecord, keepTimes: boolean): void {
+    if (this.stopped) return;
+    if (r.type === 'message') {
+      const hostTimeMs = keepTimes ? r.hostTimeMs : nowMs();
+      if (r.channel === 'data' && this.onData !== null) {
+        this.onData(r.bytes, hostTimeMs);
+        // The session that set onData also subscribes (for control messages): only others need these.
+        if (this.messages$.observers.length > 1) this.messages$.next({ channel: r.channel, bytes: r.bytes, hostTimeMs });
+      } else {
+        this.messages$.next({ channel: r.channel, bytes: r.bytes, hostTimeMs });
+      }
+    } else if (r.type === 'link') {
+      const hostTimeMs = keepTimes ? r.link.hostTimeMs : nowMs();
+      if (r.link.event === 'link-lost') this.link$.next({ type: 'link-lost', hostTimeMs, reason: r.link.detail ?? 'link lost (recorded)' });
+      else this.link$.next({ type: 'link-restored', hostTimeMs, attempt: 0 });
+    }
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import * as acorn from 'acorn';
 import { describe, expect, it } from 'vitest';
+import { visit, type AnyNode } from '../../firmware/ast.ts';
 import { constantLoads, EmulatorFault } from '../../firmware/emulator/index.ts';
 import {
   CMD_GET_CALIBRATION,
@@ -208,11 +209,14 @@ describe('corrupt flash at boot', () => {
 describe('the emulator catches a read that holds the HX711 clock high too long', () => {
   it('a plain-JS digitalWrite/digitalRead/digitalWrite read powers the chips down mid-read (shared clock: hxRead)', () => {
     const good = firmwareSource();
-    const fn = (acorn.parse(good, { ecmaVersion: 5 }) as unknown as { body: Array<{ type: string; id?: { name: string }; start: number; end: number }> }).body.find(
-      (n) => n.type === 'FunctionDeclaration' && n.id?.name === 'hxRead',
-    )!;
-    const start = fn.start;
-    const end = fn.end;
+    // hxRead is declared inside its loader (lazy.ts loadJsRead), not at the top level.
+    let fn: AnyNode | null = null;
+    visit(acorn.parse(good, { ecmaVersion: 5 }) as unknown as AnyNode, (n) => {
+      if (n.type === 'FunctionDeclaration' && n.id?.name === 'hxRead') fn = n;
+    });
+    expect(fn, 'hxRead in the built firmware').not.toBeNull();
+    const start = fn!.start;
+    const end = fn!.end;
     const plain = [
       'function hxRead(sck, douts, spread, words, out) {',
       'var v = [0, 0, 0, 0];',

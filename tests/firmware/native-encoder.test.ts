@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { buildFirmware } from '../../firmware/build.ts';
 import { NativeMachine } from '../../firmware/emulator/native-machine.ts';
 import { NATIVE_ABI, NATIVE_CODE_B64, NATIVE_ENTRY } from '../../firmware/src/native-code.ts';
-import { createNativeStreamer, type NativeStreamer } from '../../firmware/src/native-stream.ts';
-import { createRing, type SampleRing } from '../../firmware/src/ring.ts';
-import { createStreamer, type Streamer } from '../../firmware/src/stream.ts';
+import { createNativeStreamer } from '../../firmware/src/native-stream.ts';
+import { createRing, ringLost, ringPush, ringSize, type SampleRing } from '../../firmware/src/ring.ts';
+import { createStreamer, streamerMethods, type StreamerMethods } from '../../firmware/src/stream.ts';
 import { createFrameEncoder } from '../../protocol/frame-encoder.ts';
 import vectors from '../../protocol/vectors/sample-frames.json' with { type: 'json' };
 import { checkEspruinoSource } from './espruino-check.ts';
@@ -45,8 +45,8 @@ function loadNative(): Native {
 
 /** The two streamers under test and their event logs ("F <hex>", "-", "O dropped first"). */
 interface Pair {
-  ref: Streamer;
-  nat: NativeStreamer;
+  ref: StreamerMethods;
+  nat: StreamerMethods;
   refRing: SampleRing;
   natRing: SampleRing;
   refLog: string[];
@@ -61,15 +61,16 @@ function makePair(capacity: number): Pair {
   const natRing = createRing(capacity);
   const refLog: string[] = [];
   const natLog: string[] = [];
-  const ref = createStreamer(refRing, (d, f) => refLog.push(`O ${d} ${f}`));
-  const nat = createNativeStreamer(natRing, native.nat, native.addressOf, (d, f) => natLog.push(`O ${d} ${f}`));
-  if (nat === null) throw new Error('createNativeStreamer returned null with every buffer mapped');
+  const ref = streamerMethods(createStreamer(refRing, (d, f) => refLog.push(`O ${d} ${f}`)));
+  const natS = createNativeStreamer(natRing, native.nat, native.addressOf, (d, f) => natLog.push(`O ${d} ${f}`));
+  if (natS === null) throw new Error('createNativeStreamer returned null with every buffer mapped');
+  const nat = streamerMethods(natS);
   return { ref, nat, refRing, natRing, refLog, natLog, native };
 }
 
 function push(p: Pair, c: readonly number[], flags: number, t: number): void {
-  p.refRing.push(c[0]!, c[1]!, c[2]!, c[3]!, flags, t);
-  p.natRing.push(c[0]!, c[1]!, c[2]!, c[3]!, flags, t);
+  ringPush(p.refRing, c[0]!, c[1]!, c[2]!, c[3]!, flags, t);
+  ringPush(p.natRing, c[0]!, c[1]!, c[2]!, c[3]!, flags, t);
 }
 
 /** One nextFrame on both sides (the native frame is copied at once, as the senders do). */
@@ -85,9 +86,9 @@ function checkSame(p: Pair, where: string): void {
   expect(p.natLog, where).toEqual(p.refLog);
   expect(p.nat.nextIndex(), `${where}: nextIndex`).toBe(p.ref.nextIndex());
   expect(p.nat.active(), `${where}: active`).toBe(p.ref.active());
-  expect(p.natRing.size(), `${where}: ring size`).toBe(p.refRing.size());
-  expect(p.natRing.lost(), `${where}: ring lost`).toBe(p.refRing.lost());
-  expect(p.nat.stats().queueFull, `${where}: frames lost to a full slot queue`).toBe(0);
+  expect(ringSize(p.natRing), `${where}: ring size`).toBe(ringSize(p.refRing));
+  expect(ringLost(p.natRing), `${where}: ring lost`).toBe(ringLost(p.refRing));
+  expect(p.nat.queueFull(), `${where}: frames lost to a full slot queue`).toBe(0);
 }
 
 /** Frames of one stream: begin, the samples (ring large enough), end, drain. */
@@ -261,7 +262,7 @@ describe('native encoder vs createStreamer over createFrameEncoder (random strea
     const native = loadNative();
     const rings = [createRing(8), createRing(8)];
     const logs: string[][] = [[], []];
-    const streamers: Array<Streamer | null> = [null, null];
+    const streamers: Array<StreamerMethods | null> = [null, null];
     const onOverflow = (side: number) => (d: number, f: number): void => {
       const s = streamers[side]!;
       logs[side]!.push(`O ${d} ${f} next ${s.nextIndex()}`);
@@ -270,15 +271,15 @@ describe('native encoder vs createStreamer over createFrameEncoder (random strea
       else if (d === 7) s.end();
       else if (d === 2) throw new Error('sink failed');
     };
-    streamers[0] = createStreamer(rings[0]!, onOverflow(0));
-    streamers[1] = createNativeStreamer(rings[1]!, native.nat, native.addressOf, onOverflow(1));
+    streamers[0] = streamerMethods(createStreamer(rings[0]!, onOverflow(0)));
+    streamers[1] = streamerMethods(createNativeStreamer(rings[1]!, native.nat, native.addressOf, onOverflow(1))!);
     const next = sampler(99);
     for (let side = 0; side < 2; side++) streamers[side]!.begin(30, 4, 40, 100);
     for (const lose of [5, 2, 6, 1, 7, 3]) {
-      const burst = 8 + lose - rings[0]!.size();
+      const burst = 8 + lose - ringSize(rings[0]!);
       for (let j = 0; j < burst; j++) {
         const s = next(0, 0.1, 0x02, 12);
-        for (let side = 0; side < 2; side++) rings[side]!.push(s.c[0]!, s.c[1]!, s.c[2]!, s.c[3]!, s.f, s.t);
+        for (let side = 0; side < 2; side++) ringPush(rings[side]!, s.c[0]!, s.c[1]!, s.c[2]!, s.c[3]!, s.f, s.t);
       }
       for (let j = 0; j < 6; j++) {
         for (let side = 0; side < 2; side++) {
@@ -303,8 +304,8 @@ describe('native encoder vs createStreamer over createFrameEncoder (random strea
       side.push(`O ${d} ${f}`);
       if (fail) throw new Error('sink failed');
     };
-    p.ref = createStreamer(p.refRing, throwing(p.refLog));
-    p.nat = createNativeStreamer(p.natRing, p.native.nat, p.native.addressOf, throwing(p.natLog))!;
+    p.ref = streamerMethods(createStreamer(p.refRing, throwing(p.refLog)));
+    p.nat = streamerMethods(createNativeStreamer(p.natRing, p.native.nat, p.native.addressOf, throwing(p.natLog))!);
     p.ref.begin(20, 3, 80, 0);
     p.nat.begin(20, 3, 80, 0);
     const next = sampler(5);
@@ -358,7 +359,7 @@ describe('native encoder vs createStreamer over createFrameEncoder (random strea
       fc.property(fc.integer({ min: 20, max: 50 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 128 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 6 }), fc.integer(), (payload, spf, keyInt, dropped, chunks, seed) => {
         const native = loadNative();
         const ring = createRing(256);
-        const ns = createNativeStreamer(ring, native.nat, native.addressOf, () => undefined)!;
+        const ns = streamerMethods(createNativeStreamer(ring, native.nat, native.addressOf, () => undefined)!);
         const enc = createFrameEncoder(payload, spf, keyInt, true);
         enc.start(7);
         ns.begin(payload, spf, keyInt, 7);
@@ -368,11 +369,11 @@ describe('native encoder vs createStreamer over createFrameEncoder (random strea
         for (let part = 0; part < 2; part++) {
           for (let j = 0; j < chunks * spf; j++) {
             const s = next(0, 0.05, 0x10, 12);
-            ring.push(s.c[0]!, s.c[1]!, s.c[2]!, s.c[3]!, s.f, s.t);
+            ringPush(ring, s.c[0]!, s.c[1]!, s.c[2]!, s.c[3]!, s.f, s.t);
             enc.push(s.c[0]!, s.c[1]!, s.c[2]!, s.c[3]!, s.f, s.t);
           }
           for (let f = ns.nextFrame(); f !== null; f = ns.nextFrame()) got.push(hex(f));
-          expect(ring.size()).toBe(0);
+          expect(ringSize(ring)).toBe(0);
           if (part === 0) {
             ns.skip(dropped);
             enc.skip(dropped);
@@ -413,8 +414,8 @@ describe('createNativeStreamer', () => {
 
   it('throws the encoder\'s errors for out-of-range parameters, like the JS streamer', () => {
     const native = loadNative();
-    const ref = createStreamer(createRing(8), () => undefined);
-    const nat = createNativeStreamer(createRing(8), native.nat, native.addressOf, () => undefined)!;
+    const ref = streamerMethods(createStreamer(createRing(8), () => undefined));
+    const nat = streamerMethods(createNativeStreamer(createRing(8), native.nat, native.addressOf, () => undefined)!);
     const begins: Array<[number, number, number, number]> = [[19, 3, 80, 0], [245, 3, 80, 0], [20, 0, 80, 0], [20, 256, 80, 0], [20, 3, 0, 0], [20, 3, 129, 0]];
     for (const [p, s, k, f] of begins) {
       expect(() => nat.begin(p, s, k, f)).toThrow(errorOf(() => ref.begin(p, s, k, f)));
@@ -444,7 +445,7 @@ function errorOf(f: () => void): string {
 function nativeCyclesPerSample(payload: number, spf: number, samples: number): { cycles: number; frames: number; calls: number } {
   const native = loadNative();
   const ring = createRing(128);
-  const ns = createNativeStreamer(ring, native.nat, native.addressOf, () => undefined)!;
+  const ns = streamerMethods(createNativeStreamer(ring, native.nat, native.addressOf, () => undefined)!);
   ns.begin(payload, spf, 80, 0);
   let s = 12345;
   const gauss = (): number => {
@@ -461,7 +462,7 @@ function nativeCyclesPerSample(payload: number, spf: number, samples: number): {
   const c0 = native.cycles();
   for (let i = 0; i < samples; i++) {
     const c = offsets.map((o, cell) => Math.round(o + 5000 * Math.sin(i / 400 + cell) + gauss()));
-    ring.push(c[0]!, c[1]!, c[2]!, c[3]!, 0, Math.floor(i * 12.5));
+    ringPush(ring, c[0]!, c[1]!, c[2]!, c[3]!, 0, Math.floor(i * 12.5));
     if (ns.nextFrame() !== null) frames++;
   }
   return { cycles: (native.cycles() - c0) / samples, frames, calls: native.machine.stats.calls - before };

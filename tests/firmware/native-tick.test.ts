@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { GPIO_REGS, NativeMachine, type NativeGpio } from '../../firmware/emulator/native-machine.ts';
 import { GPIO_P0_BASE } from '../../firmware/emulator/native-memory.ts';
 import { NATIVE_CODE_B64, NATIVE_ENTRY } from '../../firmware/src/native-code.ts';
-import { createRing } from '../../firmware/src/ring.ts';
+import { createRing, ringSetAddresses, ringSize } from '../../firmware/src/ring.ts';
 
 const NAT_TICK = 5;
 const CLK = [11, 12, 13, 14];
@@ -73,7 +73,7 @@ function setup(chips: FakeChips) {
   hb[17] = 0;
   hb[18] = 1;
   hb[19] = m.mapBuffer(ring.state);
-  ring.setAddresses((b) => m.mapBuffer(b));
+  ringSetAddresses(ring, (b) => m.mapBuffer(b));
   hb[21] = 12;
   hb[25] = 13;
   hb[26] = 15;
@@ -101,7 +101,7 @@ describe('NAT_TICK machine code', () => {
     const r = tick(now);
     expect(r).toBeGreaterThan(0);
     expect(chips.pulses).toEqual([25, 25, 25, 25]);
-    expect(ring.size()).toBe(1);
+    expect(ringSize(ring)).toBe(1);
     expect(Array.from(ring.counts.subarray(0, 4))).toEqual(words.map(int24));
     expect(ring.flags[0]).toBe(0);
     expect(ring.times[0]).toBe(Math.floor(1000 - 6.25));
@@ -119,7 +119,7 @@ describe('NAT_TICK machine code', () => {
     expect(tick(100 * U_PER_MS)).toBeGreaterThan(0);
     expect(hb[39]).toBeGreaterThan(40);
     expect(hb[39]).toBeLessThan(60);
-    expect(ring.size()).toBe(1);
+    expect(ringSize(ring)).toBe(1);
     chips.nextConversion();
     chips.ready = [true, true, false, true];
     chips.readyAfterReads = [-1, -1, -1, -1];
@@ -128,7 +128,7 @@ describe('NAT_TICK machine code', () => {
     expect(hb[24]).toBe(1);
     expect(hb[39]).toBe(4300);
     expect(chips.pulses).toEqual([0, 0, 0, 0]);
-    expect(ring.size()).toBe(1);
+    expect(ringSize(ring)).toBe(1);
   });
 
   it('hands an unusual set (a chip not read once the poll limit is reached) and any set under attention back to the JS', () => {
@@ -141,13 +141,13 @@ describe('NAT_TICK machine code', () => {
     expect(-r & 0x2000).toBe(0x2000);
     expect(-r & 15).toBe(4);
     expect(chips.pulses).toEqual([25, 0, 25, 25]);
-    expect(ring.size()).toBe(0);
+    expect(ringSize(ring)).toBe(0);
     chips.nextConversion();
     chips.ready = [true, true, true, true];
     hb[36] = 1;
     const a = tick(212 * U_PER_MS);
     expect(a).toBe(-0x10000);
-    expect(ring.size()).toBe(1);
+    expect(ringSize(ring)).toBe(1);
     expect(hb[35]).toBeGreaterThan(0);
   });
 

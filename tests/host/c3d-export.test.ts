@@ -15,7 +15,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripod-c3d-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function csvRows(file: string): number[][] {
-  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n').filter((l) => !l.startsWith('#'));
   return lines.slice(1).map((l) => l.split(',').map((v) => (v === '' ? NaN : Number(v))));
 }
 
@@ -98,9 +98,18 @@ describe('C3D export', () => {
     expect((await runCli(['export', rec, '--format', 'c3d', '--out', '-'])).err).toMatch(/binary file: give --out FILE\.c3d/);
   });
 
-  it('analyze on a recording: one line saying to export it, no binary in the message', async () => {
-    const r = await runCli(['analyze', rec]);
+  it('analyze on a recording reads it as its CSV export; column flags are refused in one line', async () => {
+    const csv = path.join(dir, 'same.csv');
+    expect((await runCli(['export', rec, '--format', 'csv', '--out', csv])).code).toBe(0);
+    const a = JSON.parse((await runCli(['analyze', rec, '--json'])).out);
+    const b = JSON.parse((await runCli(['analyze', csv, '--json'])).out);
+    expect(a.format).toBe('recording');
+    for (const k of ['n', 'from_s', 'to_s']) expect(a[k], k).toBeCloseTo(b[k], 3);
+    // The CSV's CoP is rounded to 0.01 mm (see above): what rounding leaves.
+    for (const k of ['path_mm', 'rms_ap_mm']) expect(Math.abs(a[k] - b[k]) / b[k], k).toBeLessThan(2e-3);
+    expect(a.metadata).toEqual(b.metadata);
+    const r = await runCli(['analyze', rec, '--x-col', '2']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`tripod analyze: ${rec} is a Tripod recording, not a CoP table: export it first (tripod export ${rec} --format csv) and analyze the CSV\n`);
+    expect(r.err).toBe(`tripod analyze: --x-col: ${rec} is a Tripod recording, which needs no column flags\n`);
   });
 });

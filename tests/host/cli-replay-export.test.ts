@@ -93,13 +93,15 @@ describe('tripod replay', () => {
 });
 
 describe('tripod export', () => {
-  it('CSV: one header row, exact forces from the calibration, CoP empty below 20 N', async () => {
+  it("CSV: '#' lines, one header row, exact forces from the calibration, CoP empty below 20 N", async () => {
     const file = path.join(dir, 'e.tripod');
     const st = writeRecording(file, { samples: 400, seed: 8 });
     const out = path.join(dir, 'e.csv');
     const r = await runCli(['export', file, '--format', 'csv', '--out', out]);
     expect(r.code).toBe(0);
-    const lines = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
+    const text = fs.readFileSync(out, 'utf8');
+    const lines = text.trimEnd().split('\n').filter((l) => !l.startsWith('#'));
+    expect(text.startsWith(`# tripod export of ${file}\n# created: 2026-01-01T00:00:00.000Z\n`)).toBe(true);
     expect(lines[0]).toBe(EXPORT_COLUMNS.join(','));
     expect(lines).toHaveLength(401);
     const row = lines[11]!.split(',');

@@ -57,7 +57,7 @@ describe('outputs: checked first, replaced only on success', () => {
     const before = fs.statSync(out).ino;
     const r = await runCli(['export', rec, '--format', 'csv', '--out', out, '--force']);
     expect(r.code).toBe(0);
-    expect(fs.readFileSync(out, 'utf8').split('\n')[0]).toMatch(/^time_s,sample_index,/);
+    expect(fs.readFileSync(out, 'utf8').split('\n').find((l) => !l.startsWith('#'))).toMatch(/^time_s,sample_index,/);
     expect(fs.statSync(out).ino).not.toBe(before);
     expect(leftovers(dir)).toEqual([]);
   });

@@ -1,10 +1,12 @@
-/** A recording's metadata: tripod info FILE, the JSON sidecar of exports, the uncalibrated warning. */
+/** A recording's metadata: tripod info FILE, CSV '#' lines, the JSON sidecar of exports, the uncalibrated warning. */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RecordingWriter } from '../../host/recording/writer.ts';
 import { runCli } from './helpers/cli.ts';
+import { parseHeaderComments } from '../../host/export/header-comments.ts';
+import { EXPORT_COLUMNS } from '../../host/export/columns.ts';
 import { header, writeRecording } from './helpers/synthetic-recording.ts';
 import { makeStream } from './helpers/synthetic-stream.ts';
 
@@ -29,6 +31,42 @@ describe('recording metadata', () => {
     expect(j.lost).toBeGreaterThan(0);
   });
 
+  it("a CSV export starts with the header as '#' lines (as info says it), then the column names; --no-header-comments leaves them out", async () => {
+    const noted = path.join(dir, 'noted.tripod');
+    writeRecording(noted, { samples: 400, seed: 5 }, new Set([3]), true, { notes: 'line one\nback\\slash', board: { sampleRateHz: 80, boardId: 1, firmwareMajor: 1, firmwareMinor: 4, firmwarePatch: 2, protocolMajor: 1, protocolMinor: 2 } as never });
+    const out = path.join(dir, 'noted.csv');
+    expect((await runCli(['export', noted, '--format', 'csv', '--out', out])).code).toBe(0);
+    const text = fs.readFileSync(out, 'utf8');
+    const comments = text.split('\n').filter((l) => l.startsWith('#'));
+    expect(text.split('\n')[comments.length]).toBe(EXPORT_COLUMNS.join(','));
+    expect(text.split('\n').slice(comments.length).some((l) => l.startsWith('#'))).toBe(false);
+    const info = JSON.parse((await runCli(['info', noted, '--json'])).out);
+    const h = parseHeaderComments(text);
+    expect(Object.fromEntries(h)).toEqual({
+      recording: noted,
+      created: info.created_at,
+      software: info.software,
+      source: info.source,
+      board: `${info.board.model}, firmware 1.4.2, protocol 1.2, 80 Hz`,
+      firmware: '1.4.2',
+      calibration: 'test',
+      calibrated: 'yes',
+      subject: 'S07',
+      notes: 'line one\nback\\slash',
+      samples: String(info.samples),
+      gaps: `${info.lost} samples lost in 1 gap(s)`,
+      timing: 'as received: device time of each sample (about 77.9 Hz, uneven steps)',
+    });
+    expect(comments.find((l) => l.startsWith('# notes:'))).toBe('# notes: line one\\nback\\\\slash');
+    const bare = path.join(dir, 'bare.csv');
+    expect((await runCli(['export', noted, '--format', 'csv', '--out', bare, '--no-header-comments'])).code).toBe(0);
+    expect(fs.readFileSync(bare, 'utf8').split('\n')[0]).toBe(EXPORT_COLUMNS.join(','));
+    expect(fs.readFileSync(bare, 'utf8')).toBe(text.split('\n').slice(comments.length).join('\n'));
+    const nd = await runCli(['export', noted, '--format', 'ndjson', '--out', path.join(dir, 'x.ndjson'), '--no-header-comments']);
+    expect(nd.code).toBe(2);
+    expect(nd.err).toMatch(/--no-header-comments goes with --format csv/);
+  });
+
   it('an export writes OUT.json beside it (the same metadata and how it was made); --no-sidecar does not', async () => {
     const out = path.join(dir, 'a.csv');
     expect((await runCli(['export', rec, '--format', 'csv', '--out', out])).code).toBe(0);
@@ -51,5 +89,9 @@ describe('recording metadata', () => {
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/^tripod export: .*raw\.tripod is not calibrated \(calibration: board \(uncalibrated defaults\)\): forces are nominal values/m);
     expect((await runCli(['export', rec, '--format', 'csv', '--out', path.join(dir, 'c.csv')])).err).not.toMatch(/not calibrated/);
+    // The CSV's '#' lines say so too, and analyze of it (or of the recording) repeats it.
+    expect(fs.readFileSync(path.join(dir, 'raw.csv'), 'utf8')).toMatch(/^# calibrated: no$/m);
+    for (const f of [raw, path.join(dir, 'raw.csv')]) expect((await runCli(['analyze', f])).err, f).toMatch(/^tripod analyze: .* is not calibrated \(calibration: board \(uncalibrated defaults\)\)/m);
+    expect((await runCli(['analyze', path.join(dir, 'c.csv')])).err).not.toMatch(/not calibrated/);
   });
 });

@@ -13,8 +13,9 @@
  * onOverflow, "T step r sets polls outset outclr ringSize" per tick, "Z" at the end.
  */
 import { addressOf, gpioBase, loadNative, NAT_TICK, type NativeFn } from '../../src/native.ts';
-import { createNativeStreamer, type NativeStreamer } from '../../src/native-stream.ts';
-import { createRing, type SampleRing } from '../../src/ring.ts';
+import { createNativeStreamer } from '../../src/native-stream.ts';
+import { STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, type Streamer } from '../../src/stream.ts';
+import { createRing, ringPush, ringSetAddresses, ringSize, type SampleRing } from '../../src/ring.ts';
 
 declare function probeLog(line: string): void;
 declare const probeIo: Uint32Array;
@@ -40,27 +41,27 @@ function runOps(nat: NativeFn): void {
   const onOverflow = function (d: number, f: number): void {
     probeLog('O ' + d + ' ' + f);
   };
-  let s: NativeStreamer | null = createNativeStreamer(ring, nat, addressOf, onOverflow);
+  let s: Streamer | null = createNativeStreamer(ring, nat, addressOf, onOverflow);
   let at = 0;
   while (at < ops.length && s !== null) {
     const op = ops.charAt(at);
     at++;
     if (op === 'b') {
-      s.begin(opInt(ops, at), opInt(ops, at + 4), opInt(ops, at + 8), opInt(ops, at + 12));
+      s.ctl(STREAM_BEGIN, opInt(ops, at), opInt(ops, at + 4), opInt(ops, at + 8), opInt(ops, at + 12));
       at += 16;
     } else if (op === 'p') {
-      ring.push(opInt(ops, at), opInt(ops, at + 4), opInt(ops, at + 8), opInt(ops, at + 12), opInt(ops, at + 16), opInt(ops, at + 20));
+      ringPush(ring, opInt(ops, at), opInt(ops, at + 4), opInt(ops, at + 8), opInt(ops, at + 12), opInt(ops, at + 16), opInt(ops, at + 20));
       at += 24;
     } else if (op === 'n') {
       const f = s.nextFrame();
       probeLog(f === null ? '-' : 'F ' + frameText(f));
     } else if (op === 'e') {
-      s.end();
+      s.ctl(STREAM_END);
     } else if (op === 'c') {
-      s.configure(opInt(ops, at), opInt(ops, at + 4));
+      s.ctl(STREAM_CONFIGURE, opInt(ops, at), opInt(ops, at + 4));
       at += 8;
     } else if (op === 'k') {
-      s.forceKey();
+      s.ctl(STREAM_FORCE_KEY);
     } else if (op === 'r') {
       ring = createRing(opInt(ops, at));
       at += 4;
@@ -76,7 +77,7 @@ function tick(nat: NativeFn, hb: Int32Array, hbA: number, ring: SampleRing, step
   probeIo[1] = 0;
   probeIo[2] = inWord;
   const r = nat(NAT_TICK, hbA, now);
-  probeLog('T ' + step + ' ' + r + ' ' + hb[22] + ' ' + hb[24] + ' ' + probeIo[0] + ' ' + probeIo[1] + ' ' + ring.size());
+  probeLog('T ' + step + ' ' + r + ' ' + hb[22] + ' ' + hb[24] + ' ' + probeIo[0] + ' ' + probeIo[1] + ' ' + ringSize(ring));
 }
 
 /** The read tick on the RAM GPIO block: all ready (a repeat: the JS check), not ready (a poll), a usual set (stored). */
@@ -89,7 +90,7 @@ function runTicks(nat: NativeFn): void {
   }
   hb[18] = 1;
   hb[19] = addressOf(ring.state);
-  if (!ring.setAddresses(addressOf) || hb[19] === 0) {
+  if (!ringSetAddresses(ring, addressOf) || hb[19] === 0) {
     probeLog('T 0 no flat ring');
     return;
   }

@@ -8,31 +8,40 @@ import { statSync } from 'node:fs';
 import type { CliCommand } from '../command.ts';
 import { parseDecimal } from '../../util/strict-number.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
-import { CopFileError, readCopFile, type CopFileOptions, type LengthUnit } from '../../scoring/cop-file.ts';
-import { preprocessTrace } from '../../scoring/analyze-file.ts';
-import { computeSwayMetrics, swayMetricsJson, type SwayMetrics } from '../../scoring/sway.ts';
+import { CopFileError, type CopFileOptions, type CopTrace, type LengthUnit } from '../../scoring/cop-file.ts';
+import { measureWindow, traceWindows, type TraceWindow } from '../../scoring/analyze-file.ts';
+import { swayMetricsJson, type SwayMetrics } from '../../scoring/sway.ts';
+import { isRecordingFile, readAnalysisInput } from '../analyze-input.ts';
 import { footLandmarks, type FootSide } from '../../scoring/geometry.ts';
 import { DEFAULT_SCORING_LAYOUT, LayoutError, loadLayoutFile } from '../../scoring/layout.ts';
 
 const HELP = `Usage: tripod analyze FILE [flags]
-       tripod analyze DIR|FILES... [--out table.csv] [--no-filter] [--cutoff HZ] [--jobs N]
+       tripod analyze DIR|FILES... [--out table.csv] [--whole] [--no-filter] [--cutoff HZ] [--jobs N]
 
 Computes sway metrics (path, velocity, RMS, range, 95 % prediction ellipse, sway area, mean power
-frequency, F50/F95, time to boundary) from a CoP trace in a text or CSV file.
+frequency, F50/F95, time to boundary) from a CoP trace: a Tripod recording (.tripod), a Tripod
+export (CSV or C3D), or another device's text, CSV or C3D file.
 
-A BDS file (Santos & Duarte 2016: Time[s] ... COPx[cm] COPy[cm], tab-separated) and a Tripod CSV
-export (tripod export: time_s, cop_x_right_mm, cop_y_forward_mm) need no flags; rows with an empty
-CoP (nobody on the plate) are skipped.
+A Tripod recording or export needs no flags and is cut to each stance: the step onto the plate and
+the step off it are left out (a stance starts once the load holds steady at 90 % of the body weight
+or more for 0.5 s, and ends where the load falls towards zero; body weight: the first 3 s quiet
+window; stances under 5 s are not trials). Each stance is a trial with its own metrics; the output
+says which seconds were left out. --whole analyses everything instead.
+A BDS file (Santos & Duarte 2016: Time[s] ... COPx[cm] COPy[cm], tab-separated) needs no flags
+either. In tables, lines starting with '#' (a Tripod export's header) and rows with an empty CoP
+(nobody on the plate) are skipped.
 Other files: name the CoP columns, their unit and the rate (or a time column in seconds).
 
 Flags:
-  --json              print one JSON object (snake_case keys with units: path_mm, velocity_mm_s,
-                      area95_mm2, mfreq_hz, rms_ml_mm, ...)
+  --json              print one JSON object per trial, one a line (snake_case keys with units:
+                      path_mm, velocity_mm_s, area95_mm2, mfreq_hz, rms_ml_mm, ...; trial, trials,
+                      from_s, to_s, trimming; metadata: subject, created, board, ... when known)
+  --whole             a Tripod file: analyse all of it, stepping on and off included
   --no-filter         skip the 10 Hz low-pass (4th-order zero-lag Butterworth); uneven samples are
                       still resampled by window averaging. BDS files are already low-passed at
                       10 Hz by the data set and are not filtered again unless --cutoff is given
   --cutoff HZ         low-pass cut-off, Hz (default 10)
-  --from S, --to S    analyse only the samples with time in [from, to] s (default: all)
+  --from S, --to S    analyse only the samples with time in [from, to] s (instead of the stances)
   --from-moments      force-plate file without CoP columns: CoP from Fz, Mx, My
                       (x = -My/Fz, y = Mx/Fz, moments about the plate surface centre)
   --x-col NAME|N      medio-lateral CoP column (header name or 1-based number)
@@ -45,10 +54,12 @@ Flags:
   --foot-length MM    foot length for --foot (default 260)
   --layout FILE       board layout JSON for --foot (default: the Tripod board)
 
-Many files (a folder's .txt, .csv, .tsv and .c3d files, recursively, or several FILEs): one CSV
-row per file (file, format, preprocessing, then the --json metrics), analysed on every core (--jobs N
-to use fewer), progress on stderr, written to --out (or stdout). A file that cannot be analysed is
-skipped and listed at the end; the exit code is then 1. Files must need no column flags.
+Many files (a folder's .tripod, .txt, .csv, .tsv and .c3d files, recursively, or several FILEs):
+one CSV row per file and trial (file, trial, trials, from_s, to_s, the metadata subject, created,
+board, firmware, calibration, calibrated, notes, gaps (empty when the file does not say), format,
+trimming, preprocessing, then the --json metrics), analysed on every core (--jobs N to use fewer),
+progress on stderr, written to --out (or stdout). A file that cannot be analysed is skipped and
+listed at the end; the exit code is then 1. Files must need no column flags.
   --out FILE          the table (default stdout); --force overwrites it
   --jobs N            processes to use (default: one per core)
 
@@ -118,11 +129,12 @@ function humanReport(file: string, m: SwayMetrics, preprocessing: string): strin
 
 export const command: CliCommand = {
   name: 'analyze',
-  summary: 'sway metrics of a CoP file (BDS, CSV or text)',
+  summary: "sway metrics per stance of a recording, an export or another device's CoP file",
   help: HELP,
   allowPositionals: true,
   options: {
     json: { type: 'boolean' },
+    whole: { type: 'boolean' },
     'no-filter': { type: 'boolean' },
     'from-moments': { type: 'boolean' },
     from: { type: 'string' },
@@ -149,7 +161,7 @@ export const command: CliCommand = {
       const jobs = positiveNumber(str(values.jobs), '--jobs');
       if (jobs !== undefined && !Number.isInteger(jobs)) throw new UsageError(`--jobs ${String(values.jobs)}: expected a whole number of processes`);
       const cutoffHz = positiveNumber(str(values.cutoff), '--cutoff');
-      return runBatch(ctx, positionals, { filter: values['no-filter'] !== true, ...(cutoffHz !== undefined ? { cutoffHz } : {}), out: str(values.out) ?? null, jobs: jobs ?? null, force: values.force === true });
+      return runBatch(ctx, positionals, { filter: values['no-filter'] !== true, whole: values.whole === true, ...(cutoffHz !== undefined ? { cutoffHz } : {}), out: str(values.out) ?? null, jobs: jobs ?? null, force: values.force === true });
     }
     if (values.jobs !== undefined || values.force !== undefined) throw new UsageError('--jobs and --force go with many files or --out');
     if (positionals.length !== 1) {
@@ -197,57 +209,72 @@ export const command: CliCommand = {
     const from = nonNegativeNumber(str(values.from), '--from');
     const to = nonNegativeNumber(str(values.to), '--to');
     if (from !== undefined && to !== undefined && !(to > from)) throw new UsageError(`--to ${to} must be after --from ${from}`);
-    let trace;
+    if (from !== undefined || to !== undefined) {
+      if (values.whole === true) throw new UsageError('--whole and --from/--to: choose one (--from/--to already set what is analysed)');
+    }
+    const columnFlags = ['x-col', 'y-col', 't-col', 'unit', 'rate', 'from-moments'].filter((k) => values[k] !== undefined);
+    if (columnFlags.length > 0 && isRecordingFile(file)) throw new UsageError(`--${columnFlags[0]}: ${file} is a Tripod recording, which needs no column flags`);
+    let trace: CopTrace;
     try {
-      trace = readCopFile(file, opts);
+      trace = await readAnalysisInput(file, opts);
     } catch (e) {
       if (e instanceof CopFileError) throw e.kind === 'usage' ? new UsageError(e.message) : new RuntimeError(e.message);
-      throw e;
+      if (e instanceof UsageError || e instanceof RuntimeError) throw e;
+      throw new RuntimeError((e as Error).message);
     }
+    if (trace.metadata?.calibrated === 'no') ctx.err.write(`tripod analyze: ${file} is not calibrated (calibration: ${trace.metadata.calibration ?? 'unknown'}): the CoP rests on nominal cell scales; run tripod calibrate, or export with --calibration FILE\n`);
+    let windows: TraceWindow[];
     if (from !== undefined || to !== undefined) {
-      const keep: number[] = [];
-      for (let i = 0; i < trace.t.length; i++) {
-        const ti = trace.t[i]!;
-        if ((from === undefined || ti >= from) && (to === undefined || ti <= to)) keep.push(i);
+      const t = trace.t;
+      const lo = from ?? t[0]!;
+      const hi = to ?? t[t.length - 1]!;
+      let inside = 0;
+      for (const ti of t) if (ti >= lo && ti <= hi) inside++;
+      if (inside < 8) {
+        throw new RuntimeError(`${file}: ${inside} samples between ${from ?? 'the start'} and ${to ?? 'the end'} s (the file spans ${t[0]} to ${t[t.length - 1]} s); need at least 8`);
       }
-      if (keep.length < 8) {
-        throw new RuntimeError(`${file}: ${keep.length} samples between ${from ?? 'the start'} and ${to ?? 'the end'} s (the file spans ${trace.t[0]} to ${trace.t[trace.t.length - 1]} s); need at least 8`);
+      windows = [{ trial: null, trials: 0, from: lo, to: hi, trimming: `--from/--to: ${lo}-${hi} s` }];
+    } else windows = traceWindows(trace, values.whole === true);
+    for (const w of windows) {
+      let measured;
+      try {
+        measured = measureWindow(trace, w, { filter: values['no-filter'] !== true, ...(cutoff !== undefined ? { cutoffHz: cutoff } : {}) }, outline ? { outline } : {});
+      } catch (e) {
+        throw new RuntimeError(`${file}: ${(e as Error).message}`);
       }
-      trace = { ...trace, t: Float64Array.from(keep, (i) => trace!.t[i]!), x: Float64Array.from(keep, (i) => trace!.x[i]!), y: Float64Array.from(keep, (i) => trace!.y[i]!) };
-    }
-    let pre;
-    let metrics: SwayMetrics;
-    try {
-      pre = preprocessTrace(trace, { filter: values['no-filter'] !== true, ...(cutoff !== undefined ? { cutoffHz: cutoff } : {}) });
-      metrics = computeSwayMetrics({ x: pre.x, y: pre.y }, pre.fs, outline ? { outline } : {});
-    } catch (e) {
-      throw new RuntimeError(`${file}: ${(e as Error).message}`);
-    }
-    // Every time-domain metric must be a number: an overflow is an error, not a null. (The frequency
-    // metrics are null for an axis without sway: no spectrum. cop-file.ts bounds the values read.)
-    const frequency = new Set(['mfreqHz', 'mfreqMlHz', 'mfreqApHz', 'f50Hz', 'f95Hz', 'ttb']);
-    const notFinite = Object.entries(metrics)
-      .filter(([k, v]) => !frequency.has(k) && (typeof v !== 'number' || !Number.isFinite(v)))
-      .map(([k]) => k);
-    if (notFinite.length) {
-      throw new RuntimeError(`${file}: the values overflow the arithmetic (${notFinite.slice(0, 3).join(', ')} not finite): check the unit and the columns`);
-    }
-    if (values.json === true) {
-      const obj = {
-        file,
-        format: trace.format,
-        columns: trace.columns,
-        unit_in_file: trace.unit,
-        skipped_rows: trace.skippedRows,
-        filtered: pre.filtered,
-        resampled: pre.resampled,
-        preprocessing: pre.description,
-        ...swayMetricsJson(metrics),
-      };
-      ctx.out.write(`${terminalJson(obj)}\n`);
-    } else {
-      const skipped = trace.skippedRows ? `; ${trace.skippedRows} rows without a CoP skipped` : '';
-      ctx.out.write(humanReport(file, metrics, `${pre.description}${skipped}`));
+      const { pre, metrics } = measured;
+      // Every time-domain metric must be a number: an overflow is an error, not a null. (The frequency
+      // metrics are null for an axis without sway: no spectrum. cop-file.ts bounds the values read.)
+      const frequency = new Set(['mfreqHz', 'mfreqMlHz', 'mfreqApHz', 'f50Hz', 'f95Hz', 'ttb']);
+      const notFinite = Object.entries(metrics)
+        .filter(([k, v]) => !frequency.has(k) && (typeof v !== 'number' || !Number.isFinite(v)))
+        .map(([k]) => k);
+      if (notFinite.length) {
+        throw new RuntimeError(`${file}: the values overflow the arithmetic (${notFinite.slice(0, 3).join(', ')} not finite): check the unit and the columns`);
+      }
+      const skipped = trace.skippedRows && w.trial === null ? `; ${trace.skippedRows} rows without a CoP skipped` : '';
+      if (values.json === true) {
+        const obj = {
+          file,
+          trial: w.trial,
+          trials: w.trials,
+          from_s: Math.round(w.from * 1000) / 1000,
+          to_s: Math.round(w.to * 1000) / 1000,
+          trimming: w.trimming,
+          format: trace.format,
+          columns: trace.columns,
+          unit_in_file: trace.unit,
+          skipped_rows: trace.skippedRows,
+          ...(trace.metadata ? { metadata: trace.metadata } : {}),
+          filtered: pre.filtered,
+          resampled: pre.resampled,
+          preprocessing: `${pre.description}${skipped}`,
+          ...swayMetricsJson(metrics),
+        };
+        ctx.out.write(`${terminalJson(obj)}\n`);
+      } else {
+        ctx.out.write(humanReport(w.trial === null ? file : `${file}, trial ${w.trial} of ${w.trials}`, metrics, `${w.trimming}\n${pre.description}${skipped}`));
+      }
     }
     return 0;
   },

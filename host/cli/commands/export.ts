@@ -8,7 +8,8 @@ import { terminalJson } from '../../util/terminal-text.ts';
 import type { CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { exportCollected } from '../export-collected.ts';
-import { recordingMetadata, uncalibrated, writeSidecar } from '../recording-info.ts';
+import { headerFields, readRecordingMetadata, recordingMetadata, uncalibrated, writeSidecar } from '../recording-info.ts';
+import { headerComments } from '../../export/header-comments.ts';
 import { ProgressBar } from '../progress.ts';
 import { parsePositive } from '../source-flags.ts';
 import { openRecordingSession, replaySummary, stopOnBrokenPipe } from '../recording-input.ts';
@@ -18,8 +19,11 @@ import { AtomicFile, checkWritable } from '../../util/atomic-write.ts';
 
 const HELP = `Usage: tripod export FILE --format csv|ndjson|c3d [flags]
 
-Writes every sample of a recording, calibrated, as CSV (one header row) or NDJSON (one JSON object
-per line). Columns, in order:
+Writes every sample of a recording, calibrated, as CSV or NDJSON (one JSON object per line).
+A CSV starts with the recording's header as '#' lines (recording, created, software, source, board,
+firmware, calibration and whether it is calibrated, subject, notes, samples, gaps, timing; one
+'# key: value' each), then one row of column names. pandas: pd.read_csv(path, comment='#'); R:
+read.csv(path, comment.char='#'); --no-header-comments leaves them out. Columns, in order:
   time_s               device time since the first sample, s
   sample_index         sample index from the board (a jump = samples lost, see the gaps summary)
   force_front_right_n  force on cell 0 (+x,+y), N      force_front_left_n   cell 1 (-x,+y), N
@@ -29,7 +33,7 @@ per line). Columns, in order:
   cop_y_forward_mm     centre of pressure, antero-posterior, + = forward (toes), mm
                        (both empty / null when the total is below 20 N: nobody on the plate)
   flags                per-sample status flags from the board (protocol/SPEC.md)
-Origin: plate centre. pandas: pd.read_csv(path) or pd.read_json(path, lines=True).
+Origin: plate centre. NDJSON in pandas: pd.read_json(path, lines=True).
 
 C3D (--format c3d): one force platform of TYPE 3 (four vertical corner sensors; analog channels
 FX12 FX34 FY14 FY23 = 0 and FZ1..FZ4 = the cells front right, front left, rear left, rear right,
@@ -46,6 +50,7 @@ Flags:
   --format csv|ndjson|c3d  output format (required)
   --out PATH           output file (default: FILE with .csv, .ndjson or .c3d; '-' = stdout, not for c3d)
   --resample HZ        uniform time grid at HZ (see Timing)
+  --no-header-comments CSV without the '#' lines: the column names are the first line
   --no-sidecar         do not write OUT.json: the recording's metadata (created, board, firmware,
                        calibration and its source, subject, notes, samples, gaps; as tripod info
                        FILE --json) and how the export was made; written beside every file output
@@ -67,6 +72,7 @@ export const command: CliCommand = {
     format: { type: 'string' },
     resample: { type: 'string' },
     'no-sidecar': { type: 'boolean' },
+    'no-header-comments': { type: 'boolean' },
     out: { type: 'string' },
     force: { type: 'boolean' },
     calibration: { type: 'string' },
@@ -81,12 +87,18 @@ export const command: CliCommand = {
     if (format === undefined) throw new UsageError('--format is required: csv, ndjson or c3d');
     if (format !== 'c3d' && !EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be csv, ndjson or c3d, got '${String(format)}'`);
     const resampleHz = parsePositive(ctx.values, 'resample', null);
+    const comments = format === 'csv' && ctx.values['no-header-comments'] !== true;
+    if (ctx.values['no-header-comments'] === true && format !== 'csv') throw new UsageError(`--no-header-comments goes with --format csv (a ${String(format)} export has no '#' lines)`);
     if (format === 'c3d' && ctx.values.out === '-') throw new UsageError('--format c3d writes a binary file: give --out FILE.c3d, not -');
     const out = typeof ctx.values.out === 'string' ? ctx.values.out : file.replace(/(\.tripod)?$/, `.${format}`);
     if (resolve(out) === resolve(file)) throw new UsageError(`--out ${out} would overwrite the recording itself`);
     const toStdout = out === '-';
     // The input first: a file that is not a recording must not cost the user an existing output.
-    const session = await openRecordingSession(file, Infinity, typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null);
+    const calibrationFile = typeof ctx.values.calibration === 'string' ? ctx.values.calibration : null;
+    // A streamed CSV's '#' lines need the gaps, known only at the end: a first replay (no output)
+    // finds them, before the session that exports (a replay runs once opened).
+    const prepass = comments && resampleHz === null ? await readRecordingMetadata(file, calibrationFile) : null;
+    const session = await openRecordingSession(file, Infinity, calibrationFile);
     let target: AtomicFile | null = null;
     if (!toStdout) {
       try {
@@ -103,7 +115,7 @@ export const command: CliCommand = {
     if (format === 'c3d' || resampleHz !== null) {
       let r: Awaited<ReturnType<typeof exportCollected>>;
       try {
-        r = await exportCollected(ctx, session, { format: format as ExportFormat | 'c3d', resampleHz, write: target ? (b) => target!.write(b) : null });
+        r = await exportCollected(ctx, session, { format: format as ExportFormat | 'c3d', resampleHz, write: target ? (b) => target!.write(b) : null, file, comments });
         target?.commit();
       } catch (e) {
         target?.abort();
@@ -118,7 +130,8 @@ export const command: CliCommand = {
     }
     const exporter = new SampleExporter(format as ExportFormat);
     let broken = false;
-    let buf = exporter.header();
+    const timing = 'as received: device time of each sample (about 77.9 Hz, uneven steps)';
+    let buf = (prepass ? headerComments(headerFields(prepass, timing)) : '') + exporter.header();
     const flush = (): void => {
       if (buf.length === 0) return;
       if (target) target.write(buf);
@@ -163,7 +176,7 @@ export const command: CliCommand = {
       target?.abort();
       throw new RuntimeError(`${(e as Error).message}; nothing was written${target && existsSync(out) ? ` (${out} is unchanged)` : ''}`);
     }
-    if (!toStdout && ctx.values['no-sidecar'] !== true) writeSidecar(out, recordingMetadata(file, session), { file: out, format, rows: exporter.rows, timing: 'as received: device time of each sample (about 77.9 Hz, uneven steps)' });
+    if (!toStdout && ctx.values['no-sidecar'] !== true) writeSidecar(out, recordingMetadata(file, session), { file: out, format, rows: exporter.rows, timing });
     const damage = (session.transport as ReplayTransport).damageSummary();
     if (damage) ctx.err.write(`tripod export: ${damage}\n`);
     const summary = { ...replaySummary(file, session, linkLosses), output: toStdout ? '-' : out, format, rows: exporter.rows };

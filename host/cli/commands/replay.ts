@@ -59,13 +59,18 @@ export const command: CliCommand = {
         ctx.out.write(`  ${describeEvent(e)}\n`);
       }
     });
-    session.samples$.subscribe((s) => {
-      progress.update(s.index);
+    // Blocks, not samples: at --speed max a replay makes no object per sample (pipeline/block.ts).
+    session.blocks$.subscribe((b) => {
+      if (b.count === 0) return;
+      progress.update(b.index[b.count - 1]!);
       if (json || speed === Infinity || broken) return;
-      if (s.t >= nextLineT) {
-        nextLineT = Math.floor(s.t) + 1;
-        const cop = s.cop ? `CoP x ${fmtSigned(s.cop.x)} y ${fmtSigned(s.cop.y)} mm` : 'CoP -- (below 20 N)';
-        ctx.out.write(`t ${s.t.toFixed(1).padStart(7)} s  total ${s.total.toFixed(1).padStart(7)} N  ${cop}\n`);
+      for (let k = 0; k < b.count; k++) {
+        const t = b.t[k]!;
+        if (t < nextLineT) continue;
+        nextLineT = Math.floor(t) + 1;
+        const x = b.copX[k]!;
+        const cop = Number.isNaN(x) ? 'CoP -- (below 20 N)' : `CoP x ${fmtSigned(x)} y ${fmtSigned(b.copY[k]!)} mm`;
+        ctx.out.write(`t ${t.toFixed(1).padStart(7)} s  total ${b.total[k]!.toFixed(1).padStart(7)} N  ${cop}\n`);
       }
     });
     const onAbort = (): void => void session.close();

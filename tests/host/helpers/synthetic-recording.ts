@@ -2,6 +2,8 @@
 import { RecordingWriter } from '../../../host/recording/writer.ts';
 import type { RecordingHeader } from '../../../host/recording/format.ts';
 import { makeStream, type SyntheticOptions, type SyntheticStream } from './synthetic-stream.ts';
+import type { SyntheticPersonOptions } from '../../../host/sim/person.ts';
+import { writePersonRecording as writeSimPersonRecording } from '../../../host/sim/person-recording.ts';
 
 export const TEST_CALIBRATION = {
   cells: [
@@ -45,4 +47,9 @@ export function writeRecording(path: string, o: SyntheticOptions, drop: Set<numb
   });
   if (close) w.close('test');
   return st;
+}
+
+/** writePersonRecording (host/sim/person-recording.ts) with the test header and calibration. */
+export function writePersonRecording(path: string, person: SyntheticPersonOptions, seconds: number, headerExtra: Partial<RecordingHeader> = {}): void {
+  writeSimPersonRecording(path, person, seconds, header(headerExtra));
 }
