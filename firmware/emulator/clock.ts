@@ -17,6 +17,9 @@ export interface QueuedEvent {
   cancelled: boolean;
 }
 
+/** True when `a` runs before `b`: earlier time, or the same time and queued first. */
+const before = (a: QueuedEvent, b: QueuedEvent): boolean => a.t < b.t || (a.t === b.t && a.seq < b.seq);
+
 /** A binary min-heap of events by (t, seq). */
 export class EventQueue {
   private heap: QueuedEvent[] = [];
@@ -34,7 +37,7 @@ export class EventQueue {
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = h[p]!;
-      if (parent.t < ev.t || (parent.t === ev.t && parent.seq < ev.seq)) break;
+      if (before(parent, ev)) break;
       h[i] = parent;
       i = p;
     }
@@ -65,10 +68,10 @@ export class EventQueue {
         const lc = h[l]!;
         if (r < n) {
           const rc = h[r]!;
-          if (rc.t < lc.t || (rc.t === lc.t && rc.seq < lc.seq)) c = r;
+          if (before(rc, lc)) c = r;
         }
         const child = h[c]!;
-        if (last.t < child.t || (last.t === child.t && last.seq < child.seq)) break;
+        if (before(last, child)) break;
         h[i] = child;
         i = c;
       }

@@ -74,27 +74,20 @@ export class PinBankGpio implements NativeGpio {
 
   write(reg: number, value: number, cycle: number): void {
     const t = this.at(cycle);
-    switch (reg) {
-      case GPIO_REGS.OUT:
-        for (let p = 0; p < 32; p++) this.setLatch(p, (value >>> p) & 1, t);
-        return;
-      case GPIO_REGS.OUTSET:
-        for (let p = 0; p < 32; p++) if ((value >>> p) & 1) this.setLatch(p, 1, t);
-        return;
-      case GPIO_REGS.OUTCLR:
-        for (let p = 0; p < 32; p++) if ((value >>> p) & 1) this.setLatch(p, 0, t);
-        return;
-      case GPIO_REGS.DIR:
-        for (let p = 0; p < 32; p++) this.setDir(p, (value >>> p) & 1, t);
-        return;
-      case GPIO_REGS.DIRSET:
-        for (let p = 0; p < 32; p++) if ((value >>> p) & 1) this.setDir(p, 1, t);
-        return;
-      case GPIO_REGS.DIRCLR:
-        for (let p = 0; p < 32; p++) if ((value >>> p) & 1) this.setDir(p, 0, t);
-        return;
-      default:
-        throw new Error(`PinBankGpio: write of register offset 0x${reg.toString(16)} (IN is read-only)`);
+    const R = GPIO_REGS;
+    const latch = reg === R.OUT || reg === R.OUTSET || reg === R.OUTCLR;
+    if (!latch && reg !== R.DIR && reg !== R.DIRSET && reg !== R.DIRCLR) {
+      throw new Error(`PinBankGpio: write of register offset 0x${reg.toString(16)} (IN is read-only)`);
+    }
+    // OUT/DIR write every pin; the SET/CLR registers change only the pins whose bit is 1
+    const whole = reg === R.OUT || reg === R.DIR;
+    const to = reg === R.OUTSET || reg === R.DIRSET ? 1 : 0;
+    for (let p = 0; p < 32; p++) {
+      const bit = (value >>> p) & 1;
+      if (!whole && !bit) continue;
+      const level = whole ? bit : to;
+      if (latch) this.setLatch(p, level, t);
+      else this.setDir(p, level, t);
     }
   }
 

@@ -21,9 +21,10 @@
  * interpreter left there.
  */
 import { NativeMemory, RAM_END, type NativeGpio } from './native-memory.ts';
-import { RETURN_PC, ThumbCpu, ThumbFault, hex } from './thumb-cpu.ts';
+import { RETURN_PC, ThumbCpu } from './thumb-cpu.ts';
+import { ThumbFault, hex } from './thumb-fault.ts';
 
-export { ThumbFault, type ThumbFaultKind } from './thumb-cpu.ts';
+export { ThumbFault, type ThumbFaultKind } from './thumb-fault.ts';
 export { GPIO_P0_BASE, GPIO_REGS, MemoryFault, RAM_BASE, RAM_END, RAM_SIZE, type NativeGpio } from './native-memory.ts';
 
 /** The nRF52's core clock, Hz. */

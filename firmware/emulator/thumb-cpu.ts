@@ -40,169 +40,21 @@
  * bus contention with the radio's DMA, self-modifying code (code blobs are read-only here; on the
  * device they are RAM), and execution from anywhere but a loaded code blob.
  *
- * Speed: each halfword is decoded once into an int (`payload << 8 | op`) kept per RAM address
- * (code is read-only, so the cache never goes stale); the run loop is one switch over that op.
+ * Speed: each halfword is decoded once (thumb-decode.ts) into an int (`payload << 8 | op`) kept per
+ * RAM address (code is read-only, so the cache never goes stale); the run loop is one switch over
+ * that op, the ALU group (which sets N and Z from its result) apart from the rest.
  */
 import { CODE, DATA, MemoryFault, RAM_BASE, RAM_SIZE, type NativeMemory } from './native-memory.ts';
+import {
+  ACCESS, ACCESS_FORM_SHIFT, ACCESS_LOAD, ACCESS_SIGNED, ADD_HI, ADD_IMM3, ADD_IMM8, ADD_REG, ADD_RD_SP, ADD_SP, ADC, ADR, ALU_LAST,
+  AND, ASR_IMM, ASR_REG, AT_IMM, AT_REG, AT_SP, B, BARRIER, BCOND, BIC, BL, BLX, BX, CMN, CMP_HI, CMP_IMM, CMP_REG, EOR, LDM,
+  LSL_IMM, LSL_REG, LSR_IMM, LSR_REG, MOV_HI, MOV_IMM, MUL, NEG, NOP, ORR, POP, PUSH, REV, REV16, REVSH, ROR, SBC, STM, SUB_IMM3,
+  SUB_IMM8, SUB_REG, SUB_SP, SXTB, SXTH, TST, UXTB, UXTH, decode, is32, whyUndefined,
+} from './thumb-decode.ts';
+import { ThumbFault, hex } from './thumb-fault.ts';
 
 /** Where a native call returns to: LR is set to this | 1 before the call. */
 export const RETURN_PC = 0xfffffffe;
-
-export type ThumbFaultKind =
-  | 'undefined' // no such instruction on ARMv6-M, or UNPREDICTABLE
-  | 'not-modelled' // exists, but the emulator does not model it (SVC, BKPT, WFI, CPS, MRS, ...)
-  | 'unaligned'
-  | 'unmapped'
-  | 'read-only'
-  | 'invstate' // a branch to an even address (ARM state does not exist on the M0)
-  | 'stack-overflow'
-  | 'runaway'
-  | 'abi'; // a callee-saved register or SP not restored on return
-
-/** A fault of the emulated core: the instruction, its PC and the address involved. */
-export class ThumbFault extends Error {
-  override readonly name = 'ThumbFault';
-  constructor(message: string, readonly kind: ThumbFaultKind, readonly pc: number, readonly address?: number) {
-    super(message);
-  }
-}
-
-export const hex = (v: number, digits = 8): string => `0x${(v >>> 0).toString(16).padStart(digits, '0')}`;
-
-// ---- decoded operations (low 8 bits of a decode-cache entry; 0 = not decoded yet) ----
-const LSL_IMM = 1, LSR_IMM = 2, ASR_IMM = 3, ADD_REG = 4, SUB_REG = 5, ADD_IMM3 = 6, SUB_IMM3 = 7;
-const MOV_IMM = 8, CMP_IMM = 9, ADD_IMM8 = 10, SUB_IMM8 = 11;
-const AND = 12, EOR = 13, LSL_REG = 14, LSR_REG = 15, ASR_REG = 16, ADC = 17, SBC = 18, ROR = 19;
-const TST = 20, NEG = 21, CMP_REG = 22, CMN = 23, ORR = 24, MUL = 25, BIC = 26, MVN = 27;
-const ADD_HI = 28, CMP_HI = 29, MOV_HI = 30, BX = 31, BLX = 32, LDR_LIT = 33;
-const STR_REG = 34, STRH_REG = 35, STRB_REG = 36, LDRSB_REG = 37, LDR_REG = 38, LDRH_REG = 39, LDRB_REG = 40, LDRSH_REG = 41;
-const STR_IMM = 42, LDR_IMM = 43, STRB_IMM = 44, LDRB_IMM = 45, STRH_IMM = 46, LDRH_IMM = 47, STR_SP = 48, LDR_SP = 49;
-const ADR = 50, ADD_RD_SP = 51, ADD_SP = 52, SUB_SP = 53, SXTH = 54, SXTB = 55, UXTH = 56, UXTB = 57;
-const PUSH = 58, POP = 59, REV = 60, REV16 = 61, REVSH = 62, NOP = 63, STM = 64, LDM = 65;
-const BCOND = 66, B = 67, BL = 68, BARRIER = 69, UNDEF = 70;
-
-/** Why an encoding decoded to UNDEF faults: undefined on ARMv6-M, UNPREDICTABLE, or not modelled. */
-function whyUndefined(hw: number, hw2: number): { kind: ThumbFaultKind; what: string } {
-  const top5 = hw >>> 11;
-  if (top5 >= 0x1d) {
-    if (hw === 0xf3ef && (hw2 & 0xf000) === 0x8000) return { kind: 'not-modelled', what: 'MRS' };
-    if ((hw & 0xffe0) === 0xf380 && (hw2 & 0xff00) === 0x8800) return { kind: 'not-modelled', what: 'MSR' };
-    if ((hw & 0xfff0) === 0xf7f0 && (hw2 & 0xf000) === 0xa000) return { kind: 'undefined', what: 'UDF.W (permanently undefined)' };
-    return { kind: 'undefined', what: '32-bit Thumb-2 instruction (ARMv6-M has only BL, DMB, DSB, ISB, MRS, MSR, UDF.W)' };
-  }
-  if ((hw & 0xff00) === 0xde00) return { kind: 'undefined', what: `UDF #${hw & 0xff} (permanently undefined)` };
-  if ((hw & 0xff00) === 0xdf00) return { kind: 'not-modelled', what: `SVC #${hw & 0xff} (supervisor call: no exception model)` };
-  if ((hw & 0xff00) === 0xbe00) return { kind: 'not-modelled', what: `BKPT #${hw & 0xff} (breakpoint: no debugger)` };
-  if ((hw & 0xffef) === 0xb662) return { kind: 'not-modelled', what: (hw & 0x10) ? 'CPSID i (interrupts are not modelled)' : 'CPSIE i (interrupts are not modelled)' };
-  if ((hw & 0xf500) === 0xb100) return { kind: 'undefined', what: 'CBZ/CBNZ (ARMv7-M only)' };
-  if ((hw & 0xff00) === 0xbf00) {
-    if (hw & 0xf) return { kind: 'undefined', what: 'IT (ARMv7-M only)' };
-    const h = (hw >> 4) & 0xf;
-    if (h === 2) return { kind: 'not-modelled', what: 'WFE (the core would sleep: no events or interrupts are modelled)' };
-    if (h === 3) return { kind: 'not-modelled', what: 'WFI (the core would sleep: no interrupts are modelled)' };
-  }
-  if ((hw & 0xff00) === 0x4500 && (hw & 0x87) < 8 && ((hw >> 3) & 0xf) < 8) return { kind: 'undefined', what: 'CMP (high registers) with two low registers (UNPREDICTABLE)' };
-  if ((hw & 0xff00) === 0x4500 && ((hw & 0x87) === 0x87 || ((hw >> 3) & 0xf) === 15)) return { kind: 'undefined', what: 'CMP with PC (UNPREDICTABLE)' };
-  if ((hw & 0xff00) === 0x4400 && (hw & 0x87) === 0x87 && ((hw >> 3) & 0xf) === 15) return { kind: 'undefined', what: 'ADD PC, PC (UNPREDICTABLE)' };
-  if ((hw & 0xff00) === 0x4700 && (hw & 7) !== 0) return { kind: 'undefined', what: 'BX/BLX with non-zero bits 2:0 (UNPREDICTABLE)' };
-  if ((hw & 0xff80) === 0x4780 && ((hw >> 3) & 0xf) === 15) return { kind: 'undefined', what: 'BLX PC (UNPREDICTABLE)' };
-  if ((hw & 0xff80) === 0x4700 && ((hw >> 3) & 0xf) === 15) return { kind: 'undefined', what: 'BX PC (to ARM state: INVSTATE)' };
-  if ((hw & 0xfe00) === 0xb400 && (hw & 0x1ff) === 0) return { kind: 'undefined', what: 'PUSH {} (empty list, UNPREDICTABLE)' };
-  if ((hw & 0xfe00) === 0xbc00 && (hw & 0x1ff) === 0) return { kind: 'undefined', what: 'POP {} (empty list, UNPREDICTABLE)' };
-  if ((hw & 0xf000) === 0xc000 && (hw & 0xff) === 0) return { kind: 'undefined', what: 'LDM/STM with an empty list (UNPREDICTABLE)' };
-  if ((hw & 0xf800) === 0xc000) return { kind: 'undefined', what: 'STM with the base register in the list but not lowest (stores an UNKNOWN value)' };
-  return { kind: 'undefined', what: 'undefined encoding on ARMv6-M' };
-}
-
-/** Decodes one instruction (hw2: the following halfword, for 32-bit encodings). */
-export function decode(hw: number, hw2: number): number {
-  const top = hw >>> 11;
-  switch (top) {
-    case 0x00: return (hw << 8) | LSL_IMM;
-    case 0x01: return (hw << 8) | LSR_IMM;
-    case 0x02: return (hw << 8) | ASR_IMM;
-    case 0x03: return (hw << 8) | [ADD_REG, SUB_REG, ADD_IMM3, SUB_IMM3][(hw >> 9) & 3]!;
-    case 0x04: return (hw << 8) | MOV_IMM;
-    case 0x05: return (hw << 8) | CMP_IMM;
-    case 0x06: return (hw << 8) | ADD_IMM8;
-    case 0x07: return (hw << 8) | SUB_IMM8;
-    case 0x08: {
-      if ((hw & 0x400) === 0) return (hw << 8) | [AND, EOR, LSL_REG, LSR_REG, ASR_REG, ADC, SBC, ROR, TST, NEG, CMP_REG, CMN, ORR, MUL, BIC, MVN][(hw >> 6) & 15]!;
-      const op = (hw >> 8) & 3;
-      const d = (hw & 7) | ((hw >> 4) & 8);
-      const m = (hw >> 3) & 15;
-      if (op === 0) return d === 15 && m === 15 ? (hw << 8) | UNDEF : (hw << 8) | ADD_HI;
-      if (op === 1) return (d < 8 && m < 8) || d === 15 || m === 15 ? (hw << 8) | UNDEF : (hw << 8) | CMP_HI;
-      if (op === 2) return (hw << 8) | MOV_HI;
-      if ((hw & 7) !== 0 || m === 15) return (hw << 8) | UNDEF;
-      return (hw << 8) | ((hw & 0x80) ? BLX : BX);
-    }
-    case 0x09: return (hw << 8) | LDR_LIT;
-    case 0x0a: case 0x0b:
-      return (hw << 8) | [STR_REG, STRH_REG, STRB_REG, LDRSB_REG, LDR_REG, LDRH_REG, LDRB_REG, LDRSH_REG][(hw >> 9) & 7]!;
-    case 0x0c: return (hw << 8) | STR_IMM;
-    case 0x0d: return (hw << 8) | LDR_IMM;
-    case 0x0e: return (hw << 8) | STRB_IMM;
-    case 0x0f: return (hw << 8) | LDRB_IMM;
-    case 0x10: return (hw << 8) | STRH_IMM;
-    case 0x11: return (hw << 8) | LDRH_IMM;
-    case 0x12: return (hw << 8) | STR_SP;
-    case 0x13: return (hw << 8) | LDR_SP;
-    case 0x14: return (hw << 8) | ADR;
-    case 0x15: return (hw << 8) | ADD_RD_SP;
-    case 0x16: case 0x17: {
-      const sub = (hw >> 8) & 0xf;
-      if (sub === 0) return (hw << 8) | ((hw & 0x80) ? SUB_SP : ADD_SP);
-      if (sub === 2) return (hw << 8) | [SXTH, SXTB, UXTH, UXTB][(hw >> 6) & 3]!;
-      if (sub === 4 || sub === 5) return (hw & 0x1ff) === 0 ? (hw << 8) | UNDEF : (hw << 8) | PUSH;
-      if (sub === 0xa) {
-        const o = (hw >> 6) & 3;
-        return o === 2 ? (hw << 8) | UNDEF : (hw << 8) | [REV, REV16, UNDEF, REVSH][o]!;
-      }
-      if (sub === 0xc || sub === 0xd) return (hw & 0x1ff) === 0 ? (hw << 8) | UNDEF : (hw << 8) | POP;
-      if (sub === 0xf) {
-        if (hw & 0xf) return (hw << 8) | UNDEF; // IT
-        const h = (hw >> 4) & 0xf;
-        return h === 2 || h === 3 ? (hw << 8) | UNDEF : (hw << 8) | NOP; // WFE/WFI; other hints execute as NOP
-      }
-      return (hw << 8) | UNDEF; // CBZ/CBNZ, CPS, SETEND, BKPT, HLT
-    }
-    case 0x18: {
-      const n = (hw >> 8) & 7;
-      const list = hw & 0xff;
-      if (list === 0) return (hw << 8) | UNDEF;
-      // Rn in the list and not the lowest register: the stored value is UNKNOWN.
-      if ((list & (1 << n)) && (list & ((1 << n) - 1))) return (hw << 8) | UNDEF;
-      return (hw << 8) | STM;
-    }
-    case 0x19: return (hw & 0xff) === 0 ? (hw << 8) | UNDEF : (hw << 8) | LDM;
-    case 0x1a: case 0x1b: {
-      const cond = (hw >> 8) & 0xf;
-      return cond >= 14 ? (hw << 8) | UNDEF : (hw << 8) | BCOND; // 14: UDF, 15: SVC
-    }
-    case 0x1c: return (hw << 8) | B;
-    case 0x1e: {
-      if ((hw2 & 0xd000) === 0xd000) {
-        const s = (hw >> 10) & 1;
-        const i1 = ~(((hw2 >> 13) & 1) ^ s) & 1;
-        const i2 = ~(((hw2 >> 11) & 1) ^ s) & 1;
-        // imm32 = SignExtend(S:I1:I2:imm10:imm11:'0', 25); stored halved so it fits 24 bits.
-        let half = (s << 23) | (i1 << 22) | (i2 << 21) | ((hw & 0x3ff) << 11) | (hw2 & 0x7ff);
-        half = (half << 8) >> 8;
-        return (half << 8) | BL;
-      }
-      if (hw === 0xf3bf && (hw2 & 0xffc0) === 0x8f40) {
-        const o = (hw2 >> 4) & 0xf;
-        if (o === 4 || o === 5 || o === 6) return (hw << 8) | BARRIER;
-      }
-      return (hw << 8) | UNDEF;
-    }
-    default: return (hw << 8) | UNDEF; // 0x1d (0xE800..) and 0x1f (0xF800..): 32-bit, not on ARMv6-M
-  }
-}
-
-/** True for the first halfword of a 32-bit encoding (0xE800..0xFFFF). */
-const is32 = (hw: number): boolean => (hw >>> 11) >= 0x1d;
 
 /** Result of running the core until it returns to RETURN_PC. */
 export interface RunResult {
@@ -268,8 +120,6 @@ export class ThumbCpu {
     const mem = this.mem;
     const r = this.r;
     const dec = mem.dec;
-    const map = mem.map;
-    const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
     let pc = entry >>> 0;
     let n = this.n, z = this.z, c = this.c, v = this.v;
     let cyc = 0;
@@ -291,286 +141,90 @@ export class ThumbCpu {
           throw new ThumbFault(`runaway native code: more than ${maxInstructions} instructions in one call (PC ${hex(pc)})`, 'runaway', pc);
         }
         const hw = d >>> 8;
-        switch (d & 0xff) {
-          // ---- shift by immediate ----
-          case LSL_IMM: {
-            const x = r[(hw >> 3) & 7]!;
-            const s = (hw >> 6) & 31;
-            let res = x;
-            if (s !== 0) {
-              c = (x >>> (32 - s)) & 1;
-              res = x << s;
+        const op = d & 0xff;
+        if (op <= ALU_LAST) {
+          // ---- the ALU group: each op leaves its result in `res` (and sets C, V where it does) ----
+          let res: number;
+          switch (op) {
+            // shifts (LSR/ASR #0 encode a shift by 32; a register amount is Rs's low byte; by 0: C kept)
+            case LSL_IMM: case LSR_IMM: case ASR_IMM: case LSL_REG: case LSR_REG: case ASR_REG: case ROR: {
+              const imm = op <= ASR_IMM;
+              const x = r[imm ? (hw >> 3) & 7 : hw & 7]!;
+              let s = imm ? (hw >> 6) & 31 : r[(hw >> 3) & 7]! & 0xff;
+              if (imm && s === 0 && op !== LSL_IMM) s = 32;
+              res = x;
+              if (s !== 0) {
+                if (op === LSL_IMM || op === LSL_REG) {
+                  if (s < 32) { c = (x >>> (32 - s)) & 1; res = x << s; } else { c = s === 32 ? x & 1 : 0; res = 0; }
+                } else if (op === LSR_IMM || op === LSR_REG) {
+                  if (s < 32) { c = (x >>> (s - 1)) & 1; res = (x >>> s) | 0; } else { c = s === 32 ? x >>> 31 : 0; res = 0; }
+                } else if (op !== ROR) {
+                  if (s < 32) { c = (x >>> (s - 1)) & 1; res = x >> s; } else { c = x >>> 31; res = x >> 31; }
+                } else {
+                  const k = s & 31;
+                  if (k !== 0) res = (x >>> k) | (x << (32 - k));
+                  c = res >>> 31;
+                }
+              }
+              r[hw & 7] = res;
+              break;
             }
-            r[hw & 7] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case LSR_IMM: {
-            const x = r[(hw >> 3) & 7]!;
-            const s = (hw >> 6) & 31;
-            let res: number;
-            if (s === 0) { c = x >>> 31; res = 0; } else { c = (x >>> (s - 1)) & 1; res = (x >>> s) | 0; }
-            r[hw & 7] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case ASR_IMM: {
-            const x = r[(hw >> 3) & 7]!;
-            const s = (hw >> 6) & 31;
-            let res: number;
-            if (s === 0) { c = x >>> 31; res = x >> 31; } else { c = (x >>> (s - 1)) & 1; res = x >> s; }
-            r[hw & 7] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          // ---- add/subtract register or imm3 ----
-          case ADD_REG: case ADD_IMM3: {
-            const x = r[(hw >> 3) & 7]!;
-            const y = (d & 0xff) === ADD_REG ? r[(hw >> 6) & 7]! : (hw >> 6) & 7;
-            const res = (x + y) | 0;
-            c = (x >>> 0) + (y >>> 0) > 0xffffffff ? 1 : 0;
-            v = ((x ^ res) & (y ^ res)) < 0 ? 1 : 0;
-            r[hw & 7] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case SUB_REG: case SUB_IMM3: {
-            const x = r[(hw >> 3) & 7]!;
-            const y = (d & 0xff) === SUB_REG ? r[(hw >> 6) & 7]! : (hw >> 6) & 7;
-            const res = (x - y) | 0;
-            c = (x >>> 0) >= (y >>> 0) ? 1 : 0;
-            v = ((x ^ y) & (x ^ res)) < 0 ? 1 : 0;
-            r[hw & 7] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          // ---- imm8 ----
-          case MOV_IMM: {
-            const res = hw & 0xff;
-            r[(hw >> 8) & 7] = res;
-            n = 0;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case CMP_IMM: {
-            const x = r[(hw >> 8) & 7]!;
-            const y = hw & 0xff;
-            const res = (x - y) | 0;
-            c = (x >>> 0) >= y ? 1 : 0;
-            v = ((x ^ y) & (x ^ res)) < 0 ? 1 : 0;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case ADD_IMM8: {
-            const rd = (hw >> 8) & 7;
-            const x = r[rd]!;
-            const y = hw & 0xff;
-            const res = (x + y) | 0;
-            c = (x >>> 0) + y > 0xffffffff ? 1 : 0;
-            v = ((x ^ res) & (y ^ res)) < 0 ? 1 : 0;
-            r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case SUB_IMM8: {
-            const rd = (hw >> 8) & 7;
-            const x = r[rd]!;
-            const y = hw & 0xff;
-            const res = (x - y) | 0;
-            c = (x >>> 0) >= y ? 1 : 0;
-            v = ((x ^ y) & (x ^ res)) < 0 ? 1 : 0;
-            r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          // ---- data processing (Rdn, Rm) ----
-          case AND: case EOR: case ORR: case BIC: case MVN: case TST: {
-            const rd = hw & 7;
-            const x = r[rd]!;
-            const y = r[(hw >> 3) & 7]!;
-            const op = d & 0xff;
-            const res = op === AND || op === TST ? x & y : op === EOR ? x ^ y : op === ORR ? x | y : op === BIC ? x & ~y : ~y;
-            if (op !== TST) r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case LSL_REG: {
-            const rd = hw & 7;
-            const x = r[rd]!;
-            const s = r[(hw >> 3) & 7]! & 0xff;
-            let res = x;
-            if (s !== 0) {
-              if (s < 32) { c = (x >>> (32 - s)) & 1; res = x << s; } else if (s === 32) { c = x & 1; res = 0; } else { c = 0; res = 0; }
+            // add, subtract, compare: the ARM pseudocode's AddWithCarry of x, y and a carry; a subtraction
+            // adds NOT(operand) with carry 1; rd < 0: flags only
+            case ADD_REG: case ADD_IMM3: case SUB_REG: case SUB_IMM3: case ADD_IMM8: case SUB_IMM8: case CMP_IMM:
+            case ADC: case SBC: case NEG: case CMP_REG: case CMN: case CMP_HI: {
+              let x: number, y: number, rd: number;
+              let cin = 0;
+              switch (op) {
+                case ADD_REG: x = r[(hw >> 3) & 7]!; y = r[(hw >> 6) & 7]!; rd = hw & 7; break;
+                case ADD_IMM3: x = r[(hw >> 3) & 7]!; y = (hw >> 6) & 7; rd = hw & 7; break;
+                case SUB_REG: x = r[(hw >> 3) & 7]!; y = ~r[(hw >> 6) & 7]!; cin = 1; rd = hw & 7; break;
+                case SUB_IMM3: x = r[(hw >> 3) & 7]!; y = ~((hw >> 6) & 7); cin = 1; rd = hw & 7; break;
+                case ADD_IMM8: rd = (hw >> 8) & 7; x = r[rd]!; y = hw & 0xff; break;
+                case SUB_IMM8: rd = (hw >> 8) & 7; x = r[rd]!; y = ~(hw & 0xff); cin = 1; break;
+                case CMP_IMM: rd = -1; x = r[(hw >> 8) & 7]!; y = ~(hw & 0xff); cin = 1; break;
+                case ADC: rd = hw & 7; x = r[rd]!; y = r[(hw >> 3) & 7]!; cin = c; break;
+                case SBC: rd = hw & 7; x = r[rd]!; y = ~r[(hw >> 3) & 7]!; cin = c; break;
+                case NEG: rd = hw & 7; x = 0; y = ~r[(hw >> 3) & 7]!; cin = 1; break;
+                case CMP_REG: rd = -1; x = r[hw & 7]!; y = ~r[(hw >> 3) & 7]!; cin = 1; break;
+                case CMN: rd = -1; x = r[hw & 7]!; y = r[(hw >> 3) & 7]!; break;
+                default: rd = -1; x = r[(hw & 7) | ((hw >> 4) & 8)]!; y = ~r[(hw >> 3) & 15]!; cin = 1; break; // CMP_HI
+              }
+              res = (x + y + cin) | 0;
+              c = (x >>> 0) + (y >>> 0) + cin > 0xffffffff ? 1 : 0;
+              v = ((x ^ res) & (y ^ res)) < 0 ? 1 : 0;
+              if (rd >= 0) r[rd] = res;
+              break;
             }
-            r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case LSR_REG: {
-            const rd = hw & 7;
-            const x = r[rd]!;
-            const s = r[(hw >> 3) & 7]! & 0xff;
-            let res = x;
-            if (s !== 0) {
-              if (s < 32) { c = (x >>> (s - 1)) & 1; res = (x >>> s) | 0; } else if (s === 32) { c = x >>> 31; res = 0; } else { c = 0; res = 0; }
+            case MOV_IMM:
+              res = hw & 0xff;
+              r[(hw >> 8) & 7] = res;
+              break;
+            case MUL:
+              res = Math.imul(r[hw & 7]!, r[(hw >> 3) & 7]!);
+              r[hw & 7] = res;
+              break;
+            default: { // AND EOR ORR BIC MVN TST: C and V kept
+              const x = r[hw & 7]!;
+              const y = r[(hw >> 3) & 7]!;
+              res = op === AND || op === TST ? x & y : op === EOR ? x ^ y : op === ORR ? x | y : op === BIC ? x & ~y : ~y;
+              if (op !== TST) r[hw & 7] = res;
+              break;
             }
-            r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
           }
-          case ASR_REG: {
-            const rd = hw & 7;
-            const x = r[rd]!;
-            const s = r[(hw >> 3) & 7]! & 0xff;
-            let res = x;
-            if (s !== 0) {
-              if (s < 32) { c = (x >>> (s - 1)) & 1; res = x >> s; } else { c = x >>> 31; res = x >> 31; }
-            }
-            r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case ROR: {
-            const rd = hw & 7;
-            const x = r[rd]!;
-            const s8 = r[(hw >> 3) & 7]! & 0xff;
-            let res = x;
-            if (s8 !== 0) {
-              const s = s8 & 31;
-              if (s !== 0) res = (x >>> s) | (x << (32 - s));
-              c = res >>> 31;
-            }
-            r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case ADC: {
-            const rd = hw & 7;
-            const x = r[rd]!;
-            const y = r[(hw >> 3) & 7]!;
-            const res = (x + y + c) | 0;
-            c = (x >>> 0) + (y >>> 0) + c > 0xffffffff ? 1 : 0;
-            v = ((x ^ res) & (y ^ res)) < 0 ? 1 : 0;
-            r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case SBC: {
-            const rd = hw & 7;
-            const x = r[rd]!;
-            const ny = ~r[(hw >> 3) & 7]!;
-            const res = (x + ny + c) | 0;
-            c = (x >>> 0) + (ny >>> 0) + c > 0xffffffff ? 1 : 0;
-            v = ((x ^ res) & (ny ^ res)) < 0 ? 1 : 0;
-            r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case NEG: {
-            const x = r[(hw >> 3) & 7]!;
-            const res = (0 - x) | 0;
-            c = x === 0 ? 1 : 0;
-            v = (x & res) < 0 ? 1 : 0;
-            r[hw & 7] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case CMP_REG: {
-            const x = r[hw & 7]!;
-            const y = r[(hw >> 3) & 7]!;
-            const res = (x - y) | 0;
-            c = (x >>> 0) >= (y >>> 0) ? 1 : 0;
-            v = ((x ^ y) & (x ^ res)) < 0 ? 1 : 0;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case CMN: {
-            const x = r[hw & 7]!;
-            const y = r[(hw >> 3) & 7]!;
-            const res = (x + y) | 0;
-            c = (x >>> 0) + (y >>> 0) > 0xffffffff ? 1 : 0;
-            v = ((x ^ res) & (y ^ res)) < 0 ? 1 : 0;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case MUL: {
-            const rd = hw & 7;
-            const res = Math.imul(r[rd]!, r[(hw >> 3) & 7]!);
-            r[rd] = res;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          // ---- high registers, branch exchange ----
-          case ADD_HI: {
+          n = res >>> 31;
+          z = res === 0 ? 1 : 0;
+          pc += 2; cyc += 1;
+          count++;
+          continue;
+        }
+        switch (op) {
+          // ---- high registers (PC reads as the instruction's address + 4; writing it branches) ----
+          case ADD_HI: case MOV_HI: {
             const rd = (hw & 7) | ((hw >> 4) & 8);
             const rm = (hw >> 3) & 15;
-            const x = rd === 15 ? pc + 4 : r[rd]!;
             const y = rm === 15 ? pc + 4 : r[rm]!;
-            const res = (x + y) | 0;
-            if (rd === 15) {
-              pc = (res & ~1) >>> 0;
-              cyc += 3;
-            } else {
-              if (rd === 13) setSp(this, res, pc);
-              else r[rd] = res;
-              pc += 2; cyc += 1;
-            }
-            break;
-          }
-          case CMP_HI: {
-            const x = r[(hw & 7) | ((hw >> 4) & 8)]!;
-            const y = r[(hw >> 3) & 15]!;
-            const res = (x - y) | 0;
-            c = (x >>> 0) >= (y >>> 0) ? 1 : 0;
-            v = ((x ^ y) & (x ^ res)) < 0 ? 1 : 0;
-            n = res >>> 31;
-            z = res === 0 ? 1 : 0;
-            pc += 2; cyc += 1;
-            break;
-          }
-          case MOV_HI: {
-            const rd = (hw & 7) | ((hw >> 4) & 8);
-            const rm = (hw >> 3) & 15;
-            const val = rm === 15 ? pc + 4 : r[rm]!;
+            const val = op === ADD_HI ? ((rd === 15 ? pc + 4 : r[rd]!) + y) | 0 : y;
             if (rd === 15) {
               pc = (val & ~1) >>> 0;
               cyc += 3;
@@ -583,87 +237,10 @@ export class ThumbCpu {
           }
           case BX: case BLX: {
             const t = r[(hw >> 3) & 15]!;
-            if ((t & 1) === 0) throw new ThumbFault(`${(d & 0xff) === BX ? 'BX' : 'BLX'} r${(hw >> 3) & 15} at PC ${hex(pc)} to ${hex(t)}: bit 0 clear selects ARM state, which the M0 lacks (INVSTATE HardFault)`, 'invstate', pc, t >>> 0);
-            if ((d & 0xff) === BLX) r[14] = (pc + 2) | 1;
+            if ((t & 1) === 0) throw new ThumbFault(`${op === BX ? 'BX' : 'BLX'} r${(hw >> 3) & 15} at PC ${hex(pc)} to ${hex(t)}: bit 0 clear selects ARM state, which the M0 lacks (INVSTATE HardFault)`, 'invstate', pc, t >>> 0);
+            if (op === BLX) r[14] = (pc + 2) | 1;
             pc = (t & ~1) >>> 0;
             cyc += 3;
-            break;
-          }
-          // ---- loads and stores ----
-          case LDR_LIT: {
-            const a = ((pc + 4) & ~3) + ((hw & 0xff) << 2);
-            const o = (a - RAM_BASE) >>> 0;
-            r[(hw >> 8) & 7] = o < RAM_SIZE && map[o] !== 0 && map[o + 3] !== 0 ? i32[o >> 2]! : mem.read(a, 4, cyc + 1);
-            pc += 2; cyc += 2;
-            break;
-          }
-          case LDR_REG: case LDR_IMM: case LDR_SP: {
-            const op = d & 0xff;
-            const a = op === LDR_REG ? (r[(hw >> 3) & 7]! + r[(hw >> 6) & 7]!) | 0
-              : op === LDR_IMM ? (r[(hw >> 3) & 7]! + (((hw >> 6) & 31) << 2)) | 0
-                : (r[13]! + ((hw & 0xff) << 2)) | 0;
-            const o = (a - RAM_BASE) >>> 0;
-            const val = o < RAM_SIZE && (o & 3) === 0 && map[o] !== 0 && map[o + 3] !== 0 ? i32[o >> 2]! : mem.read(a, 4, cyc + 1);
-            r[op === LDR_SP ? (hw >> 8) & 7 : hw & 7] = val;
-            pc += 2; cyc += 2;
-            break;
-          }
-          case STR_REG: case STR_IMM: case STR_SP: {
-            const op = d & 0xff;
-            const a = op === STR_REG ? (r[(hw >> 3) & 7]! + r[(hw >> 6) & 7]!) | 0
-              : op === STR_IMM ? (r[(hw >> 3) & 7]! + (((hw >> 6) & 31) << 2)) | 0
-                : (r[13]! + ((hw & 0xff) << 2)) | 0;
-            const val = r[op === STR_SP ? (hw >> 8) & 7 : hw & 7]!;
-            const o = (a - RAM_BASE) >>> 0;
-            if (o < RAM_SIZE && (o & 3) === 0 && map[o] === DATA && map[o + 3] === DATA) i32[o >> 2] = val;
-            else mem.write(a, 4, val, cyc + 1);
-            pc += 2; cyc += 2;
-            break;
-          }
-          case LDRH_REG: case LDRH_IMM: case LDRSH_REG: {
-            const op = d & 0xff;
-            const a = op === LDRH_IMM ? (r[(hw >> 3) & 7]! + (((hw >> 6) & 31) << 1)) | 0 : (r[(hw >> 3) & 7]! + r[(hw >> 6) & 7]!) | 0;
-            const o = (a - RAM_BASE) >>> 0;
-            let val: number;
-            if (o < RAM_SIZE && (o & 1) === 0 && map[o] !== 0 && map[o + 1] !== 0) val = op === LDRSH_REG ? i16[o >> 1]! : u16[o >> 1]!;
-            else {
-              val = mem.read(a, 2, cyc + 1);
-              if (op === LDRSH_REG) val = (val << 16) >> 16;
-            }
-            r[hw & 7] = val;
-            pc += 2; cyc += 2;
-            break;
-          }
-          case STRH_REG: case STRH_IMM: {
-            const a = (d & 0xff) === STRH_IMM ? (r[(hw >> 3) & 7]! + (((hw >> 6) & 31) << 1)) | 0 : (r[(hw >> 3) & 7]! + r[(hw >> 6) & 7]!) | 0;
-            const val = r[hw & 7]!;
-            const o = (a - RAM_BASE) >>> 0;
-            if (o < RAM_SIZE && (o & 1) === 0 && map[o] === DATA && map[o + 1] === DATA) u16[o >> 1] = val;
-            else mem.write(a, 2, val & 0xffff, cyc + 1);
-            pc += 2; cyc += 2;
-            break;
-          }
-          case LDRB_REG: case LDRB_IMM: case LDRSB_REG: {
-            const op = d & 0xff;
-            const a = op === LDRB_IMM ? (r[(hw >> 3) & 7]! + ((hw >> 6) & 31)) | 0 : (r[(hw >> 3) & 7]! + r[(hw >> 6) & 7]!) | 0;
-            const o = (a - RAM_BASE) >>> 0;
-            let val: number;
-            if (o < RAM_SIZE && map[o] !== 0) val = op === LDRSB_REG ? i8[o]! : u8[o]!;
-            else {
-              val = mem.read(a, 1, cyc + 1);
-              if (op === LDRSB_REG) val = (val << 24) >> 24;
-            }
-            r[hw & 7] = val;
-            pc += 2; cyc += 2;
-            break;
-          }
-          case STRB_REG: case STRB_IMM: {
-            const a = (d & 0xff) === STRB_IMM ? (r[(hw >> 3) & 7]! + ((hw >> 6) & 31)) | 0 : (r[(hw >> 3) & 7]! + r[(hw >> 6) & 7]!) | 0;
-            const val = r[hw & 7]!;
-            const o = (a - RAM_BASE) >>> 0;
-            if (o < RAM_SIZE && map[o] === DATA) u8[o] = val;
-            else mem.write(a, 1, val & 0xff, cyc + 1);
-            pc += 2; cyc += 2;
             break;
           }
           // ---- address generation, SP ----
@@ -688,57 +265,34 @@ export class ThumbCpu {
           case SXTB: r[hw & 7] = (r[(hw >> 3) & 7]! << 24) >> 24; pc += 2; cyc += 1; break;
           case UXTH: r[hw & 7] = r[(hw >> 3) & 7]! & 0xffff; pc += 2; cyc += 1; break;
           case UXTB: r[hw & 7] = r[(hw >> 3) & 7]! & 0xff; pc += 2; cyc += 1; break;
-          case REV: {
+          case REV: case REV16: case REVSH: {
             const x = r[(hw >> 3) & 7]!;
-            r[hw & 7] = ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+            r[hw & 7] = op === REV ? ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)
+              : op === REV16 ? ((x & 0x00ff00ff) << 8) | ((x >>> 8) & 0x00ff00ff)
+                : (((x & 0xff) << 24) >> 16) | ((x >>> 8) & 0xff);
             pc += 2; cyc += 1;
             break;
           }
-          case REV16: {
-            const x = r[(hw >> 3) & 7]!;
-            r[hw & 7] = ((x & 0x00ff00ff) << 8) | ((x >>> 8) & 0x00ff00ff);
-            pc += 2; cyc += 1;
-            break;
-          }
-          case REVSH: {
-            const x = r[(hw >> 3) & 7]!;
-            r[hw & 7] = (((x & 0xff) << 24) >> 16) | ((x >>> 8) & 0xff);
-            pc += 2; cyc += 1;
-            break;
-          }
-          // ---- multiple registers ----
+          // ---- multiple registers: the k-th word moves in cycle k + 1 ----
           case PUSH: {
             const list = hw & 0xff;
             const lr = (hw >> 8) & 1;
             const cnt = popcount8(list) + lr;
             const sp = r[13]! - 4 * cnt;
             if ((sp >>> 0) < stackLimit) throw new ThumbFault(`stack overflow at PC ${hex(pc)}: PUSH would move SP to ${hex(sp)}, below the ${mem.stackBytes}-byte native stack (${hex(stackLimit)})`, 'stack-overflow', pc, sp >>> 0);
-            let a = sp;
-            for (let i = 0; i < 8; i++) {
-              if (list & (1 << i)) {
-                store32(mem, a, r[i]!, cyc + 1 + ((a - sp) >> 2));
-                a += 4;
-              }
-            }
-            if (lr) store32(mem, a, r[14]!, cyc + 1 + ((a - sp) >> 2));
+            const a = storeList(mem, r, list, sp, cyc + 1);
+            if (lr) store(mem, a, 4, r[14]!, cyc + 1 + ((a - sp) >> 2));
             r[13] = sp;
             pc += 2; cyc += 1 + cnt;
             break;
           }
           case POP: {
             const list = hw & 0xff;
-            const p = (hw >> 8) & 1;
-            let a = r[13]!;
-            const sp0 = a;
-            for (let i = 0; i < 8; i++) {
-              if (list & (1 << i)) {
-                r[i] = load32(mem, a, cyc + 1 + ((a - sp0) >> 2));
-                a += 4;
-              }
-            }
-            const cnt = popcount8(list) + p;
-            if (p) {
-              const t = load32(mem, a, cyc + 1 + ((a - sp0) >> 2));
+            const sp0 = r[13]!;
+            let a = loadList(mem, r, list, sp0, cyc + 1);
+            const cnt = popcount8(list) + ((hw >> 8) & 1);
+            if ((hw >> 8) & 1) {
+              const t = load(mem, a, 4, cyc + 1 + ((a - sp0) >> 2));
               a += 4;
               r[13] = a;
               if ((t & 1) === 0) throw new ThumbFault(`POP {pc} at PC ${hex(pc)} loaded ${hex(t)}: bit 0 clear selects ARM state, which the M0 lacks (INVSTATE HardFault)`, 'invstate', pc, t >>> 0);
@@ -752,32 +306,15 @@ export class ThumbCpu {
           }
           case STM: {
             const rn = (hw >> 8) & 7;
-            const list = hw & 0xff;
-            const base = r[rn]!;
-            let a = base;
-            for (let i = 0; i < 8; i++) {
-              if (list & (1 << i)) {
-                store32(mem, a, r[i]!, cyc + 1 + ((a - base) >> 2));
-                a += 4;
-              }
-            }
-            r[rn] = a;
-            pc += 2; cyc += 1 + popcount8(list);
+            r[rn] = storeList(mem, r, hw & 0xff, r[rn]!, cyc + 1);
+            pc += 2; cyc += 1 + popcount8(hw & 0xff);
             break;
           }
           case LDM: {
             const rn = (hw >> 8) & 7;
-            const list = hw & 0xff;
-            const base = r[rn]!;
-            let a = base;
-            for (let i = 0; i < 8; i++) {
-              if (list & (1 << i)) {
-                r[i] = load32(mem, a, cyc + 1 + ((a - base) >> 2));
-                a += 4;
-              }
-            }
-            if ((list & (1 << rn)) === 0) r[rn] = a;
-            pc += 2; cyc += 1 + popcount8(list);
+            const a = loadList(mem, r, hw & 0xff, r[rn]!, cyc + 1);
+            if ((hw & (1 << rn)) === 0) r[rn] = a;
+            pc += 2; cyc += 1 + popcount8(hw & 0xff);
             break;
           }
           // ---- branches ----
@@ -818,8 +355,26 @@ export class ThumbCpu {
             break;
           case NOP: pc += 2; cyc += 1; break;
           case BARRIER: pc += 4; cyc += 4; break;
-          default:
-            throw this.undefinedFault(pc);
+          default: {
+            const acc = ACCESS[op]!;
+            if (acc === 0) throw this.undefinedFault(pc);
+            // ---- loads and stores (LDR_LIT..LDR_SP): 2 cycles, the bus access in the second ----
+            const size = (acc & 7) as 1 | 2 | 4;
+            const form = acc >> ACCESS_FORM_SHIFT;
+            const a = form === AT_REG ? (r[(hw >> 3) & 7]! + r[(hw >> 6) & 7]!) | 0
+              : form === AT_IMM ? (r[(hw >> 3) & 7]! + ((hw >> 6) & 31) * size) | 0
+                : form === AT_SP ? (r[13]! + ((hw & 0xff) << 2)) | 0
+                  : ((pc + 4) & ~3) + ((hw & 0xff) << 2); // literal: Align(PC + 4, 4)
+            const rt = form >= AT_SP ? (hw >> 8) & 7 : hw & 7;
+            if (acc & ACCESS_LOAD) {
+              const val = load(mem, a, size, cyc + 1);
+              r[rt] = (acc & ACCESS_SIGNED) === 0 ? val : size === 2 ? (val << 16) >> 16 : (val << 24) >> 24;
+            } else {
+              store(mem, a, size, r[rt]!, cyc + 1);
+            }
+            pc += 2; cyc += 2;
+            break;
+          }
         }
         count++; // completed instructions (a faulting one is not counted)
       }
@@ -846,15 +401,44 @@ function setSp(cpu: ThumbCpu, val: number, pc: number): void {
   cpu.r[13] = sp;
 }
 
-function store32(mem: NativeMemory, a: number, val: number, at: number): void {
+/**
+ * Reads `size` bytes at `a` (zero-extended; a word as int32) at core cycle `at`: straight from RAM
+ * when aligned and mapped, else through the bus (GPIO, faults).
+ */
+function load(mem: NativeMemory, a: number, size: 1 | 2 | 4, at: number): number {
   const o = (a - RAM_BASE) >>> 0;
-  if (o < RAM_SIZE && (o & 3) === 0 && mem.map[o] === DATA && mem.map[o + 3] === DATA) mem.i32[o >> 2] = val;
-  else mem.write(a, 4, val, at);
+  if (o < RAM_SIZE && (o & (size - 1)) === 0 && mem.map[o] !== 0 && mem.map[o + size - 1] !== 0) {
+    return size === 4 ? mem.i32[o >> 2]! : size === 2 ? mem.u16[o >> 1]! : mem.u8[o]!;
+  }
+  return mem.read(a, size, at);
 }
 
-function load32(mem: NativeMemory, a: number, at: number): number {
+/** Writes the low `size` bytes of `val` at `a` at core cycle `at` (RAM data directly, else the bus). */
+function store(mem: NativeMemory, a: number, size: 1 | 2 | 4, val: number, at: number): void {
   const o = (a - RAM_BASE) >>> 0;
-  return o < RAM_SIZE && (o & 3) === 0 && mem.map[o] !== 0 && mem.map[o + 3] !== 0 ? mem.i32[o >> 2]! : mem.read(a, 4, at);
+  if (o < RAM_SIZE && (o & (size - 1)) === 0 && mem.map[o] === DATA && mem.map[o + size - 1] === DATA) {
+    if (size === 4) mem.i32[o >> 2] = val;
+    else if (size === 2) mem.u16[o >> 1] = val;
+    else mem.u8[o] = val;
+  } else {
+    mem.write(a, size, size === 4 ? val : val & (size === 2 ? 0xffff : 0xff), at);
+  }
+}
+
+/** Stores r[i] for each bit i of `list`, lowest first, from `a` up; returns the address after them. */
+function storeList(mem: NativeMemory, r: Int32Array, list: number, a: number, at: number): number {
+  for (let i = 0, k = 0; i < 8; i++) {
+    if (list & (1 << i)) store(mem, a + 4 * k, 4, r[i]!, at + k++);
+  }
+  return a + 4 * popcount8(list);
+}
+
+/** Loads r[i] for each bit i of `list`, lowest first, from `a` up; returns the address after them. */
+function loadList(mem: NativeMemory, r: Int32Array, list: number, a: number, at: number): number {
+  for (let i = 0, k = 0; i < 8; i++) {
+    if (list & (1 << i)) r[i] = load(mem, a + 4 * k, 4, at + k++);
+  }
+  return a + 4 * popcount8(list);
 }
 
 function popcount8(x: number): number {

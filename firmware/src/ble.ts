@@ -102,10 +102,6 @@ function updateOf(uuid: string, ch: NrfCharacteristic): NrfServices {
   return u;
 }
 
-function toBytes(data: ArrayBuffer): Uint8Array {
-  return new Uint8Array(data);
-}
-
 /**
  * Declares the GATT services (protocol/SPEC.md GATT table) once at boot. Espruino keeps this object
  * for as long as the services exist (jswrap_bluetooth.c stores it to set the services up again), so
@@ -149,7 +145,7 @@ export function setupBle(name: string, model: string, firmware: string, software
 
   declareServices(model, firmware, software, batteryPercent, function (evt: { data: ArrayBuffer }): void {
     isActive = true;
-    h.on(BLE_ON_COMMAND, toBytes(evt.data));
+    h.on(BLE_ON_COMMAND, new Uint8Array(evt.data));
     startPump();
   });
   // The closures below keep this scope: drop the strings only the services needed.

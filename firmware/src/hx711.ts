@@ -181,7 +181,10 @@ export function hxRead(sck: Pin | Pin[], douts: Pin[], spread: Int32Array, words
  * orders them; each must have DOUT low) by one SPI transfer each into out[c] as signed counts, the
  * transfers first, then the 25th pulses; chips not in `go` are not clocked. The sampler's usual set
  * (all four ready) reads inline in its "jit" poll (sampler.ts) the same way; this is the partial
- * read (a chip not ready). 2 native calls per chip read.
+ * read (a chip not ready). 2 native calls per chip read. The four chips are written out, not looped
+ * over an array of SPI objects, on purpose: each of hxS0..hxS3 is then one global the device
+ * resolves by name, and the board pays no loop iteration (7k instructions, firmware/ESPRUINO.md)
+ * and no array lookup per chip.
  */
 export function hxReadChips(go: number, out: Int32Array): void {
   "jit";

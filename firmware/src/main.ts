@@ -291,9 +291,10 @@ export function startTripod(): void {
         if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
       }
       // The answer follows every frame still pending on the link.
-      const answer = lib.encodeResponse(r);
-      if (link === LINK_BLE) ble(BLE_SEND_AFTER_DATA, answer);
-      else if (serial !== null) serial.sendAfterData(answer);
+      // (Not named `answer`: the build's reachability is by name, and auth.ts has a top-level `answer`.)
+      const stopAnswer = lib.encodeResponse(r);
+      if (link === LINK_BLE) ble(BLE_SEND_AFTER_DATA, stopAnswer);
+      else if (serial !== null) serial.sendAfterData(stopAnswer);
       return false;
     } else if (code === CMD_SET_SAMPLE_RATE) {
       settings.rateHz = cmd.sampleRateHz as number;

@@ -82,16 +82,6 @@ const IDLE_GATE = 0x7fffffff;
 /** The native entry (native.ts NativeFn). */
 export type NativeCall = (op: number, a: number, b: number) => number;
 
-/** Throws like createFrameEncoder / FrameEncoder.configure for out-of-range parameters. */
-function checkParams(who: string, payload: number, perFrame: number): void {
-  if (!(payload >= PAYLOAD_MIN && payload <= PAYLOAD_MAX)) {
-    throw new TypeError(who + ': payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + payload);
-  }
-  if (!(perFrame >= 1 && perFrame <= 255)) {
-    throw new TypeError(who + ': samplesPerFrameMax must be 1..255, got ' + perFrame);
-  }
-}
-
 /**
  * A Streamer over the native encoder, or null when the ring's or the encoder block's buffers are not
  * flat (addressOf returned 0).
@@ -235,14 +225,15 @@ export function createNativeStreamer(
     nextFrame: pull,
     ctl: function (op: number, a?: number, b?: number, c?: number, d?: number): number {
       if (op === STREAM_BEGIN) {
+        // Throws as createFrameEncoder (first stream, new key interval) or FrameEncoder.configure would.
+        const who = !started || (c as number) !== keyInt ? 'createFrameEncoder' : 'FrameEncoder.configure';
+        if (!((a as number) >= PAYLOAD_MIN && (a as number) <= PAYLOAD_MAX)) throw new TypeError(who + ': payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + a);
+        if (!((b as number) >= 1 && (b as number) <= 255)) throw new TypeError(who + ': samplesPerFrameMax must be 1..255, got ' + b);
         if (!started || (c as number) !== keyInt) {
-          checkParams('createFrameEncoder', a as number, b as number);
           if (!((c as number) >= 1 && (c as number) <= KEY_INTERVAL_MAX)) {
             throw new TypeError('createFrameEncoder: keyIntervalSamples must be 1..' + KEY_INTERVAL_MAX + ', got ' + (c as number));
           }
           keyInt = c as number;
-        } else {
-          checkParams('FrameEncoder.configure', a as number, b as number);
         }
         setFormat((a as number) | 0, (b as number) | 0);
         eb[EB_KEYINT] = keyInt | 0;
@@ -273,7 +264,8 @@ export function createNativeStreamer(
         return on ? 1 : 0;
       } else if (op === STREAM_CONFIGURE) {
         if (started) {
-          checkParams('FrameEncoder.configure', a as number, b as number);
+          if (!((a as number) >= PAYLOAD_MIN && (a as number) <= PAYLOAD_MAX)) throw new TypeError('FrameEncoder.configure: payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + a);
+          if (!((b as number) >= 1 && (b as number) <= 255)) throw new TypeError('FrameEncoder.configure: samplesPerFrameMax must be 1..255, got ' + b);
           nat(NAT_FLUSH, ebA, 0);
           setFormat((a as number) | 0, (b as number) | 0);
         }

@@ -190,9 +190,13 @@ export function calibrationRecord(cal: CalValues, cell: number): CellCalibration
 
 /** Writes the settings file; returns false when flash refused it. */
 export function saveSettings(s: Settings): boolean {
-  const o = { v: 1, name: s.name, rateHz: s.rateHz, samplesPerFrame: s.samplesPerFrame, keyInterval: s.keyInterval, idleS: s.idleS, serial: s.serial, pins: s.pins, native: s.native };
+  // Written out by hand, as saveCalibration does: no object of nine properties (about 25 variables
+  // on the board) made only to be stringified while a command's group is loaded.
+  const text =
+    '{"v":1,"name":' + JSON.stringify(s.name) + ',"rateHz":' + s.rateHz + ',"samplesPerFrame":' + s.samplesPerFrame + ',"keyInterval":' + s.keyInterval +
+    ',"idleS":' + s.idleS + ',"serial":' + s.serial + ',"pins":' + JSON.stringify(s.pins) + ',"native":' + s.native + '}';
   try {
-    return require('Storage').write(SETTINGS_FILE, JSON.stringify(o)) !== false;
+    return require('Storage').write(SETTINGS_FILE, text) !== false;
   } catch (e) {
     return false;
   }

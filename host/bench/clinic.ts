@@ -1,6 +1,9 @@
 /**
  * Clinic store figures (embedded PGlite store in a temp dir; also a PostgreSQL server when
  * TRIPOD_TEST_PG_URL is set, figures suffixed _pg):
+ * - clinic.create_ms, clinic.create_cpu_ms: create a new embedded store on a machine without the
+ *   pristine cluster copy (PGlite runs initdb, then the copy is kept; wall and process CPU time);
+ *   clinic.create_from_copy_ms / _cpu_ms: the next new store, started from that copy;
  * - clinic.open_ms: open an existing store (PGlite starts its WebAssembly PostgreSQL);
  * - clinic.store_trial_ms: store one finished 20 s trial (result table, full result, 1,600-point
  *   CoP trace, geometry, board, calibration) in its session, median of 40;
@@ -51,7 +54,19 @@ function trialFor(patientId: number, i: number, tracePoints: number): NewTrial {
   };
 }
 
+/** Wall and CPU ms of opening (and closing) a store at `loc`. */
+async function timeOpen(loc: StoreLocation): Promise<{ ms: number; cpuMs: number }> {
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  const store = await openClinicStore(loc);
+  const ms = performance.now() - t0;
+  const cpu = cpuMs() - c0;
+  await store.close();
+  return { ms, cpuMs: cpu };
+}
+
 async function measure(loc: StoreLocation, suffix: string, log: (l: string) => void): Promise<Figures> {
+  const created = await timeOpen(loc);
   let store: ClinicStore = await openClinicStore(loc);
   const p = await store.createPatient({ code: 'BENCH-1' });
   const storeMs: number[] = [];
@@ -93,6 +108,8 @@ async function measure(loc: StoreLocation, suffix: string, log: (l: string) => v
   await store.close();
   const r2 = (v: number): number => Math.round(v * 100) / 100;
   return {
+    [`clinic.create_ms${suffix}`]: r2(created.ms),
+    [`clinic.create_cpu_ms${suffix}`]: r2(created.cpuMs),
     [`clinic.open_ms${suffix}`]: r2(openMs),
     [`clinic.store_trial_ms${suffix}`]: r2(median(storeMs)),
     [`clinic.history_cold_ms_1000${suffix}`]: r2(hist[0]!),
@@ -106,13 +123,21 @@ export const bench: BenchModule = {
   name: 'clinic',
   async run(log) {
     const dir = mkdtempSync(join(tmpdir(), 'tripod-bench-clinic-'));
+    // a cache of its own: the first new store runs initdb whatever this machine's cache holds
+    const cache = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = join(dir, 'cache');
     try {
-      const figures = await measure({ dir }, '', log);
+      const figures = await measure({ dir: join(dir, 'store') }, '', log);
+      const copied = await timeOpen({ dir: join(dir, 'second') });
+      figures['clinic.create_from_copy_ms'] = Math.round(copied.ms * 100) / 100;
+      figures['clinic.create_from_copy_cpu_ms'] = Math.round(copied.cpuMs * 100) / 100;
       const url = process.env.TRIPOD_TEST_PG_URL;
       if (url) Object.assign(figures, await measure({ url, schema: `bench_${Date.now().toString(36)}` }, '_pg', log));
       else log('TRIPOD_TEST_PG_URL not set: no PostgreSQL server figures');
       return figures;
     } finally {
+      if (cache === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = cache;
       rmSync(dir, { recursive: true, force: true });
     }
   },

@@ -4,18 +4,22 @@
  * statement's writes reach the operating system's files before the statement resolves (PGlite's
  * Node file system writes through to real files), so a committed trial survives the process being
  * killed (tests/clinic/durability.test.ts SIGKILLs a writer). One process at a time owns the
- * directory.
+ * directory. A new store starts from this machine's copy of a pristine cluster when there is one
+ * (pglite-template.ts), else runs initdb and keeps such a copy for the next new store.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { clearStoreDir, isEmptyStoreDir, readTemplate, saveTemplate, templatePath } from './pglite-template.ts';
 import type { SqlDriver } from './sql.ts';
 
 /**
  * Takes DIR/tripod.lock for this process: two processes writing one PGlite directory would corrupt
  * it. A lock left by a process that no longer runs (killed) is taken over.
  */
+const LOCK = 'tripod.lock';
+
 function lockDir(dir: string): () => void {
-  const file = join(dir, 'tripod.lock');
+  const file = join(dir, LOCK);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
@@ -42,15 +46,32 @@ export async function openPglite(dir: string): Promise<SqlDriver> {
   mkdirSync(dir, { recursive: true });
   const unlock = lockDir(dir);
   const { PGlite } = await import('@electric-sql/pglite');
-  let db: InstanceType<typeof PGlite>;
-  try {
-    db = new PGlite(dir);
-  } catch (e) {
-    unlock();
-    throw e;
-  }
-  try {
+  type Db = InstanceType<typeof PGlite>;
+  const start = async (template: Uint8Array<ArrayBuffer> | null): Promise<Db> => {
+    const db = template ? new PGlite(dir, { loadDataDir: new Blob([template]) }) : new PGlite(dir);
     await db.waitReady;
+    return db;
+  };
+  let db: Db;
+  try {
+    const fresh = isEmptyStoreDir(dir, LOCK);
+    const tplPath = templatePath();
+    const template = fresh ? readTemplate(tplPath) : null;
+    let fromCopy = false;
+    if (template) {
+      try {
+        db = await start(template);
+        fromCopy = true;
+      } catch {
+        // an unreadable copy: this store starts the slow way, and the copy is replaced
+        clearStoreDir(dir, LOCK);
+        db = await start(null);
+      }
+    } else {
+      db = await start(null);
+    }
+    // the cluster as initdb left it (no tables yet): the next new store's starting point
+    if (fresh && !fromCopy) saveTemplate(tplPath, new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer()));
   } catch (e) {
     unlock();
     throw new Error(`cannot open the clinic store in ${dir}: ${(e as Error).message} (is another tripod using it?)`);

@@ -3,6 +3,9 @@
  * double the wait (up to a ceiling) after each failure, until it works, the caller closes, or the
  * attempts run out.
  */
+import type { BehaviorSubject, Subject } from 'rxjs';
+import { nowMs, type ConnectionState, type LinkEvent } from './transport.ts';
+
 export interface BackoffOptions {
   /** Tries before giving up (0: none). */
   attempts: number;
@@ -35,4 +38,24 @@ export async function retryWithBackoff(o: BackoffOptions): Promise<BackoffOutcom
     }
   }
   return o.stopped() ? { outcome: 'stopped' } : { outcome: 'gave-up', attempts: o.attempts };
+}
+
+/**
+ * A transport's reconnect after a lost link: retries with backoff; when a try works the transport
+ * is 'connected' again and says 'link-restored' (with the attempt); when the attempts run out,
+ * `gaveUp` reports why and closes the transport its own way; when the transport is being closed,
+ * nothing.
+ */
+export async function reconnectLink(
+  t: { state$: BehaviorSubject<ConnectionState>; link$: Subject<LinkEvent> },
+  o: BackoffOptions,
+  gaveUp: () => void,
+): Promise<void> {
+  const r = await retryWithBackoff(o);
+  if (r.outcome === 'ok') {
+    t.state$.next('connected');
+    t.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt: r.attempt });
+  } else if (r.outcome === 'gave-up') {
+    gaveUp();
+  }
 }

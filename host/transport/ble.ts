@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { BehaviorSubject, Subject } from 'rxjs';
 import { UUID_DEVICE_INFO_SERVICE, UUID_SOFTWARE_REVISION } from '../../protocol/index.ts';
-import { retryWithBackoff } from './backoff.ts';
+import { reconnectLink } from './backoff.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 /** GATT UUIDs in noble's form (lowercase hex, no dashes). */
@@ -340,7 +340,7 @@ export class BleTransport implements Transport {
   private async reconnect(): Promise<void> {
     const p = this.peripheral;
     const maxAttempts = this.opts.reconnectAttempts ?? 20;
-    const r = await retryWithBackoff({
+    const again = {
       attempts: p ? maxAttempts : 0,
       initialMs: this.opts.reconnectInitialMs ?? 250,
       maxMs: this.opts.reconnectMaxMs ?? 5000,
@@ -349,17 +349,13 @@ export class BleTransport implements Transport {
       onFailure: async () => {
         if (p!.state === 'connected') await new Promise<void>((res) => p!.disconnect(() => res()));
       },
+    };
+    await reconnectLink(this, again, () => {
+      this.state$.next('closed');
+      this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reconnecting after ${maxAttempts} attempts` });
+      this.messages$.complete();
+      this.link$.complete();
     });
-    if (r.outcome === 'stopped') return;
-    if (r.outcome === 'ok') {
-      this.state$.next('connected');
-      this.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt: r.attempt });
-      return;
-    }
-    this.state$.next('closed');
-    this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reconnecting after ${maxAttempts} attempts` });
-    this.messages$.complete();
-    this.link$.complete();
   }
 }
 

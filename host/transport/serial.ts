@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { BehaviorSubject, Subject } from 'rxjs';
 import { KIND_DELTA, KIND_KEY, createSerialDeframer, encodeSerialFrame, type SerialDeframer } from '../../protocol/index.ts';
-import { retryWithBackoff } from './backoff.ts';
+import { reconnectLink } from './backoff.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 /** How often the device path is checked for disappearance, ms. */
@@ -110,21 +110,11 @@ export class SerialTransport implements Transport {
   /** The port vanished (cable pulled, board reset): try to open the same path again with backoff. */
   private async reconnect(): Promise<void> {
     const attempts = this.opts.reconnectAttempts ?? 20;
-    const r = await retryWithBackoff({
-      attempts,
-      initialMs: this.opts.reconnectInitialMs ?? 250,
-      maxMs: 2000,
-      stopped: () => this.closing,
-      attempt: () => this.openPort(),
+    const again = { attempts, initialMs: this.opts.reconnectInitialMs ?? 250, maxMs: 2000, stopped: () => this.closing, attempt: () => this.openPort() };
+    await reconnectLink(this, again, () => {
+      this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reopening ${this.opts.path} after ${attempts} attempts` });
+      this.finish();
     });
-    if (r.outcome === 'stopped') return;
-    if (r.outcome === 'ok') {
-      this.state$.next('connected');
-      this.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt: r.attempt });
-      return;
-    }
-    this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reopening ${this.opts.path} after ${attempts} attempts` });
-    this.finish();
   }
 
   async send(bytes: Uint8Array): Promise<void> {

@@ -9,7 +9,7 @@
  */
 import { BehaviorSubject, Subject } from 'rxjs';
 import { UUID_CONTROL, UUID_DATA, UUID_RESPONSE, UUID_SOFTWARE_REVISION } from '../../protocol/index.ts';
-import { retryWithBackoff } from './backoff.ts';
+import { reconnectLink } from './backoff.ts';
 import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 /** Four cell forces in N at board time t (s). */
@@ -207,22 +207,12 @@ export class SimTransport implements Transport {
 
   private async reconnect(): Promise<void> {
     const attempts = this.opts.reconnectAttempts ?? 20;
-    const r = await retryWithBackoff({
-      attempts,
-      initialMs: this.opts.reconnectInitialMs ?? 100,
-      maxMs: 2000,
-      stopped: () => this.closing,
-      attempt: () => this.connectOnce(),
+    const again = { attempts, initialMs: this.opts.reconnectInitialMs ?? 100, maxMs: 2000, stopped: () => this.closing, attempt: () => this.connectOnce() };
+    await reconnectLink(this, again, () => {
+      this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reconnecting after ${attempts} attempts` });
+      this.state$.next('closed');
+      this.messages$.complete();
+      this.link$.complete();
     });
-    if (r.outcome === 'stopped') return;
-    if (r.outcome === 'ok') {
-      this.state$.next('connected');
-      this.link$.next({ type: 'link-restored', hostTimeMs: nowMs(), attempt: r.attempt });
-      return;
-    }
-    this.link$.next({ type: 'link-lost', hostTimeMs: nowMs(), reason: `gave up reconnecting after ${attempts} attempts` });
-    this.state$.next('closed');
-    this.messages$.complete();
-    this.link$.complete();
   }
 }

@@ -2,22 +2,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../host/cli/main.ts';
 import { openClinicStore } from '../../host/clinic/open.ts';
+import { runCli } from '../host/helpers/cli.ts';
 import { newTrial } from './fixtures.ts';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  err.on('data', (d: Buffer) => (e += d.toString()));
-  const code = await main(argv, out, err);
-  return { code, out: o, err: e };
-}
+const run = runCli;
 
 describe('tripod patients / sessions / report', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tripod-clinic-cli-'));

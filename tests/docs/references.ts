@@ -157,7 +157,7 @@ const LINK_LABEL = /\[[^\]\n]*\]\(/g;
 const EXTERNAL_NAMES = new Set([
   'jsiCountBracketsInInput', 'nativeCallGetCType', 'jshPinSetState', 'jshPinSetValue', 'jshPinGetValue',
   'jsspiSoftwareFunc', 'SignExtend', 'sendCode', 'sendFile', 'butter', 'conj', 'signext24', 'signext8', 'bitlength', 'TypedArray',
-  'jsvKill', 'mmap',
+  'jsvKill', 'mmap', 'jshFlashGetMemMapAddress',
 ]);
 
 /** A name that is neither in the code nor a known external one (names of 3 characters or less are math). */

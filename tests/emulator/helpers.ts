@@ -1,9 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { EmulatedBoard } from '../../firmware/emulator/index.ts';
 
 /** Source of a hand-written Espruino test program in tests/emulator/programs. */
 export function program(name: string): string {
   return readFileSync(fileURLToPath(new URL(`./programs/${name}`, import.meta.url)), 'utf8');
+}
+
+/**
+ * Runs a board whose program pushes one [cell 0..3] row per read into the global `out` for 3 s of
+ * board time, and checks that it read more than `minReads` rows, each cell exactly the words its
+ * HX711 model completed, in order; returns the board for further checks.
+ */
+export function expectExactReads(b: EmulatedBoard, minReads: number): EmulatedBoard {
+  b.advance(3);
+  const out = b.evaluate('out') as number[][];
+  const truth = b.cellTruth();
+  expect(out.length).toBeGreaterThan(minReads);
+  for (let c = 0; c < 4; c++) {
+    const words = truth[c]!.filter((r) => r.complete).map((r) => r.counts);
+    expect(out.map((v) => v[c])).toEqual(words.slice(0, out.length));
+  }
+  return b;
 }
 
 /**

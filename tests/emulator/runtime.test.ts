@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { constantLoads, createBoard, EmulatorFault } from '../../firmware/emulator/index.ts';
-import { program, SHARED_CLOCK } from './helpers.ts';
+import { expectExactReads, program, SHARED_CLOCK } from './helpers.ts';
 
 const LOADS = constantLoads([100, 200, 300, 400]);
 
 describe('emulator runtime: reading HX711s through the Espruino API', () => {
   it('a digitalPulse-timed read decodes exactly to the words the HX711 models shifted out', () => {
-    const b = createBoard({ source: program('pulse-read.js'), wiring: SHARED_CLOCK, clock: 'virtual', loads: LOADS, seed: 7 });
-    b.advance(3);
-    const out = b.evaluate('out') as number[][];
-    const truth = b.cellTruth();
-    expect(out.length).toBeGreaterThan(200);
-    for (let c = 0; c < 4; c++) {
-      const words = truth[c]!.filter((r) => r.complete).map((r) => r.counts);
-      expect(out.map((v) => v[c])).toEqual(words.slice(0, out.length));
-    }
+    const b = expectExactReads(createBoard({ source: program('pulse-read.js'), wiring: SHARED_CLOCK, clock: 'virtual', loads: LOADS, seed: 7 }), 200);
     expect(b.stats().hx711.every((h) => h.midReadPowerDowns === 0)).toBe(true);
     expect(b.timingViolations()).toEqual([]);
   });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { constantLoads, createBoard } from '../../firmware/emulator/index.ts';
+import { expectExactReads } from './helpers.ts';
 
 const LOADS = constantLoads([100, 200, 300, 400]);
 const PER_CHIP = { sck: [11, 12, 13, 14] as [number, number, number, number], rate: 15, dout: [16, 17, 18, 19] as [number, number, number, number] };
@@ -51,22 +52,14 @@ setInterval(poll, 20);
 
 describe('software SPI (new SPI())', () => {
   it('reads four HX711 with one clock each: 3 bytes per chip decode exactly to the latched words', () => {
-    const b = createBoard({ source: SPI_READ, clock: 'virtual', loads: LOADS, seed: 3, wiring: PER_CHIP });
-    b.advance(3);
-    const out = b.evaluate('out') as number[][];
-    const truth = b.cellTruth();
-    expect(out.length).toBeGreaterThan(150);
-    for (let c = 0; c < 4; c++) {
-      const words = truth[c]!.filter((r) => r.complete).map((r) => r.counts);
-      expect(out.map((v) => v[c])).toEqual(words.slice(0, out.length));
-    }
+    const b = expectExactReads(createBoard({ source: SPI_READ, clock: 'virtual', loads: LOADS, seed: 3, wiring: PER_CHIP }), 150);
     expect(b.timingViolations()).toEqual([]);
     expect(b.stats().hx711.every((h) => h.powerDowns === 0 && h.overlongReads === 0 && h.highOverT3 === 0)).toBe(true);
     // Each clock-high phase lasts two GPIO operations of the C loop (SCK up, read MISO, SCK down),
     // except the digitalPulse-timed 25th pulse (10 us): far from the 50 us T3 maximum.
     for (const h of b.stats().hx711) expect(h.maxReadHighS).toBeLessThan(11e-6);
     const calls = b.stats().apiCalls;
-    expect(calls['SPI.send']).toBe(4 * out.length);
+    expect(calls['SPI.send']).toBe(4 * (b.evaluate('out') as unknown[]).length);
   });
 
   it("Espruino's HX711 module trick (MOSI as the clock, 0xAA bytes) reads the same words; bits 7,5,3,1 and 6,4,2,0 agree", () => {

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFrameEncoder2 } from '../../protocol/index.ts';
 import { SampleStage } from '../../host/pipeline/samples.ts';
+import { drainFrames } from '../../host/sim/frames.ts';
 import type { PipelineEvent } from '../../host/pipeline/types.ts';
 import { rng } from './helpers/synthetic-stream.ts';
 
@@ -32,22 +33,13 @@ function sampleAt(i: number): number[] {
 
 /** Frames of samples [from, to) of one stream (start index = from), times 12.5 ms apart from t0. */
 function stream(enc: ReturnType<typeof createFrameEncoder2>, from: number, to: number, t0: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
   enc.start(from);
-  for (let i = from; i < to; i++) {
-    const c = sampleAt(i);
-    let f = enc.add(c[0]!, c[1]!, c[2]!, c[3]!, 0, t0 + (i - from) * 12.5);
-    while (f) {
-      out.push(f);
-      f = enc.poll();
+  return drainFrames(enc, (add) => {
+    for (let i = from; i < to; i++) {
+      const c = sampleAt(i);
+      add(c[0]!, c[1]!, c[2]!, c[3]!, 0, t0 + (i - from) * 12.5);
     }
-  }
-  let f = enc.flush();
-  while (f) {
-    out.push(f);
-    f = enc.poll();
-  }
-  return out;
+  });
 }
 
 describe('sample stage on 1.2 frames', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SampleStage, type RawSample } from '../../host/pipeline/samples.ts';
 import type { PipelineEvent } from '../../host/pipeline/types.ts';
+import { drainFrames } from '../../host/sim/frames.ts';
 import { makeStream, rng } from './helpers/synthetic-stream.ts';
 
 function collect(): { stage: SampleStage; samples: Array<{ index: number; t: number; c: number[]; flags: number }>; events: PipelineEvent[] } {
@@ -124,23 +125,17 @@ describe('stream restarts', () => {
   it('host indices continue across a restart and the pause is a gap sized from device time', async () => {
     const { createFrameEncoder } = await import('../../protocol/frame-encoder.ts');
     const enc = createFrameEncoder(50, 4, 80, true);
-    const frames: Uint8Array[] = [];
-    const take = (f: Uint8Array | null): void => {
-      while (f) {
-        frames.push(f);
-        f = enc.poll();
-      }
-    };
     const period = 1000 / (80 * 1.02); // a 2 % fast chip
     let k = 0;
     const r = rng(3);
-    const add = (): void => take(enc.add(1000 + k, 2000, 3000, 4000, 0, 5_000_000 + k * period + (r() - 0.5) * 4));
-    for (; k < 500; k++) add();
-    take(enc.flush());
+    const run = (n: number): Uint8Array[] =>
+      drainFrames(enc, (add) => {
+        for (let j = 0; j < n; j++, k++) add(1000 + k, 2000, 3000, 4000, 0, 5_000_000 + k * period + (r() - 0.5) * 4);
+      });
+    const frames = run(500);
     k += 237; // the board was away for 237 sample periods
     enc.start();
-    for (let j = 0; j < 300; j++, k++) add();
-    take(enc.flush());
+    frames.push(...run(300));
     const { stage, samples, events } = collect();
     stage.linkLost('BLE disconnected');
     for (const f of frames) stage.push(f, 0);
@@ -171,22 +166,16 @@ describe('lost stream starts', () => {
   it('a restarted stream whose first KEY is lost is not mistaken for duplicates', async () => {
     const { createFrameEncoder } = await import('../../protocol/frame-encoder.ts');
     const enc = createFrameEncoder(20, 4, 20, true);
-    const frames: Uint8Array[] = [];
-    const take = (f: Uint8Array | null): void => {
-      while (f) {
-        frames.push(f);
-        f = enc.poll();
-      }
-    };
     let k = 0;
-    const add = (): void => take(enc.add(k, 2 * k, 3 * k, 4 * k, 0, k * 12.5));
-    for (; k < 300; k++) add();
-    take(enc.flush());
+    const run = (n: number): Uint8Array[] =>
+      drainFrames(enc, (add) => {
+        for (let j = 0; j < n; j++, k++) add(k, 2 * k, 3 * k, 4 * k, 0, k * 12.5);
+      });
+    const frames = run(300);
     const firstOfSecond = frames.length;
     k += 100; // away for 100 periods
     enc.start();
-    for (let j = 0; j < 200; j++, k++) add();
-    take(enc.flush());
+    frames.push(...run(200));
     const { stage, samples, events } = collect();
     frames.forEach((f, i) => {
       if (i === firstOfSecond) stage.expectStreamStart(); // the START_STREAM answer arrives

@@ -24,7 +24,8 @@ describe.skipIf(SKIP_BROWSER)('live page memory', () => {
     await sim?.close();
   });
 
-  it('keeps the JS heap flat over minutes of data at high replay speed', { timeout: 150_000 }, async () => {
+  // the timeout is a guard only: on a machine at load ~20 the 4 minutes of board time took 250-290 s
+  it('keeps the JS heap flat over minutes of data at high replay speed', { timeout: 600_000 }, async () => {
     const { page, context } = browser;
     const cdp = await context.newCDPSession(page);
     const heap = async (): Promise<number> => {
@@ -47,9 +48,10 @@ describe.skipIf(SKIP_BROWSER)('live page memory', () => {
     const f0 = await frames();
     const heaps: number[] = [];
     const domNodes: number[] = [];
-    // one heap sample per 30 s of board time, 8 samples: 4 minutes of board time (20x: ~12 s wall)
-    while (heaps.length < 8) {
-      await boardAt(t0 + 30 * (heaps.length + 1));
+    // one heap sample per 15 s of board time, 16 samples: 4 minutes of board time (20x: ~12 s wall
+    // on an idle machine); 8 samples a half make each half's floor a steadier estimate than 4 did
+    while (heaps.length < 16) {
+      await boardAt(t0 + 15 * (heaps.length + 1));
       heaps.push(await heap());
       domNodes.push(await nodes());
     }
@@ -66,11 +68,14 @@ describe.skipIf(SKIP_BROWSER)('live page memory', () => {
     // the upper mode is whatever frame is in flight at the time of the GC)
     expect(Math.max(...heaps) - Math.min(...heaps)).toBeLessThan(1.5e6);
     const half = Math.floor(heaps.length / 2);
-    // Floor rise allowed: 0.8 MB. Measured 2026-12-07 after the clinic panel and the security merges:
-    // +0.12, +0.23 MB alone, +0.51 MB in a full CI run (0.3 MB before). A slow growth may have come
-    // with those changes (noted on issues 13 and 12); a real leak of the page's rings or charts
-    // grows by far more than this over 4 minutes at 20x.
-    expect(Math.min(...heaps.slice(half)) - Math.min(...heaps.slice(0, half))).toBeLessThan(0.8e6);
+    // Floor rise allowed: 0.3 MB. Measured 2026-12-07 with 8 samples a half: +0.09, +0.11, +0.04 MB
+    // (spread 0.93, 1.03, 0.81 MB) on a machine at load ~20. Heap snapshots at 20 s and 620 s of
+    // board time found one growing page structure, the cue log (500 entries, each with its own copy
+    // of the cue text: ~30 KB over that run; it keeps 120 now); the rest of the rise is V8's
+    // optimised code and the browser's capped long-task timing buffers, not page data. The earlier
+    // +0.12..+0.51 MB rises were mostly the noise of 4-sample floors against this spread. A real
+    // leak of the page's rings or charts grows by far more than this over 4 minutes at 20x.
+    expect(Math.min(...heaps.slice(half)) - Math.min(...heaps.slice(0, half))).toBeLessThan(0.3e6);
     expect(Math.max(...domNodes) - Math.min(...domNodes)).toBeLessThan(40);
   });
 });

@@ -9,19 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import { createFrameEncoder, createFrameEncoder2, createStreamDecoder } from '../../protocol/index.ts';
 import type { FrameEncoder } from '../../protocol/index.ts';
+import { mulberry32 } from '../../host/sim/random.ts';
 
 const MOD = 0x1000000;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface DeviceRun {
   frames: Uint8Array[];
@@ -43,7 +34,7 @@ function enc2(payload: number, spf: number, keyInt: number): FrameEncoder {
 
 /** Runs an encoder over `samples` samples; skips[i] = samples dropped on the device before sample i. */
 function device(enc: FrameEncoder, samples: number, skips: Map<number, number>, seed: number, startIndex = 0): DeviceRun {
-  const rnd = rng(seed);
+  const rnd = mulberry32(seed);
   const frames: Uint8Array[] = [];
   const truth = new Map<number, number[]>();
   const order: number[] = [];
@@ -184,7 +175,7 @@ describe('1.2 frames: no wrong sample without a report', () => {
   });
 
   it('long seeded run: bursty loss, duplicates, reordering, skips of every size, two payloads', { timeout: 120_000 }, () => {
-    const rnd = rng(2026);
+    const rnd = mulberry32(2026);
     let decoded = 0;
     let lostFrames = 0;
     for (const [payload, spf, keyInt] of [

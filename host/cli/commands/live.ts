@@ -204,8 +204,10 @@ export const command: CliCommand = {
       const loc = storeLocation({ ...(typeof v.store === 'string' ? { store: v.store } : {}), ...(typeof v.database === 'string' ? { database: v.database } : {}) });
       if (loc.dir) {
         const { existsSync } = await import('node:fs');
+        const { templatePath } = await import('../../clinic/pglite-template.ts');
         const fresh = !existsSync(join(loc.dir, 'PG_VERSION'));
-        ctx.err.write(`tripod live: clinic store ${loc.dir}${fresh ? ' (creating it: the first run takes about 10 s)' : ''}\n`);
+        const how = existsSync(templatePath()) ? 'a few seconds' : 'about 10 s, the first store on this machine';
+        ctx.err.write(`tripod live: clinic store ${loc.dir}${fresh ? ` (creating it: ${how})` : ''}\n`);
       }
       try {
         store = await openClinicStore(loc);

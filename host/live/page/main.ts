@@ -219,7 +219,7 @@ function onFrame(f: FrameMessage): void {
     const last = cueLog[cueLog.length - 1];
     if (n > 0 && (!last || last.cue !== f.live.cue)) {
       cueLog.push({ t: Number.isFinite(f.live.cueSince) ? f.live.cueSince : f.t[n - 1]!, cue: f.live.cue, kind: f.live.cueKind, score: f.live.rollingScore });
-      if (cueLog.length > 500) cueLog.shift();
+      if (cueLog.length > CUE_LOG_MAX) cueLog.shift();
     }
     if (f.live.cueKind === 'good' && (f.live.rollingScore === null || f.live.rollingScore < GOOD_SCORE)) goodBelowBand++;
   }
@@ -254,7 +254,13 @@ const shareEls = Array.from(document.querySelectorAll<HTMLElement>('.share'));
 let lastResults: ResultsMessage | null = null;
 let lastInZoneCap = '';
 let lastCue = '';
-/** Cue changes the host sent (device time at which the host's cue governor changed it, s), for the tests. */
+/**
+ * The last CUE_LOG_MAX cue changes the host sent (device time at which the host's cue governor
+ * changed it, s), for the tests: two minutes at the governor's pace of at most one a second, enough
+ * for a test's window. It kept 500: the one structure a heap snapshot showed growing over 10
+ * minutes of board time at 20x (each change holds its own copy of the cue text).
+ */
+const CUE_LOG_MAX = 120;
 const cueLog: Array<{ t: number; cue: string; kind: string; score: number | null }> = [];
 (globalThis as unknown as { tripodCue: unknown }).tripodCue = {
   log: cueLog,
