@@ -93,7 +93,7 @@ function saveKey(k: Uint8Array): boolean {
 export const AUTH_GATED = 0xf5b0;
 
 /** Sends the 4-byte answer to `bytes` with `status`; returns true (answered). */
-function answer(link: number, bytes: Uint8Array, status: number, reply: (link: number, bytes: Uint8Array) => void): boolean {
+function authAnswer(link: number, bytes: Uint8Array, status: number, reply: (link: number, bytes: Uint8Array) => void): boolean {
   reply(link, new Uint8Array([MSG_RESPONSE, bytes[1] as number, bytes[2] as number, status]));
   return true;
 }
@@ -144,13 +144,13 @@ function plausible(bytes: Uint8Array): boolean {
 
 /** SET_KEY (after the gate let it through): stores bytes 3..18, not all zero. */
 function setKey(link: number, bytes: Uint8Array, st: Uint8Array, reply: (link: number, bytes: Uint8Array) => void): boolean {
-  if (bytes.length < 19) return answer(link, bytes, STATUS_MALFORMED, reply);
+  if (bytes.length < 19) return authAnswer(link, bytes, STATUS_MALFORMED, reply);
   const k = new Uint8Array(bytes.subarray(3, 19));
   let any = 0;
   for (let i = 0; i < 16; i++) any |= k[i] as number;
-  if (any === 0) return answer(link, bytes, STATUS_BAD_ARGUMENT, reply);
+  if (any === 0) return authAnswer(link, bytes, STATUS_BAD_ARGUMENT, reply);
   st[AUTH_PAIRING_AT] = 0;
-  return answer(link, bytes, saveKey(k) ? STATUS_OK : STATUS_FAILED, reply);
+  return authAnswer(link, bytes, saveKey(k) ? STATUS_OK : STATUS_FAILED, reply);
 }
 
 /**
@@ -169,17 +169,17 @@ export function authGate(link: number, bytes: Uint8Array, st: Uint8Array, reply:
     return true;
   }
   if (code === CMD_AUTH) {
-    if (len < 11) return answer(link, bytes, STATUS_MALFORMED, reply);
+    if (len < 11) return authAnswer(link, bytes, STATUS_MALFORMED, reply);
     // One tag per nonce: AUTH is refused unless a challenge is pending that has no tag yet.
     const ok = st[16] === STEP_CHALLENGED;
     st[16] = ok ? STEP_TAGGED : STEP_NONE;
     if (ok) st.set(bytes.subarray(3, 11), 8);
-    return answer(link, bytes, ok ? STATUS_OK : STATUS_AUTH_REQUIRED, reply);
+    return authAnswer(link, bytes, ok ? STATUS_OK : STATUS_AUTH_REQUIRED, reply);
   }
   if (!isWrite(code)) return false;
   // SET_KEY needs no AUTH on the wired link or while the button's pairing window is open.
   const open = code === CMD_SET_KEY && (link === LINK_WIRED || st[AUTH_PAIRING_AT] === 1);
-  if (!verified(st, bytes) && !open) return answer(link, bytes, STATUS_AUTH_REQUIRED, reply);
-  if (code === CMD_SET_CALIBRATION && len >= 16 && !plausible(bytes)) return answer(link, bytes, STATUS_BAD_ARGUMENT, reply);
+  if (!verified(st, bytes) && !open) return authAnswer(link, bytes, STATUS_AUTH_REQUIRED, reply);
+  if (code === CMD_SET_CALIBRATION && len >= 16 && !plausible(bytes)) return authAnswer(link, bytes, STATUS_BAD_ARGUMENT, reply);
   return code === CMD_SET_KEY ? setKey(link, bytes, st, reply) : false;
 }
