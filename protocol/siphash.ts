@@ -10,42 +10,59 @@
  * (8-byte nonce + a command of at most 20 bytes).
  */
 
-/** v[a] += v[b] (64-bit words a, b: indices of their high halves). */
-function add64(v: Int32Array, a: number, b: number): void {
-  const lo = ((v[a + 1] as number) >>> 0) + ((v[b + 1] as number) >>> 0);
-  v[a] = ((v[a] as number) + (v[b] as number) + (lo > 0xffffffff ? 1 : 0)) | 0;
-  v[a + 1] = lo | 0;
-}
-
-/** v[a] rotated left by n bits (0 < n < 32), then xor-ed with v[b]. */
-function rotXor64(v: Int32Array, a: number, n: number, b: number): void {
-  const h = v[a] as number;
-  const l = v[a + 1] as number;
-  v[a] = ((h << n) | (l >>> (32 - n))) ^ (v[b] as number);
-  v[a + 1] = ((l << n) | (h >>> (32 - n))) ^ (v[b + 1] as number);
-}
-
-/** v[a] rotated left by 32 bits: the halves swap. */
-function swap64(v: Int32Array, a: number): void {
-  const h = v[a] as number;
-  v[a] = v[a + 1] as number;
-  v[a + 1] = h;
-}
-
-/** `n` SipRounds on the state v = [v0h, v0l, v1h, v1l, v2h, v2l, v3h, v3l]. */
+/**
+ * `n` SipRounds on the state v = [v0h, v0l, v1h, v1l, v2h, v2l, v3h, v3l] (each 64-bit word as its
+ * high and low 32-bit halves). Written out in one function on locals: on Espruino every function
+ * costs variables while the group holding it is loaded (firmware/README.md "Memory").
+ * Per round: v0 += v1, v1 = rotl(v1, 13) ^ v0, v0 = rotl(v0, 32); v2 += v3, v3 = rotl(v3, 16) ^ v2;
+ * v0 += v3, v3 = rotl(v3, 21) ^ v0; v2 += v1, v1 = rotl(v1, 17) ^ v2, v2 = rotl(v2, 32).
+ * A 64-bit add carries when the unsigned sum of the low halves passes 2^32 - 1.
+ */
 function sipRounds(v: Int32Array, n: number): void {
+  let v0h = v[0] as number, v0l = v[1] as number, v1h = v[2] as number, v1l = v[3] as number;
+  let v2h = v[4] as number, v2l = v[5] as number, v3h = v[6] as number, v3l = v[7] as number;
+  let lo: number;
+  let h: number;
   for (let i = 0; i < n; i++) {
-    add64(v, 0, 2);
-    rotXor64(v, 2, 13, 0);
-    swap64(v, 0);
-    add64(v, 4, 6);
-    rotXor64(v, 6, 16, 4);
-    add64(v, 0, 6);
-    rotXor64(v, 6, 21, 0);
-    add64(v, 4, 2);
-    rotXor64(v, 2, 17, 4);
-    swap64(v, 4);
+    lo = (v0l >>> 0) + (v1l >>> 0);
+    v0h = (v0h + v1h + (lo > 0xffffffff ? 1 : 0)) | 0;
+    v0l = lo | 0;
+    h = v1h;
+    v1h = ((h << 13) | (v1l >>> 19)) ^ v0h;
+    v1l = ((v1l << 13) | (h >>> 19)) ^ v0l;
+    h = v0h;
+    v0h = v0l;
+    v0l = h;
+    lo = (v2l >>> 0) + (v3l >>> 0);
+    v2h = (v2h + v3h + (lo > 0xffffffff ? 1 : 0)) | 0;
+    v2l = lo | 0;
+    h = v3h;
+    v3h = ((h << 16) | (v3l >>> 16)) ^ v2h;
+    v3l = ((v3l << 16) | (h >>> 16)) ^ v2l;
+    lo = (v0l >>> 0) + (v3l >>> 0);
+    v0h = (v0h + v3h + (lo > 0xffffffff ? 1 : 0)) | 0;
+    v0l = lo | 0;
+    h = v3h;
+    v3h = ((h << 21) | (v3l >>> 11)) ^ v0h;
+    v3l = ((v3l << 21) | (h >>> 11)) ^ v0l;
+    lo = (v2l >>> 0) + (v1l >>> 0);
+    v2h = (v2h + v1h + (lo > 0xffffffff ? 1 : 0)) | 0;
+    v2l = lo | 0;
+    h = v1h;
+    v1h = ((h << 17) | (v1l >>> 15)) ^ v2h;
+    v1l = ((v1l << 17) | (h >>> 15)) ^ v2l;
+    h = v2h;
+    v2h = v2l;
+    v2l = h;
   }
+  v[0] = v0h;
+  v[1] = v0l;
+  v[2] = v1h;
+  v[3] = v1l;
+  v[4] = v2h;
+  v[5] = v2l;
+  v[6] = v3h;
+  v[7] = v3l;
 }
 
 /** Little-endian 32-bit word of `b` at `o`; bytes past `end` read as 0. */

@@ -56,11 +56,6 @@ export const LINK_WIRED = 2;
 export const SCALE_MIN = 1e-6;
 export const SCALE_MAX = 0.1;
 
-/** Commands that change what is stored or how the board behaves: refused without a good AUTH. */
-export function isWrite(code: number): boolean {
-  return code === CMD_SET_SAMPLE_RATE || code === CMD_SET_FRAME_SAMPLES || code === CMD_SET_CALIBRATION || code === CMD_TARE || code === CMD_SET_NAME || code === CMD_REBOOT || code === CMD_SET_KEY;
-}
-
 /** The stored key, or null when none is stored (or the file is not 32 hex digits). */
 export function readKey(): Uint8Array | null {
   const s = require('Storage').read(KEY_FILE);
@@ -72,17 +67,6 @@ export function readKey(): Uint8Array | null {
     k[i] = b;
   }
   return k;
-}
-
-/** Stores the key; false when flash refused it. */
-function saveKey(k: Uint8Array): boolean {
-  let s = '';
-  for (let i = 0; i < 16; i++) s += ((k[i] as number) < 16 ? '0' : '') + (k[i] as number).toString(16);
-  try {
-    return require('Storage').write(KEY_FILE, s) !== false;
-  } catch (e) {
-    return false;
-  }
 }
 
 /**
@@ -98,74 +82,39 @@ function authAnswer(link: number, bytes: Uint8Array, status: number, reply: (lin
   return true;
 }
 
-/** AUTH_CHALLENGE's answer: a fresh nonce (the hardware RNG) replaces any pending one; with the key and pairing state and the board's address. */
-function challenge(st: Uint8Array, bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(19);
-  out[0] = MSG_RESPONSE;
-  out[1] = bytes[1] as number;
-  out[2] = CMD_AUTH_CHALLENGE;
-  for (let i = 0; i < 8; i += 4) {
-    const w = E.hwRand();
-    st[i] = w;
-    st[i + 1] = w >> 8;
-    st[i + 2] = w >> 16;
-    st[i + 3] = w >> 24;
-  }
-  st[16] = STEP_CHALLENGED;
-  out.set(st.subarray(0, 8), 4);
-  out[12] = (readKey() !== null ? AUTH_STATE_KEY_SET : 0) | (st[AUTH_PAIRING_AT] ? AUTH_STATE_PAIRING : 0);
-  const a = NRF.getAddress();
-  for (let i = 0; i < 6; i++) out[13 + i] = parseInt(a.substr(3 * i, 2), 16);
-  return out;
-}
-
-/**
- * True when the write `bytes` carries the tag AUTH brought for the pending nonce under the stored
- * key. Any write ends the challenge (one nonce, one write, good or not), so a recorded AUTH and
- * command never work again, and a tag made for one command fails for any other bytes.
- */
-function verified(st: Uint8Array, bytes: Uint8Array): boolean {
-  const tagged = st[16] === STEP_TAGGED;
-  st[16] = STEP_NONE;
-  const key = tagged ? readKey() : null;
-  if (key === null) return false;
-  const t = authTag(key, st.subarray(0, 8), bytes);
-  let diff = 0;
-  for (let i = 0; i < 8; i++) diff |= (t[i] as number) ^ (st[8 + i] as number);
-  return diff === 0;
-}
-
-/** SET_CALIBRATION's record (bytes 3..15) is one the board may store: finite positive scale in range, offset within the 24-bit ADC range. */
-function plausible(bytes: Uint8Array): boolean {
-  const offset = (bytes[4] as number) | ((bytes[5] as number) << 8) | ((bytes[6] as number) << 16) | ((bytes[7] as number) << 24);
-  const scale = new Float32Array(new Uint8Array(bytes.subarray(8, 12)).buffer)[0] as number;
-  return scale >= SCALE_MIN && scale <= SCALE_MAX && offset >= COUNT_MIN && offset <= COUNT_MAX;
-}
-
-/** SET_KEY (after the gate let it through): stores bytes 3..18, not all zero. */
-function setKey(link: number, bytes: Uint8Array, st: Uint8Array, reply: (link: number, bytes: Uint8Array) => void): boolean {
-  if (bytes.length < 19) return authAnswer(link, bytes, STATUS_MALFORMED, reply);
-  const k = new Uint8Array(bytes.subarray(3, 19));
-  let any = 0;
-  for (let i = 0; i < 16; i++) any |= k[i] as number;
-  if (any === 0) return authAnswer(link, bytes, STATUS_BAD_ARGUMENT, reply);
-  st[AUTH_PAIRING_AT] = 0;
-  return authAnswer(link, bytes, saveKey(k) ? STATUS_OK : STATUS_FAILED, reply);
-}
-
 /**
  * The authentication gate in front of the commands group (main.ts runCommand): answers
- * AUTH_CHALLENGE, AUTH and SET_KEY itself, refuses a write that is not authorised (AUTH_REQUIRED)
- * or an implausible SET_CALIBRATION (BAD_ARGUMENT), nothing stored in either case. Returns true when
- * it answered, false when the command goes on to the commands group (which decodes and checks the
- * rest, e.g. MALFORMED).
+ * AUTH_CHALLENGE, AUTH and SET_KEY itself and refuses a write (TARE, SET_CALIBRATION, SET_NAME,
+ * SET_SAMPLE_RATE, SET_FRAME_SAMPLES, REBOOT, SET_KEY) that is not authorised (AUTH_REQUIRED) or an
+ * implausible SET_CALIBRATION (BAD_ARGUMENT), nothing stored in either case. Returns true when it
+ * answered, false when the command goes on to the commands group (which decodes and checks the
+ * rest, e.g. MALFORMED). One function (with readKey and authAnswer): on the board every function
+ * costs variables while the group is loaded.
  */
 export function authGate(link: number, bytes: Uint8Array, st: Uint8Array, reply: (link: number, bytes: Uint8Array) => void): boolean {
   const len = bytes.length;
   if (len < 3 || bytes[0] !== MSG_COMMAND) return false;
   const code = bytes[2] as number;
   if (code === CMD_AUTH_CHALLENGE) {
-    reply(link, challenge(st, bytes));
+    // A fresh nonce (the hardware RNG) replaces any pending one; the answer carries the key and
+    // pairing state and the board's address.
+    const out = new Uint8Array(19);
+    out[0] = MSG_RESPONSE;
+    out[1] = bytes[1] as number;
+    out[2] = CMD_AUTH_CHALLENGE;
+    for (let i = 0; i < 8; i += 4) {
+      const w = E.hwRand();
+      st[i] = w;
+      st[i + 1] = w >> 8;
+      st[i + 2] = w >> 16;
+      st[i + 3] = w >> 24;
+    }
+    st[16] = STEP_CHALLENGED;
+    out.set(st.subarray(0, 8), 4);
+    out[12] = (readKey() !== null ? AUTH_STATE_KEY_SET : 0) | (st[AUTH_PAIRING_AT] ? AUTH_STATE_PAIRING : 0);
+    const a = NRF.getAddress();
+    for (let i = 0; i < 6; i++) out[13 + i] = parseInt(a.substr(3 * i, 2), 16);
+    reply(link, out);
     return true;
   }
   if (code === CMD_AUTH) {
@@ -176,10 +125,45 @@ export function authGate(link: number, bytes: Uint8Array, st: Uint8Array, reply:
     if (ok) st.set(bytes.subarray(3, 11), 8);
     return authAnswer(link, bytes, ok ? STATUS_OK : STATUS_AUTH_REQUIRED, reply);
   }
-  if (!isWrite(code)) return false;
+  if (!(code === CMD_SET_SAMPLE_RATE || code === CMD_SET_FRAME_SAMPLES || code === CMD_SET_CALIBRATION || code === CMD_TARE || code === CMD_SET_NAME || code === CMD_REBOOT || code === CMD_SET_KEY)) return false;
+  // The write must carry the tag AUTH brought for the pending nonce under the stored key. Any write
+  // ends the challenge (one nonce, one write, good or not), so a recorded AUTH and command never
+  // work again, and a tag made for one command fails for any other bytes.
+  const tagged = st[16] === STEP_TAGGED;
+  st[16] = STEP_NONE;
+  const key = tagged ? readKey() : null;
+  let diff = 1;
+  if (key !== null) {
+    const t = authTag(key, st.subarray(0, 8), bytes);
+    diff = 0;
+    for (let i = 0; i < 8; i++) diff |= (t[i] as number) ^ (st[8 + i] as number);
+  }
   // SET_KEY needs no AUTH on the wired link or while the button's pairing window is open.
-  const open = code === CMD_SET_KEY && (link === LINK_WIRED || st[AUTH_PAIRING_AT] === 1);
-  if (!verified(st, bytes) && !open) return authAnswer(link, bytes, STATUS_AUTH_REQUIRED, reply);
-  if (code === CMD_SET_CALIBRATION && len >= 16 && !plausible(bytes)) return authAnswer(link, bytes, STATUS_BAD_ARGUMENT, reply);
-  return code === CMD_SET_KEY ? setKey(link, bytes, st, reply) : false;
+  if (diff !== 0 && !(code === CMD_SET_KEY && (link === LINK_WIRED || st[AUTH_PAIRING_AT] === 1))) return authAnswer(link, bytes, STATUS_AUTH_REQUIRED, reply);
+  if (code === CMD_SET_CALIBRATION && len >= 16) {
+    // The record (bytes 3..15) must be one the board may store: finite positive scale in range,
+    // offset within the 24-bit ADC range.
+    const offset = (bytes[4] as number) | ((bytes[5] as number) << 8) | ((bytes[6] as number) << 16) | ((bytes[7] as number) << 24);
+    const scale = new Float32Array(new Uint8Array(bytes.subarray(8, 12)).buffer)[0] as number;
+    if (!(scale >= SCALE_MIN && scale <= SCALE_MAX && offset >= COUNT_MIN && offset <= COUNT_MAX)) return authAnswer(link, bytes, STATUS_BAD_ARGUMENT, reply);
+  }
+  if (code !== CMD_SET_KEY) return false;
+  // SET_KEY: bytes 3..18, not all zero, stored as 32 hex digits; the pairing window closes.
+  if (len < 19) return authAnswer(link, bytes, STATUS_MALFORMED, reply);
+  let hex = '';
+  let any = 0;
+  for (let i = 3; i < 19; i++) {
+    const b = bytes[i] as number;
+    any |= b;
+    hex += (b < 16 ? '0' : '') + b.toString(16);
+  }
+  if (any === 0) return authAnswer(link, bytes, STATUS_BAD_ARGUMENT, reply);
+  st[AUTH_PAIRING_AT] = 0;
+  let saved = false;
+  try {
+    saved = require('Storage').write(KEY_FILE, hex) !== false;
+  } catch (e) {
+    saved = false;
+  }
+  return authAnswer(link, bytes, saved ? STATUS_OK : STATUS_FAILED, reply);
 }
