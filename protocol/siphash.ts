@@ -14,8 +14,9 @@
  * `n` SipRounds on the state v = [v0h, v0l, v1h, v1l, v2h, v2l, v3h, v3l] (each 64-bit word as its
  * high and low 32-bit halves). Written out in one function on locals: on Espruino every function
  * costs variables while the group holding it is loaded (firmware/README.md "Memory").
- * Per round: v0 += v1, v1 = rotl(v1, 13) ^ v0, v0 = rotl(v0, 32); v2 += v3, v3 = rotl(v3, 16) ^ v2;
- * v0 += v3, v3 = rotl(v3, 21) ^ v0; v2 += v1, v1 = rotl(v1, 17) ^ v2, v2 = rotl(v2, 32).
+ * Per round (a <<< k: a rotated left by k bits): v0 += v1, v1 = (v1 <<< 13) ^ v0, v0 = v0 <<< 32;
+ * v2 += v3, v3 = (v3 <<< 16) ^ v2; v0 += v3, v3 = (v3 <<< 21) ^ v0; v2 += v1, v1 = (v1 <<< 17) ^ v2,
+ * v2 = v2 <<< 32.
  * A 64-bit add carries when the unsigned sum of the low halves passes 2^32 - 1.
  */
 function sipRounds(v: Int32Array, n: number): void {
