@@ -39,3 +39,43 @@ export function isReference(id: AnyNode, p: AnyNode | null): boolean {
   if ((p.type === 'LabeledStatement' || p.type === 'BreakStatement' || p.type === 'ContinueStatement') && p.label === id) return false;
   return true;
 }
+
+/** The names a function declares for its own body: parameters, `var`s and function declarations (not those of nested functions), and a named function expression's own name. */
+function functionScope(fn: AnyNode): Set<string> {
+  const names = new Set<string>((fn.params as AnyNode[]).map((p) => p.name as string));
+  if (fn.type === 'FunctionExpression' && fn.id) names.add(fn.id.name);
+  const walk = (n: AnyNode): void => {
+    if (n.type === 'FunctionDeclaration') {
+      names.add(n.id.name);
+      return;
+    }
+    if (n.type === 'FunctionExpression') return;
+    if (n.type === 'VariableDeclarator') names.add(n.id.name);
+    for (const c of children(n)) walk(c);
+  };
+  for (const s of fn.body.body as AnyNode[]) walk(s);
+  return names;
+}
+
+/**
+ * Calls f on every identifier below `n` that refers to a variable of the scope `n` sits in: a
+ * reference (isReference) that no parameter, `var`, function or catch parameter of an enclosing
+ * function (or catch block) inside `n` shadows. The build's reachability (dropUnused,
+ * splitLazyGroups) uses it: a local that happens to share a top-level name is not a use of it.
+ */
+export function visitFreeReferences(n: AnyNode, f: (id: AnyNode) => void): void {
+  const walk = (m: AnyNode, parent: AnyNode | null, shadow: Set<string>[]): void => {
+    if (m.type === 'FunctionDeclaration' || m.type === 'FunctionExpression') {
+      const inner = [...shadow, functionScope(m)];
+      for (const s of m.body.body as AnyNode[]) walk(s, m.body, inner);
+      return;
+    }
+    if (m.type === 'CatchClause') {
+      walk(m.body, m, [...shadow, new Set([m.param.name as string])]);
+      return;
+    }
+    if (m.type === 'Identifier' && isReference(m, parent) && !shadow.some((s) => s.has(m.name))) f(m);
+    for (const c of children(m)) walk(c, m, shadow);
+  };
+  walk(n, null, []);
+}

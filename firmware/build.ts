@@ -24,7 +24,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as acorn from 'acorn';
 import ts from 'typescript';
-import { children, isReference, visit, type AnyNode } from './ast.ts';
+import { children, visit, visitFreeReferences, type AnyNode } from './ast.ts';
 import { inlineConstants, releaseBootOnly, splitLazyGroups } from './memory-passes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -183,9 +183,7 @@ export function dropUnused(src: string, keep: Set<string>): string {
   for (;;) {
     const ast = acorn.parse(text, { ecmaVersion: 5 }) as unknown as AnyNode;
     const refs = new Map<string, number>();
-    visit(ast, (n, p) => {
-      if (n.type === 'Identifier' && isReference(n, p)) refs.set(n.name, (refs.get(n.name) ?? 0) + 1);
-    });
+    visitFreeReferences(ast, (n) => refs.set(n.name, (refs.get(n.name) ?? 0) + 1));
     const pure = (e: AnyNode | null): boolean => {
       if (!e) return true;
       if (e.type === 'Literal' || e.type === 'FunctionExpression' || e.type === 'Identifier') return true;

@@ -24,7 +24,7 @@
  * All work on the built ES5 program (one scope) and keep statement order.
  */
 import * as acorn from 'acorn';
-import { isReference, visit, type AnyNode } from './ast.ts';
+import { isReference, visit, visitFreeReferences, type AnyNode } from './ast.ts';
 
 function fail(message: string): never {
   throw new Error(`build:firmware: ${message}`);
@@ -144,8 +144,8 @@ export function splitLazyGroups(src: string, keep: Set<string>, report?: LazyGro
   const owner = new Map<string, TopDecl>();
   for (const d of decls) {
     for (const n of d.names) owner.set(n, d);
-    visit(d.stmt, (n, p) => {
-      if (n.type === 'Identifier' && top.has(n.name) && isReference(n, p) && !d.names.includes(n.name)) d.refs.add(n.name);
+    visitFreeReferences(d.stmt, (n) => {
+      if (top.has(n.name) && !d.names.includes(n.name)) d.refs.add(n.name);
     });
   }
   const loaders = decls.filter((d) => d.loader);

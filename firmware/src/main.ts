@@ -291,7 +291,6 @@ export function startTripod(): void {
         if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
       }
       // The answer follows every frame still pending on the link.
-      // (Not named `answer`: the build's reachability is by name, and auth.ts has a top-level `answer`.)
       const stopAnswer = lib.encodeResponse(r);
       if (link === LINK_BLE) ble(BLE_SEND_AFTER_DATA, stopAnswer);
       else if (serial !== null) serial.sendAfterData(stopAnswer);

@@ -3,7 +3,8 @@
  * written where they are read, and "lazy" loaders that own the code only they reach.
  */
 import { describe, expect, it } from 'vitest';
-import { inlineConstants, splitLazyGroups, type LazyGroups } from '../../firmware/memory-passes.ts';
+import { inlineConstants, releaseBootOnly, splitLazyGroups, type LazyGroups } from '../../firmware/memory-passes.ts';
+import { dropUnused } from '../../firmware/build.ts';
 
 describe('inlineConstants', () => {
   it('writes never-reassigned literal constants into their readers, through chains', () => {
@@ -61,8 +62,45 @@ describe('splitLazyGroups', () => {
     expect(report.get('l2')).toEqual([]);
   });
 
+  it('does not count a local that shares a top-level name as a use of it', () => {
+    // l2's helper only shares the name `answer` with l1's: answer stays in l1's group.
+    const code = 'function answer() { return 1; }\nfunction l1() {\n"lazy";\nreturn answer;\n}\nfunction h2(x) { var answer = x; try { return answer; } catch (answer) { return answer; } }\nfunction l2() {\n"lazy";\nreturn h2;\n}\nl1()(); l2()(1);\n';
+    const report: LazyGroups = new Map();
+    splitLazyGroups(code, new Set(), report);
+    expect(report.get('l1')).toEqual(['answer']);
+    expect(report.get('l2')).toEqual(['h2']);
+  });
+
   it('leaves a program without loaders unchanged', () => {
     const s = 'function a() {}\na();\n';
     expect(splitLazyGroups(s, new Set())).toBe(s);
+  });
+});
+
+describe('dropUnused', () => {
+  it('drops a function whose only "uses" are locals of the same name', () => {
+    const out = dropUnused('function out() { return 1; }\nfunction f(out) { var x = out; return x; }\nf(2);\n', new Set());
+    expect(out).not.toContain('function out()');
+    expect(out).toContain('function f(out)');
+  });
+});
+
+describe('releaseBootOnly', () => {
+  const src = 'function make() {\n"boot";\nvar n = 0;\nreturn function () { return ++n; };\n}\nfunction tick() { return 1; }\nvar counter = make();\nprint(counter() + counter() + tick());\n';
+
+  it('sets "boot" functions to undefined after the last top-level statement that calls one; their closures keep working', () => {
+    const names: string[] = [];
+    const out = releaseBootOnly(src, names);
+    expect(names).toEqual(['make']);
+    expect(out).not.toContain('"boot"');
+    expect(out).toMatch(/var counter = make\(\);\nmake = undefined;/);
+    let got = 0;
+    new Function('print', out)((v: number) => (got = v));
+    expect(got).toBe(1 + 2 + 1);
+  });
+
+  it('leaves a program that never calls a "boot" function at its top level as it is', () => {
+    const probe = 'function make() {\n"boot";\nreturn 1;\n}\nfunction run() { return make(); }\n';
+    expect(releaseBootOnly(probe)).toBe(probe);
   });
 });
