@@ -6,7 +6,7 @@
 /** Protocol major version: carried in the high nibble of every message's first byte. */
 export const PROTOCOL_MAJOR = 1;
 /** Protocol minor version: carried in GET_INFO. Same major + newer minor = compatible additions only. */
-export const PROTOCOL_MINOR = 2;
+export const PROTOCOL_MINOR = 3;
 
 /** Message kinds: low nibble of the first byte. First byte = (PROTOCOL_MAJOR << 4) | kind. */
 export const KIND_KEY = 0x0;
@@ -119,6 +119,12 @@ export const CMD_IDENTIFY = 0x09;
 export const CMD_SET_NAME = 0x0a;
 export const CMD_GET_NAME = 0x0b;
 export const CMD_REBOOT = 0x0c;
+/** (1.3) Asks for a fresh nonce: the first step of an authenticated write (SPEC.md 5.5). */
+export const CMD_AUTH_CHALLENGE = 0x0d;
+/** (1.3) Carries the MAC that authorises the next write command (SPEC.md 5.5). */
+export const CMD_AUTH = 0x0e;
+/** (1.3) Stores the board's key (wired link, pairing window, or authenticated). */
+export const CMD_SET_KEY = 0x0f;
 
 export const COMMAND_CODES = {
   GET_INFO: CMD_GET_INFO,
@@ -133,7 +139,26 @@ export const COMMAND_CODES = {
   SET_NAME: CMD_SET_NAME,
   GET_NAME: CMD_GET_NAME,
   REBOOT: CMD_REBOOT,
+  AUTH_CHALLENGE: CMD_AUTH_CHALLENGE,
+  AUTH: CMD_AUTH,
+  SET_KEY: CMD_SET_KEY,
 } as const;
+
+/**
+ * (1.3) Commands that change what is stored or how the board behaves: a board refuses them with
+ * STATUS_AUTH_REQUIRED unless an AUTH for exactly these bytes came right before (SPEC.md 5.5).
+ * SET_KEY is also accepted without AUTH on the wired link and in the button's pairing window.
+ */
+export const AUTH_COMMANDS: readonly number[] = [CMD_SET_SAMPLE_RATE, CMD_SET_FRAME_SAMPLES, CMD_SET_CALIBRATION, CMD_TARE, CMD_SET_NAME, CMD_REBOOT, CMD_SET_KEY];
+
+/** (1.3) Board key, bytes (SipHash-2-4's 128-bit key). */
+export const AUTH_KEY_BYTES = 16;
+/** (1.3) AUTH_CHALLENGE nonce and AUTH tag, bytes (SipHash-2-4's 64-bit output). */
+export const AUTH_NONCE_BYTES = 8;
+export const AUTH_TAG_BYTES = 8;
+/** (1.3) AUTH_CHALLENGE answer state bits: a key is stored; the pairing window is open. */
+export const AUTH_STATE_KEY_SET = 0x01;
+export const AUTH_STATE_PAIRING = 0x02;
 
 /** Response status codes (RESPONSE byte 3). */
 export const STATUS_OK = 0x00;
@@ -143,6 +168,8 @@ export const STATUS_BAD_ARGUMENT = 0x03;
 export const STATUS_BUSY = 0x04;
 export const STATUS_FAILED = 0x05;
 export const STATUS_UNSUPPORTED_VERSION = 0x06;
+/** (1.3) A write command without a valid AUTH just before it (SPEC.md 5.5); nothing was changed. */
+export const STATUS_AUTH_REQUIRED = 0x07;
 
 export const STATUS_CODES = {
   OK: STATUS_OK,
@@ -152,6 +179,7 @@ export const STATUS_CODES = {
   BUSY: STATUS_BUSY,
   FAILED: STATUS_FAILED,
   UNSUPPORTED_VERSION: STATUS_UNSUPPORTED_VERSION,
+  AUTH_REQUIRED: STATUS_AUTH_REQUIRED,
 } as const;
 
 /** Event codes (EVENT byte 1). */

@@ -65,6 +65,10 @@ export interface CommandMessage {
   name?: string;
   /** START_STREAM (1.2, optional): frame format wanted, FRAME_FORMAT_1 (KEY/DELTA) or FRAME_FORMAT_2 (KEY2/DELTA2). */
   frameFormat?: number;
+  /** AUTH (1.3): the 8-byte SipHash-2-4 tag over the challenge nonce and the next command (SPEC.md 5.5). */
+  tag?: Uint8Array;
+  /** SET_KEY (1.3): the board's new 16-byte key (not all zero). */
+  key?: Uint8Array;
 }
 
 /** A response. Fields after `status` are present only when status is STATUS_OK and the code has a body. */
@@ -95,6 +99,12 @@ export interface ResponseMessage {
   firstIndex?: number;
   /** START_STREAM (1.2): frame format the stream uses (1 or 2); absent from 1.0/1.1 boards, which send format 1. */
   frameFormat?: number;
+  /** AUTH_CHALLENGE (1.3): the board's fresh 8-byte nonce, good for one write. */
+  nonce?: Uint8Array;
+  /** AUTH_CHALLENGE (1.3): AUTH_STATE_* bits (a key is stored, the pairing window is open). */
+  authState?: number;
+  /** AUTH_CHALLENGE (1.3): the board's Bluetooth address, "aa:bb:cc:dd:ee:ff" (the id its key is stored under on a host). */
+  address?: string;
 }
 
 /** An event from the device. `code` is an EVT_* constant; `seq` counts events mod 256 (gaps = lost events). */

@@ -6,6 +6,13 @@
  * error on the sending side, never caused by received bytes).
  */
 import {
+  AUTH_KEY_BYTES,
+  AUTH_NONCE_BYTES,
+  AUTH_TAG_BYTES,
+  CMD_AUTH,
+  CMD_AUTH_CHALLENGE,
+  CMD_SET_KEY,
+  STATUS_AUTH_REQUIRED,
   BATTERY_MV_UNKNOWN,
   BATTERY_PERCENT_UNKNOWN,
   CELLS,
@@ -81,6 +88,13 @@ function getName(bytes: Uint8Array, o: number, end: number): string | null {
   return s.length >= 1 && s.length <= NAME_MAX_BYTES ? s : null;
 }
 
+/** Bluetooth address "aa:bb:cc:dd:ee:ff" from 6 bytes in that order (AUTH_CHALLENGE answer). */
+function getAddress(bytes: Uint8Array, o: number): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) s += (i > 0 ? ':' : '') + ((bytes[o + i] as number) < 16 ? '0' : '') + (bytes[o + i] as number).toString(16);
+  return s;
+}
+
 function isPosition(mm: unknown): boolean {
   if (typeof mm !== 'number' || !isFinite(mm)) return false;
   const t = Math.round(mm * POSITION_UNITS_PER_MM);
@@ -154,6 +168,12 @@ export function encodeCommand(cmd: CommandMessage): Uint8Array {
     const name = cmd.name as string;
     out = new Uint8Array(3 + name.length);
     putName(out, 3, name);
+  } else if (code === CMD_AUTH || code === CMD_SET_KEY) {
+    const n = code === CMD_AUTH ? AUTH_TAG_BYTES : AUTH_KEY_BYTES;
+    const b = code === CMD_AUTH ? cmd.tag : cmd.key;
+    need(b instanceof Uint8Array && b.length === n, 'encodeCommand: ' + (code === CMD_AUTH ? 'tag' : 'key') + ' must be a Uint8Array of ' + n + ' bytes');
+    out = new Uint8Array(3 + n);
+    out.set(b as Uint8Array, 3);
   } else if (code === CMD_START_STREAM && cmd.frameFormat !== undefined) {
     need(cmd.frameFormat === 1 || cmd.frameFormat === 2, 'encodeCommand: frameFormat must be 1 or 2, got ' + cmd.frameFormat);
     out = new Uint8Array([0, 0, 0, cmd.frameFormat]);
@@ -192,7 +212,7 @@ export function decodeCommand(bytes: Uint8Array): CommandDecodeOk | CommandDecod
     if (ff !== 1 && ff !== 2) return cmdError(reqId, code, STATUS_BAD_ARGUMENT, 'frame format must be 1 or 2, got ' + ff);
     cmd.frameFormat = ff;
   }
-  if (code === CMD_GET_INFO || code === CMD_START_STREAM || code === CMD_STOP_STREAM || code === CMD_GET_NAME || code === CMD_REBOOT) {
+  if (code === CMD_GET_INFO || code === CMD_START_STREAM || code === CMD_STOP_STREAM || code === CMD_GET_NAME || code === CMD_REBOOT || code === CMD_AUTH_CHALLENGE) {
     return { ok: true, command: cmd };
   }
   if (code === CMD_SET_SAMPLE_RATE || code === CMD_SET_FRAME_SAMPLES || code === CMD_GET_CALIBRATION || code === CMD_TARE || code === CMD_IDENTIFY) {
@@ -220,6 +240,17 @@ export function decodeCommand(bytes: Uint8Array): CommandDecodeOk | CommandDecod
     if (r.cell >= CELLS) return cmdError(reqId, code, STATUS_BAD_ARGUMENT, 'cell must be 0..3, got ' + r.cell);
     if (!isFinite(r.scale)) return cmdError(reqId, code, STATUS_BAD_ARGUMENT, 'scale must be a finite float32');
     cmd.calibration = r;
+    return { ok: true, command: cmd };
+  }
+  if (code === CMD_AUTH || code === CMD_SET_KEY) {
+    const n = code === CMD_AUTH ? AUTH_TAG_BYTES : AUTH_KEY_BYTES;
+    if (len < 3 + n) return cmdError(reqId, code, STATUS_MALFORMED, 'command 0x' + code.toString(16) + ' needs ' + n + ' argument bytes, got ' + (len - 3));
+    const b = new Uint8Array(bytes.subarray(3, 3 + n));
+    let any = 0;
+    for (let i = 0; i < n; i++) any |= b[i] as number;
+    if (code === CMD_SET_KEY && any === 0) return cmdError(reqId, code, STATUS_BAD_ARGUMENT, 'key must not be all zero');
+    if (code === CMD_AUTH) cmd.tag = b;
+    else cmd.key = b;
     return { ok: true, command: cmd };
   }
   if (code === CMD_SET_NAME) {
@@ -294,6 +325,14 @@ export function encodeResponse(r: ResponseMessage): Uint8Array {
     out[8] = fi & 0xff;
     out[9] = (fi >> 8) & 0xff;
     out[10] = fi >> 16;
+  } else if (code === CMD_AUTH_CHALLENGE) {
+    need(r.nonce instanceof Uint8Array && r.nonce.length === AUTH_NONCE_BYTES, 'encodeResponse: nonce (Uint8Array of 8 bytes) missing for AUTH_CHALLENGE');
+    need(isInt(r.authState, 0, 255), 'encodeResponse: authState must be 0..255, got ' + r.authState);
+    need(typeof r.address === 'string' && r.address.length === 17, 'encodeResponse: address must be aa:bb:cc:dd:ee:ff, got ' + JSON.stringify(r.address));
+    out = new Uint8Array(19);
+    out.set(r.nonce as Uint8Array, 4);
+    out[12] = r.authState as number;
+    for (let i = 0; i < 6; i++) out[13 + i] = parseInt((r.address as string).substr(3 * i, 2), 16);
   } else if (code === CMD_GET_NAME || code === CMD_SET_NAME) {
     need(isPrintableName(r.name), 'encodeResponse: name must be 1..16 printable ASCII characters, got ' + JSON.stringify(r.name));
     const name = r.name as string;
@@ -407,6 +446,11 @@ function decodeResponseBody(bytes: Uint8Array, r: ResponseMessage): string | nul
       r.frameFormat = bytes[11] as number;
       if (r.frameFormat !== 1 && r.frameFormat !== 2) return 'START_STREAM answer names frame format ' + r.frameFormat + ', expected 1 or 2';
     }
+  } else if (code === CMD_AUTH_CHALLENGE) {
+    if (len < 19) return 'AUTH_CHALLENGE response needs 19 bytes, got ' + len;
+    r.nonce = new Uint8Array(bytes.subarray(4, 12));
+    r.authState = bytes[12] as number;
+    r.address = getAddress(bytes, 13);
   } else if (code === CMD_GET_NAME || code === CMD_SET_NAME) {
     const name = getName(bytes, 4, len);
     if (name === null) return 'name in response is not 1..16 printable ASCII bytes';
@@ -497,5 +541,6 @@ export function statusName(status: number): string {
   if (status === 0x04) return 'BUSY';
   if (status === 0x05) return 'FAILED';
   if (status === STATUS_UNSUPPORTED_VERSION) return 'UNSUPPORTED_VERSION';
+  if (status === STATUS_AUTH_REQUIRED) return 'AUTH_REQUIRED';
   return 'STATUS_0x' + status.toString(16);
 }

@@ -6,6 +6,7 @@
  */
 export * from './constants.ts';
 export { crc32 } from './crc.ts';
+export { sipHash24, authTag } from './siphash.ts';
 export { createFrameEncoder, bitLength, deltaBodyBytes, packResiduals, fitLimits, encodeKeyFrame } from './frame-encoder.ts';
 export type { FrameEncoder } from './frame-encoder.ts';
 export { createFrameEncoder2 } from './frame-encoder2.ts';

@@ -128,6 +128,8 @@ export interface EmulatedBoard {
   storageSnapshot(): Record<string, string>;
   /** Pin level as the MCU sees it now. */
   pinLevel(pin: number): number;
+  /** Holds the board's button (BTN, active high) down for `seconds` from now; throws on a board without one. */
+  pressButton(seconds?: number): void;
 }
 
 function addressFromSeed(seed: number): string {
@@ -248,6 +250,14 @@ export function createBoard(opts: BoardOptions): EmulatedBoard {
     evaluate: (code) => rt.evaluate(code),
     storageSnapshot: () => storage.snapshot(),
     pinLevel: (pin) => rt.pins.level(pin, rt.clock.now),
+    pressButton: (seconds = 0.2) => {
+      const pin = board.button;
+      if (pin === undefined) throw new Error(`pressButton: board ${boardName} has no button`);
+      const from = rt.clock.now;
+      const to = from + seconds;
+      rt.pins.attachDriver(pin, { level: (t) => (t >= from && t < to ? 1 : 0), nextChange: (t) => (t < from ? from : t < to ? to : Infinity) });
+      rt.pins.pollWatches(from);
+    },
   };
 }
 

@@ -17,6 +17,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  AUTH_COMMANDS,
+  CMD_AUTH,
+  CMD_AUTH_CHALLENGE,
+  CMD_SET_KEY,
+  authTag,
   CMD_GET_CALIBRATION,
   CMD_GET_INFO,
   CMD_GET_NAME,
@@ -71,7 +76,43 @@ export const STREAM_S = 62;
 export const NAME_SET = 'Tripod-Real';
 export const CAL_SET = { cell: 1, offset: -12345, scale: 0.00025, xMm: -150, yMm: 170.5 };
 
-/** One scenario step: [op, data] (standins.js: c u w s m d z). */
+/** The key the scenario pairs the board with (SET_KEY in the button's pairing window). */
+export const SCN_KEY = new Uint8Array(16).map((_, i) => (0x5a ^ (17 * i)) & 255);
+
+/** The stand-ins' E.hwRand sequence (standins.js): word n of the boot, n = 0, 1, ... */
+export function hwRandWords(n: number): number[] {
+  const out: number[] = [];
+  let r = 1;
+  for (let i = 0; i < n; i++) out.push((r = (r * 5 + 12345) % 2147483647));
+  return out;
+}
+
+/** The nonce of the boot's k-th AUTH_CHALLENGE (k = 0, 1, ...): two hwRand words, little-endian (firmware/src/auth.ts). */
+export function nonceOf(k: number): Uint8Array {
+  const w = hwRandWords(2 * k + 2).slice(2 * k);
+  const out = new Uint8Array(8);
+  for (let i = 0; i < 8; i++) out[i] = (w[i >> 2]! >> (8 * (i & 3))) & 255;
+  return out;
+}
+
+/**
+ * The authentication checks of the scenario, by request id of the command they end with (each
+ * write of COMMANDS is authenticated too, with request ids 100 + k for its challenge and 150 + k
+ * for its AUTH): 50 a write without AUTH (refused, AUTH_REQUIRED), 51 GET_NAME after it (the name
+ * is the boot's), 52 SET_KEY in the pairing window the button opened (OK, no AUTH), 60 an
+ * authenticated write that is then replayed (the AUTH and the command sent again after a new
+ * challenge: refused), 62 a write sent with the tag made for another (61; refused).
+ */
+export const AUTH_CHECKS = {
+  unauthenticated: { reqId: 50, code: CMD_SET_NAME, name: 'Mallory' } as CommandMessage,
+  nameAfter: { reqId: 51, code: CMD_GET_NAME } as CommandMessage,
+  pair: { reqId: 52, code: CMD_SET_KEY, key: SCN_KEY } as CommandMessage,
+  replayed: { reqId: 60, code: CMD_SET_NAME, name: 'Tripod-Replay' } as CommandMessage,
+  taggedFor: { reqId: 61, code: CMD_SET_NAME, name: 'Alice' } as CommandMessage,
+  sentInstead: { reqId: 62, code: CMD_SET_NAME, name: 'Mallory' } as CommandMessage,
+};
+
+/** One scenario step: [op, data] (standins.js: c u w s m d b z). */
 type Step = [string, Uint8Array];
 const sleep = (ms: number): Step => ['s', new Uint8Array([(ms / 10) & 255, (ms / 10) >> 8])];
 const mark = (label: string): Step => ['m', new Uint8Array(Buffer.from(label, 'latin1'))];
@@ -116,20 +157,53 @@ function step(id: number): Step {
   return 'raw' in c ? raw(c.raw) : write(c);
 }
 
+/** Challenges issued so far in the scenario's first boot (the next challenge's k). */
+let challenges = 0;
+
+/** AUTH_CHALLENGE (request id 100 + k) and AUTH (150 + k) for these command bytes, then the command. */
+function authorised(bytes: Uint8Array, pause = 0): Step[] {
+  const k = challenges++;
+  const tag = authTag(SCN_KEY, nonceOf(k), bytes);
+  const p = pause > 0 ? [sleep(pause)] : [];
+  return [write({ reqId: 100 + k, code: CMD_AUTH_CHALLENGE }), ...p, write({ reqId: 150 + k, code: CMD_AUTH, tag }), ...p, ['w', bytes]];
+}
+
+/** A command of COMMANDS, authenticated first when it is a write. */
+function stepAuthed(id: number, pause = 0): Step[] {
+  const c = COMMANDS[id]!;
+  return !('raw' in c) && AUTH_COMMANDS.includes(c.code) ? authorised(encodeCommand(c), pause) : [step(id)];
+}
+
+/** The AUTH_CHECKS steps (after connecting, before the first write). */
+function authCheckSteps(): Step[] {
+  const a = AUTH_CHECKS;
+  const s: Step[] = [write(a.unauthenticated), sleep(400), write(a.nameAfter), sleep(400), ['b', new Uint8Array(0)], sleep(100), write(a.pair), sleep(400)];
+  const replay = authorised(encodeCommand(a.replayed));
+  s.push(...replay, sleep(400));
+  // The recorded AUTH and command again, after a challenge of the attacker's own.
+  s.push(write({ reqId: 100 + challenges++, code: CMD_AUTH_CHALLENGE }), replay[1]!, replay[2]!, sleep(400));
+  const forOther = authorised(encodeCommand(a.taggedFor));
+  s.push(forOther[0]!, forOther[1]!, write(a.sentInstead), sleep(400));
+  return s;
+}
+
 /** The scenario steps (see the file header). */
 export function scenarioSteps(streamS = STREAM_S): Step[] {
+  challenges = 0;
   const s: Step[] = [sleep(1000), mark('boot'), ['c', new Uint8Array(0)], sleep(300), mark('connected')];
+  s.push(...authCheckSteps());
   // TARE right after the rate change restarted the sampler: with native code on the RAM GPIO block
   // every read is 0, and the cells are flagged STUCK (excluded from TARE) after a second of that.
-  for (const id of [1, 2, 3, 4, 5, 6, 7]) s.push(step(id), sleep(400));
-  s.push(step(10), sleep(1500));
-  for (const id of [8, 9, 11, 12]) s.push(step(id), sleep(400));
+  // (Each write is authenticated first: challenge, AUTH, command, 150 ms apart.)
+  for (const id of [1, 2, 3, 4, 5, 6, 7]) s.push(...stepAuthed(id, 150), sleep(400));
+  s.push(...stepAuthed(10), sleep(1500));
+  for (const id of [8, 9, 11, 12]) s.push(...stepAuthed(id, 150), sleep(400));
   s.push(mark('commands'));
   const half = Math.floor((streamS * 1000) / 2 / 10) * 10;
   s.push(step(20), sleep(half), mark('streaming'));
   // A command burst (four commands in one go) and a settings write while streaming.
-  s.push(step(21), step(22), step(23), step(24), sleep(50), mark('burst'), step(25), sleep(100), mark('settings'));
-  s.push(sleep(streamS * 1000 - half - 150), step(30), sleep(500), mark('stopped'), step(40), sleep(3000));
+  s.push(step(21), step(22), step(23), step(24), sleep(50), mark('burst'), ...stepAuthed(25), sleep(100), mark('settings'));
+  s.push(sleep(streamS * 1000 - half - 150), step(30), sleep(500), mark('stopped'), ...stepAuthed(40, 150), sleep(3000));
   // After REBOOT the stand-ins boot again from Storage and go on from here.
   s.push(sleep(1000), mark('rebooted'), ['c', new Uint8Array(0)], sleep(300), step(41), sleep(400), step(42), sleep(400), ['z', new Uint8Array(0)]);
   return s;

@@ -18,11 +18,13 @@
 //   from Storage, as a board's reset), the scenario continuing after the REBOOT step.
 // - The scenario (Storage file "t.scn", records [op, len, data...]) runs from a timer chain:
 //   c connect, u MTU, w write a command, s sleep (data: 10 ms units, LE16), m memory mark (label),
-//   d disconnect, z end. Output goes to result.txt (require("fs")): moving the console (E.setConsole)
+//   d disconnect, b press the button (the firmware's setWatch callback), z end.
+// - E.hwRand: a known sequence r = (r * 5 + 12345) % 2147483647 from r = 1 (scenario.ts hwRandWords),
+//   so the scenario can compute the AUTH tags for the board's nonces ahead of time. Output goes to result.txt (require("fs")): moving the console (E.setConsole)
 //   takes print away from standard output.
 // Lines: "M label usage free total time_s" (after a GC), "P peak" (largest usage seen without GC at any
 // stand-in call), "E flags" (errorFlag), "X error" (uncaught exception), "K" when the firmware rebooted.
-var T = { f: require("fs"), st: require("Storage"), pk: 0, at: 0, w: null, c: null, d: null, m: null, io: null };
+var T = { f: require("fs"), st: require("Storage"), pk: 0, at: 0, w: null, c: null, d: null, m: null, io: null, rn: 1, b: null };
 function tlog(s) { T.f.appendFileSync("result.txt", s + "\n"); }
 function tpeak() { var u = process.memory(false).usage; if (u > T.pk) T.pk = u; }
 /** "2" data, "3" control, "4" response characteristic (the 8th character of Tripod's UUIDs), else "". */
@@ -36,6 +38,8 @@ if (T_BOARD) process.env = { BOARD: T_BOARD };
 // spread over linked variables, and the native read writing words 1..2 past the first would corrupt them.
 if (T_GPIO) { T.io = new Uint32Array(64); var ga = E.getAddressOf(T.io, true); if (!ga) tlog("Z no flat RAM block for the GPIO stand-in"); else globalThis.TRIPOD_GPIO_BASE = ga - 0x508; }
 if (T_SCK[1] !== -1) Serial1.setup = function (b) { tlog("U " + b); };
+E.hwRand = function () { T.rn = (T.rn * 5 + 12345) % 2147483647; return T.rn; };
+function setWatch(f) { T.b = f; return 1; }
 E.reboot = function () { tlog("K"); T.st.write("t.pos", "" + T.at); setTimeout(load, 10); };
 
 var NRF = {
@@ -111,6 +115,7 @@ function tstep() {
   if (op === "c") { T.c("aa:bb:cc:dd:ee:ff"); }
   else if (op === "u") { T.m(d.charCodeAt(0)); }
   else if (op === "d") { if (T.d) T.d(19); }
+  else if (op === "b") { if (T.b) T.b({ state: true }); else tlog("Z no button watch"); }
   else if (op === "w") { T.w({ data: E.toArrayBuffer(d) }); tpeak(); wait = 0; }
   else if (op === "s") { wait = 10 * (d.charCodeAt(0) | (d.charCodeAt(1) << 8)); }
   else if (op === "m") { tlog("P " + T.pk + " " + d); T.pk = 0; tmark(d); }

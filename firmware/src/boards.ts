@@ -11,7 +11,7 @@
  * DOUT D16..D19. Puck.js v2 (shared clock) exposes only D1, D2, D28..D31 (+ FET): DOUT on D1, D2,
  * D30, D31, clock on D28 and RATE on D29. D28 is where the Puck checks for a serial adapter at
  * power-on; the clock idles low there, so the check stays off and D28/D29 are ours (no wired
- * serial on the Puck). LED1 is D1 on the MDBT42Q breakout and D5 on the Puck.js.
+ * serial on the Puck). LED1 is D1 on the MDBT42Q breakout and D5 on the Puck.js; the button is D0 on both.
  */
 import { BOARD_MDBT42Q, BOARD_PUCKJS, BOARD_UNKNOWN } from '../../protocol/constants.ts';
 
@@ -30,6 +30,9 @@ export interface PinMap {
   rx: Pin;
   tx: Pin;
 }
+
+/** The button on both boards (D0; BTN): a press opens the pairing window (protocol/SPEC.md 5.5). */
+export const BUTTON_PIN = 0;
 
 /** MDBT42Q breakout board. */
 export const PINS_MDBT42Q: PinMap = { boardId: BOARD_MDBT42Q, sck: [11, 12, 13, 14], rate: 15, dout: [16, 17, 18, 19], led: 1, rx: 8, tx: 6 };

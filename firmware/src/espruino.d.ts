@@ -53,6 +53,8 @@ interface EspruinoE {
   getConsole?: () => string | undefined;
   toUint8Array(data: string | number[] | Uint8Array): Uint8Array;
   reboot(): void;
+  /** A 32-bit random number from the nRF52's hardware RNG (noise on Linux builds). */
+  hwRand(): number;
   /**
    * A function running machine code: `addr` is the offset in `data` (bit 0 set for Thumb), `sig`
    * like "int(int,int,int)". Absent on SAVE_ON_FLASH builds (then the firmware stays in JS).
@@ -66,6 +68,8 @@ interface EspruinoE {
 /** Decodes base64 to a binary string. */
 declare function atob(b64: string): string;
 declare const E: EspruinoE;
+/** Calls `fn` on an edge of `pin`; returns the watch id. */
+declare function setWatch(fn: () => void, pin: Pin, options: { repeat?: boolean; edge?: 'rising' | 'falling' | 'both'; debounce?: number }): number;
 /** Software SPI port (`new SPI()`): Espruino's jsspi.c bit-bangs it in C; no baud rate (it runs as fast as the C loop). */
 declare class SPI {
   constructor();

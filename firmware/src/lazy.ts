@@ -14,6 +14,7 @@
 import { decodeCommand, encodeCommandError, encodeResponse } from '../../protocol/control.ts';
 import { createFrameEncoder } from '../../protocol/frame-encoder.ts';
 import { createSerialDeframer, encodeSerialFrame } from '../../protocol/serial-framing.ts';
+import { authGate } from './auth.ts';
 import { boardPins, customPins } from './boards.ts';
 import { hxNotReady, hxOpenPorts, hxRead, hxReadChips, hxSpreadTable } from './hx711.ts';
 import { defaultName } from './ble.ts';
@@ -40,6 +41,15 @@ export function loadCommands() {
 
 /** What loadCommands returns (main.ts `act` uses its settings and calibration functions). */
 export type CommandsLib = ReturnType<typeof loadCommands>;
+
+/**
+ * Authenticated writes (auth.ts, protocol/SPEC.md 5.5): loaded for the commands it gates only, and
+ * freed before the commands group loads (main.ts runCommand), so it never adds to the commands' peak.
+ */
+export function loadAuth() {
+  'lazy';
+  return { authGate: authGate };
+}
 
 /** The JavaScript frame encoder, used only when the native encoder cannot run. */
 export function loadJsStreamer() {

@@ -34,10 +34,11 @@ import {
   STATUS_FAILED,
 } from '../../protocol/constants.ts';
 import { encodeEvent, type CellCalibrationRecord, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
-import type { PinMap } from './boards.ts';
+import { BUTTON_PIN, type PinMap } from './boards.ts';
+import { AUTH_GATED, AUTH_PAIRING_AT, AUTH_STATE_BYTES } from './auth.ts';
 import { BLE_BATTERY, BLE_CONNECTED, BLE_ON_COMMAND, BLE_ON_CONNECT, BLE_ON_DISCONNECT, BLE_ON_PAYLOAD, BLE_MTU, BLE_PAYLOAD, BLE_RENAME, BLE_SEND, BLE_SEND_AFTER_DATA, BLE_WAKE, setupBle, type BleHandlers, type BleLink } from './ble.ts';
 import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT, type CommandAct } from './commands.ts';
-import { loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
+import { loadAuth, loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
 import { ringLost, ringSize } from './ring.ts';
@@ -118,11 +119,23 @@ function bootConfig(): BootConfig {
   return { stored: stored, pins: pins, name: stored.settings.name !== '' ? stored.settings.name : b.defaultName(NRF.getAddress()) };
 }
 
-/** Decodes and runs one command with one load of the commands group, which is garbage once this returns. */
-function runCommand(link: number, bytes: Uint8Array, act: CommandAct<CommandsLib>, reply: (link: number, bytes: Uint8Array) => void): void {
+/**
+ * Decodes and runs one command with one load of the commands group, which is garbage once this
+ * returns. A write (and AUTH_CHALLENGE, AUTH, SET_KEY) first passes the authentication gate
+ * (auth.ts), whose group is collected before the commands group loads: the two never add up.
+ */
+function runCommand(link: number, bytes: Uint8Array, act: CommandAct<CommandsLib>, reply: (link: number, bytes: Uint8Array) => void, auth: Uint8Array): void {
+  if (bytes.length > 2 && ((AUTH_GATED >> (bytes[2] as number)) & 1) !== 0) {
+    const answered = loadAuth().authGate(link, bytes, auth, reply);
+    collectGarbage();
+    if (answered) return;
+  }
   const lib = loadCommands();
   lib.handleCommand(link, bytes, act, reply, lib);
 }
+
+/** Pairing window opened by a button press, ms (protocol/SPEC.md 5.5: SET_KEY over BLE without AUTH). */
+export const PAIRING_WINDOW_MS = 30000;
 
 export function startTripod(): void {
   'boot';
@@ -163,6 +176,15 @@ export function startTripod(): void {
 
   /** A TARE is running (a second one is refused with BUSY). */
   let tareRunning = false;
+  /** Authenticated writes (auth.ts AuthState): the one pending nonce and tag, and the pairing window. */
+  const auth = new Uint8Array(AUTH_STATE_BYTES);
+  setWatch(function (): void {
+    auth[AUTH_PAIRING_AT] = 1;
+    if (pins.led >= 0) digitalPulse(pins.led, 1, 500);
+    setTimeout(function (): void {
+      auth[AUTH_PAIRING_AT] = 0;
+    }, PAIRING_WINDOW_MS);
+  }, BUTTON_PIN, { repeat: true, edge: 'rising', debounce: 50 });
 
   function nextSeq(): number {
     const s = eventSeq;
@@ -206,7 +228,7 @@ export function startTripod(): void {
   function onCommand(link: number, bytes: Uint8Array): void {
     ensureSampling();
     if (link === LINK_SERIAL && !ble(BLE_CONNECTED)) armIdle();
-    runCommand(link, bytes, act, reply);
+    runCommand(link, bytes, act, reply, auth);
     // Once per connection: the stored settings or calibration were corrupt (defaults in use).
     if (storeFault !== 0 && (faultSent & (1 << link)) === 0) {
       faultSent |= 1 << link;

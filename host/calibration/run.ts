@@ -10,6 +10,7 @@ import type { BoardLayout } from '../pipeline/types.ts';
 import type { BoardSession, OpenBoardOptions } from '../session.ts';
 import type { CellCalibrationRecord, DeviceInfo } from '../../protocol/index.ts';
 import type { CommandClient } from '../transport/commands.ts';
+import { simBoardStorage } from '../transport/sim.ts';
 import { checkWritable } from '../util/atomic-write.ts';
 import { boardRecords, calibrationFileContent, writeCalibrationFile } from './output.ts';
 import { simulatedPerson, type SimMisbehaviour } from './sim-person.ts';
@@ -55,7 +56,8 @@ export async function createSimCalibrationBoard(opts: SimBoardOptions = {}): Pro
   const { createBoard } = await import('../../firmware/emulator/index.ts');
   const speed = opts.speed ?? 1;
   const cells = SIM_CALIBRATION_CELLS.map((c) => ({ ...c }));
-  const storage: Record<string, string> = {};
+  // Paired with the simulated board's key, which SimTransport uses (host/transport/sim.ts).
+  const storage = simBoardStorage();
   if (opts.storedCalibration) {
     // firmware/src/settings.ts CALIBRATION_FILE: {v: 1, cells: [{offset, scale, x, y}]}.
     const scales = await simTrueScales();

@@ -12,7 +12,7 @@ import type { TrialSetup } from './messages.ts';
 import { sessionSource, type SessionLiveSource } from './session-source.ts';
 import { openBoard, type BoardSession } from '../session.ts';
 import { createSyntheticPerson, personLoadSource, type SyntheticPersonOptions } from '../sim/person.ts';
-import type { SimTransport } from '../transport/sim.ts';
+import { simBoardStorage, type SimTransport } from '../transport/sim.ts';
 import { createBoard, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 
 export interface SimLive {
@@ -42,7 +42,7 @@ export async function startSimLive(opts: SimLiveOptions = {}): Promise<SimLive> 
   let board: EmulatedBoard | null = null;
   let driver: ReturnType<typeof setInterval> | undefined;
   if (speed !== 1) {
-    const b = createBoard({ clock: 'virtual', loads, seed: 3 });
+    const b = createBoard({ clock: 'virtual', loads, seed: 3, storage: simBoardStorage() });
     board = b;
     let last = performance.now();
     driver = setInterval(() => {

@@ -5,6 +5,14 @@
  */
 import { filter, firstValueFrom, map, timeout, type Observable, TimeoutError } from 'rxjs';
 import {
+  AUTH_COMMANDS,
+  AUTH_STATE_KEY_SET,
+  CMD_AUTH,
+  CMD_AUTH_CHALLENGE,
+  CMD_SET_KEY,
+  STATUS_AUTH_REQUIRED,
+  STATUS_UNKNOWN_COMMAND,
+  authTag,
   CMD_GET_CALIBRATION,
   CMD_GET_INFO,
   CMD_GET_NAME,
@@ -27,6 +35,7 @@ import {
   type EventMessage,
   type ResponseMessage,
 } from '../../protocol/index.ts';
+import { fileKeys, type KeyProvider } from './keys.ts';
 import type { Transport } from './transport.ts';
 
 /** Default time a board gets to answer, ms. Generous: a BLE round trip at a slow interval is ~100 ms. */
@@ -51,15 +60,30 @@ export class CommandError extends Error {
   }
 }
 
+/** What AUTH_CHALLENGE told about the board (protocol/SPEC.md 5.5); null from a board before 1.3. */
+export interface AuthChallenge {
+  nonce: Uint8Array;
+  /** AUTH_STATE_* bits: a key is stored, the pairing window is open. */
+  state: number;
+  address: string;
+}
+
 export class CommandClient {
   private nextId = 1;
   private readonly inFlight = new Set<number>();
+  /** Authenticated writes one at a time: the board holds one pending challenge. */
+  private writeChain: Promise<unknown> = Promise.resolve();
   /** Device events from the control channel, decoded. */
   readonly events$: Observable<EventMessage>;
 
+  /**
+   * `keys` gives the key for a board address (default: the transport's own, e.g. the simulated
+   * board's, else the host's key file, keys.ts); every write (AUTH_COMMANDS) is authenticated with it.
+   */
   constructor(
     private readonly transport: Transport,
     private readonly defaultTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+    private readonly keys: KeyProvider = transport.boardKeys ?? fileKeys(),
   ) {
     this.events$ = transport.messages$.pipe(
       filter((m) => m.channel === 'control'),
@@ -69,11 +93,63 @@ export class CommandClient {
     );
   }
 
-  /** Sends one command and resolves with its OK response; rejects with CommandError otherwise. */
-  async request(cmd: Omit<CommandMessage, 'reqId'>, timeoutMs = this.defaultTimeoutMs): Promise<ResponseMessage> {
+  /**
+   * Sends one command and resolves with its OK response; rejects with CommandError otherwise. A
+   * write (AUTH_COMMANDS) is authenticated first (authenticateWrite); `auth: 'if-known'` (SET_KEY
+   * when pairing) sends it without AUTH when the host has no key for the board.
+   */
+  async request(cmd: Omit<CommandMessage, 'reqId'>, timeoutMs = this.defaultTimeoutMs, auth: 'required' | 'if-known' = 'required'): Promise<ResponseMessage> {
+    if (!AUTH_COMMANDS.includes(cmd.code)) return this.send(cmd, timeoutMs, null);
+    const run = this.writeChain.then(() => this.send(cmd, timeoutMs, auth));
+    this.writeChain = run.catch(() => {});
+    return run;
+  }
+
+  /** AUTH_CHALLENGE: a fresh nonce and the board's key state and address; null when the board predates protocol 1.3. */
+  async challenge(): Promise<AuthChallenge | null> {
+    try {
+      const r = await this.send({ code: CMD_AUTH_CHALLENGE }, this.defaultTimeoutMs, null);
+      return { nonce: r.nonce!, state: r.authState ?? 0, address: r.address ?? '' };
+    } catch (e) {
+      if (e instanceof CommandError && e.status === STATUS_UNKNOWN_COMMAND) return null;
+      throw e;
+    }
+  }
+
+  /** Stores a new key on the board (SET_KEY), authenticated with the old one when the host has it. */
+  async setKey(key: Uint8Array): Promise<void> {
+    await this.request({ code: CMD_SET_KEY, key }, this.defaultTimeoutMs, 'if-known');
+  }
+
+  /**
+   * AUTH_CHALLENGE, then AUTH with the SipHash-2-4 tag over the nonce and `message` (the exact
+   * bytes about to be sent). A board before 1.3 has no AUTH: nothing to do. Without a key for the
+   * board: a CommandError naming `tripod pair` (or nothing, for 'if-known').
+   */
+  private async authenticateWrite(message: Uint8Array, name: string, auth: 'required' | 'if-known'): Promise<void> {
+    const ch = await this.challenge();
+    if (ch === null) return;
+    const key = this.keys(ch.address);
+    if (key === null) {
+      if (auth === 'if-known') return;
+      const why = (ch.state & AUTH_STATE_KEY_SET) === 0 ? 'the board has no key yet' : 'this host does not hold its key';
+      throw new CommandError(`cannot send ${name} to board ${ch.address}: ${why}; run 'tripod pair' (press the board's button first when pairing over Bluetooth)`, name, null);
+    }
+    await this.send({ code: CMD_AUTH, tag: authTag(key, ch.nonce, message) }, this.defaultTimeoutMs, null);
+  }
+
+  private async send(cmd: Omit<CommandMessage, 'reqId'>, timeoutMs: number, auth: 'required' | 'if-known' | null): Promise<ResponseMessage> {
     const name = commandName(cmd.code);
     const reqId = this.allocateId();
     const message = encodeCommand({ ...cmd, reqId });
+    if (auth !== null) {
+      try {
+        await this.authenticateWrite(message, name, auth);
+      } catch (e) {
+        this.inFlight.delete(reqId);
+        throw e;
+      }
+    }
     const answer = firstValueFrom(
       this.transport.messages$.pipe(
         filter((m) => m.channel === 'control'),
@@ -102,6 +178,12 @@ export class CommandClient {
       this.inFlight.delete(reqId);
     }
     if (r.code !== cmd.code) throw new CommandError(`board answered request ${reqId} (${name}) for command ${commandName(r.code)}`, name, r.status);
+    if (r.status === STATUS_AUTH_REQUIRED) {
+      const why = cmd.code === CMD_SET_KEY
+        ? "a board takes a new key over the wired link, within 30 s of a press of its button, or with its old key: press the button and run 'tripod pair' again"
+        : "the key this host holds is not the board's; run 'tripod pair' again";
+      throw new CommandError(`board refused ${name}: AUTH_REQUIRED (0x07): ${why}`, name, r.status);
+    }
     if (r.status !== STATUS_OK) throw new CommandError(`board refused ${name}: ${statusName(r.status)} (0x${r.status.toString(16).padStart(2, '0')})`, name, r.status);
     return r;
   }

@@ -55,6 +55,17 @@ const norm = (u: string): string => u.toLowerCase().replace(/-/g, '');
 const DATA = norm(UUID_DATA);
 const RESPONSE = norm(UUID_RESPONSE);
 
+/**
+ * The simulated board's key (protocol/SPEC.md 5.5): createSimBoard stores it on the board and
+ * SimTransport hands it to the command client, so a simulated board is paired from the start.
+ */
+export const SIM_BOARD_KEY = new Uint8Array(16).map((_, i) => 0x51 + 3 * i);
+
+/** Storage files for a simulated board that holds SIM_BOARD_KEY (firmware/src/auth.ts KEY_FILE), plus `files`. */
+export function simBoardStorage(files: Record<string, string> = {}): Record<string, string> {
+  return { 'tripod.key': Buffer.from(SIM_BOARD_KEY).toString('hex'), ...files };
+}
+
 /** Creates the emulated board running the built firmware in real time. */
 export async function createSimBoard(opts: { loads?: LoadSource; seed?: number } = {}): Promise<EmulatedBoardLike> {
   const emulatorPath = '../../firmware/emulator/index.ts';
@@ -70,7 +81,7 @@ export async function createSimBoard(opts: { loads?: LoadSource; seed?: number }
     loads = personLoadSource(createSyntheticPerson({ seed: opts.seed ?? 1 }));
   }
   try {
-    return await mod.createBoard({ clock: 'realtime', loads, seed: opts.seed ?? 1 });
+    return await mod.createBoard({ clock: 'realtime', loads, seed: opts.seed ?? 1, storage: simBoardStorage() });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0] ?? '';
     const hint = /tripod\.js|ENOENT/.test(msg) && !/build:firmware/.test(msg) ? "; run 'npm run build:firmware' first" : '';
@@ -88,6 +99,9 @@ export class SimTransport implements Transport {
   private link: SimLink | null = null;
   private closing = false;
   private unhook: Array<() => void> = [];
+
+  /** The simulated board's key, for any address (SIM_BOARD_KEY). */
+  readonly boardKeys = (): Uint8Array => SIM_BOARD_KEY;
 
   constructor(private readonly opts: SimTransportOptions = {}) {}
 

@@ -50,6 +50,8 @@ export interface Transport {
    * when the board lacks it or the read fails. Serial and replay transports do not have it.
    */
   deviceSoftware?(): Promise<string | null>;
+  /** Board keys this transport knows itself (the simulated board's built-in key); else the host's key file is used (keys.ts). */
+  readonly boardKeys?: (address: string) => Uint8Array | null;
 }
 
 /** A transport error with a flag saying whether it means the link is gone (like serialport's `disconnected`). */

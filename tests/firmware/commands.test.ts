@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { constantLoads } from '../../firmware/emulator/index.ts';
 import {
+  AUTH_COMMANDS,
   BOARD_MDBT42Q,
   BOARD_PUCKJS,
   CMD_GET_CALIBRATION,
@@ -240,7 +241,10 @@ describe('every command', () => {
     const cal0 = host.command({ reqId: 5, code: CMD_GET_CALIBRATION, cell: 0 }).calibration!;
     expect(cal0.offset).toBe(tare.offsets![0]);
     // A second TARE while one runs is BUSY.
+    // (Each authenticated first: one pending challenge at a time, so the second right after the first.)
+    host.authorize(unhex('12100800'));
     host.link.write(UUID_CONTROL, unhex('12100800'));
+    host.authorize(unhex('12110800'));
     host.link.write(UUID_CONTROL, unhex('12110800'));
     board.advance(2);
     const busy = host.log.responses.find((r) => r.reqId === 0x11)!;
@@ -278,6 +282,8 @@ describe('every command', () => {
     board.advance(0.5);
     const host = bleHost(board, 23);
     for (const v of refused) {
+      // A write is authenticated first (its key check comes before its arguments, SPEC.md 5.5).
+      if (AUTH_COMMANDS.includes(unhex(v.hex)[2] ?? 0) && unhex(v.hex)[0] === 0x12) host.authorize(unhex(v.hex));
       const from = host.log.responses.length;
       host.link.write(UUID_CONTROL, unhex(v.hex));
       board.advance(0.2);

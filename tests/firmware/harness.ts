@@ -9,6 +9,11 @@ import { join } from 'node:path';
 import { buildFirmware, minFileFor } from '../../firmware/build.ts';
 import { createBoard, type BoardOptions, type CentralLink, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 import {
+  AUTH_COMMANDS,
+  CMD_AUTH,
+  CMD_AUTH_CHALLENGE,
+  STATUS_OK,
+  authTag,
   UUID_CONTROL,
   UUID_DATA,
   UUID_RESPONSE,
@@ -59,8 +64,16 @@ export function uploadSource(): string {
   return cachedMin as string;
 }
 
-export function boot(opts: Omit<BoardOptions, 'clock'> = {}): EmulatedBoard {
-  return createBoard({ clock: 'virtual', source: firmwareSource(), ...opts });
+/** The key the harness's boards hold (Storage file tripod.key, firmware/src/auth.ts) and its hosts use. */
+export const TEST_KEY = new Uint8Array(16).map((_, i) => 0xa0 + i);
+export const TEST_KEY_FILE = { 'tripod.key': Buffer.from(TEST_KEY).toString('hex') };
+
+/** A board running the firmware; it holds TEST_KEY unless `paired: false` (or Storage is a backing file). */
+export function boot(opts: Omit<BoardOptions, 'clock'> & { paired?: boolean } = {}): EmulatedBoard {
+  const { paired = true, ...rest } = opts;
+  const st = rest.storage;
+  const storage = !paired || (st && 'file' in st) ? st : { ...TEST_KEY_FILE, ...(st as Record<string, string> | undefined) };
+  return createBoard({ clock: 'virtual', source: firmwareSource(), ...rest, ...(storage ? { storage } : {}) });
 }
 
 /** What a host saw on one link. */
@@ -101,8 +114,14 @@ function take(log: HostLog, bytes: Uint8Array): void {
 }
 
 export interface Host extends HostLog {
-  /** Sends a command and advances virtual time until its response arrives (max 3 s). */
-  command(cmd: CommandMessage): ResponseMessage;
+  /**
+   * Sends a command and advances virtual time until its response arrives (max 3 s). A write
+   * (AUTH_COMMANDS) is authenticated first with TEST_KEY as a host does (SPEC.md 5.5), unless
+   * `unauthenticated`; request ids 0xF0/0xF1 carry the challenge and the AUTH.
+   */
+  command(cmd: CommandMessage, unauthenticated?: boolean): ResponseMessage;
+  /** Challenge + AUTH for these command bytes with `key` (default TEST_KEY); returns the AUTH answer. */
+  authorize(bytes: Uint8Array, key?: Uint8Array): ResponseMessage;
   /** Sends raw command bytes and waits for a response with that reqId (byte 1). */
   raw(bytes: Uint8Array, reqId: number): ResponseMessage;
   log: HostLog;
@@ -129,12 +148,24 @@ export function bleHost(board: EmulatedBoard, mtu = 23, intervalMs?: number): Ho
     link.write(UUID_CONTROL, bytes);
     return waitFor(board, log, reqId, from);
   };
+  return { ...log, log, link, ...authedSend(send) };
+}
+
+/** command/raw/authorize over a link's `send` (see Host). */
+function authedSend(send: (bytes: Uint8Array, reqId: number) => ResponseMessage): Pick<Host, 'command' | 'raw' | 'authorize'> {
+  const authorize = (bytes: Uint8Array, key = TEST_KEY): ResponseMessage => {
+    const ch = send(encodeCommand({ reqId: 0xf0, code: CMD_AUTH_CHALLENGE }), 0xf0);
+    if (ch.status !== STATUS_OK) return ch;
+    return send(encodeCommand({ reqId: 0xf1, code: CMD_AUTH, tag: authTag(key, ch.nonce!, bytes) }), 0xf1);
+  };
   return {
-    ...log,
-    log,
-    link,
-    command: (cmd) => send(encodeCommand(cmd), cmd.reqId),
+    authorize,
     raw: send,
+    command: (cmd, unauthenticated = false) => {
+      const bytes = encodeCommand(cmd);
+      if (!unauthenticated && AUTH_COMMANDS.includes(cmd.code)) authorize(bytes);
+      return send(bytes, cmd.reqId);
+    },
   };
 }
 
@@ -150,7 +181,7 @@ export function serialHost(board: EmulatedBoard): Host & { deframer: ReturnType<
     board.serial.write(encodeSerialFrame(bytes));
     return waitFor(board, log, reqId, from);
   };
-  return { ...log, log, deframer, command: (cmd) => send(encodeCommand(cmd), cmd.reqId), raw: send };
+  return { ...log, log, deframer, ...authedSend(send) };
 }
 
 /** All decoded samples of a log as per-sample records. */

@@ -20,7 +20,7 @@ interface FrameVector {
 }
 interface ControlVector {
   name: string;
-  message: 'COMMAND' | 'RESPONSE' | 'EVENT';
+  message: 'COMMAND' | 'RESPONSE' | 'EVENT' | 'AUTH_TAG';
   rejected?: string;
   decodeOnly?: boolean;
   hex: string;
@@ -81,7 +81,10 @@ describe('sample-frame vectors through the firmware encoder', () => {
 
 describe('control vectors through the firmware decoder and encoders', () => {
   // Receiver-side vectors (a response a host refuses or reads leniently) are not the device's to produce.
-  const vectors = load<{ vectors: ControlVector[] }>('control').vectors.filter((v) => !v.rejected && !v.decodeOnly);
+  // The 1.3 auth messages (AUTH_CHALLENGE, AUTH, SET_KEY: codes 0x0d-0x0f, and the tag) are answered by
+  // firmware/src/auth.ts from the raw bytes, not by these functions: tests/firmware/auth.test.ts runs them.
+  const authCode = (v: ControlVector): boolean => v.message === 'AUTH_TAG' || [0x0d, 0x0e, 0x0f].includes(parseInt(v.hex.slice(4, 6), 16));
+  const vectors = load<{ vectors: ControlVector[] }>('control').vectors.filter((v) => !v.rejected && !v.decodeOnly && !authCode(v));
   for (const v of vectors) {
     it(`${v.message} ${v.name}`, () => {
       if (v.message === 'COMMAND') {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BehaviorSubject, Subject } from 'rxjs';
 import {
+  CMD_AUTH_CHALLENGE,
   CMD_TARE,
+  STATUS_UNKNOWN_COMMAND,
   STATUS_BUSY,
   STATUS_OK,
   decodeCommand,
@@ -32,8 +34,10 @@ function fakeTransport(board: (cmd: Uint8Array) => Uint8Array[]): Transport & { 
     },
     async send(bytes) {
       sent.push(bytes);
+      // A board before protocol 1.3 (no AUTH_CHALLENGE): writes go without authentication.
+      const replies = bytes[2] === CMD_AUTH_CHALLENGE ? [encodeResponse({ reqId: bytes[1]!, code: CMD_AUTH_CHALLENGE, status: STATUS_UNKNOWN_COMMAND })] : board(bytes);
       // The reply arrives before send() even returns: only a subscription made before writing sees it.
-      for (const r of board(bytes)) messages$.next({ channel: 'control', bytes: r, hostTimeMs: 0 });
+      for (const r of replies) messages$.next({ channel: 'control', bytes: r, hostTimeMs: 0 });
     },
   };
 }
@@ -57,16 +61,17 @@ describe('command client', () => {
       if (held.length < 2) return [];
       // answer the second first, with an event in between
       return [
-        encodeResponse({ reqId: held[1]!.reqId, code: held[1]!.code, status: STATUS_OK, offsets: [9, 9, 9, 9] }),
+        encodeResponse({ reqId: held[1]!.reqId, code: held[1]!.code, status: STATUS_OK, name: 'second' }),
         encodeEvent({ code: EVT_OVERFLOW, seq: 1, dropped: 3, index: 5 }),
-        encodeResponse({ reqId: held[0]!.reqId, code: held[0]!.code, status: STATUS_OK, offsets: [1, 1, 1, 1] }),
+        encodeResponse({ reqId: held[0]!.reqId, code: held[0]!.code, status: STATUS_OK, name: 'first' }),
       ];
     });
+    // (Reads: writes go one at a time since protocol 1.3, each after its own challenge.)
     const client = new CommandClient(t, 500);
-    const a = client.tare(1);
-    const b = client.tare(2);
-    await expect(a).resolves.toEqual([1, 1, 1, 1]);
-    await expect(b).resolves.toEqual([9, 9, 9, 9]);
+    const a = client.getName();
+    const b = client.getName();
+    await expect(a).resolves.toBe('first');
+    await expect(b).resolves.toBe('second');
     expect(held[0]!.reqId).not.toBe(held[1]!.reqId);
   });
 

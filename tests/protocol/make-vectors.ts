@@ -30,6 +30,12 @@ import {
   FAULT_NOT_READY,
   FLAG_CELL2_STALE,
   FLAG_SATURATED,
+  AUTH_STATE_KEY_SET,
+  CMD_AUTH,
+  CMD_AUTH_CHALLENGE,
+  CMD_SET_KEY,
+  STATUS_AUTH_REQUIRED,
+  authTag,
   STATUS_BAD_ARGUMENT,
   STATUS_BUSY,
   STATUS_OK,
@@ -257,9 +263,11 @@ function sampleVectors(): FrameVector[] {
 
 interface ControlVector {
   name: string;
-  message: 'COMMAND' | 'RESPONSE' | 'EVENT';
+  message: 'COMMAND' | 'RESPONSE' | 'EVENT' | 'AUTH_TAG';
   meaning: string;
   hex: string;
+  /** AUTH_TAG: what the tag (hex) is computed from. */
+  input?: { keyHex: string; nonceHex: string; commandHex: string };
   decoded?: unknown;
   refused?: { reqId: number; code: number; status: number; answerHex: string };
   /** A device message a host must refuse (decodeDeviceMessage fails): the reason names this text. */
@@ -358,7 +366,49 @@ function controlVectors(): ControlVector[] {
   evt('evt-cell-fault', 'CELL_FAULT: cell 3 not ready since sample 0x012345, sequence 1.', { code: EVT_CELL_FAULT, seq: 1, cell: 3, fault: FAULT_NOT_READY, index: 0x012345 });
   evt('evt-storage-fault', 'STORAGE_FAULT: settings and calibration corrupt, defaults in use, sequence 7.', { code: EVT_STORAGE_FAULT, seq: 7, storage: STORAGE_FAULT_SETTINGS | STORAGE_FAULT_CALIBRATION });
   evt('evt-overflow', 'OVERFLOW: 1000 samples dropped on the device starting at index 0xABCDEF, sequence 255.', { code: EVT_OVERFLOW, seq: 255, dropped: 1000, index: 0xabcdef });
+  authVectors(v, cmd, rsp, refuse);
   return v;
+}
+
+/**
+ * 1.3 authenticated writes (SPEC.md 5.5): the worked example of 5.5 end to end. Key 00 01 .. 0f,
+ * the board's nonce a1 b2 c3 d4 e5 f6 07 18, the write SET_NAME "Tripod-7" with request id 0x22.
+ */
+function authVectors(
+  v: ControlVector[],
+  cmd: (name: string, meaning: string, c: CommandMessage) => void,
+  rsp: (name: string, meaning: string, r: ResponseMessage) => void,
+  refuse: (name: string, meaning: string, hex: string) => void,
+): void {
+  const key = fromHex('000102030405060708090a0b0c0d0e0f');
+  const nonce = fromHex('a1b2c3d4e5f60718');
+  const write = encodeCommand({ reqId: 0x22, code: CMD_SET_NAME, name: 'Tripod-7' });
+  const tag = authTag(key, nonce, write);
+  cmd('cmd-auth-challenge', 'AUTH_CHALLENGE (1.3), request id 0x20: first step of an authenticated write.', { reqId: 0x20, code: CMD_AUTH_CHALLENGE });
+  rsp('rsp-auth-challenge', 'AUTH_CHALLENGE answer: nonce a1b2c3d4e5f60718, state 1 (a key is stored, pairing window closed), board address c0:11:22:33:ab:cd.', {
+    reqId: 0x20,
+    code: CMD_AUTH_CHALLENGE,
+    status: STATUS_OK,
+    nonce,
+    authState: AUTH_STATE_KEY_SET,
+    address: 'c0:11:22:33:ab:cd',
+  });
+  v.push({
+    name: 'auth-tag',
+    message: 'AUTH_TAG',
+    meaning: 'The tag AUTH carries: SipHash-2-4 under key 000102..0f of the nonce (a1b2c3d4e5f60718) followed by the whole write it authorises (SET_NAME "Tripod-7", request id 0x22).',
+    hex: toHex(tag),
+    input: { keyHex: toHex(key), nonceHex: toHex(nonce), commandHex: toHex(write) },
+  });
+  cmd('cmd-auth', "AUTH (1.3), request id 0x21, carrying the auth-tag vector's tag for the SET_NAME that follows.", { reqId: 0x21, code: CMD_AUTH, tag });
+  rsp('rsp-auth', 'AUTH accepted: the tag is kept for the next write.', { reqId: 0x21, code: CMD_AUTH, status: STATUS_OK });
+  cmd('cmd-auth-write', 'The write the tag authorises: SET_NAME "Tripod-7", request id 0x22 (cmd-set-name with another request id).', { reqId: 0x22, code: CMD_SET_NAME, name: 'Tripod-7' });
+  rsp('rsp-auth-required', 'SET_NAME refused: no valid AUTH came before it (AUTH_REQUIRED, 1.3); nothing stored.', { reqId: 0x22, code: CMD_SET_NAME, status: STATUS_AUTH_REQUIRED });
+  cmd('cmd-set-key', 'SET_KEY (1.3): key 000102..0f.', { reqId: 0x23, code: CMD_SET_KEY, key });
+  rsp('rsp-set-key', 'SET_KEY accepted.', { reqId: 0x23, code: CMD_SET_KEY, status: STATUS_OK });
+  refuse('cmd-set-key-zero', 'SET_KEY with an all-zero key: BAD_ARGUMENT.', '12240f' + '00'.repeat(16));
+  refuse('cmd-set-key-short', 'SET_KEY with 15 key bytes: MALFORMED.', '12250f' + '01'.repeat(15));
+  refuse('cmd-auth-short', 'AUTH with a 2-byte tag: MALFORMED.', '12260e0102');
 }
 
 interface SerialVector {
@@ -406,7 +456,8 @@ function serialVectors(): SerialVector[] {
 }
 
 function write(name: string, doc: unknown): void {
-  writeFileSync(join(OUT, name), JSON.stringify(doc, null, 2) + '\n');
+  // Byte fields (AUTH tag, SET_KEY key, AUTH_CHALLENGE nonce) as hex strings; vectors.test.ts reads them back.
+  writeFileSync(join(OUT, name), JSON.stringify(doc, (_k, x: unknown) => (x instanceof Uint8Array ? toHex(x) : x), 2) + '\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

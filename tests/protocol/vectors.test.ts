@@ -16,6 +16,7 @@ import {
   createStreamDecoder,
   decodeCommand,
   decodeDeviceMessage,
+  authTag,
   encodeCommand,
   encodeCommandError,
   encodeEvent,
@@ -105,10 +106,23 @@ describe('sample-frame vectors', () => {
   });
 });
 
+/** A vector's decoded message with its byte fields (AUTH tag, SET_KEY key, AUTH_CHALLENGE nonce; hex in the file) as Uint8Array. */
+function revive(d: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!d) return d;
+  const out = { ...d };
+  for (const k of ['tag', 'key', 'nonce']) if (typeof out[k] === 'string') out[k] = bytes(out[k] as string);
+  return out;
+}
+
 describe('control vectors', () => {
-  for (const v of control.vectors) {
+  for (const raw of control.vectors) {
+    const v = { ...raw, decoded: revive(raw.decoded) };
     it(`${v.name}`, () => {
       const b = bytes(v.hex);
+      if (v.message === 'AUTH_TAG') {
+        expect(hex(authTag(bytes(v.input.keyHex), bytes(v.input.nonceHex), bytes(v.input.commandHex)))).toBe(v.hex);
+        return;
+      }
       if (v.message === 'COMMAND' && v.decoded) {
         expect(hex(encodeCommand(v.decoded as CommandMessage))).toBe(v.hex);
         expect(decodeCommand(b)).toEqual({ ok: true, command: v.decoded });

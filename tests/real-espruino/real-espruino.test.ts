@@ -30,6 +30,8 @@ import {
   CMD_TARE,
   EVT_OVERFLOW,
   PROTOCOL_MAJOR,
+  AUTH_STATE_KEY_SET,
+  STATUS_AUTH_REQUIRED,
   STATUS_BAD_ARGUMENT,
   STATUS_OK,
   STATUS_UNKNOWN_COMMAND,
@@ -45,7 +47,7 @@ import {
 import { createStreamDecoder } from '../../protocol/frame-decoder.ts';
 import { goldenOps, randomOps, referenceLog, runProbe, type ProbeResult } from '../../firmware/real-espruino/native.ts';
 import { findInterpreter, type Interpreter } from '../../firmware/real-espruino/runner.ts';
-import { CAL_SET, COMMANDS, NAME_SET, STREAM_S, markOf, runBoard, type BoardKey, type RunRecord } from '../../firmware/real-espruino/scenario.ts';
+import { AUTH_CHECKS, CAL_SET, COMMANDS, NAME_SET, STREAM_S, markOf, nonceOf, runBoard, type BoardKey, type RunRecord } from '../../firmware/real-espruino/scenario.ts';
 
 /**
  * Issue 11's goal: at most this many firmware variables at the peak on 2,630 (30 % free). Met on
@@ -144,7 +146,8 @@ describe.skipIf(missing !== null)('the firmware on the real Espruino interpreter
         }
         const by = (id: number) => r.responses.find((x) => x.reqId === id)!;
         expect(by(1).info).toMatchObject({ protocolMajor: PROTOCOL_MAJOR, boardId: board, cellCount: 4, sampleRateHz: 80, streaming: false });
-        expect(by(2).name).toBe('Tripod-ABCD');
+        // GET_NAME comes after the authentication checks, whose one accepted write set this name.
+        expect(by(2).name).toBe(AUTH_CHECKS.replayed.name);
         expect(by(3)).toMatchObject({ code: CMD_SET_NAME, name: NAME_SET });
         expect(by(4)).toMatchObject({ code: CMD_GET_CALIBRATION, calibration: { cell: 2 } });
         expect(by(5).code).toBe(CMD_SET_CALIBRATION);
@@ -168,6 +171,38 @@ describe.skipIf(missing !== null)('the firmware on the real Espruino interpreter
         // The offset is TARE's (it came after SET_CALIBRATION); scale and position are SET_CALIBRATION's.
         expect(cal).toMatchObject({ cell: CAL_SET.cell, offset: offsets[CAL_SET.cell], xMm: CAL_SET.xMm, yMm: CAL_SET.yMm });
         expect(cal.scale).toBeCloseTo(CAL_SET.scale, 9);
+      });
+
+      it('refuses writes without the key and takes them with it: challenge, AUTH, replay and wrong-command checks (SPEC.md 5.5)', () => {
+        const r = get();
+        const all = (id: number) => r.responses.filter((x) => x.reqId === id);
+        const one = (id: number) => {
+          const a = all(id);
+          expect(a.length, `request ${id}: ${why(r)}`).toBe(1);
+          return a[0]!;
+        };
+        const c = AUTH_CHECKS;
+        // Before pairing: a write without AUTH is refused and changes nothing.
+        expect(one(c.unauthenticated.reqId).status).toBe(STATUS_AUTH_REQUIRED);
+        expect(one(c.nameAfter.reqId).name).toBe('Tripod-ABCD');
+        // The button opened the pairing window: SET_KEY without AUTH.
+        expect(one(c.pair.reqId).status).toBe(STATUS_OK);
+        // An authenticated write works once; the same AUTH and command after a new challenge do not.
+        expect(all(c.replayed.reqId).map((x) => x.status)).toEqual([STATUS_OK, STATUS_AUTH_REQUIRED]);
+        expect(one(c.sentInstead.reqId).status).toBe(STATUS_AUTH_REQUIRED);
+        // Every challenge carried the board's nonce (the stand-ins' hwRand) and state; every AUTH was taken.
+        const challenges = r.responses.filter((x) => x.reqId >= 100 && x.reqId < 150).sort((a, b) => a.reqId - b.reqId);
+        expect(challenges.length).toBeGreaterThan(10);
+        challenges.forEach((x, k) => {
+          expect(x.reqId).toBe(100 + k);
+          expect(x.status).toBe(STATUS_OK);
+          expect(Buffer.from(x.nonce!).toString('hex'), `challenge ${k}`).toBe(Buffer.from(nonceOf(k)).toString('hex'));
+          expect(x.authState, `challenge ${k}`).toBe(AUTH_STATE_KEY_SET);
+          expect(x.address).toBe('c0:11:22:33:ab:cd');
+        });
+        const auths = r.responses.filter((x) => x.reqId >= 150 && x.reqId < 200);
+        expect(auths.length).toBeGreaterThanOrEqual(challenges.length - 1);
+        for (const a of auths) expect(a.status, `AUTH ${a.reqId}`).toBe(STATUS_OK);
       });
 
       it(`streams frames the host decoder accepts for at least ${STREAM_S - 2} s of real time`, () => {

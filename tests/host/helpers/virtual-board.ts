@@ -4,6 +4,7 @@
  * than real time.
  */
 import { createBoard, constantLoads, type BoardOptions, type EmulatedBoard } from '../../../firmware/emulator/index.ts';
+import { simBoardStorage } from '../../../host/transport/sim.ts';
 
 export interface DrivenBoard {
   board: EmulatedBoard;
@@ -13,8 +14,9 @@ export interface DrivenBoard {
   until(t: number): Promise<void>;
 }
 
+/** The board holds the simulated board's key (SimTransport's), so the host's writes authenticate. */
 export function drivenBoard(opts: Partial<BoardOptions> = {}, stepS = 0.005): DrivenBoard {
-  const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 5, ...opts });
+  const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 5, storage: simBoardStorage(), ...opts });
   let running = true;
   const waiters: Array<{ t: number; resolve: () => void }> = [];
   void (async () => {
