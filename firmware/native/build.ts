@@ -56,6 +56,21 @@ export interface NativeBuild {
   sourceSha256: string;
   /** First line of `clang-14 --version`. */
   compiler: string;
+  /** The shared blocks' word offsets: every `#define HB_* n` (hx711.c) and `#define EB_* n` (encode.c), in file order. */
+  layout: [string, number][];
+}
+
+/**
+ * The HX block's and the encoder block's layouts as the C sources define them (`#define HB_NAME n`,
+ * `#define EB_NAME n` in the .c files next to the entry), so the TypeScript reads the same table
+ * (firmware/src/native-code.ts, generated) instead of a copy of it.
+ */
+export function blockLayout(dir: string): [string, number][] {
+  const out: [string, number][] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.c')).sort()) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^#define ((?:HB|EB)_[A-Z0-9_]+) (\d+)\s*$/gm)) out.push([m[1]!, Number(m[2])]);
+  }
+  return out;
 }
 
 export class NativeBuildError extends Error {}
@@ -192,7 +207,7 @@ export function compileNative(entryFile: string = DEFAULT_ENTRY): NativeBuild {
     run(OBJCOPY, ['-O', 'binary', '-j', '.text', obj, bin]);
     const code = new Uint8Array(readFileSync(bin));
     if (code.length === 0) fail('empty .text');
-    return { code, entry: syms.entry, sourceSha256: sourceHash(dirname(entryFile)), compiler };
+    return { code, entry: syms.entry, sourceSha256: sourceHash(dirname(entryFile)), compiler, layout: blockLayout(dirname(entryFile)) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -220,6 +235,8 @@ export function renderNativeCode(b: NativeBuild): string {
     `export const NATIVE_SOURCE_SHA256 = '${b.sourceSha256}';`,
     '/** The compiler that produced the code. */',
     `export const NATIVE_COMPILER = '${b.compiler.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}';`,
+    '/** Word offsets in the HX block (hx711.c, HB_*) and the encoder block (encode.c, EB_*), from their #defines. */',
+    ...b.layout.map(([name, v]) => `export const ${name} = ${v};`),
     '',
   ].join('\n');
 }

@@ -31,50 +31,13 @@ import { FLAG_STREAM_START, KEY_FIXED_BYTES, KEY_INTERVAL_MAX, PAYLOAD_ESPRUINO_
 import { fitLimits } from '../../protocol/frame-encoder.ts';
 import { ringClear, ringSetAddresses, type SampleRing } from './ring.ts';
 import { STREAM_ACTIVE, STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, STREAM_NEXT_INDEX, STREAM_QUEUE_FULL, STREAM_SKIP, type Streamer } from './stream.ts';
+import { EB_ACC, EB_CAP, EB_EXTRA, EB_FL, EB_FLB, EB_GATE, EB_GATEWANT, EB_HEADER, EB_KEYAT, EB_KEYIDX, EB_KEYINT, EB_KEYPEND, EB_L, EB_LD, EB_LDF, EB_LIM, EB_LK, EB_LKF, EB_MAXN, EB_N, EB_OVFIRST, EB_OVN, EB_PERFRAME, EB_QFULL, EB_QHEAD, EB_QLEN, EB_QOFF, EB_QSLOTS, EB_QSTRIDE, EB_QUEUED, EB_R, EB_RESUME, EB_RING, EB_SINCEKEY } from './native-code.ts';
 
 export const NAT_FRAME = 2;
 export const NAT_FLUSH = 3;
 export const NAT_SKIP = 4;
 /** NAT_FRAME's result when the ring had lost samples (see the file header). */
 export const NAT_OVERFLOW = -2;
-
-/** Encoder block header words (encode.c has the full list). */
-export const EB_RING = 0;
-export const EB_CAP = 1;
-export const EB_MAXN = 2;
-export const EB_KEYINT = 3;
-export const EB_N = 4;
-export const EB_ACC = 5;
-export const EB_FL = 6;
-export const EB_LIM = 7;
-export const EB_KEYPEND = 9;
-export const EB_EXTRA = 10;
-export const EB_SINCEKEY = 11;
-export const EB_KEYAT = 12;
-export const EB_KEYIDX = 15;
-export const EB_L = 28;
-export const EB_LD = 29;
-export const EB_LDF = 30;
-export const EB_LK = 31;
-export const EB_LKF = 32;
-export const EB_R = 33;
-export const EB_FLB = 34;
-export const EB_QOFF = 35;
-export const EB_QSTRIDE = 36;
-export const EB_QSLOTS = 37;
-export const EB_QHEAD = 38;
-export const EB_QUEUED = 39;
-export const EB_QLEN = 40;
-export const EB_PERFRAME = 41;
-export const EB_RESUME = 42;
-export const EB_OVN = 43;
-export const EB_OVFIRST = 44;
-export const EB_TAKEN = 45;
-export const EB_FRAMES = 46;
-export const EB_QFULL = 47;
-export const EB_GATEWANT = 48;
-export const EB_GATE = 49;
-export const EB_HEADER = 50;
 
 /** EB_GATEWANT when idle (neither streaming nor draining): nextFrame only returns frames already queued. */
 const IDLE_GATE = 0x7fffffff;

@@ -35,6 +35,7 @@ import { addressOf, gpioBase, NAT_TICK, type NativeFn } from './native.ts';
 import { createRing, ringPush, ringSetAddresses, type SampleRing } from './ring.ts';
 import { HX_PULSE_MS, hxK0, hxK1, hxK2, hxK3, hxPowerDownIfIdle, hxPowerUp, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup } from './hx711.ts';
 import { loadJsRead } from './lazy.ts';
+import { HB_ATTN, HB_CLK, HB_DELAY, HB_DHI, HB_DLO, HB_DOUT, HB_FEED, HB_GPIO, HB_HALFPOLL, HB_HAVELAST, HB_LAST, HB_LEAD, HB_LIM, HB_MODE, HB_NEXT, HB_PEND, HB_PERIOD, HB_POLLS, HB_POLLU, HB_RAW, HB_RING, HB_SETS, HB_SPINMAX, HB_SPINTARGET, HB_TIME, HB_WANT } from './native-code.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
 export const NOT_READY_RUN = 3;
@@ -162,16 +163,16 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   let hbAddr = 0;
   if (nat !== null) {
     for (let c = 0; c < 4; c++) {
-      hb[1 + c] = 1 << (typeof sck === 'number' ? sck : (sck[c] as number));
-      hb[5 + c] = 1 << (douts[c] as number);
+      hb[HB_CLK + c] = 1 << (typeof sck === 'number' ? sck : (sck[c] as number));
+      hb[HB_DOUT + c] = 1 << (douts[c] as number);
     }
-    hb[0] = typeof sck === 'number' ? 1 : 0;
-    hb[17] = 1;
-    hb[21] = NATIVE_WAIT_LOOPS;
-    hb[40] = gpioBase();
+    hb[HB_MODE] = typeof sck === 'number' ? 1 : 0;
+    hb[HB_PEND] = 1;
+    hb[HB_DELAY] = NATIVE_WAIT_LOOPS;
+    hb[HB_GPIO] = gpioBase();
     hbAddr = addressOf(hb);
-    hb[19] = addressOf(ring.state);
-    if (hb[19] === 0 || !ringSetAddresses(ring, addressOf)) hbAddr = 0;
+    hb[HB_RING] = addressOf(ring.state);
+    if (hb[HB_RING] === 0 || !ringSetAddresses(ring, addressOf)) hbAddr = 0;
   }
   const pollFirst = hbAddr !== 0 ? pollNative : jsPoller();
 
@@ -248,10 +249,10 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   function tapNow(t: number): void {
     if (hbAddr !== 0) {
       // l0..l3 from the native block's last values (hb[13..16]).
-      l0 = hb[13] as number;
-      l1 = hb[14] as number;
-      l2 = hb[15] as number;
-      l3 = hb[16] as number;
+      l0 = hb[HB_LAST] as number;
+      l1 = hb[HB_LAST + 1] as number;
+      l2 = hb[HB_LAST + 2] as number;
+      l3 = hb[HB_LAST + 3] as number;
     }
     last[0] = l0;
     last[1] = l1;
@@ -414,19 +415,19 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
 
   /** A set the native read did not take as usual (a chip not read, a repeat, saturation, pending state): the JS check, then the ring. */
   function slowNative(nr: number, t: number): void {
-    for (let c = 0; c < 4; c++) raw[c] = hb[9 + c] as number;
-    l0 = hb[13] as number;
-    l1 = hb[14] as number;
-    l2 = hb[15] as number;
-    l3 = hb[16] as number;
+    for (let c = 0; c < 4; c++) raw[c] = hb[HB_RAW + c] as number;
+    l0 = hb[HB_LAST] as number;
+    l1 = hb[HB_LAST + 1] as number;
+    l2 = hb[HB_LAST + 2] as number;
+    l3 = hb[HB_LAST + 3] as number;
     checkAll(nr);
-    hb[13] = l0;
-    hb[14] = l1;
-    hb[15] = l2;
-    hb[16] = l3;
-    hb[17] = pend;
-    hb[25] = lim;
-    hb[26] = want;
+    hb[HB_LAST] = l0;
+    hb[HB_LAST + 1] = l1;
+    hb[HB_LAST + 2] = l2;
+    hb[HB_LAST + 3] = l3;
+    hb[HB_PEND] = pend;
+    hb[HB_LIM] = lim;
+    hb[HB_WANT] = want;
     if (feeding) storeSet(t);
   }
 
@@ -436,7 +437,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
    * stores the usual set in the ring and does finish()'s lead and period tracking; it returns the
    * next wake-up in 1/16 ms. The time goes in as getTime() in 1/16 ms (an int32 that wraps after
    * 37 h: the native code uses differences and ms mod 2^28, and the wire carries ms mod 2^24).
-   * Anything unusual (and every set while hb[36] asks for attention) comes back to afterNative.
+   * Anything unusual (and every set while hb[HB_ATTN] asks for attention) comes back to afterNative.
    */
   function pollNative(): void {
     "jit";
@@ -445,20 +446,20 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     else afterNative(-r);
   }
 
-  /** The rest of a native set the JS must see: the JS check (r & 0x2000), tap, stop, re-arm from hb[35]. */
+  /** The rest of a native set the JS must see: the JS check (r & 0x2000), tap, stop, re-arm from hb[HB_NEXT]. */
   function afterNative(r: number): void {
     timer = 0;
-    const t = hb[20] as number;
+    const t = hb[HB_TIME] as number;
     if ((r & 0x2000) !== 0) slowNative(r & 15, t);
     if (tapping) tapNow(t);
     if (stopping) afterStop();
     attention();
-    if (on || stopping) timer = setTimeout(pollNative, (hb[35] as number) / 16);
+    if (on || stopping) timer = setTimeout(pollNative, (hb[HB_NEXT] as number) / 16);
   }
 
-  /** hb[36]: the native tick hands every finished set back while tapping, stopping or stopped. */
+  /** hb[HB_ATTN]: the native tick hands every finished set back while tapping, stopping or stopped. */
   function attention(): void {
-    hb[36] = tapping || stopping || !on ? 1 : 0;
+    hb[HB_ATTN] = tapping || stopping || !on ? 1 : 0;
   }
 
   function ctl(op: number, arg?: number | boolean | SampleSink | null): number {
@@ -492,19 +493,19 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
         cs[CS_RESYNC + c] = 0;
       }
       on = true;
-      hb[17] = 1;
-      hb[24] = 0;
-      hb[25] = lim;
-      hb[26] = want;
-      hb[27] = lead * 4096;
-      hb[28] = period * 4096;
-      hb[30] = 0;
-      hb[31] = pollMs * 16;
-      hb[32] = halfPoll * 4096;
-      hb[33] = dLo * 16;
-      hb[34] = dHi * 16;
-      hb[37] = NATIVE_SPIN_TARGET;
-      hb[38] = NATIVE_SPIN_MAX;
+      hb[HB_PEND] = 1;
+      hb[HB_POLLS] = 0;
+      hb[HB_LIM] = lim;
+      hb[HB_WANT] = want;
+      hb[HB_LEAD] = lead * 4096;
+      hb[HB_PERIOD] = period * 4096;
+      hb[HB_HAVELAST] = 0;
+      hb[HB_POLLU] = pollMs * 16;
+      hb[HB_HALFPOLL] = halfPoll * 4096;
+      hb[HB_DLO] = dLo * 16;
+      hb[HB_DHI] = dHi * 16;
+      hb[HB_SPINTARGET] = NATIVE_SPIN_TARGET;
+      hb[HB_SPINMAX] = NATIVE_SPIN_MAX;
       attention();
       timer = setTimeout(pollFirst, periodMs);
     } else if (op === SAMPLER_STOP) {
@@ -513,12 +514,12 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       attention();
     } else if (op === SAMPLER_FEED) {
       feeding = arg === true;
-      hb[18] = feeding ? 1 : 0;
+      hb[HB_FEED] = feeding ? 1 : 0;
     } else if (op === SAMPLER_TAP) {
       if (arg) tap = arg as SampleSink;
       tapping = !!arg;
       attention();
-    } else if (op === SAMPLER_SETS) return hbAddr !== 0 ? (hb[22] as number) : sets;
+    } else if (op === SAMPLER_SETS) return hbAddr !== 0 ? (hb[HB_SETS] as number) : sets;
     else if (op === SAMPLER_RUNNING) return on ? 1 : 0;
     return 0;
   }
