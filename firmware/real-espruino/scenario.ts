@@ -259,13 +259,15 @@ export interface RunRecord {
   finalFlags: string | null;
   rebooted: boolean;
   serialSetups: number;
+  /** NRF.setServices' uart option at each call ('false': no BLE console; 'default' when not given: Espruino then keeps its UART service). */
+  uartOptions: string[];
 }
 
 /** Parses result.txt (standins.js lists the line kinds). */
 export function parseRun(run: RunResult): RunRecord {
   const r: RunRecord = {
     run, marks: [], peak: 0, errorFlags: [], uncaught: [], services: [], advertising: [], responses: [], events: [],
-    undecodable: [], frames: [], finalFlags: null, rebooted: false, serialSetups: 0,
+    undecodable: [], frames: [], finalFlags: null, rebooted: false, serialSetups: 0, uartOptions: [],
   };
   let peak = 0;
   for (const line of run.result.split('\n')) {
@@ -293,6 +295,7 @@ export function parseRun(run: RunResult): RunRecord {
     else if (kind === 'Z') r.finalFlags = rest;
     else if (kind === 'K') r.rebooted = true;
     else if (kind === 'U') r.serialSetups++;
+    else if (kind === 'O' && f[0] === 'uart') r.uartOptions.push(f[1] ?? '');
   }
   return r;
 }

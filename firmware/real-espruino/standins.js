@@ -22,7 +22,7 @@
 // - E.hwRand: a known sequence r = (r * 5 + 12345) % 2147483647 from r = 1 (scenario.ts hwRandWords),
 //   so the scenario can compute the AUTH tags for the board's nonces ahead of time. Output goes to result.txt (require("fs")): moving the console (E.setConsole)
 //   takes print away from standard output.
-// Lines: "M label usage free total time_s" (after a GC), "P peak" (largest usage seen without GC at any
+// Lines: "O uart v" (NRF.setServices' uart option: false keeps the JS console off BLE), "M label usage free total time_s" (after a GC), "P peak" (largest usage seen without GC at any
 // stand-in call), "E flags" (errorFlag), "X error" (uncaught exception), "K" when the firmware rebooted.
 var T = { f: require("fs"), st: require("Storage"), pk: 0, at: 0, w: null, c: null, d: null, m: null, io: null, rn: 1, b: null };
 function tlog(s) { T.f.appendFileSync("result.txt", s + "\n"); }
@@ -43,7 +43,8 @@ function setWatch(f) { T.b = f; return 1; }
 E.reboot = function () { tlog("K"); T.st.write("t.pos", "" + T.at); setTimeout(load, 10); };
 
 var NRF = {
-  setServices: function (s) {
+  setServices: function (s, o) {
+    tlog("O uart " + (o && o.uart !== undefined ? o.uart : "default"));
     for (var u in s) for (var c in s[u]) {
       var h = s[u][c];
       tlog("S " + u + " " + c + " " + h.maxLen + " " + (h.readable ? "r" : "") + (h.writable ? "w" : "") + (h.notify ? "n" : "") + " " + (typeof h.value === "string" ? h.value : ""));

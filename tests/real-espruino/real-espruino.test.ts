@@ -133,6 +133,9 @@ describe.skipIf(missing !== null)('the firmware on the real Espruino interpreter
         // What runs the per-sample work: native code on the boards (allowed by the stand-in), JS on x64.
         expect(ch(UUID_SOFTWARE_REVISION)).toMatchObject({ service: UUID_DEVICE_INFO_SERVICE, value: key === 'x64' ? 'jit-js' : 'native' });
         expect(r.advertising[0]).toEqual({ name: 'Tripod-ABCD', connectable: true, intervalMs: 375 });
+        // No JavaScript console over BLE (issue 12): every setServices call asks for uart: false.
+        expect(r.uartOptions.length).toBeGreaterThan(0);
+        expect(new Set(r.uartOptions)).toEqual(new Set(['false']));
         expect(r.advertising.some((a) => a.name === NAME_SET)).toBe(true);
       });
 
