@@ -33,7 +33,9 @@ describe('tripod emulate --repl', () => {
       expect(text).toMatch(/Espruino REPL on tcp:\/\/127\.0\.0\.1:\d+ \(nothing saved yet\)/);
       expect(text).toContain(`the same console on ${link}`);
 
-      const r = await flashFirmware({ port: link, board: 'mdbt42q' });
+      // The emulated board boots the upload in wall time: on a loaded CI machine (load 5) it needed more
+      // than the 15 s a real board gets to answer GET_INFO, so this waits up to 45 s.
+      const r = await flashFirmware({ port: link, board: 'mdbt42q', verify: { timeoutMs: 45_000 } });
       expect(r.espruino).toMatchObject({ BOARD: 'MDBT42Q' });
       expect(r.verified?.protocolVersion).toMatch(/^1\.\d+$/);
       expect(text).toMatch(/booted the uploaded code: running, advertising as Tripod-[0-9A-F]{4}/);
