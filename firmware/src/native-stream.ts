@@ -187,11 +187,14 @@ export function createNativeStreamer(
   return {
     nextFrame: pull,
     ctl: function (op: number, a?: number, b?: number, c?: number, d?: number): number {
-      if (op === STREAM_BEGIN) {
-        // Throws as createFrameEncoder (first stream, new key interval) or FrameEncoder.configure would.
-        const who = !started || (c as number) !== keyInt ? 'createFrameEncoder' : 'FrameEncoder.configure';
+      if (op === STREAM_BEGIN || (op === STREAM_CONFIGURE && started)) {
+        // Throws as createFrameEncoder (first stream, new key interval) or FrameEncoder.configure would
+        // (one check for both operations, not a function: on the board a function object costs RAM).
+        const who = op === STREAM_BEGIN && (!started || (c as number) !== keyInt) ? 'createFrameEncoder' : 'FrameEncoder.configure';
         if (!((a as number) >= PAYLOAD_MIN && (a as number) <= PAYLOAD_MAX)) throw new TypeError(who + ': payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + a);
         if (!((b as number) >= 1 && (b as number) <= 255)) throw new TypeError(who + ': samplesPerFrameMax must be 1..255, got ' + b);
+      }
+      if (op === STREAM_BEGIN) {
         if (!started || (c as number) !== keyInt) {
           if (!((c as number) >= 1 && (c as number) <= KEY_INTERVAL_MAX)) {
             throw new TypeError('createFrameEncoder: keyIntervalSamples must be 1..' + KEY_INTERVAL_MAX + ', got ' + (c as number));
@@ -227,8 +230,6 @@ export function createNativeStreamer(
         return on ? 1 : 0;
       } else if (op === STREAM_CONFIGURE) {
         if (started) {
-          if (!((a as number) >= PAYLOAD_MIN && (a as number) <= PAYLOAD_MAX)) throw new TypeError('FrameEncoder.configure: payloadBytes must be ' + PAYLOAD_MIN + '..' + PAYLOAD_MAX + ', got ' + a);
-          if (!((b as number) >= 1 && (b as number) <= 255)) throw new TypeError('FrameEncoder.configure: samplesPerFrameMax must be 1..255, got ' + b);
           nat(NAT_FLUSH, ebA, 0);
           setFormat((a as number) | 0, (b as number) | 0);
         }
