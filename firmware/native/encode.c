@@ -323,7 +323,8 @@ static void enc_push(int *eb, const int *c, int flags, int t) {
   if (n >= eb[EB_LIM]) enc_build(eb, n);
 }
 
-/* ring.drainTo(enc.push, perFrame): the oldest min(count, perFrame) samples into the encoder. */
+/* ring.drainTo(enc.push, perFrame), then flush() (stream.ts fill): the oldest min(count, perFrame)
+ * samples into the encoder and closed into frames, so no frame waits for the next step's samples. */
 static void enc_take(int *eb) {
   int *rb = (int *)(enc_u32)eb[EB_RING];
   int count = rb[RB_COUNT];
@@ -344,6 +345,7 @@ static void enc_take(int *eb) {
   rb[RB_COUNT] = count - k;
   rb[RB_CONSUMED] = (int)((enc_u32)rb[RB_CONSUMED] + (enc_u32)k);
   eb[EB_TAKEN] = (int)((enc_u32)eb[EB_TAKEN] + (enc_u32)k);
+  enc_flush_all(eb);
 }
 
 /* FrameEncoder.skip(dropped). */

@@ -60,6 +60,8 @@ export interface BleHandlers {
   on(event: number, arg?: Uint8Array | number): void;
   /** Next sample frame to send over BLE, or null (null unless this link is the one streaming). */
   nextFrame(): Uint8Array | null;
+  /** Set by setupBle: sends the next notification now if the pace allows, else arms the pump for when it does (the sampler calls it as soon as a frame's worth of samples is in the ring). */
+  sendNow?: () => void;
 }
 
 /** BleLink.ctl operations (its first argument; the build writes the numbers in). */
@@ -73,7 +75,7 @@ export const BLE_MTU = 2;
 export const BLE_SEND = 3;
 /** Queues arg (bytes: a response that must follow every pending sample frame, the STOP_STREAM answer). */
 export const BLE_SEND_AFTER_DATA = 4;
-/** Makes sure the pump runs (it pulls sample frames from `nextFrame` when no response waits). */
+/** Makes sure the pump runs once (it pulls a sample frame from `nextFrame` when no response waits; then the sampler's h.sendNow takes over). */
 export const BLE_WAKE = 5;
 /** Sets the battery level characteristic to arg (percent; value only, read by the central). */
 export const BLE_BATTERY = 6;
@@ -140,6 +142,8 @@ export function setupBle(name: string, model: string, firmware: string, software
   let payloadNow = PAYLOAD_MIN;
   let pump = 0;
   let lastSend = -1e9;
+  /** A sample frame taken from nextFrame but not sent yet (the pace): it goes before any other frame. */
+  let held: Uint8Array | null = null;
   const ctl: Uint8Array[] = [];
   const tail: Uint8Array[] = [];
 
@@ -158,39 +162,62 @@ export function setupBle(name: string, model: string, firmware: string, software
   const dataUpd = updateOf(UUID_DATA, dataCh);
   const respUpd = updateOf(UUID_RESPONSE, respCh);
 
-  /** One pump tick: at most one notification, a response or event first, else a sample frame, else a response that waits for the data.
+  /**
+   * At most one notification, if the pace allows: a response or event first, else a sample frame,
+   * else a response that waits for the data. Called by the sampler right after a read that left a
+   * frame's worth of samples in the ring (h.sendNow: the frame goes to the radio at once, and the
+   * SoftDevice sends it at the next connection event) and by the pump. The pump is a timer that runs
+   * only while something other than the steady stream waits (responses, events, the drain after
+   * STOP_STREAM) or a send came too soon after the last one: it fires when the pace allows.
    * Not "jit": on a board the JIT keeps each compiled function's machine code in RAM for as long as it
-   * exists (firmware/README.md "Memory"), and this one runs about 60 times a second, not per sample. */
+   * exists (firmware/README.md "Memory"), and this one runs about 40 times a second, not per sample.
+   */
   function send(): void {
     var now = getTime() * 1000;
-    if (now - lastSend >= PACE_MS - 0.01) {
-      var msg: Uint8Array | null = null;
-      var isData = false;
-      if (ctl.length > 0) {
-        msg = ctl.shift() as Uint8Array;
+    var wait = lastSend + PACE_MS - now;
+    if (wait > 0.01) {
+      if (pump === 0) pump = setTimeout(tick, wait);
+      return;
+    }
+    var msg: Uint8Array | null = null;
+    var isData = false;
+    if (ctl.length > 0) {
+      msg = ctl.shift() as Uint8Array;
+    } else {
+      msg = held !== null ? held : h.nextFrame();
+      held = null;
+      isData = true;
+      if (msg === null && tail.length > 0) {
+        msg = tail.shift() as Uint8Array;
+        isData = false;
+      }
+    }
+    if (msg !== null) {
+      if (isData) {
+        dataCh.value = msg;
+        NRF.updateServices(dataUpd);
       } else {
-        msg = h.nextFrame();
-        isData = true;
-        if (msg === null && tail.length > 0) {
-          msg = tail.shift() as Uint8Array;
-          isData = false;
-        }
+        respCh.value = msg;
+        NRF.updateServices(respUpd);
       }
-      if (msg !== null) {
-        if (isData) {
-          dataCh.value = msg;
-          NRF.updateServices(dataUpd);
-        } else {
-          respCh.value = msg;
-          NRF.updateServices(respUpd);
-        }
-        lastSend = now;
-      }
+      lastSend = now;
+      // A step of the encoder can close two frames (a KEY or a full payload closed one early):
+      // take the next one now and have the pump send it when the pace allows.
+      if (isData) held = h.nextFrame();
+      if (pump === 0 && (ctl.length + tail.length > 0 || held !== null)) pump = setTimeout(tick, PACE_MS);
     }
   }
 
+  /** The pump's timer: one send, which re-arms it while something waits. */
+  function tick(): void {
+    pump = 0;
+    send();
+  }
+  h.sendNow = send;
+
+  /** Makes sure the pump runs (now, or when the pace allows). */
   function startPump(): void {
-    if (pump === 0 && isConnected) pump = setInterval(send, PACE_MS);
+    if (pump === 0 && isConnected) pump = setTimeout(tick, 0);
   }
 
   NRF.on('connect', function (): void {
@@ -207,7 +234,8 @@ export function setupBle(name: string, model: string, firmware: string, software
     mtuNow = 0;
     ctl.splice(0, ctl.length);
     tail.splice(0, tail.length);
-    if (pump !== 0) clearInterval(pump);
+    held = null;
+    if (pump !== 0) clearTimeout(pump);
     pump = 0;
     h.on(BLE_ON_DISCONNECT);
   });

@@ -42,7 +42,7 @@ import { loadAuth, loadBoot, loadCommands, loadJsStreamer, loadSerial, type Comm
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
 import { ringLost, ringSize } from './ring.ts';
-import { RING_CAPACITY, SAMPLER_FEED, SAMPLER_RUNNING, SAMPLER_SETS, SAMPLER_START, SAMPLER_STOP, SAMPLER_TAP, createSampler } from './sampler.ts';
+import { RING_CAPACITY, SAMPLER_FEED, SAMPLER_FILL, SAMPLER_RUNNING, SAMPLER_SETS, SAMPLER_START, SAMPLER_STOP, SAMPLER_TAP, createSampler } from './sampler.ts';
 import type { SerialHandlers, SerialLink } from './serial.ts';
 import { STREAM_ACTIVE, STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, STREAM_NEXT_INDEX } from './stream.ts';
 import { keyIntervalFor, samplesPerFrameFor, type Stored } from './settings.ts';
@@ -200,6 +200,16 @@ export function startTripod(): void {
   function endStream(): void {
     streamer.ctl(STREAM_END);
     sampler.ctl(SAMPLER_FEED, false);
+    frameFill();
+  }
+
+  /**
+   * While BLE streams, the sampler hands the BLE link each frame as soon as the ring holds a frame's
+   * worth (SAMPLER_FILL at the samples per frame in use): no wait for a send timer
+   * (firmware/README.md "Pacing"). Call after every change of stream, target or frame size.
+   */
+  function frameFill(): void {
+    sampler.ctl(SAMPLER_FILL, target === LINK_BLE && streamer.ctl(STREAM_ACTIVE) === 1 ? samplesPerFrameFor(settings.samplesPerFrame, ble(BLE_PAYLOAD)) : 0);
   }
 
   function onFault(cell: number, kind: number): void {
@@ -280,6 +290,7 @@ export function startTripod(): void {
       if (setsAtFirst < 0) setsAtFirst = sampler.ctl(SAMPLER_SETS);
       streamer.ctl(STREAM_BEGIN, payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.ctl(SAMPLER_SETS) - setsAtFirst) % 16777216);
       sampler.ctl(SAMPLER_FEED, true);
+      frameFill();
       if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
       if (link === LINK_BLE) ble(BLE_WAKE);
       r.bootId = bootId;
@@ -306,6 +317,7 @@ export function startTripod(): void {
       settings.samplesPerFrame = n;
       lib.saveSettings(settings);
       if (target !== 0) streamer.ctl(STREAM_CONFIGURE, payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
+      frameFill();
       r.samplesPerFrame = samplesPerFrameFor(n, payloadFor(link));
     } else if (code === CMD_GET_CALIBRATION) {
       r.calibration = lib.calibrationRecord(cal, cmd.cell as number);
@@ -453,11 +465,13 @@ export function startTripod(): void {
         armIdle();
       } else if (event === BLE_ON_PAYLOAD) {
         if (target === LINK_BLE) streamer.ctl(STREAM_CONFIGURE, arg as number, samplesPerFrameFor(settings.samplesPerFrame, arg as number));
+        frameFill();
       }
     },
     nextFrame: noFrame,
   };
   const ble: BleLink = setupBle(advName, 'Tripod ' + (process.env.BOARD || 'nRF52'), FIRMWARE_MAJOR + '.' + FIRMWARE_MINOR + '.' + FIRMWARE_PATCH, software, batteryPercent(), bleHandlers);
+  sampler.ctl(SAMPLER_FILL, bleHandlers.sendNow);
 
   /** The wired link's handlers, made only where the board has one (a Puck.js has none). */
   let serialHandlers: SerialHandlers | null = null;

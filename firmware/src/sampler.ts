@@ -85,6 +85,13 @@ export const SAMPLER_TAP = 3;
 export const SAMPLER_SETS = 4;
 /** Returns 1 while sampling, else 0. */
 export const SAMPLER_RUNNING = 5;
+/**
+ * arg a function: called right after a read (a wake-up of the read tick) whenever the ring holds at
+ * least the fill threshold of samples, i.e. as soon as a frame's worth is there (the BLE link sends
+ * it at once instead of on a timer, firmware/README.md "Pacing"); arg a number: that threshold
+ * (samples), 0: never.
+ */
+export const SAMPLER_FILL = 6;
 
 export interface Sampler {
   /**
@@ -92,7 +99,7 @@ export interface Sampler {
    * costs about 7 variables, so an object of one method each cost about 50 more
    * (firmware/README.md "Memory").
    */
-  ctl(op: number, arg?: number | boolean | SampleSink | null): number;
+  ctl(op: number, arg?: number | boolean | SampleSink | (() => void) | null): number;
   /** The bounded ring the sampler stores into while fed (capacity sets). */
   ring: SampleRing;
   /** True when the native read (firmware/native/hx711.c) is in use, false for the "jit" JS read. */
@@ -156,6 +163,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   /** Also hand each set to `tap` (TARE). */
   let tapping = false;
   let tap: SampleSink = function (): void {};
+  /** SAMPLER_FILL: ring count at which `onFill` runs after a read (0x7fffffff: never) and the function. */
+  let fillAt = 0x7fffffff;
+  let onFill = function (): void {};
   hxSetup(sck, rate, douts);
   /** The native read's block (firmware/native/hx711.c documents the layout); hbAddr 0: no native read. */
   const hb = new Int32Array(41);
@@ -318,6 +328,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       if (feeding) storeSet(now - period / 2);
       if (tapping) tapNow(now - period / 2);
       if (stopping) afterStop();
+      if ((rs[1] as number) >= fillAt) onFill();
       d = period - lead;
       if (on || stopping) timer = setTimeout(pollFirst, d < pollMs ? pollMs : d);
     }
@@ -386,6 +397,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
           rs[0] = h + 1 === capacity ? 0 : h + 1;
           if ((rs[1] as number) < capacity) rs[1] = (rs[1] as number) + 1;
           rs[3] = (rs[3] as number) + 1;
+          if ((rs[1] as number) >= fillAt) onFill();
         }
         if (tapping) tapNow(now - period / 2);
         if (stopping) afterStop();
@@ -444,6 +456,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     var r = (nat as NativeFn)(NAT_TICK, hbAddr, getTime() * 16000);
     if (r > 0) timer = setTimeout(pollNative, r / 16);
     else afterNative(-r);
+    if ((rs[1] as number) >= fillAt) onFill();
   }
 
   /** The rest of a native set the JS must see: the JS check (r & 0x2000), tap, stop, re-arm from hb[HB_NEXT]. */
@@ -462,7 +475,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     hb[HB_ATTN] = tapping || stopping || !on ? 1 : 0;
   }
 
-  function ctl(op: number, arg?: number | boolean | SampleSink | null): number {
+  function ctl(op: number, arg?: number | boolean | SampleSink | (() => void) | null): number {
     if (op === SAMPLER_START) {
       if (timer) clearTimeout(timer);
       timer = 0;
@@ -521,6 +534,10 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       attention();
     } else if (op === SAMPLER_SETS) return hbAddr !== 0 ? (hb[HB_SETS] as number) : sets;
     else if (op === SAMPLER_RUNNING) return on ? 1 : 0;
+    else if (op === SAMPLER_FILL) {
+      if (typeof arg === 'function') onFill = arg as () => void;
+      else fillAt = (arg as number) > 0 ? (arg as number) : 0x7fffffff;
+    }
     return 0;
   }
 

@@ -2,9 +2,12 @@
  * The path from the sample ring to sample frames: pulls samples from the bounded ring into the
  * protocol's frame encoder one frame's worth at a time, when a link has room to send one (so
  * frames are built as late as possible and the ring, not the encoder, absorbs a slow link). Per
- * frame: `ringDrainTo(ring, enc.push, samplesPerFrame)` (one "jit" loop, one encoder call per sample;
- * samplesPerFrame samples always complete a frame, so it waits until the ring holds that many,
- * except when draining at STOP_STREAM) and one `poll()`; nothing per sample but the push.
+ * step: `ringDrainTo(ring, enc.push, samplesPerFrame)` (one "jit" loop, one encoder call per sample;
+ * it waits until the ring holds that many, except when draining at STOP_STREAM) and one `flush()`:
+ * a step's samples always leave in frames of that step. So when a KEY or a full payload closed a
+ * frame early (a 1-sample KEY at payload 20, every second), the rest of the step is a frame of its
+ * own instead of waiting for the next step's samples, which would hold every later frame back by a
+ * sample period (firmware/README.md "Pacing"). Nothing per sample but the push.
  * Overflow: when the ring overwrote samples, the encoder skips exactly that many indices (the next
  * sample becomes a KEY with FLAG_OVERFLOW) and `onOverflow(dropped, firstIndex)` fires, so
  * the host can account for every index: received, or counted in an OVERFLOW event.
@@ -85,7 +88,7 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
           onOverflow(lost, first);
         }
         ringDrainTo(ring, e.push, perFrame);
-        f = e.poll();
+        f = e.flush();
       }
       if (f === null && draining) {
         draining = false;

@@ -116,21 +116,21 @@ describe('custom pins from settings', () => {
 });
 
 describe('every command', () => {
-  it('picks samples per frame from the payload (3 at 20 bytes, 4 at 50) unless SET_FRAME_SAMPLES set it', () => {
+  it('uses the reference samples per frame (2 at 20 and at 50 bytes: settings.ts FRAME_SAMPLES_REFERENCE) unless SET_FRAME_SAMPLES set it', () => {
     const board = boot({ seed: 15, loads: LOADS });
     board.advance(0.5);
     const small = bleHost(board, 23);
-    expect(small.command({ reqId: 1, code: CMD_GET_INFO }).info!.samplesPerFrame).toBe(3);
+    expect(small.command({ reqId: 1, code: CMD_GET_INFO }).info!.samplesPerFrame).toBe(2);
     small.link.disconnect();
     board.advance(0.2);
     const big = bleHost(board, 53);
-    expect(big.command({ reqId: 2, code: CMD_GET_INFO }).info!.samplesPerFrame).toBe(4);
+    expect(big.command({ reqId: 2, code: CMD_GET_INFO }).info!.samplesPerFrame).toBe(2);
     big.command({ reqId: 3, code: CMD_START_STREAM });
     board.advance(3);
     big.command({ reqId: 4, code: CMD_STOP_STREAM });
     board.advance(0.5);
     const counts = big.log.blocks.filter((b) => !b.key).map((b) => b.count);
-    expect(Math.max(...counts)).toBe(4);
+    expect(Math.max(...counts)).toBe(2);
     // Clamped to what the device supports (settings.ts FRAME_SAMPLES_MAX: its encoder block is laid out once at boot).
     expect(big.command({ reqId: 5, code: CMD_SET_FRAME_SAMPLES, samplesPerFrame: 200 }).samplesPerFrame).toBe(8);
   });
@@ -145,7 +145,7 @@ describe('every command', () => {
       firmwareMajor: 0, firmwareMinor: 1, firmwarePatch: 0,
       protocolMajor: PROTOCOL_MAJOR, protocolMinor: PROTOCOL_MINOR,
       boardId: BOARD_MDBT42Q, cellCount: 4, sampleRateHz: 80, mtu: 53,
-      batteryPercent: 255, batteryMv: 3300, samplesPerFrame: 4, keyInterval: 80,
+      batteryPercent: 255, batteryMv: 3300, samplesPerFrame: 2, keyInterval: 80,
       streaming: false, calibrated: false, payloadBytes: 50,
     });
   });

@@ -50,7 +50,7 @@ describe('the upload file (tripod.min.js) in the emulator', () => {
     board.advance(1);
     let host = bleHost(board, 53);
     const info = host.command({ reqId: 1, code: CMD_GET_INFO }).info!;
-    expect(info.samplesPerFrame).toBe(4);
+    expect(info.samplesPerFrame).toBe(2);
     expect(host.command({ reqId: 2, code: CMD_SET_SAMPLE_RATE, sampleRateHz: 10 }).sampleRateHz).toBe(10);
     expect(host.command({ reqId: 3, code: CMD_SET_NAME, name: 'Tripod-Lab3' }).status).toBe(0);
     host.link.disconnect();
