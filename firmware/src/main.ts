@@ -206,7 +206,9 @@ export function startTripod(): void {
   /**
    * While BLE streams, the sampler hands the BLE link each frame as soon as the ring holds a frame's
    * worth (SAMPLER_FILL at the samples per frame in use): no wait for a send timer
-   * (firmware/README.md "Pacing"). Call after every change of stream, target or frame size.
+   * (firmware/README.md "Pacing"). Call after every change of stream, target or frame size; a
+   * change of frame size also forces a KEY, so the KEYs (every keyInterval samples, a multiple of
+   * the frame size by default) fall at the start of a step again and no step is cut in two frames.
    */
   function frameFill(): void {
     sampler.ctl(SAMPLER_FILL, target === LINK_BLE && streamer.ctl(STREAM_ACTIVE) === 1 ? samplesPerFrameFor(settings.samplesPerFrame, ble(BLE_PAYLOAD)) : 0);
@@ -317,6 +319,7 @@ export function startTripod(): void {
       settings.samplesPerFrame = n;
       lib.saveSettings(settings);
       if (target !== 0) streamer.ctl(STREAM_CONFIGURE, payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
+      streamer.ctl(STREAM_FORCE_KEY);
       frameFill();
       r.samplesPerFrame = samplesPerFrameFor(n, payloadFor(link));
     } else if (code === CMD_GET_CALIBRATION) {
@@ -465,6 +468,7 @@ export function startTripod(): void {
         armIdle();
       } else if (event === BLE_ON_PAYLOAD) {
         if (target === LINK_BLE) streamer.ctl(STREAM_CONFIGURE, arg as number, samplesPerFrameFor(settings.samplesPerFrame, arg as number));
+        streamer.ctl(STREAM_FORCE_KEY);
         frameFill();
       }
     },
