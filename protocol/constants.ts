@@ -83,6 +83,12 @@ export const FRAME_FORMAT_2 = 2;
 export const KEY_INTERVAL_MAX = 128;
 /** Default: one KEY per second at 80 Hz. */
 export const KEY_INTERVAL_DEFAULT = 80;
+/**
+ * Reference samples per frame (SPEC.md 4.5), at every payload: 25 ms at 80 Hz. A device sends each
+ * frame as soon as it is full, so a sample reaches the host within the frame's span, one connection
+ * interval and half a period of conversion (host.latency_ms_p99, goal <= 40 ms).
+ */
+export const FRAME_SAMPLES_REFERENCE = 2;
 
 /** ATT payload limits, bytes (MTU - 3). Espruino accepts MTU 53 at most. */
 export const PAYLOAD_MIN = 20;

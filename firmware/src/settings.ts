@@ -11,7 +11,7 @@
  * reports (never an exception at boot, so a bad file cannot cause a crash loop). Values are only
  * written by the commands that change them.
  */
-import { COUNT_MAX, COUNT_MIN, KEY_INTERVAL_MAX, NAME_MAX_BYTES } from '../../protocol/constants.ts';
+import { COUNT_MAX, COUNT_MIN, FRAME_SAMPLES_REFERENCE, KEY_INTERVAL_MAX, NAME_MAX_BYTES } from '../../protocol/constants.ts';
 import type { CellCalibrationRecord } from '../../protocol/control.ts';
 import { boardPins, customPins, isClockSpec, isPin } from './boards.ts';
 
@@ -227,16 +227,9 @@ export function saveCalibration(cal: CalValues): boolean {
 export const FRAME_SAMPLES_MAX = 8;
 
 /**
- * Reference samples per frame (protocol/SPEC.md 4.5) at every payload: 2, 25 ms at 80 Hz. With each
- * frame sent as soon as it is full, a sample's latency to the host is at most the frame's span plus
- * one connection interval (15 ms) plus half a period of conversion: p99 35 ms on the bench
- * (host.latency_ms_p99), against 73 ms at 4 per frame sent by a 16 ms timer.
- */
-export const FRAME_SAMPLES_REFERENCE = 2;
-
-/**
  * Samples per frame in use for a payload (protocol/SPEC.md 4.5): AUTO gives the reference value
- * FRAME_SAMPLES_REFERENCE; a set value is clamped to what could ever fit (payload - 3 samples at the
+ * FRAME_SAMPLES_REFERENCE (2 at every payload: 25 ms at 80 Hz, p99 35 ms to the host on the bench
+ * against 73 ms at 4 per frame sent by a 16 ms timer); a set value is clamped to what could ever fit (payload - 3 samples at the
  * narrowest width) and to FRAME_SAMPLES_MAX.
  */
 export function samplesPerFrameFor(setting: number, payload: number): number {

@@ -9,16 +9,24 @@
  *                              replay: the figure to compare across runs on a loaded machine
  *   host.replay_peak_rss_mb    that child's peak resident memory (includes Node and tsx)
  *   host.latency_ms_p50/p99    emulator sample instant (the firmware's getTime() when it read the
- *                              sample) to the CoP emitted on the host's samples$, through the
- *                              simulated BLE link at the firmware's own connection interval. Measured
- *                              on the emulator's virtual clock advanced in 0.25 ms steps, so it
- *                              counts frame batching, notification pacing and the radio, not the
- *                              host's CPU time (microseconds per frame, see replay_samples_per_s).
+ *                              sample, minus half a period: the sample's own time stamp) to the
+ *                              CoP emitted on the host's samples$, through the simulated BLE link
+ *                              at the firmware's own connection interval (15 ms, which the
+ *                              emulated central grants), MTU 53 (payload 50) and the firmware's
+ *                              default samples per frame (2). Measured on the emulator's virtual
+ *                              clock advanced in 0.25 ms steps, so it counts frame batching,
+ *                              notification pacing and the radio, not the host's CPU time
+ *                              (microseconds per frame, see replay_samples_per_s).
  *   host.latency_ms_p99_last_in_frame  the same for the last sample of each frame only: what the
- *                              device's send pacing and the radio add, without the wait for the
- *                              frame to fill (samples per frame - 1 periods for a frame's first)
- *   host.latency_ms_p50/p99.spf2  the same with the board asked for 2 samples per frame
- *                              (SET_FRAME_SAMPLES): what a smaller default alone would give
+ *                              device's send and the radio add, without the wait for the frame to
+ *                              fill (samples per frame - 1 periods for a frame's first)
+ *   host.latency_ms_p50/p99.mtu23  the same at MTU 23 (payload 20: a central that never raises it)
+ *   host.latency_ms_p50/p99.spf4  the same with the board asked for 4 samples per frame
+ *                              (SET_FRAME_SAMPLES; the default before 2026-12-07)
+ *   host.received_pct.interval30  samples the host got, % of those the board took, when the
+ *                              central imposes a 30 ms connection interval: one notification per
+ *                              connection event is 33/s, fewer than the 40 frames/s of 2 samples
+ *                              at 80 Hz, so the radio drops frames (firmware/README.md "Pacing")
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -104,11 +112,21 @@ async function replayChild(file: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ samples: n, withCop, seconds, cpuSeconds, maxRssKb: process.resourceUsage().maxRSS })}\n`);
 }
 
-/** Latency over 30 virtual s; `samplesPerFrame` > 0 asks the board for that many (SET_FRAME_SAMPLES), 0 keeps its default. */
-async function latency(log: (l: string) => void, samplesPerFrame = 0): Promise<{ p50: number; p99: number; lastP99: number; n: number }> {
+interface LatencyOptions {
+  /** > 0: ask the board for that many samples per frame (SET_FRAME_SAMPLES); default: its own. */
+  samplesPerFrame?: number;
+  /** MTU the central asks for (default 247: the board's 53). */
+  mtu?: number;
+  /** Connection interval the central imposes, ms (default: it grants the firmware's request). */
+  intervalMs?: number;
+}
+
+/** Latency over 30 virtual s at the board's settings, or as `o` changes them. */
+async function latency(log: (l: string) => void, o: LatencyOptions = {}): Promise<{ p50: number; p99: number; lastP99: number; n: number; receivedPct: number }> {
   const { createBoard, constantLoads } = await import('../../firmware/emulator/index.ts');
   const { openBoard } = await import('../session.ts');
-  const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 7 });
+  const { simBoardStorage } = await import('../transport/sim.ts');
+  const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 7, storage: simBoardStorage() });
   const STEP_S = 0.00025;
   let running = true;
   void (async () => {
@@ -117,32 +135,41 @@ async function latency(log: (l: string) => void, samplesPerFrame = 0): Promise<{
       await new Promise((r) => setImmediate(r));
     }
   })();
-  const session = await openBoard({ kind: 'sim' }, { sim: { board } });
-  if (samplesPerFrame > 0) await session.commands!.setFrameSamples(samplesPerFrame);
-  // Device time of the first KEY (ms, from its bytes) anchors the host's relative sample times.
+  const session = await openBoard({ kind: 'sim' }, { sim: { board, ...(o.mtu ? { mtu: o.mtu } : {}), ...(o.intervalMs ? { intervalMs: o.intervalMs } : {}) } });
+  // Device time of the first KEY (ms, from its bytes) anchors the host's relative sample times (s.t
+  // counts from the session's first KEY): subscribed before anything else waits, so it is that KEY.
   let firstKeyMs: number | null = null;
   session.transport.messages$.subscribe((m) => {
     if (firstKeyMs === null && m.channel === 'data' && (m.bytes[0]! & 0x0f) === 0) firstKeyMs = m.bytes[4]! | (m.bytes[5]! << 8) | (m.bytes[6]! << 16);
   });
+  if (o.samplesPerFrame !== undefined) await session.commands!.setFrameSamples(o.samplesPerFrame);
   const lat: number[] = [];
   /** Latency of the last sample of each frame (samples of one frame share its receive time). */
   const lastInFrame = new Map<number, number>();
   const warmupS = 3;
+  const spanS = 30;
+  /** Lowest and highest sample index received in the window: the board took every index in between. */
+  let firstIndex = Infinity;
+  let lastIndex = -Infinity;
   session.samples$.subscribe((s) => {
-    if (firstKeyMs === null || s.t < warmupS) return;
+    if (firstKeyMs === null || s.t < warmupS || s.t >= warmupS + spanS) return;
+    firstIndex = Math.min(firstIndex, s.index);
+    lastIndex = Math.max(lastIndex, s.index);
     const l = board.deviceTime() * 1000 - (firstKeyMs + s.t * 1000);
     lat.push(l);
     lastInFrame.set(s.hostTimeMs, l);
   });
-  const end = board.now() + warmupS + 30;
+  const end = board.now() + warmupS + spanS + 1;
   while (board.now() < end) await new Promise((r) => setTimeout(r, 20));
   await session.close();
   running = false;
   lat.sort((a, b) => a - b);
   const last = [...lastInFrame.values()].sort((a, b) => a - b);
   const q = (v: number[], p: number): number => v[Math.min(v.length - 1, Math.floor(p * v.length))]!;
-  log(`${samplesPerFrame > 0 ? `at ${samplesPerFrame} samples per frame: ` : ''}latency over ${lat.length} samples (30 virtual s): min ${lat[0]?.toFixed(1)} ms, max ${lat[lat.length - 1]?.toFixed(1)} ms; ${last.length} frames (${(lat.length / last.length).toFixed(2)} samples per frame), last sample of a frame: p50 ${q(last, 0.5).toFixed(1)}, p99 ${q(last, 0.99).toFixed(1)} ms`);
-  return { p50: q(lat, 0.5), p99: q(lat, 0.99), lastP99: q(last, 0.99), n: lat.length };
+  const receivedPct = (100 * lat.length) / (lastIndex - firstIndex + 1);
+  const what = [o.samplesPerFrame ? `${o.samplesPerFrame} samples per frame` : '', o.mtu ? `MTU ${o.mtu}` : '', o.intervalMs ? `interval ${o.intervalMs} ms` : ''].filter((x) => x).join(', ');
+  log(`${what ? `${what}: ` : ''}latency over ${lat.length} samples (${spanS} virtual s, ${receivedPct.toFixed(1)} % of those taken): min ${lat[0]?.toFixed(1)} ms, p50 ${q(lat, 0.5).toFixed(1)}, p99 ${q(lat, 0.99).toFixed(1)}, max ${lat[lat.length - 1]?.toFixed(1)} ms; ${last.length} frames (${(lat.length / last.length).toFixed(2)} samples per frame), last sample of a frame: p50 ${q(last, 0.5).toFixed(1)}, p99 ${q(last, 0.99).toFixed(1)} ms`);
+  return { p50: q(lat, 0.5), p99: q(lat, 0.99), lastP99: q(last, 0.99), n: lat.length, receivedPct };
 }
 
 export const bench: BenchModule = {
@@ -166,14 +193,19 @@ export const bench: BenchModule = {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+    const r1 = (v: number): number => Math.round(v * 10) / 10;
     const l = await latency(log);
-    figures['host.latency_ms_p50'] = Math.round(l.p50 * 10) / 10;
-    figures['host.latency_ms_p99'] = Math.round(l.p99 * 10) / 10;
-    figures['host.latency_ms_p99_last_in_frame'] = Math.round(l.lastP99 * 10) / 10;
-    // What fewer samples per frame alone would give (the frame fill shrinks; the send pacing stays).
-    const l2 = await latency(log, 2);
-    figures['host.latency_ms_p50.spf2'] = Math.round(l2.p50 * 10) / 10;
-    figures['host.latency_ms_p99.spf2'] = Math.round(l2.p99 * 10) / 10;
+    figures['host.latency_ms_p50'] = r1(l.p50);
+    figures['host.latency_ms_p99'] = r1(l.p99);
+    figures['host.latency_ms_p99_last_in_frame'] = r1(l.lastP99);
+    const l23 = await latency(log, { mtu: 23 });
+    figures['host.latency_ms_p50.mtu23'] = r1(l23.p50);
+    figures['host.latency_ms_p99.mtu23'] = r1(l23.p99);
+    const l4 = await latency(log, { samplesPerFrame: 4 });
+    figures['host.latency_ms_p50.spf4'] = r1(l4.p50);
+    figures['host.latency_ms_p99.spf4'] = r1(l4.p99);
+    const l30 = await latency(log, { intervalMs: 30 });
+    figures['host.received_pct.interval30'] = r1(l30.receivedPct);
     return figures;
   },
 };

@@ -2,7 +2,7 @@
  * Whole streams through the protocol's frame encoder, for the bench and the tests: every frame an
  * encoder gives for a run of samples, the samples per frame a device uses, bytes per sample.
  */
-import { KEY_INTERVAL_DEFAULT, createFrameEncoder, createFrameEncoder2, type FrameEncoder } from '../../protocol/index.ts';
+import { FRAME_SAMPLES_REFERENCE, KEY_INTERVAL_DEFAULT, createFrameEncoder, createFrameEncoder2, type FrameEncoder } from '../../protocol/index.ts';
 
 /**
  * Every frame `enc` gives while `feed` adds samples (each add() and then poll() until null), then
@@ -37,9 +37,9 @@ export function encodeAll(counts: Int32Array, payloadBytes: number, samplesPerFr
   });
 }
 
-/** Samples per frame a device uses for a payload size (latency cap: 4 samples, 50 ms at 80 Hz; protocol/SPEC.md 4.5). */
-export function defaultSamplesPerFrame(payloadBytes: number): number {
-  return Math.max(1, Math.min(4, Math.floor(((payloadBytes - 3) * 8) / 44)));
+/** Samples per frame a device uses by default (protocol/SPEC.md 4.5 reference: 2 at every payload, 25 ms at 80 Hz; the argument no longer matters). */
+export function defaultSamplesPerFrame(_payloadBytes: number): number {
+  return FRAME_SAMPLES_REFERENCE;
 }
 
 export function bytesPerSample(frames: Uint8Array[], samples: number): number {

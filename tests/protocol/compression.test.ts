@@ -41,8 +41,8 @@ describe('compression', () => {
     }
   });
 
-  it('samples per frame: 3 at payload 20, 4 at payload 50 (a 50 ms cap at 80 Hz)', () => {
-    expect(defaultSamplesPerFrame(20)).toBe(3);
-    expect(defaultSamplesPerFrame(50)).toBe(4);
+  it('samples per frame: the reference 2 at payload 20 and 50 (25 ms at 80 Hz: SPEC.md 4.5)', () => {
+    expect(defaultSamplesPerFrame(20)).toBe(2);
+    expect(defaultSamplesPerFrame(50)).toBe(2);
   });
 });
