@@ -6,15 +6,16 @@
  * Pacing: NRF.updateServices drops a notification silently when the SoftDevice's transmit queue is
  * full, and that queue holds 1 notification by default and empties once per connection event. So
  * at most ONE notification (sample frame, response or event) leaves per PACE_MS, just over the
- * connection interval we request (15 ms): every send then falls in its own connection event. That
- * caps the link at 62 notifications/s: 80 Hz needs ~32/s with 20-byte payloads at the protocol's
- * ~8 bytes/sample, ~57/s for full-scale noise; with MTU 53 far fewer. When the link cannot keep up,
- * samples wait in the ring and the ring's overflow is counted exactly (OVERFLOW event). If a
- * central imposes a longer interval than we ask for, the radio may still drop frames; the sample
- * index makes each loss visible to the host.
+ * connection interval we request (15 ms): every send then falls in its own connection event (62/s
+ * at most). Sample frames go out as soon as they are full: the sampler calls h.sendNow right after
+ * the read that completed one (firmware/README.md "Pacing"), and the radio sends it at the next
+ * connection event; Espruino tells JavaScript nothing about the events themselves. 2 samples per
+ * frame at 80 Hz need 40 notifications/s. When the link cannot keep up, samples wait in the ring
+ * and the ring's overflow is counted exactly (OVERFLOW event). If a central imposes a longer
+ * interval than 25 ms, the radio drops frames; the sample index makes each loss visible to the host.
  * Connection interval 15 ms: live feedback wants well under 50 ms from load to screen; 15 ms is
- * the shortest interval iOS and Android centrals grant routinely, and it costs far less power than
- * 7.5 ms (about 600 uA at 7.5 ms on a Puck.js).
+ * the shortest interval iOS grants (Android and Linux grant 7.5 ms), and it costs far less power
+ * than 7.5 ms (about 600 uA at 7.5 ms on a Puck.js).
  * "Notify only while subscribed": Espruino reports no subscription events, so the firmware sends on
  * a BLE link only after the host has written a command on it (the spec has the host subscribe to
  * the data and response characteristics first); sample frames only after START_STREAM.
