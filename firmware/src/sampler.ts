@@ -163,9 +163,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   /** Also hand each set to `tap` (TARE). */
   let tapping = false;
   let tap: SampleSink = function (): void {};
-  /** SAMPLER_FILL: ring count at which `onFill` runs after a read (0x7fffffff: never) and the function. */
+  /** SAMPLER_FILL: ring count at which `onFill` runs after a read (0x7fffffff: never) and the function (until set, tap's no-op: one function object fewer on the board). */
   let fillAt = 0x7fffffff;
-  let onFill = function (): void {};
+  let onFill = tap as () => void;
   hxSetup(sck, rate, douts);
   /** The native read's block (firmware/native/hx711.c documents the layout); hbAddr 0: no native read. */
   const hb = new Int32Array(41);
