@@ -73,7 +73,7 @@
 #define EB_KEYIDX 15
 #define EB_K 16
 #define EB_P 20
-#define EB_Q 24
+#define EB_D 24
 #define EB_L 28
 #define EB_LD 29
 #define EB_LDF 30
@@ -96,7 +96,15 @@
 #define EB_QFULL 47
 #define EB_GATEWANT 48
 #define EB_GATE 49
-#define EB_HEADER 50
+#define EB_FMT 50
+#define EB_SEQ 51
+#define EB_NPAR 52
+#define EB_A1 53
+#define EB_A3 54
+#define EB_E 55
+#define EB_FD 59
+#define EB_FE 63
+#define EB_HEADER 67
 
 #define RB_HEAD 0
 #define RB_COUNT 1
@@ -111,37 +119,69 @@
 
 #define MSG_KEY_BYTE 0x10
 #define MSG_DELTA_BYTE 0x11
+#define MSG2_OFFSET 5
 #define KEY_FIXED 20
 #define FLAG_OVERFLOW_BIT 0x20
 #define FLAG_STREAM_START_BIT 0x40
-#define MODE_SECOND 0x20
+#define PARITY_BIT 0x80
+#define SKIP_RESTART 0x800000
+#define MODE_ORDER_SHIFT 5
 #define MODE_FLAGS 0x40
+#define MODE2_FLAGS 0x80
 #define MODE_BIT8 0x80
 
 typedef unsigned int enc_u32;
 typedef unsigned char enc_u8;
 
-/* Frame of the k pending samples (prepFrame + fillFrame of frame-encoder.ts) into the next slot. */
+/* Bits of the widest residual the accumulator a (OR of (r << 8) ^ ((r << 8) >> 31)) holds, plus the sign: >= 2. */
+static int enc_width(enc_u32 a) {
+  int b = 1;
+  a >>= 8;
+  while (a != 0) {
+    b++;
+    a >>= 1;
+  }
+  return b < 2 ? 2 : b;
+}
+
+/* Three little-endian bytes of v at f. */
+static void enc_put3(enc_u8 *f, int v) {
+  f[0] = (enc_u8)v;
+  f[1] = (enc_u8)(v >> 8);
+  f[2] = (enc_u8)(v >> 16);
+}
+
+/*
+ * Frame of the k pending samples into the next slot (prepFrame + fillFrame of frame-encoder.ts, or
+ * of frame-encoder2.ts when eb[EB_FMT] is 2). R holds each pending sample's first differences
+ * (x - x[k-1]) << 8; the chosen order's residuals come from them and the history at the frame's
+ * start (EB_FD: the last first difference, EB_FE: the last second difference), which the packing
+ * loop moves on by the k samples: it is then the history at the next frame's start.
+ */
 static void enc_build(int *eb, int k) {
   enc_u8 *base = (enc_u8 *)eb;
   int slots = eb[EB_QSLOTS];
   int queued = eb[EB_QUEUED];
   int keyPending = eb[EB_KEYPEND];
   int fl = eb[EB_FL];
-  enc_u32 a = (enc_u32)eb[EB_ACC] >> 8;
-  int b = 0;
-  int w;
+  int v2 = eb[EB_FMT] == 2;
+  int w = enc_width((enc_u32)eb[EB_ACC]);
+  int o = 1;
   int len;
   int slot;
-  int o;
   enc_u8 *f;
-  if (a >> 16) { b = 16; a >>= 16; }
-  if (a >> 8) { b += 8; a >>= 8; }
-  if (a >> 4) { b += 4; a >>= 4; }
-  if (a >> 2) { b += 2; a >>= 2; }
-  if (a >> 1) { b += 1; a >>= 1; }
-  w = b + (int)a + 1;
-  if (w < 2) w = 2;
+  if (v2) {
+    int w1 = enc_width((enc_u32)eb[EB_A1]);
+    int w3 = enc_width((enc_u32)eb[EB_A3]);
+    if (w1 <= w) {
+      w = w1;
+      o = 0;
+    }
+    if (w3 < w) {
+      w = w3;
+      o = 2;
+    }
+  }
   if (k > 0) {
     len = (keyPending ? KEY_FIXED + 1 : 3) + (fl != 0 ? k : 0) + ((k * w + 1) >> 1);
   } else {
@@ -159,34 +199,26 @@ static void enc_build(int *eb, int k) {
     eb[EB_FRAMES]++;
   }
   if (f != 0) {
-    int mode = w | MODE_SECOND | (fl != 0 ? MODE_FLAGS : 0);
+    int mode = w | (o << MODE_ORDER_SHIFT) | (fl != 0 ? (v2 ? MODE2_FLAGS : MODE_FLAGS) : 0);
     int firstIdx = eb[EB_FIRST];
-    o = 3;
+    int i;
+    int at = 3;
     if (keyPending) {
-      int v;
-      int c;
-      o = KEY_FIXED + 1;
-      v = eb[EB_KEYIDX];
-      f[0] = MSG_KEY_BYTE;
-      f[1] = (enc_u8)v;
-      f[2] = (enc_u8)(v >> 8);
-      f[3] = (enc_u8)(v >> 16);
-      v = eb[EB_KEYTIME];
-      f[4] = (enc_u8)v;
-      f[5] = (enc_u8)(v >> 8);
-      f[6] = (enc_u8)(v >> 16);
+      at = KEY_FIXED + 1;
+      f[0] = (enc_u8)(MSG_KEY_BYTE + (v2 ? MSG2_OFFSET : 0));
+      enc_put3(f + 1 + v2, eb[EB_KEYIDX]);
+      enc_put3(f + 4 + v2, eb[EB_KEYTIME]);
       f[7] = (enc_u8)eb[EB_KEYFLAGS];
-      for (c = 0; c < 4; c++) {
-        v = eb[EB_K + c];
-        f[8 + 3 * c] = (enc_u8)v;
-        f[9 + 3 * c] = (enc_u8)(v >> 8);
-        f[10 + 3 * c] = (enc_u8)(v >> 16);
-      }
+      for (i = 0; i < 4; i++) enc_put3(f + 8 + 3 * i, eb[EB_K + i]);
       if (k > 0) f[KEY_FIXED] = (enc_u8)mode;
     } else {
-      f[0] = MSG_DELTA_BYTE;
+      f[0] = (enc_u8)(MSG_DELTA_BYTE + (v2 ? MSG2_OFFSET : 0));
       f[1] = (enc_u8)firstIdx;
-      f[2] = (enc_u8)(mode | ((firstIdx & 0x100) ? MODE_BIT8 : 0));
+      f[2] = (enc_u8)(mode | (!v2 && (firstIdx & 0x100) ? MODE_BIT8 : 0));
+    }
+    if (v2) {
+      f[1] = (enc_u8)eb[EB_SEQ];
+      eb[EB_SEQ] = (eb[EB_SEQ] + 1) & 0xff;
     }
     if (k > 0) {
       const int *R = eb + eb[EB_R];
@@ -194,15 +226,20 @@ static void enc_build(int *eb, int k) {
       enc_u32 mask = w >= 24 ? 0xffffffu : (1u << w) - 1u;
       enc_u32 acc = 0;
       int bits = 0;
-      int i;
       if (fl != 0) {
         const enc_u8 *FL = base + eb[EB_FLB];
-        for (i = 0; i < k; i++) f[o + i] = FL[i];
-        o += k;
+        for (i = 0; i < k; i++) f[at + i] = FL[i];
+        at += k;
       }
-      f += o;
+      f += at;
       for (i = 0; i < count; i++) {
-        acc |= (((enc_u32)R[i] >> 8) & mask) << bits;
+        int *h = eb + (i & 3);
+        enc_u32 r = (enc_u32)R[i];
+        enc_u32 s = r - (enc_u32)h[EB_FD];
+        enc_u32 v = o == 0 ? r : o == 1 ? s : s - (enc_u32)h[EB_FE];
+        h[EB_FD] = (int)r;
+        h[EB_FE] = (int)s;
+        acc |= ((v >> 8) & mask) << bits;
         bits += w;
         while (bits >= 8) {
           *f++ = (enc_u8)acc;
@@ -217,6 +254,8 @@ static void enc_build(int *eb, int k) {
   eb[EB_FIRST] = (eb[EB_FIRST] + k) & 0xffffff;
   eb[EB_N] = 0;
   eb[EB_ACC] = 0;
+  eb[EB_A1] = 0;
+  eb[EB_A3] = 0;
   eb[EB_FL] = 0;
   eb[EB_L] = eb[EB_LD];
   eb[EB_LIM] = eb[EB_MAXN];
@@ -227,19 +266,28 @@ static void enc_flush_all(int *eb) {
   if (eb[EB_KEYPEND] || eb[EB_N] > 0) enc_build(eb, eb[EB_N]);
 }
 
-/* startKey: the sample (c, flags, t) starts a KEY frame. */
+/* startKey: the sample (c, flags, t) starts a KEY (KEY2) frame; every history value is set to it. */
 static void enc_start_key(int *eb, const int *c, int flags, int t) {
   int i;
   int keyIdx;
+  int kf = flags | eb[EB_EXTRA];
   enc_flush_all(eb);
   keyIdx = (eb[EB_KEYIDX] + eb[EB_SINCEKEY]) & 0xffffff;
   eb[EB_KEYIDX] = keyIdx;
   for (i = 0; i < 4; i++) {
     eb[EB_K + i] = c[i];
     eb[EB_P + i] = c[i];
-    eb[EB_Q + i] = c[i];
+    eb[EB_D + i] = 0;
+    eb[EB_E + i] = 0;
+    eb[EB_FD + i] = 0;
+    eb[EB_FE + i] = 0;
   }
-  eb[EB_KEYFLAGS] = (flags | eb[EB_EXTRA]) & 0xff;
+  if (eb[EB_FMT] == 2) {
+    /* Stream parity (KEY2 flag bit 7): EB_NPAR holds it inverted, so a zeroed block's first stream sends 0. */
+    if (eb[EB_EXTRA] & FLAG_STREAM_START_BIT) eb[EB_NPAR] ^= PARITY_BIT;
+    kf = (kf & 0x7f) | (eb[EB_NPAR] ^ PARITY_BIT);
+  }
+  eb[EB_KEYFLAGS] = kf & 0xff;
   eb[EB_EXTRA] = 0;
   eb[EB_KEYTIME] = t & 0xffffff;
   eb[EB_KEYPEND] = 1;
@@ -251,10 +299,9 @@ static void enc_start_key(int *eb, const int *c, int flags, int t) {
   if (eb[EB_CAP] - KEY_FIXED < 2 || eb[EB_LIM] < 1) enc_build(eb, 0);
 }
 
-/* push2 + addSlow of frame-encoder.ts: one sample (counts c[0..3], flags, device ms t). */
 /*
- * The sample whose residuals R hold does not fit the open frame: close the frame of the n samples
- * before it and move R to the start of the residual buffer, where the next frame begins.
+ * The sample whose first differences R holds does not fit the open frame: close the frame of the n
+ * samples before it and move R to the start of the residual buffer, where the next frame begins.
  */
 static void enc_close_before(int *eb, int n, const int *R) {
   int *R0 = eb + eb[EB_R];
@@ -265,58 +312,77 @@ static void enc_close_before(int *eb, int n, const int *R) {
   R0[3] = R[3];
 }
 
+/*
+ * push2 + addSlow of frame-encoder.ts (format 1: second order only), or push + addSlow of
+ * frame-encoder2.ts (format 2: the narrowest of three orders decides): one sample (counts c[0..3],
+ * flags, device ms t). Residuals of order 1, 2, 3: r = x - x[k-1], s = r - D, u = s - E (D, E: the
+ * last first and second differences), all << 8 mod 2^32 as in the TypeScript.
+ */
 static void enc_push(int *eb, const int *c, int flags, int t) {
   int n = eb[EB_N];
   int *R = eb + eb[EB_R] + (n << 2);
-  int m = 0;
+  int x1 = 0;
+  int x2 = 0;
+  int x3 = 0;
+  int a1;
+  int a2;
+  int a3;
+  int m;
   int i;
   int fl = eb[EB_FL];
+  int f = fl;
+  int t2 = eb[EB_L];
   for (i = 0; i < 4; i++) {
-    enc_u32 p = (enc_u32)eb[EB_P + i];
-    int r = (int)(((enc_u32)c[i] - p - p + (enc_u32)eb[EB_Q + i]) << 8);
-    R[i] = r;
-    m |= r ^ (r >> 31);
+    int *h = eb + i;
+    enc_u32 r = ((enc_u32)c[i] - (enc_u32)h[EB_P]) << 8;
+    enc_u32 s = r - (enc_u32)h[EB_D];
+    enc_u32 u = s - (enc_u32)h[EB_E];
+    R[i] = (int)r;
+    h[EB_P] = c[i];
+    h[EB_D] = (int)r;
+    h[EB_E] = (int)s;
+    x1 |= (int)r ^ ((int)r >> 31);
+    x2 |= (int)s ^ ((int)s >> 31);
+    x3 |= (int)u ^ ((int)u >> 31);
+  }
+  a1 = eb[EB_A1] | x1;
+  a2 = eb[EB_ACC] | x2;
+  a3 = eb[EB_A3] | x3;
+  m = a2;
+  if (eb[EB_FMT] == 2) {
+    if (a1 < m) m = a1;
+    if (a3 < m) m = a3;
   }
   if (eb[EB_SINCEKEY] >= eb[EB_KEYAT] || (flags | fl) != 0) {
-    int a;
-    int f;
-    int t2;
     if (eb[EB_SINCEKEY] >= eb[EB_KEYAT] || (flags & (FLAG_OVERFLOW_BIT | FLAG_STREAM_START_BIT)) != 0) {
       enc_start_key(eb, c, flags, t);
       return;
     }
-    a = eb[EB_ACC] | m;
     f = fl | flags;
-    t2 = f == fl ? eb[EB_L] : eb[EB_KEYPEND] ? eb[EB_LKF] : eb[EB_LDF];
-    if (a > eb[t2 + n + 1]) {
-      enc_close_before(eb, n, R);
-      n = 0;
-      fl = 0;
-      a = m;
-      f = flags;
-      t2 = f ? eb[EB_LDF] : eb[EB_LD];
-    }
-    {
-      enc_u8 *FL = (enc_u8 *)eb + eb[EB_FLB];
-      if (f != 0 && fl == 0) {
-        for (i = 0; i < n; i++) FL[i] = 0;
-      }
-      FL[n] = (enc_u8)flags;
-    }
-    eb[EB_ACC] = a;
-    eb[EB_FL] = f;
-    eb[EB_L] = t2;
-  } else {
-    if ((eb[EB_ACC] | m) > eb[eb[EB_L] + n + 1]) {
-      enc_close_before(eb, n, R);
-      n = 0;
-    }
-    eb[EB_ACC] |= m;
+    if (f != fl) t2 = eb[EB_KEYPEND] ? eb[EB_LKF] : eb[EB_LDF];
   }
-  for (i = 0; i < 4; i++) {
-    eb[EB_Q + i] = eb[EB_P + i];
-    eb[EB_P + i] = c[i];
+  if (m > eb[t2 + n + 1]) {
+    enc_close_before(eb, n, R);
+    n = 0;
+    fl = 0;
+    f = flags;
+    t2 = f ? eb[EB_LDF] : eb[EB_LD];
+    a1 = x1;
+    a2 = x2;
+    a3 = x3;
   }
+  eb[EB_A1] = a1;
+  eb[EB_ACC] = a2;
+  eb[EB_A3] = a3;
+  if (f != 0) {
+    enc_u8 *FL = (enc_u8 *)eb + eb[EB_FLB];
+    if (fl == 0) {
+      for (i = 0; i < n; i++) FL[i] = 0;
+    }
+    FL[n] = (enc_u8)flags;
+  }
+  eb[EB_FL] = f;
+  eb[EB_L] = t2;
   eb[EB_SINCEKEY]++;
   n++;
   eb[EB_N] = n;
@@ -346,12 +412,13 @@ static void enc_take(int *eb) {
   eb[EB_TAKEN] = (int)((enc_u32)eb[EB_TAKEN] + (enc_u32)k);
 }
 
-/* FrameEncoder.skip(dropped). */
+/* FrameEncoder.skip(dropped) (frame-encoder.ts, or frame-encoder2.ts when eb[EB_FMT] is 2). */
 static void enc_skip(int *eb, int dropped) {
   if (dropped > 0) {
     enc_flush_all(eb);
     eb[EB_KEYIDX] = (int)(((enc_u32)eb[EB_KEYIDX] + (enc_u32)dropped) & 0xffffffu);
-    eb[EB_EXTRA] |= FLAG_OVERFLOW_BIT;
+    /* Format 2: a skip of 2^23 or more starts a new stream (SPEC 4.8; frame-encoder2.ts SKIP_RESTART). */
+    eb[EB_EXTRA] |= eb[EB_FMT] == 2 && dropped >= SKIP_RESTART ? FLAG_STREAM_START_BIT : FLAG_OVERFLOW_BIT;
     eb[EB_KEYAT] = 0;
   }
 }
