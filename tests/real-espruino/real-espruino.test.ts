@@ -29,6 +29,10 @@ import {
   CMD_START_STREAM,
   CMD_TARE,
   EVT_OVERFLOW,
+  MSG_DELTA,
+  MSG_DELTA2,
+  MSG_KEY,
+  MSG_KEY2,
   PROTOCOL_MAJOR,
   AUTH_STATE_KEY_SET,
   STATUS_AUTH_REQUIRED,
@@ -166,6 +170,8 @@ describe.skipIf(missing !== null)('the firmware on the real Espruino interpreter
         offsets.forEach((o, c) => (key === 'x64' ? expect(Math.abs(o - 100000 * (c + 1))).toBeLessThan(2500) : expect(o).toBe(0)));
         expect(by(20).code).toBe(CMD_START_STREAM);
         expect(by(20).bootId).toBeGreaterThan(0);
+        // The host asked for KEY2/DELTA2: the native encoder makes them, the JS one (x64) answers 1.1.
+        expect(by(20).frameFormat).toBe(key === 'x64' ? 1 : 2);
         expect(by(21).info).toMatchObject({ streaming: true, mtu: 23 });
         expect(by(23).name).toBe(NAME_SET);
         // After REBOOT (a fresh boot from Storage): the name and the calibration were kept.
@@ -232,6 +238,10 @@ describe.skipIf(missing !== null)('the firmware on the real Espruino interpreter
         }
         expect(d.stats.rejected, JSON.stringify(d.stats.errors)).toBe(0);
         expect(d.stats.samples).toBe(samples);
+        // The frames are in the format the answer named; with 1.2 frames no frame went missing either.
+        const kinds = new Set(r.frames.map((f) => f[0]));
+        expect(kinds).toEqual(key === 'x64' ? new Set([MSG_KEY, MSG_DELTA]) : new Set([MSG_KEY2, MSG_DELTA2]));
+        expect(d.stats.lostFrames).toBe(0);
         // The sample times span the stream (KEY frames carry device time): frames came all along.
         expect(lastT - firstT).toBeGreaterThanOrEqual(55_000);
         expect(samples).toBeGreaterThan(0);
