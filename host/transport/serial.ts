@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import { BehaviorSubject, Subject } from 'rxjs';
-import { KIND_DELTA, KIND_KEY, createSerialDeframer, encodeSerialFrame, type SerialDeframer } from '../../protocol/index.ts';
+import { createSerialDeframer, encodeSerialFrame, type SerialDeframer } from '../../protocol/index.ts';
 import { reconnectLink } from './backoff.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+import { nowMs, serialChannelOf, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 /** How often the device path is checked for disappearance, ms. */
 const PATH_WATCH_MS = 250;
@@ -147,8 +147,7 @@ export class SerialTransport implements Transport {
     const hostTimeMs = nowMs();
     const msgs = this.deframer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     for (const m of msgs) {
-      const kind = m[0]! & 0x0f;
-      this.messages$.next({ channel: kind === KIND_KEY || kind === KIND_DELTA ? 'data' : 'control', bytes: m.slice(), hostTimeMs });
+      this.messages$.next({ channel: serialChannelOf(m), bytes: m.slice(), hostTimeMs });
     }
     const s = this.deframer.stats;
     const errors = s.crcErrors + s.cobsErrors + s.shortFrames + s.oversizeFrames;

@@ -7,8 +7,8 @@
  */
 import { connect, type Socket } from 'node:net';
 import { BehaviorSubject, Subject } from 'rxjs';
-import { KIND_DELTA, KIND_KEY, createSerialDeframer, encodeSerialFrame } from '../../protocol/index.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+import { createSerialDeframer, encodeSerialFrame } from '../../protocol/index.ts';
+import { nowMs, serialChannelOf, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
 
 export class TcpSerialTransport implements Transport {
   readonly kind = 'serial' as const;
@@ -45,8 +45,7 @@ export class TcpSerialTransport implements Transport {
     socket.on('data', (chunk: Buffer) => {
       const hostTimeMs = nowMs();
       for (const m of this.deframer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
-        const kind = m[0]! & 0x0f;
-        this.messages$.next({ channel: kind === KIND_KEY || kind === KIND_DELTA ? 'data' : 'control', bytes: m.slice(), hostTimeMs });
+        this.messages$.next({ channel: serialChannelOf(m), bytes: m.slice(), hostTimeMs });
       }
     });
     socket.on('error', () => {});

@@ -4,6 +4,7 @@
  * implementation is chosen in exactly one place, host/transport/open.ts.
  */
 import type { BehaviorSubject, Observable } from 'rxjs';
+import { KIND_DELTA, KIND_DELTA2, KIND_KEY, KIND_KEY2 } from '../../protocol/constants.ts';
 
 export type TransportKind = 'sim' | 'ble' | 'serial' | 'replay';
 
@@ -63,6 +64,16 @@ export class TransportError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Which channel a message from a serial line belongs to (one stream carries both): the sample
+ * frames, 1.1 (KEY, DELTA) and 1.2 (KEY2, DELTA2, protocol/SPEC.md 4.8), are data; everything else
+ * goes to the control decoder.
+ */
+export function serialChannelOf(message: Uint8Array): 'data' | 'control' {
+  const kind = message[0]! & 0x0f;
+  return kind === KIND_KEY || kind === KIND_DELTA || kind === KIND_KEY2 || kind === KIND_DELTA2 ? 'data' : 'control';
 }
 
 /** High-resolution wall-clock now, ms since the epoch. */

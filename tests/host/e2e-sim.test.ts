@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CMD_GET_NAME, UUID_DATA } from '../../protocol/index.ts';
+import { CMD_GET_NAME, MSG_DELTA2, MSG_KEY2, UUID_DATA } from '../../protocol/index.ts';
 import { openBoard } from '../../host/session.ts';
 import { SimTransport } from '../../host/transport/sim.ts';
 import { openRecording } from '../../host/recording/reader.ts';
@@ -50,6 +50,8 @@ describe('simulated board end to end', () => {
     await session.close();
     d.stop();
 
+    // The host asked for protocol 1.2 frames and the board (native encoder) sends them.
+    expect(new Set(delivered.map((b) => b[0]))).toEqual(new Set([MSG_KEY2, MSG_DELTA2]));
     expect(live.length).toBeGreaterThan(2300);
     expect(live.map((s) => s.index)).toEqual(live.map((_, i) => i));
     expect(liveEvents.filter((e) => e.type === 'gap' || e.type === 'duplicate' || e.type === 'frame-error')).toEqual([]);
