@@ -1,12 +1,14 @@
 /*
  * encode.c: the ring-to-frame path of firmware/src/stream.ts (createStreamer) over the sample-frame
  * encoder of protocol/frame-encoder.ts (createFrameEncoder(payload, perFrame, keyInterval, true):
- * second-order predictor), in C for Thumb (ARMv6-M), called through E.nativeCall by
+ * second-order predictor; format 1, KEY/DELTA) or of protocol/frame-encoder2.ts
+ * (createFrameEncoder2(payload, perFrame, keyInterval): format 2, KEY2/DELTA2, protocol/SPEC.md 4.8,
+ * when eb[EB_FMT] is 2), in C for Thumb (ARMv6-M), called through E.nativeCall by
  * firmware/src/native-stream.ts. Included by entry.c, which dispatches
  *   op 2 NAT_FRAME(eb, min)  -> nat_frame,   op 3 NAT_FLUSH(eb) -> nat_flush,
  *   op 4 NAT_SKIP(eb, dropped) -> nat_skip.
  * The TypeScript encoder is the reference: every frame must come out byte-identical (tested by
- * tests/firmware/native-encoder.test.ts in the ARMv6-M interpreter). No globals, no division, no
+ * tests/firmware/native-encoder.test.ts and native-encoder2.test.ts in the ARMv6-M interpreter). No globals, no division, no
  * floats, no library calls: every bit of state lives in the encoder block `eb`.
  *
  * Encoder block eb (an Int32Array, one flat buffer; native-stream.ts lays it out). Words:
@@ -23,12 +25,13 @@
  *   [11] EB_SINCEKEY samples since the KEY, KEY included   [12] EB_KEYAT  sinceKey that forces a KEY
  *   [13] EB_KEYFLAGS [14] EB_KEYTIME (ms mod 2^24)  [15] EB_KEYIDX   the KEY sample
  *   [16..19] EB_K    the KEY sample's counts
- *   [20..23] EB_P    x[k-1] per cell                    [24..27] EB_Q  x[k-2] per cell
+ *   [20..23] EB_P    x[k-1] per cell                    [24..27] EB_D  last first difference << 8
  *   [28] EB_L        word offset (in eb) of the fit-limit table in use
  *   [29] EB_LD [30] EB_LDF [31] EB_LK [32] EB_LKF  word offsets of the four fit-limit tables
  *                    (frame-encoder.ts fitLimits: LD = fitLimits(cap-3, maxN, false), LDF = with flags,
  *                    LK = fitLimits(cap-21, maxN-1, false), LKF = with flags; written by the JS)
- *   [33] EB_R        word offset of R: residuals << 8, 4 per pending sample (4 * (maxN + 1) words)
+ *   [33] EB_R        word offset of R: first differences (x - x[k-1]) << 8, 4 per pending sample
+ *                    (4 * (maxN + 1) words); the frame writer makes the chosen order's residuals
  *   [34] EB_FLB      byte offset of FL: flags per pending sample (maxN + 1 bytes)
  *   [35] EB_QOFF     byte offset of frame slot 0      [36] EB_QSTRIDE  bytes per slot (>= payload)
  *   [37] EB_QSLOTS   slots                            [38] EB_QHEAD    oldest queued slot
@@ -43,7 +46,13 @@
  *                    frame is queued (perFrame while streaming, -1 while draining, 0x7fffffff idle)
  *   [49] EB_GATE     -1 while a frame is queued, else EB_GATEWANT (kept by every op): the JS skips
  *                    the native call while ring count < EB_GATE (it could only return 0)
- * EB_HEADER = 50 words; the tables, R, FL, slot lengths and slots follow (offsets above).
+ *   [50] EB_FMT      frame format of the stream (native-stream.ts writes it at STREAM_BEGIN; 0 = 1)
+ *   [51] EB_SEQ      format 2: sequence number of the next frame (never reset: one sequence per block)
+ *   [52] EB_NPAR     format 2: stream parity, inverted (a zeroed block's first stream sends 0)
+ *   [53] EB_A1 [54] EB_A3  OR of the pending first- and third-order magnitudes (EB_ACC: second order)
+ *   [55..58] EB_E    last second difference << 8 per cell
+ *   [59..62] EB_FD [63..66] EB_FE  the last first and second differences at the open frame's start
+ * EB_HEADER = 67 words; the tables, R, FL, slot lengths and slots follow (offsets above).
  *
  * NAT_FRAME returns (offset << 8) | length for the next completed frame, offset = its byte offset in
  * eb (dequeued; its bytes stay in the slot until the queue wraps around to it), 0 when none is
@@ -51,8 +60,9 @@
  * acknowledged them, eb[EB_OVN] and eb[EB_OVFIRST] hold onOverflow's arguments; call NAT_FRAME
  * again (it resumes the step).
  *
- * Device time: a KEY carries the low 24 bits of the ring's integer ms; the TypeScript encoder's
- * Math.floor(t) % 2^24 stored into bytes gives the same three bytes for every int32 t.
+ * Device time: a KEY carries the low 24 bits of the ring's integer ms (a KEY2 the low 16); the
+ * TypeScript encoders' Math.floor(t) % 2^24 (% 2^16) stored into bytes gives the same bytes for
+ * every int32 t.
  */
 
 #define EB_RING 0

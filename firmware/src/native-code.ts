@@ -48,7 +48,7 @@ export const NATIVE_ABI = 0x54520001;
 /** Bytes of machine code. */
 export const NATIVE_CODE_BYTES = 2730;
 /** sha256 of the firmware/native .c/.h sources (sorted by name; see build.ts sourceHash). */
-export const NATIVE_SOURCE_SHA256 = '4a5dcc3716cd9d39c2728364f6cab080f98911b68144a55440f4d31b42ca8b9d';
+export const NATIVE_SOURCE_SHA256 = 'c259dc8de89f30c6f998314c513098b28d85bf334b825ccbd5d4e4496e295375';
 /** The compiler that produced the code. */
 export const NATIVE_COMPILER = 'Debian clang version 14.0.6';
 /** Word offsets in the HX block (hx711.c, HB_*) and the encoder block (encode.c, EB_*), from their #defines. */
