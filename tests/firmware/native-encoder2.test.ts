@@ -23,6 +23,7 @@ describeGoldenVectors(2, 5);
 describe('native encoder, format 2, vs createStreamer over createFrameEncoder2 (random streams)', () => {
   it('identical frames and overflow calls for random operations, formats switched between streams (one key interval per run: see referenceStreamer)', () => {
     let frames2 = 0;
+    const orders = new Set<number>();
     let frames1 = 0;
     let overflows = 0;
     fc.assert(
@@ -43,8 +44,11 @@ describe('native encoder, format 2, vs createStreamer over createFrameEncoder2 (
           for (const l of p.natLog) {
             if (!l.startsWith('F ')) continue;
             const kind = parseInt(l.slice(2, 4), 16);
-            if (kind === MSG_KEY2 || kind === MSG_DELTA2) frames2++;
-            else frames1++;
+            if (kind === MSG_KEY2 || kind === MSG_DELTA2) {
+              frames2++;
+              const at = kind === MSG_DELTA2 ? 2 : l.length > 2 + 40 ? 20 : -1;
+              if (at >= 0) orders.add((parseInt(l.slice(2 + 2 * at, 4 + 2 * at), 16) >> 5) & 3);
+            } else frames1++;
           }
           overflows += p.natLog.filter((l) => l.startsWith('O ')).length;
         },
@@ -52,6 +56,8 @@ describe('native encoder, format 2, vs createStreamer over createFrameEncoder2 (
       { numRuns: 300 },
     );
     expect(frames2).toBeGreaterThan(2000);
+    // Every predictor order was chosen somewhere (noise: first, sine: second or third).
+    expect([...orders].sort()).toEqual([0, 1, 2]);
     expect(frames1).toBeGreaterThan(100);
     expect(overflows).toBeGreaterThan(50);
   }, 120_000);
