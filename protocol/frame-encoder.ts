@@ -573,6 +573,7 @@ export function createFrameEncoder(
     pendingSamples: function (): number {
       return n + (keyPending ? 1 : 0);
     },
+    /** Sets buffers and fit-limit tables up as creation does (the same lines, on purpose: no layout function for the device to hold). */
     configure: function (payload: number, perFrame: number): void {
       checkFrameParams('FrameEncoder.configure', payload, perFrame, 1);
       flushAll();
