@@ -240,7 +240,7 @@ export function createFrameEncoder(
   let fMode = 0;
   let fLen = 0;
 
-  /** Layout of a frame of the k pending samples: width fW, mode byte fMode, length fLen (bytes). */
+  /** Layout of a frame of the k pending samples: width fW, mode byte fMode, length fLen (bytes). bitLength is written out ("jit": no call that returns a value). */
   function prepFrame(k: number): void {
     "jit";
     let a = acc >>> 8;
@@ -394,9 +394,10 @@ export function createFrameEncoder(
 
   /**
    * The per-sample path past the fast case: a KEY when due or flagged, else the sample joins the open
-   * frame (closing it first when the sample does not fit). frame-encoder2.ts keeps its own copy of
-   * this state machine for the 1.2 frames on purpose: sharing it would put a JS call (or a test of the
-   * frame format) on every sample the device encodes.
+   * frame (closing it first when the sample does not fit; enqueue written out, as in push1/push2).
+   * frame-encoder2.ts keeps its own copy of this state machine (and of poll, start) for the 1.2
+   * frames on purpose: sharing it would put a JS call (or a test of the frame format) on every
+   * sample the device encodes.
    */
   function addSlow(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number, m: number): void {
     "jit";
