@@ -48,10 +48,10 @@ export const NATIVE_ABI = 0x54520001;
 /** Bytes of machine code. */
 export const NATIVE_CODE_BYTES = 2730;
 /** sha256 of the firmware/native .c/.h sources (sorted by name; see build.ts sourceHash). */
-export const NATIVE_SOURCE_SHA256 = 'c259dc8de89f30c6f998314c513098b28d85bf334b825ccbd5d4e4496e295375';
+export const NATIVE_SOURCE_SHA256 = 'b5a9a5a4e623b9e5ad5ba1afca1e5386f30c481f077a3da80aa67d89f6ccdf8f';
 /** The compiler that produced the code. */
 export const NATIVE_COMPILER = 'Debian clang version 14.0.6';
-/** Word offsets in the HX block (hx711.c, HB_*) and the encoder block (encode.c, EB_*), from their #defines. */
+/** Word offsets in the HX block (hx711.c, HB_*), the encoder block (encode.c, EB_*) and the sample ring's state (ring.h, RB_*), from their #defines. */
 export const EB_RING = 0;
 export const EB_CAP = 1;
 export const EB_MAXN = 2;
@@ -130,3 +130,11 @@ export const HB_SPINTARGET = 37;
 export const HB_SPINMAX = 38;
 export const HB_SPUN = 39;
 export const HB_GPIO = 40;
+export const RB_HEAD = 0;
+export const RB_COUNT = 1;
+export const RB_CAP = 2;
+export const RB_PRODUCED = 3;
+export const RB_CONSUMED = 4;
+export const RB_COUNTS = 5;
+export const RB_FLAGS = 6;
+export const RB_TIMES = 7;
