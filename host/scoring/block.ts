@@ -87,11 +87,27 @@ export function createBlockScorer(config: LiveScorerConfig): BlockScorer {
       scoreA = new Float64Array(cap);
       zoneA = new Uint8Array(cap);
     }
+    scoreRows(blk, n, heelA, mt1A, mt5A, scoreA, zoneA);
+    return { count: n, heel: heelA.subarray(0, n), mt1: mt1A.subarray(0, n), mt5: mt5A.subarray(0, n), score: scoreA.subarray(0, n), inZone: zoneA.subarray(0, n) };
+  }
+
+  /**
+   * The loop over a block's rows, alone in its function: the JIT compiles it while it runs (on-stack
+   * replacement) and nothing after the loop needs type feedback it has not seen yet (that made the
+   * compiled loop bail out at the end of every block, measured with --trace-deopt).
+   */
+  function scoreRows(blk: ForceBlock, n: number, heelA: Float64Array, mt1A: Float64Array, mt5A: Float64Array, scoreA: Float64Array, zoneA: Uint8Array): void {
     const t = blk.t;
     const total = blk.total;
     const copX = blk.copX;
     const copY = blk.copY;
+    // Running totals in locals (a double stored in a closure variable is a new heap number each time).
     let pt = prevT;
+    let loaded = loadedTime;
+    let inZone = zoneTime;
+    let count = loadedSamples;
+    let firstT = accFirstT;
+    let lastT = accLastT;
     for (let k = 0; k < n; k++) {
       const tk = t[k]!;
       const dt = pt !== pt ? 0 : Math.min(Math.max(0, tk - pt), MAX_DT_S);
@@ -116,15 +132,19 @@ export function createBlockScorer(config: LiveScorerConfig): BlockScorer {
       mt5A[k] = mt5;
       scoreA[k] = 100 * Math.max(0, 1 - err / twoTol);
       zoneA[k] = zone ? 1 : 0;
-      loadedTime += dt;
-      if (zone) zoneTime += dt;
-      loadedSamples++;
+      loaded += dt;
+      if (zone) inZone += dt;
+      count++;
       acc.push(x, y);
-      if (accFirstT !== accFirstT) accFirstT = tk;
-      accLastT = tk;
+      if (firstT !== firstT) firstT = tk;
+      lastT = tk;
     }
     prevT = pt;
-    return { count: n, heel: heelA.subarray(0, n), mt1: mt1A.subarray(0, n), mt5: mt5A.subarray(0, n), score: scoreA.subarray(0, n), inZone: zoneA.subarray(0, n) };
+    loadedTime = loaded;
+    zoneTime = inZone;
+    loadedSamples = count;
+    accFirstT = firstT;
+    accLastT = lastT;
   }
 
   return {

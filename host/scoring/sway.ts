@@ -225,6 +225,28 @@ export function timeToBoundary(x: Series, y: Series, fs: number, outline: readon
 }
 
 /**
+ * Math.hypot(a, b) as V8 computes it (builtins/math.tq: the larger magnitude scales both, their
+ * squares are summed, the root is scaled back; Infinity wins over NaN), bit for bit
+ * (tests/scoring/sway.test.ts checks 4 million pairs and the special values against Math.hypot), without the builtin's
+ * call and its array and boxed arguments per call: the accumulator runs once per sample of a replay.
+ */
+export function hypot2(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  const xNaN = x !== x;
+  const yNaN = y !== y;
+  let max = 0;
+  if (!xNaN && x > max) max = x;
+  if (!yNaN && y > max) max = y;
+  if (max === Infinity) return Infinity;
+  if (xNaN || yNaN) return NaN;
+  if (max === 0) return 0;
+  const p = x / max;
+  const q = y / max;
+  return Math.sqrt(p * p + q * q) * max;
+}
+
+/**
  * O(1)-per-sample accumulator: count, path (total and per axis), Welford means / co-moments, and
  * extremes. Gives path, velocities, RMS, range and the 95 % ellipse at any moment.
  */
@@ -249,7 +271,7 @@ export class SwayAccumulator {
     if (this.n > 0) {
       const dx = x - this.lastX;
       const dy = y - this.lastY;
-      this.pathMm += Math.hypot(dx, dy);
+      this.pathMm += hypot2(dx, dy);
       this.pathMlMm += Math.abs(dx);
       this.pathApMm += Math.abs(dy);
     }
