@@ -50,6 +50,8 @@ export interface BlockScorer {
 }
 
 const MAX_DT_S = 0.25;
+/** Rows per call of the row loop. */
+const ROWS_PER_CALL = 256;
 
 export function createBlockScorer(config: LiveScorerConfig): BlockScorer {
   const stance = resolveStance(config);
@@ -69,13 +71,21 @@ export function createBlockScorer(config: LiveScorerConfig): BlockScorer {
   let mt5A = new Float64Array(0);
   let scoreA = new Float64Array(0);
   let zoneA = new Uint8Array(0);
-  let prevT = NaN;
-  let loadedTime = 0;
-  let zoneTime = 0;
-  let loadedSamples = 0;
+  let loadedX = new Float64Array(0);
+  let loadedY = new Float64Array(0);
+  // Running state in a typed array: the row loop reads it as plain doubles (a double kept in a
+  // closure variable is boxed, and a loop variable started from one is boxed at every step).
+  const st = new Float64Array(6);
+  const PREV_T = 0, LOADED_S = 1, ZONE_S = 2, LOADED_N = 3, FIRST_T = 4, LAST_T = 5;
   const acc = new SwayAccumulator();
-  let accFirstT = NaN;
-  let accLastT = NaN;
+  const clear = (): void => {
+    st.fill(0);
+    st[PREV_T] = NaN;
+    st[FIRST_T] = NaN;
+    st[LAST_T] = NaN;
+    acc.reset();
+  };
+  clear();
 
   function push(blk: ForceBlock): BlockScores {
     const n = blk.count;
@@ -86,29 +96,48 @@ export function createBlockScorer(config: LiveScorerConfig): BlockScorer {
       mt5A = new Float64Array(cap);
       scoreA = new Float64Array(cap);
       zoneA = new Uint8Array(cap);
+      loadedX = new Float64Array(cap);
+      loadedY = new Float64Array(cap);
     }
-    scoreRows(blk, n, heelA, mt1A, mt5A, scoreA, zoneA);
+    // In runs of ROWS_PER_CALL: the row loop is compiled as a whole function after a few calls,
+    // not replaced while it runs (the on-stack-compiled loop bailed out at the end of every block for
+    // want of type feedback on the code after it: hundreds of times per replay, --trace-deopt).
+    let m = 0;
+    for (let from = 0; from < n; from += ROWS_PER_CALL) {
+      m = scoreRows(blk.t, blk.total, blk.copX, blk.copY, from, Math.min(n, from + ROWS_PER_CALL), heelA, mt1A, mt5A, scoreA, zoneA, loadedX, loadedY, m);
+    }
+    for (let from = 0; from < m; from += ROWS_PER_CALL) acc.pushMany(loadedX, loadedY, from, Math.min(m, from + ROWS_PER_CALL));
     return { count: n, heel: heelA.subarray(0, n), mt1: mt1A.subarray(0, n), mt5: mt5A.subarray(0, n), score: scoreA.subarray(0, n), inZone: zoneA.subarray(0, n) };
   }
 
   /**
-   * The loop over a block's rows, alone in its function: the JIT compiles it while it runs (on-stack
-   * replacement) and nothing after the loop needs type feedback it has not seen yet (that made the
-   * compiled loop bail out at the end of every block, measured with --trace-deopt).
+   * Rows [from, to) of a block; the loaded rows' CoP go to lx, ly from m0 on (for the sway
+   * accumulator). Returns m0 + how many.
    */
-  function scoreRows(blk: ForceBlock, n: number, heelA: Float64Array, mt1A: Float64Array, mt5A: Float64Array, scoreA: Float64Array, zoneA: Uint8Array): void {
-    const t = blk.t;
-    const total = blk.total;
-    const copX = blk.copX;
-    const copY = blk.copY;
+  function scoreRows(
+    t: Float64Array,
+    total: Float64Array,
+    copX: Float64Array,
+    copY: Float64Array,
+    from: number,
+    to: number,
+    heelA: Float64Array,
+    mt1A: Float64Array,
+    mt5A: Float64Array,
+    scoreA: Float64Array,
+    zoneA: Uint8Array,
+    lx: Float64Array,
+    ly: Float64Array,
+    m0: number,
+  ): number {
     // Running totals in locals (a double stored in a closure variable is a new heap number each time).
-    let pt = prevT;
-    let loaded = loadedTime;
-    let inZone = zoneTime;
-    let count = loadedSamples;
-    let firstT = accFirstT;
-    let lastT = accLastT;
-    for (let k = 0; k < n; k++) {
+    let pt = st[PREV_T]!;
+    let loaded = st[LOADED_S]!;
+    let inZone = st[ZONE_S]!;
+    let firstT = st[FIRST_T]!;
+    let lastT = st[LAST_T]!;
+    let m = m0;
+    for (let k = from; k < to; k++) {
       const tk = t[k]!;
       const dt = pt !== pt ? 0 : Math.min(Math.max(0, tk - pt), MAX_DT_S);
       pt = tk;
@@ -134,38 +163,37 @@ export function createBlockScorer(config: LiveScorerConfig): BlockScorer {
       zoneA[k] = zone ? 1 : 0;
       loaded += dt;
       if (zone) inZone += dt;
-      count++;
-      acc.push(x, y);
+      lx[m] = x;
+      ly[m] = y;
+      m++;
       if (firstT !== firstT) firstT = tk;
       lastT = tk;
     }
-    prevT = pt;
-    loadedTime = loaded;
-    zoneTime = inZone;
-    loadedSamples = count;
-    accFirstT = firstT;
-    accLastT = lastT;
+    st[PREV_T] = pt;
+    st[LOADED_S] = loaded;
+    st[ZONE_S] = inZone;
+    st[LOADED_N] = st[LOADED_N]! + m - m0;
+    st[FIRST_T] = firstT;
+    st[LAST_T] = lastT;
+    return m;
   }
 
   return {
     stance,
     push,
     summary(): BlockScoreSummary {
+      const loadedTime = st[LOADED_S]!;
+      const zoneTime = st[ZONE_S]!;
+      const first = st[FIRST_T]!;
+      const last = st[LAST_T]!;
       return {
-        loadedSamples,
+        loadedSamples: st[LOADED_N]!,
         loadedS: loadedTime,
         inZoneS: zoneTime,
         inZonePct: loadedTime > 0 ? (100 * zoneTime) / loadedTime : 0,
-        sway: acc.n >= 2 && accLastT > accFirstT ? acc.metrics((acc.n - 1) / (accLastT - accFirstT)) : null,
+        sway: acc.n >= 2 && last > first ? acc.metrics((acc.n - 1) / (last - first)) : null,
       };
     },
-    reset(): void {
-      prevT = NaN;
-      loadedTime = 0;
-      zoneTime = 0;
-      loadedSamples = 0;
-      acc.reset();
-      accFirstT = accLastT = NaN;
-    },
+    reset: clear,
   };
 }
