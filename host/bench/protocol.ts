@@ -4,9 +4,12 @@
  * throughput in Node. Figures: protocol.bytes_per_sample.{mtu23,mtu53,worst_mtu23},
  * protocol.encode_samples_per_s, protocol.decode_samples_per_s; the device cost estimate of the
  * encoder (firmware/emulator/token-cost.ts). Signals from host/sim/raw-counts.ts.
+ * protocol.bytes_per_sample.bound_order{3,32}: the residual entropy a linear predictor of that order
+ * fitted in hindsight leaves on the realistic signal, before any header (host/sim/coding-bound.ts).
  */
 import { bytesPerSample, defaultSamplesPerFrame, encodeAll } from '../sim/frames.ts';
 import { noiseCounts, realisticCounts } from '../sim/raw-counts.ts';
+import { predictionBound } from '../sim/coding-bound.ts';
 import { createStreamDecoder } from '../../protocol/index.ts';
 import { deviceCostPerSample, deviceTokensPerSample, tokensToMs } from '../../firmware/emulator/token-cost.ts';
 import type { BenchModule, Figures } from './types.ts';
@@ -40,6 +43,13 @@ export const bench: BenchModule = {
     };
     const worst53 = bytesPerSample(encodeAll(noise, 50, spf53), n);
     log(`1.2 frames (KEY2/DELTA2, predictor order chosen per frame): MTU 23 ${v12.mtu23.toFixed(3)}, MTU 53 ${v12.mtu53.toFixed(3)} B/sample; full-scale noise ${v12.worst.toFixed(3)} / ${v12.worst53.toFixed(3)} (1.1: ${worst.toFixed(3)} / ${worst53.toFixed(3)})`);
+
+    // What any coder over a linear predictor could reach on this signal (SPEC 9.1): residual entropy
+    // with coefficients fitted in hindsight, before headers and KEYs; the 1.2 header alone adds
+    // 3 bytes per frame (1.0 per sample at 3 samples per frame, 0.75 at 4).
+    const bound3 = predictionBound(counts, 3);
+    const bound32 = predictionBound(counts, 32);
+    log(`coding bound (hindsight linear prediction, ideal entropy code, no headers): order 3 ${bound3.bytesPerSample.toFixed(3)} B/sample (residuals ${bound3.residualRms.map((r) => r.toFixed(0)).join('/')} counts RMS), order 32 ${bound32.bytesPerSample.toFixed(3)} (${bound32.residualRms.map((r) => r.toFixed(0)).join('/')}); plus 3-byte frame headers: ${(bound32.bytesPerSample + 3 / spf23).toFixed(2)} at ${spf23} samples/frame, ${(bound32.bytesPerSample + 3 / spf53).toFixed(2)} at ${spf53}`);
 
     // Throughput: encode then decode the same 5 minutes several times; best of 5 runs.
     // Throughput: the decoder writes into caller-owned typed arrays (decodeInto), as a host does:
@@ -108,6 +118,8 @@ export const bench: BenchModule = {
       'protocol.bytes_per_sample.v12_worst_mtu23': round(v12.worst, 3),
       'protocol.bytes_per_sample.v12_worst_mtu53': round(v12.worst53, 3),
       'protocol.bytes_per_sample.worst_mtu53': round(worst53, 3),
+      'protocol.bytes_per_sample.bound_order3': round(bound3.bytesPerSample, 3),
+      'protocol.bytes_per_sample.bound_order32': round(bound32.bytesPerSample, 3),
       ...device,
     };
   },

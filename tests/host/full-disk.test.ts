@@ -159,7 +159,7 @@ describe.runIf(tmpfs !== null)('a real full disk (64 KiB tmpfs)', () => {
     const file = path.join(tmpfs!, 'live.tripod');
     const p = tripod(['live', '--no-open', '--port', '0', '--record', file]);
     try {
-      await vi.waitFor(() => expect(p.out()).toMatch(/tripod live: http:\/\/127\.0\.0\.1:\d+\//), { timeout: 30_000, interval: 100 });
+      await vi.waitFor(() => expect(p.out()).toMatch(/tripod live: http:\/\/127\.0\.0\.1:\d+\//), { timeout: 60_000 /* start-up took 25 s at load 14 */, interval: 100 });
       const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(p.out())![1]!;
       const statuses: StatusMessage[] = [];
       const ws = new WebSocket(`${url.replace('http', 'ws')}ws`);
@@ -183,7 +183,7 @@ describe.runIf(tmpfs !== null)('a real full disk (64 KiB tmpfs)', () => {
     } finally {
       p.child.kill('SIGKILL');
     }
-  }, 150_000);
+  }, 180_000);
 
   it('tripod export onto a full disk: one line, the existing output unchanged, no temporary file left', async () => {
     const rec = path.join(dir, 'big.tripod');
