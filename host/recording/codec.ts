@@ -62,7 +62,7 @@ export class RecordingFormatError extends Error {
   override readonly name = 'RecordingFormatError';
 }
 
-/** Where pushTo() / finishTo() send the records, in file order, as the parser finds them. */
+/** Where pushOwnedTo() / finishTo() send the records, in file order, as the parser finds them. */
 export interface RecordSink {
   /**
    * A MESSAGE record of the data channel (a sample frame), without a record object: its bytes are
@@ -104,12 +104,19 @@ export class RecordingParser {
     return out;
   }
 
+  /** The bytes not parsed yet (the start of a record the last chunk cut); pushOwnedTo's chunk starts with them. */
+  get pending(): Uint8Array {
+    return this.buf;
+  }
+
   /**
-   * push() that hands the records to `sink` as it finds them: sample frames as byte ranges (no
-   * object per frame), the rest as records. For readers of long recordings (a replay at full speed).
+   * push() for readers of long recordings (a replay at full speed): records go to `sink` as they
+   * are found, sample frames as byte ranges (no object per frame), the rest as records. The chunk
+   * starts with `pending` and is handed over (the caller never writes it again): parsed in place,
+   * not copied.
    */
-  pushTo(chunk: Uint8Array, sink: RecordSink): void {
-    this.buf = concat(this.buf, chunk);
+  pushOwnedTo(chunk: Uint8Array, sink: RecordSink): void {
+    this.buf = chunk;
     this.scan(null, sink, false);
   }
 
@@ -120,7 +127,7 @@ export class RecordingParser {
     return out;
   }
 
-  /** finish() for pushTo()'s readers. */
+  /** finish() for pushOwnedTo()'s readers. */
   finishTo(sink: RecordSink): void {
     this.end(null, sink);
   }

@@ -74,8 +74,10 @@ export function openRecording(path: string): {
   /**
    * Reads the file in chunks of `chunkBytes` through a parser, calling `parse(parser, chunk)` for
    * each (chunk null at the end of the file) and yielding after each; fills in the report at the end.
+   * `owned`: each chunk is a new buffer that starts with the parser's pending bytes (for
+   * RecordingParser.pushOwnedTo: no copy of the chunk); else one buffer reused for every read.
    */
-  function* read(chunkBytes: number, parse: (parser: RecordingParser, chunk: Uint8Array | null) => void, isFirst: () => boolean): Generator<void> {
+  function* read(chunkBytes: number, owned: boolean, parse: (parser: RecordingParser, chunk: Uint8Array | null) => void, isFirst: () => boolean): Generator<void> {
     let fd: number;
     try {
       fd = fs.openSync(path, 'r');
@@ -84,10 +86,21 @@ export function openRecording(path: string): {
     }
     const parser = new RecordingParser();
     try {
-      const chunk = Buffer.allocUnsafe(chunkBytes);
+      const reused = owned ? null : Buffer.allocUnsafe(chunkBytes);
       for (;;) {
-        const n = fs.readSync(fd, chunk, 0, chunkBytes, null);
-        parse(parser, n === 0 ? null : chunk.subarray(0, n));
+        let chunk: Uint8Array;
+        let n: number;
+        if (reused !== null) {
+          n = fs.readSync(fd, reused, 0, chunkBytes, null);
+          chunk = reused.subarray(0, n);
+        } else {
+          const tail = parser.pending;
+          const b = Buffer.allocUnsafeSlow(tail.length + chunkBytes);
+          b.set(tail, 0);
+          n = fs.readSync(fd, b, tail.length, chunkBytes, null);
+          chunk = b.subarray(0, tail.length + n);
+        }
+        parse(parser, n === 0 ? null : chunk);
         yield;
         if (n === 0) break;
       }
@@ -137,7 +150,7 @@ export function openRecording(path: string): {
     const parse = (parser: RecordingParser, chunk: Uint8Array | null): void => {
       for (const r of chunk === null ? parser.finish() : parser.push(chunk)) e.emit(r);
     };
-    for (const _ of read(CHUNK_BYTES, parse, e.first)) {
+    for (const _ of read(CHUNK_BYTES, false, parse, e.first)) {
       if (ready.length > 0) yield ready;
       ready.length = 0;
     }
@@ -160,9 +173,9 @@ export function openRecording(path: string): {
     };
     const parse = (parser: RecordingParser, chunk: Uint8Array | null): void => {
       if (chunk === null) parser.finishTo(wrapped);
-      else parser.pushTo(chunk, wrapped);
+      else parser.pushOwnedTo(chunk, wrapped);
     };
-    yield* read(FEED_CHUNK_BYTES, parse, e.first);
+    yield* read(FEED_CHUNK_BYTES, true, parse, e.first);
   }
   function* records(): Generator<RecordingRecord> {
     for (const batch of batches()) for (let i = 0; i < batch.length; i++) yield batch[i]!;
