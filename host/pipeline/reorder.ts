@@ -52,6 +52,22 @@ export class FrameReorder {
 
   /** push() for the frame held in bytes [start, end) of `buf` (a view is made only for a frame held back). */
   pushRange(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void {
+    const last = this.lastSeq;
+    if (last !== null && this.held.length === 0 && isV12(buf, start, end)) {
+      // The usual 1.2 case, decided by the sequence number alone (what the general path below
+      // decides for it: behind() never holds for KEY2/DELTA2, so a repeat or late frame is one at or
+      // behind the last sequence, and the next frame is the one right after it).
+      const d = ((((buf[start + 1]! - last) & 0xff) << 24) >> 24);
+      if (d <= 0) {
+        this.deliver(buf, start, end, hostTimeMs); // a repeat or too late: the sample stage counts it
+        return;
+      }
+      if (d === 1) {
+        this.deliver(buf, start, end, hostTimeMs);
+        this.lastSeq = buf[start + 1]!;
+        return;
+      }
+    }
     const e = this.expected();
     // A 1.1 frame is judged behind only while nothing is held: with a KEY held (a new chain, e.g.
     // after a link loss the indices jump), a DELTA's 9 index bits compared with the old expected
