@@ -14,7 +14,9 @@
  *                              share on Linux) during the replay: the figure to compare across runs
  *                              on a loaded machine
  *   host.replay_import_ms      CPU time the child spends importing the session, the replay transport
- *                              and the scorer (once per process, whatever the recording's length)
+ *                              and the scorer (once per process, whatever the recording's length);
+ *                              the bench runs the sources through tsx, which transpiles them here
+ *                              (the compiled CLI imported the same modules in about half the time)
  *   host.replay_peak_rss_mb    that child's peak resident memory (includes Node and tsx)
  *   host.latency_ms_p50/p99    emulator sample instant (the firmware's getTime() when it read the
  *                              sample) to the CoP emitted on the host's samples$, through the
