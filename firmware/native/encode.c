@@ -98,14 +98,7 @@
 #define EB_GATE 49
 #define EB_HEADER 50
 
-#define RB_HEAD 0
-#define RB_COUNT 1
-#define RB_CAP 2
-#define RB_PRODUCED 3
-#define RB_CONSUMED 4
-#define RB_COUNTS 5
-#define RB_FLAGS 6
-#define RB_TIMES 7
+#include "ring.h"
 
 #define NAT_OVERFLOW (-2)
 

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { xorshift32 } from '../../host/sim/random.ts';
 import { buildFirmware } from '../build.ts';
 import { createRing, ringPush, type SampleRing } from '../src/ring.ts';
 import { createStreamer, streamerMethods, type StreamerMethods } from '../src/stream.ts';
@@ -92,13 +93,7 @@ export function goldenOps(): { ops: ProbeOp[]; streams: number } {
 
 /** Seeded random streams (xorshift32): `count` streams of `samples` samples each. */
 export function randomOps(seed: number, count: number, samples: number): ProbeOp[] {
-  let x = seed | 1;
-  const rnd = (): number => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
+  const rnd = xorshift32(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
   const ops: ProbeOp[] = [];
   for (let k = 0; k < count; k++) {

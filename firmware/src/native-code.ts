@@ -44,10 +44,10 @@ export const NATIVE_ABI = 0x54520001;
 /** Bytes of machine code. */
 export const NATIVE_CODE_BYTES = 2430;
 /** sha256 of the firmware/native .c/.h sources (sorted by name; see build.ts sourceHash). */
-export const NATIVE_SOURCE_SHA256 = 'be88a6cda581b706e2331ec28ee082e1863761a2a88a1ef3022e63fba58157fe';
+export const NATIVE_SOURCE_SHA256 = '5d04702f1d8907c207a0996024de19ff0f35c864dffbdf7e9919dedffd3a8f1e';
 /** The compiler that produced the code. */
 export const NATIVE_COMPILER = 'Debian clang version 14.0.6';
-/** Word offsets in the HX block (hx711.c, HB_*) and the encoder block (encode.c, EB_*), from their #defines. */
+/** Word offsets in the HX block (hx711.c, HB_*), the encoder block (encode.c, EB_*) and the sample ring's state (ring.h, RB_*), from their #defines. */
 export const EB_RING = 0;
 export const EB_CAP = 1;
 export const EB_MAXN = 2;
@@ -118,3 +118,11 @@ export const HB_SPINTARGET = 37;
 export const HB_SPINMAX = 38;
 export const HB_SPUN = 39;
 export const HB_GPIO = 40;
+export const RB_HEAD = 0;
+export const RB_COUNT = 1;
+export const RB_CAP = 2;
+export const RB_PRODUCED = 3;
+export const RB_CONSUMED = 4;
+export const RB_COUNTS = 5;
+export const RB_FLAGS = 6;
+export const RB_TIMES = 7;

@@ -4,10 +4,10 @@
  * consumer takes them). Link records come out as link events in their place. A recording cannot
  * answer commands: send() rejects.
  */
-import { BehaviorSubject, Subject } from 'rxjs';
+import { Subject } from 'rxjs';
 import { describeDamage, openRecording, type RecordingReadReport, type RecordSink } from '../recording/reader.ts';
 import type { NoteRecord, RecordingHeader, RecordingRecord } from '../recording/format.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+import { nowMs, TransportError, TransportStreams, type Transport } from './transport.ts';
 
 export interface ReplayOptions {
   /** Playback speed factor; Infinity = as fast as possible. Defaults to 1. */
@@ -16,11 +16,8 @@ export interface ReplayOptions {
   recordedTimes?: boolean;
 }
 
-export class ReplayTransport implements Transport {
+export class ReplayTransport extends TransportStreams implements Transport {
   readonly kind = 'replay' as const;
-  readonly messages$ = new Subject<ReceivedMessage>();
-  readonly link$ = new Subject<LinkEvent>();
-  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
   /** NOTE records (tare, calibration changes), in their place among the messages. */
   readonly notes$ = new Subject<NoteRecord>();
   readonly report: RecordingReadReport;
@@ -52,6 +49,7 @@ export class ReplayTransport implements Transport {
     readonly file: string,
     private readonly opts: ReplayOptions = {},
   ) {
+    super();
     const speed = opts.speed ?? 1;
     if (!(speed > 0)) throw new TypeError(`speed must be a positive number or Infinity, got ${speed}`);
     this.speed = speed;

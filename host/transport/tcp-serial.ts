@@ -6,22 +6,20 @@
  * deframer, as on a real serial line.
  */
 import { connect, type Socket } from 'node:net';
-import { BehaviorSubject, Subject } from 'rxjs';
 import { KIND_DELTA, KIND_KEY, createSerialDeframer, encodeSerialFrame } from '../../protocol/index.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+import { nowMs, TransportError, TransportStreams, type Transport } from './transport.ts';
 
-export class TcpSerialTransport implements Transport {
+export class TcpSerialTransport extends TransportStreams implements Transport {
   readonly kind = 'serial' as const;
-  readonly messages$ = new Subject<ReceivedMessage>();
-  readonly link$ = new Subject<LinkEvent>();
-  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
   private socket: Socket | null = null;
   private readonly deframer = createSerialDeframer();
 
   constructor(
     private readonly host: string,
     private readonly port: number,
-  ) {}
+  ) {
+    super();
+  }
 
   get description(): string {
     return `tcp://${this.host}:${this.port}`;

@@ -3,7 +3,7 @@
  * A transport moves bytes: it knows nothing of sample decoding or calibration. The real
  * implementation is chosen in exactly one place, host/transport/open.ts.
  */
-import type { BehaviorSubject, Observable } from 'rxjs';
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 
 export type TransportKind = 'sim' | 'ble' | 'serial' | 'replay';
 
@@ -52,6 +52,16 @@ export interface Transport {
   deviceSoftware?(): Promise<string | null>;
   /** Board keys this transport knows itself (the simulated board's built-in key); else the host's key file is used (keys.ts). */
   readonly boardKeys?: (address: string) => Uint8Array | null;
+}
+
+/**
+ * The three streams every transport has (messages$, link$, state$ starting 'idle'): the transports
+ * (ble, serial, tcp-serial, sim, replay) extend this rather than each declaring them again.
+ */
+export abstract class TransportStreams {
+  readonly messages$ = new Subject<ReceivedMessage>();
+  readonly link$ = new Subject<LinkEvent>();
+  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
 }
 
 /** A transport error with a flag saying whether it means the link is gone (like serialport's `disconnected`). */

@@ -16,6 +16,7 @@ import { NATIVE_ABI, NATIVE_CODE_B64, NATIVE_ENTRY } from '../../firmware/src/na
 import { createNativeStreamer } from '../../firmware/src/native-stream.ts';
 import { createRing, ringLost, ringPush, ringSize, type SampleRing } from '../../firmware/src/ring.ts';
 import { createStreamer, streamerMethods, type StreamerMethods } from '../../firmware/src/stream.ts';
+import { xorshift32 } from '../../host/sim/random.ts';
 import { createFrameEncoder } from '../../protocol/frame-encoder.ts';
 import vectors from '../../protocol/vectors/sample-frames.json' with { type: 'json' };
 import { checkEspruinoSource } from './espruino-check.ts';
@@ -173,13 +174,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
  * ms, so the ring's Int32Array wraps them negative (the frames carry the low 24 bits either way).
  */
 function sampler(seed: number): (signal: number, flagRate: number, flags: number, dt: number) => { c: number[]; f: number; t: number } {
-  let s = seed | 1;
-  const rnd = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
+  const rnd = xorshift32(seed);
   const base = [0, 1, 2, 3].map(() => Math.floor(rnd() * 16777216) - 8388608);
   let t = rnd() < 0.3 ? 2 ** 31 - 3000 : Math.floor(rnd() * 2 ** 30);
   let k = 0;
