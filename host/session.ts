@@ -324,7 +324,11 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     );
   }
   // Frames of a replay go straight to the pipeline (no object and no Observable step per frame).
-  if (replay) replay.onData = (bytes, hostTimeMs) => pipeline.pushData(bytes, hostTimeMs);
+  if (replay) {
+    replay.onData = (bytes, hostTimeMs) => pipeline.pushData(bytes, hostTimeMs);
+    // At full speed: frames as ranges of the reader's large chunks (no view per frame).
+    replay.onFrame = (buf, start, end, hostTimeMs) => pipeline.pushFrame(buf, start, end, hostTimeMs);
+  }
   replay?.start(); // every subscription is in place: play
   let closed = false;
   const session: BoardSession = {
