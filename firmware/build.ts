@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import * as acorn from 'acorn';
 import ts from 'typescript';
 import { children, visit, visitFreeReferences, type AnyNode } from './ast.ts';
-import { inlineConstants, releaseBootOnly, splitLazyGroups } from './memory-passes.ts';
+import { foldConstants, inlineConstants, releaseBootOnly, splitLazyGroups } from './memory-passes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..');
@@ -255,7 +255,7 @@ export function buildFirmware(
   }
   const joined = modules.map((m) => m.js).join('\n');
   const keep = entryNames(modules);
-  const body = squeeze(releaseBootOnly(hoistFunctionDeclarations(splitLazyGroups(dropUnused(inlineConstants(joined), keep), keep))));
+  const body = squeeze(releaseBootOnly(hoistFunctionDeclarations(splitLazyGroups(dropUnused(foldConstants(inlineConstants(joined)), keep), keep))));
   const helper = /\b(__[A-Za-z]+)\b/.exec(body);
   if (helper) fail(`output references the TypeScript helper ${helper[1]}: avoid the syntax that needs it (class extends, spread, async, destructuring with rest...)`);
   const req = /\brequire\s*\(\s*(['"])([^'"]*)\1/g;

@@ -8,6 +8,8 @@
  *
  * 1. inlineConstants: a top-level `var NAME = <literal expression>` that nothing assigns again is
  *    written into each place that reads it, and the declaration goes (numbers, booleans, strings).
+ *    foldConstants then writes each operation on numeric literals as its value (`hb[13 + 1]`, which
+ *    inlining HB_LAST + 1 leaves, becomes `hb[14]`), so a named offset costs the board nothing.
  * 2. splitLazyGroups: a top-level function whose first statement is the directive "lazy" is a
  *    *loader*. The top-level declarations that only its body reaches (transitively, and that no other
  *    loader and no always-running code reaches) move inside it. Calling the loader creates them;
@@ -24,7 +26,7 @@
  * All work on the built ES5 program (one scope) and keep statement order.
  */
 import * as acorn from 'acorn';
-import { isReference, visit, visitFreeReferences, type AnyNode } from './ast.ts';
+import { children, isReference, visit, visitFreeReferences, type AnyNode } from './ast.ts';
 
 function fail(message: string): never {
   throw new Error(`build:firmware: ${message}`);
@@ -98,6 +100,66 @@ export function inlineConstants(src: string): string {
     if (edits.length === 0) return text;
     for (const e of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
   }
+  return text;
+}
+
+/** Integer operators foldConstants evaluates (no `/`: on Espruino its result is a float even when whole). */
+const FOLDED_BINARY: Record<string, (a: number, b: number) => number> = {
+  '+': (a, b) => a + b,
+  '-': (a, b) => a - b,
+  '*': (a, b) => a * b,
+  '%': (a, b) => a % b,
+  '|': (a, b) => a | b,
+  '&': (a, b) => a & b,
+  '^': (a, b) => a ^ b,
+  '<<': (a, b) => a << b,
+  '>>': (a, b) => a >> b,
+  '>>>': (a, b) => a >>> b,
+};
+
+/** An int32 (or, for >>>, uint32) value: what Espruino keeps as an integer, so folding changes no representation. */
+function foldable(v: number): boolean {
+  return Number.isInteger(v) && v >= -0x80000000 && v <= 0xffffffff && !Object.is(v, -0);
+}
+
+/** The value of an integer literal, -literal, ~literal or a foldable operation on them; null otherwise. */
+function integerValue(e: AnyNode): number | null {
+  let v: number | null = null;
+  if (e.type === 'Literal') v = typeof e.value === 'number' ? e.value : null;
+  else if (e.type === 'UnaryExpression' && (e.operator === '-' || e.operator === '~')) {
+    const a = integerValue(e.argument);
+    if (a !== null) v = e.operator === '-' ? -a : ~a;
+  } else if (e.type === 'BinaryExpression' && FOLDED_BINARY[e.operator] !== undefined) {
+    const a = integerValue(e.left);
+    const b = integerValue(e.right);
+    if (a !== null && b !== null) v = FOLDED_BINARY[e.operator]!(a, b);
+  }
+  return v !== null && foldable(v) ? v : null;
+}
+
+/**
+ * Writes every operation on integer literals as its value: `13 + 1` -> `14`, `(1 << 3) | 1` -> `9`,
+ * `2 * -3` -> `(-6)` (a negative value in parentheses, so `a-2*-3` cannot become `a--6`). Only
+ * + - * % | & ^ << >> >>> on integers whose operands and result are int32 (uint32 for >>>); anything
+ * else (division, floats, strings, identifiers) stays as written. Runs after inlineConstants, which
+ * leaves such sums where a constant offset is read (HB_LAST + 1).
+ */
+export function foldConstants(src: string): string {
+  const ast = acorn.parse(src, { ecmaVersion: 5 }) as unknown as AnyNode;
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  const walk = (n: AnyNode): void => {
+    if (n.type === 'BinaryExpression') {
+      const v = integerValue(n);
+      if (v !== null) {
+        edits.push({ start: n.start, end: n.end, text: v < 0 ? `(${v})` : String(v) });
+        return;
+      }
+    }
+    for (const c of children(n)) walk(c);
+  };
+  walk(ast);
+  let text = src;
+  for (const e of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
   return text;
 }
 

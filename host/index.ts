@@ -30,5 +30,6 @@ export { RecordingWriter } from './recording/writer.ts';
 export { RECORDING_FORMAT_VERSION, type RecordingHeader, type RecordingRecord, type RecordedCalibration } from './recording/format.ts';
 export { analyseCop, copSeries, type AnalyseOptions, type CopAnalysis, type CopSeries } from './analyse.ts';
 export { computeSwayMetrics, swayMetricsJson, type SwayMetrics, type SwayOptions } from './scoring/sway.ts';
+export { createBlockScorer, type BlockScorer, type BlockScores, type BlockScoreSummary } from './scoring/block.ts';
 export { createTrialDetector, type TrialConfig, type TrialDetector, type TrialEvent, type TrialResult } from './scoring/trial.ts';
 export { findStances, type LoadTrace, type Stance, type StanceOptions, type StanceSearch } from './scoring/stances.ts';

@@ -15,7 +15,7 @@
  * are delivered synchronously (nothing is dropped; the replay is paced instead).
  */
 import type { BehaviorSubject, Observable, Subscription } from 'rxjs';
-import { CMD_STOP_STREAM, MSG_EVENT, PROTOCOL_MAJOR, type CellCalibrationRecord, type CommandMessage, type DeviceInfo, type ResponseMessage } from '../protocol/index.ts';
+import { CMD_STOP_STREAM, FRAME_FORMAT_2, MSG_EVENT, PROTOCOL_MAJOR, type CellCalibrationRecord, type CommandMessage, type DeviceInfo, type ResponseMessage } from '../protocol/index.ts';
 import { SOFTWARE } from './package-root.ts';
 import { defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
 import { BoundedDelivery, DEFAULT_DELIVERY_CAPACITY } from './pipeline/delivery.ts';
@@ -281,11 +281,21 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     }),
   );
 
+  /**
+   * The host asks for protocol 1.2 frames (commands.startStream); a board that answers 1.1 (older
+   * firmware, or its JavaScript encoder) is said once per start, with what the user loses.
+   */
+  function noteFormat(frameFormat: number): void {
+    if (frameFormat === FRAME_FORMAT_2) return;
+    const message = 'the board streams protocol 1.1 frames (older firmware, or its JavaScript encoder): frames lost just before a stream start cannot be reported; update the firmware for 1.2 frames';
+    delivery.pushEvent({ type: 'device-event', name: 'frame-format', detail: { frameFormat, message } });
+  }
+
   /** After a reconnect the board may have stopped streaming (idle power-down): start it again. */
   async function resumeStream(c: CommandClient): Promise<void> {
     try {
       const di = await c.getInfo();
-      if (!di.streaming) await c.startStream();
+      if (!di.streaming) noteFormat(await c.startStream());
     } catch (e) {
       delivery.pushEvent({ type: 'device-event', name: 'resume-failed', detail: { message: (e as Error).message } });
     }
@@ -293,7 +303,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
 
   if (commands && opts.stream !== false) {
     try {
-      await commands.startStream();
+      noteFormat(await commands.startStream());
       streaming = true;
     } catch (e) {
       for (const s of subs) s.unsubscribe();
@@ -314,7 +324,11 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     );
   }
   // Frames of a replay go straight to the pipeline (no object and no Observable step per frame).
-  if (replay) replay.onData = (bytes, hostTimeMs) => pipeline.pushData(bytes, hostTimeMs);
+  if (replay) {
+    replay.onData = (bytes, hostTimeMs) => pipeline.pushData(bytes, hostTimeMs);
+    // At full speed: frames as ranges of the reader's large chunks (no view per frame).
+    replay.onFrame = (buf, start, end, hostTimeMs) => pipeline.pushFrame(buf, start, end, hostTimeMs);
+  }
   replay?.start(); // every subscription is in place: play
   let closed = false;
   const session: BoardSession = {

@@ -123,6 +123,11 @@ export interface StreamDecoder {
    * bug: give room for `maxSamples(frame.length)`).
    */
   decodeInto(frame: Uint8Array, counts: Int32Array, flags: Uint8Array, at: number): number;
+  /**
+   * decodeInto for the frame held in bytes [start, end) of `buf` (e.g. a recording read in large
+   * chunks: no view made per frame). The same results, errors and counters as decodeInto.
+   */
+  decodeRange(buf: Uint8Array, start: number, end: number, counts: Int32Array, flags: Uint8Array, at: number): number;
   /** The last decoded frame's description (one object, overwritten by every good frame). */
   readonly block: BlockInfo;
   /** Decodes one frame into new arrays. Returns the samples it carried, or null (see lastError). */
@@ -190,8 +195,8 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
   }
 
   /** Checks the block's structure and padding; unpacks its residuals into res. Null when good. */
-  function checkBlock(f: Uint8Array, at: number, format: number, indexBit: boolean): string | null {
-    const bad = f_parseBlock(f, at, f.length, format, indexBit, lay);
+  function checkBlock(f: Uint8Array, at: number, end: number, format: number, indexBit: boolean): string | null {
+    const bad = f_parseBlock(f, at, end, format, indexBit, lay);
     if (bad !== null) return bad;
     if (lay.flagsAt >= 0) {
       for (let i = 0; i < lay.n; i++) {
@@ -224,19 +229,21 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
     return d <= 0 ? -1 : d - 1;
   }
 
-  function decodeKey(f: Uint8Array, counts: Int32Array, flags: Uint8Array, at: number, v2: boolean): number {
-    if (f.length < K_KEY_FIXED_BYTES) {
-      return reject('truncated', `${v2 ? 'KEY2' : 'KEY'} frame has ${f.length} bytes, needs at least ${K_KEY_FIXED_BYTES}; chain unchanged`);
+  /** A KEY / KEY2 frame at f[s, e). */
+  function decodeKey(f: Uint8Array, s: number, e: number, counts: Int32Array, flags: Uint8Array, at: number, v2: boolean): number {
+    const len = e - s;
+    if (len < K_KEY_FIXED_BYTES) {
+      return reject('truncated', `${v2 ? 'KEY2' : 'KEY'} frame has ${len} bytes, needs at least ${K_KEY_FIXED_BYTES}; chain unchanged`);
     }
     let n = 1;
-    if (f.length > K_KEY_FIXED_BYTES) {
-      const bad = checkBlock(f, K_KEY_FIXED_BYTES, v2 ? 2 : 1, false);
+    if (len > K_KEY_FIXED_BYTES) {
+      const bad = checkBlock(f, s + K_KEY_FIXED_BYTES, e, v2 ? 2 : 1, false);
       if (bad !== null) return reject('malformed', `${v2 ? 'KEY2' : 'KEY'} frame residual block: ${bad}; frame dropped, chain unchanged`);
       n += lay.n;
     }
-    const rawIndex = v2 ? get24(f, 2) : get24(f, 1);
-    const rawTime = v2 ? (f[5] as number) | ((f[6] as number) << 8) : get24(f, 4);
-    let flag0 = f[7] as number;
+    const rawIndex = v2 ? get24(f, s + 2) : get24(f, s + 1);
+    const rawTime = v2 ? (f[s + 5] as number) | ((f[s + 6] as number) << 8) : get24(f, s + 4);
+    let flag0 = f[s + 7] as number;
     let parity = 0;
     let streamStart = (flag0 & K_FLAG_STREAM_START) !== 0;
     if (v2) {
@@ -246,7 +253,7 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
       flag0 &= 0x7f;
       if (haveIndex && parity !== streamParity) streamStart = true;
     }
-    const seq = v2 ? (f[1] as number) : 0;
+    const seq = v2 ? (f[s + 1] as number) : 0;
     let lostFrames = v2 ? seqDistance(seq) : 0;
     let first: number;
     let gap = 0;
@@ -279,7 +286,7 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
     }
     const o = K_CELLS * at;
     for (let c = 0; c < K_CELLS; c++) {
-      const x = (get24(f, 8 + 3 * c) << 8) >> 8;
+      const x = (get24(f, s + 8 + 3 * c) << 8) >> 8;
       counts[o + c] = x;
       h[c] = x;
       h[c + 4] = x;
@@ -322,14 +329,15 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
     return n;
   }
 
-  function decodeDelta(f: Uint8Array, counts: Int32Array, flags: Uint8Array, at: number, v2: boolean): number {
+  /** A DELTA / DELTA2 frame at f[s, e). */
+  function decodeDelta(f: Uint8Array, s: number, e: number, counts: Int32Array, flags: Uint8Array, at: number, v2: boolean): number {
     const name = v2 ? 'DELTA2' : 'DELTA';
-    if (f.length < 4) return reject('truncated', `${name} frame has ${f.length} bytes, needs at least 4; chain broken until the next KEY`, true);
-    const bad = checkBlock(f, 2, v2 ? 2 : 1, true);
+    if (e - s < 4) return reject('truncated', `${name} frame has ${e - s} bytes, needs at least 4; chain broken until the next KEY`, true);
+    const bad = checkBlock(f, s + 2, e, v2 ? 2 : 1, true);
     if (bad !== null) return reject('malformed', `${name} frame: ${bad}; chain broken until the next KEY`, true);
     const n = lay.n;
     if (v2) {
-      const seq = f[1] as number;
+      const seq = f[s + 1] as number;
       const lost = seqDistance(seq);
       if (lost < 0) return reject('duplicate', `DELTA2 frame sequence ${seq} is not after the last frame used (${lastSeq}): a repeated or late frame; dropped, chain unchanged`);
       if (!chain) return reject('chain-broken', 'DELTA2 frame after a lost or bad frame: discarded until the next KEY2');
@@ -339,7 +347,7 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
       }
     } else {
       if (!chain) return reject('chain-broken', 'DELTA frame after a lost or bad frame: discarded until the next KEY');
-      const low9 = (f[1] as number) | ((f[2] as number) & K_MODE_INDEX_BIT8 ? 0x100 : 0);
+      const low9 = (f[s + 1] as number) | ((f[s + 2] as number) & K_MODE_INDEX_BIT8 ? 0x100 : 0);
       if (low9 !== expected % 512) {
         return reject('index-mismatch', `DELTA frame starts at index ...${low9} (mod 512), expected ${expected % 512}: frames were lost; chain broken until the next KEY`, true);
       }
@@ -352,7 +360,7 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
     if (fa >= 0) for (let i = 0; i < n; i++) flags[at + i] = f[fa + i] as number;
     else for (let i = 0; i < n; i++) flags[at + i] = 0;
     f_reconstruct(res, n, lay.order, h, counts, at);
-    if (v2) lastSeq = f[1] as number;
+    if (v2) lastSeq = f[s + 1] as number;
     block.firstIndex = expected;
     block.count = n;
     block.deviceTimeMs = null;
@@ -368,9 +376,13 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
   }
 
   function decodeInto(frame: Uint8Array, counts: Int32Array, flags: Uint8Array, at: number): number {
+    return decodeRange(frame, 0, frame.length, counts, flags, at);
+  }
+
+  function decodeRange(frame: Uint8Array, start: number, end: number, counts: Int32Array, flags: Uint8Array, at: number): number {
     stats.frames++;
-    if (frame.length === 0) return reject('empty', 'empty notification; ignored');
-    const b0 = frame[0] as number;
+    if (end <= start) return reject('empty', 'empty notification; ignored');
+    const b0 = frame[start] as number;
     const major = b0 >> 4;
     const kind = b0 & 0x0f;
     if (major !== K_PROTOCOL_MAJOR) {
@@ -379,16 +391,17 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
         `frame speaks protocol major ${major} (first byte 0x${f_hex2(b0)}), this host speaks ${K_PROTOCOL_MAJOR}: update the host or the firmware; chain unchanged`,
       );
     }
-    if (kind === K_KIND_DELTA) return decodeDelta(frame, counts, flags, at, false);
-    if (kind === K_KIND_DELTA2) return decodeDelta(frame, counts, flags, at, true);
-    if (kind === K_KIND_KEY) return decodeKey(frame, counts, flags, at, false);
-    if (kind === K_KIND_KEY2) return decodeKey(frame, counts, flags, at, true);
+    if (kind === K_KIND_DELTA2) return decodeDelta(frame, start, end, counts, flags, at, true);
+    if (kind === K_KIND_DELTA) return decodeDelta(frame, start, end, counts, flags, at, false);
+    if (kind === K_KIND_KEY2) return decodeKey(frame, start, end, counts, flags, at, true);
+    if (kind === K_KIND_KEY) return decodeKey(frame, start, end, counts, flags, at, false);
     const what = kind >= 2 && kind <= 4 ? `a ${CONTROL_KINDS[kind - 2]} message, which does not belong on the data path` : 'not a sample frame this host knows (a newer minor version?)';
     return reject('unknown-kind', `message kind ${kind} (first byte 0x${f_hex2(b0)}) is ${what}; skipped, chain unchanged`);
   }
 
   return {
     decodeInto,
+    decodeRange,
     block,
     push(frame: Uint8Array): SampleBlock | null {
       const cap = maxSamples(frame.length);

@@ -207,11 +207,13 @@ export function createFrameEncoder(
   let W = new Int32Array(maxN * 3 + 1);
   let W8 = new Uint8Array(W.buffer);
   let lims = frameLimits(cap, maxN);
-  let LD = lims[0] as Int32Array;
-  let LDF = lims[1] as Int32Array;
-  let LK = lims[2] as Int32Array;
-  let LKF = lims[3] as Int32Array;
-  let L = LD;
+  // The fit-limit tables (frameLimits): DELTA without and with flag bytes, KEY-led without and with;
+  // `fit` is the one the open frame is filled against.
+  let fitDelta = lims[0] as Int32Array;
+  let fitDeltaFlags = lims[1] as Int32Array;
+  let fitKey = lims[2] as Int32Array;
+  let fitKeyFlags = lims[3] as Int32Array;
+  let fit = fitDelta;
   let n = 0;
   let acc = 0;
   let fl = 0;
@@ -238,7 +240,7 @@ export function createFrameEncoder(
   let fMode = 0;
   let fLen = 0;
 
-  /** Layout of a frame of the k pending samples: width fW, mode byte fMode, length fLen (bytes). */
+  /** Layout of a frame of the k pending samples: width fW, mode byte fMode, length fLen (bytes). bitLength is written out ("jit": no call that returns a value). */
   function prepFrame(k: number): void {
     "jit";
     let a = acc >>> 8;
@@ -255,7 +257,13 @@ export function createFrameEncoder(
     fLen = k > 0 ? (keyPending ? KEY_FIXED_BYTES + 1 : 3) + (fl !== 0 ? k : 0) + ((k * w + 1) >> 1) : KEY_FIXED_BYTES;
   }
 
-  /** Writes the frame prepFrame(k) laid out into f (header, flag bytes, bit stream) and starts the next one. */
+  /**
+   * Writes the frame prepFrame(k) laid out into f (header, flag bytes, bit stream) and starts the next one.
+   * Deliberate copies, for the device: the KEY header is encodeKeyFrame's (from the KEY state rather
+   * than arguments) and the bit stream is packBits' loop, both written out here so a frame costs no
+   * further JS call (about 16k instructions each on Espruino; file header). The duplicate finder
+   * lists these pairs; keep them in step (tests/protocol compares every frame with the decoder's).
+   */
   function fillFrame(f: Uint8Array, k: number): void {
     "jit";
     let o = 3;
@@ -332,7 +340,7 @@ export function createFrameEncoder(
     n = 0;
     acc = 0;
     fl = 0;
-    L = LD;
+    fit = fitDelta;
     lim = maxN;
   }
 
@@ -379,11 +387,18 @@ export function createFrameEncoder(
     p1 = q1 = c1;
     p2 = q2 = c2;
     p3 = q3 = c3;
-    L = LK;
+    fit = fitKey;
     lim = maxN - 1;
     if (cap - KEY_FIXED_BYTES < 2 || lim < 1) enqueue(buildFrame(0));
   }
 
+  /**
+   * The per-sample path past the fast case: a KEY when due or flagged, else the sample joins the open
+   * frame (closing it first when the sample does not fit; enqueue written out, as in push1/push2).
+   * frame-encoder2.ts keeps its own copy of this state machine (and of poll, start) for the 1.2
+   * frames on purpose: sharing it would put a JS call (or a test of the frame format) on every
+   * sample the device encodes.
+   */
   function addSlow(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number, m: number): void {
     "jit";
     if (sinceKey >= keyAt || (flags & (FLAG_OVERFLOW | FLAG_STREAM_START)) !== 0) {
@@ -391,7 +406,7 @@ export function createFrameEncoder(
     } else {
       let a = acc | m;
       let f = fl | flags;
-      let t = f === fl ? L : keyPending ? LKF : LDF;
+      let t = f === fl ? fit : keyPending ? fitKeyFlags : fitDeltaFlags;
       if (a > (t[n + 1] as number)) {
         const o = n << 2;
         queue[qHead + queued] = buildFrame(n);
@@ -402,13 +417,13 @@ export function createFrameEncoder(
         R[3] = R[o + 3] as number;
         a = m;
         f = flags;
-        t = f ? LDF : LD;
+        t = f ? fitDeltaFlags : fitDelta;
       }
       if (f !== 0 && fl === 0) FL.fill(0, 0, n);
       FL[n] = flags;
       acc = a;
       fl = f;
-      L = t;
+      fit = t;
       q0 = p0; q1 = p1; q2 = p2; q3 = p3;
       p0 = c0; p1 = c1; p2 = c2; p3 = c3;
       sinceKey++;
@@ -419,6 +434,11 @@ export function createFrameEncoder(
     }
   }
 
+  /**
+   * add()'s "jit" body for the second-order predictor (2x[k-1] - x[k-2]); push1 below is the same with
+   * the first-order one (x[k-1]). Two copies on purpose: choosing the predictor once, at creation,
+   * keeps a test and a JS call off every sample on the device. Keep them in step.
+   */
   function push2(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
     "jit";
     const o = n << 2;
@@ -437,7 +457,7 @@ export function createFrameEncoder(
     if (sinceKey >= keyAt || flags | fl) {
       addSlow(c0, c1, c2, c3, flags, timeMs, m);
     } else {
-      if ((acc | m) > (L[n + 1] as number)) {
+      if ((acc | m) > (fit[n + 1] as number)) {
         queue[qHead + queued] = buildFrame(n);
         queued++;
         R[0] = R[o] as number;
@@ -474,7 +494,7 @@ export function createFrameEncoder(
     if (sinceKey >= keyAt || flags | fl) {
       addSlow(c0, c1, c2, c3, flags, timeMs, m);
     } else {
-      if ((acc | m) > (L[n + 1] as number)) {
+      if ((acc | m) > (fit[n + 1] as number)) {
         queue[qHead + queued] = buildFrame(n);
         queued++;
         R[0] = R[o] as number;
@@ -492,6 +512,7 @@ export function createFrameEncoder(
     }
   }
 
+  /** push2 and then poll(), written out (one JS call less per sample on the device; add1 likewise). */
   function add2(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null {
     push2(c0, c1, c2, c3, flags, timeMs);
     if (queued === 0) return null;
@@ -538,7 +559,7 @@ export function createFrameEncoder(
       n = 0;
       acc = 0;
       fl = 0;
-      L = LD;
+      fit = fitDelta;
       keyPending = false;
       queue = [];
       queued = 0;
@@ -553,6 +574,7 @@ export function createFrameEncoder(
     pendingSamples: function (): number {
       return n + (keyPending ? 1 : 0);
     },
+    /** Sets buffers and fit-limit tables up as creation does (the same lines, on purpose: no layout function for the device to hold). */
     configure: function (payload: number, perFrame: number): void {
       checkFrameParams('FrameEncoder.configure', payload, perFrame, 1);
       flushAll();
@@ -565,11 +587,11 @@ export function createFrameEncoder(
         W8 = new Uint8Array(W.buffer);
       }
       lims = frameLimits(cap, maxN);
-      LD = lims[0] as Int32Array;
-      LDF = lims[1] as Int32Array;
-      LK = lims[2] as Int32Array;
-      LKF = lims[3] as Int32Array;
-      L = LD;
+      fitDelta = lims[0] as Int32Array;
+      fitDeltaFlags = lims[1] as Int32Array;
+      fitKey = lims[2] as Int32Array;
+      fitKeyFlags = lims[3] as Int32Array;
+      fit = fitDelta;
       lim = maxN;
     },
   };

@@ -51,7 +51,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
   let W = new Int32Array(0);
   let W8 = new Uint8Array(0);
   let lims: Int32Array[] = [];
-  let L: Int32Array = R;
+  let fit: Int32Array = R; // the fit-limit table (of lims: frameLimits) the open frame is filled against
   let n = 0;
   let a1 = 0, a2 = 0, a3 = 0;
   let fl = 0;
@@ -90,7 +90,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
       W8 = new Uint8Array(W.buffer);
     }
     lims = frameLimits(cap, maxN);
-    L = lims[0] as Int32Array;
+    fit = lims[0] as Int32Array;
     lim = maxN;
   }
   layout(cap, maxN);
@@ -150,7 +150,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
     a2 = 0;
     a3 = 0;
     fl = 0;
-    L = lims[0] as Int32Array;
+    fit = lims[0] as Int32Array;
     lim = maxN;
   }
 
@@ -192,7 +192,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
     keyPending = true;
     sinceKey = 1;
     keyAt = keyInt;
-    L = lims[2] as Int32Array;
+    fit = lims[2] as Int32Array;
     lim = maxN - 1;
     if (cap - KEY_FIXED_BYTES < 2 || lim < 1) {
       queue[qHead + queued] = buildFrame(0);
@@ -207,7 +207,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
       startKey(c0, c1, c2, c3, flags, timeMs);
     } else {
       let f = fl | flags;
-      let t = f === fl ? L : keyPending ? lims[3] as Int32Array : lims[1] as Int32Array;
+      let t = f === fl ? fit : keyPending ? lims[3] as Int32Array : lims[1] as Int32Array;
       let m = a1 | m1;
       if ((a2 | m2) < m) m = a2 | m2;
       if ((a3 | m3) < m) m = a3 | m3;
@@ -225,7 +225,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
       a2 |= m2;
       a3 |= m3;
       fl = f;
-      L = t;
+      fit = t;
       sinceKey++;
       if (++n >= lim) {
         queue[qHead + queued] = buildFrame(n);
@@ -287,7 +287,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
       let m = a1 | m1;
       if ((a2 | m2) < m) m = a2 | m2;
       if ((a3 | m3) < m) m = a3 | m3;
-      if (m > (L[n + 1] as number)) {
+      if (m > (fit[n + 1] as number)) {
         queue[qHead + queued] = buildFrame(n);
         queued++;
         R.set(R.subarray(o, o + 12), 0);
@@ -334,7 +334,7 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
       n = 0;
       a1 = a2 = a3 = 0;
       fl = 0;
-      L = lims[0] as Int32Array;
+      fit = lims[0] as Int32Array;
       keyPending = false;
       queue = [];
       queued = 0;

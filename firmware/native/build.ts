@@ -56,19 +56,20 @@ export interface NativeBuild {
   sourceSha256: string;
   /** First line of `clang-14 --version`. */
   compiler: string;
-  /** The shared blocks' word offsets: every `#define HB_* n` (hx711.c) and `#define EB_* n` (encode.c), in file order. */
+  /** The shared blocks' word offsets: every `#define HB_* n` (hx711.c), `#define EB_* n` (encode.c) and `#define RB_* n` (ring.h), in file order. */
   layout: [string, number][];
 }
 
 /**
- * The HX block's and the encoder block's layouts as the C sources define them (`#define HB_NAME n`,
- * `#define EB_NAME n` in the .c files next to the entry), so the TypeScript reads the same table
- * (firmware/src/native-code.ts, generated) instead of a copy of it.
+ * The HX block's, the encoder block's and the sample ring's layouts as the C sources define them
+ * (`#define HB_NAME n`, `#define EB_NAME n`, `#define RB_NAME n` in the .c and .h files next to the
+ * entry), so the TypeScript reads the same table (firmware/src/native-code.ts, generated) instead of
+ * a copy of it.
  */
 export function blockLayout(dir: string): [string, number][] {
   const out: [string, number][] = [];
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.c')).sort()) {
-    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^#define ((?:HB|EB)_[A-Z0-9_]+) (\d+)\s*$/gm)) out.push([m[1]!, Number(m[2])]);
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.c') || n.endsWith('.h')).sort()) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^#define ((?:HB|EB|RB)_[A-Z0-9_]+) (\d+)\s*$/gm)) out.push([m[1]!, Number(m[2])]);
   }
   return out;
 }
@@ -235,7 +236,7 @@ export function renderNativeCode(b: NativeBuild): string {
     `export const NATIVE_SOURCE_SHA256 = '${b.sourceSha256}';`,
     '/** The compiler that produced the code. */',
     `export const NATIVE_COMPILER = '${b.compiler.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}';`,
-    '/** Word offsets in the HX block (hx711.c, HB_*) and the encoder block (encode.c, EB_*), from their #defines. */',
+    '/** Word offsets in the HX block (hx711.c, HB_*), the encoder block (encode.c, EB_*) and the sample ring\'s state (ring.h, RB_*), from their #defines. */',
     ...b.layout.map(([name, v]) => `export const ${name} = ${v};`),
     '',
   ].join('\n');

@@ -1,12 +1,14 @@
 /*
  * encode.c: the ring-to-frame path of firmware/src/stream.ts (createStreamer) over the sample-frame
  * encoder of protocol/frame-encoder.ts (createFrameEncoder(payload, perFrame, keyInterval, true):
- * second-order predictor), in C for Thumb (ARMv6-M), called through E.nativeCall by
+ * second-order predictor; format 1, KEY/DELTA) or of protocol/frame-encoder2.ts
+ * (createFrameEncoder2(payload, perFrame, keyInterval): format 2, KEY2/DELTA2, protocol/SPEC.md 4.8,
+ * when eb[EB_FMT] is 2), in C for Thumb (ARMv6-M), called through E.nativeCall by
  * firmware/src/native-stream.ts. Included by entry.c, which dispatches
  *   op 2 NAT_FRAME(eb, min)  -> nat_frame,   op 3 NAT_FLUSH(eb) -> nat_flush,
  *   op 4 NAT_SKIP(eb, dropped) -> nat_skip.
  * The TypeScript encoder is the reference: every frame must come out byte-identical (tested by
- * tests/firmware/native-encoder.test.ts in the ARMv6-M interpreter). No globals, no division, no
+ * tests/firmware/native-encoder.test.ts and native-encoder2.test.ts in the ARMv6-M interpreter). No globals, no division, no
  * floats, no library calls: every bit of state lives in the encoder block `eb`.
  *
  * Encoder block eb (an Int32Array, one flat buffer; native-stream.ts lays it out). Words:
@@ -23,12 +25,13 @@
  *   [11] EB_SINCEKEY samples since the KEY, KEY included   [12] EB_KEYAT  sinceKey that forces a KEY
  *   [13] EB_KEYFLAGS [14] EB_KEYTIME (ms mod 2^24)  [15] EB_KEYIDX   the KEY sample
  *   [16..19] EB_K    the KEY sample's counts
- *   [20..23] EB_P    x[k-1] per cell                    [24..27] EB_Q  x[k-2] per cell
+ *   [20..23] EB_P    x[k-1] per cell                    [24..27] EB_D  last first difference << 8
  *   [28] EB_L        word offset (in eb) of the fit-limit table in use
  *   [29] EB_LD [30] EB_LDF [31] EB_LK [32] EB_LKF  word offsets of the four fit-limit tables
  *                    (frame-encoder.ts fitLimits: LD = fitLimits(cap-3, maxN, false), LDF = with flags,
  *                    LK = fitLimits(cap-21, maxN-1, false), LKF = with flags; written by the JS)
- *   [33] EB_R        word offset of R: residuals << 8, 4 per pending sample (4 * (maxN + 1) words)
+ *   [33] EB_R        word offset of R: first differences (x - x[k-1]) << 8, 4 per pending sample
+ *                    (4 * (maxN + 1) words); the frame writer makes the chosen order's residuals
  *   [34] EB_FLB      byte offset of FL: flags per pending sample (maxN + 1 bytes)
  *   [35] EB_QOFF     byte offset of frame slot 0      [36] EB_QSTRIDE  bytes per slot (>= payload)
  *   [37] EB_QSLOTS   slots                            [38] EB_QHEAD    oldest queued slot
@@ -43,7 +46,13 @@
  *                    frame is queued (perFrame while streaming, -1 while draining, 0x7fffffff idle)
  *   [49] EB_GATE     -1 while a frame is queued, else EB_GATEWANT (kept by every op): the JS skips
  *                    the native call while ring count < EB_GATE (it could only return 0)
- * EB_HEADER = 50 words; the tables, R, FL, slot lengths and slots follow (offsets above).
+ *   [50] EB_FMT      frame format of the stream (native-stream.ts writes it at STREAM_BEGIN; 0 = 1)
+ *   [51] EB_SEQ      format 2: sequence number of the next frame (never reset: one sequence per block)
+ *   [52] EB_NPAR     format 2: stream parity, inverted (a zeroed block's first stream sends 0)
+ *   [53] EB_A1 [54] EB_A3  OR of the pending first- and third-order magnitudes (EB_ACC: second order)
+ *   [55..58] EB_E    last second difference << 8 per cell
+ *   [59..62] EB_FD [63..66] EB_FE  the last first and second differences at the open frame's start
+ * EB_HEADER = 67 words; the tables, R, FL, slot lengths and slots follow (offsets above).
  *
  * NAT_FRAME returns (offset << 8) | length for the next completed frame, offset = its byte offset in
  * eb (dequeued; its bytes stay in the slot until the queue wraps around to it), 0 when none is
@@ -51,8 +60,9 @@
  * acknowledged them, eb[EB_OVN] and eb[EB_OVFIRST] hold onOverflow's arguments; call NAT_FRAME
  * again (it resumes the step).
  *
- * Device time: a KEY carries the low 24 bits of the ring's integer ms; the TypeScript encoder's
- * Math.floor(t) % 2^24 stored into bytes gives the same three bytes for every int32 t.
+ * Device time: a KEY carries the low 24 bits of the ring's integer ms (a KEY2 the low 16); the
+ * TypeScript encoders' Math.floor(t) % 2^24 (% 2^16) stored into bytes gives the same bytes for
+ * every int32 t.
  */
 
 #define EB_RING 0
@@ -73,7 +83,7 @@
 #define EB_KEYIDX 15
 #define EB_K 16
 #define EB_P 20
-#define EB_Q 24
+#define EB_D 24
 #define EB_L 28
 #define EB_LD 29
 #define EB_LDF 30
@@ -96,52 +106,85 @@
 #define EB_QFULL 47
 #define EB_GATEWANT 48
 #define EB_GATE 49
-#define EB_HEADER 50
+#define EB_FMT 50
+#define EB_SEQ 51
+#define EB_NPAR 52
+#define EB_A1 53
+#define EB_A3 54
+#define EB_E 55
+#define EB_FD 59
+#define EB_FE 63
+#define EB_HEADER 67
 
-#define RB_HEAD 0
-#define RB_COUNT 1
-#define RB_CAP 2
-#define RB_PRODUCED 3
-#define RB_CONSUMED 4
-#define RB_COUNTS 5
-#define RB_FLAGS 6
-#define RB_TIMES 7
+#include "ring.h"
 
 #define NAT_OVERFLOW (-2)
 
 #define MSG_KEY_BYTE 0x10
 #define MSG_DELTA_BYTE 0x11
+#define MSG2_OFFSET 5
 #define KEY_FIXED 20
 #define FLAG_OVERFLOW_BIT 0x20
 #define FLAG_STREAM_START_BIT 0x40
-#define MODE_SECOND 0x20
+#define PARITY_BIT 0x80
+#define SKIP_RESTART 0x800000
+#define MODE_ORDER_SHIFT 5
 #define MODE_FLAGS 0x40
+#define MODE2_FLAGS 0x80
 #define MODE_BIT8 0x80
 
 typedef unsigned int enc_u32;
 typedef unsigned char enc_u8;
 
-/* Frame of the k pending samples (prepFrame + fillFrame of frame-encoder.ts) into the next slot. */
+/* Bits of the widest residual the accumulator a (OR of (r << 8) ^ ((r << 8) >> 31)) holds, plus the sign: >= 2. */
+static int enc_width(enc_u32 a) {
+  int b = 1;
+  a >>= 8;
+  while (a != 0) {
+    b++;
+    a >>= 1;
+  }
+  return b < 2 ? 2 : b;
+}
+
+/* Three little-endian bytes of v at f. */
+static void enc_put3(enc_u8 *f, int v) {
+  f[0] = (enc_u8)v;
+  f[1] = (enc_u8)(v >> 8);
+  f[2] = (enc_u8)(v >> 16);
+}
+
+/*
+ * Frame of the k pending samples into the next slot (prepFrame + fillFrame of frame-encoder.ts, or
+ * of frame-encoder2.ts when eb[EB_FMT] is 2). R holds each pending sample's first differences
+ * (x - x[k-1]) << 8; the chosen order's residuals come from them and the history at the frame's
+ * start (EB_FD: the last first difference, EB_FE: the last second difference), which the packing
+ * loop moves on by the k samples: it is then the history at the next frame's start.
+ */
 static void enc_build(int *eb, int k) {
   enc_u8 *base = (enc_u8 *)eb;
   int slots = eb[EB_QSLOTS];
   int queued = eb[EB_QUEUED];
   int keyPending = eb[EB_KEYPEND];
   int fl = eb[EB_FL];
-  enc_u32 a = (enc_u32)eb[EB_ACC] >> 8;
-  int b = 0;
-  int w;
+  int v2 = eb[EB_FMT] == 2;
+  int w = enc_width((enc_u32)eb[EB_ACC]);
+  int o = 1;
   int len;
   int slot;
-  int o;
   enc_u8 *f;
-  if (a >> 16) { b = 16; a >>= 16; }
-  if (a >> 8) { b += 8; a >>= 8; }
-  if (a >> 4) { b += 4; a >>= 4; }
-  if (a >> 2) { b += 2; a >>= 2; }
-  if (a >> 1) { b += 1; a >>= 1; }
-  w = b + (int)a + 1;
-  if (w < 2) w = 2;
+  if (v2) {
+    int w1 = enc_width((enc_u32)eb[EB_A1]);
+    int w3 = enc_width((enc_u32)eb[EB_A3]);
+    if (w1 <= w) {
+      w = w1;
+      o = 0;
+    }
+    if (w3 < w) {
+      w = w3;
+      o = 2;
+    }
+  }
   if (k > 0) {
     len = (keyPending ? KEY_FIXED + 1 : 3) + (fl != 0 ? k : 0) + ((k * w + 1) >> 1);
   } else {
@@ -159,34 +202,26 @@ static void enc_build(int *eb, int k) {
     eb[EB_FRAMES]++;
   }
   if (f != 0) {
-    int mode = w | MODE_SECOND | (fl != 0 ? MODE_FLAGS : 0);
+    int mode = w | (o << MODE_ORDER_SHIFT) | (fl != 0 ? (v2 ? MODE2_FLAGS : MODE_FLAGS) : 0);
     int firstIdx = eb[EB_FIRST];
-    o = 3;
+    int i;
+    int at = 3;
     if (keyPending) {
-      int v;
-      int c;
-      o = KEY_FIXED + 1;
-      v = eb[EB_KEYIDX];
-      f[0] = MSG_KEY_BYTE;
-      f[1] = (enc_u8)v;
-      f[2] = (enc_u8)(v >> 8);
-      f[3] = (enc_u8)(v >> 16);
-      v = eb[EB_KEYTIME];
-      f[4] = (enc_u8)v;
-      f[5] = (enc_u8)(v >> 8);
-      f[6] = (enc_u8)(v >> 16);
+      at = KEY_FIXED + 1;
+      f[0] = (enc_u8)(MSG_KEY_BYTE + (v2 ? MSG2_OFFSET : 0));
+      enc_put3(f + 1 + v2, eb[EB_KEYIDX]);
+      enc_put3(f + 4 + v2, eb[EB_KEYTIME]);
       f[7] = (enc_u8)eb[EB_KEYFLAGS];
-      for (c = 0; c < 4; c++) {
-        v = eb[EB_K + c];
-        f[8 + 3 * c] = (enc_u8)v;
-        f[9 + 3 * c] = (enc_u8)(v >> 8);
-        f[10 + 3 * c] = (enc_u8)(v >> 16);
-      }
+      for (i = 0; i < 4; i++) enc_put3(f + 8 + 3 * i, eb[EB_K + i]);
       if (k > 0) f[KEY_FIXED] = (enc_u8)mode;
     } else {
-      f[0] = MSG_DELTA_BYTE;
+      f[0] = (enc_u8)(MSG_DELTA_BYTE + (v2 ? MSG2_OFFSET : 0));
       f[1] = (enc_u8)firstIdx;
-      f[2] = (enc_u8)(mode | ((firstIdx & 0x100) ? MODE_BIT8 : 0));
+      f[2] = (enc_u8)(mode | (!v2 && (firstIdx & 0x100) ? MODE_BIT8 : 0));
+    }
+    if (v2) {
+      f[1] = (enc_u8)eb[EB_SEQ];
+      eb[EB_SEQ] = (eb[EB_SEQ] + 1) & 0xff;
     }
     if (k > 0) {
       const int *R = eb + eb[EB_R];
@@ -194,15 +229,20 @@ static void enc_build(int *eb, int k) {
       enc_u32 mask = w >= 24 ? 0xffffffu : (1u << w) - 1u;
       enc_u32 acc = 0;
       int bits = 0;
-      int i;
       if (fl != 0) {
         const enc_u8 *FL = base + eb[EB_FLB];
-        for (i = 0; i < k; i++) f[o + i] = FL[i];
-        o += k;
+        for (i = 0; i < k; i++) f[at + i] = FL[i];
+        at += k;
       }
-      f += o;
+      f += at;
       for (i = 0; i < count; i++) {
-        acc |= (((enc_u32)R[i] >> 8) & mask) << bits;
+        int *h = eb + (i & 3);
+        enc_u32 r = (enc_u32)R[i];
+        enc_u32 s = r - (enc_u32)h[EB_FD];
+        enc_u32 v = o == 0 ? r : o == 1 ? s : s - (enc_u32)h[EB_FE];
+        h[EB_FD] = (int)r;
+        h[EB_FE] = (int)s;
+        acc |= ((v >> 8) & mask) << bits;
         bits += w;
         while (bits >= 8) {
           *f++ = (enc_u8)acc;
@@ -217,6 +257,8 @@ static void enc_build(int *eb, int k) {
   eb[EB_FIRST] = (eb[EB_FIRST] + k) & 0xffffff;
   eb[EB_N] = 0;
   eb[EB_ACC] = 0;
+  eb[EB_A1] = 0;
+  eb[EB_A3] = 0;
   eb[EB_FL] = 0;
   eb[EB_L] = eb[EB_LD];
   eb[EB_LIM] = eb[EB_MAXN];
@@ -227,19 +269,28 @@ static void enc_flush_all(int *eb) {
   if (eb[EB_KEYPEND] || eb[EB_N] > 0) enc_build(eb, eb[EB_N]);
 }
 
-/* startKey: the sample (c, flags, t) starts a KEY frame. */
+/* startKey: the sample (c, flags, t) starts a KEY (KEY2) frame; every history value is set to it. */
 static void enc_start_key(int *eb, const int *c, int flags, int t) {
   int i;
   int keyIdx;
+  int kf = flags | eb[EB_EXTRA];
   enc_flush_all(eb);
   keyIdx = (eb[EB_KEYIDX] + eb[EB_SINCEKEY]) & 0xffffff;
   eb[EB_KEYIDX] = keyIdx;
   for (i = 0; i < 4; i++) {
     eb[EB_K + i] = c[i];
     eb[EB_P + i] = c[i];
-    eb[EB_Q + i] = c[i];
+    eb[EB_D + i] = 0;
+    eb[EB_E + i] = 0;
+    eb[EB_FD + i] = 0;
+    eb[EB_FE + i] = 0;
   }
-  eb[EB_KEYFLAGS] = (flags | eb[EB_EXTRA]) & 0xff;
+  if (eb[EB_FMT] == 2) {
+    /* Stream parity (KEY2 flag bit 7): EB_NPAR holds it inverted, so a zeroed block's first stream sends 0. */
+    if (eb[EB_EXTRA] & FLAG_STREAM_START_BIT) eb[EB_NPAR] ^= PARITY_BIT;
+    kf = (kf & 0x7f) | (eb[EB_NPAR] ^ PARITY_BIT);
+  }
+  eb[EB_KEYFLAGS] = kf & 0xff;
   eb[EB_EXTRA] = 0;
   eb[EB_KEYTIME] = t & 0xffffff;
   eb[EB_KEYPEND] = 1;
@@ -251,10 +302,9 @@ static void enc_start_key(int *eb, const int *c, int flags, int t) {
   if (eb[EB_CAP] - KEY_FIXED < 2 || eb[EB_LIM] < 1) enc_build(eb, 0);
 }
 
-/* push2 + addSlow of frame-encoder.ts: one sample (counts c[0..3], flags, device ms t). */
 /*
- * The sample whose residuals R hold does not fit the open frame: close the frame of the n samples
- * before it and move R to the start of the residual buffer, where the next frame begins.
+ * The sample whose first differences R holds does not fit the open frame: close the frame of the n
+ * samples before it and move R to the start of the residual buffer, where the next frame begins.
  */
 static void enc_close_before(int *eb, int n, const int *R) {
   int *R0 = eb + eb[EB_R];
@@ -265,58 +315,77 @@ static void enc_close_before(int *eb, int n, const int *R) {
   R0[3] = R[3];
 }
 
+/*
+ * push2 + addSlow of frame-encoder.ts (format 1: second order only), or push + addSlow of
+ * frame-encoder2.ts (format 2: the narrowest of three orders decides): one sample (counts c[0..3],
+ * flags, device ms t). Residuals of order 1, 2, 3: r = x - x[k-1], s = r - D, u = s - E (D, E: the
+ * last first and second differences), all << 8 mod 2^32 as in the TypeScript.
+ */
 static void enc_push(int *eb, const int *c, int flags, int t) {
   int n = eb[EB_N];
   int *R = eb + eb[EB_R] + (n << 2);
-  int m = 0;
+  int x1 = 0;
+  int x2 = 0;
+  int x3 = 0;
+  int a1;
+  int a2;
+  int a3;
+  int m;
   int i;
   int fl = eb[EB_FL];
+  int f = fl;
+  int t2 = eb[EB_L];
   for (i = 0; i < 4; i++) {
-    enc_u32 p = (enc_u32)eb[EB_P + i];
-    int r = (int)(((enc_u32)c[i] - p - p + (enc_u32)eb[EB_Q + i]) << 8);
-    R[i] = r;
-    m |= r ^ (r >> 31);
+    int *h = eb + i;
+    enc_u32 r = ((enc_u32)c[i] - (enc_u32)h[EB_P]) << 8;
+    enc_u32 s = r - (enc_u32)h[EB_D];
+    enc_u32 u = s - (enc_u32)h[EB_E];
+    R[i] = (int)r;
+    h[EB_P] = c[i];
+    h[EB_D] = (int)r;
+    h[EB_E] = (int)s;
+    x1 |= (int)r ^ ((int)r >> 31);
+    x2 |= (int)s ^ ((int)s >> 31);
+    x3 |= (int)u ^ ((int)u >> 31);
+  }
+  a1 = eb[EB_A1] | x1;
+  a2 = eb[EB_ACC] | x2;
+  a3 = eb[EB_A3] | x3;
+  m = a2;
+  if (eb[EB_FMT] == 2) {
+    if (a1 < m) m = a1;
+    if (a3 < m) m = a3;
   }
   if (eb[EB_SINCEKEY] >= eb[EB_KEYAT] || (flags | fl) != 0) {
-    int a;
-    int f;
-    int t2;
     if (eb[EB_SINCEKEY] >= eb[EB_KEYAT] || (flags & (FLAG_OVERFLOW_BIT | FLAG_STREAM_START_BIT)) != 0) {
       enc_start_key(eb, c, flags, t);
       return;
     }
-    a = eb[EB_ACC] | m;
     f = fl | flags;
-    t2 = f == fl ? eb[EB_L] : eb[EB_KEYPEND] ? eb[EB_LKF] : eb[EB_LDF];
-    if (a > eb[t2 + n + 1]) {
-      enc_close_before(eb, n, R);
-      n = 0;
-      fl = 0;
-      a = m;
-      f = flags;
-      t2 = f ? eb[EB_LDF] : eb[EB_LD];
-    }
-    {
-      enc_u8 *FL = (enc_u8 *)eb + eb[EB_FLB];
-      if (f != 0 && fl == 0) {
-        for (i = 0; i < n; i++) FL[i] = 0;
-      }
-      FL[n] = (enc_u8)flags;
-    }
-    eb[EB_ACC] = a;
-    eb[EB_FL] = f;
-    eb[EB_L] = t2;
-  } else {
-    if ((eb[EB_ACC] | m) > eb[eb[EB_L] + n + 1]) {
-      enc_close_before(eb, n, R);
-      n = 0;
-    }
-    eb[EB_ACC] |= m;
+    if (f != fl) t2 = eb[EB_KEYPEND] ? eb[EB_LKF] : eb[EB_LDF];
   }
-  for (i = 0; i < 4; i++) {
-    eb[EB_Q + i] = eb[EB_P + i];
-    eb[EB_P + i] = c[i];
+  if (m > eb[t2 + n + 1]) {
+    enc_close_before(eb, n, R);
+    n = 0;
+    fl = 0;
+    f = flags;
+    t2 = f ? eb[EB_LDF] : eb[EB_LD];
+    a1 = x1;
+    a2 = x2;
+    a3 = x3;
   }
+  eb[EB_A1] = a1;
+  eb[EB_ACC] = a2;
+  eb[EB_A3] = a3;
+  if (f != 0) {
+    enc_u8 *FL = (enc_u8 *)eb + eb[EB_FLB];
+    if (fl == 0) {
+      for (i = 0; i < n; i++) FL[i] = 0;
+    }
+    FL[n] = (enc_u8)flags;
+  }
+  eb[EB_FL] = f;
+  eb[EB_L] = t2;
   eb[EB_SINCEKEY]++;
   n++;
   eb[EB_N] = n;
@@ -348,12 +417,13 @@ static void enc_take(int *eb) {
   enc_flush_all(eb);
 }
 
-/* FrameEncoder.skip(dropped). */
+/* FrameEncoder.skip(dropped) (frame-encoder.ts, or frame-encoder2.ts when eb[EB_FMT] is 2). */
 static void enc_skip(int *eb, int dropped) {
   if (dropped > 0) {
     enc_flush_all(eb);
     eb[EB_KEYIDX] = (int)(((enc_u32)eb[EB_KEYIDX] + (enc_u32)dropped) & 0xffffffu);
-    eb[EB_EXTRA] |= FLAG_OVERFLOW_BIT;
+    /* Format 2: a skip of 2^23 or more starts a new stream (SPEC 4.8; frame-encoder2.ts SKIP_RESTART). */
+    eb[EB_EXTRA] |= eb[EB_FMT] == 2 && dropped >= SKIP_RESTART ? FLAG_STREAM_START_BIT : FLAG_OVERFLOW_BIT;
     eb[EB_KEYAT] = 0;
   }
 }

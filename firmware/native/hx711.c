@@ -28,6 +28,8 @@
  *            with flags 0 and time hb[20];
  *          0x2000 | notReady otherwise (counts of the chips read in hb[9..12]; the JS check runs).
  */
+#include "ring.h"
+
 /* GPIO P0 registers as word offsets from the base in hb[HB_GPIO] (0x50000000 on the nRF52: OUTSET
  * 0x508, OUTCLR 0x50C, IN 0x510). The base is data, not a constant, so the same code can be pointed
  * at a RAM block (base = block address - 0x508) where there are no nRF52 registers (a test on the
@@ -75,20 +77,20 @@ static void hx_wait(int n) {
   while (n-- > 0) __asm__ volatile("");
 }
 
-/* Stores one set in the sample ring (layout in firmware/src/ring.ts), overwriting the oldest when full. */
+/* Stores one set in the sample ring (layout in ring.h), overwriting the oldest when full. */
 static void ring_store(int *rb, int c0, int c1, int c2, int c3, int flags, int t) {
-  int h = rb[0];
-  int cap = rb[2];
-  int *counts = (int *)(unsigned int)rb[5] + 4 * h;
+  int h = rb[RB_HEAD];
+  int cap = rb[RB_CAP];
+  int *counts = (int *)(unsigned int)rb[RB_COUNTS] + 4 * h;
   counts[0] = c0;
   counts[1] = c1;
   counts[2] = c2;
   counts[3] = c3;
-  ((unsigned char *)(unsigned int)rb[6])[h] = (unsigned char)flags;
-  ((int *)(unsigned int)rb[7])[h] = t;
-  rb[0] = h + 1 == cap ? 0 : h + 1;
-  if (rb[1] < cap) rb[1]++;
-  rb[3] = (int)((unsigned int)rb[3] + 1u); /* wraps like the JS side's int32 store */
+  ((unsigned char *)(unsigned int)rb[RB_FLAGS])[h] = (unsigned char)flags;
+  ((int *)(unsigned int)rb[RB_TIMES])[h] = t;
+  rb[RB_HEAD] = h + 1 == cap ? 0 : h + 1;
+  if (rb[RB_COUNT] < cap) rb[RB_COUNT]++;
+  rb[RB_PRODUCED] = (int)((unsigned int)rb[RB_PRODUCED] + 1u); /* wraps like the JS side's int32 store */
 }
 
 /* Nonzero when v is a usable new value: changed since last and not saturated (0x7fffff, -0x800000). */

@@ -3,7 +3,8 @@
  * (firmware/build.ts, so the loader, ABI check and native streamer are the firmware's own code),
  * runs it on an ARM build (E.nativeCall runs the real Thumb code there) and compares its frames and
  * onOverflow calls with the TypeScript reference, createStreamer (firmware/src/stream.ts) over the
- * protocol's createFrameEncoder, fed the same operations: every second-order golden vector of
+ * protocol's createFrameEncoder (format 1) or createFrameEncoder2 (format 2: every other random
+ * stream and the 1.2 vectors), fed the same operations: every second-order golden vector of
  * protocol/vectors/sample-frames.json and seeded random streams (payloads 20..50, 1..16 samples per
  * frame, noise, jumps, int24 limits, flags, a small ring that overflows).
  *
@@ -14,9 +15,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { xorshift32 } from '../../host/sim/random.ts';
 import { buildFirmware } from '../build.ts';
 import { createRing, ringPush, type SampleRing } from '../src/ring.ts';
 import { createStreamer, streamerMethods, type StreamerMethods } from '../src/stream.ts';
+import { createFrameEncoder2 } from '../../protocol/frame-encoder2.ts';
 import vectors from '../../protocol/vectors/sample-frames.json' with { type: 'json' };
 import { runOnInterpreter, type BuildName, type Interpreter, type RunResult } from './runner.ts';
 
@@ -31,7 +34,8 @@ export type ProbeOp =
   | ['e']
   | ['c', number, number]
   | ['k']
-  | ['r', number];
+  | ['r', number]
+  | ['f', number];
 
 export function opsFile(ops: ProbeOp[]): Uint8Array {
   const out: number[] = [];
@@ -57,7 +61,10 @@ export function referenceLog(ops: ProbeOp[]): string[] {
     } else if (op[0] === 'e') s.end();
     else if (op[0] === 'c') s.configure(op[1], op[2]);
     else if (op[0] === 'k') s.forceKey();
-    else {
+    else if (op[0] === 'f') {
+      // Right after 'r' (a fresh streamer): format 2 takes createFrameEncoder2 (STREAM_FORMAT on the probe).
+      if (op[1] === 2) s = streamerMethods(createStreamer(ring, onOverflow, (a, b, c) => createFrameEncoder2(a, b, c)));
+    } else {
       ring = createRing(op[1]);
       s = streamerMethods(createStreamer(ring, onOverflow));
     }
@@ -71,6 +78,7 @@ interface EncoderVector {
   keyInterval: number;
   startIndex: number;
   secondOrder: boolean;
+  format?: number;
   samples: number[][];
   skips?: number[][];
 }
@@ -83,7 +91,7 @@ export function goldenOps(): { ops: ProbeOp[]; streams: number } {
     const e = v.encoder;
     if (!e || !e.secondOrder || e.skips) continue;
     streams++;
-    ops.push(['r', 64], ['b', e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.startIndex]);
+    ops.push(['r', 64], ['f', e.format ?? 1], ['b', e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.startIndex]);
     for (const s of e.samples) ops.push(['p', s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, Math.floor(s[5]!)], ['n']);
     ops.push(['e'], ...Array.from({ length: 12 }, (): ProbeOp => ['n']));
   }
@@ -92,18 +100,12 @@ export function goldenOps(): { ops: ProbeOp[]; streams: number } {
 
 /** Seeded random streams (xorshift32): `count` streams of `samples` samples each. */
 export function randomOps(seed: number, count: number, samples: number): ProbeOp[] {
-  let x = seed | 1;
-  const rnd = (): number => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
+  const rnd = xorshift32(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
   const ops: ProbeOp[] = [];
   for (let k = 0; k < count; k++) {
     const small = k % 3 === 2;
-    ops.push(['r', small ? 8 : 64], ['b', int(20, 50), int(1, 16), int(1, 128), int(0, 0xffffff)]);
+    ops.push(['r', small ? 8 : 64], ['f', (k % 2) + 1], ['b', int(20, 50), int(1, 16), int(1, 128), int(0, 0xffffff)]);
     const base = [0, 1, 2, 3].map(() => int(-8388608, 8388607));
     let t = rnd() < 0.3 ? 2 ** 31 - 3000 : int(0, 2 ** 30);
     const signal = k % 4;

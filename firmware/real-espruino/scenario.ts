@@ -140,7 +140,7 @@ export const COMMANDS: Record<number, CommandMessage | { reqId: number; code: nu
   10: { reqId: 10, code: CMD_TARE, samples: 16 },
   11: { reqId: 11, code: 0x7f, raw: withByte(encodeCommand({ reqId: 11, code: CMD_GET_INFO }), 2, 0x7f) },
   12: { reqId: 12, code: CMD_GET_CALIBRATION, raw: withByte(encodeCommand({ reqId: 12, code: CMD_GET_CALIBRATION, cell: 0 }), 3, 9) },
-  20: { reqId: 20, code: CMD_START_STREAM },
+  20: { reqId: 20, code: CMD_START_STREAM, frameFormat: 2 },
   21: { reqId: 21, code: CMD_GET_INFO },
   22: { reqId: 22, code: CMD_GET_CALIBRATION, cell: 0 },
   23: { reqId: 23, code: CMD_GET_NAME },

@@ -10,8 +10,9 @@
  *   A file of its own, not a field of tripod.json: every settings write rewrites tripod.json from
  *   RAM (settings.ts saveSettings), and a key kept there would either live in RAM at rest or be
  *   lost by the first SET_NAME; a corrupt settings file (defaults at boot) does not unpair either.
- * - AuthState bytes: [0..7] the pending nonce, [8..15] the tag AUTH brought, [16] the step
- *   (STEP_NONE, STEP_CHALLENGED, STEP_TAGGED), [17] 1 while the pairing window is open.
+ * - AuthState bytes: [AUTH_NONCE_AT..+7] the pending nonce, [AUTH_TAG_AT..+7] the tag AUTH brought,
+ *   [AUTH_STEP_AT] the step (STEP_NONE, STEP_CHALLENGED, STEP_TAGGED), [AUTH_PAIRING_AT] 1 while the
+ *   pairing window is open.
  */
 import {
   AUTH_STATE_KEY_SET,
@@ -41,6 +42,10 @@ import { authTag } from '../../protocol/siphash.ts';
 export const KEY_FILE = 'tripod.key';
 /** Bytes of main.ts's AuthState (see the file comment). */
 export const AUTH_STATE_BYTES = 18;
+/** AuthState's pending nonce (8 bytes), the tag AUTH brought (8 bytes) and the step byte. */
+export const AUTH_NONCE_AT = 0;
+export const AUTH_TAG_AT = 8;
+export const AUTH_STEP_AT = 16;
 /** Index of the pairing-window byte in AuthState (main.ts sets it from the button watch). */
 export const AUTH_PAIRING_AT = 17;
 export const STEP_NONE = 0;
@@ -102,15 +107,15 @@ export function authGate(link: number, bytes: Uint8Array, st: Uint8Array, reply:
     out[0] = MSG_RESPONSE;
     out[1] = bytes[1] as number;
     out[2] = CMD_AUTH_CHALLENGE;
-    for (let i = 0; i < 8; i += 4) {
+    for (let i = AUTH_NONCE_AT; i < AUTH_NONCE_AT + 8; i += 4) {
       const w = E.hwRand();
       st[i] = w;
       st[i + 1] = w >> 8;
       st[i + 2] = w >> 16;
       st[i + 3] = w >> 24;
     }
-    st[16] = STEP_CHALLENGED;
-    out.set(st.subarray(0, 8), 4);
+    st[AUTH_STEP_AT] = STEP_CHALLENGED;
+    out.set(st.subarray(AUTH_NONCE_AT, AUTH_NONCE_AT + 8), 4);
     out[12] = (readKey() !== null ? AUTH_STATE_KEY_SET : 0) | (st[AUTH_PAIRING_AT] ? AUTH_STATE_PAIRING : 0);
     const a = NRF.getAddress();
     for (let i = 0; i < 6; i++) out[13 + i] = parseInt(a.substr(3 * i, 2), 16);
@@ -120,23 +125,23 @@ export function authGate(link: number, bytes: Uint8Array, st: Uint8Array, reply:
   if (code === CMD_AUTH) {
     if (len < 11) return authAnswer(link, bytes, STATUS_MALFORMED, reply);
     // One tag per nonce: AUTH is refused unless a challenge is pending that has no tag yet.
-    const ok = st[16] === STEP_CHALLENGED;
-    st[16] = ok ? STEP_TAGGED : STEP_NONE;
-    if (ok) st.set(bytes.subarray(3, 11), 8);
+    const ok = st[AUTH_STEP_AT] === STEP_CHALLENGED;
+    st[AUTH_STEP_AT] = ok ? STEP_TAGGED : STEP_NONE;
+    if (ok) st.set(bytes.subarray(3, 11), AUTH_TAG_AT);
     return authAnswer(link, bytes, ok ? STATUS_OK : STATUS_AUTH_REQUIRED, reply);
   }
   if (!(code === CMD_SET_SAMPLE_RATE || code === CMD_SET_FRAME_SAMPLES || code === CMD_SET_CALIBRATION || code === CMD_TARE || code === CMD_SET_NAME || code === CMD_REBOOT || code === CMD_SET_KEY)) return false;
   // The write must carry the tag AUTH brought for the pending nonce under the stored key. Any write
   // ends the challenge (one nonce, one write, good or not), so a recorded AUTH and command never
   // work again, and a tag made for one command fails for any other bytes.
-  const tagged = st[16] === STEP_TAGGED;
-  st[16] = STEP_NONE;
+  const tagged = st[AUTH_STEP_AT] === STEP_TAGGED;
+  st[AUTH_STEP_AT] = STEP_NONE;
   const key = tagged ? readKey() : null;
   let diff = 1;
   if (key !== null) {
-    const t = authTag(key, st.subarray(0, 8), bytes);
+    const t = authTag(key, st.subarray(AUTH_NONCE_AT, AUTH_NONCE_AT + 8), bytes);
     diff = 0;
-    for (let i = 0; i < 8; i++) diff |= (t[i] as number) ^ (st[8 + i] as number);
+    for (let i = 0; i < 8; i++) diff |= (t[i] as number) ^ (st[AUTH_TAG_AT + i] as number);
   }
   // SET_KEY needs no AUTH on the wired link or while the button's pairing window is open.
   if (diff !== 0 && !(code === CMD_SET_KEY && (link === LINK_WIRED || st[AUTH_PAIRING_AT] === 1))) return authAnswer(link, bytes, STATUS_AUTH_REQUIRED, reply);

@@ -44,7 +44,7 @@ import { createNativeStreamer } from './native-stream.ts';
 import { ringLost, ringSize } from './ring.ts';
 import { RING_CAPACITY, SAMPLER_FEED, SAMPLER_FILL, SAMPLER_RUNNING, SAMPLER_SETS, SAMPLER_START, SAMPLER_STOP, SAMPLER_TAP, createSampler } from './sampler.ts';
 import type { SerialHandlers, SerialLink } from './serial.ts';
-import { STREAM_ACTIVE, STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, STREAM_NEXT_INDEX } from './stream.ts';
+import { STREAM_ACTIVE, STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, STREAM_FORMAT, STREAM_NEXT_INDEX } from './stream.ts';
 import { keyIntervalFor, samplesPerFrameFor, type Stored } from './settings.ts';
 
 export const FIRMWARE_MAJOR = 0;
@@ -290,6 +290,9 @@ export function startTripod(): void {
       setTarget(link);
       const payload = payloadFor(link);
       if (setsAtFirst < 0) setsAtFirst = sampler.ctl(SAMPLER_SETS);
+      // The format asked for (none: 1), as the streamer makes it: the native one both, the JS one 1.1
+      // frames only (it answers 0), so a host that asked for 2 learns it gets KEY/DELTA (SPEC.md 5.3).
+      r.frameFormat = streamer.ctl(STREAM_FORMAT, cmd.frameFormat as number) || 1;
       streamer.ctl(STREAM_BEGIN, payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.ctl(SAMPLER_SETS) - setsAtFirst) % 16777216);
       sampler.ctl(SAMPLER_FEED, true);
       frameFill();
@@ -297,7 +300,6 @@ export function startTripod(): void {
       if (link === LINK_BLE) ble(BLE_WAKE);
       r.bootId = bootId;
       r.firstIndex = streamer.ctl(STREAM_NEXT_INDEX);
-      r.frameFormat = 1; // 1.2 answer: this firmware streams KEY/DELTA whatever the host asked (protocol/SPEC.md 4.8)
     } else if (code === CMD_STOP_STREAM) {
       if (target === link) {
         endStream();

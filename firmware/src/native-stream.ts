@@ -30,8 +30,8 @@
 import { FLAG_STREAM_START, KEY_FIXED_BYTES, KEY_INTERVAL_MAX, PAYLOAD_ESPRUINO_MAX, PAYLOAD_MAX, PAYLOAD_MIN } from '../../protocol/constants.ts';
 import { fitLimits } from '../../protocol/frame-encoder.ts';
 import { ringClear, ringSetAddresses, type SampleRing } from './ring.ts';
-import { STREAM_ACTIVE, STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, STREAM_NEXT_INDEX, STREAM_QUEUE_FULL, STREAM_SKIP, type Streamer } from './stream.ts';
-import { EB_ACC, EB_CAP, EB_EXTRA, EB_FL, EB_FLB, EB_GATE, EB_GATEWANT, EB_HEADER, EB_KEYAT, EB_KEYIDX, EB_KEYINT, EB_KEYPEND, EB_L, EB_LD, EB_LDF, EB_LIM, EB_LK, EB_LKF, EB_MAXN, EB_N, EB_OVFIRST, EB_OVN, EB_PERFRAME, EB_QFULL, EB_QHEAD, EB_QLEN, EB_QOFF, EB_QSLOTS, EB_QSTRIDE, EB_QUEUED, EB_R, EB_RESUME, EB_RING, EB_SINCEKEY } from './native-code.ts';
+import { STREAM_ACTIVE, STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, STREAM_FORMAT, STREAM_NEXT_INDEX, STREAM_QUEUE_FULL, STREAM_SKIP, type Streamer } from './stream.ts';
+import { EB_A1, EB_A3, EB_ACC, EB_CAP, EB_EXTRA, EB_FL, EB_FLB, EB_FMT, EB_GATE, EB_GATEWANT, EB_HEADER, EB_KEYAT, EB_KEYIDX, EB_KEYINT, EB_KEYPEND, EB_L, EB_LD, EB_LDF, EB_LIM, EB_LK, EB_LKF, EB_MAXN, EB_N, EB_OVFIRST, EB_OVN, EB_PERFRAME, EB_QFULL, EB_QHEAD, EB_QLEN, EB_QOFF, EB_QSLOTS, EB_QSTRIDE, EB_QUEUED, EB_R, EB_RESUME, EB_RING, EB_SINCEKEY, RB_COUNT } from './native-code.ts';
 
 export const NAT_FRAME = 2;
 export const NAT_FLUSH = 3;
@@ -71,6 +71,8 @@ export function createNativeStreamer(
   let draining = false;
   let keyInt = 0;
   let perFrame = 1;
+  /** Frame format of the next stream (STREAM_FORMAT): 1 KEY/DELTA, 2 KEY2/DELTA2. */
+  let format = 1;
 
   /** Lays the block out for maxN samples per frame and a payload (grows only); false when not flat. */
   function layout(maxN: number, payload: number): boolean {
@@ -121,7 +123,7 @@ export function createNativeStreamer(
     return true;
   }
 
-  /** FrameEncoder.configure after its flush: payload, maxN, the fit-limit tables, L = LD, lim = maxN. */
+  /** FrameEncoder.configure after its flush: payload, maxN, the fit-limit tables, EB_L = EB_LD, lim = maxN. */
   function setFormat(payload: number, maxN: number): void {
     if (!layout(maxN, payload)) throw new Error('native streamer: no flat buffer for the encoder block (maxN ' + maxN + ', payload ' + payload + ')');
     eb[EB_CAP] = payload;
@@ -174,12 +176,12 @@ export function createNativeStreamer(
 
   /**
    * nextFrame: one native call (NAT_FRAME = 2) and a view of the frame's slot; no call when it could
-   * only answer 0 (ring count below eb[EB_GATE = 49]: no frame queued and fewer than a frame's worth
+   * only answer 0 (ring count below eb[EB_GATE]: no frame queued and fewer than a frame's worth
    * of samples while streaming, or idle).
    */
   function pull(): Uint8Array | null {
-    if ((rs[1] as number) < (eb[49] as number)) return null;
-    var r = nat(2, ebA, want);
+    if ((rs[RB_COUNT] as number) < (eb[EB_GATE] as number)) return null;
+    var r = nat(NAT_FRAME, ebA, want);
     if (r > 0) return eb8.subarray(r >> 8, (r >> 8) + (r & 255));
     return r === 0 && !draining ? null : pullSlow(r);
   }
@@ -202,9 +204,12 @@ export function createNativeStreamer(
           keyInt = c as number;
         }
         setFormat((a as number) | 0, (b as number) | 0);
+        eb[EB_FMT] = format;
         eb[EB_KEYINT] = keyInt | 0;
         eb[EB_N] = 0;
         eb[EB_ACC] = 0;
+        eb[EB_A1] = 0;
+        eb[EB_A3] = 0;
         eb[EB_FL] = 0;
         eb[EB_KEYPEND] = 0;
         eb[EB_QUEUED] = 0;
@@ -244,6 +249,11 @@ export function createNativeStreamer(
         if (started) nat(NAT_SKIP, ebA, (a as number) | 0);
       } else if (op === STREAM_QUEUE_FULL) {
         return eb[EB_QFULL] as number;
+      } else if (op === STREAM_FORMAT) {
+        // For the streams begun from now on (main.ts calls it right before STREAM_BEGIN): the block's
+        // sequence number and stream parity carry on across streams and formats (they only move in format 2).
+        format = a === 2 ? 2 : 1;
+        return format;
       }
       return 0;
     },

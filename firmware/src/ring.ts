@@ -4,22 +4,17 @@
  * sample is overwritten and counted: `ringLost` is the exact number of samples overwritten since the
  * last `ringAckLost`, so the sender can skip exactly that many indices and report them.
  *
- * The ring's state lives in an Int32Array (`state`, layout below) so native code and JS share it:
- *   state[0] head: next slot to write        state[4] consumed: samples taken since clear
- *   state[1] count: samples held             state[5] address of counts (0 until setAddresses)
- *   state[2] capacity                        state[6] address of flags
- *   state[3] produced: sets stored since clear (int32, wraps)   state[7] address of times
+ * The ring's state lives in an Int32Array (`state`) so native code and JS share it. Its word offsets
+ * are firmware/native/ring.h's #defines, generated into native-code.ts (one table for C and TS; the
+ * build writes the values in, so the names cost the board nothing):
+ *   RB_HEAD next slot to write         RB_CONSUMED samples taken since clear
+ *   RB_COUNT samples held              RB_COUNTS address of counts (0 until ringSetAddresses)
+ *   RB_CAP capacity                    RB_FLAGS address of flags
+ *   RB_PRODUCED sets stored since clear (int32, wraps)   RB_TIMES address of times
  * Slot s holds counts[4s..4s+3] (int24 counts of cells 0..3), flags[s] (FLAG_*), times[s] (device
  * ms since boot, integer). Oldest slot = head - count (mod capacity); lost = produced - count - consumed.
  */
-export const RB_HEAD = 0;
-export const RB_COUNT = 1;
-export const RB_CAPACITY = 2;
-export const RB_PRODUCED = 3;
-export const RB_CONSUMED = 4;
-export const RB_COUNTS_ADDR = 5;
-export const RB_FLAGS_ADDR = 6;
-export const RB_TIMES_ADDR = 7;
+import { RB_CAP, RB_CONSUMED, RB_COUNT, RB_COUNTS, RB_FLAGS, RB_HEAD, RB_PRODUCED, RB_TIMES } from './native-code.ts';
 
 /**
  * The ring's data: plain typed arrays, and the operations below are top-level functions over it
@@ -38,8 +33,8 @@ export interface SampleRing {
 /** A ring of `capacity` sample sets (RING_CAPACITY in sampler.ts: 64 sets, 21 bytes each). */
 export function createRing(capacity: number): SampleRing {
   'boot';
-  const st = new Int32Array(8);
-  st[RB_CAPACITY] = capacity;
+  const st = new Int32Array(8); // RB_HEAD..RB_TIMES
+  st[RB_CAP] = capacity;
   return { state: st, counts: new Int32Array(4 * capacity), flags: new Uint8Array(capacity), times: new Int32Array(capacity) };
 }
 
@@ -59,11 +54,15 @@ export function ringAckLost(r: SampleRing): void {
   st[RB_CONSUMED] = (st[RB_PRODUCED] as number) - (st[RB_COUNT] as number);
 }
 
-/** Stores one sample set (device time t, ms), overwriting the oldest when full (counted in ringLost). */
+/**
+ * Stores one sample set (device time t, ms), overwriting the oldest when full (counted in ringLost).
+ * Written out again on purpose where the usual set is stored on the device's hot path: sampler.ts
+ * pollSpi (no JS call per set) and hx711.c ring_store (native); keep the three in step.
+ */
 export function ringPush(r: SampleRing, c0: number, c1: number, c2: number, c3: number, f: number, t: number): void {
   var st = r.state;
   var counts = r.counts;
-  var capacity = st[RB_CAPACITY] as number;
+  var capacity = st[RB_CAP] as number;
   var h = st[RB_HEAD] as number;
   var o = h << 2;
   counts[o] = c0;
@@ -87,7 +86,7 @@ export function ringDrainTo(r: SampleRing, to: (c0: number, c1: number, c2: numb
   var counts = r.counts;
   var flags = r.flags;
   var times = r.times;
-  var capacity = st[RB_CAPACITY] as number;
+  var capacity = st[RB_CAP] as number;
   var n = st[RB_COUNT] as number;
   var k = n < max ? n : max;
   var s = (st[RB_HEAD] as number) - n;
@@ -111,12 +110,12 @@ export function ringClear(r: SampleRing): void {
   st[RB_CONSUMED] = 0;
 }
 
-/** Writes the buffers' native addresses into state[5..7] (E.getAddressOf(x, true)); false when any is 0 (not a flat buffer). */
+/** Writes the buffers' native addresses into state[RB_COUNTS], [RB_FLAGS], [RB_TIMES] (E.getAddressOf(x, true)); false when any is 0 (not a flat buffer). */
 export function ringSetAddresses(r: SampleRing, addressOf: (buf: Int32Array | Uint8Array) => number): boolean {
   'boot';
   const st = r.state;
-  st[RB_COUNTS_ADDR] = addressOf(r.counts);
-  st[RB_FLAGS_ADDR] = addressOf(r.flags);
-  st[RB_TIMES_ADDR] = addressOf(r.times);
-  return st[RB_COUNTS_ADDR] !== 0 && st[RB_FLAGS_ADDR] !== 0 && st[RB_TIMES_ADDR] !== 0;
+  st[RB_COUNTS] = addressOf(r.counts);
+  st[RB_FLAGS] = addressOf(r.flags);
+  st[RB_TIMES] = addressOf(r.times);
+  return st[RB_COUNTS] !== 0 && st[RB_FLAGS] !== 0 && st[RB_TIMES] !== 0;
 }

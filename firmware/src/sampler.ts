@@ -35,7 +35,7 @@ import { addressOf, gpioBase, NAT_TICK, type NativeFn } from './native.ts';
 import { createRing, ringPush, ringSetAddresses, type SampleRing } from './ring.ts';
 import { HX_PULSE_MS, hxK0, hxK1, hxK2, hxK3, hxPowerDownIfIdle, hxPowerUp, hxS0, hxS1, hxS2, hxS3, hxSetRate, hxSetup } from './hx711.ts';
 import { loadJsRead } from './lazy.ts';
-import { HB_ATTN, HB_CLK, HB_DELAY, HB_DHI, HB_DLO, HB_DOUT, HB_FEED, HB_GPIO, HB_HALFPOLL, HB_HAVELAST, HB_LAST, HB_LEAD, HB_LIM, HB_MODE, HB_NEXT, HB_PEND, HB_PERIOD, HB_POLLS, HB_POLLU, HB_RAW, HB_RING, HB_SETS, HB_SPINMAX, HB_SPINTARGET, HB_TIME, HB_WANT } from './native-code.ts';
+import { HB_ATTN, HB_CLK, HB_DELAY, HB_DHI, HB_DLO, HB_DOUT, HB_FEED, HB_GPIO, HB_HALFPOLL, HB_HAVELAST, HB_LAST, HB_LEAD, HB_LIM, HB_MODE, HB_NEXT, HB_PEND, HB_PERIOD, HB_POLLS, HB_POLLU, HB_RAW, HB_RING, HB_SETS, HB_SPINMAX, HB_SPINTARGET, HB_TIME, HB_WANT, RB_COUNT, RB_HEAD, RB_PRODUCED } from './native-code.ts';
 
 /** Consecutive forced (not-ready) reads before a cell is reported NOT_READY and no longer waited for. */
 export const NOT_READY_RUN = 3;
@@ -328,7 +328,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       if (feeding) storeSet(now - period / 2);
       if (tapping) tapNow(now - period / 2);
       if (stopping) afterStop();
-      if ((rs[1] as number) >= fillAt) onFill();
+      if ((rs[RB_COUNT] as number) >= fillAt) onFill();
       d = period - lead;
       if (on || stopping) timer = setTimeout(pollFirst, d < pollMs ? pollMs : d);
     }
@@ -386,7 +386,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
         polls = 0;
         sets++;
         if (feeding) {
-          var h = rs[0] as number;
+          var h = rs[RB_HEAD] as number;
           var o = h << 2;
           rCounts[o] = l0;
           rCounts[o + 1] = l1;
@@ -394,10 +394,10 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
           rCounts[o + 3] = l3;
           rFlags[h] = sampleFlags;
           rTimes[h] = now - period / 2;
-          rs[0] = h + 1 === capacity ? 0 : h + 1;
-          if ((rs[1] as number) < capacity) rs[1] = (rs[1] as number) + 1;
-          rs[3] = (rs[3] as number) + 1;
-          if ((rs[1] as number) >= fillAt) onFill();
+          rs[RB_HEAD] = h + 1 === capacity ? 0 : h + 1;
+          if ((rs[RB_COUNT] as number) < capacity) rs[RB_COUNT] = (rs[RB_COUNT] as number) + 1;
+          rs[RB_PRODUCED] = (rs[RB_PRODUCED] as number) + 1;
+          if ((rs[RB_COUNT] as number) >= fillAt) onFill();
         }
         if (tapping) tapNow(now - period / 2);
         if (stopping) afterStop();
@@ -456,7 +456,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     var r = (nat as NativeFn)(NAT_TICK, hbAddr, getTime() * 16000);
     if (r > 0) timer = setTimeout(pollNative, r / 16);
     else afterNative(-r);
-    if ((rs[1] as number) >= fillAt) onFill();
+    if ((rs[RB_COUNT] as number) >= fillAt) onFill();
   }
 
   /** The rest of a native set the JS must see: the JS check (r & 0x2000), tap, stop, re-arm from hb[HB_NEXT]. */

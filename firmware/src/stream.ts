@@ -32,6 +32,13 @@ export const STREAM_FORCE_KEY = 5;
 export const STREAM_SKIP = 6;
 /** Native streamer only: returns the frames lost because its slot queue was full (0 unless the block layout is wrong). */
 export const STREAM_QUEUE_FULL = 7;
+/**
+ * Frame format a (1: KEY/DELTA, 2: KEY2/DELTA2, protocol/SPEC.md 4.8) for the streams STREAM_BEGIN
+ * starts from now on; returns the format they will use. The native streamer makes both; this JS
+ * streamer makes 1.1 frames only and answers 0 like any operation it does not know (the caller
+ * takes 0 as format 1).
+ */
+export const STREAM_FORMAT = 8;
 
 /**
  * A stream from the ring to sample frames: nextFrame (called by the link's pump) and every other
@@ -55,6 +62,7 @@ export function streamerMethods(s: Streamer) {
     nextIndex: (): number => s.ctl(STREAM_NEXT_INDEX),
     forceKey: (): void => void s.ctl(STREAM_FORCE_KEY),
     skip: (dropped: number): void => void s.ctl(STREAM_SKIP, dropped),
+    format: (frameFormat: number): number => s.ctl(STREAM_FORMAT, frameFormat) || 1,
     queueFull: (): number => s.ctl(STREAM_QUEUE_FULL),
   };
 }
@@ -62,7 +70,12 @@ export function streamerMethods(s: Streamer) {
 /** What streamerMethods returns. */
 export type StreamerMethods = ReturnType<typeof streamerMethods>;
 
-export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, firstIndex: number) => void): Streamer {
+/**
+ * A Streamer in JavaScript over createFrameEncoder (1.1 frames, second order). `newEncoder` (Node
+ * only: tests give createFrameEncoder2 to make a 1.2 reference for the native streamer) replaces it;
+ * the board never passes one.
+ */
+export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, firstIndex: number) => void, newEncoder?: (payloadBytes: number, samplesPerFrame: number, keyInterval: number) => FrameEncoder): Streamer {
   let enc: FrameEncoder | null = null;
   let on = false;
   let draining = false;
@@ -108,13 +121,16 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
     ctl: function (op: number, a?: number, b?: number, c?: number, d?: number): number {
       if (op === STREAM_BEGIN) {
         if (enc === null || c !== keyInt) {
-          enc = createFrameEncoder(a as number, b as number, c as number, true);
+          enc = newEncoder ? newEncoder(a as number, b as number, c as number) : createFrameEncoder(a as number, b as number, c as number, true);
           keyInt = c as number;
+          enc.start(d as number);
         } else {
+          // start() first: it drops the samples still pending, so configure() has nothing to close into a
+          // frame (a 1.2 encoder would count that unsent frame in its sequence; the native streamer does not).
+          enc.start(d as number);
           enc.configure(a as number, b as number);
         }
         perFrame = b as number;
-        enc.start(d as number);
         ringClear(ring);
         on = true;
         draining = false;

@@ -121,6 +121,11 @@ export const bench: BenchModule = {
     for (const mtu of [23, 53]) {
       const e = stepEstimate(source, mtu, 20);
       for (const k of ['read', 'ring', 'encode', 'notify', 'other', 'total'] as const) figures[`firmware.device_estimate_ms_per_sample.mtu${mtu}.${k}`] = e[k];
+      figures[`firmware.native_encode_cycles_per_sample.mtu${mtu}`] = e.encodeCycles;
+      // The same stream in 1.1 frames (what a host that does not ask for 1.2 gets).
+      const e1 = stepEstimate(source, mtu, 20, true, 1);
+      figures[`firmware.native_encode_cycles_per_sample.format1.mtu${mtu}`] = e1.encodeCycles;
+      log(`MTU ${mtu}, 1.1 frames: estimate ${JSON.stringify(e1)} ms`);
       log(`MTU ${mtu}: per sample set ${e.tokens} executed tokens and ${e.calls} JS calls in the firmware's functions; estimate ${JSON.stringify(e)} ms`);
       const j = stepEstimate(source, mtu, 20, false);
       figures[`firmware.device_estimate_ms_per_sample.js_only.mtu${mtu}.total`] = j.total;
@@ -260,6 +265,8 @@ export interface StepEstimate {
   /** Executed tokens and JS calls per sample set (all functions). */
   tokens: number;
   calls: number;
+  /** Cycles of the native encoder (NAT_FRAME, NAT_FLUSH, NAT_SKIP) per sample set; 0 on the JS encoder. */
+  encodeCycles: number;
 }
 
 /**
@@ -270,7 +277,7 @@ export interface StepEstimate {
  * sampler's "jit" functions), idle-loop callbacks x 11k, 22k per frame for the encoder's
  * Uint8Array and copy; 12 us per 1k instructions.
  */
-export function stepEstimate(firmware: string, mtu: number, seconds: number, native = true): StepEstimate {
+export function stepEstimate(firmware: string, mtu: number, seconds: number, native = true, frameFormat: 1 | 2 = 2): StepEstimate {
   const { source, jit } = instrumentFirmware(firmware);
   const board = createBoard({
     clock: 'virtual',
@@ -284,7 +291,8 @@ export function stepEstimate(firmware: string, mtu: number, seconds: number, nat
   link.subscribe(UUID_DATA);
   link.subscribe(UUID_RESPONSE);
   board.advance(0.2);
-  link.write(UUID_CONTROL, encodeCommand({ reqId: 1, code: CMD_START_STREAM }));
+  // The host's START_STREAM (host/transport/commands.ts asks for KEY2/DELTA2; the JS encoder answers 1.1).
+  link.write(UUID_CONTROL, encodeCommand({ reqId: 1, code: CMD_START_STREAM, frameFormat }));
   board.advance(1);
   type Prof = Record<string, { tokens: number; calls: number }>;
   const p0 = JSON.parse(board.evaluate('JSON.stringify(__P)') as string) as Prof;
@@ -324,5 +332,5 @@ export function stepEstimate(firmware: string, mtu: number, seconds: number, nat
   ins.notify += (api('getTime') - readTimes + api('NRF.updateServices')) * INSTRUCTIONS_PER_CALL + sends * INSTRUCTIONS_PER_CALL;
   const ms = (x: number): number => Math.round(((x / sets / 1000) * US_PER_KILO_INSTRUCTION) / 10) / 100;
   const total = ins.read + ins.ring + ins.encode + ins.notify + ins.other;
-  return { read: ms(ins.read), ring: ms(ins.ring), encode: ms(ins.encode), notify: ms(ins.notify), other: ms(ins.other), total: ms(total), tokens: Math.round(tokens / sets), calls: Math.round((calls / sets) * 100) / 100 };
+  return { read: ms(ins.read), ring: ms(ins.ring), encode: ms(ins.encode), notify: ms(ins.notify), other: ms(ins.other), total: ms(total), tokens: Math.round(tokens / sets), calls: Math.round((calls / sets) * 100) / 100, encodeCycles: Math.round(nEnc.cycles / sets) };
 }

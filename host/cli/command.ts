@@ -4,6 +4,18 @@ import type { TransportFactory } from '../transport/open.ts';
 /** The options table of one command, in node:util parseArgs form. */
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * An options table from flag names: each flag takes a value (`strings`) or is a switch
+ * (`booleans`). Tripod's flags have no short forms and no parser defaults (each command applies and
+ * documents its own), so a name is all a command declares.
+ */
+export function optionTable(strings: readonly string[], booleans: readonly string[] = []): OptionSpec {
+  const spec: OptionSpec = {};
+  for (const name of strings) spec[name] = { type: 'string' };
+  for (const name of booleans) spec[name] = { type: 'boolean' };
+  return spec;
+}
+
 /** What a command's run() receives once its flags are parsed. */
 export interface CommandContext {
   /** Parsed flags, keyed by long name. */

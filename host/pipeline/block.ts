@@ -51,6 +51,10 @@ export class ForceBlockBuilder {
   private copX!: Float64Array;
   private copY!: Float64Array;
   private flags!: Uint8Array;
+  /** Calibration and minimum CoP load of the rows added since the last calibrate(); rows [0, done) are calibrated. */
+  private cal: Calibration | null = null;
+  private minLoadN = 0;
+  private done = 0;
 
   /** capacity: samples per block (a frame larger than what is left starts a new block). */
   constructor(private readonly capacity: number) {
@@ -67,40 +71,78 @@ export class ForceBlockBuilder {
     return this.n + count <= this.cap;
   }
 
-  /** Calibrates one frame's samples into the block (call fits() first; take() when it is full). */
+  /**
+   * Copies one frame's samples into the block (call fits() first; take() when it is full). The
+   * calibration, forces and CoP of the rows are computed later, for many frames in one loop
+   * (calibrate(): at take(), or when the calibration changes), with the calibration given here.
+   */
   add(f: FrameSamples, cal: Calibration, minLoadN: number): void {
     const count = f.count;
     if (this.n + count > this.cap) {
       if (this.n > 0) throw new RangeError('ForceBlockBuilder.add: block full, take() it first');
       this.allocate(Math.max(this.capacity, count));
     }
+    if (cal !== this.cal || minLoadN !== this.minLoadN) {
+      this.calibrate(); // rows so far keep the calibration they were received under
+      this.cal = cal;
+      this.minLoadN = minLoadN;
+    }
+    const counts = f.counts;
+    const fl = f.flags;
+    const ft = f.t;
+    const raw = this.raw;
+    const index = this.index;
+    const t = this.t;
+    const hostArr = this.host;
+    const flags = this.flags;
+    const host = f.hostTimeMs;
+    const first = f.firstIndex;
+    const r0 = this.n;
+    for (let k = 0; k < count; k++) {
+      const r = r0 + k;
+      const a = k * 4;
+      const b = r * 4;
+      raw[b] = counts[a]!;
+      raw[b + 1] = counts[a + 1]!;
+      raw[b + 2] = counts[a + 2]!;
+      raw[b + 3] = counts[a + 3]!;
+      index[r] = first + k;
+      t[r] = ft[k]!;
+      hostArr[r] = host;
+      flags[r] = fl[k]!;
+    }
+    this.n = r0 + count;
+  }
+
+  /**
+   * Forces, total and CoP of the rows not yet calibrated, with the block's calibration: the same
+   * arithmetic, in the same order, as cop.ts's toForceSample (identical doubles).
+   */
+  private calibrate(): void {
+    const from = this.done;
+    const to = this.n;
+    this.done = to;
+    const cal = this.cal;
+    if (cal === null || from >= to) return;
     const c = cal.cells;
     const o0 = c[0].offset, s0 = c[0].scale, o1 = c[1].offset, s1 = c[1].scale;
     const o2 = c[2].offset, s2 = c[2].scale, o3 = c[3].offset, s3 = c[3].scale;
     const p = cal.layout.cells;
     const x0 = p[0].x, y0 = p[0].y, x1 = p[1].x, y1 = p[1].y, x2 = p[2].x, y2 = p[2].y, x3 = p[3].x, y3 = p[3].y;
-    const counts = f.counts;
-    const fl = f.flags;
-    const ft = f.t;
+    const minLoadN = this.minLoadN;
     const raw = this.raw;
     const forces = this.forces;
-    const host = f.hostTimeMs;
-    for (let k = 0; k < count; k++) {
-      const r = this.n + k;
-      const a = k * 4;
+    const totalArr = this.total;
+    const copX = this.copX;
+    const copY = this.copY;
+    for (let r = from; r < to; r++) {
       const b = r * 4;
-      const c0 = counts[a]!, c1 = counts[a + 1]!, c2 = counts[a + 2]!, c3 = counts[a + 3]!;
-      raw[b] = c0;
-      raw[b + 1] = c1;
-      raw[b + 2] = c2;
-      raw[b + 3] = c3;
-      const f0 = (c0 - o0) * s0, f1 = (c1 - o1) * s1, f2 = (c2 - o2) * s2, f3 = (c3 - o3) * s3;
+      const f0 = (raw[b]! - o0) * s0, f1 = (raw[b + 1]! - o1) * s1, f2 = (raw[b + 2]! - o2) * s2, f3 = (raw[b + 3]! - o3) * s3;
       forces[b] = f0;
       forces[b + 1] = f1;
       forces[b + 2] = f2;
       forces[b + 3] = f3;
-      const total = f0 + f1 + f2 + f3;
-      this.total[r] = total;
+      totalArr[r] = f0 + f1 + f2 + f3;
       // As centreOfPressure: sums from 0 in cell order (the same doubles as the per-sample path).
       let sum = 0;
       let mx = 0;
@@ -110,24 +152,20 @@ export class ForceBlockBuilder {
       sum += f2; mx += f2 * x2; my += f2 * y2;
       sum += f3; mx += f3 * x3; my += f3 * y3;
       if (sum >= minLoadN) {
-        this.copX[r] = mx / sum;
-        this.copY[r] = my / sum;
+        copX[r] = mx / sum;
+        copY[r] = my / sum;
       } else {
-        this.copX[r] = NaN;
-        this.copY[r] = NaN;
+        copX[r] = NaN;
+        copY[r] = NaN;
       }
-      this.index[r] = f.firstIndex + k;
-      this.t[r] = ft[k]!;
-      this.host[r] = host;
-      this.flags[r] = fl[k]!;
     }
-    this.n += count;
   }
 
   /** The filled block (null when empty), valid until the next add(); the next add() starts a new one. */
   take(): ForceBlock | null {
     const n = this.n;
     if (n === 0) return null;
+    this.calibrate();
     const block: ForceBlock = {
       count: n,
       index: this.index.subarray(0, n),
@@ -141,12 +179,14 @@ export class ForceBlockBuilder {
       flags: this.flags.subarray(0, n),
     };
     this.n = 0;
+    this.done = 0;
     return block;
   }
 
   private allocate(cap: number): void {
     this.cap = cap;
     this.n = 0;
+    this.done = 0;
     this.index = new Float64Array(cap);
     this.t = new Float64Array(cap);
     this.host = new Float64Array(cap);

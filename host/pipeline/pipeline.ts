@@ -72,7 +72,7 @@ export class ForcePipeline {
     }
     const stage = this.stage;
     this.reorder = opts.reorderWindow
-      ? new FrameReorder(opts.reorderWindow, () => stage.expectedDeviceIndex, (bytes, t) => stage.push(bytes, t))
+      ? new FrameReorder(opts.reorderWindow, () => stage.expectedDeviceIndex, (buf, start, end, t) => stage.pushRange(buf, start, end, t))
       : null;
   }
 
@@ -109,11 +109,20 @@ export class ForcePipeline {
 
   /** One sample frame (a data message), received at hostTimeMs (ms since the epoch). */
   pushData(bytes: Uint8Array, hostTimeMs: number): void {
-    if (this.reorder) {
-      this.reorder.push(bytes, hostTimeMs);
-      this.stage.stats.reordered = this.reorder.reordered;
+    this.pushFrame(bytes, 0, bytes.length, hostTimeMs);
+  }
+
+  /**
+   * pushData() for the frame held in bytes [start, end) of `buf` (a recording read in large chunks:
+   * no view per frame); `buf` must not be written again (the stage remembers recent frames).
+   */
+  pushFrame(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void {
+    const reorder = this.reorder;
+    if (reorder !== null) {
+      reorder.pushRange(buf, start, end, hostTimeMs);
+      this.stage.stats.reordered = reorder.reordered;
     } else {
-      this.stage.push(bytes, hostTimeMs);
+      this.stage.pushRange(buf, start, end, hostTimeMs);
     }
   }
 

@@ -16,6 +16,13 @@
  */
 import { INDEX_MOD, KIND_DELTA, KIND_DELTA2, KIND_KEY, KIND_KEY2 } from '../../protocol/constants.ts';
 
+// Module-local copies for the per-frame path (under tsx an imported binding is a getter call).
+const K_INDEX_MOD = INDEX_MOD;
+const K_KIND_DELTA = KIND_DELTA;
+const K_KIND_DELTA2 = KIND_DELTA2;
+const K_KIND_KEY = KIND_KEY;
+const K_KIND_KEY2 = KIND_KEY2;
+
 interface Held {
   bytes: Uint8Array;
   hostTimeMs: number;
@@ -35,27 +42,49 @@ export class FrameReorder {
     private readonly window: number,
     /** Device index (mod 2^24) the sample stage expects next, or null before the first frame. */
     private readonly expected: () => number | null,
-    private readonly deliver: (bytes: Uint8Array, hostTimeMs: number) => void,
+    /** Receives frames in order: bytes [start, end) of buf. */
+    private readonly deliver: (buf: Uint8Array, start: number, end: number, hostTimeMs: number) => void,
   ) {}
 
   push(bytes: Uint8Array, hostTimeMs: number): void {
+    this.pushRange(bytes, 0, bytes.length, hostTimeMs);
+  }
+
+  /** push() for the frame held in bytes [start, end) of `buf` (a view is made only for a frame held back). */
+  pushRange(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void {
+    const last = this.lastSeq;
+    if (last !== null && this.held.length === 0 && isV12(buf, start, end)) {
+      // The usual 1.2 case, decided by the sequence number alone (what the general path below
+      // decides for it: behind() never holds for KEY2/DELTA2, so a repeat or late frame is one at or
+      // behind the last sequence, and the next frame is the one right after it).
+      const d = ((((buf[start + 1]! - last) & 0xff) << 24) >> 24);
+      if (d <= 0) {
+        this.deliver(buf, start, end, hostTimeMs); // a repeat or too late: the sample stage counts it
+        return;
+      }
+      if (d === 1) {
+        this.deliver(buf, start, end, hostTimeMs);
+        this.lastSeq = buf[start + 1]!;
+        return;
+      }
+    }
     const e = this.expected();
     // A 1.1 frame is judged behind only while nothing is held: with a KEY held (a new chain, e.g.
     // after a link loss the indices jump), a DELTA's 9 index bits compared with the old expected
     // index can look "behind" and would reach the stage before its KEY (measured: a whole stream
     // decoded as lost in tests/host/e2e-sim.test.ts).
-    if ((e !== null && this.held.length === 0 && behind(bytes, e)) || this.seqBehind(bytes)) {
+    if ((e !== null && this.held.length === 0 && behind(buf, start, end, e)) || this.seqBehind(buf, start, end)) {
       // Already delivered (a repeat) or too late to put in place: the sample stage counts it.
-      this.deliver(bytes, hostTimeMs);
+      this.deliver(buf, start, end, hostTimeMs);
       return;
     }
-    if (this.held.length === 0 && this.continues(bytes, e)) {
+    if (this.held.length === 0 && this.continues(buf, start, end, e)) {
       // The usual case: nothing held and the frame is the next one (what drain() would do at once).
-      this.deliver(bytes, hostTimeMs);
-      if (isV12(bytes)) this.lastSeq = bytes[1]!;
+      this.deliver(buf, start, end, hostTimeMs);
+      if (isV12(buf, start, end)) this.lastSeq = buf[start + 1]!;
       return;
     }
-    this.held.push({ bytes, hostTimeMs });
+    this.held.push({ bytes: buf.subarray(start, end), hostTimeMs });
     this.drain(false);
   }
 
@@ -65,21 +94,21 @@ export class FrameReorder {
   }
 
   /** Whether a frame continues the stream: the expected index (1.1) or the next sequence number (1.2). */
-  private continues(bytes: Uint8Array, e: number | null): boolean {
-    if (isV12(bytes)) return this.lastSeq === null ? e === null : bytes[1] === ((this.lastSeq + 1) & 0xff);
-    return e !== null && startsAt(bytes, e);
+  private continues(buf: Uint8Array, start: number, end: number, e: number | null): boolean {
+    if (isV12(buf, start, end)) return this.lastSeq === null ? e === null : buf[start + 1] === ((this.lastSeq + 1) & 0xff);
+    return e !== null && startsAt(buf, start, end, e);
   }
 
   /** A 1.2 frame at or behind the last sequence delivered (a repeat, or too late). */
-  private seqBehind(bytes: Uint8Array): boolean {
-    if (!isV12(bytes) || this.lastSeq === null) return false;
-    return ((((bytes[1]! - this.lastSeq) & 0xff) << 24) >> 24) <= 0;
+  private seqBehind(buf: Uint8Array, start: number, end: number): boolean {
+    if (!isV12(buf, start, end) || this.lastSeq === null) return false;
+    return ((((buf[start + 1]! - this.lastSeq) & 0xff) << 24) >> 24) <= 0;
   }
 
   private drain(all: boolean): void {
     while (this.held.length > 0) {
       const e = this.expected();
-      let i = this.held.findIndex((h) => this.continues(h.bytes, e));
+      let i = this.held.findIndex((h) => this.continues(h.bytes, 0, h.bytes.length, e));
       if (i < 0 && e === null && this.lastSeq === null) i = 0;
       if (i < 0) {
         if (!all && this.held.length <= this.window) return;
@@ -87,38 +116,39 @@ export class FrameReorder {
       }
       if (i > 0) this.reordered++;
       const [h] = this.held.splice(i, 1);
-      this.deliver(h!.bytes, h!.hostTimeMs);
-      if (isV12(h!.bytes)) this.lastSeq = h!.bytes[1]!;
+      const b = h!.bytes;
+      this.deliver(b, 0, b.length, h!.hostTimeMs);
+      if (isV12(b, 0, b.length)) this.lastSeq = b[1]!;
     }
   }
 }
 
-/** Whether `bytes` is a 1.2 sample frame (KEY2 / DELTA2, sequence number in byte 1). */
-function isV12(bytes: Uint8Array): boolean {
-  const kind = bytes.length >= 4 ? bytes[0]! & 0x0f : -1;
-  return kind === KIND_KEY2 || kind === KIND_DELTA2;
+/** Whether buf[s, end) is a 1.2 sample frame (KEY2 / DELTA2, sequence number in byte 1). */
+function isV12(buf: Uint8Array, s: number, end: number): boolean {
+  const kind = end - s >= 4 ? buf[s]! & 0x0f : -1;
+  return kind === K_KIND_KEY2 || kind === K_KIND_DELTA2;
 }
 
-/** Whether a sample frame starts before device index `e`: up to half the index range (KEY) or 255 (DELTA's 9 bits) behind. */
-function behind(bytes: Uint8Array, e: number): boolean {
-  if (bytes.length < 4) return false;
-  const kind = bytes[0]! & 0x0f;
-  if (kind === KIND_KEY) {
-    const d = (e - (bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16)) + INDEX_MOD) % INDEX_MOD;
-    return d > 0 && d < INDEX_MOD / 2;
+/** Whether the sample frame buf[s, end) starts before device index `e`: up to half the index range (KEY) or 255 (DELTA's 9 bits) behind. */
+function behind(buf: Uint8Array, s: number, end: number, e: number): boolean {
+  if (end - s < 4) return false;
+  const kind = buf[s]! & 0x0f;
+  if (kind === K_KIND_KEY) {
+    const d = (e - (buf[s + 1]! | (buf[s + 2]! << 8) | (buf[s + 3]! << 16)) + K_INDEX_MOD) % K_INDEX_MOD;
+    return d > 0 && d < K_INDEX_MOD / 2;
   }
-  if (kind === KIND_DELTA) {
-    const d = (e - (bytes[1]! | ((bytes[2]! & 0x80) << 1)) + 512) & 0x1ff;
+  if (kind === K_KIND_DELTA) {
+    const d = (e - (buf[s + 1]! | ((buf[s + 2]! & 0x80) << 1)) + 512) & 0x1ff;
     return d > 0 && d < 256;
   }
   return false;
 }
 
-/** Whether a sample frame's first sample has device index `e` (mod 2^24). */
-function startsAt(bytes: Uint8Array, e: number): boolean {
-  if (bytes.length < 4) return false;
-  const kind = bytes[0]! & 0x0f;
-  if (kind === KIND_KEY) return (bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16)) === e % INDEX_MOD;
-  if (kind === KIND_DELTA) return (bytes[1]! | ((bytes[2]! & 0x80) << 1)) === (e & 0x1ff);
+/** Whether the sample frame buf[s, end)'s first sample has device index `e` (mod 2^24). */
+function startsAt(buf: Uint8Array, s: number, end: number, e: number): boolean {
+  if (end - s < 4) return false;
+  const kind = buf[s]! & 0x0f;
+  if (kind === K_KIND_KEY) return (buf[s + 1]! | (buf[s + 2]! << 8) | (buf[s + 3]! << 16)) === e % K_INDEX_MOD;
+  if (kind === K_KIND_DELTA) return (buf[s + 1]! | ((buf[s + 2]! & 0x80) << 1)) === (e & 0x1ff);
   return false;
 }

@@ -14,6 +14,10 @@ import { CELLS, FLAG_OVERFLOW, INDEX_MOD, KIND_KEY, KIND_KEY2, TIME2_MOD_MS, TIM
 import { DeviceClock } from './device-time.ts';
 import type { PipelineEvent } from './types.ts';
 
+// Module-local copies for the per-frame path (under tsx an imported binding is a getter call).
+const K_KIND_KEY = KIND_KEY;
+const K_KIND_KEY2 = KIND_KEY2;
+
 /** Frames remembered for duplicate detection. */
 const RECENT_FRAMES = 8;
 
@@ -79,7 +83,8 @@ export class SampleStage {
   /** New sample rate to apply at the next KEY, Hz. */
   private pendingRateHz: number | null = null;
   private readonly clock: DeviceClock;
-  private readonly recent: Array<{ bytes: Uint8Array; firstIndex: number; count: number } | undefined> = new Array(RECENT_FRAMES);
+  /** The last RECENT_FRAMES frames used, as bytes [start, end) of their buffers (never written again). */
+  private readonly recent: Array<{ buf: Uint8Array; start: number; end: number; firstIndex: number; count: number } | undefined> = new Array(RECENT_FRAMES);
   private recentHead = 0;
   private linkLostReason: string | null = null;
   private rejectedSinceGood = 0;
@@ -139,14 +144,23 @@ export class SampleStage {
 
   /** One sample frame (a data message) as received. */
   push(bytes: Uint8Array, hostTimeMs: number): void {
+    this.pushRange(bytes, 0, bytes.length, hostTimeMs);
+  }
+
+  /**
+   * push() for the frame held in bytes [start, end) of `buf` (a recording read in large chunks: no
+   * view per frame). `buf` must not be written again while the stage may remember the frame (the
+   * last RECENT_FRAMES frames, for duplicate detection).
+   */
+  pushRange(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void {
     this.stats.frames++;
-    const dup = this.findRecent(bytes);
+    const dup = this.findRecent(buf, start, end);
     if (dup) {
       this.stats.duplicates += dup.count;
       this.onEvent({ type: 'duplicate', index: dup.firstIndex, count: dup.count });
       return;
     }
-    const cap = maxSamples(bytes.length);
+    const cap = maxSamples(end - start);
     if (this.flags.length < cap) {
       this.counts = new Int32Array(CELLS * cap);
       this.flags = new Uint8Array(cap);
@@ -155,20 +169,23 @@ export class SampleStage {
       this.frame.flags = this.flags;
       this.frame.t = this.times;
     }
-    let n = this.decoder.decodeInto(bytes, this.counts, this.flags, 0);
+    let n = this.decoder.decodeRange(buf, start, end, this.counts, this.flags, 0);
     let startLost = false;
-    if (this.pendingStart && isKeyFrame(bytes) && !(n > 0 && this.decoder.block.streamStart)) {
+    const kind = end > start ? buf[start]! & 0x0f : -1;
+    const key = kind === K_KIND_KEY || kind === K_KIND_KEY2;
+    if (this.pendingStart && key && !(n > 0 && this.decoder.block.streamStart)) {
       // The new stream's first KEY (the one flagged STREAM_START) was lost: this KEY starts over.
       this.decoder = createStreamDecoder();
-      n = this.decoder.decodeInto(bytes, this.counts, this.flags, 0);
+      n = this.decoder.decodeRange(buf, start, end, this.counts, this.flags, 0);
       startLost = n > 0;
     }
     const block = n > 0 ? this.decoder.block : null;
-    this.lastKind = bytes[0]! & 0x0f;
+    this.lastKind = kind < 0 ? 0 : kind;
     if (block === null) {
       const err = this.decoder.lastError;
       this.stats.rejectedFrames++;
       if (err?.code === 'duplicate') {
+        const bytes = buf.subarray(start, end);
         const n = this.countOf(bytes);
         const idx = this.indexBehind(bytes);
         this.stats.duplicates += n;
@@ -179,8 +196,8 @@ export class SampleStage {
       this.onEvent({ type: 'frame-error', code: err?.code ?? 'unknown', message: err?.message ?? 'frame rejected' });
       return;
     }
-    if (isKeyFrame(bytes)) this.pendingStart = false;
-    this.remember(bytes, block);
+    if (key) this.pendingStart = false;
+    this.remember(buf, start, end, block);
     if (block.framesLost > 0 && block.streamStart) {
       this.onEvent({ type: 'frame-error', code: 'frames-lost', message: `${block.framesLost} frame(s) lost right before the new stream started (protocol 1.2 sequence numbers); their samples are inside the gap reported for the restart` });
     }
@@ -350,20 +367,25 @@ export class SampleStage {
     return this.lastKeyMs;
   }
 
-  private findRecent(bytes: Uint8Array): { firstIndex: number; count: number } | null {
-    for (const r of this.recent) {
-      if (r && r.bytes.length === bytes.length && equalBytes(r.bytes, bytes)) return r;
+  private findRecent(buf: Uint8Array, start: number, end: number): { firstIndex: number; count: number } | null {
+    const recent = this.recent;
+    const len = end - start;
+    for (let i = 0; i < RECENT_FRAMES; i++) {
+      const r = recent[i];
+      if (r !== undefined && r.end - r.start === len && equalBytes(r.buf, r.start, buf, start, len)) return r;
     }
     return null;
   }
 
-  private remember(bytes: Uint8Array, block: BlockInfo): void {
+  private remember(buf: Uint8Array, start: number, end: number, block: BlockInfo): void {
     const r = this.recent[this.recentHead];
     if (r) {
-      r.bytes = bytes;
+      r.buf = buf;
+      r.start = start;
+      r.end = end;
       r.firstIndex = block.firstIndex;
       r.count = block.count;
-    } else this.recent[this.recentHead] = { bytes, firstIndex: block.firstIndex, count: block.count };
+    } else this.recent[this.recentHead] = { buf, start, end, firstIndex: block.firstIndex, count: block.count };
     this.recentHead = (this.recentHead + 1) % RECENT_FRAMES;
   }
 
@@ -383,12 +405,8 @@ export class SampleStage {
   }
 }
 
-function isKeyFrame(bytes: Uint8Array): boolean {
-  const kind = bytes.length > 0 ? bytes[0]! & 0x0f : -1;
-  return kind === KIND_KEY || kind === KIND_KEY2;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether a[as, as + len) and b[bs, bs + len) hold the same bytes. */
+function equalBytes(a: Uint8Array, as: number, b: Uint8Array, bs: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[as + i] !== b[bs + i]) return false;
   return true;
 }

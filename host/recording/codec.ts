@@ -62,6 +62,17 @@ export class RecordingFormatError extends Error {
   override readonly name = 'RecordingFormatError';
 }
 
+/** Where pushOwnedTo() / finishTo() send the records, in file order, as the parser finds them. */
+export interface RecordSink {
+  /**
+   * A MESSAGE record of the data channel (a sample frame), without a record object: its bytes are
+   * buf[start, end), a buffer the parser owns and never writes again.
+   */
+  frame(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void;
+  /** Every other record. */
+  record(r: RecordingRecord): void;
+}
+
 /**
  * Incremental record parser: push file bytes in any chunking, get whole records back.
  * `finish()` at end of file reports a cut final record as `truncatedAt`.
@@ -87,20 +98,46 @@ export class RecordingParser {
    * no buffer is allocated per message.
    */
   push(chunk: Uint8Array): RecordingRecord[] {
-    this.buf = concat(this.buf, chunk);
     const out: RecordingRecord[] = [];
-    this.scan(out, false);
+    this.buf = concat(this.buf, chunk);
+    this.scan(out, null, false);
     return out;
+  }
+
+  /** The bytes not parsed yet (the start of a record the last chunk cut); pushOwnedTo's chunk starts with them. */
+  get pending(): Uint8Array {
+    return this.buf;
+  }
+
+  /**
+   * push() for readers of long recordings (a replay at full speed): records go to `sink` as they
+   * are found, sample frames as byte ranges (no object per frame), the rest as records. The chunk
+   * starts with `pending` and is handed over (the caller never writes it again): parsed in place,
+   * not copied.
+   */
+  pushOwnedTo(chunk: Uint8Array, sink: RecordSink): void {
+    this.buf = chunk;
+    this.scan(null, sink, false);
   }
 
   /** Ends the input; returns any records found by resynchronising past a bad length at the tail. */
   finish(): RecordingRecord[] {
     const out: RecordingRecord[] = [];
+    this.end(out, null);
+    return out;
+  }
+
+  /** finish() for pushOwnedTo()'s readers. */
+  finishTo(sink: RecordSink): void {
+    this.end(null, sink);
+  }
+
+  private end(out: RecordingRecord[] | null, sink: RecordSink | null): void {
     if (!this.magicChecked) {
       if (this.buf.length === 0 && this.base === 0) throw new RecordingFormatError('empty file: not a Tripod recording');
       throw new RecordingFormatError(`file is ${this.buf.length} bytes, shorter than the 8-byte Tripod recording magic`);
     }
-    this.scan(out, true);
+    this.scan(out, sink, true);
     if (this.buf.length > 0) {
       // What is left cannot form a record even with resync: a cut tail (or damage running to the end).
       if (this.damageStart >= 0) this.closeDamage(this.base + this.buf.length);
@@ -109,10 +146,10 @@ export class RecordingParser {
       this.closeDamage(this.base);
     }
     this.buf = new Uint8Array(0);
-    return out;
   }
 
-  private scan(out: RecordingRecord[], atEnd: boolean): void {
+  /** Records go to `out`, or (sample frames as ranges) to `sink`. */
+  private scan(out: RecordingRecord[] | null, sink: RecordSink | null, atEnd: boolean): void {
     let pos = 0;
     const buf = this.buf;
     if (!this.magicChecked) {
@@ -160,18 +197,28 @@ export class RecordingParser {
         pos = this.skip(pos, 'record CRC mismatch');
         continue;
       }
+      const at = pos + RECORD_HEAD_BYTES;
+      if (sink !== null && type === RECORD_MESSAGE && length >= 9 && buf[at] === CHANNEL_DATA) {
+        // A sample frame: its bytes go out as a range of buf (no record object, no view).
+        if (this.damageStart >= 0) this.closeDamage(this.base + pos);
+        pos += total;
+        this.intactBytes += total;
+        sink.frame(buf, at + 9, at + length, view.getFloat64(at + 1, true));
+        continue;
+      }
       const record =
         type === RECORD_MESSAGE
-          ? decodeMessage(buf, view, pos + RECORD_HEAD_BYTES, length, this.base + pos)
-          : decodePayload(type, buf.subarray(pos + RECORD_HEAD_BYTES, pos + RECORD_HEAD_BYTES + length), this.base + pos);
+          ? decodeMessage(buf, view, at, length, this.base + pos)
+          : decodePayload(type, buf.subarray(at, at + length), this.base + pos);
       if (record === null) {
         pos = this.skip(pos, 'record payload malformed');
         continue;
       }
       if (this.damageStart >= 0) this.closeDamage(this.base + pos);
-      out.push(record);
       pos += total;
       this.intactBytes += total;
+      if (sink !== null) sink.record(record);
+      else out!.push(record);
     }
     this.buf = buf.subarray(pos);
     this.base += pos;

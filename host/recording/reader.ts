@@ -3,10 +3,10 @@
  * What the file holds beyond its intact records is reported in `RecordingReadReport`, never thrown.
  */
 import * as fs from 'node:fs';
-import { RecordingFormatError, RecordingParser } from './codec.ts';
+import { RecordingFormatError, RecordingParser, type RecordSink } from './codec.ts';
 import { RECORDING_MAGIC, type DamagedRange, type EndRecord, type RecordingHeader, type RecordingRecord } from './format.ts';
 
-export { RecordingFormatError };
+export { RecordingFormatError, type RecordSink };
 
 /** How much of the file was readable; filled in as reading proceeds, complete after the last record. */
 export interface RecordingReadReport {
@@ -44,6 +44,8 @@ function standInHeader(): RecordingHeader {
 
 /** Bytes read per call: small enough that the records of one chunk (about 550 MESSAGE records) stay few while they wait to be played. */
 const CHUNK_BYTES = 32 * 1024;
+/** Bytes read per call by feed(), which makes no object per sample frame (about 4,400 frames). */
+const FEED_CHUNK_BYTES = 256 * 1024;
 
 /** Opens a recording for reading; throws RecordingFormatError when it is not one (bad magic, empty, no header). */
 export function openRecording(path: string): {
@@ -51,6 +53,12 @@ export function openRecording(path: string): {
   records: () => Generator<RecordingRecord>;
   /** The same records a chunk of the file at a time (an array each, valid until the next is asked for): for loops where a generator step per record counts. */
   batches: () => Generator<RecordingRecord[]>;
+  /**
+   * The same records handed to `sink` as each chunk of the file is parsed, sample frames as byte
+   * ranges (no object, no view per frame): one generator step per chunk (about 4,400 frames), so a
+   * caller can let the event loop run between chunks. For loops where an object per frame counts.
+   */
+  feed: (sink: RecordSink) => Generator<void>;
 } {
   let fileBytes: number;
   let st: fs.Stats;
@@ -63,7 +71,13 @@ export function openRecording(path: string): {
   if (st.isDirectory()) throw new RecordingFormatError(`${path} is a directory, not a recording: name a .tripod file in it`);
   fileBytes = st.size;
   const report: RecordingReadReport = { path, fileBytes, intactBytes: 0, header: null, end: null, truncatedAt: null, damaged: [], headerRecovery: null };
-  function* batches(): Generator<RecordingRecord[]> {
+  /**
+   * Reads the file in chunks of `chunkBytes` through a parser, calling `parse(parser, chunk)` for
+   * each (chunk null at the end of the file) and yielding after each; fills in the report at the end.
+   * `owned`: each chunk is a new buffer that starts with the parser's pending bytes (for
+   * RecordingParser.pushOwnedTo: no copy of the chunk); else one buffer reused for every read.
+   */
+  function* read(chunkBytes: number, owned: boolean, parse: (parser: RecordingParser, chunk: Uint8Array | null) => void, isFirst: () => boolean): Generator<void> {
     let fd: number;
     try {
       fd = fs.openSync(path, 'r');
@@ -71,38 +85,26 @@ export function openRecording(path: string): {
       throw new RecordingFormatError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const parser = new RecordingParser();
-    let first = true;
-    /** Appends to `out` the header first (recovered if need be), then every record but the header's copy. */
-    function emit(r: RecordingRecord, out: RecordingRecord[]): void {
-      if (first) {
-        first = false;
-        if (r.type === 'header') {
-          out.push(track(r));
-          return;
-        }
-        if (isHeaderCopy(r)) {
-          report.headerRecovery = 'copy';
-          out.push(track({ type: 'header', offset: r.offset, header: r.note.header as RecordingHeader }));
-          return;
-        }
-        report.headerRecovery = 'missing';
-        out.push(track({ type: 'header', offset: RECORDING_MAGIC.length, header: standInHeader() }));
-      }
-      if (!isHeaderCopy(r)) out.push(track(r));
-    }
-    // Records of one chunk go out from a plain array (a generator per record costs more than the record).
-    const ready: RecordingRecord[] = [];
     try {
-      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      const reused = owned ? null : Buffer.allocUnsafe(chunkBytes);
       for (;;) {
-        const n = fs.readSync(fd, chunk, 0, CHUNK_BYTES, null);
-        const parsed = n === 0 ? parser.finish() : parser.push(chunk.subarray(0, n));
-        for (const r of parsed) emit(r, ready);
-        if (ready.length > 0) yield ready;
-        ready.length = 0;
+        let chunk: Uint8Array;
+        let n: number;
+        if (reused !== null) {
+          n = fs.readSync(fd, reused, 0, chunkBytes, null);
+          chunk = reused.subarray(0, n);
+        } else {
+          const tail = parser.pending;
+          const b = Buffer.allocUnsafeSlow(tail.length + chunkBytes);
+          b.set(tail, 0);
+          n = fs.readSync(fd, b, tail.length, chunkBytes, null);
+          chunk = b.subarray(0, tail.length + n);
+        }
+        parse(parser, n === 0 ? null : chunk);
+        yield;
         if (n === 0) break;
       }
-      if (first) throw new RecordingFormatError(`${path}: no readable record after the magic (file cut or corrupt right at the start)`);
+      if (isFirst()) throw new RecordingFormatError(`${path}: no readable record after the magic (file cut or corrupt right at the start)`);
     } catch (e) {
       // The parser does not know the file's name: every message names it.
       if (e instanceof RecordingFormatError && !e.message.startsWith(`${path}:`)) throw new RecordingFormatError(`${path}: ${e.message}`);
@@ -114,6 +116,67 @@ export function openRecording(path: string): {
       report.damaged = parser.damaged;
     }
   }
+  /**
+   * Passes records to `put`: the header first (recovered if need be), then every record but the
+   * header's copy. emit(null) says a sample frame comes (the header goes out first if not yet).
+   */
+  function emitter(put: (r: RecordingRecord) => void): { emit: (r: RecordingRecord | null) => void; first: () => boolean } {
+    let first = true;
+    return {
+      first: () => first,
+      emit(r) {
+        if (first) {
+          first = false;
+          if (r !== null && r.type === 'header') {
+            put(track(r));
+            return;
+          }
+          if (r !== null && isHeaderCopy(r)) {
+            report.headerRecovery = 'copy';
+            put(track({ type: 'header', offset: r.offset, header: r.note.header as RecordingHeader }));
+            return;
+          }
+          report.headerRecovery = 'missing';
+          put(track({ type: 'header', offset: RECORDING_MAGIC.length, header: standInHeader() }));
+        }
+        if (r !== null && !isHeaderCopy(r)) put(track(r));
+      },
+    };
+  }
+  function* batches(): Generator<RecordingRecord[]> {
+    // Records of one chunk go out from a plain array (a generator per record costs more than the record).
+    const ready: RecordingRecord[] = [];
+    const e = emitter((r) => ready.push(r));
+    const parse = (parser: RecordingParser, chunk: Uint8Array | null): void => {
+      for (const r of chunk === null ? parser.finish() : parser.push(chunk)) e.emit(r);
+    };
+    for (const _ of read(CHUNK_BYTES, false, parse, e.first)) {
+      if (ready.length > 0) yield ready;
+      ready.length = 0;
+    }
+  }
+  function* feed(sink: RecordSink): Generator<void> {
+    const e = emitter((r) => sink.record(r));
+    let started = false;
+    const wrapped: RecordSink = {
+      frame(buf, start, end, hostTimeMs) {
+        if (!started) {
+          started = true;
+          if (e.first()) e.emit(null); // a stand-in header before the first frame
+        }
+        sink.frame(buf, start, end, hostTimeMs);
+      },
+      record(r) {
+        started = true;
+        e.emit(r);
+      },
+    };
+    const parse = (parser: RecordingParser, chunk: Uint8Array | null): void => {
+      if (chunk === null) parser.finishTo(wrapped);
+      else parser.pushOwnedTo(chunk, wrapped);
+    };
+    yield* read(FEED_CHUNK_BYTES, true, parse, e.first);
+  }
   function* records(): Generator<RecordingRecord> {
     for (const batch of batches()) for (let i = 0; i < batch.length; i++) yield batch[i]!;
   }
@@ -122,7 +185,7 @@ export function openRecording(path: string): {
     else if (r.type === 'end') report.end = r.end;
     return r;
   }
-  return { report, records, batches };
+  return { report, records, batches, feed };
 }
 
 /** One line saying where a damaged or cut recording stopped, or null when the file is whole. */

@@ -35,6 +35,7 @@ export {
 } from './targets.ts';
 export { DEFAULT_FOOT_LENGTH_MM, resolveStance, type ResolvedStance, type StanceSetup } from './stance.ts';
 export { createLiveScorer, type LiveScore, type LiveScorer, type LiveScorerConfig, type RollingSummary } from './live.ts';
+export { createBlockScorer, type BlockScorer, type BlockScores, type BlockScoreSummary } from './block.ts';
 export {
   createTrialDetector,
   summariseTrial,

@@ -225,9 +225,35 @@ export function timeToBoundary(x: Series, y: Series, fs: number, outline: readon
 }
 
 /**
+ * Math.hypot(a, b) as V8 computes it (builtins/math.tq: the larger magnitude scales both, their
+ * squares are summed, the root is scaled back; Infinity wins over NaN), bit for bit
+ * (tests/scoring/sway.test.ts checks 4 million pairs and the special values against Math.hypot), without the builtin's
+ * call and its array and boxed arguments per call: the accumulator runs once per sample of a replay.
+ */
+export function hypot2(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  const xNaN = x !== x;
+  const yNaN = y !== y;
+  let max = 0;
+  if (!xNaN && x > max) max = x;
+  if (!yNaN && y > max) max = y;
+  if (max === Infinity) return Infinity;
+  if (xNaN || yNaN) return NaN;
+  if (max === 0) return 0;
+  const p = x / max;
+  const q = y / max;
+  return Math.sqrt(p * p + q * q) * max;
+}
+
+/**
  * O(1)-per-sample accumulator: count, path (total and per axis), Welford means / co-moments, and
  * extremes. Gives path, velocities, RMS, range and the 95 % ellipse at any moment.
  */
+/** push()'s one-point arrays for pushMany(). */
+const ONE_X = new Float64Array(1);
+const ONE_Y = new Float64Array(1);
+
 export class SwayAccumulator {
   n = 0;
   pathMm = 0;
@@ -245,28 +271,64 @@ export class SwayAccumulator {
   private lastX = NaN;
   private lastY = NaN;
 
+  /** One more point (mm). */
   push(x: number, y: number): void {
-    if (this.n > 0) {
-      const dx = x - this.lastX;
-      const dy = y - this.lastY;
-      this.pathMm += Math.hypot(dx, dy);
-      this.pathMlMm += Math.abs(dx);
-      this.pathApMm += Math.abs(dy);
+    ONE_X[0] = x;
+    ONE_Y[0] = y;
+    this.pushMany(ONE_X, ONE_Y, 0, 1);
+  }
+
+  /**
+   * Points xs[i], ys[i] for from <= i < to, in order: the same as push() for each, with the sums
+   * kept in locals over the loop (no call and no boxed number per point). Give a few hundred points
+   * per call: a loop the JIT has to compile while it runs (thousands) bails out at its end.
+   */
+  pushMany(xs: Float64Array, ys: Float64Array, from: number, to: number): void {
+    let n = this.n;
+    let pathMm = this.pathMm, pathMlMm = this.pathMlMm, pathApMm = this.pathApMm;
+    let mx = this.mx, my = this.my, m2x = this.m2x, m2y = this.m2y, cxy = this.cxy;
+    let minX = this.minX, maxX = this.maxX, minY = this.minY, maxY = this.maxY;
+    let lastX = this.lastX, lastY = this.lastY;
+    for (let i = from; i < to; i++) {
+      const x = xs[i]!;
+      const y = ys[i]!;
+      if (n > 0) {
+        const sx = x - lastX;
+        const sy = y - lastY;
+        pathMm += hypot2(sx, sy);
+        pathMlMm += Math.abs(sx);
+        pathApMm += Math.abs(sy);
+      }
+      n++;
+      const dx = x - mx;
+      const dy = y - my;
+      mx += dx / n;
+      my += dy / n;
+      m2x += dx * (x - mx);
+      m2y += dy * (y - my);
+      cxy += dx * (y - my);
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+      lastX = x;
+      lastY = y;
     }
-    this.n++;
-    const dx = x - this.mx;
-    const dy = y - this.my;
-    this.mx += dx / this.n;
-    this.my += dy / this.n;
-    this.m2x += dx * (x - this.mx);
-    this.m2y += dy * (y - this.my);
-    this.cxy += dx * (y - this.my);
-    if (x < this.minX) this.minX = x;
-    if (x > this.maxX) this.maxX = x;
-    if (y < this.minY) this.minY = y;
-    if (y > this.maxY) this.maxY = y;
-    this.lastX = x;
-    this.lastY = y;
+    this.n = n;
+    this.pathMm = pathMm;
+    this.pathMlMm = pathMlMm;
+    this.pathApMm = pathApMm;
+    this.mx = mx;
+    this.my = my;
+    this.m2x = m2x;
+    this.m2y = m2y;
+    this.cxy = cxy;
+    this.minX = minX;
+    this.maxX = maxX;
+    this.minY = minY;
+    this.maxY = maxY;
+    this.lastX = lastX;
+    this.lastY = lastY;
   }
 
   reset(): void {

@@ -15,6 +15,21 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * xorshift32 (Marsaglia, "Xorshift RNGs", 2003; shifts 13, 17, 5): uniform in [0, 1). The seed is
+ * made odd (seed | 1) so 0 is not a fixed point. The native-encoder checks use it (tests/firmware,
+ * firmware/real-espruino/native.ts) so a failing case replays from its seed.
+ */
+export function xorshift32(seed: number): () => number {
+  let x = seed | 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
 /** One standard normal deviate from two uniforms of `rnd` (Box-Muller, cosine branch). */
 export function gaussian(rnd: () => number): number {
   const u = Math.max(rnd(), 1e-12);

@@ -10,10 +10,9 @@
  * samples missed meanwhile show up as an index gap in the pipeline, with its exact size.
  */
 import { createRequire } from 'node:module';
-import { BehaviorSubject, Subject } from 'rxjs';
 import { UUID_DEVICE_INFO_SERVICE, UUID_SOFTWARE_REVISION } from '../../protocol/index.ts';
 import { reconnectLink } from './backoff.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+import { nowMs, TransportError, TransportStreams, type Transport } from './transport.ts';
 
 /** GATT UUIDs in noble's form (lowercase hex, no dashes). */
 export interface BleUuids {
@@ -221,11 +220,8 @@ export interface BleTransportOptions {
   reconnectAttempts?: number;
 }
 
-export class BleTransport implements Transport {
+export class BleTransport extends TransportStreams implements Transport {
   readonly kind = 'ble' as const;
-  readonly messages$ = new Subject<ReceivedMessage>();
-  readonly link$ = new Subject<LinkEvent>();
-  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
   private peripheral: NoblePeripheral | null = null;
   private controlChar: NobleCharacteristic | null = null;
   private closing = false;
@@ -240,7 +236,9 @@ export class BleTransport implements Transport {
   constructor(
     private readonly central: BleCentral,
     private readonly opts: BleTransportOptions = {},
-  ) {}
+  ) {
+    super();
+  }
 
   get description(): string {
     const p = this.peripheral;

@@ -22,6 +22,8 @@ import {
   CMD_SET_NAME,
   CMD_SET_SAMPLE_RATE,
   CMD_START_STREAM,
+  FRAME_FORMAT_1,
+  FRAME_FORMAT_2,
   CMD_STOP_STREAM,
   CMD_TARE,
   COMMAND_CODES,
@@ -194,8 +196,15 @@ export class CommandClient {
     return r.info;
   }
 
-  async startStream(): Promise<void> {
-    await this.request({ code: CMD_START_STREAM });
+  /**
+   * Starts (or restarts) the stream, asking for `frameFormat` (default 2: KEY2/DELTA2, protocol 1.2,
+   * whose sequence numbers let the decoder report every lost frame; SPEC.md 4.8 and 5.3). Resolves
+   * with the format the board uses: what it answered, or 1 when the answer has no format byte (a 1.1
+   * board ignores the argument and sends KEY/DELTA). The decoder reads either kind as it comes.
+   */
+  async startStream(frameFormat: 1 | 2 = FRAME_FORMAT_2): Promise<number> {
+    const r = await this.request({ code: CMD_START_STREAM, frameFormat });
+    return r.frameFormat ?? FRAME_FORMAT_1;
   }
 
   async stopStream(): Promise<void> {

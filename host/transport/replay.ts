@@ -4,10 +4,10 @@
  * consumer takes them). Link records come out as link events in their place. A recording cannot
  * answer commands: send() rejects.
  */
-import { BehaviorSubject, Subject } from 'rxjs';
-import { describeDamage, openRecording, type RecordingReadReport } from '../recording/reader.ts';
+import { Subject } from 'rxjs';
+import { describeDamage, openRecording, type RecordingReadReport, type RecordSink } from '../recording/reader.ts';
 import type { NoteRecord, RecordingHeader, RecordingRecord } from '../recording/format.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+import { nowMs, TransportError, TransportStreams, type Transport } from './transport.ts';
 
 export interface ReplayOptions {
   /** Playback speed factor; Infinity = as fast as possible. Defaults to 1. */
@@ -16,16 +16,14 @@ export interface ReplayOptions {
   recordedTimes?: boolean;
 }
 
-export class ReplayTransport implements Transport {
+export class ReplayTransport extends TransportStreams implements Transport {
   readonly kind = 'replay' as const;
-  readonly messages$ = new Subject<ReceivedMessage>();
-  readonly link$ = new Subject<LinkEvent>();
-  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
   /** NOTE records (tare, calibration changes), in their place among the messages. */
   readonly notes$ = new Subject<NoteRecord>();
   readonly report: RecordingReadReport;
   readonly header: RecordingHeader;
   private readonly batches: ReturnType<typeof openRecording>['batches'];
+  private readonly feed: ReturnType<typeof openRecording>['feed'];
   /**
    * Where data messages go directly, without messages$ (set by the session that plays the
    * recording, which then ignores data messages on messages$: no object and no Observable step per
@@ -33,6 +31,12 @@ export class ReplayTransport implements Transport {
    * messages, link events and notes always take the Subjects.
    */
   onData: ((bytes: Uint8Array, hostTimeMs: number) => void) | null = null;
+  /**
+   * At full speed, where data messages go instead of onData when set: as bytes [start, end) of the
+   * reader's buffer (never written again), the file read in large chunks with no object and no view
+   * per frame. The same frames, in the same places among the other records, as onData gets.
+   */
+  onFrame: ((buf: Uint8Array, start: number, end: number, hostTimeMs: number) => void) | null = null;
   private stopped = false;
   private playing = false;
   /** Resolves when every record has been played (or close() was called). */
@@ -45,12 +49,14 @@ export class ReplayTransport implements Transport {
     readonly file: string,
     private readonly opts: ReplayOptions = {},
   ) {
+    super();
     const speed = opts.speed ?? 1;
     if (!(speed > 0)) throw new TypeError(`speed must be a positive number or Infinity, got ${speed}`);
     this.speed = speed;
     const rec = openRecording(file);
     this.report = rec.report;
     this.batches = rec.batches;
+    this.feed = rec.feed;
     // Read the header now so callers know the board and calibration before playing.
     const gen = rec.records();
     const first = gen.next();
@@ -112,12 +118,40 @@ export class ReplayTransport implements Transport {
   private async play(): Promise<void> {
     const speed = this.speed;
     const keepTimes = this.opts.recordedTimes ?? true;
+    if (speed === Infinity && this.onFrame !== null) {
+      await this.playRanges(this.onFrame, keepTimes);
+      return;
+    }
     for (const batch of this.batches()) {
       for (let i = 0; i < batch.length && !this.stopped; i++) {
         const wait = this.playOne(batch[i]!, speed, keepTimes);
         if (wait !== null) await wait; // no await per record on the direct path
       }
       if (this.stopped) break;
+    }
+    this.finish();
+  }
+
+  /** Full speed with onFrame: frames go out as ranges of each chunk; the event loop runs between chunks. */
+  private async playRanges(onFrame: (buf: Uint8Array, start: number, end: number, hostTimeMs: number) => void, keepTimes: boolean): Promise<void> {
+    const messages$ = this.messages$;
+    const sink: RecordSink = {
+      frame: (buf, start, end, recordedMs) => {
+        if (this.stopped) return;
+        const hostTimeMs = keepTimes ? recordedMs : nowMs();
+        onFrame(buf, start, end, hostTimeMs);
+        // The session that set onFrame also subscribes (for control messages): only others need these.
+        if (messages$.observers.length > 1) messages$.next({ channel: 'data', bytes: buf.subarray(start, end), hostTimeMs });
+      },
+      record: (r) => {
+        if (this.stopped) return;
+        if (r.type === 'note') this.notes$.next(r.note);
+        else this.deliver(r, keepTimes);
+      },
+    };
+    for (const _ of this.feed(sink)) {
+      if (this.stopped) break;
+      await new Promise<void>((done) => setImmediate(done)); // let consumers and timers run
     }
     this.finish();
   }

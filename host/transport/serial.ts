@@ -5,10 +5,9 @@
  * Received messages are split by kind: KEY/DELTA -> 'data', RESPONSE/EVENT -> 'control'.
  */
 import * as fs from 'node:fs';
-import { BehaviorSubject, Subject } from 'rxjs';
-import { KIND_DELTA, KIND_KEY, createSerialDeframer, encodeSerialFrame, type SerialDeframer } from '../../protocol/index.ts';
+import { createSerialDeframer, encodeSerialFrame, type SerialDeframer } from '../../protocol/index.ts';
 import { reconnectLink } from './backoff.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+import { nowMs, serialChannelOf, TransportError, TransportStreams, type Transport } from './transport.ts';
 
 /** How often the device path is checked for disappearance, ms. */
 const PATH_WATCH_MS = 250;
@@ -34,11 +33,8 @@ interface PortLike {
   isOpen: boolean;
 }
 
-export class SerialTransport implements Transport {
+export class SerialTransport extends TransportStreams implements Transport {
   readonly kind = 'serial' as const;
-  readonly messages$ = new Subject<ReceivedMessage>();
-  readonly link$ = new Subject<LinkEvent>();
-  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
   private port: PortLike | null = null;
   private deframer: SerialDeframer = createSerialDeframer();
   private reportedErrors = 0;
@@ -46,6 +42,7 @@ export class SerialTransport implements Transport {
   private watch: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: SerialTransportOptions) {
+    super();
     if (typeof opts.path !== 'string' || opts.path === '') throw new TypeError('SerialTransport: path must be a non-empty string');
   }
 
@@ -147,8 +144,7 @@ export class SerialTransport implements Transport {
     const hostTimeMs = nowMs();
     const msgs = this.deframer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     for (const m of msgs) {
-      const kind = m[0]! & 0x0f;
-      this.messages$.next({ channel: kind === KIND_KEY || kind === KIND_DELTA ? 'data' : 'control', bytes: m.slice(), hostTimeMs });
+      this.messages$.next({ channel: serialChannelOf(m), bytes: m.slice(), hostTimeMs });
     }
     const s = this.deframer.stats;
     const errors = s.crcErrors + s.cobsErrors + s.shortFrames + s.oversizeFrames;

@@ -7,10 +7,9 @@
  * A link loss (injected by tests with `loseLink()`) is handled like BLE: 'link-lost', reconnect
  * with backoff, resubscribe, 'link-restored'.
  */
-import { BehaviorSubject, Subject } from 'rxjs';
 import { UUID_CONTROL, UUID_DATA, UUID_RESPONSE, UUID_SOFTWARE_REVISION } from '../../protocol/index.ts';
 import { reconnectLink } from './backoff.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+import { nowMs, TransportError, TransportStreams, type Transport } from './transport.ts';
 
 /** Four cell forces in N at board time t (s). */
 export type LoadSource = (tSeconds: number) => [number, number, number, number];
@@ -89,11 +88,8 @@ export async function createSimBoard(opts: { loads?: LoadSource; seed?: number }
   }
 }
 
-export class SimTransport implements Transport {
+export class SimTransport extends TransportStreams implements Transport {
   readonly kind = 'sim' as const;
-  readonly messages$ = new Subject<ReceivedMessage>();
-  readonly link$ = new Subject<LinkEvent>();
-  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
   private board: EmulatedBoardLike | null = null;
   private ownsBoard = false;
   private link: SimLink | null = null;
@@ -103,7 +99,9 @@ export class SimTransport implements Transport {
   /** The simulated board's key, for any address (SIM_BOARD_KEY). */
   readonly boardKeys = (): Uint8Array => SIM_BOARD_KEY;
 
-  constructor(private readonly opts: SimTransportOptions = {}) {}
+  constructor(private readonly opts: SimTransportOptions = {}) {
+    super();
+  }
 
   get description(): string {
     return 'simulated board (emulator running the built firmware)';

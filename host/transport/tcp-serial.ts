@@ -6,22 +6,20 @@
  * deframer, as on a real serial line.
  */
 import { connect, type Socket } from 'node:net';
-import { BehaviorSubject, Subject } from 'rxjs';
-import { KIND_DELTA, KIND_KEY, createSerialDeframer, encodeSerialFrame } from '../../protocol/index.ts';
-import { nowMs, TransportError, type ConnectionState, type LinkEvent, type ReceivedMessage, type Transport } from './transport.ts';
+import { createSerialDeframer, encodeSerialFrame } from '../../protocol/index.ts';
+import { nowMs, serialChannelOf, TransportError, TransportStreams, type Transport } from './transport.ts';
 
-export class TcpSerialTransport implements Transport {
+export class TcpSerialTransport extends TransportStreams implements Transport {
   readonly kind = 'serial' as const;
-  readonly messages$ = new Subject<ReceivedMessage>();
-  readonly link$ = new Subject<LinkEvent>();
-  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
   private socket: Socket | null = null;
   private readonly deframer = createSerialDeframer();
 
   constructor(
     private readonly host: string,
     private readonly port: number,
-  ) {}
+  ) {
+    super();
+  }
 
   get description(): string {
     return `tcp://${this.host}:${this.port}`;
@@ -45,8 +43,7 @@ export class TcpSerialTransport implements Transport {
     socket.on('data', (chunk: Buffer) => {
       const hostTimeMs = nowMs();
       for (const m of this.deframer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
-        const kind = m[0]! & 0x0f;
-        this.messages$.next({ channel: kind === KIND_KEY || kind === KIND_DELTA ? 'data' : 'control', bytes: m.slice(), hostTimeMs });
+        this.messages$.next({ channel: serialChannelOf(m), bytes: m.slice(), hostTimeMs });
       }
     });
     socket.on('error', () => {});

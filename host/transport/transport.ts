@@ -3,7 +3,8 @@
  * A transport moves bytes: it knows nothing of sample decoding or calibration. The real
  * implementation is chosen in exactly one place, host/transport/open.ts.
  */
-import type { BehaviorSubject, Observable } from 'rxjs';
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { KIND_DELTA, KIND_DELTA2, KIND_KEY, KIND_KEY2 } from '../../protocol/constants.ts';
 
 export type TransportKind = 'sim' | 'ble' | 'serial' | 'replay';
 
@@ -54,6 +55,16 @@ export interface Transport {
   readonly boardKeys?: (address: string) => Uint8Array | null;
 }
 
+/**
+ * The three streams every transport has (messages$, link$, state$ starting 'idle'): the transports
+ * (ble, serial, tcp-serial, sim, replay) extend this rather than each declaring them again.
+ */
+export abstract class TransportStreams {
+  readonly messages$ = new Subject<ReceivedMessage>();
+  readonly link$ = new Subject<LinkEvent>();
+  readonly state$ = new BehaviorSubject<ConnectionState>('idle');
+}
+
 /** A transport error with a flag saying whether it means the link is gone (like serialport's `disconnected`). */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
@@ -63,6 +74,16 @@ export class TransportError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Which channel a message from a serial line belongs to (one stream carries both): the sample
+ * frames, 1.1 (KEY, DELTA) and 1.2 (KEY2, DELTA2, protocol/SPEC.md 4.8), are data; everything else
+ * goes to the control decoder.
+ */
+export function serialChannelOf(message: Uint8Array): 'data' | 'control' {
+  const kind = message[0]! & 0x0f;
+  return kind === KIND_KEY || kind === KIND_DELTA || kind === KIND_KEY2 || kind === KIND_DELTA2 ? 'data' : 'control';
 }
 
 /** High-resolution wall-clock now, ms since the epoch. */

@@ -40,9 +40,9 @@ describe('firmware build', () => {
     const lines = js.split('\n');
     expect(lines[0]).toMatch(/^function twice\(x\) \{$/);
     expect(lines[1]).toBe('function inner(y) {');
-    // Literal constants are written where they are read (memory-passes.ts inlineConstants), so no
-    // variable is left for ONE or K.
-    expect(js).toMatch(/return inner\(x\) \* \(2 \* 1\);/);
+    // Literal constants are written where they are read (memory-passes.ts inlineConstants) and
+    // operations on literals folded (foldConstants), so no variable is left for ONE or K.
+    expect(js).toMatch(/return inner\(x\) \* \(2\);/);
     expect(js).not.toMatch(/var ONE|var K\b/);
     expect(js.indexOf('function run()')).toBeLessThan(js.indexOf('run();'));
     expect(checkEspruinoSource(js)).toEqual([]);

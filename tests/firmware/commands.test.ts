@@ -348,7 +348,7 @@ describe('battery and tare edge cases', () => {
     expect(low[0]!.batteryPercent).toBe(255);
     expect(low[0]!.batteryMv).toBe(2050);
     expect(Array.from(host.link.read(UUID_BATTERY_LEVEL))).toEqual([5]);
-  });
+  }, 180_000); // 125 s of emulated board: about 40 s of CPU alone, over 60 s at load 7
 
   it('TARE fails (STATUS_FAILED) when a cell gives no fresh sample, and keeps the stored offsets', () => {
     const board = boot({ seed: 12, loads: LOADS });

@@ -18,6 +18,8 @@ import {
   UUID_DATA,
   UUID_RESPONSE,
   KIND_DELTA,
+  KIND_DELTA2,
+  KIND_KEY2,
   KIND_KEY,
   createSerialDeframer,
   createStreamDecoder,
@@ -95,7 +97,7 @@ function newLog(): HostLog {
 
 function take(log: HostLog, bytes: Uint8Array): void {
   const kind = (bytes[0] ?? 0) & 0x0f;
-  if (kind === KIND_KEY || kind === KIND_DELTA) {
+  if (kind === KIND_KEY || kind === KIND_DELTA || kind === KIND_KEY2 || kind === KIND_DELTA2) {
     log.frames.push(bytes.slice());
     log.sequence.push('data');
     const b = log.decoder.push(bytes);

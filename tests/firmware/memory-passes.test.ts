@@ -1,9 +1,10 @@
 /**
  * The build passes that cut the firmware's RAM (firmware/memory-passes.ts): literal constants
- * written where they are read, and "lazy" loaders that own the code only they reach.
+ * written where they are read, operations on integer literals folded to their value, and "lazy"
+ * loaders that own the code only they reach.
  */
 import { describe, expect, it } from 'vitest';
-import { inlineConstants, releaseBootOnly, splitLazyGroups, type LazyGroups } from '../../firmware/memory-passes.ts';
+import { foldConstants, inlineConstants, releaseBootOnly, splitLazyGroups, type LazyGroups } from '../../firmware/memory-passes.ts';
 import { dropUnused } from '../../firmware/build.ts';
 
 describe('inlineConstants', () => {
@@ -16,6 +17,33 @@ describe('inlineConstants', () => {
     const src = 'var R = 1;\nR = 2;\nvar SH = 5;\nvar T = new Int32Array(2);\nvar P = 7;\nfunction g(SH) { return SH + R + T[0] + o.P; }\n';
     const out = inlineConstants(src);
     expect(out).toContain('return SH + R + T[0] + o.P;');
+  });
+});
+
+describe('foldConstants', () => {
+  it('writes operations on integer literals as their value, as inlining named offsets leaves them', () => {
+    const out = foldConstants(inlineConstants('var HB_LAST = 13;\nvar F = 0x20 | 0x40;\nfunction f(hb, x) { hb[HB_LAST + 1] = x & ~(1 << 1); return x & F; }\n'));
+    expect(out).toContain('hb[14] = x & ~(2); return x & (96);');
+    expect(foldConstants('y = ((4 + 2) * p + 100) / q;')).toBe('y = ((6) * p + 100) / q;');
+    expect(foldConstants('y = 7 % 4 - 8 >>> 1 ^ 3 >> 1;')).toBe(`y = ${(7 % 4 - 8) >>> 1 ^ 3 >> 1};`);
+  });
+
+  it('writes a negative value in parentheses so no operator runs into its sign', () => {
+    const out = foldConstants('function f(a) { return a-2*-3; }\n');
+    expect(out).toContain('return a-(-6);');
+    expect(new Function(out + 'return f(1);')()).toBe(7);
+  });
+
+  it('leaves division, floats, strings, out-of-int32 results and identifiers as written', () => {
+    const src = 'a = 8 / 2; b = 1.5 * 2; c = "x" + 1 + 2; d = 0x7fffffff * 4; e = n + 1 + 2; f = 0 * -1; g = 5 % 0;';
+    expect(foldConstants(src)).toBe(src);
+  });
+
+  it('keeps what the program computes', () => {
+    const src = 'var r = [13 + 1, 1 << 31, -1 >>> 0, ~5 & 0xff, (3 - 8) * 2, 2 + 3 + "s", 100 - 1 - 2];';
+    const out = foldConstants(src);
+    expect(out).not.toMatch(/\d \+ \d|<<|>>>|~5/);
+    expect(new Function(out + 'return r;')()).toEqual(new Function(src + 'return r;')());
   });
 });
 

@@ -3,7 +3,7 @@
  * tests/host/tools/c3d-crosscheck.py. Its forces must equal the CSV export's on the same grid, and
  * `tripod analyze` of its CoP must give what `tripod analyze` of the C3D gives.
  * py-c3d is not packaged for Debian or npm (the registries this project installs from), so a copy of
- * its reader is kept in tests/host/tools/py-c3d (MIT, README there). It needs python3 with numpy
+ * its reader is kept in tests/host/tools/vendor/py-c3d (MIT, README there). It needs python3 with numpy
  * (.ci/run installs Debian's python3-numpy): without them this says so in one line and skips, except
  * in CI (CI=true), where it fails.
  */
@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.ts';
 import { writePersonRecording } from './helpers/synthetic-recording.ts';
 
-const env = { ...process.env, PYTHONPATH: path.resolve('tests/host/tools/py-c3d') };
+const env = { ...process.env, PYTHONPATH: path.resolve('tests/host/tools/vendor/py-c3d') };
 /** The Python to run (.ci/run sets TRIPOD_PYTHON when the first python3 on PATH lacks numpy but Debian's has it). */
 const python = process.env.TRIPOD_PYTHON || 'python3';
 const probe = spawnSync(python, ['-c', 'import numpy, c3d'], { env, encoding: 'utf8' });

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SerialPort } from 'serialport';
-import { createSerialDeframer, KIND_DELTA, KIND_KEY } from '../../protocol/index.ts';
+import { createSerialDeframer } from '../../protocol/index.ts';
+import { serialChannelOf } from '../../host/transport/transport.ts';
 import { openBoard } from '../../host/session.ts';
 import { SampleStage } from '../../host/pipeline/samples.ts';
 import type { ForceSample, PipelineEvent } from '../../host/pipeline/types.ts';
@@ -64,8 +65,7 @@ describe('serial through a socat pty pair', () => {
     let cuts = 0;
     d.board.serial.onData((bytes) => {
       for (const m of refDeframer.push(bytes)) {
-        const kind = m[0]! & 0x0f;
-        if (kind === KIND_KEY || kind === KIND_DELTA) refStage.push(m, 0);
+        if (serialChannelOf(m) === 'data') refStage.push(m, 0);
       }
       let out = Buffer.from(bytes);
       if (injecting && r() < 0.05) {

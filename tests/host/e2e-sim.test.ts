@@ -6,9 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CMD_GET_NAME, UUID_DATA } from '../../protocol/index.ts';
+import { CMD_GET_NAME, MSG_DELTA2, MSG_KEY2, UUID_DATA } from '../../protocol/index.ts';
 import { openBoard } from '../../host/session.ts';
-import { SimTransport } from '../../host/transport/sim.ts';
+import { SimTransport, simBoardStorage } from '../../host/transport/sim.ts';
 import { openRecording } from '../../host/recording/reader.ts';
 import type { ForceSample, PipelineEvent } from '../../host/pipeline/types.ts';
 import { compareWithTruth, drivenBoard, latchLagSpread, truthPositions } from './helpers/virtual-board.ts';
@@ -50,6 +50,8 @@ describe('simulated board end to end', () => {
     await session.close();
     d.stop();
 
+    // The host asked for protocol 1.2 frames and the board (native encoder) sends them.
+    expect(new Set(delivered.map((b) => b[0]))).toEqual(new Set([MSG_KEY2, MSG_DELTA2]));
     expect(live.length).toBeGreaterThan(2300);
     expect(live.map((s) => s.index)).toEqual(live.map((_, i) => i));
     expect(liveEvents.filter((e) => e.type === 'gap' || e.type === 'duplicate' || e.type === 'frame-error')).toEqual([]);
@@ -253,8 +255,29 @@ describe('simulated board end to end', () => {
     d.stop();
     const faults = events.filter((e): e is Extract<PipelineEvent, { type: 'device-event' }> => e.type === 'device-event' && e.name === 'storage-fault');
     expect(faults).toHaveLength(1);
+    // Its native encoder makes the 1.2 frames the host asked for: no frame-format note.
+    expect(events.filter((e) => e.type === 'device-event' && e.name === 'frame-format')).toEqual([]);
     expect(faults[0]!.detail).toMatchObject({ storage: 3, settings: true, calibration: true });
     expect(faults[0]!.detail.message).toBe("the board's stored settings and calibration were corrupt in flash; it runs on defaults: set the sample rate and name again and run 'tripod calibrate' (the board is uncalibrated)");
+  });
+
+  it('a board on its JavaScript encoder answers START_STREAM with 1.1 frames: one device event says what that loses, the samples arrive', async () => {
+    const settings = { v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins: null, native: false };
+    const d = drivenBoard({ seed: 13, storage: { ...simBoardStorage(), 'tripod.json': JSON.stringify(settings) } });
+    const session = await openBoard({ kind: 'sim' }, { sim: { board: d.board } });
+    const events: PipelineEvent[] = [];
+    const live: ForceSample[] = [];
+    session.events$.subscribe((e) => events.push(e));
+    session.samples$.subscribe((x) => live.push(x));
+    await d.until(d.board.now() + 2);
+    await session.close();
+    d.stop();
+    const notes = events.filter((e): e is Extract<PipelineEvent, { type: 'device-event' }> => e.type === 'device-event' && e.name === 'frame-format');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.detail).toMatchObject({ frameFormat: 1 });
+    expect(String(notes[0]!.detail.message)).toMatch(/^the board streams protocol 1\.1 frames/);
+    expect(live.length).toBeGreaterThan(80);
+    expect(events.filter((e) => e.type === 'gap' || e.type === 'frame-error')).toEqual([]);
   });
 
   it('a board that never answers: the timeout names the command', async () => {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RecordingParser, encodeJsonRecord, encodeMessageRecord } from '../../host/recording/codec.ts';
 import { RECORD_HEADER, RECORDING_MAGIC, type RecordingRecord } from '../../host/recording/format.ts';
-import { crc32, crc32Table } from '../../host/recording/crc32.ts';
+import { crc32, crc32Range, crc32Table } from '../../host/recording/crc32.ts';
 import { RecordingWriter } from '../../host/recording/writer.ts';
 import { describeDamage, openRecording } from '../../host/recording/reader.ts';
 
@@ -48,6 +48,16 @@ describe('recording codec', () => {
     const check = new TextEncoder().encode('123456789');
     expect(crc32(check)).toBe(0xcbf43926);
     expect(crc32Table(check)).toBe(0xcbf43926);
+  });
+
+  it('crc32Range (the record check) equals the table CRC of the range, every length 0-300 at every alignment', () => {
+    const buf = new Uint8Array(320);
+    for (let i = 0; i < buf.length; i++) buf[i] = (i * 151 + 7) & 0xff;
+    for (let start = 0; start < 9; start++) {
+      for (let len = 0; start + len <= 309 && len <= 300; len++) {
+        expect(crc32Range(buf, start, start + len), `${start}+${len}`).toBe(crc32Table(buf.subarray(start, start + len)));
+      }
+    }
   });
 
   it('golden bytes of a message record', () => {

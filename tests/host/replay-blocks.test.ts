@@ -74,6 +74,58 @@ function run(file: string, blockSamples: number | null): Item[] {
   return out;
 }
 
+/** What a reader gives, comparable across batches() and feed(): frames by their bytes, the rest without offsets. */
+function readerItems(file: string, how: 'batches' | 'feed'): { items: unknown[]; report: unknown } {
+  const rec = openRecording(file);
+  const items: unknown[] = [];
+  const frame = (bytes: Uint8Array, hostTimeMs: number): number => items.push(`data ${hostTimeMs} ${Buffer.from(bytes).toString('hex')}`);
+  if (how === 'batches') {
+    for (const batch of rec.batches()) {
+      for (const r of batch) {
+        if (r.type === 'message' && r.channel === 'data') frame(r.bytes, r.hostTimeMs);
+        else items.push(r.type === 'message' ? { ...r, offset: 0, bytes: Buffer.from(r.bytes).toString('hex') } : { ...r, offset: 0 });
+      }
+    }
+  } else {
+    for (const _ of rec.feed({
+      frame: (buf, start, end, hostTimeMs) => frame(buf.subarray(start, end), hostTimeMs),
+      record: (r) => items.push(r.type === 'message' ? { ...r, offset: 0, bytes: Buffer.from(r.bytes).toString('hex') } : { ...r, offset: 0 }),
+    }));
+  }
+  return { items, report: rec.report };
+}
+
+describe('recording reader: feed() (frames as ranges of large chunks) gives what batches() gives', () => {
+  const file = path.join(dir, 'feed.tripod');
+  troubledRecording(file);
+  const bytes = fs.readFileSync(file);
+  const damaged = Buffer.from(bytes);
+  damaged[Math.floor(bytes.length / 3)]! ^= 0x10; // one record's CRC fails
+  damaged[Math.floor(bytes.length / 2)] = 0; // another one
+  const noHeader = Buffer.from(bytes);
+  noHeader[12]! ^= 0xff; // the header record and (next) its copy damaged
+  noHeader[bytes.indexOf('header-copy') + 3]! ^= 0xff;
+  const cases: Array<[string, Buffer]> = [
+    ['whole', bytes],
+    ['damaged in two places and cut', damaged.subarray(0, damaged.length - 25)],
+    ['header and its copy damaged', noHeader],
+  ];
+  for (const [name, content] of cases) {
+    it(name, () => {
+      const f = path.join(dir, `feed-${name.replace(/ /g, '-')}.tripod`);
+      fs.writeFileSync(f, content);
+      const a = readerItems(f, 'batches');
+      const b = readerItems(f, 'feed');
+      expect(b.items.length).toBe(a.items.length);
+      expect(b).toEqual(a);
+      const report = b.report as { damaged: unknown[]; headerRecovery: string | null; truncatedAt: number | null };
+      if (name.startsWith('damaged')) expect(report.damaged.length).toBeGreaterThanOrEqual(2);
+      if (name.startsWith('damaged')) expect(report.truncatedAt).not.toBeNull();
+      if (name.startsWith('header')) expect(report.headerRecovery).toBe('missing');
+    });
+  }
+});
+
 describe('batched replay path', () => {
   const file = path.join(dir, 'troubled.tripod');
   troubledRecording(file);

@@ -78,7 +78,8 @@ export interface EncoderSpec {
   skips?: Array<[number, number]>;
 }
 
-function encode(e: EncoderSpec): string[] {
+/** The frames (hex) the encoder `e` describes makes from its samples and skips; vectors.test.ts checks the committed ones with it. */
+export function encodeVector(e: EncoderSpec): string[] {
   const enc = e.format === 2 ? createFrameEncoder2(e.payloadBytes, e.samplesPerFrame, e.keyInterval) : createFrameEncoder(e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.secondOrder);
   enc.start(e.startIndex);
   const out: string[] = [];
@@ -151,7 +152,7 @@ function sampleVectors(): FrameVector[] {
     'key-limits',
     ['KEY'],
     'One KEY frame at stream start (index 0, FLAG_STREAM_START added by the encoder), device time 0x123456 ms, counts at the int24 limits +8388607 and -8388608, then 0 and -1.',
-    encode(limits),
+    encodeVector(limits),
     limits,
   );
 
@@ -162,12 +163,12 @@ function sampleVectors(): FrameVector[] {
     'key-then-deltas-second-order',
     ['KEY', 'DELTA'],
     'A KEY (1 sample at payload 20) then DELTA frames of 3 samples each, second-order predictor; residuals small, widths chosen per frame.',
-    encode(chain),
+    encodeVector(chain),
     chain,
   );
 
   const first = enc({ samples: base, secondOrder: false });
-  add('deltas-first-order', ['KEY', 'DELTA'], 'The same samples with the first-order predictor (mode bit 5 clear).', encode(first), first);
+  add('deltas-first-order', ['KEY', 'DELTA'], 'The same samples with the first-order predictor (mode bit 5 clear).', encodeVector(first), first);
 
   const flagged: Sample[] = base.slice(0, 4).map((s, i) => [s[0], s[1], s[2], s[3], i === 2 ? FLAG_CELL2_STALE | FLAG_SATURATED : 0, s[5]]);
   const fl = enc({ samples: flagged });
@@ -175,7 +176,7 @@ function sampleVectors(): FrameVector[] {
     'delta-with-flag-bytes',
     ['DELTA'],
     'Sample 2 carries FLAG_CELL2_STALE|FLAG_SATURATED (0x14): its DELTA frame sets mode bit 6 and carries one flag byte per sample before the residuals.',
-    encode(fl),
+    encodeVector(fl),
     fl,
   );
 
@@ -191,7 +192,7 @@ function sampleVectors(): FrameVector[] {
     'full-scale-jumps',
     ['KEY', 'DELTA'],
     'Full-scale jumps between -2^23 and 2^23-1: residuals are taken mod 2^24 and need width 24; decoded values are bit-exact.',
-    encode(jump),
+    encodeVector(jump),
     jump,
   );
 
@@ -207,7 +208,7 @@ function sampleVectors(): FrameVector[] {
     'width-24',
     ['KEY', 'DELTA'],
     'Unrelated full-range values: the residuals need all 24 bits (mode width 24), one sample per 20-byte DELTA frame; decoded values are bit-exact.',
-    encode(wide),
+    encodeVector(wide),
     wide,
   );
 
@@ -216,7 +217,7 @@ function sampleVectors(): FrameVector[] {
     'device-overflow-skip',
     ['KEY', 'DELTA'],
     'The device dropped 5 samples before the 5th one (encoder.skip(5)): pending samples are flushed, the next sample is a KEY at index 9 with FLAG_OVERFLOW (0x20); the decoder reports gapBefore 5.',
-    encode(drop),
+    encodeVector(drop),
     drop,
   );
 
@@ -227,15 +228,15 @@ function sampleVectors(): FrameVector[] {
     'index-and-time-wrap',
     ['KEY', 'DELTA'],
     'Stream whose first index is 0xFFFFFE (and device time near 2^24 ms) with a KEY every 4 samples: indices and time cross 2^24; unwrapped indices continue 16777216, 16777217, ...; DELTA index bit 8 and low byte follow the wrap.',
-    encode(wrap),
+    encodeVector(wrap),
     wrap,
   );
 
   const ext = enc({ samples: base, payloadBytes: 50, samplesPerFrame: 8 });
-  add('key-with-delta-block', ['KEY'], 'Payload 50 (MTU 53): the KEY frame carries a delta block after its 20 fixed bytes.', encode(ext), ext);
+  add('key-with-delta-block', ['KEY'], 'Payload 50 (MTU 53): the KEY frame carries a delta block after its 20 fixed bytes.', encodeVector(ext), ext);
 
   // Errors, hand-made from the good frames above.
-  const good = encode(chain);
+  const good = encodeVector(chain);
   const k0 = good[0] as string;
   const d1 = good[1] as string;
   const d2 = good[2] as string;
@@ -252,12 +253,12 @@ function sampleVectors(): FrameVector[] {
   add('error-unknown-kind', ['KEY'], 'First byte 0x17: a message kind major 1 does not define yet (a newer minor): skipped and counted, chain unchanged. (Until 1.2 this vector used 0x15, now KEY2: a 1.1 host counts KEY2/DELTA2 exactly this way.)', ['17' + d1.slice(2)]);
   add('error-duplicate-key', ['KEY'], 'KEY of index 0 again (without FLAG_STREAM_START) after samples 0..3: 4 samples behind the stream: duplicate, dropped; the chain stays intact.', [k0, d1, k0.slice(0, 14) + '00' + k0.slice(16), d2]);
   add('error-empty', ['KEY'], 'An empty notification: counted, ignored.', ['']);
-  sampleVectors12(add, enc, base, good, encode);
+  sampleVectors12(add, enc, base, good, encodeVector);
   return v;
 
   function encodeKeyAt(index: number): string[] {
     const e = enc({ samples: base.slice(index, index + 1), startIndex: index });
-    return encode(e).map((h) => h.slice(0, 14) + '00' + h.slice(16)); // clear FLAG_STREAM_START: mid-stream KEY
+    return encodeVector(e).map((h) => h.slice(0, 14) + '00' + h.slice(16)); // clear FLAG_STREAM_START: mid-stream KEY
   }
 }
 
@@ -436,7 +437,7 @@ function serialVectors(): SerialVector[] {
     return out;
   };
   const getInfo = encodeCommand({ reqId: 1, code: CMD_GET_INFO });
-  const key = fromHex(encode({ payloadBytes: 20, samplesPerFrame: 3, keyInterval: 80, secondOrder: true, startIndex: 0, samples: [[8388607, -8388608, 0, -1, 0, 0x123456]] })[0] as string);
+  const key = fromHex(encodeVector({ payloadBytes: 20, samplesPerFrame: 3, keyInterval: 80, secondOrder: true, startIndex: 0, samples: [[8388607, -8388608, 0, -1, 0, 0x123456]] })[0] as string);
   add('serial-command', 'GET_INFO framed: 00, COBS(12 01 01 + CRC-32 LE), 00.', encodeSerialFrame(getInfo));
   add('serial-key-frame', 'The key-limits KEY frame (contains 0x00 bytes, so COBS codes are visible).', encodeSerialFrame(key));
   const run = new Uint8Array(254).map((_, i) => (i % 255) + 1);

@@ -10,8 +10,6 @@ import {
   COMMAND_CODES,
   EVENT_CODES,
   MESSAGE_KINDS,
-  createFrameEncoder,
-  createFrameEncoder2,
   createSerialDeframer,
   createStreamDecoder,
   decodeCommand,
@@ -24,6 +22,7 @@ import {
   encodeSerialFrame,
 } from '../../protocol/index.ts';
 import type { CommandMessage, EventMessage, ResponseMessage } from '../../protocol/index.ts';
+import { encodeVector, fromHex, toHex } from './make-vectors.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const load = (name: string): any => JSON.parse(readFileSync(join(ROOT, 'protocol', 'vectors', name), 'utf8'));
@@ -32,14 +31,8 @@ const control = load('control.json');
 const serial = load('serial.json');
 const spec = readFileSync(join(ROOT, 'protocol', 'SPEC.md'), 'utf8');
 
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-function bytes(h: string): Uint8Array {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
+const hex = toHex;
+const bytes = fromHex;
 
 describe('sample-frame vectors', () => {
   for (const v of sample.vectors) {
@@ -63,25 +56,7 @@ describe('sample-frame vectors', () => {
     if (v.encoder) {
       it(`${v.name}: the encoder produces exactly these bytes`, () => {
         const e = v.encoder;
-        const enc = e.format === 2 ? createFrameEncoder2(e.payloadBytes, e.samplesPerFrame, e.keyInterval) : createFrameEncoder(e.payloadBytes, e.samplesPerFrame, e.keyInterval, e.secondOrder);
-        enc.start(e.startIndex);
-        const out: string[] = [];
-        const drain = (f: Uint8Array | null): void => {
-          while (f) {
-            out.push(hex(f));
-            f = enc.poll();
-          }
-        };
-        e.samples.forEach((s: number[], i: number) => {
-          for (const [at, n] of e.skips ?? []) {
-            if (at === i) {
-              enc.skip(n);
-              drain(enc.poll());
-            }
-          }
-          drain(enc.add(s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!));
-        });
-        drain(enc.flush());
+        const out = encodeVector(e);
         expect(out).toEqual(v.frames);
         // And the decoded counts are the encoded samples, bit for bit.
         const dec = createStreamDecoder();

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   SwayAccumulator,
+  hypot2,
   computeSwayMetrics,
   ellipseArea95,
   fQuantile2,
@@ -221,5 +222,24 @@ describe('SwayAccumulator (the live O(1) path) agrees with the batch functions',
     expect(() => computeSwayMetrics({ x: [1, 2, 3], y: [1, 2, 3] }, 10)).toThrow(/at least 4 CoP samples, got 3/);
     expect(() => computeSwayMetrics({ x: [1, 2, 3, 4], y: [1, 2, 3] }, 10)).toThrow(/x has 4 samples but y has 3/);
     expect(() => computeSwayMetrics({ x: [1, 2, 3, 4], y: [1, 2, 3, 4] }, 0)).toThrow(/sample rate must be > 0 Hz/);
+  });
+});
+
+describe('hypot2', () => {
+  it('is Math.hypot bit for bit: special values and 4 million pairs over 40 decades', () => {
+    const specials = [0, -0, 1, -1, 3, 4, NaN, Infinity, -Infinity, 5e-324, -5e-324, 1e-300, 1e308, 1.7976931348623157e308, 2 ** 52 + 1];
+    for (const a of specials) for (const b of specials) expect(Object.is(hypot2(a, b), Math.hypot(a, b)), `${a}, ${b}`).toBe(true);
+    let seed = 1;
+    const r = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    let differ = 0;
+    for (let i = 0; i < 2e6; i++) {
+      const a = (r() - 0.5) * 10 ** (Math.floor(r() * 40) - 20);
+      const b = (r() - 0.5) * 10 ** (Math.floor(r() * 40) - 20);
+      if (!Object.is(hypot2(a, b), Math.hypot(a, b))) differ++;
+      const c = (r() - 0.5) * 30; // CoP steps, mm
+      const d = (r() - 0.5) * 30;
+      if (!Object.is(hypot2(c, d), Math.hypot(c, d))) differ++;
+    }
+    expect(differ).toBe(0);
   });
 });

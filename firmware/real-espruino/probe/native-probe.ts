@@ -14,7 +14,7 @@
  */
 import { addressOf, gpioBase, loadNative, NAT_TICK, type NativeFn } from '../../src/native.ts';
 import { createNativeStreamer } from '../../src/native-stream.ts';
-import { STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, type Streamer } from '../../src/stream.ts';
+import { STREAM_BEGIN, STREAM_CONFIGURE, STREAM_END, STREAM_FORCE_KEY, STREAM_FORMAT, type Streamer } from '../../src/stream.ts';
 import { createRing, ringPush, ringSetAddresses, ringSize, type SampleRing } from '../../src/ring.ts';
 
 declare function probeLog(line: string): void;
@@ -62,6 +62,9 @@ function runOps(nat: NativeFn): void {
       at += 8;
     } else if (op === 'k') {
       s.ctl(STREAM_FORCE_KEY);
+    } else if (op === 'f') {
+      s.ctl(STREAM_FORMAT, opInt(ops, at));
+      at += 4;
     } else if (op === 'r') {
       ring = createRing(opInt(ops, at));
       at += 4;

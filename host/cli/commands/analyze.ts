@@ -5,7 +5,7 @@
  */
 import { terminalJson } from '../../util/terminal-text.ts';
 import { statSync } from 'node:fs';
-import type { CliCommand } from '../command.ts';
+import { optionTable, type CliCommand } from '../command.ts';
 import { parseDecimal } from '../../util/strict-number.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { CopFileError, type CopFileOptions, type CopTrace, type LengthUnit } from '../../scoring/cop-file.ts';
@@ -132,26 +132,7 @@ export const command: CliCommand = {
   summary: "sway metrics per stance of a recording, an export or another device's CoP file",
   help: HELP,
   allowPositionals: true,
-  options: {
-    json: { type: 'boolean' },
-    whole: { type: 'boolean' },
-    'no-filter': { type: 'boolean' },
-    'from-moments': { type: 'boolean' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    cutoff: { type: 'string' },
-    'x-col': { type: 'string' },
-    'y-col': { type: 'string' },
-    't-col': { type: 'string' },
-    unit: { type: 'string' },
-    rate: { type: 'string' },
-    foot: { type: 'string' },
-    'foot-length': { type: 'string' },
-    layout: { type: 'string' },
-    out: { type: 'string' },
-    jobs: { type: 'string' },
-    force: { type: 'boolean' },
-  },
+  options: optionTable(['from', 'to', 'cutoff', 'x-col', 'y-col', 't-col', 'unit', 'rate', 'foot', 'foot-length', 'layout', 'out', 'jobs'], ['json', 'whole', 'no-filter', 'from-moments', 'force']),
   async run(ctx) {
     const { values, positionals } = ctx;
     if (positionals.length > 1 || values.out !== undefined || (positionals.length === 1 && isDirectory(positionals[0]!))) {

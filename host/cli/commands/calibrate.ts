@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { CliCommand } from '../command.ts';
+import { optionTable, type CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { checkWritable } from '../../util/atomic-write.ts';
 import { parseSourceFlags, positiveNumber, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
@@ -49,18 +49,7 @@ export const command: CliCommand = {
   summary: 'calibrate the cells with a known mass (wizard, or scripted with --yes)',
   help: HELP,
   allowPositionals: true,
-  options: {
-    ...SOURCE_OPTIONS,
-    'mass-kg': { type: 'string' },
-    yes: { type: 'boolean' },
-    json: { type: 'boolean' },
-    out: { type: 'string' },
-    'no-board-write': { type: 'boolean' },
-    'window-s': { type: 'string' },
-    'ignore-previous': { type: 'boolean' },
-    'sim-fault': { type: 'string' },
-    'sim-speed': { type: 'string' },
-  },
+  options: { ...SOURCE_OPTIONS, ...optionTable(['mass-kg', 'out', 'window-s', 'sim-fault', 'sim-speed'], ['yes', 'json', 'no-board-write', 'ignore-previous']) },
   async run(ctx) {
     const v = ctx.values;
     const { source, calibrationFile } = parseSourceFlags(v, ctx.positionals);

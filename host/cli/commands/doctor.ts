@@ -2,7 +2,7 @@
  * `tripod doctor`: what this machine needs for a board source, one line per check, and the one thing
  * to do for each that is not fine. Exit 0 only when everything the chosen source needs is fine.
  */
-import type { CliCommand } from '../command.ts';
+import { optionTable, type CliCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 
 const HELP = `Usage: tripod doctor [--sim | --ble | --serial [PATH]] [--live] [--json]
@@ -30,15 +30,7 @@ export const command: CliCommand = {
   summary: 'check this machine for a board source: Bluetooth binding and adapter, serial ports, browser',
   help: HELP,
   allowPositionals: true,
-  options: {
-    sim: { type: 'boolean' },
-    ble: { type: 'boolean' },
-    serial: { type: 'boolean' },
-    live: { type: 'boolean' },
-    json: { type: 'boolean' },
-    'build-ble': { type: 'boolean' },
-    'if-possible': { type: 'boolean' },
-  },
+  options: optionTable([], ['sim', 'ble', 'serial', 'live', 'json', 'build-ble', 'if-possible']),
   async run(ctx) {
     const v = ctx.values;
     if (v['build-ble'] === true) {

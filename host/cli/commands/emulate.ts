@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { CliCommand } from '../command.ts';
+import { optionTable, type CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { parseDuration } from '../source-flags.ts';
 import { setLongTimeout } from '../../util/long-timeout.ts';
@@ -132,20 +132,7 @@ export const command: CliCommand = {
   name: 'emulate',
   summary: 'run the built firmware on an emulated board in real time (serial on a pty or TCP)',
   help: HELP,
-  options: {
-    board: { type: 'string' },
-    loads: { type: 'string' },
-    kg: { type: 'string' },
-    person: { type: 'boolean' },
-    seed: { type: 'string' },
-    storage: { type: 'string' },
-    pty: { type: 'boolean' },
-    'pty-link': { type: 'string' },
-    tcp: { type: 'string' },
-    duration: { type: 'string' },
-    firmware: { type: 'string' },
-    repl: { type: 'string' },
-  },
+  options: optionTable(['board', 'loads', 'kg', 'seed', 'storage', 'pty-link', 'tcp', 'duration', 'firmware', 'repl'], ['person', 'pty']),
   async run(ctx) {
     const v = ctx.values;
     const boardName = str(v.board) ?? 'mdbt42q';

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { terminalJson } from '../../util/terminal-text.ts';
-import type { CliCommand } from '../command.ts';
+import { optionTable, type CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { exportCollected } from '../export-collected.ts';
 import { headerFields, readRecordingMetadata, recordingMetadata, uncalibrated, writeSidecar } from '../recording-info.ts';
@@ -68,16 +68,7 @@ export const command: CliCommand = {
   name: 'export',
   summary: 'write a recording as CSV, NDJSON or C3D (forces N, total N, CoP mm)',
   help: HELP,
-  options: {
-    format: { type: 'string' },
-    resample: { type: 'string' },
-    'no-sidecar': { type: 'boolean' },
-    'no-header-comments': { type: 'boolean' },
-    out: { type: 'string' },
-    force: { type: 'boolean' },
-    calibration: { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: optionTable(['format', 'resample', 'out', 'calibration'], ['no-sidecar', 'no-header-comments', 'force', 'json']),
   allowPositionals: true,
   async run(ctx) {
     const [file, ...extra] = ctx.positionals;

@@ -1,4 +1,4 @@
-import type { CliCommand } from '../command.ts';
+import { optionTable, type CliCommand } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
 
@@ -39,17 +39,7 @@ export const command: CliCommand = {
   name: 'flash',
   summary: 'upload the firmware to an Espruino board (serial, BLE or tcp://) and verify it',
   help: HELP,
-  options: {
-    port: { type: 'string' },
-    board: { type: 'string' },
-    pins: { type: 'string' },
-    file: { type: 'string' },
-    minify: { type: 'boolean' },
-    'no-pretokenise': { type: 'boolean' },
-    'no-verify': { type: 'boolean' },
-    json: { type: 'boolean' },
-    verbose: { type: 'boolean' },
-  },
+  options: optionTable(['port', 'board', 'pins', 'file'], ['minify', 'no-pretokenise', 'no-verify', 'json', 'verbose']),
   async run(ctx) {
     const v = ctx.values;
     if (typeof v.port !== 'string' || v.port === '') throw new UsageError('--port is required: a serial path, a BLE address or tcp://host:port');

@@ -7,7 +7,7 @@ import { boardErrorLine } from '../board-session.ts';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { which } from '../../doctor/which.ts';
-import type { CliCommand, CommandContext } from '../command.ts';
+import { optionTable, type CliCommand, type CommandContext } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { parsePositive, parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
 import { DURATION_RANGE_S, type Eyes, type Foot, type Surface } from '../../live/messages.ts';
@@ -101,28 +101,7 @@ export const command: CliCommand = {
   summary: 'show the board live: web page with charts, score, cue and trials; terminal status line',
   help: HELP,
   allowPositionals: true,
-  options: {
-    ...SOURCE_OPTIONS,
-    port: { type: 'string' },
-    host: { type: 'string' },
-    token: { type: 'string' },
-    'no-open': { type: 'boolean' },
-    'no-web': { type: 'boolean' },
-    window: { type: 'string' },
-    foot: { type: 'string' },
-    eyes: { type: 'string' },
-    duration: { type: 'string' },
-    surface: { type: 'string' },
-    patient: { type: 'string' },
-    store: { type: 'string' },
-    database: { type: 'string' },
-    'no-store': { type: 'boolean' },
-    'foot-length': { type: 'string' },
-    target: { type: 'string' },
-    'body-weight': { type: 'string' },
-    layout: { type: 'string' },
-    record: { type: 'string' },
-  },
+  options: { ...SOURCE_OPTIONS, ...optionTable(['port', 'host', 'token', 'window', 'foot', 'eyes', 'duration', 'surface', 'patient', 'store', 'database', 'foot-length', 'target', 'body-weight', 'layout', 'record'], ['no-open', 'no-web', 'no-store']) },
   async run(ctx: CommandContext): Promise<number> {
     const v = ctx.values;
     const { source, calibrationFile } = parseSourceFlags(v, ctx.positionals);

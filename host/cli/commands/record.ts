@@ -4,7 +4,7 @@
  * host/recording/FORMAT.md). Crash-safe: a killed process leaves a file that replays up to the last
  * complete record. Several BLE boards at once (`--ble LEFT RIGHT`) record one file each.
  */
-import type { CliCommand, CommandContext } from '../command.ts';
+import { optionTable, type CliCommand, type CommandContext } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
 import { openFromFlags, openSource, withSession } from '../board-session.ts';
@@ -67,15 +67,7 @@ export const command: CliCommand = {
   name: 'record',
   summary: 'record a board losslessly to a .tripod file',
   help: HELP,
-  options: {
-    ...SOURCE_OPTIONS,
-    out: { type: 'string' },
-    duration: { type: 'string' },
-    subject: { type: 'string' },
-    notes: { type: 'string' },
-    force: { type: 'boolean' },
-    json: { type: 'boolean' },
-  },
+  options: { ...SOURCE_OPTIONS, ...optionTable(['out', 'duration', 'subject', 'notes'], ['force', 'json']) },
   allowPositionals: true,
   async run(ctx) {
     const out = ctx.values.out;

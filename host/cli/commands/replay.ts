@@ -3,7 +3,7 @@
  * live board, at real time, any factor, or as fast as possible, and summarises what it holds.
  */
 import { terminalJson } from '../../util/terminal-text.ts';
-import type { CliCommand } from '../command.ts';
+import { optionTable, type CliCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { ProgressBar } from '../progress.ts';
 import { openRecordingSession, parseSpeed, replaySummary, stopOnBrokenPipe } from '../recording-input.ts';
@@ -33,11 +33,7 @@ export const command: CliCommand = {
   name: 'replay',
   summary: 'play a recording back (1x, any factor or max) and summarise it',
   help: HELP,
-  options: {
-    speed: { type: 'string' },
-    calibration: { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: optionTable(['speed', 'calibration'], ['json']),
   allowPositionals: true,
   async run(ctx) {
     const [file, ...extra] = ctx.positionals;

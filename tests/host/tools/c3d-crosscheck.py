@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Reads a Tripod C3D export with py-c3d (the `c3d` package on PyPI, EmbodiedCognition/py-c3d:
-a reader Tripod did not write; a copy is in tests/host/tools/py-c3d) and prints its force platform as CSV: time_s, FZ1..FZ4 (N), total_n,
+a reader Tripod did not write; a copy is in tests/host/tools/vendor/py-c3d) and prints its force platform as CSV: time_s, FZ1..FZ4 (N), total_n,
 and the TYPE 3 centre of pressure from the C3D spec's corner-sensor formulas (mm, the plate frame).
 
-    PYTHONPATH=tests/host/tools/py-c3d python3 ...   (or pip install c3d numpy)
+    PYTHONPATH=tests/host/tools/vendor/py-c3d python3 ...   (or pip install c3d numpy)
     python3 tests/host/tools/c3d-crosscheck.py s01.c3d > s01-pyc3d.csv
     tripod analyze s01-pyc3d.csv --x-col cop_x_mm --y-col cop_y_mm --json   # against
     tripod analyze s01.c3d --whole --json
