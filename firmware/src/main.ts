@@ -200,18 +200,13 @@ export function startTripod(): void {
   function endStream(): void {
     streamer.ctl(STREAM_END);
     sampler.ctl(SAMPLER_FEED, false);
-    frameFill();
-  }
-
-  /**
-   * While BLE streams, the sampler hands the BLE link each frame as soon as the ring holds a frame's
-   * worth (SAMPLER_FILL at the samples per frame in use): no wait for a send timer
-   * (firmware/README.md "Pacing"). Call after every change of stream, target or frame size; a
-   * change of frame size also forces a KEY, so the KEYs (every keyInterval samples, a multiple of
-   * the frame size by default) fall at the start of a step again and no step is cut in two frames.
-   */
-  function frameFill(): void {
-    sampler.ctl(SAMPLER_FILL, target === LINK_BLE && streamer.ctl(STREAM_ACTIVE) === 1 ? samplesPerFrameFor(settings.samplesPerFrame, ble(BLE_PAYLOAD)) : 0);
+    // While BLE streams, the sampler hands the BLE link each frame as soon as the ring holds a
+    // frame's worth (SAMPLER_FILL at the samples per frame in use: no wait for a send timer,
+    // firmware/README.md "Pacing"); set where the stream, its target or its frame size change (no
+    // helper function: on the board a function object costs RAM at the peak). A change of frame
+    // size also forces a KEY, so the KEYs (every keyInterval samples, a multiple of the frame size
+    // by default) fall at the start of a step again and no step is cut in two frames.
+    sampler.ctl(SAMPLER_FILL, 0);
   }
 
   function onFault(cell: number, kind: number): void {
@@ -295,7 +290,7 @@ export function startTripod(): void {
       r.frameFormat = streamer.ctl(STREAM_FORMAT, cmd.frameFormat as number) || 1;
       streamer.ctl(STREAM_BEGIN, payload, samplesPerFrameFor(settings.samplesPerFrame, payload), keyIntervalFor(settings.keyInterval, settings.rateHz), (sampler.ctl(SAMPLER_SETS) - setsAtFirst) % 16777216);
       sampler.ctl(SAMPLER_FEED, true);
-      frameFill();
+      sampler.ctl(SAMPLER_FILL, link === LINK_BLE ? samplesPerFrameFor(settings.samplesPerFrame, payload) : 0);
       if (link === LINK_SERIAL && serial !== null) serial.setStreaming(true);
       if (link === LINK_BLE) ble(BLE_WAKE);
       r.bootId = bootId;
@@ -322,7 +317,7 @@ export function startTripod(): void {
       lib.saveSettings(settings);
       if (target !== 0) streamer.ctl(STREAM_CONFIGURE, payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
       streamer.ctl(STREAM_FORCE_KEY);
-      frameFill();
+      sampler.ctl(SAMPLER_FILL, target === LINK_BLE && streamer.ctl(STREAM_ACTIVE) === 1 ? samplesPerFrameFor(n, payloadFor(target)) : 0);
       r.samplesPerFrame = samplesPerFrameFor(n, payloadFor(link));
     } else if (code === CMD_GET_CALIBRATION) {
       r.calibration = lib.calibrationRecord(cal, cmd.cell as number);
@@ -471,7 +466,7 @@ export function startTripod(): void {
       } else if (event === BLE_ON_PAYLOAD) {
         if (target === LINK_BLE) streamer.ctl(STREAM_CONFIGURE, arg as number, samplesPerFrameFor(settings.samplesPerFrame, arg as number));
         streamer.ctl(STREAM_FORCE_KEY);
-        frameFill();
+        sampler.ctl(SAMPLER_FILL, target === LINK_BLE && streamer.ctl(STREAM_ACTIVE) === 1 ? samplesPerFrameFor(settings.samplesPerFrame, arg as number) : 0);
       }
     },
     nextFrame: noFrame,
