@@ -203,9 +203,15 @@ async function latency(log: (l: string) => void, o: LatencyOptions = {}): Promis
   const session = await openBoard({ kind: 'sim' }, { sim: { board, ...(o.mtu ? { mtu: o.mtu } : {}), ...(o.intervalMs ? { intervalMs: o.intervalMs } : {}) } });
   // Device time of the first KEY (ms, from its bytes) anchors the host's relative sample times (s.t
   // counts from the session's first KEY): subscribed before anything else waits, so it is that KEY.
+  // The protocol's decoder reads the time of a KEY (1.1) or KEY2 (1.2, ms mod 2^16: exact here, the
+  // board's clock stays under 65 s in a run).
+  const { createStreamDecoder } = await import('../../protocol/index.ts');
+  const keys = createStreamDecoder();
   let firstKeyMs: number | null = null;
   session.transport.messages$.subscribe((m) => {
-    if (firstKeyMs === null && m.channel === 'data' && (m.bytes[0]! & 0x0f) === 0) firstKeyMs = m.bytes[4]! | (m.bytes[5]! << 8) | (m.bytes[6]! << 16);
+    if (firstKeyMs !== null || m.channel !== 'data') return;
+    const b = keys.push(m.bytes);
+    if (b !== null && b.key && b.deviceTimeMs !== null) firstKeyMs = b.deviceTimeMs;
   });
   if (o.samplesPerFrame !== undefined) await session.commands!.setFrameSamples(o.samplesPerFrame);
   const lat: number[] = [];
