@@ -22,6 +22,7 @@ import { BoundedDelivery, DEFAULT_DELIVERY_CAPACITY } from './pipeline/delivery.
 import { DirectDelivery, type SampleDelivery } from './pipeline/direct-delivery.ts';
 import type { ForceBlock } from './pipeline/block.ts';
 import { DEFAULT_BLOCK_SAMPLES, ForcePipeline } from './pipeline/pipeline.ts';
+import { RADIO_LOSS_ATTEMPTS, RADIO_LOSS_FRAME_SAMPLES, RadioLossWatch, type RadioLossOptions } from './pipeline/radio-loss.ts';
 import { REPLAY_REORDER_WINDOW } from './pipeline/reorder.ts';
 import type { SampleStats } from './pipeline/samples.ts';
 import type { ForceSample, PipelineEvent } from './pipeline/types.ts';
@@ -50,6 +51,8 @@ export interface OpenBoardOptions extends TransportOptions {
   commandTimeoutMs?: number;
   /** Samples that may wait for slow consumers (live sources). Defaults to 2400 (30 s at 80 Hz). */
   deliveryCapacity?: number;
+  /** When radio losses make the host ask the board for larger frames (host/pipeline/radio-loss.ts); false never asks. */
+  radioLoss?: RadioLossOptions | false;
 }
 
 /** What is known about the board: its GET_INFO answer (live) or the recording's header (replay). */
@@ -217,6 +220,8 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
 
   const rateHz = info && typeof (info as DeviceInfo).sampleRateHz === 'number' ? (info as DeviceInfo).sampleRateHz : 80;
   // Live sources queue for their consumers (the transport never waits); a replay delivers directly.
+  // Only a radio link drops notifications the board sent (serial links check and keep every frame).
+  const radioLoss = opts.radioLoss !== false && (transport.kind === 'ble' || transport.kind === 'sim') ? new RadioLossWatch(opts.radioLoss) : null;
   const delivery: SampleDelivery = replay ? new DirectDelivery() : new BoundedDelivery(opts.deliveryCapacity ?? DEFAULT_DELIVERY_CAPACITY);
   const span = new SampleSpan();
   // A replay takes the batched path (blocks of typed arrays; one block per frame when paced, so
@@ -231,7 +236,10 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       span.add(s);
       delivery.pushSample(s);
     },
-    (e) => delivery.pushEvent(e),
+    (e) => {
+      delivery.pushEvent(e);
+      if (radioLoss?.note(e, Date.now())) void askLargerFrames();
+    },
     replay ? { rateHz, reorderWindow: REPLAY_REORDER_WINDOW, onBlock, blockSamples: replay.paced ? 0 : DEFAULT_BLOCK_SAMPLES } : { rateHz },
   );
 
@@ -280,6 +288,30 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
       } else delivery.pushEvent({ type: 'frame-error', code: 'link', message: `${l.count} bad frame(s) on the link: ${l.detail}` });
     }),
   );
+
+  /**
+   * Frames lost on the radio (a central whose connection interval carries fewer notifications than
+   * the board sends; host/pipeline/radio-loss.ts): ask the board once for larger frames, and say so.
+   */
+  async function askLargerFrames(): Promise<void> {
+    if (!commands) return;
+    try {
+      // The answers share the overloaded radio with the frames and may be dropped too: a few tries.
+      let n = 0;
+      for (let attempt = 1; n === 0; attempt++) {
+        try {
+          n = await commands.setFrameSamples(RADIO_LOSS_FRAME_SAMPLES);
+        } catch (e) {
+          if (attempt >= RADIO_LOSS_ATTEMPTS || !(e instanceof Error) || !/did not answer/.test(e.message)) throw e;
+        }
+      }
+      const message = `frames were lost on the radio (the computer's Bluetooth allows fewer notifications than the board sends): the board now sends ${n} samples per frame (it keeps this setting; about 25 ms more latency)`;
+      delivery.pushEvent({ type: 'device-event', name: 'radio-loss', detail: { samplesPerFrame: n, message } });
+    } catch (e) {
+      const message = `frames are being lost on the radio (the computer's Bluetooth allows fewer notifications than the board sends) and the board could not be asked for larger frames: ${(e as Error).message}; pair with \`tripod pair\` so the host may change its settings`;
+      delivery.pushEvent({ type: 'device-event', name: 'radio-loss', detail: { message } });
+    }
+  }
 
   /**
    * The host asks for protocol 1.2 frames (commands.startStream); a board that answers 1.1 (older
