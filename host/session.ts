@@ -305,7 +305,7 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
           if (attempt >= RADIO_LOSS_ATTEMPTS || !(e instanceof Error) || !/did not answer/.test(e.message)) throw e;
         }
       }
-      const message = `frames were lost on the radio (the computer's Bluetooth allows fewer notifications than the board sends): the board now sends ${n} samples per frame (it keeps this setting; about 25 ms more latency)`;
+      const message = `frames were lost on the radio (the computer's Bluetooth allows fewer notifications than the board sends): the board now sends ${n} samples per frame (it keeps this setting; about 25 ms more latency; \`tripod frames 2\` goes back)`;
       delivery.pushEvent({ type: 'device-event', name: 'radio-loss', detail: { samplesPerFrame: n, message } });
     } catch (e) {
       const message = `frames are being lost on the radio (the computer's Bluetooth allows fewer notifications than the board sends) and the board could not be asked for larger frames: ${(e as Error).message}; pair with \`tripod pair\` so the host may change its settings`;

@@ -25,6 +25,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   info: { summary: 'show a board: firmware, protocol, rate, MTU, battery, calibration', load: async () => (await import('./commands/info.ts')).command },
   tare: { summary: 'zero the board (store new per-cell offsets)', load: async () => (await import('./commands/tare.ts')).command },
   calibrate: { summary: 'calibrate the cells with a known mass (wizard, or scripted with --yes)', load: async () => (await import('./commands/calibrate.ts')).command },
+  frames: { summary: 'set the samples per frame the board sends (latency against notifications per second)', load: async () => (await import('./commands/frames.ts')).command },
   pair: { summary: "set a board's key so this host may change its settings", load: async () => (await import('./commands/pair.ts')).command },
   scan: { summary: 'list reachable boards (BLE, serial ports, the simulated board)', load: async () => (await import('./commands/scan.ts')).command },
   flash: { summary: 'upload the firmware to an Espruino board (serial, BLE or tcp://) and verify it', load: async () => (await import('./commands/flash.ts')).command },
