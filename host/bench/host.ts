@@ -200,12 +200,14 @@ async function latency(log: (l: string) => void, o: LatencyOptions = {}): Promis
       await new Promise((r) => setImmediate(r));
     }
   })();
+  // Imported before the board opens: an await between openBoard and the subscription below lets the
+  // running board's first KEY pass unseen (the anchor then caught a later KEY: negative latencies).
+  const { createStreamDecoder } = await import('../../protocol/index.ts');
   const session = await openBoard({ kind: 'sim' }, { sim: { board, ...(o.mtu ? { mtu: o.mtu } : {}), ...(o.intervalMs ? { intervalMs: o.intervalMs } : {}) } });
   // Device time of the first KEY (ms, from its bytes) anchors the host's relative sample times (s.t
   // counts from the session's first KEY): subscribed before anything else waits, so it is that KEY.
   // The protocol's decoder reads the time of a KEY (1.1) or KEY2 (1.2, ms mod 2^16: exact here, the
   // board's clock stays under 65 s in a run).
-  const { createStreamDecoder } = await import('../../protocol/index.ts');
   const keys = createStreamDecoder();
   let firstKeyMs: number | null = null;
   session.transport.messages$.subscribe((m) => {
