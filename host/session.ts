@@ -15,7 +15,7 @@
  * are delivered synchronously (nothing is dropped; the replay is paced instead).
  */
 import type { BehaviorSubject, Observable, Subscription } from 'rxjs';
-import { CMD_STOP_STREAM, FRAME_FORMAT_2, MSG_EVENT, PROTOCOL_MAJOR, type CellCalibrationRecord, type CommandMessage, type DeviceInfo, type ResponseMessage } from '../protocol/index.ts';
+import { CMD_STOP_STREAM, FRAME_FORMAT_2, MSG_EVENT, PROTOCOL_MAJOR, STATUS_AUTH_REQUIRED, type CellCalibrationRecord, type CommandMessage, type DeviceInfo, type ResponseMessage } from '../protocol/index.ts';
 import { SOFTWARE } from './package-root.ts';
 import { defaultCalibration, loadCalibrationFile, parseCalibration, type Calibration } from './pipeline/calibration.ts';
 import { BoundedDelivery, DEFAULT_DELIVERY_CAPACITY } from './pipeline/delivery.ts';
@@ -31,7 +31,7 @@ import type { RecordedCalibration } from './recording/format.ts';
 import { createRecording, recordTransport, type RecordOptions } from './recording/start.ts';
 import type { RecordingWriter } from './recording/writer.ts';
 import type { BoardSource } from './source.ts';
-import { CommandClient, DEFAULT_COMMAND_TIMEOUT_MS } from './transport/commands.ts';
+import { CommandClient, CommandError, DEFAULT_COMMAND_TIMEOUT_MS } from './transport/commands.ts';
 import { defaultTransports, type TransportFactory, type TransportOptions } from './transport/open.ts';
 import type { ReplayTransport } from './transport/replay.ts';
 import { TransportError, type ConnectionState, type ReceivedMessage, type Transport } from './transport/transport.ts';
@@ -295,22 +295,25 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
    */
   async function askLargerFrames(): Promise<void> {
     if (!commands) return;
+    let n: number;
     try {
       // The answers share the overloaded radio with the frames and may be dropped too: a few tries.
-      let n = 0;
-      for (let attempt = 1; n === 0; attempt++) {
+      for (let attempt = 1; ; attempt++) {
         try {
           n = await commands.setFrameSamples(RADIO_LOSS_FRAME_SAMPLES);
+          break;
         } catch (e) {
-          if (attempt >= RADIO_LOSS_ATTEMPTS || !(e instanceof Error) || !/did not answer/.test(e.message)) throw e;
+          if (attempt >= RADIO_LOSS_ATTEMPTS || !(e instanceof CommandError && e.timedOut)) throw e;
         }
       }
-      const message = `frames were lost on the radio (the computer's Bluetooth allows fewer notifications than the board sends): the board now sends ${n} samples per frame (it keeps this setting; about 25 ms more latency; \`tripod frames 2\` goes back)`;
-      delivery.pushEvent({ type: 'device-event', name: 'radio-loss', detail: { samplesPerFrame: n, message } });
     } catch (e) {
-      const message = `frames are being lost on the radio (the computer's Bluetooth allows fewer notifications than the board sends) and the board could not be asked for larger frames: ${(e as Error).message}; pair with \`tripod pair\` so the host may change its settings`;
+      const pair = e instanceof CommandError && e.status === STATUS_AUTH_REQUIRED ? '; pair with `tripod pair` so the host may change its settings' : '';
+      const message = `frames are being lost on the radio (the computer's Bluetooth allows fewer notifications than the board sends) and the board could not be asked for larger frames: ${(e as Error).message}${pair}`;
       delivery.pushEvent({ type: 'device-event', name: 'radio-loss', detail: { message } });
+      return;
     }
+    const message = `frames were lost on the radio (the computer's Bluetooth allows fewer notifications than the board sends): the board now sends ${n} samples per frame (it keeps this setting; about 25 ms more latency; \`tripod frames 2\` goes back)`;
+    delivery.pushEvent({ type: 'device-event', name: 'radio-loss', detail: { samplesPerFrame: n, message } });
   }
 
   /**
