@@ -1,7 +1,10 @@
 /**
  * Host figures:
- *   host.replay_samples_per_s  a 1-hour 80 Hz recording (288,000 samples, frames as the firmware
- *                              makes them: 50-byte payload, 4 samples per frame, a KEY every 80)
+ *   host.replay_samples_per_s  a 1-hour 80 Hz recording (288,000 samples, frames as today's firmware
+ *                              streams them: protocol 1.2 KEY2/DELTA2 (createFrameEncoder2, what the
+ *                              native encoder makes), 50-byte payload, FRAME_SAMPLES_REFERENCE (2)
+ *                              samples per frame, a KEY2 every KEY_INTERVAL_DEFAULT (80) samples:
+ *                              144,000 frames)
  *                              replayed as fast as possible through decode, calibration, CoP and
  *                              scoring (the same path as `tripod replay --speed max`: the session's
  *                              blocks$, ForceBlocks of typed arrays, each scored by the block scorer,
@@ -51,7 +54,7 @@ const HOUR_SAMPLES = 3600 * RATE_HZ;
 /** Fresh children per replay figure (the median is reported: the machine is shared). */
 const REPLAY_RUNS = 3;
 
-interface ReplayRun {
+export interface ReplayRun {
   samples: number;
   withCop: number;
   inZonePct: number;
@@ -75,8 +78,8 @@ function mainThreadCpuMs(): number | null {
   }
 }
 
-async function writeHourRecording(file: string): Promise<void> {
-  const { createFrameEncoder } = await import('../../protocol/index.ts');
+export async function writeHourRecording(file: string): Promise<void> {
+  const { createFrameEncoder2, FRAME_SAMPLES_REFERENCE, KEY_INTERVAL_DEFAULT, PAYLOAD_ESPRUINO_MAX } = await import('../../protocol/index.ts');
   const { RecordingWriter } = await import('../recording/writer.ts');
   const { createSyntheticPerson, personLoadSource } = await import('../sim/person.ts');
   const { REFERENCE_COUNTS_PER_N } = await import('../pipeline/calibration.ts');
@@ -89,7 +92,7 @@ async function writeHourRecording(file: string): Promise<void> {
       formatVersion: 1,
       createdAt: new Date().toISOString(),
       software: { name: 'tripod', version: 'bench' },
-      source: { kind: 'sim', description: 'bench: synthetic person, protocol encoder' },
+      source: { kind: 'sim', description: 'bench: synthetic person, protocol 1.2 encoder as the firmware streams' },
       board: { sampleRateHz: RATE_HZ },
       calibration: { cells: offsets.map((o) => ({ offset: o, scale: 1 / REFERENCE_COUNTS_PER_N })), source: 'bench' },
       subjectId: 'bench',
@@ -97,7 +100,9 @@ async function writeHourRecording(file: string): Promise<void> {
     },
     { overwrite: true, fsyncEveryMs: 0 },
   );
-  const enc = createFrameEncoder(50, 4, 80, true);
+  // As the firmware streams by default (firmware/src/settings.ts samplesPerFrameFor, keyIntervalFor;
+  // a host asks for 1.2 frames at START_STREAM): each frame sent as soon as it holds its samples.
+  const enc = createFrameEncoder2(PAYLOAD_ESPRUINO_MAX, FRAME_SAMPLES_REFERENCE, KEY_INTERVAL_DEFAULT);
   let seed = 12345;
   const noise = (): number => {
     // sum of 4 uniforms ~ normal; 64 counts RMS (HX711 at 80 Hz)
@@ -169,7 +174,7 @@ async function replayChild(file: string): Promise<void> {
 }
 
 /** One fresh child replaying `file`. */
-function replayOnce(file: string): ReplayRun {
+export function replayOnce(file: string): ReplayRun {
   const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--replay-child', file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`replay child failed: ${r.stderr.split('\n')[0]}`);
   const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as ReplayRun;
