@@ -361,8 +361,8 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
   // Frames of a replay go straight to the pipeline (no object and no Observable step per frame).
   if (replay) {
     replay.onData = (bytes, hostTimeMs) => pipeline.pushData(bytes, hostTimeMs);
-    // At full speed: frames as ranges of the reader's large chunks (no view per frame).
-    replay.onFrame = (buf, start, end, hostTimeMs) => pipeline.pushFrame(buf, start, end, hostTimeMs);
+    // At full speed: frames in batches of ranges of the reader's large chunks (no view, no call per frame).
+    replay.onFrames = (buf, batch) => pipeline.pushFrames(buf, batch);
   }
   replay?.start(); // every subscription is in place: play
   let closed = false;

@@ -33,6 +33,9 @@ export interface ForceBlock {
   readonly flags: Uint8Array;
 }
 
+/** Rows per calibrateRows() call. */
+const ROWS_PER_CALL = 256;
+
 /**
  * Fills blocks frame by frame. take() hands the filled block over as views of the builder's arrays,
  * which the next block reuses: a block is valid until the callback that receives it returns (copy
@@ -124,6 +127,13 @@ export class ForceBlockBuilder {
     this.done = to;
     const cal = this.cal;
     if (cal === null || from >= to) return;
+    // In runs of ROWS_PER_CALL: the row loop is compiled as a whole function after a few calls, not
+    // replaced while it runs (a loop compiled while it runs bails out after it, --trace-deopt).
+    for (let r = from; r < to; r += ROWS_PER_CALL) this.calibrateRows(cal, r, Math.min(to, r + ROWS_PER_CALL));
+  }
+
+  /** calibrate() for rows [from, to). */
+  private calibrateRows(cal: Calibration, from: number, to: number): void {
     const c = cal.cells;
     const o0 = c[0].offset, s0 = c[0].scale, o1 = c[1].offset, s1 = c[1].scale;
     const o2 = c[2].offset, s2 = c[2].scale, o3 = c[3].offset, s3 = c[3].scale;

@@ -5,6 +5,7 @@
  * replay/export/bench drive it directly for speed.
  */
 import { CMD_SET_SAMPLE_RATE, CMD_START_STREAM, STATUS_OK, decodeDeviceMessage, EVT_BATTERY_LOW, EVT_CELL_FAULT, EVT_OVERFLOW, EVT_STORAGE_FAULT, EVENT_CODES, STORAGE_FAULT_CALIBRATION, STORAGE_FAULT_SETTINGS } from '../../protocol/index.ts';
+import type { FrameBatch } from '../recording/codec.ts';
 import type { ReceivedMessage } from '../transport/transport.ts';
 import type { Calibration } from './calibration.ts';
 import { MIN_COP_LOAD_N, toForceSample } from './cop.ts';
@@ -28,6 +29,9 @@ export interface PipelineOptions {
   /** Rows per block on the batched path (default 4096); 0 = one block per frame (paced replays). */
   blockSamples?: number;
 }
+
+/** Frames per FrameReorder.pushBatch() call. */
+const BATCH_SLICE = 256;
 
 /** Rows per ForceBlock on the batched path. */
 export const DEFAULT_BLOCK_SAMPLES = 4096;
@@ -72,7 +76,12 @@ export class ForcePipeline {
     }
     const stage = this.stage;
     this.reorder = opts.reorderWindow
-      ? new FrameReorder(opts.reorderWindow, () => stage.expectedDeviceIndex, (buf, start, end, t) => stage.pushRange(buf, start, end, t))
+      ? new FrameReorder(
+          opts.reorderWindow,
+          () => stage.expectedDeviceIndex,
+          (buf, start, end, t) => stage.pushRange(buf, start, end, t),
+          (buf, b, from, to) => stage.pushFrames(buf, b.start, b.end, b.hostTimeMs, from, to),
+        )
       : null;
   }
 
@@ -114,7 +123,7 @@ export class ForcePipeline {
 
   /**
    * pushData() for the frame held in bytes [start, end) of `buf` (a recording read in large chunks:
-   * no view per frame); `buf` must not be written again (the stage remembers recent frames).
+   * no view per frame); the pipeline copies what it keeps of `buf` (it may be written again after the call).
    */
   pushFrame(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void {
     const reorder = this.reorder;
@@ -123,6 +132,21 @@ export class ForcePipeline {
       this.stage.stats.reordered = reorder.reordered;
     } else {
       this.stage.pushRange(buf, start, end, hostTimeMs);
+    }
+  }
+
+  /**
+   * pushFrame() for each frame of a batch, in order (a recording read in large chunks: one call for
+   * thousands of frames); the pipeline copies what it keeps of `buf`.
+   */
+  pushFrames(buf: Uint8Array, b: FrameBatch): void {
+    const reorder = this.reorder;
+    if (reorder !== null) {
+      // In slices: a loop of thousands compiled while it runs bails out after it.
+      for (let i = 0; i < b.count; i += BATCH_SLICE) reorder.pushBatch(buf, b, i, Math.min(b.count, i + BATCH_SLICE));
+      this.stage.stats.reordered = reorder.reordered;
+    } else {
+      this.stage.pushFrames(buf, b.start, b.end, b.hostTimeMs, 0, b.count);
     }
   }
 

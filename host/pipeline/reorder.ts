@@ -15,6 +15,7 @@
  * (latency does not matter there); live sources pass frames straight through.
  */
 import { INDEX_MOD, KIND_DELTA, KIND_DELTA2, KIND_KEY, KIND_KEY2 } from '../../protocol/constants.ts';
+import type { FrameBatch } from '../recording/codec.ts';
 
 // Module-local copies for the per-frame path (under tsx an imported binding is a getter call).
 const K_INDEX_MOD = INDEX_MOD;
@@ -44,13 +45,47 @@ export class FrameReorder {
     private readonly expected: () => number | null,
     /** Receives frames in order: bytes [start, end) of buf. */
     private readonly deliver: (buf: Uint8Array, start: number, end: number, hostTimeMs: number) => void,
+    /** Receives frames [from, to) of a batch in order, as deliver() would one by one. */
+    private readonly deliverRun: (buf: Uint8Array, b: FrameBatch, from: number, to: number) => void = (buf, b, from, to) => {
+      for (let i = from; i < to; i++) deliver(buf, b.start[i]!, b.end[i]!, b.hostTimeMs[i]!);
+    },
   ) {}
 
   push(bytes: Uint8Array, hostTimeMs: number): void {
     this.pushRange(bytes, 0, bytes.length, hostTimeMs);
   }
 
-  /** push() for the frame held in bytes [start, end) of `buf` (a view is made only for a frame held back). */
+  /**
+   * pushRange() for frames [from, to) of a batch, in order. The usual run (1.2 frames each right
+   * after the last one delivered, nothing held) goes to deliverRun at once: what pushRange would do
+   * frame by frame.
+   */
+  pushBatch(buf: Uint8Array, b: FrameBatch, from: number, to: number): void {
+    const start = b.start;
+    const end = b.end;
+    let i = from;
+    while (i < to) {
+      let last = this.lastSeq;
+      let j = i;
+      if (last !== null && this.held.length === 0) {
+        for (; j < to; j++) {
+          const s = start[j]!;
+          if (!isV12(buf, s, end[j]!) || ((buf[s + 1]! - last) & 0xff) !== 1) break;
+          last = buf[s + 1]!;
+        }
+      }
+      if (j > i) {
+        this.deliverRun(buf, b, i, j);
+        this.lastSeq = last;
+        i = j;
+      } else {
+        this.pushRange(buf, start[i]!, end[i]!, b.hostTimeMs[i]!);
+        i++;
+      }
+    }
+  }
+
+  /** push() for the frame held in bytes [start, end) of `buf` (copied only for a frame held back). */
   pushRange(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void {
     const last = this.lastSeq;
     if (last !== null && this.held.length === 0 && isV12(buf, start, end)) {
@@ -84,7 +119,7 @@ export class FrameReorder {
       if (isV12(buf, start, end)) this.lastSeq = buf[start + 1]!;
       return;
     }
-    this.held.push({ bytes: buf.subarray(start, end), hostTimeMs });
+    this.held.push({ bytes: buf.slice(start, end), hostTimeMs }); // a copy: a replay's chunk buffers are written again
     this.drain(false);
   }
 

@@ -20,6 +20,10 @@ const K_KIND_KEY2 = KIND_KEY2;
 
 /** Frames remembered for duplicate detection. */
 const RECENT_FRAMES = 8;
+/** Bytes kept per remembered frame (a longer frame gets a larger copy). */
+const RECENT_BYTES = 64;
+/** Frames per pushSome() call from pushFrames (a loop of thousands compiled while it runs bails out after it). */
+const FRAMES_PER_CALL = 256;
 
 export interface RawSample {
   index: number;
@@ -83,9 +87,21 @@ export class SampleStage {
   /** New sample rate to apply at the next KEY, Hz. */
   private pendingRateHz: number | null = null;
   private readonly clock: DeviceClock;
-  /** The last RECENT_FRAMES frames used, as bytes [start, end) of their buffers (never written again). */
-  private readonly recent: Array<{ buf: Uint8Array; start: number; end: number; firstIndex: number; count: number } | undefined> = new Array(RECENT_FRAMES);
+  /**
+   * The last RECENT_FRAMES frames used: copies of their bytes (recentBytes[k][0, len)), with their
+   * first four bytes as one number (compared before the bytes), first index and sample count; len
+   * -1 for an empty slot.
+   */
+  private readonly recentBytes: Uint8Array[] = Array.from({ length: RECENT_FRAMES }, () => new Uint8Array(RECENT_BYTES));
+  private readonly recentLen = new Int32Array(RECENT_FRAMES).fill(-1);
+  private readonly recentHead4 = new Int32Array(RECENT_FRAMES);
+  private readonly recentFirst = new Float64Array(RECENT_FRAMES);
+  private readonly recentCount = new Int32Array(RECENT_FRAMES);
   private recentHead = 0;
+  /** pushRange()'s frame as a batch of one (pushSome). */
+  private readonly oneStart = new Int32Array(1);
+  private readonly oneEnd = new Int32Array(1);
+  private readonly oneHost = new Float64Array(1);
   private linkLostReason: string | null = null;
   private rejectedSinceGood = 0;
   private next: number | null = null;
@@ -93,10 +109,12 @@ export class SampleStage {
   private indexOffset = 0;
   private lastRawMs: number | null = null;
   private lastKeyMs: number | null = null;
+  /** Whether a sample was emitted (lastSampleMs and lastHostMs hold its times). */
+  private haveLast = false;
   /** Device time of the last sample emitted, ms (for sizing a gap across a stream restart). */
-  private lastSampleMs: number | null = null;
+  private lastSampleMs = 0;
   /** Host time of the last sample emitted, ms (for sizing a gap across a board restart). */
-  private lastHostMs: number | null = null;
+  private lastHostMs = 0;
   /** Boot id from the START_STREAM answer of the stream being received (null: unknown, a 1.0 board). */
   private streamBootId: number | null = null;
   /** Boot id from the latest START_STREAM answer, applied when its stream's first KEY arrives. */
@@ -149,59 +167,89 @@ export class SampleStage {
 
   /**
    * push() for the frame held in bytes [start, end) of `buf` (a recording read in large chunks: no
-   * view per frame). `buf` must not be written again while the stage may remember the frame (the
-   * last RECENT_FRAMES frames, for duplicate detection).
+   * view per frame). The stage copies what it keeps (the last RECENT_FRAMES frames, for duplicate
+   * detection): `buf` may be written again after the call.
    */
   pushRange(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void {
-    this.stats.frames++;
-    const dup = this.findRecent(buf, start, end);
-    if (dup) {
-      this.stats.duplicates += dup.count;
-      this.onEvent({ type: 'duplicate', index: dup.firstIndex, count: dup.count });
-      return;
-    }
-    const cap = maxSamples(end - start);
-    if (this.flags.length < cap) {
-      this.counts = new Int32Array(CELLS * cap);
-      this.flags = new Uint8Array(cap);
-      this.times = new Float64Array(cap);
-      this.frame.counts = this.counts;
-      this.frame.flags = this.flags;
-      this.frame.t = this.times;
-    }
-    let n = this.decoder.decodeRange(buf, start, end, this.counts, this.flags, 0);
-    let startLost = false;
-    const kind = end > start ? buf[start]! & 0x0f : -1;
-    const key = kind === K_KIND_KEY || kind === K_KIND_KEY2;
-    if (this.pendingStart && key && !(n > 0 && this.decoder.block.streamStart)) {
-      // The new stream's first KEY (the one flagged STREAM_START) was lost: this KEY starts over.
-      this.decoder = createStreamDecoder();
-      n = this.decoder.decodeRange(buf, start, end, this.counts, this.flags, 0);
-      startLost = n > 0;
-    }
-    const block = n > 0 ? this.decoder.block : null;
-    this.lastKind = kind < 0 ? 0 : kind;
-    if (block === null) {
-      const err = this.decoder.lastError;
-      this.stats.rejectedFrames++;
-      if (err?.code === 'duplicate') {
-        const bytes = buf.subarray(start, end);
-        const n = this.countOf(bytes);
-        const idx = this.indexBehind(bytes);
-        this.stats.duplicates += n;
-        this.onEvent({ type: 'duplicate', index: idx, count: n });
-        return;
+    this.oneStart[0] = start;
+    this.oneEnd[0] = end;
+    this.oneHost[0] = hostTimeMs;
+    this.pushSome(buf, this.oneStart, this.oneEnd, this.oneHost, 0, 1);
+  }
+
+  /**
+   * pushRange() for frames [from, to) of a batch (frame i is bytes [start[i], end[i]) of `buf`,
+   * received at hostTimeMs[i]): a recording read in large chunks, one call for thousands of frames.
+   */
+  pushFrames(buf: Uint8Array, start: Int32Array, end: Int32Array, hostTimeMs: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i += FRAMES_PER_CALL) this.pushSome(buf, start, end, hostTimeMs, i, Math.min(to, i + FRAMES_PER_CALL));
+  }
+
+  /**
+   * Frames [from, to) of a batch, one after the other: the one per-frame path of pushRange and
+   * pushFrames (a loop in one function, compiled once, rather than a call per frame).
+   */
+  private pushSome(buf: Uint8Array, starts: Int32Array, ends: Int32Array, hosts: Float64Array, from: number, to: number): void {
+    const stats = this.stats;
+    for (let i = from; i < to; i++) {
+      const start = starts[i]!;
+      const end = ends[i]!;
+      stats.frames++;
+      const dup = this.findRecent(buf, start, end);
+      if (dup >= 0) {
+        const count = this.recentCount[dup]!;
+        stats.duplicates += count;
+        this.onEvent({ type: 'duplicate', index: this.recentFirst[dup]!, count });
+        continue;
       }
-      this.rejectedSinceGood++;
-      this.onEvent({ type: 'frame-error', code: err?.code ?? 'unknown', message: err?.message ?? 'frame rejected' });
+      const cap = maxSamples(end - start);
+      if (this.flags.length < cap) {
+        this.counts = new Int32Array(CELLS * cap);
+        this.flags = new Uint8Array(cap);
+        this.times = new Float64Array(cap);
+        this.frame.counts = this.counts;
+        this.frame.flags = this.flags;
+        this.frame.t = this.times;
+      }
+      let n = this.decoder.decodeRange(buf, start, end, this.counts, this.flags, 0);
+      let startLost = false;
+      const kind = end > start ? buf[start]! & 0x0f : -1;
+      const key = kind === K_KIND_KEY || kind === K_KIND_KEY2;
+      if (this.pendingStart && key && !(n > 0 && this.decoder.block.streamStart)) {
+        // The new stream's first KEY (the one flagged STREAM_START) was lost: this KEY starts over.
+        this.decoder = createStreamDecoder();
+        n = this.decoder.decodeRange(buf, start, end, this.counts, this.flags, 0);
+        startLost = n > 0;
+      }
+      this.lastKind = kind < 0 ? 0 : kind;
+      if (n <= 0) {
+        this.rejected(buf, start, end);
+        continue;
+      }
+      const block = this.decoder.block;
+      if (key) this.pendingStart = false;
+      this.remember(buf, start, end, block);
+      if (block.framesLost > 0 && block.streamStart) {
+        this.onEvent({ type: 'frame-error', code: 'frames-lost', message: `${block.framesLost} frame(s) lost right before the new stream started (protocol 1.2 sequence numbers); their samples are inside the gap reported for the restart` });
+      }
+      this.emitBlock(block, this.counts, this.flags, hosts[i]!, startLost);
+    }
+  }
+
+  /** A frame the decoder did not use: a duplicate (by index or sequence number) or an error. */
+  private rejected(buf: Uint8Array, start: number, end: number): void {
+    const err = this.decoder.lastError;
+    this.stats.rejectedFrames++;
+    if (err?.code === 'duplicate') {
+      const bytes = buf.subarray(start, end);
+      const n = this.countOf(bytes);
+      const idx = this.indexBehind(bytes);
+      this.stats.duplicates += n;
+      this.onEvent({ type: 'duplicate', index: idx, count: n });
       return;
     }
-    if (key) this.pendingStart = false;
-    this.remember(buf, start, end, block);
-    if (block.framesLost > 0 && block.streamStart) {
-      this.onEvent({ type: 'frame-error', code: 'frames-lost', message: `${block.framesLost} frame(s) lost right before the new stream started (protocol 1.2 sequence numbers); their samples are inside the gap reported for the restart` });
-    }
-    this.emitBlock(block, this.counts, this.flags, hostTimeMs, startLost);
+    this.rejectedSinceGood++;
+    this.onEvent({ type: 'frame-error', code: err?.code ?? 'unknown', message: err?.message ?? 'frame rejected' });
   }
 
   /**
@@ -221,7 +269,7 @@ export class SampleStage {
   private lastKeyHostMs: number | null = null;
 
   /** Host time of the frame being emitted, ms (read by restartStream). */
-  private lastHostMsAtKey: number | null = null;
+  private lastHostMsAtKey = 0;
 
   private emitBlock(block: BlockInfo, counts: Int32Array, flags: Uint8Array, hostTimeMs: number, startLost = false): void {
     this.lastHostMsAtKey = hostTimeMs;
@@ -252,6 +300,7 @@ export class SampleStage {
     const times = this.times;
     for (let k = 0; k < count; k++) times[k] = this.clock.timeOf(first + k);
     if (count > 0) {
+      this.haveLast = true;
       this.lastSampleMs = this.clock.msOf(first + count - 1);
       this.lastHostMs = hostTimeMs;
     }
@@ -316,18 +365,18 @@ export class SampleStage {
       missed = jump;
       how = 'exact: the board kept counting samples (same boot id)';
     } else if (prevBoot !== null && this.streamBootId !== null && prevBoot !== this.streamBootId) {
-      if (this.lastHostMs !== null && this.lastHostMsAtKey !== null) {
+      if (this.haveLast) {
         missed = Math.max(0, Math.round((this.lastHostMsAtKey - this.lastHostMs) / this.clock.periodMs) - 1);
       }
       how = 'the board restarted (new boot id), gap estimated from host time';
       // Its clock restarted too: continue the device time line as if the pause had been sampled.
-      if (keyMs !== null && this.lastSampleMs !== null && this.lastKeyMs !== null) {
+      if (keyMs !== null && this.haveLast && this.lastKeyMs !== null) {
         keyMs = this.lastSampleMs + (missed + 1) * this.clock.periodMs;
         this.lastKeyMs = keyMs;
       }
       this.clock.restartAtNominal();
     } else {
-      if (keyMs !== null && this.lastSampleMs !== null) {
+      if (keyMs !== null && this.haveLast) {
         missed = Math.max(0, Math.round((keyMs - this.lastSampleMs) / this.clock.periodMs) - 1);
       }
       how = 'the board restarted its stream, gap sized from device time';
@@ -367,26 +416,29 @@ export class SampleStage {
     return this.lastKeyMs;
   }
 
-  private findRecent(buf: Uint8Array, start: number, end: number): { firstIndex: number; count: number } | null {
-    const recent = this.recent;
+  /** Slot of a recent frame with the same bytes as buf[start, end), or -1. */
+  private findRecent(buf: Uint8Array, start: number, end: number): number {
     const len = end - start;
+    const h = head4(buf, start, len);
+    const lens = this.recentLen;
+    const heads = this.recentHead4;
     for (let i = 0; i < RECENT_FRAMES; i++) {
-      const r = recent[i];
-      if (r !== undefined && r.end - r.start === len && equalBytes(r.buf, r.start, buf, start, len)) return r;
+      if (lens[i] === len && heads[i] === h && equalBytes(this.recentBytes[i]!, 0, buf, start, len)) return i;
     }
-    return null;
+    return -1;
   }
 
   private remember(buf: Uint8Array, start: number, end: number, block: BlockInfo): void {
-    const r = this.recent[this.recentHead];
-    if (r) {
-      r.buf = buf;
-      r.start = start;
-      r.end = end;
-      r.firstIndex = block.firstIndex;
-      r.count = block.count;
-    } else this.recent[this.recentHead] = { buf, start, end, firstIndex: block.firstIndex, count: block.count };
-    this.recentHead = (this.recentHead + 1) % RECENT_FRAMES;
+    const k = this.recentHead;
+    const len = end - start;
+    let copy = this.recentBytes[k]!;
+    if (copy.length < len) copy = this.recentBytes[k] = new Uint8Array(len);
+    for (let i = 0; i < len; i++) copy[i] = buf[start + i]!;
+    this.recentLen[k] = len;
+    this.recentHead4[k] = head4(buf, start, len);
+    this.recentFirst[k] = block.firstIndex;
+    this.recentCount[k] = block.count;
+    this.recentHead = (k + 1) % RECENT_FRAMES;
   }
 
   /** Samples carried by a frame the stream decoder refused (decoded alone by a scratch decoder). */
@@ -403,6 +455,14 @@ export class SampleStage {
     const d = ((raw - (nextDevice % INDEX_MOD)) << 8) >> 8;
     return nextDevice + d + this.indexOffset;
   }
+}
+
+/** Up to the first four bytes of buf[start, start + len) as one number (frames compared by it first). */
+function head4(buf: Uint8Array, start: number, len: number): number {
+  if (len >= 4) return buf[start]! | (buf[start + 1]! << 8) | (buf[start + 2]! << 16) | (buf[start + 3]! << 24);
+  let h = 0;
+  for (let i = 0; i < len; i++) h |= buf[start + i]! << (8 * i);
+  return h;
 }
 
 /** Whether a[as, as + len) and b[bs, bs + len) hold the same bytes. */

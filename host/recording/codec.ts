@@ -2,7 +2,7 @@
  * Pure encoding and incremental parsing of recording records (see format.ts for the layout).
  * The parser never throws on bad data: it returns what is intact and lists the damaged ranges.
  */
-import { crc32, crc32Range } from './crc32.ts';
+import { crc32, crc32Range, crc32Short, TABLE_MAX_BYTES } from './crc32.ts';
 import {
   CHANNEL_CONTROL,
   CHANNEL_DATA,
@@ -21,6 +21,9 @@ import {
   type DamagedRange,
   type RecordingRecord,
 } from './format.ts';
+
+/** Records per scanSome() call. */
+const SCAN_SLICE = 256;
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -62,14 +65,27 @@ export class RecordingFormatError extends Error {
   override readonly name = 'RecordingFormatError';
 }
 
+/**
+ * Consecutive MESSAGE records of the data channel (sample frames) of one chunk, without a record
+ * object each: frame i is bytes [start[i], end[i]) of the chunk's buffer, received at
+ * hostTimeMs[i] (ms since the epoch). The arrays are the parser's, reused for the next batch: read
+ * them during the call (the buffer too: the reader writes it again, see RecordSink.frames).
+ */
+export interface FrameBatch {
+  count: number;
+  start: Int32Array;
+  end: Int32Array;
+  hostTimeMs: Float64Array;
+}
+
 /** Where pushOwnedTo() / finishTo() send the records, in file order, as the parser finds them. */
 export interface RecordSink {
   /**
-   * A MESSAGE record of the data channel (a sample frame), without a record object: its bytes are
-   * buf[start, end), a buffer the parser owns and never writes again.
+   * Sample frames, as many as follow each other in the chunk (thousands: one call, no object per
+   * frame). `buf` is the reader's and written again after the call: copy the bytes you keep.
    */
-  frame(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void;
-  /** Every other record. */
+  frames(buf: Uint8Array, batch: FrameBatch): void;
+  /** Every other record (the frames before it have gone to frames()); a message's bytes are its own. */
   record(r: RecordingRecord): void;
 }
 
@@ -90,6 +106,8 @@ export class RecordingParser {
   truncatedAt: number | null = null;
   /** Bytes consumed as whole, valid records (plus the magic). */
   intactBytes = 0;
+  /** Sample frames found and not yet handed to a sink (pushOwnedTo / finishTo). */
+  private readonly batch: FrameBatch = { count: 0, start: new Int32Array(1024), end: new Int32Array(1024), hostTimeMs: new Float64Array(1024) };
 
   /**
    * Feeds bytes; returns the records completed by them. Throws only when the file is not a recording
@@ -112,8 +130,8 @@ export class RecordingParser {
   /**
    * push() for readers of long recordings (a replay at full speed): records go to `sink` as they
    * are found, sample frames as byte ranges (no object per frame), the rest as records. The chunk
-   * starts with `pending` and is handed over (the caller never writes it again): parsed in place,
-   * not copied.
+   * starts with `pending` and is parsed in place, not copied; the caller may write it again once
+   * the next chunk holds the pending bytes (the sink copies what it keeps).
    */
   pushOwnedTo(chunk: Uint8Array, sink: RecordSink): void {
     this.buf = chunk;
@@ -168,9 +186,30 @@ export class RecordingParser {
       this.intactBytes = pos;
     }
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    while (pos < buf.length) {
+    this.waiting = false;
+    while (pos < buf.length && !this.waiting) pos = this.scanSome(buf, view, pos, out, sink, atEnd);
+    if (sink !== null && this.batch.count > 0) this.sendBatch(buf, sink);
+    this.buf = buf.subarray(pos);
+    this.base += pos;
+  }
+
+  /** scanSome() stopped at a record the buffer does not hold whole yet (more bytes needed, or the end). */
+  private waiting = false;
+
+  /**
+   * Up to SCAN_SLICE records of buf from `pos`; returns where it stopped (sets `waiting` when the
+   * next record is not whole). In slices so that the loop is compiled as a whole function after a
+   * few calls, with type feedback for its exit (a loop compiled while it runs, from a chunk's
+   * thousands of records, bailed out at the end of every chunk: --trace-deopt).
+   */
+  private scanSome(buf: Uint8Array, view: DataView, pos: number, out: RecordingRecord[] | null, sink: RecordSink | null, atEnd: boolean): number {
+    // Stopping sets a local and breaks: the field is written after the loop on every call (code first
+    // run after the loop was compiled would throw the compiled code away for want of type feedback).
+    let waiting = false;
+    for (let left = SCAN_SLICE; pos < buf.length && left > 0; left--) {
       if (buf.length - pos < RECORD_HEAD_BYTES) {
         if (atEnd && buf[pos] !== RECORD_SYNC_0) { pos = this.skip(pos, 'no record sync'); continue; }
+        waiting = true;
         break;
       }
       if (buf[pos] !== RECORD_SYNC_0 || buf[pos + 1] !== RECORD_SYNC_1) {
@@ -185,30 +224,39 @@ export class RecordingParser {
       }
       const total = RECORD_HEAD_BYTES + length + RECORD_CRC_BYTES;
       if (buf.length - pos < total) {
-        if (!atEnd) break;
         // The record runs past the end of the file: either the tail was cut, or its length is corrupt.
         // Only a valid record further on proves the latter.
-        if (this.findNextValid(pos + 1) < 0) break;
+        if (!atEnd || this.findNextValid(pos + 1) < 0) {
+          waiting = true;
+          break;
+        }
         pos = this.skip(pos, 'record length runs past the end of the file');
         continue;
       }
       const crc = view.getUint32(pos + RECORD_HEAD_BYTES + length, true);
-      if (crc !== crc32Range(buf, pos + 2, pos + RECORD_HEAD_BYTES + length)) {
+      const crcEnd = pos + RECORD_HEAD_BYTES + length;
+      if (crc !== (length < TABLE_MAX_BYTES ? crc32Short(buf, pos + 2, crcEnd) : crc32Range(buf, pos + 2, crcEnd))) {
         pos = this.skip(pos, 'record CRC mismatch');
         continue;
       }
       const at = pos + RECORD_HEAD_BYTES;
       if (sink !== null && type === RECORD_MESSAGE && length >= 9 && buf[at] === CHANNEL_DATA) {
-        // A sample frame: its bytes go out as a range of buf (no record object, no view).
+        // A sample frame: its bytes go out as a range of buf (no record object, no view), with the
+        // frames next to it in one batch.
         if (this.damageStart >= 0) this.closeDamage(this.base + pos);
         pos += total;
         this.intactBytes += total;
-        sink.frame(buf, at + 9, at + length, view.getFloat64(at + 1, true));
+        let b = this.batch;
+        if (b.count === b.start.length) b = this.growBatch();
+        const k = b.count++;
+        b.start[k] = at + 9;
+        b.end[k] = at + length;
+        b.hostTimeMs[k] = view.getFloat64(at + 1, true);
         continue;
       }
       const record =
         type === RECORD_MESSAGE
-          ? decodeMessage(buf, view, at, length, this.base + pos)
+          ? decodeMessage(buf, view, at, length, this.base + pos, sink !== null)
           : decodePayload(type, buf.subarray(at, at + length), this.base + pos);
       if (record === null) {
         pos = this.skip(pos, 'record payload malformed');
@@ -217,11 +265,33 @@ export class RecordingParser {
       if (this.damageStart >= 0) this.closeDamage(this.base + pos);
       pos += total;
       this.intactBytes += total;
-      if (sink !== null) sink.record(record);
-      else out!.push(record);
+      if (sink !== null) {
+        if (this.batch.count > 0) this.sendBatch(buf, sink);
+        sink.record(record);
+      } else out!.push(record);
     }
-    this.buf = buf.subarray(pos);
-    this.base += pos;
+    this.waiting = waiting;
+    return pos;
+  }
+
+  private sendBatch(buf: Uint8Array, sink: RecordSink): void {
+    sink.frames(buf, this.batch);
+    this.batch.count = 0;
+  }
+
+  private growBatch(): FrameBatch {
+    const b = this.batch;
+    const n = 2 * b.start.length;
+    const start = new Int32Array(n);
+    const end = new Int32Array(n);
+    const hostTimeMs = new Float64Array(n);
+    start.set(b.start);
+    end.set(b.end);
+    hostTimeMs.set(b.hostTimeMs);
+    b.start = start;
+    b.end = end;
+    b.hostTimeMs = hostTimeMs;
+    return b;
   }
 
   /** Marks bytes from `pos` as damaged and moves to the next candidate sync. */
@@ -260,14 +330,16 @@ export class RecordingParser {
 
 /**
  * A MESSAGE record's payload at buf[at, at + length): its bytes are a view into `buf` (a buffer the
- * parser owns and never writes again), so no buffer is allocated per message.
+ * parser owns and never writes again, push()), so no buffer is allocated per message, or a copy
+ * (`copy`: pushOwnedTo's chunks are written again).
  */
-function decodeMessage(buf: Uint8Array, view: DataView, at: number, length: number, offset: number): RecordingRecord | null {
+function decodeMessage(buf: Uint8Array, view: DataView, at: number, length: number, offset: number, copy: boolean): RecordingRecord | null {
   if (length < 9) return null;
   const ch = buf[at];
   if (ch !== CHANNEL_DATA && ch !== CHANNEL_CONTROL) return null;
   const hostTimeMs = view.getFloat64(at + 1, true);
-  return { type: 'message', offset, channel: ch === CHANNEL_DATA ? 'data' : 'control', hostTimeMs, bytes: buf.subarray(at + 9, at + length) };
+  const bytes = copy ? buf.slice(at + 9, at + length) : buf.subarray(at + 9, at + length);
+  return { type: 'message', offset, channel: ch === CHANNEL_DATA ? 'data' : 'control', hostTimeMs, bytes };
 }
 
 function decodePayload(type: number, payload: Uint8Array, offset: number): RecordingRecord | null {

@@ -12,8 +12,8 @@ const native = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) 
 /** CRC-32 of `bytes` as an unsigned 32-bit integer. */
 export const crc32: (bytes: Uint8Array) => number = typeof native === 'function' ? (b) => native(b) >>> 0 : (b) => crc32Table(b);
 
-/** Below this many bytes the JS loop beats the native call, which needs a view per call (message records are ~60). */
-const TABLE_MAX_BYTES = 256;
+/** Below this many bytes the JS loop beats the native call, which needs a view per call (message records are 30-60). */
+export const TABLE_MAX_BYTES = 256;
 
 /** Slicing-by-8 tables: T[k][b] is the CRC of byte b followed by k zero bytes (8 KB). */
 const T = ((): Uint32Array => {
@@ -35,7 +35,15 @@ const T = ((): Uint32Array => {
 
 /** CRC-32 of bytes [start, end) of `bytes` (no view allocated for short ranges: message records). */
 export function crc32Range(bytes: Uint8Array, start: number, end: number): number {
-  if (end - start > TABLE_MAX_BYTES && typeof native === 'function') return native(bytes.subarray(start, end)) >>> 0;
+  return end - start > TABLE_MAX_BYTES ? crc32(bytes.subarray(start, end)) : crc32Short(bytes, start, end);
+}
+
+/**
+ * crc32Range's loop (any length; the native call wins above TABLE_MAX_BYTES). Apart so that a
+ * caller of short records only (message records) compiles no path it never took: a long record
+ * met after the compile (the header, when the file is read again) discarded the compiled code.
+ */
+export function crc32Short(bytes: Uint8Array, start: number, end: number): number {
   let c = 0xffffffff;
   let i = start;
   // Eight bytes a step (half the steps of four: a record of ~60 bytes is 7 steps and a tail).

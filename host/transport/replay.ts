@@ -5,7 +5,7 @@
  * answer commands: send() rejects.
  */
 import { Subject } from 'rxjs';
-import { describeDamage, openRecording, type RecordingReadReport, type RecordSink } from '../recording/reader.ts';
+import { describeDamage, openRecording, type FrameBatch, type RecordingReadReport, type RecordSink } from '../recording/reader.ts';
 import type { NoteRecord, RecordingHeader, RecordingRecord } from '../recording/format.ts';
 import { nowMs, TransportError, TransportStreams, type Transport } from './transport.ts';
 
@@ -32,11 +32,13 @@ export class ReplayTransport extends TransportStreams implements Transport {
    */
   onData: ((bytes: Uint8Array, hostTimeMs: number) => void) | null = null;
   /**
-   * At full speed, where data messages go instead of onData when set: as bytes [start, end) of the
-   * reader's buffer (never written again), the file read in large chunks with no object and no view
-   * per frame. The same frames, in the same places among the other records, as onData gets.
+   * At full speed, where data messages go instead of onData when set: in batches of the frames that
+   * follow each other in the file (FrameBatch: bytes [start[i], end[i]) of the reader's buffer,
+   * written again after the call: copy what you keep), the file read in large chunks with no
+   * object, no view and no call per frame. The same frames, in the same places among the other
+   * records, as onData gets.
    */
-  onFrame: ((buf: Uint8Array, start: number, end: number, hostTimeMs: number) => void) | null = null;
+  onFrames: ((buf: Uint8Array, batch: FrameBatch) => void) | null = null;
   private stopped = false;
   private playing = false;
   /** Resolves when every record has been played (or close() was called). */
@@ -118,8 +120,8 @@ export class ReplayTransport extends TransportStreams implements Transport {
   private async play(): Promise<void> {
     const speed = this.speed;
     const keepTimes = this.opts.recordedTimes ?? true;
-    if (speed === Infinity && this.onFrame !== null) {
-      await this.playRanges(this.onFrame, keepTimes);
+    if (speed === Infinity && this.onFrames !== null) {
+      await this.playRanges(this.onFrames, keepTimes);
       return;
     }
     for (const batch of this.batches()) {
@@ -132,16 +134,19 @@ export class ReplayTransport extends TransportStreams implements Transport {
     this.finish();
   }
 
-  /** Full speed with onFrame: frames go out as ranges of each chunk; the event loop runs between chunks. */
-  private async playRanges(onFrame: (buf: Uint8Array, start: number, end: number, hostTimeMs: number) => void, keepTimes: boolean): Promise<void> {
+  /** Full speed with onFrames: frames go out in batches of ranges of each chunk; the event loop runs between chunks. */
+  private async playRanges(onFrames: (buf: Uint8Array, batch: FrameBatch) => void, keepTimes: boolean): Promise<void> {
     const messages$ = this.messages$;
     const sink: RecordSink = {
-      frame: (buf, start, end, recordedMs) => {
+      frames: (buf, batch) => {
         if (this.stopped) return;
-        const hostTimeMs = keepTimes ? recordedMs : nowMs();
-        onFrame(buf, start, end, hostTimeMs);
-        // The session that set onFrame also subscribes (for control messages): only others need these.
-        if (messages$.observers.length > 1) messages$.next({ channel: 'data', bytes: buf.subarray(start, end), hostTimeMs });
+        if (!keepTimes) batch.hostTimeMs.fill(nowMs(), 0, batch.count);
+        onFrames(buf, batch);
+        // The session that set onFrames also subscribes (for control messages): only others need these.
+        if (messages$.observers.length > 1) {
+          // Copies: the reader writes its chunk buffers again.
+          for (let i = 0; i < batch.count; i++) messages$.next({ channel: 'data', bytes: buf.slice(batch.start[i]!, batch.end[i]!), hostTimeMs: batch.hostTimeMs[i]! });
+        }
       },
       record: (r) => {
         if (this.stopped) return;

@@ -24,9 +24,9 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const TARED = { ...TEST_CALIBRATION, cells: TEST_CALIBRATION.cells.map((c, i) => ({ offset: c.offset + 1000 * (i + 1), scale: c.scale * 1.01 })), source: 'tare' };
 
-/** A recording with every kind of trouble a replay meets. */
-function troubledRecording(file: string): void {
-  const st = makeStream({ samples: 6000, seed: 11, payload: 50, samplesPerFrame: 4 });
+/** A recording with every kind of trouble a replay meets (1.1 frames of 4 samples, or 1.2 frames of 2 as boards stream today). */
+function troubledRecording(file: string, v12 = false): void {
+  const st = v12 ? makeStream({ samples: 6000, seed: 11, payload: 50, samplesPerFrame: 2, v12 }) : makeStream({ samples: 6000, seed: 11, payload: 50, samplesPerFrame: 4 });
   const w = RecordingWriter.create(file, header(), { overwrite: true, fsyncEveryMs: 0 });
   let t = 1_700_000_000_000;
   const frames = st.frames;
@@ -88,7 +88,9 @@ function readerItems(file: string, how: 'batches' | 'feed'): { items: unknown[];
     }
   } else {
     for (const _ of rec.feed({
-      frame: (buf, start, end, hostTimeMs) => frame(buf.subarray(start, end), hostTimeMs),
+      frames: (buf, b) => {
+        for (let i = 0; i < b.count; i++) frame(buf.subarray(b.start[i]!, b.end[i]!), b.hostTimeMs[i]!);
+      },
       record: (r) => items.push(r.type === 'message' ? { ...r, offset: 0, bytes: Buffer.from(r.bytes).toString('hex') } : { ...r, offset: 0 }),
     }));
   }
@@ -126,9 +128,12 @@ describe('recording reader: feed() (frames as ranges of large chunks) gives what
   }
 });
 
-describe('batched replay path', () => {
-  const file = path.join(dir, 'troubled.tripod');
-  troubledRecording(file);
+describe.each([
+  ['1.1 frames', false],
+  ['1.2 frames', true],
+])('batched replay path (%s)', (_, v12) => {
+  const file = path.join(dir, `troubled-${v12 ? 'v12' : 'v11'}.tripod`);
+  troubledRecording(file, v12);
   const perSample = run(file, null);
 
   it('the recording exercises gaps, duplicates, reordering, a link loss, a device event and a calibration change', () => {

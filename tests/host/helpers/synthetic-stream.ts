@@ -3,6 +3,7 @@
  * code the firmware runs), with the truth kept for exact comparisons.
  */
 import { createFrameEncoder } from '../../../protocol/frame-encoder.ts';
+import { createFrameEncoder2 } from '../../../protocol/frame-encoder2.ts';
 import { createStreamDecoder } from '../../../protocol/frame-decoder.ts';
 import { mulberry32 } from '../../../host/sim/random.ts';
 
@@ -38,13 +39,15 @@ export interface SyntheticOptions {
   seed?: number;
   /** Device time of sample 0, ms (to exercise wrap-around, e.g. 2^24 - 5000). */
   startTimeMs?: number;
+  /** Protocol 1.2 frames (KEY2/DELTA2, createFrameEncoder2) instead of 1.1. */
+  v12?: boolean;
 }
 
 /** Person-like load (~700 N shared over 4 cells, with sway) in counts, plus HX711 noise. */
 export function makeStream(o: SyntheticOptions): SyntheticStream {
   const rate = o.rateHz ?? 80;
   const r = rng(o.seed ?? 7);
-  const enc = createFrameEncoder(o.payload ?? 20, o.samplesPerFrame ?? 8, 80, true);
+  const enc = o.v12 ? createFrameEncoder2(o.payload ?? 20, o.samplesPerFrame ?? 8, 80) : createFrameEncoder(o.payload ?? 20, o.samplesPerFrame ?? 8, 80, true);
   const counts = new Int32Array(o.samples * 4);
   const flags = new Uint8Array(o.samples);
   const trueTimeS = new Float64Array(o.samples);
