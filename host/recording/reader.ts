@@ -50,9 +50,10 @@ const FEED_CHUNK_BYTES = 256 * 1024;
 /** Opens a recording for reading; throws RecordingFormatError when it is not one (bad magic, empty, no header). */
 export function openRecording(path: string): {
   report: RecordingReadReport;
-  records: () => Generator<RecordingRecord>;
+  /** The records one by one; `chunkBytes` read per call (default 32 KB; small to read only the header). */
+  records: (chunkBytes?: number) => Generator<RecordingRecord>;
   /** The same records a chunk of the file at a time (an array each, valid until the next is asked for): for loops where a generator step per record counts. */
-  batches: () => Generator<RecordingRecord[]>;
+  batches: (chunkBytes?: number) => Generator<RecordingRecord[]>;
   /**
    * The same records handed to `sink` as each chunk of the file is parsed, sample frames as batches
    * of byte ranges (no object, no view, no call per frame): one generator step per chunk (thousands
@@ -149,14 +150,14 @@ export function openRecording(path: string): {
       },
     };
   }
-  function* batches(): Generator<RecordingRecord[]> {
+  function* batches(chunkBytes = CHUNK_BYTES): Generator<RecordingRecord[]> {
     // Records of one chunk go out from a plain array (a generator per record costs more than the record).
     const ready: RecordingRecord[] = [];
     const e = emitter((r) => ready.push(r));
     const parse = (parser: RecordingParser, chunk: Uint8Array | null): void => {
       for (const r of chunk === null ? parser.finish() : parser.push(chunk)) e.emit(r);
     };
-    for (const _ of read(CHUNK_BYTES, false, parse, e.first)) {
+    for (const _ of read(chunkBytes, false, parse, e.first)) {
       if (ready.length > 0) yield ready;
       ready.length = 0;
     }
@@ -183,8 +184,8 @@ export function openRecording(path: string): {
     };
     yield* read(FEED_CHUNK_BYTES, true, parse, e.first);
   }
-  function* records(): Generator<RecordingRecord> {
-    for (const batch of batches()) for (let i = 0; i < batch.length; i++) yield batch[i]!;
+  function* records(chunkBytes = CHUNK_BYTES): Generator<RecordingRecord> {
+    for (const batch of batches(chunkBytes)) for (let i = 0; i < batch.length; i++) yield batch[i]!;
   }
   function track(r: RecordingRecord): RecordingRecord {
     if (r.type === 'header') report.header = r.header;
