@@ -407,21 +407,11 @@ export function computeSwayMetrics(cop: { x: Series; y: Series }, fs: number, op
 
 /** The snake_case JSON form used by `tripod analyze --json` and exports. */
 export function swayMetricsJson(m: SwayMetrics): Record<string, number | null> {
+  const s = streamingSwayJson(m);
   return {
     n: m.n,
     fs_hz: m.fsHz,
-    duration_s: m.durationS,
-    path_mm: m.pathMm,
-    velocity_mm_s: m.velocityMmS,
-    velocity_ml_mm_s: m.velocityMlMmS,
-    velocity_ap_mm_s: m.velocityApMmS,
-    mean_ml_mm: m.meanMlMm,
-    mean_ap_mm: m.meanApMm,
-    rms_ml_mm: m.rmsMlMm,
-    rms_ap_mm: m.rmsApMm,
-    range_ml_mm: m.rangeMlMm,
-    range_ap_mm: m.rangeApMm,
-    area95_mm2: m.area95Mm2,
+    ...s,
     sway_area_mm2_s: m.swayAreaMm2S,
     mfreq_hz: m.mfreqHz,
     mfreq_ml_hz: m.mfreqMlHz,
@@ -435,5 +425,24 @@ export function swayMetricsJson(m: SwayMetrics): Record<string, number | null> {
     ttb_ml_mean_minima_s: m.ttb?.ml ? m.ttb.ml.meanMinimaS : null,
     ttb_ap_min_s: m.ttb?.ap ? m.ttb.ap.minS : null,
     ttb_ap_mean_minima_s: m.ttb?.ap ? m.ttb.ap.meanMinimaS : null,
+  };
+}
+
+/** The streaming metrics (no spectrum, no time to boundary) under the same snake_case keys. */
+export function streamingSwayJson(m: StreamingSwayMetrics): Record<string, number> {
+  return {
+    n: m.n,
+    duration_s: m.durationS,
+    path_mm: m.pathMm,
+    velocity_mm_s: m.velocityMmS,
+    velocity_ml_mm_s: m.velocityMlMmS,
+    velocity_ap_mm_s: m.velocityApMmS,
+    mean_ml_mm: m.meanMlMm,
+    mean_ap_mm: m.meanApMm,
+    rms_ml_mm: m.rmsMlMm,
+    rms_ap_mm: m.rmsApMm,
+    range_ml_mm: m.rangeMlMm,
+    range_ap_mm: m.rangeApMm,
+    area95_mm2: m.area95Mm2,
   };
 }

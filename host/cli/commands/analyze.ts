@@ -12,8 +12,8 @@ import { CopFileError, type CopFileOptions, type CopTrace, type LengthUnit } fro
 import { measureWindow, traceWindows, type TraceWindow } from '../../scoring/analyze-file.ts';
 import { swayMetricsJson, type SwayMetrics } from '../../scoring/sway.ts';
 import { isRecordingFile, readAnalysisInput } from '../analyze-input.ts';
-import { footLandmarks, type FootSide } from '../../scoring/geometry.ts';
-import { DEFAULT_SCORING_LAYOUT, LayoutError, loadLayoutFile } from '../../scoring/layout.ts';
+import { resolveStance } from '../../scoring/stance.ts';
+import { parseStanceFlags } from '../stance-flags.ts';
 
 const HELP = `Usage: tripod analyze FILE [flags]
        tripod analyze DIR|FILES... [--out table.csv] [--whole] [--no-filter] [--cutoff HZ] [--jobs N]
@@ -51,7 +51,7 @@ Flags:
                       does not say it
   --rate HZ           sample rate; overrides the time column
   --foot left|right   stance foot on a Tripod board: adds time to boundary (CoP in the plate frame)
-  --foot-length MM    foot length for --foot (default 260)
+  --foot-length MM    foot length for --foot, 100..400 (default 260)
   --layout FILE       board layout JSON for --foot (default: the Tripod board)
 
 Many files (a folder's .tripod, .txt, .csv, .tsv and .c3d files, recursively, or several FILEs):
@@ -163,29 +163,8 @@ export const command: CliCommand = {
     const rate = positiveNumber(str(values.rate), '--rate');
     if (rate !== undefined) opts.rateHz = rate;
     const cutoff = positiveNumber(str(values.cutoff), '--cutoff');
-    const foot = str(values.foot);
-    if (foot !== undefined && foot !== 'left' && foot !== 'right') throw new UsageError(`--foot ${foot}: expected left or right`);
-    const footLength = positiveNumber(str(values['foot-length']), '--foot-length');
-    const layoutFile = str(values.layout);
-    if ((footLength !== undefined || layoutFile !== undefined) && foot === undefined) throw new UsageError('--foot-length and --layout need --foot left|right');
-
-    let outline;
-    if (foot !== undefined) {
-      let layout = DEFAULT_SCORING_LAYOUT;
-      if (layoutFile !== undefined) {
-        try {
-          layout = loadLayoutFile(layoutFile);
-        } catch (e) {
-          if (e instanceof LayoutError) throw new RuntimeError(e.message);
-          throw e;
-        }
-      }
-      try {
-        outline = footLandmarks({ side: foot as FootSide, lengthMm: footLength ?? 260, centre: layout.footMarks[foot as FootSide] }).outline;
-      } catch (e) {
-        throw new UsageError(`--foot-length: ${(e as Error).message}`);
-      }
-    }
+    const stance = await parseStanceFlags(values, null);
+    const outline = stance === null ? undefined : resolveStance(stance).landmarks.outline;
 
     const from = nonNegativeNumber(str(values.from), '--from');
     const to = nonNegativeNumber(str(values.to), '--to');

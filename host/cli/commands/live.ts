@@ -10,7 +10,9 @@ import { which } from '../../doctor/which.ts';
 import { optionTable, type CliCommand, type CommandContext } from '../command.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { parsePositive, parseSourceFlags, SOURCE_HELP, SOURCE_OPTIONS } from '../source-flags.ts';
-import { DURATION_RANGE_S, type Eyes, type Foot, type Surface } from '../../live/messages.ts';
+import { oneOf, parseStanceFlags } from '../stance-flags.ts';
+import { DEFAULT_FOOT_LENGTH_MM } from '../../scoring/stance.ts';
+import { DURATION_RANGE_S, type Eyes, type Surface } from '../../live/messages.ts';
 import { LOOPBACK_HOSTS, tokenProblem } from '../../live/auth.ts';
 import { networkInterfaces } from 'node:os';
 import { parseDecimal } from '../../util/strict-number.ts';
@@ -65,13 +67,6 @@ Examples:
   tripod live --ble Tripod-1A2B --foot right --duration 30
   tripod live --serial /dev/ttyACM0 --no-web`;
 
-function oneOf<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[], fallback: T): T {
-  const v = values[name];
-  if (v === undefined) return fallback;
-  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-  throw new UsageError(`--${name} must be ${allowed.join(' or ')}, got '${String(v)}'`);
-}
-
 /** This machine's external addresses (IPv4, and IPv6 when serving on ::), for the URLs to share. */
 function lanAddresses(ipv6: boolean): string[] {
   const out: string[] = [];
@@ -118,7 +113,8 @@ export const command: CliCommand = {
     }
     const windowS = parsePositive(v, 'window', 10)!;
     if (windowS > 120) throw new UsageError(`--window must be at most 120 s, got ${windowS}`);
-    const foot = oneOf<Foot>(v, 'foot', ['left', 'right'], 'left');
+    const stance = (await parseStanceFlags(v, 'left'))!;
+    const { foot, footLengthMm = DEFAULT_FOOT_LENGTH_MM, target, layout } = stance;
     const eyes = oneOf<Eyes>(v, 'eyes', ['open', 'closed'], 'open');
     const surface = oneOf<Surface>(v, 'surface', ['firm', 'foam'], 'firm');
     const noStore = v['no-store'] === true;
@@ -129,9 +125,6 @@ export const command: CliCommand = {
     if (durationS < DURATION_RANGE_S.min || durationS > DURATION_RANGE_S.max) {
       throw new UsageError(`--duration must be ${DURATION_RANGE_S.min}..${DURATION_RANGE_S.max} s, got ${durationS}`);
     }
-    const footLengthMm = parsePositive(v, 'foot-length', 260)!;
-    if (footLengthMm < 100 || footLengthMm > 400) throw new UsageError(`--foot-length must be 100..400 mm, got ${footLengthMm}`);
-    const target = oneOf(v, 'target', ['clinical', 'physiological'] as const, 'clinical');
     const bodyWeightN = parsePositive(v, 'body-weight', null);
     if (bodyWeightN !== null && (bodyWeightN < 100 || bodyWeightN > 3000)) throw new UsageError(`--body-weight must be 100..3000 N, got ${bodyWeightN}`);
 
@@ -144,13 +137,7 @@ export const command: CliCommand = {
       }
     }
     // Loaded late: `tripod live --help` and flag errors stay fast.
-    const { loadLayoutFile, DEFAULT_SCORING_LAYOUT } = await import('../../scoring/layout.ts');
-    let layout;
-    try {
-      layout = typeof v.layout === 'string' ? loadLayoutFile(v.layout) : null;
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const { DEFAULT_SCORING_LAYOUT } = await import('../../scoring/layout.ts');
     const { openBoard } = await import('../../session.ts');
     const { sessionSource } = await import('../../live/session-source.ts');
     const { startLive, scoringAnalysis } = await import('../../live/index.ts');
@@ -174,9 +161,10 @@ export const command: CliCommand = {
     });
     // A write error (full disk) stops the recording, never the page: one line here, and the page shows it.
     session.recording?.onError((text) => ctx.err.write(`\ntripod live: ${text}; live view and trials go on\n`));
-    // What the board or the host's handling of it says once (older frame format, frames lost on the radio and the larger frames asked for).
+    // What the board or the host's handling of it says once (board-notice.ts: older frame format, frames lost on the radio and the larger frames asked for).
+    const { boardNotice } = await import('../../live/board-notice.ts');
     session.events$.subscribe((e) => {
-      if (e.type === 'device-event' && (e.name === 'frame-format' || e.name === 'radio-loss') && typeof e.detail.message === 'string') ctx.err.write(`\ntripod live: ${e.detail.message}\n`);
+      if (e.type === 'device-event' && typeof e.detail.message === 'string' && boardNotice(e) !== null) ctx.err.write(`\ntripod live: ${e.detail.message}\n`);
     });
     const src = sessionSource(session);
     const scoringLayout = layout ?? { ...DEFAULT_SCORING_LAYOUT, cells: src.layout.cells, plate: src.layout.plate };
