@@ -67,10 +67,19 @@ export interface ReplayRun {
   maxRssKb: number;
 }
 
-/** CPU time of this process's main thread so far, ms (Linux /proc; 10 ms ticks), or null. */
+/**
+ * CPU time of this process's main thread so far, ms (Linux /proc: schedstat's run time, exact to a
+ * scheduler tick of a few ms; stat's 10 ms ticks where schedstat is missing), or null.
+ */
 function mainThreadCpuMs(): number | null {
+  const task = `/proc/self/task/${process.pid}`;
   try {
-    const st = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    return Math.round(Number(fs.readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
+  } catch {
+    // no schedstat (kernel without CONFIG_SCHED_INFO)
+  }
+  try {
+    const st = fs.readFileSync(`${task}/stat`, 'utf8');
     const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) * (1000 / 100);
   } catch {
@@ -192,7 +201,7 @@ interface LatencyOptions {
 }
 
 /** Latency over 30 virtual s at the board's settings, or as `o` changes them. */
-async function latency(log: (l: string) => void, o: LatencyOptions = {}): Promise<{ p50: number; p99: number; lastP99: number; n: number; receivedPct: number }> {
+export async function latency(log: (l: string) => void, o: LatencyOptions = {}): Promise<{ p50: number; p99: number; lastP99: number; n: number; receivedPct: number }> {
   const { createBoard, constantLoads } = await import('../../firmware/emulator/index.ts');
   const { openBoard } = await import('../session.ts');
   const { simBoardStorage } = await import('../transport/sim.ts');
