@@ -232,7 +232,7 @@ export class SampleStage {
       if (block.framesLost > 0 && block.streamStart) {
         this.onEvent({ type: 'frame-error', code: 'frames-lost', message: `${block.framesLost} frame(s) lost right before the new stream started (protocol 1.2 sequence numbers); their samples are inside the gap reported for the restart` });
       }
-      this.emitBlock(block, this.counts, this.flags, hosts[i]!, startLost);
+      this.emitBlock(block, this.counts, this.flags, hosts, i, startLost);
     }
   }
 
@@ -271,7 +271,9 @@ export class SampleStage {
   /** Host time of the frame being emitted, ms (read by restartStream). */
   private lastHostMsAtKey = 0;
 
-  private emitBlock(block: BlockInfo, counts: Int32Array, flags: Uint8Array, hostTimeMs: number, startLost = false): void {
+  /** The frame's host time is hosts[hi] (read here: a double passed as an argument is a heap number per call). */
+  private emitBlock(block: BlockInfo, counts: Int32Array, flags: Uint8Array, hosts: Float64Array, hi: number, startLost: boolean): void {
+    const hostTimeMs = hosts[hi]!;
     this.lastHostMsAtKey = hostTimeMs;
     let keyMs = block.deviceTimeMs !== null ? this.unwrapDeviceMs(block.deviceTimeMs, block.streamStart && this.lastKind === KIND_KEY2, hostTimeMs) : null;
     if (block.streamStart || startLost) keyMs = this.restartStream(block, keyMs, startLost);

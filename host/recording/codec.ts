@@ -233,9 +233,10 @@ export class RecordingParser {
         pos = this.skip(pos, 'record length runs past the end of the file');
         continue;
       }
-      const crc = view.getUint32(pos + RECORD_HEAD_BYTES + length, true);
+      // As signed 32-bit integers (crc32Short): no heap number per record for CRCs above 2^31 - 1.
       const crcEnd = pos + RECORD_HEAD_BYTES + length;
-      if (crc !== (length < TABLE_MAX_BYTES ? crc32Short(buf, pos + 2, crcEnd) : crc32Range(buf, pos + 2, crcEnd))) {
+      const crc = view.getInt32(crcEnd, true);
+      if (crc !== (length < TABLE_MAX_BYTES ? crc32Short(buf, pos + 2, crcEnd) : crc32Range(buf, pos + 2, crcEnd) | 0)) {
         pos = this.skip(pos, 'record CRC mismatch');
         continue;
       }

@@ -35,13 +35,15 @@ const T = ((): Uint32Array => {
 
 /** CRC-32 of bytes [start, end) of `bytes` (no view allocated for short ranges: message records). */
 export function crc32Range(bytes: Uint8Array, start: number, end: number): number {
-  return end - start > TABLE_MAX_BYTES ? crc32(bytes.subarray(start, end)) : crc32Short(bytes, start, end);
+  return end - start > TABLE_MAX_BYTES ? crc32(bytes.subarray(start, end)) : crc32Short(bytes, start, end) >>> 0;
 }
 
 /**
- * crc32Range's loop (any length; the native call wins above TABLE_MAX_BYTES). Apart so that a
- * caller of short records only (message records) compiles no path it never took: a long record
- * met after the compile (the header, when the file is read again) discarded the compiled code.
+ * crc32Range's loop (any length; the native call wins above TABLE_MAX_BYTES), as a signed 32-bit
+ * integer (the same bits: compare with the stored CRC read as int32). Signed because half of all
+ * CRCs are above 2^31 - 1, and an unsigned one returned from a compiled call is a heap number.
+ * Apart so that a caller of short records only (message records) compiles no path it never took: a
+ * long record met after the compile (the header, when the file is read again) discarded the compiled code.
  */
 export function crc32Short(bytes: Uint8Array, start: number, end: number): number {
   let c = 0xffffffff;
@@ -59,6 +61,6 @@ export function crc32Short(bytes: Uint8Array, start: number, end: number): numbe
     c = T[768 + (c & 0xff)]! ^ T[512 + ((c >>> 8) & 0xff)]! ^ T[256 + ((c >>> 16) & 0xff)]! ^ T[c >>> 24]!;
   }
   for (; i < end; i++) c = T[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return c ^ 0xffffffff;
 }
 export { crc32Table };

@@ -233,14 +233,15 @@ export function timeToBoundary(x: Series, y: Series, fs: number, outline: readon
 export function hypot2(a: number, b: number): number {
   const x = Math.abs(a);
   const y = Math.abs(b);
-  const xNaN = x !== x;
-  const yNaN = y !== y;
-  let max = 0;
-  if (!xNaN && x > max) max = x;
-  if (!yNaN && y > max) max = y;
-  if (max === Infinity) return Infinity;
-  if (xNaN || yNaN) return NaN;
-  if (max === 0) return 0;
+  // Every return is a computed double (x, y, their max or the root), never a literal: compiled
+  // inline into the accumulator's loop, a literal Infinity, NaN or 0 among the returns made every
+  // result a heap number (16 bytes per sample of a replay).
+  if (x === Infinity) return x;
+  if (y === Infinity) return y;
+  if (x !== x) return x;
+  if (y !== y) return y;
+  const max = x > y ? x : y;
+  if (max === 0) return max;
   const p = x / max;
   const q = y / max;
   return Math.sqrt(p * p + q * q) * max;
