@@ -260,6 +260,10 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
   const finished = new Promise<void>((r) => (resolveFinished = r));
   const endStreams = (): void => {
     pipeline.flush(); // frames a replay held back to put swapped records in order
+    // A replay closed by a subscriber half-way through a batch of frames (transport.close()
+    // completes messages\$ from inside the pipeline's callback): the rest of the batch is dropped,
+    // as the frames after it are.
+    pipeline.halt();
     delivery.close();
     resolveFinished();
   };

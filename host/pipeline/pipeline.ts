@@ -99,6 +99,15 @@ export class ForcePipeline {
     this.endBlock();
   }
 
+  /** Takes no more frames (the stream ended: a replay closed half-way through a batch of frames). */
+  halt(): void {
+    this.halted = true;
+    this.reorder?.halt();
+    this.stage.halt();
+  }
+
+  private halted = false;
+
   get stats(): SampleStats {
     return this.stage.stats;
   }
@@ -143,7 +152,7 @@ export class ForcePipeline {
     const reorder = this.reorder;
     if (reorder !== null) {
       // In slices: a loop of thousands compiled while it runs bails out after it.
-      for (let i = 0; i < b.count; i += BATCH_SLICE) reorder.pushBatch(buf, b, i, Math.min(b.count, i + BATCH_SLICE));
+      for (let i = 0; i < b.count && !this.halted; i += BATCH_SLICE) reorder.pushBatch(buf, b, i, Math.min(b.count, i + BATCH_SLICE));
       this.stage.stats.reordered = reorder.reordered;
     } else {
       this.stage.pushFrames(buf, b.start, b.end, b.hostTimeMs, 0, b.count);

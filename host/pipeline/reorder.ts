@@ -64,7 +64,7 @@ export class FrameReorder {
     const start = b.start;
     const end = b.end;
     let i = from;
-    while (i < to) {
+    while (i < to && !this.halted) {
       let last = this.lastSeq;
       let j = i;
       if (last !== null && this.held.length === 0) {
@@ -87,6 +87,7 @@ export class FrameReorder {
 
   /** push() for the frame held in bytes [start, end) of `buf` (copied only for a frame held back). */
   pushRange(buf: Uint8Array, start: number, end: number, hostTimeMs: number): void {
+    if (this.halted) return;
     const last = this.lastSeq;
     if (last !== null && this.held.length === 0 && isV12(buf, start, end)) {
       // The usual 1.2 case, decided by the sequence number alone (what the general path below
@@ -122,6 +123,13 @@ export class FrameReorder {
     this.held.push({ bytes: buf.slice(start, end), hostTimeMs }); // a copy: a replay's chunk buffers are written again
     this.drain(false);
   }
+
+  /** Takes no more frames (the stream ended half-way through a batch, see ForcePipeline.halt). */
+  halt(): void {
+    this.halted = true;
+  }
+
+  private halted = false;
 
   /** Delivers everything held (end of stream, or before a control message or a link event). */
   flush(): void {

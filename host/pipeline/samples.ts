@@ -177,6 +177,13 @@ export class SampleStage {
     this.pushSome(buf, this.oneStart, this.oneEnd, this.oneHost, 0, 1);
   }
 
+  /** Takes no more frames (the stream ended half-way through a batch, see ForcePipeline.halt). */
+  halt(): void {
+    this.halted = true;
+  }
+
+  private halted = false;
+
   /**
    * pushRange() for frames [from, to) of a batch (frame i is bytes [start[i], end[i]) of `buf`,
    * received at hostTimeMs[i]): a recording read in large chunks, one call for thousands of frames.
@@ -191,7 +198,7 @@ export class SampleStage {
    */
   private pushSome(buf: Uint8Array, starts: Int32Array, ends: Int32Array, hosts: Float64Array, from: number, to: number): void {
     const stats = this.stats;
-    for (let i = from; i < to; i++) {
+    for (let i = from; i < to && !this.halted; i++) {
       const start = starts[i]!;
       const end = ends[i]!;
       stats.frames++;

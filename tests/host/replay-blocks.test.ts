@@ -169,6 +169,22 @@ describe.each([
     expect(s.stats().samples).toBe(fromBlocks.length);
   });
 
+  it('a replay closed from a subscriber stops at that frame: the rest of the batch of frames is not taken', async () => {
+    const s = await openBoard({ kind: 'replay', file, speed: Infinity });
+    let delivered = 0;
+    s.blocks$.subscribe((b) => {
+      delivered += b.count;
+      void s.close();
+    });
+    await s.finished;
+    await s.close();
+    const st = s.stats();
+    expect(delivered).toBeGreaterThan(0);
+    // The frame whose samples were being added when the block went out is counted, none after it.
+    expect(st.samples - delivered).toBeGreaterThanOrEqual(0);
+    expect(st.samples - delivered).toBeLessThanOrEqual(v12 ? 2 : 4);
+  });
+
   it('frames played straight to the pipeline still reach another subscriber of the transport, in order with control messages', async () => {
     const want = [...openRecording(file).records()].flatMap((r) => (r.type === 'message' ? [`${r.channel}:${Buffer.from(r.bytes).toString('hex')}`] : []));
     const s = await openBoard({ kind: 'replay', file, speed: Infinity });
