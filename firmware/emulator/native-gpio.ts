@@ -1,7 +1,7 @@
 import type { VirtualClock } from './clock.ts';
 import * as bus from './native-memory.ts';
 import type { NativeGpio } from './native-memory.ts';
-import type { PinBank, PinMode } from './pins.ts';
+import { isOutputMode, type PinBank } from './pins.ts';
 
 /**
  * GPIO port P0 for native code, wired to the board's PinBank at the exact virtual time of each
@@ -26,11 +26,6 @@ import type { PinBank, PinMode } from './pins.ts';
 // A module-local copy: the register switch runs per GPIO access, and a module runner that turns
 // imports into property reads (vitest's) would add a getter call per use.
 const { GPIO_REGS } = bus;
-
-/** Modes that drive the pin from the latch. (Comparisons, not a Set: IN and DIR reads test all 32 pins per access.) */
-const isOutputMode = (m: PinMode): boolean => m === 'output' || m === 'opendrain' || m === 'af_output' || m === 'af_opendrain' || m === 'opendrain_pullup';
-/** Modes whose input buffer is connected (IN shows the level); the rest read 0 in IN. */
-const isInputConnected = (m: PinMode): boolean => m === 'input' || m === 'input_pullup' || m === 'input_pulldown' || m === 'opendrain_pullup' || m === 'af_opendrain';
 
 export class PinBankGpio implements NativeGpio {
   /** Virtual time of cycle 0 of the running call, s. */
@@ -67,12 +62,15 @@ export class PinBankGpio implements NativeGpio {
         for (let p = 0; p < 32; p++) if (pins.out[p]) v |= 1 << p;
         return v;
       case GPIO_REGS.IN:
-        for (let p = 0; p < 32; p++) if (isInputConnected(pins.mode[p]!) && pins.level(p, t)) v |= 1 << p;
+        // the pins whose input buffer is connected, lowest first (an IN read per bit of every HX711 read)
+        for (let m = pins.inputMask; m !== 0; m &= m - 1) {
+          const p = 31 - Math.clz32(m & -m);
+          if (pins.level(p, t)) v |= 1 << p;
+        }
         this.onInRead(t);
         return v;
       case GPIO_REGS.DIR:
-        for (let p = 0; p < 32; p++) if (isOutputMode(pins.mode[p]!)) v |= 1 << p;
-        return v;
+        return pins.outputMask | 0;
       default:
         throw new Error(`PinBankGpio: read of register offset 0x${reg.toString(16)} (the bus passes only OUT, IN and DIR)`);
     }
@@ -108,10 +106,10 @@ export class PinBankGpio implements NativeGpio {
     const pins = this.pins;
     const isOut = isOutputMode(pins.mode[p]!);
     if (out && !isOut) {
-      pins.mode[p] = 'output';
+      pins.setMode(p, 'output');
       const latch = pins.out[p]!;
       pins.out[p] = latch ^ 1; // so drive() reports the level the pin takes now
       pins.drive(p, latch, t);
-    } else if (!out && isOut) pins.mode[p] = 'input';
+    } else if (!out && isOut) pins.setMode(p, 'input');
   }
 }
