@@ -4,12 +4,14 @@
  * throughput in Node. Figures: protocol.bytes_per_sample.{mtu23,mtu53,worst_mtu23},
  * protocol.encode_samples_per_s, protocol.decode_samples_per_s; the device cost estimate of the
  * encoder (firmware/emulator/token-cost.ts). Signals from host/sim/raw-counts.ts.
- * protocol.bytes_per_sample.bound_order{3,32}: the residual entropy a linear predictor of that order
- * fitted in hindsight leaves on the realistic signal, before any header (host/sim/coding-bound.ts).
+ * protocol.bytes_per_sample.bound_order{3,32,128}: the residual entropy a linear predictor of that
+ * order fitted in hindsight leaves on the realistic signal, before any header; .noise_floor: the
+ * entropy of the signal's HX711 noise alone, under which no coder of any kind goes
+ * (host/sim/coding-bound.ts; SPEC 9.1).
  */
 import { bytesPerSample, defaultSamplesPerFrame, encodeAll } from '../sim/frames.ts';
-import { noiseCounts, realisticCounts } from '../sim/raw-counts.ts';
-import { predictionBound } from '../sim/coding-bound.ts';
+import { HX711_NOISE_RMS_COUNTS, noiseCounts, realisticCounts } from '../sim/raw-counts.ts';
+import { noiseEntropyBytes, predictionBound } from '../sim/coding-bound.ts';
 import { createStreamDecoder } from '../../protocol/index.ts';
 import { deviceCostPerSample, deviceTokensPerSample, tokensToMs } from '../../firmware/emulator/token-cost.ts';
 import type { BenchModule, Figures } from './types.ts';
@@ -49,6 +51,9 @@ export const bench: BenchModule = {
     // 3 bytes per frame (1.0 per sample at 3 samples per frame, 0.75 at 4).
     const bound3 = predictionBound(counts, 3);
     const bound32 = predictionBound(counts, 32);
+    const bound128 = predictionBound(counts, 128);
+    const floor = noiseEntropyBytes(HX711_NOISE_RMS_COUNTS);
+    log(`order 128: ${bound128.bytesPerSample.toFixed(3)} B/sample (${bound128.residualRms.map((r) => r.toFixed(0)).join('/')} counts RMS); the noise alone (${HX711_NOISE_RMS_COUNTS} counts RMS per cell): ${floor.toFixed(3)}`);
     log(`coding bound (hindsight linear prediction, ideal entropy code, no headers): order 3 ${bound3.bytesPerSample.toFixed(3)} B/sample (residuals ${bound3.residualRms.map((r) => r.toFixed(0)).join('/')} counts RMS), order 32 ${bound32.bytesPerSample.toFixed(3)} (${bound32.residualRms.map((r) => r.toFixed(0)).join('/')}); plus 3-byte frame headers: ${(bound32.bytesPerSample + 3 / spf23).toFixed(2)} at ${spf23} samples/frame, ${(bound32.bytesPerSample + 3 / spf53).toFixed(2)} at ${spf53}`);
 
     // Throughput: encode then decode the same 5 minutes several times; best of 5 runs.
@@ -120,6 +125,8 @@ export const bench: BenchModule = {
       'protocol.bytes_per_sample.worst_mtu53': round(worst53, 3),
       'protocol.bytes_per_sample.bound_order3': round(bound3.bytesPerSample, 3),
       'protocol.bytes_per_sample.bound_order32': round(bound32.bytesPerSample, 3),
+      'protocol.bytes_per_sample.bound_order128': round(bound128.bytesPerSample, 3),
+      'protocol.bytes_per_sample.noise_floor': round(floor, 3),
       ...device,
     };
   },

@@ -15,6 +15,7 @@ import {
   type FrameMessage,
   type HelloMessage,
   type LiveScoreView,
+  type NoticeMessage,
   type ServerMessage,
   type StatusMessage,
   type TrialResultView,
@@ -22,6 +23,7 @@ import {
   type TrialStateMessage,
 } from './messages.ts';
 import { PAGE_MESSAGES_PER_S } from './rate-limit.ts';
+import { boardNotice } from './board-notice.ts';
 import { ResultsStore } from './results-store.ts';
 import { StreamStats } from './stream-stats.ts';
 import { TrialController } from './trial-controller.ts';
@@ -71,6 +73,9 @@ export const TARE_CONFIRM_LOAD_N = 20;
 /** Shortest interval between two merged broadcasts, ms. */
 export const MERGE_MS = 50;
 
+/** Board notices kept for pages that open later. */
+const MAX_BOARD_NOTICES = 4;
+
 export const DEFAULT_SETUP: TrialSetup = { foot: 'left', eyes: 'open', surface: 'firm', durationS: 20 };
 
 export interface LiveSnapshot {
@@ -96,6 +101,8 @@ export class LiveHub {
   private last: ForceSample | null = null;
   private pending = newPending();
   private recordingError: string | null = null;
+  /** The board's notices so far (boardNotice), the latest MAX_BOARD_NOTICES: a page that opens later gets them too. */
+  private readonly boardNotices: NoticeMessage[] = [];
   /** Broadcasts waiting to be merged: the latest message of each type wins (see broadcastMerged). */
   private readonly merged = new Map<ServerMessage['type'], string>();
   private mergeTimer: NodeJS.Timeout | null = null;
@@ -134,7 +141,16 @@ export class LiveHub {
   /** Subscribes to the source and starts the frame and status timers. */
   start(): void {
     this.subs.push(this.source.samples$.subscribe((s) => this.onSample(s)));
-    this.subs.push(this.source.events$.subscribe((e) => this.stats.addEvent(e)));
+    this.subs.push(
+      this.source.events$.subscribe((e) => {
+        this.stats.addEvent(e);
+        const notice = boardNotice(e);
+        if (notice === null) return;
+        this.boardNotices.push(notice);
+        if (this.boardNotices.length > MAX_BOARD_NOTICES) this.boardNotices.shift();
+        this.broadcast(notice);
+      }),
+    );
     this.subs.push(
       this.source.connection$.subscribe((c) => {
         this.connection = c;
@@ -177,6 +193,7 @@ export class LiveHub {
     ch.send(this.status(ch));
     ch.send(this.trial.state());
     ch.send(this.store.message());
+    for (const n of this.boardNotices) ch.send(n);
     return {
       onMessage: (text) => this.onClientMessage(ch, text),
       onClose: () => this.channels.delete(ch),

@@ -12,7 +12,7 @@
  * KEY or padding. It is not a bound on every conceivable coder (a model of the exact tones of a
  * synthetic signal could go lower, down to the entropy of the HX711 noise itself), but it is one on
  * the coders the protocol can carry: per-frame widths, Rice or arithmetic codes over a linear
- * predictor.
+ * predictor. The signal's own floor is `noiseEntropyBytes`: what its white HX711 noise costs any coder.
  */
 
 /** Solves A x = b in place (Gaussian elimination with partial pivoting); A is m x m, row-major. */
@@ -118,4 +118,42 @@ export function predictionBound(counts: Int32Array, order: number): CodingBound 
     bits += entropyBits(res);
   }
   return { residualRms, bytesPerSample: bits / 8 };
+}
+
+/**
+ * Entropy of four cells' white Gaussian noise of `sigma` counts RMS after rounding to whole counts,
+ * bytes per 4-cell sample: exact sum over the integer distribution (for sigma >> 1 it is
+ * log2(sigma * sqrt(2 pi e)) bits per cell). A signal that is this noise on top of anything, however
+ * predictable, costs every coder at least this much (no code beats the noise's entropy).
+ */
+export function noiseEntropyBytes(sigma: number): number {
+  if (!(sigma > 0)) throw new Error(`noiseEntropyBytes: sigma must be > 0 counts, got ${sigma}`);
+  const reach = Math.ceil(12 * sigma) + 2;
+  const cdf = (x: number): number => 0.5 * (1 + erf(x / (sigma * Math.SQRT2)));
+  let h = 0;
+  for (let k = -reach; k <= reach; k++) {
+    const p = cdf(k + 0.5) - cdf(k - 0.5);
+    if (p > 0) h -= p * Math.log2(p);
+  }
+  return (4 * h) / 8;
+}
+
+/** erf to about 1e-15 (Taylor series near 0, continued fraction for erfc further out). */
+function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    let term = ax;
+    let sum = ax;
+    for (let n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (-ax * ax) / n;
+      sum += term / (2 * n + 1);
+    }
+    const v = (2 / Math.sqrt(Math.PI)) * sum;
+    return x < 0 ? -v : v;
+  }
+  // erfc(x) = exp(-x^2) / sqrt(pi) * 1 / (x + 1/2 / (x + 1 / (x + 3/2 / (x + ...)))), Lentz-free backward sum.
+  let f = ax;
+  for (let n = 60; n >= 1; n--) f = ax + n / 2 / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return x < 0 ? erfc - 1 : 1 - erfc;
 }

@@ -5,6 +5,9 @@
 import { COUNT_MAX, COUNT_MIN } from '../../protocol/index.ts';
 import { gaussian, mulberry32 } from './random.ts';
 
+/** RMS noise of an HX711 channel at 80 Hz, gain 128, counts (the realistic signal's noise). */
+export const HX711_NOISE_RMS_COUNTS = 64;
+
 /** What the realistic generator produced, for the record next to the figures. */
 export interface SignalSummary {
   meanCopSpeedMmS: number;
@@ -74,7 +77,7 @@ export function realisticCounts(samples: number, rateHz: number, seed: number): 
     for (let c = 0; c < 4; c++) {
       const [cx, cy] = cells[c] as readonly [number, number];
       const share = ((180 + Math.sign(cx) * x) / 360) * ((180 + Math.sign(cy) * y) / 360);
-      const v = Math.round((offsets[c] as number) + total * share * (gains[c] as number) + 64 * gaussian(rnd));
+      const v = Math.round((offsets[c] as number) + total * share * (gains[c] as number) + HX711_NOISE_RMS_COUNTS * gaussian(rnd));
       counts[i * 4 + c] = Math.min(COUNT_MAX, Math.max(COUNT_MIN, v));
     }
   }

@@ -34,6 +34,8 @@ interface Slot {
   id: string;
   address: string;
   rssi: number;
+  /** Connection interval this central imposes on the board, ms (undefined: it grants the board's request). */
+  intervalMs: number | undefined;
   link: CentralLink | null;
   unhook: Array<() => void>;
 }
@@ -48,11 +50,13 @@ export class FakeRadio extends EventEmitter {
   centralMtu = 247;
   state = 'poweredOn';
 
-  constructor(boards: Array<{ board: EmulatedBoard; address: string; rssi?: number }>) {
+  /** `intervalMs`: the connection interval the central imposes on that board (a phone or adapter that
+   *  will not go below it), ms; absent: the board's request is granted. */
+  constructor(boards: Array<{ board: EmulatedBoard; address: string; rssi?: number; intervalMs?: number }>) {
     super();
     for (const b of boards) {
       const id = b.address.replace(/:/g, '').toLowerCase();
-      this.slots.set(id, { board: b.board, id, address: b.address.toLowerCase(), rssi: b.rssi ?? -60, link: null, unhook: [] });
+      this.slots.set(id, { board: b.board, id, address: b.address.toLowerCase(), rssi: b.rssi ?? -60, intervalMs: b.intervalMs, link: null, unhook: [] });
     }
   }
 
@@ -107,7 +111,7 @@ export class FakeRadio extends EventEmitter {
       if (!s) return this.emit('connect', peripheralUuid, new Error('unknown peripheral'));
       let link: CentralLink;
       try {
-        link = s.board.ble.connect({ mtu: this.centralMtu });
+        link = s.board.ble.connect({ mtu: this.centralMtu, ...(s.intervalMs === undefined ? {} : { intervalMs: s.intervalMs }) });
       } catch (e) {
         return this.emit('connect', peripheralUuid, new Error(`Connection Failed to be Established (0x3e): ${(e as Error).message}`));
       }

@@ -252,6 +252,23 @@ describe('LiveHub', () => {
     expect(colourise(line)).toMatch(/^\x1b\[31;1mRECONNECTING\x1b\[0m \| .*\x1b\[1m"[^"]+"\x1b\[0m$/);
     expect(colourise('connected | 80.0 Hz')).toBe('\x1b[32mconnected\x1b[0m | 80.0 Hz');
   });
+  it("shows the board's notices (radio loss, frame format) to open pages and to pages that open later", () => {
+    const early = new FakeSocket();
+    hub.attach(early);
+    events.next({ type: 'device-event', name: 'radio-loss', detail: { message: 'frames are being lost on the radio and the board could not be asked for larger frames: no key' } });
+    events.next({ type: 'device-event', name: 'radio-loss', detail: { samplesPerFrame: 4, message: 'frames were lost on the radio: the board now sends 4 samples per frame' } });
+    events.next({ type: 'device-event', name: 'battery-low', detail: { message: 'not a live notice' } });
+    events.next({ type: 'gap', fromIndex: 0, count: 3, reason: 'frames lost' });
+    const want = [
+      { type: 'notice', level: 'error', text: 'Frames are being lost on the radio and the board could not be asked for larger frames: no key.' },
+      { type: 'notice', level: 'info', text: 'Frames were lost on the radio: the board now sends 4 samples per frame.' },
+    ];
+    expect(early.ofType('notice')).toEqual(want);
+    const late = new FakeSocket();
+    hub.attach(late);
+    expect(late.ofType('notice')).toEqual(want);
+    expect(late.messages().map((m) => m.type)).toEqual(['hello', 'status', 'trial', 'results', 'notice', 'notice']);
+  });
 });
 
 describe('battery in the status and the terminal line', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { predictionBound } from '../../host/sim/coding-bound.ts';
+import { noiseEntropyBytes, predictionBound } from '../../host/sim/coding-bound.ts';
 import { gaussian, mulberry32 } from '../../host/sim/random.ts';
 
 /** Random walk per cell with integer Gaussian steps of `sigma` counts: first differences are white. */
@@ -53,5 +53,28 @@ describe('predictionBound (the bench yardstick of SPEC 9.1)', () => {
   it('names a bad order or a too-short signal', () => {
     expect(() => predictionBound(new Int32Array(400), 0)).toThrow(/order must be an integer >= 1, got 0/);
     expect(() => predictionBound(new Int32Array(40), 8)).toThrow(/10 samples are too few for order 8/);
+  });
+});
+
+describe('noiseEntropyBytes (the floor under every coder on a noisy signal)', () => {
+  it('equals the measured entropy of rounded Gaussian noise, and the closed form for sigma >> 1', () => {
+    const rnd = mulberry32(21);
+    const sigma = 64;
+    const n = 400_000;
+    const hist = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const v = Math.round(sigma * gaussian(rnd));
+      hist.set(v, (hist.get(v) ?? 0) + 1);
+    }
+    let h = 0;
+    for (const c of hist.values()) h -= (c / n) * Math.log2(c / n);
+    // The plug-in estimate is biased low by about (bins - 1) / (2 n ln 2) bits.
+    const bias = (hist.size - 1) / (2 * n * Math.LN2);
+    expect(noiseEntropyBytes(sigma)).toBeCloseTo((4 * (h + bias)) / 8, 2);
+    expect(noiseEntropyBytes(sigma)).toBeCloseTo((4 * Math.log2(sigma * Math.sqrt(2 * Math.PI * Math.E))) / 8, 4);
+    // At sigma 0.3 nearly every sample rounds to 0: far below the closed form, still positive.
+    expect(noiseEntropyBytes(0.3)).toBeGreaterThan(0);
+    expect(noiseEntropyBytes(0.3)).toBeLessThan(0.5);
+    expect(() => noiseEntropyBytes(0)).toThrow(/sigma must be > 0 counts, got 0/);
   });
 });
