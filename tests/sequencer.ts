@@ -4,10 +4,11 @@
  *
  * Vitest orders by the durations it cached from the last run, and without a cache (a fresh clone:
  * CI) by file size, which puts the long files anywhere. LONG_FIRST names them, longest first, from
- * a full run on 2 cores (2026-12-07). Most of them wait on something real as much as they compute:
- * the Espruino interpreters under qemu-arm stream for a minute of real time, chromium drives the
- * live page, the espruino package paces its uploads, npm installs the packed package. A file missing
- * from this list only runs later; a name here that no longer exists is ignored.
+ * a full run with three workers on 2 cores (2026-12-07: 20-140 s each; the rest under 18 s). Most
+ * of them wait on something real as much as they compute: the Espruino interpreters under qemu-arm
+ * stream for a minute of real time, chromium drives the live page, the espruino package paces its
+ * uploads, npm installs the packed package, the CLI starts as child processes. A file missing from
+ * this list only runs later; a name here that no longer exists is ignored.
  */
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -16,13 +17,16 @@ export const LONG_FIRST = [
   'tests/clinic/page.test.ts',
   'tests/host/package.test.ts',
   'tests/makers/flash-e2e.test.ts',
-  'tests/live/memory.test.ts',
-  'tests/host/doctor.test.ts',
-  'tests/makers/flash-upload.test.ts',
-  'tests/firmware/native-build.test.ts',
-  'tests/makers/emulate-repl.test.ts',
-  'tests/firmware/stream.test.ts',
+  'tests/clinic/cli.test.ts',
   'tests/clinic/template.test.ts',
+  'tests/host/cli-record.test.ts',
+  'tests/live/cli.test.ts',
+  'tests/makers/emulate-repl.test.ts',
+  'tests/makers/flash-upload.test.ts',
+  'tests/live/page.test.ts',
+  'tests/host/full-disk.test.ts',
+  'tests/live/memory.test.ts',
+  'tests/live/trial.test.ts',
 ];
 
 export default class LongFirstSequencer extends BaseSequencer {
