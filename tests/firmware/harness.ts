@@ -36,19 +36,23 @@ import {
 
 let cached: string | null = null;
 let cachedMin: string | null = null;
+/** The run folder `cached` came from (a watch rerun gets a new one; workers may outlive a run). */
+let cachedFor: string | undefined;
 
 /**
  * The firmware built from firmware/src now: once per test run, shared by the test files through the
- * run's folder (tests/global-setup.ts; the first file to ask builds it), and cached per file.
+ * run's folder (tests/global-setup.ts; the first file to ask builds it), and kept in this module
+ * for the run.
  */
 export function firmwareSource(): string {
-  if (cached !== null) return cached;
   const runDir = inject('tripodFirmwareDir');
+  if (cached !== null && cachedFor === runDir) return cached;
   const shared = runDir ? join(runDir, 'tripod.js') : null;
   // tripod.js is renamed into place after tripod.min.js: once it is there, both are whole.
   if (shared && existsSync(shared)) {
     cached = readFileSync(shared, 'utf8');
     cachedMin = readFileSync(minFileFor(shared), 'utf8');
+    cachedFor = runDir;
     return cached;
   }
   const dir = mkdtempSync(join(tmpdir(), 'tripod-fw-'));
@@ -65,6 +69,7 @@ export function firmwareSource(): string {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  cachedFor = runDir;
   return cached;
 }
 
