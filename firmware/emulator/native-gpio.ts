@@ -1,6 +1,7 @@
 import type { VirtualClock } from './clock.ts';
-import { GPIO_REGS, type NativeGpio } from './native-memory.ts';
-import type { PinBank, PinMode } from './pins.ts';
+import * as bus from './native-memory.ts';
+import type { NativeGpio } from './native-memory.ts';
+import { isOutputMode, type PinBank } from './pins.ts';
 
 /**
  * GPIO port P0 for native code, wired to the board's PinBank at the exact virtual time of each
@@ -22,9 +23,9 @@ import type { PinBank, PinMode } from './pins.ts';
  * Not modelled: PIN_CNF (pull, drive strength, sense), LATCH, DETECTMODE (the bus faults on them).
  */
 
-const OUTPUT_MODES: ReadonlySet<PinMode> = new Set<PinMode>(['output', 'opendrain', 'af_output', 'af_opendrain', 'opendrain_pullup']);
-/** Modes whose input buffer is connected (IN shows the level); the rest read 0 in IN. */
-const INPUT_CONNECTED: ReadonlySet<PinMode> = new Set<PinMode>(['input', 'input_pullup', 'input_pulldown', 'opendrain_pullup', 'af_opendrain']);
+// A module-local copy: the register switch runs per GPIO access, and a module runner that turns
+// imports into property reads (vitest's) would add a getter call per use.
+const { GPIO_REGS } = bus;
 
 export class PinBankGpio implements NativeGpio {
   /** Virtual time of cycle 0 of the running call, s. */
@@ -61,12 +62,15 @@ export class PinBankGpio implements NativeGpio {
         for (let p = 0; p < 32; p++) if (pins.out[p]) v |= 1 << p;
         return v;
       case GPIO_REGS.IN:
-        for (let p = 0; p < 32; p++) if (INPUT_CONNECTED.has(pins.mode[p]!) && pins.level(p, t)) v |= 1 << p;
+        // the pins whose input buffer is connected, lowest first (an IN read per bit of every HX711 read)
+        for (let m = pins.inputMask; m !== 0; m &= m - 1) {
+          const p = 31 - Math.clz32(m & -m);
+          if (pins.level(p, t)) v |= 1 << p;
+        }
         this.onInRead(t);
         return v;
       case GPIO_REGS.DIR:
-        for (let p = 0; p < 32; p++) if (OUTPUT_MODES.has(pins.mode[p]!)) v |= 1 << p;
-        return v;
+        return pins.outputMask | 0;
       default:
         throw new Error(`PinBankGpio: read of register offset 0x${reg.toString(16)} (the bus passes only OUT, IN and DIR)`);
     }
@@ -93,19 +97,19 @@ export class PinBankGpio implements NativeGpio {
 
   private setLatch(p: number, v: number, t: number): void {
     const pins = this.pins;
-    if (OUTPUT_MODES.has(pins.mode[p]!)) pins.drive(p, v, t);
+    if (isOutputMode(pins.mode[p]!)) pins.drive(p, v, t);
     else pins.out[p] = v;
   }
 
   /** DIR 1 makes the pin an output driving its latch (listeners see the latch level now). */
   private setDir(p: number, out: number, t: number): void {
     const pins = this.pins;
-    const isOut = OUTPUT_MODES.has(pins.mode[p]!);
+    const isOut = isOutputMode(pins.mode[p]!);
     if (out && !isOut) {
-      pins.mode[p] = 'output';
+      pins.setMode(p, 'output');
       const latch = pins.out[p]!;
       pins.out[p] = latch ^ 1; // so drive() reports the level the pin takes now
       pins.drive(p, latch, t);
-    } else if (!out && isOut) pins.mode[p] = 'input';
+    } else if (!out && isOut) pins.setMode(p, 'input');
   }
 }

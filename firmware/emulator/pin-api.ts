@@ -60,10 +60,10 @@ export function installPinApi(def: DefineGlobal, host: ApiHost, { pins, board, i
     def('BTN1', new EspPin(board.button, host));
   }
   const autoIn = (p: number): void => {
-    if (!pins.manualMode[p]) pins.mode[p] = 'input';
+    if (!pins.manualMode[p]) pins.setMode(p, 'input');
   };
   const autoOut = (p: number): void => {
-    if (!pins.manualMode[p]) pins.mode[p] = 'output';
+    if (!pins.manualMode[p]) pins.setMode(p, 'output');
   };
   def('digitalRead', api('digitalRead', (pin: unknown): number => {
     if (Array.isArray(pin)) {
@@ -100,7 +100,7 @@ export function installPinApi(def: DefineGlobal, host: ApiHost, { pins, board, i
     if (typeof mode !== 'string' || !(PIN_MODES as readonly string[]).includes(mode)) {
       throw new TypeError(`pinMode: unknown mode '${String(mode)}'; expected one of ${PIN_MODES.join(', ')}`);
     }
-    pins.mode[p] = mode === 'auto' ? 'auto' : (mode as PinMode);
+    pins.setMode(p, mode === 'auto' ? 'auto' : (mode as PinMode));
     pins.manualMode[p] = mode !== 'auto' && !automatic;
     return undefined;
   }));

@@ -38,8 +38,19 @@ interface Watch {
   debounceUntil: number;
 }
 
+/** Modes that drive the pin from its output latch. */
+export const isOutputMode = (m: PinMode): boolean => m === 'output' || m === 'opendrain' || m === 'af_output' || m === 'af_opendrain' || m === 'opendrain_pullup';
+/** Modes whose input buffer is connected (the GPIO IN register shows the level); the rest read 0 there. */
+export const isInputConnected = (m: PinMode): boolean => m === 'input' || m === 'input_pullup' || m === 'input_pulldown' || m === 'opendrain_pullup' || m === 'af_opendrain';
+
 export class PinBank {
-  readonly mode: PinMode[] = new Array<PinMode>(PIN_COUNT).fill('auto');
+  /** Each pin's mode; set it with setMode (which keeps inputMask and outputMask). */
+  readonly mode: readonly PinMode[];
+  private readonly modes: PinMode[] = new Array<PinMode>(PIN_COUNT).fill('auto');
+  /** Bit n set: pin n's mode connects its input buffer (isInputConnected). */
+  inputMask = 0;
+  /** Bit n set: pin n's mode drives it from the latch (isOutputMode). */
+  outputMask = 0;
   /** Whether pinMode() set the mode (then digitalWrite/Read leave it alone). */
   readonly manualMode: boolean[] = new Array<boolean>(PIN_COUNT).fill(false);
   readonly out: number[] = new Array<number>(PIN_COUNT).fill(0);
@@ -52,7 +63,16 @@ export class PinBank {
   private readonly lastSeen: number[] = new Array<number>(PIN_COUNT).fill(-1);
   edges = 0;
 
-  constructor(private readonly clock: VirtualClock) {}
+  constructor(private readonly clock: VirtualClock) {
+    this.mode = this.modes;
+  }
+
+  setMode(pin: number, m: PinMode): void {
+    this.modes[pin] = m;
+    const bit = 1 << pin;
+    this.inputMask = isInputConnected(m) ? this.inputMask | bit : this.inputMask & ~bit;
+    this.outputMask = isOutputMode(m) ? this.outputMask | bit : this.outputMask & ~bit;
+  }
 
   attachDriver(pin: number, d: PinDriver): void {
     this.drivers[pin] = d;

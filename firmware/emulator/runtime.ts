@@ -284,7 +284,7 @@ export class EspruinoRuntime implements ApiHost {
     this.clock.hw.clear();
     this.nrf.reset();
     for (let p = 0; p < PIN_COUNT; p++) {
-      this.pins.mode[p] = 'auto';
+      this.pins.setMode(p, 'auto');
       this.pins.manualMode[p] = false;
       this.pins.out[p] = 0;
     }

@@ -44,14 +44,20 @@
  * RAM address (code is read-only, so the cache never goes stale); the run loop is one switch over
  * that op, the ALU group (which sets N and Z from its result) apart from the rest.
  */
-import { CODE, DATA, MemoryFault, RAM_BASE, RAM_SIZE, type NativeMemory } from './native-memory.ts';
-import {
-  ACCESS, ACCESS_FORM_SHIFT, ACCESS_LOAD, ACCESS_SIGNED, ADD_HI, ADD_IMM3, ADD_IMM8, ADD_REG, ADD_RD_SP, ADD_SP, ADC, ADR, ALU_LAST,
-  AND, ASR_IMM, ASR_REG, AT_IMM, AT_REG, AT_SP, B, BARRIER, BCOND, BIC, BL, BLX, BX, CMN, CMP_HI, CMP_IMM, CMP_REG, EOR, LDM,
-  LSL_IMM, LSL_REG, LSR_IMM, LSR_REG, MOV_HI, MOV_IMM, MUL, NEG, NOP, ORR, POP, PUSH, REV, REV16, REVSH, ROR, SBC, STM, SUB_IMM3,
-  SUB_IMM8, SUB_REG, SUB_SP, SXTB, SXTH, TST, UXTB, UXTH, decode, is32, whyUndefined,
-} from './thumb-decode.ts';
+import * as bus from './native-memory.ts';
+import type { NativeMemory } from './native-memory.ts';
+import * as ops from './thumb-decode.ts';
 import { ThumbFault, hex } from './thumb-fault.ts';
+
+// Module-local copies of the imported constants the run loop tests on every instruction: a module
+// runner that rewrites imports into property reads (vitest's) would otherwise pay a getter call
+// per `case` label per instruction (8x slower tests); plain consts keep the switch cheap.
+const { CODE, DATA, MemoryFault, RAM_BASE, RAM_SIZE } = bus;
+const { ACCESS, ACCESS_FORM_SHIFT, ACCESS_LOAD, ACCESS_SIGNED, ADD_HI, ADD_IMM3, ADD_IMM8, ADD_REG, ADD_RD_SP, ADD_SP,
+  ADC, ADR, ALU_LAST, AND, ASR_IMM, ASR_REG, AT_IMM, AT_REG, AT_SP, B, BARRIER, BCOND, BIC, BL, BLX, BX, CMN, CMP_HI,
+  CMP_IMM, CMP_REG, EOR, LDM, LSL_IMM, LSL_REG, LSR_IMM, LSR_REG, MOV_HI, MOV_IMM, MUL, NEG, NOP, ORR, POP, PUSH,
+  REV, REV16, REVSH, ROR, SBC, STM, SUB_IMM3, SUB_IMM8, SUB_REG, SUB_SP, SXTB, SXTH, TST, UXTB, UXTH, decode, is32,
+  whyUndefined } = ops;
 
 /** Where a native call returns to: LR is set to this | 1 before the call. */
 export const RETURN_PC = 0xfffffffe;

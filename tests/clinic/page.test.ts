@@ -58,7 +58,8 @@ describe.skipIf(SKIP_BROWSER)('clinic: patients and stored trials on the live pa
     await page.fill('#p-code', 'P-TEST');
     await page.fill('#p-notes', 'right ankle sprain');
     await page.click('#patient-form button[type=submit]');
-    await expect.poll(() => page.inputValue('#patient')).toBe('P-TEST');
+    // the store writes the patient in the server (PGlite): more than poll's default 1 s on a loaded machine
+    await expect.poll(() => page.inputValue('#patient'), { timeout: 20_000 }).toBe('P-TEST');
     await setDuration(page, 3);
     await page.click('#eyes button[data-value="closed"]');
     await runTrial(page, 1);

@@ -3,29 +3,19 @@
  * parses as ECMAScript 5 and breaks none of the rules from firmware/ESPRUINO.md. Both files:
  * tripod.js (what the emulator runs) and tripod.min.js (what `tripod flash` uploads: the same
  * program in one function scope with short names), which must also fit a board's Storage.
- * Builds from firmware/src into a temporary file, so it checks the current source, not a stale dist.
+ * Builds from firmware/src (the run's build, tests/firmware/harness.ts), so it checks the current
+ * source, not a stale dist.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFirmware, minFileFor } from '../../firmware/build.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkEspruinoSource } from './espruino-check.ts';
+import { firmwareSource, uploadSource } from './harness.ts';
 
-let dir = '';
 let source = '';
 let minSource = '';
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tripod-fw-'));
-  const out = join(dir, 'tripod.js');
-  buildFirmware(undefined, out);
-  source = readFileSync(out, 'utf8');
-  minSource = readFileSync(minFileFor(out), 'utf8');
-});
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  source = firmwareSource();
+  minSource = uploadSource();
 });
 
 describe('built firmware is Espruino-compatible', () => {

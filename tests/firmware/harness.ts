@@ -1,11 +1,12 @@
 /**
- * Test harness: the firmware built from the current source (once per test file, into a temp dir),
+ * Test harness: the firmware built from the current source (once per test run, tests/global-setup.ts),
  * an emulated board running it, and a minimal host on the board's BLE or serial side that decodes
  * everything with the protocol package (stream decoder, control decoder, serial deframer).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import { buildFirmware, minFileFor } from '../../firmware/build.ts';
 import { createBoard, type BoardOptions, type CentralLink, type EmulatedBoard } from '../../firmware/emulator/index.ts';
 import {
@@ -35,19 +36,40 @@ import {
 
 let cached: string | null = null;
 let cachedMin: string | null = null;
+/** The run folder `cached` came from (a watch rerun gets a new one; workers may outlive a run). */
+let cachedFor: string | undefined;
 
-/** The firmware built from firmware/src now (cached per test file). */
+/**
+ * The firmware built from firmware/src now: once per test run, shared by the test files through the
+ * run's folder (tests/global-setup.ts; the first file to ask builds it), and kept in this module
+ * for the run.
+ */
 export function firmwareSource(): string {
-  if (cached !== null) return cached;
+  const runDir = inject('tripodFirmwareDir');
+  if (cached !== null && cachedFor === runDir) return cached;
+  const shared = runDir ? join(runDir, 'tripod.js') : null;
+  // tripod.js is renamed into place after tripod.min.js: once it is there, both are whole.
+  if (shared && existsSync(shared)) {
+    cached = readFileSync(shared, 'utf8');
+    cachedMin = readFileSync(minFileFor(shared), 'utf8');
+    cachedFor = runDir;
+    return cached;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'tripod-fw-'));
   try {
     const out = join(dir, 'tripod.js');
     buildFirmware(undefined, out);
     cached = readFileSync(out, 'utf8');
     cachedMin = readFileSync(minFileFor(out), 'utf8');
+    if (shared) {
+      // Two files building at once both rename identical builds into place.
+      renameSync(minFileFor(out), minFileFor(shared));
+      renameSync(out, shared);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  cachedFor = runDir;
   return cached;
 }
 

@@ -24,11 +24,16 @@ export interface CompiledC {
   symbols: Record<string, number>;
 }
 
+/** Tools found runnable in this process (each is checked once, not once per compile). */
+const found = new Set<string>();
+
 function requireTool(name: string): void {
+  if (found.has(name)) return;
   const r = spawnSync(name, ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     throw new Error(`${name} not found or not runnable (${r.error?.message ?? `exit ${r.status}`}): the native-code tests compile C at test time; install Debian's clang-14 and llvm-14 (apt-get install clang-14 llvm-14)`);
   }
+  found.add(name);
 }
 
 /** Compiles one C translation unit; throws a one-line reason when it cannot become a blob. */
