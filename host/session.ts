@@ -238,7 +238,9 @@ export async function openBoard(source: BoardSource, opts: OpenBoardOptions = {}
     },
     (e) => {
       delivery.pushEvent(e);
-      if (radioLoss?.note(e, Date.now())) void askLargerFrames();
+      // Stream time (the gap's first sample index at the board's rate), not the host's clock: the
+      // rule is about the link's loss rate, and a slow host (or an emulated board) must not change it.
+      if (e.type === 'gap' && radioLoss?.note(e, (e.fromIndex * 1000) / rateHz)) void askLargerFrames();
     },
     replay ? { rateHz, reorderWindow: REPLAY_REORDER_WINDOW, onBlock, blockSamples: replay.paced ? 0 : DEFAULT_BLOCK_SAMPLES } : { rateHz },
   );

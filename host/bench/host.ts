@@ -208,9 +208,14 @@ export async function latency(log: (l: string) => void, o: LatencyOptions = {}):
   const board = createBoard({ clock: 'virtual', loads: constantLoads([180, 170, 160, 190]), seed: 7, storage: simBoardStorage() });
   const STEP_S = 0.00025;
   let running = true;
+  // At most 4 times real time: the host's command timeouts run on its own clock, and a board far
+  // ahead of it turns one lost answer's 2 s timeout into a minute of lost frames (interval30 read
+  // 8 % received in some full runs once the emulator got faster). Latency itself is virtual time.
+  const r0 = performance.now();
+  const v0 = board.now();
   void (async () => {
     while (running) {
-      board.advance(STEP_S);
+      if (board.now() - v0 < (4 * (performance.now() - r0)) / 1000) board.advance(STEP_S);
       await new Promise((r) => setImmediate(r));
     }
   })();

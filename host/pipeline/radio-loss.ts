@@ -7,7 +7,7 @@
  *
  * The host sees it as gaps the board did not cause (reason 'frames lost', not a device overflow,
  * a link loss or a stream restart). `RadioLossWatch` counts them; after `gaps` such gaps within
- * `windowMs` it says, once, that the board should be asked for more samples per frame (fewer,
+ * `windowMs` of stream time it says, once, that the board should be asked for more samples per frame (fewer,
  * larger notifications; the session asks for RADIO_LOSS_FRAME_SAMPLES).
  */
 import type { PipelineEvent } from './types.ts';
@@ -21,7 +21,7 @@ export const RADIO_LOSS_ATTEMPTS = 5;
 export interface RadioLossOptions {
   /** Gaps of lost frames that make the decision (default 2: the BLE link layer retransmits, so on a radio link frames go missing only when the board's transmit queue overflows). */
   gaps?: number;
-  /** Within this much host time, ms (default 5000). */
+  /** Within this much stream time, ms (default 5000). */
   windowMs?: number;
 }
 
@@ -36,9 +36,15 @@ export class RadioLossWatch {
     this.windowMs = o.windowMs ?? 5000;
   }
 
-  /** Feeds one pipeline event seen at host time `nowMs` (ms); true exactly once, when larger frames should be asked for. */
+  /**
+   * Feeds one pipeline event; `nowMs` is its stream time, ms (the gap's first sample index over the
+   * sample rate: the session's choice, so that a slow host or an emulated board running slower than
+   * real time sees the same rule). True exactly once, when larger frames should be asked for. Time
+   * going backwards (a board that rebooted and counts from 0 again) starts the count afresh.
+   */
   note(e: PipelineEvent, nowMs: number): boolean {
     if (this.decided || e.type !== 'gap' || !e.reason.startsWith('frames lost')) return false;
+    if (this.times.length > 0 && nowMs < this.times[this.times.length - 1]!) this.times.length = 0;
     this.times.push(nowMs);
     while (this.times.length > 0 && this.times[0]! < nowMs - this.windowMs) this.times.shift();
     if (this.times.length < this.gaps) return false;
