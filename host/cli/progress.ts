@@ -1,7 +1,8 @@
 /**
  * A one-line progress bar on stderr for work that takes more than a couple of seconds. Drawn only
  * when the stream is a terminal (or TRIPOD_PROGRESS=1), at most 10 times a second, and only after
- * the work has run for `delayMs`; piped output and tests see nothing from it.
+ * the work has run for `delayMs`; piped output and tests see nothing from it. TRIPOD_PROGRESS=now
+ * draws on any stream from the first update (a test that must see it, whatever the machine's speed).
  */
 export interface ProgressOptions {
   /** What is being done, e.g. 'recording'. */
@@ -19,18 +20,21 @@ export class ProgressBar {
   private lastDraw = 0;
   private drawn = false;
   private readonly enabled: boolean;
+  private readonly delayMs: number;
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
     private readonly opts: ProgressOptions,
   ) {
-    this.enabled = (stream as { isTTY?: boolean }).isTTY === true || process.env.TRIPOD_PROGRESS === '1';
+    const forced = process.env.TRIPOD_PROGRESS;
+    this.enabled = (stream as { isTTY?: boolean }).isTTY === true || forced === '1' || forced === 'now';
+    this.delayMs = forced === 'now' ? 0 : (opts.delayMs ?? 1500);
   }
 
   update(done: number, extra = ''): void {
     if (!this.enabled) return;
     const now = Date.now();
-    if (now - this.started < (this.opts.delayMs ?? 1500) || now - this.lastDraw < 100) return;
+    if (now - this.started < this.delayMs || now - this.lastDraw < 100) return;
     this.lastDraw = now;
     this.drawn = true;
     this.stream.write(`\r${this.render(done, extra)}\x1b[K`);
