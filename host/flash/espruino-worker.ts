@@ -116,7 +116,13 @@ function run(req: UploadRequest): void {
     let finished = false;
     let response = '';
     const rawWrite = device.write.bind(device) as (data: string | Buffer, cb?: () => void) => void;
+    /** The board refused the file (Storage full): the package's remaining writes are dropped. */
+    let refused = false;
     device.write = (data: string, cb?: () => void): void => {
+      if (refused) {
+        cb?.();
+        return;
+      }
       if (uploading) {
         sent += data.length;
         lastProgressAt = Date.now();
@@ -140,7 +146,30 @@ function run(req: UploadRequest): void {
     };
     serial.startListening((data) => {
       response += Buffer.from(data).toString('latin1');
+      // The first Storage.write the board cannot place refuses the whole file, and every later one
+      // would too: stop here instead of sending the rest (tens of seconds of a paced upload).
+      if (uploading && !finished && !refused && /Uncaught [A-Za-z]*Error[^\r\n]*Unable to find or create file/.test(response)) stopRefused();
     });
+    /**
+     * Ctrl-C clears the line the board was half sent (the next upload's first line, reset(), must not
+     * be glued to it; at an idle console Espruino's Ctrl-C "just clears the line": EXEC_CTRL_C in
+     * Espruino's jsparse.h; our emulator's REPL does not model the half line). Then the link closes
+     * and the result carries the board's answer, which upload.ts reads as "no room", as when the
+     * whole file had gone.
+     */
+    const stopRefused = (): void => {
+      refused = true;
+      finished = true;
+      clearInterval(stallTimer);
+      rawWrite(req.kind === 'tcp' ? Buffer.from('\x03', 'latin1') : '\x03');
+      setTimeout(() => {
+        if (reported) return;
+        reported = true;
+        send({ type: 'result', ok: true, code: 'ok', message: 'stopped: the board refused the file', response, sent, total });
+        serial.close();
+        setTimeout(() => process.exit(0), 50);
+      }, req.settleMs);
+    };
 
     // A transport error or a stall mid-upload means the link is gone: report a cut, not a hang.
     let lastProgressAt = Date.now();

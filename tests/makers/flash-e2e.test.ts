@@ -99,6 +99,11 @@ describe('tripod flash into the emulator REPL, then stream', () => {
     expect(err).toBeInstanceOf(FlashError);
     expect((err as FlashError).code).toBe('no-space');
     expect((err as FlashError).message).toMatch(/^the board's Storage has no room for the \d+-byte upload \('Uncaught Error: Unable to find or create file'\): upload the minified/);
+    // The upload stopped at the board's first refusal, not after sending the whole file.
+    expect((err as FlashError).sent).toBeLessThan((err as FlashError).total / 2);
+    // ...and left the board's REPL clean: the minified file flashes on the same board.
+    await flashFirmware({ port: repl2.url, board: 'mdbt42q' });
+    expect(repl2.storage()['.bootcde']!.length).toBe(stored);
   });
 
   it('on a Puck.js over a wired port it uploads and says why it cannot verify (the Puck has no UART)', async () => {
