@@ -63,11 +63,13 @@ export const VARS_PEAK_GOAL = 1840;
 /**
  * What the firmware must not exceed, per board (firmware variables at the peak, stand-ins taken
  * off): the goal on the Puck.js size (measured 1,796-1,809; 1,825 since the native encoder makes
- * 1.2 frames too, issue 16), and on the MDBT42Q, whose wired link costs about 330 more, the measured
- * 2,128-2,129 plus about 3 % (2,158 with the 1.2 encoder). A change that makes the firmware bigger by
- * more than about 15 fails here.
+ * 1.2 frames too, issue 16; 1,834 since frames go out as soon as they are full), and on the MDBT42Q,
+ * whose wired link costs about 330 more, the measured peak plus about 3 %: 2,166 at normal load
+ * since 2026-12-07 (2,188 once in a CI run on a loaded machine: the scenario's timers run on the
+ * host's clock under qemu-user, and a slower interpreter has more queued at the peak), so 2,230.
+ * The Puck.js limit is the goal itself: a change that adds more than a few variables fails there.
  */
-export const VARS_PEAK_NOW: Record<'puck' | 'mdbt42q', number> = { puck: 1840, mdbt42q: 2200 };
+export const VARS_PEAK_NOW: Record<'puck' | 'mdbt42q', number> = { puck: 1840, mdbt42q: 2230 };
 
 const interp = findInterpreter(['espruino-arm-2630', 'espruino-arm-2950', 'espruino-arm-8000', 'espruino-x64']);
 const missing = typeof interp === 'string' ? interp : null;
