@@ -64,6 +64,16 @@ describe('tripod replay --foot', () => {
     expect(lines[0]).toMatch(/ % of it in the tripod zone; sway of the loaded samples: path \d+ mm, mean velocity [\d.]+ mm\/s/);
   });
 
+  it('a recording with nobody on the board: zero loaded samples, no sway, and a line that says so', async () => {
+    const empty = path.join(dir, 'empty.tripod');
+    writePersonRecording(empty, { seed: 6, stepOnS: 100 }, 5); // steps on after the recording ends
+    const j = await runCli(['replay', empty, '--json', '--foot', 'left']);
+    expect(j.code, j.err).toBe(0);
+    expect(JSON.parse(j.out).scoring).toMatchObject({ foot: 'left', loaded_samples: 0, loaded_s: 0, in_zone_pct: 0, sway: null });
+    const t = await runCli(['replay', empty, '--speed', 'max', '--foot', 'left']);
+    expect(t.out).toContain('left foot, clinical target: loaded 0.0 s (0 samples): nobody stood on the board (no sample with a CoP and 50 N or more)');
+  });
+
   it('stance flags without --foot, a bad foot, length or layout fail with one line', async () => {
     const badLayout = path.join(dir, 'layout.json');
     fs.writeFileSync(badLayout, '{"cells": 3');
