@@ -18,7 +18,7 @@ export const FOOT_LENGTH_RANGE_MM = { min: 100, max: 400 };
 
 /** A --NAME flag that must be one of `allowed` (fallback when absent). */
 export function oneOf<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[], fallback: T): T;
-export function oneOf<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[], fallback: null): T | null;
+export function oneOf<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[], fallback: T | null): T | null;
 export function oneOf<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[], fallback: T | null): T | null {
   const v = values[name];
   if (v === undefined) return fallback;
@@ -33,7 +33,7 @@ export function oneOf<T extends string>(values: Record<string, unknown>, name: s
  * naming the file and what is wrong.
  */
 export async function parseStanceFlags(values: Record<string, unknown>, footDefault: FootSide | null): Promise<StanceSetup | null> {
-  const foot = footDefault === null ? oneOf<FootSide>(values, 'foot', ['left', 'right'], null) : oneOf<FootSide>(values, 'foot', ['left', 'right'], footDefault);
+  const foot = oneOf<FootSide>(values, 'foot', ['left', 'right'], footDefault);
   if (foot === null) {
     const stray = STANCE_FLAGS.find((k) => k !== 'foot' && values[k] !== undefined);
     if (stray !== undefined) throw new UsageError(`--${stray} needs --foot left|right (the stance foot to score)`);

@@ -10,11 +10,16 @@ import type { NoticeMessage } from './messages.ts';
 /** Device events (host/session.ts) whose message the live view shows. */
 const SHOWN = new Set(['radio-loss', 'frame-format', 'resume-failed']);
 
-/** The notice for `e`, or null when `e` is not one the live view shows. */
+/** The message of `e` as the board or the host wrote it, or null when `e` is not one the live view shows. */
+export function boardMessage(e: PipelineEvent): string | null {
+  return e.type === 'device-event' && SHOWN.has(e.name) && typeof e.detail.message === 'string' ? e.detail.message : null;
+}
+
+/** The page's notice for `e` (boardMessage as a sentence), or null when `e` is not one the live view shows. */
 export function boardNotice(e: PipelineEvent): NoticeMessage | null {
-  if (e.type !== 'device-event' || !SHOWN.has(e.name) || typeof e.detail.message !== 'string') return null;
+  const text = boardMessage(e);
+  if (text === null || e.type !== 'device-event') return null;
   // A radio-loss event without the new samples per frame is the host saying it could not fix it.
   const done = e.name === 'frame-format' || (e.name === 'radio-loss' && typeof e.detail.samplesPerFrame === 'number');
-  const text = e.detail.message;
   return { type: 'notice', level: done ? 'info' : 'error', text: `${text.charAt(0).toUpperCase()}${text.slice(1)}.` };
 }

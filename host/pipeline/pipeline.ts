@@ -101,12 +101,9 @@ export class ForcePipeline {
 
   /** Takes no more frames (the stream ended: a replay closed half-way through a batch of frames). */
   halt(): void {
-    this.halted = true;
     this.reorder?.halt();
     this.stage.halt();
   }
-
-  private halted = false;
 
   get stats(): SampleStats {
     return this.stage.stats;
@@ -152,7 +149,7 @@ export class ForcePipeline {
     const reorder = this.reorder;
     if (reorder !== null) {
       // In slices: a loop of thousands compiled while it runs bails out after it.
-      for (let i = 0; i < b.count && !this.halted; i += BATCH_SLICE) reorder.pushBatch(buf, b, i, Math.min(b.count, i + BATCH_SLICE));
+      for (let i = 0; i < b.count; i += BATCH_SLICE) reorder.pushBatch(buf, b, i, Math.min(b.count, i + BATCH_SLICE)); // a halted reorder takes none
       this.stage.stats.reordered = reorder.reordered;
     } else {
       this.stage.pushFrames(buf, b.start, b.end, b.hostTimeMs, 0, b.count);

@@ -162,9 +162,10 @@ export const command: CliCommand = {
     // A write error (full disk) stops the recording, never the page: one line here, and the page shows it.
     session.recording?.onError((text) => ctx.err.write(`\ntripod live: ${text}; live view and trials go on\n`));
     // What the board or the host's handling of it says once (board-notice.ts: older frame format, frames lost on the radio and the larger frames asked for).
-    const { boardNotice } = await import('../../live/board-notice.ts');
+    const { boardMessage } = await import('../../live/board-notice.ts');
     session.events$.subscribe((e) => {
-      if (e.type === 'device-event' && typeof e.detail.message === 'string' && boardNotice(e) !== null) ctx.err.write(`\ntripod live: ${e.detail.message}\n`);
+      const message = boardMessage(e);
+      if (message !== null) ctx.err.write(`\ntripod live: ${message}\n`);
     });
     const src = sessionSource(session);
     const scoringLayout = layout ?? { ...DEFAULT_SCORING_LAYOUT, cells: src.layout.cells, plate: src.layout.plate };
