@@ -5,7 +5,8 @@
 //
 // The runner puts these globals first (one line): T_BOARD (process.env.BOARD to report, "" keeps
 // the interpreter's own), T_GPIO (1: allow native code with GPIO in a RAM block), T_SCK / T_DOUT
-// (the HX711 pins the firmware's pin map uses). Characteristics are told apart by the 8th character
+// (the HX711 pins the firmware's pin map uses), T_CAP (0, or the variables the firmware may use:
+// a ballast takes the rest, see below). Characteristics are told apart by the 8th character
 // of their 128-bit UUID (protocol/constants.ts: 2 data, 3 control, 4 response). What it does:
 // - NRF: records declared services (S), advertising (A), notifications (F data, R response/event,
 //   B battery) and keeps the control characteristic's onWrite for the scenario.
@@ -19,17 +20,23 @@
 // - The scenario (Storage file "t.scn", records [op, len, data...]) runs from a timer chain:
 //   c connect, u MTU, w write a command, s sleep (data: 10 ms units, LE16), m memory mark (label),
 //   d disconnect, b press the button (the firmware's setWatch callback), z end.
+// - T_CAP: after the stand-ins, a ballast (one flat Uint8Array, then single array elements) takes
+//   every variable but T_CAP minus those in use before .boot0 ran (the interpreter's own, counted
+//   with the firmware's as the firmware's figures are). The firmware then has exactly T_CAP variables
+//   (less the stand-ins' passing strings); when it needs more, Espruino collects garbage and raises
+//   LOW_MEMORY, and fails with MEMORY when that is not enough (jsvar.c jsvNewWithFlags).
 // - E.hwRand: a known sequence r = (r * 5 + 12345) % 2147483647 from r = 1 (scenario.ts hwRandWords),
 //   so the scenario can compute the AUTH tags for the board's nonces ahead of time. Output goes to result.txt (require("fs")): moving the console (E.setConsole)
 //   takes print away from standard output.
 // Lines: "O uart v" (NRF.setServices' uart option: false keeps the JS console off BLE), "M label usage free total time_s" (after a GC), "P peak" (largest usage seen without GC at any
-// stand-in call), "E flags" (errorFlag), "X error" (uncaught exception), "K" when the firmware rebooted.
-var T = { f: require("fs"), st: require("Storage"), pk: 0, at: 0, w: null, c: null, d: null, m: null, io: null, rn: 1, b: null };
+// stand-in call), "L vars n" (T_CAP: the variables the ballast of n items left the firmware, free plus those in use before .boot0), "E flags" (errorFlag), "X error" (uncaught exception), "K" when the firmware rebooted.
+var T = { f: require("fs"), st: require("Storage"), pk: 0, at: 0, w: null, c: null, d: null, m: null, io: null, rn: 1, b: null, bal: null };
 function tlog(s) { T.f.appendFileSync("result.txt", s + "\n"); }
 function tpeak() { var u = process.memory(false).usage; if (u > T.pk) T.pk = u; }
 /** "2" data, "3" control, "4" response characteristic (the 8th character of Tripod's UUIDs), else "". */
 function tkind(c) { return c.length === 36 ? c.charAt(7) : ""; }
 function tmark(l) { var m = process.memory(); tlog("M " + l + " " + m.usage + " " + m.free + " " + m.total + " " + getTime().toFixed(3)); }
+var T_PRE = process.memory().usage;
 tmark("pre");
 process.on("uncaughtException", function (e) { tlog("X " + e); });
 E.on("errorFlag", function (f) { tlog("E " + f); });
@@ -126,5 +133,12 @@ function tstep() {
 var tp = T.st.read("t.pos");
 if (tp !== undefined) { T.at = parseInt(tp, 10); T.st.erase("t.pos"); tlog("K booted"); }
 tp = undefined;
+if (T_CAP) (function () {
+  var goal = T_CAP - T_PRE, f = process.memory().free;
+  T.bal = [];
+  if (f - goal > 40) T.bal.push(new Uint8Array((f - goal - 20) * 13));
+  while (process.memory().free > goal) T.bal.push(0);
+  tlog("L " + (process.memory().free + T_PRE) + " " + T.bal.length);
+})();
 tmark("standins");
 setTimeout(tstep, 500);

@@ -5,20 +5,19 @@
  * splitLazyGroups) moves every top-level function and constant that only a loader's return
  * statement reaches into that loader, so calling it creates them and dropping its result frees
  * them: an object of functions costs about 7 variables per function on the board, the code itself
- * stays in flash. Rules for callers: call a loader where its result is used (`loadCommands().x(...)`)
+ * stays in flash. Rules for callers: call a loader where its result is used (`loadResponseEncoder().x(...)`)
  * and never keep the result in a variable of a closure that lives on, or the group stays in RAM.
  * In Node (tests, the emulator's TypeScript view) a loader is a plain function. loadBoot is also
  * "boot" (memory-passes.ts releaseBootOnly): gone once the firmware has started; the others stay
  * callable (tests/firmware/vectors.test.ts runs the firmware's own encoders and framing through them).
  */
-import { decodeCommand, encodeCommandError, encodeResponse } from '../../protocol/control.ts';
+import { decodeCommand, encodeResponse } from '../../protocol/control.ts';
 import { createFrameEncoder } from '../../protocol/frame-encoder.ts';
 import { createSerialDeframer, encodeSerialFrame } from '../../protocol/serial-framing.ts';
 import { authGate } from './auth.ts';
 import { boardPins, customPins } from './boards.ts';
 import { hxNotReady, hxOpenPorts, hxRead, hxReadChips, hxSpreadTable } from './hx711.ts';
 import { defaultName } from './ble.ts';
-import { handleCommand } from './commands.ts';
 import { calibrationRecord, loadStored, offsetFromMean, saveCalibration, saveSettings } from './settings.ts';
 import { setupSerial } from './serial.ts';
 import { createStreamer } from './stream.ts';
@@ -31,20 +30,35 @@ export function loadBoot() {
 }
 
 /**
- * Commands (decode, act, answer) and the settings writes they make. The protocol's decoder and
- * encoders are returned too so tests can run the firmware's own copies (tests/firmware/vectors.test.ts).
+ * A command's first step (main.ts runCommand): decode it. The three command groups load one at a
+ * time, each collected before the next (decode, then the settings writes `act` makes, then the
+ * answer): together they were one group of about 190 variables, the firmware's peak on the board
+ * (firmware/README.md "Memory"). The protocol's own decoder and encoder, so tests run the firmware's
+ * copies (tests/firmware/vectors.test.ts).
  */
-export function loadCommands() {
+export function loadCommandDecoder() {
   'lazy';
-  return { handleCommand: handleCommand, decodeCommand: decodeCommand, encodeResponse: encodeResponse, encodeCommandError: encodeCommandError, saveSettings: saveSettings, saveCalibration: saveCalibration, calibrationRecord: calibrationRecord, offsetFromMean: offsetFromMean };
+  return { decodeCommand: decodeCommand };
 }
 
-/** What loadCommands returns (main.ts `act` uses its settings and calibration functions). */
-export type CommandsLib = ReturnType<typeof loadCommands>;
+/** The answer to a command (and to a refused one: encodeCommandError's response, built in runCommand). */
+export function loadResponseEncoder() {
+  'lazy';
+  return { encodeResponse: encodeResponse };
+}
+
+/** The settings and calibration writes and reads commands make (main.ts `act`, TARE). */
+export function loadSettingsWrites() {
+  'lazy';
+  return { saveSettings: saveSettings, saveCalibration: saveCalibration, calibrationRecord: calibrationRecord, offsetFromMean: offsetFromMean };
+}
+
+/** What loadSettingsWrites returns (main.ts TARE holds it while it computes the offsets). */
+export type SettingsWrites = ReturnType<typeof loadSettingsWrites>;
 
 /**
  * Authenticated writes (auth.ts, protocol/SPEC.md 5.5): loaded for the commands it gates only, and
- * freed before the commands group loads (main.ts runCommand), so it never adds to the commands' peak.
+ * freed before the command's decoder loads (main.ts runCommand), so it never adds to the commands' peak.
  */
 export function loadAuth() {
   'lazy';

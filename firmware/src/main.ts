@@ -32,13 +32,14 @@ import {
   CMD_TARE,
   STATUS_BUSY,
   STATUS_FAILED,
+  STATUS_OK,
 } from '../../protocol/constants.ts';
 import { encodeEvent, type CellCalibrationRecord, type CommandMessage, type ResponseMessage } from '../../protocol/control.ts';
 import { BUTTON_PIN, type PinMap } from './boards.ts';
 import { AUTH_GATED, AUTH_PAIRING_AT, AUTH_STATE_BYTES } from './auth.ts';
 import { BLE_BATTERY, BLE_CONNECTED, BLE_ON_COMMAND, BLE_ON_CONNECT, BLE_ON_DISCONNECT, BLE_ON_PAYLOAD, BLE_MTU, BLE_PAYLOAD, BLE_RENAME, BLE_SEND, BLE_SEND_AFTER_DATA, BLE_WAKE, setupBle, type BleHandlers, type BleLink } from './ble.ts';
 import { IDENTIFY_S_DEFAULT, TARE_SAMPLES_DEFAULT, type CommandAct } from './commands.ts';
-import { loadAuth, loadBoot, loadCommands, loadJsStreamer, loadSerial, type CommandsLib } from './lazy.ts';
+import { loadAuth, loadBoot, loadCommandDecoder, loadJsStreamer, loadResponseEncoder, loadSerial, loadSettingsWrites, type SettingsWrites } from './lazy.ts';
 import { addressOf, loadNative } from './native.ts';
 import { createNativeStreamer } from './native-stream.ts';
 import { ringLost, ringSize } from './ring.ts';
@@ -120,18 +121,38 @@ function bootConfig(): BootConfig {
 }
 
 /**
- * Decodes and runs one command with one load of the commands group, which is garbage once this
- * returns. A write (and AUTH_CHALLENGE, AUTH, SET_KEY) first passes the authentication gate
- * (auth.ts), whose group is collected before the commands group loads: the two never add up.
+ * Decodes, runs and answers one command; always answers exactly once (through `reply`, or later
+ * through `act`), and nothing throws to the caller: an exception while acting becomes STATUS_FAILED.
+ * Each step loads its own group (lazy.ts) and the group is collected before the next loads: a write
+ * (and AUTH_CHALLENGE, AUTH, SET_KEY) first passes the authentication gate (auth.ts), then the
+ * decoder, then `act` (which loads the settings writes where it makes one), then the response
+ * encoder. On the Puck.js's size the one group they were (about 190 variables) on top of a TARE's
+ * or a stream's state was the firmware's peak, above the 1,840 goal (firmware/README.md "Memory").
  */
-function runCommand(link: number, bytes: Uint8Array, act: CommandAct<CommandsLib>, reply: (link: number, bytes: Uint8Array) => void, auth: Uint8Array): void {
+function runCommand(link: number, bytes: Uint8Array, act: CommandAct, reply: (link: number, bytes: Uint8Array) => void, auth: Uint8Array): void {
   if (bytes.length > 2 && ((AUTH_GATED >> (bytes[2] as number)) & 1) !== 0) {
     const answered = loadAuth().authGate(link, bytes, auth, reply);
     collectGarbage();
     if (answered) return;
   }
-  const lib = loadCommands();
-  lib.handleCommand(link, bytes, act, reply, lib);
+  const d = loadCommandDecoder().decodeCommand(bytes);
+  collectGarbage();
+  let r: ResponseMessage;
+  let send = true;
+  if (!d.ok) {
+    // protocol/control.ts encodeCommandError: the refusal's response.
+    r = { reqId: d.reqId, code: d.code, status: d.status };
+  } else {
+    const cmd = d.command;
+    r = { reqId: cmd.reqId, code: cmd.code, status: STATUS_OK };
+    try {
+      send = act(link, cmd, r);
+    } catch (e) {
+      r = { reqId: cmd.reqId, code: cmd.code, status: STATUS_FAILED };
+    }
+    collectGarbage();
+  }
+  if (send) reply(link, loadResponseEncoder().encodeResponse(r));
 }
 
 /** Pairing window opened by a button press, ms (protocol/SPEC.md 5.5: SET_KEY over BLE without AUTH). */
@@ -249,13 +270,13 @@ export function startTripod(): void {
   }
 
   /**
-   * Carries out one decoded command (commands.ts handleCommand calls it with the commands group,
-   * lazy.ts loadCommands, as `lib`): fills the response `r` and returns true to have it sent now,
+   * Carries out one decoded command (runCommand calls it between the decoder and the response
+   * encoder; it loads the settings writes, lazy.ts, where it makes one): fills the response `r` and returns true to have it sent now,
    * false when it answers later itself (STOP_STREAM after the pending frames, TARE when done). One
    * function rather than an object of one per command: the closures TARE and IDENTIFY need are made
    * only when they run (firmware/README.md "Memory").
    */
-  function act(link: number, cmd: CommandMessage, r: ResponseMessage, lib: CommandsLib): boolean {
+  function act(link: number, cmd: CommandMessage, r: ResponseMessage): boolean {
     const code = cmd.code;
     if (code === CMD_GET_INFO) {
       r.info = {
@@ -301,26 +322,26 @@ export function startTripod(): void {
         if (link === LINK_SERIAL && serial !== null) serial.setStreaming(false);
       }
       // The answer follows every frame still pending on the link.
-      const stopAnswer = lib.encodeResponse(r);
+      const stopAnswer = loadResponseEncoder().encodeResponse(r);
       if (link === LINK_BLE) ble(BLE_SEND_AFTER_DATA, stopAnswer);
       else if (serial !== null) serial.sendAfterData(stopAnswer);
       return false;
     } else if (code === CMD_SET_SAMPLE_RATE) {
       settings.rateHz = cmd.sampleRateHz as number;
-      lib.saveSettings(settings);
+      loadSettingsWrites().saveSettings(settings);
       if (sampler.ctl(SAMPLER_RUNNING)) sampler.ctl(SAMPLER_START, settings.rateHz);
       streamer.ctl(STREAM_FORCE_KEY);
       r.sampleRateHz = settings.rateHz;
     } else if (code === CMD_SET_FRAME_SAMPLES) {
       const n = cmd.samplesPerFrame as number;
       settings.samplesPerFrame = n;
-      lib.saveSettings(settings);
+      loadSettingsWrites().saveSettings(settings);
       if (target !== 0) streamer.ctl(STREAM_CONFIGURE, payloadFor(target), samplesPerFrameFor(n, payloadFor(target)));
       streamer.ctl(STREAM_FORCE_KEY);
       sampler.ctl(SAMPLER_FILL, target === LINK_BLE && streamer.ctl(STREAM_ACTIVE) === 1 ? samplesPerFrameFor(n, payloadFor(target)) : 0);
       r.samplesPerFrame = samplesPerFrameFor(n, payloadFor(link));
     } else if (code === CMD_GET_CALIBRATION) {
-      r.calibration = lib.calibrationRecord(cal, cmd.cell as number);
+      r.calibration = loadSettingsWrites().calibrationRecord(cal, cmd.cell as number);
     } else if (code === CMD_SET_CALIBRATION) {
       const rec = cmd.calibration as CellCalibrationRecord;
       const next = new Float64Array(cal);
@@ -329,10 +350,11 @@ export function startTripod(): void {
       next[o + 1] = rec.scale;
       next[o + 2] = rec.xMm;
       next[o + 3] = rec.yMm;
-      if (lib.saveCalibration(next)) {
+      const w = loadSettingsWrites();
+      if (w.saveCalibration(next)) {
         cal.set(next);
         calibrated = true;
-        r.calibration = lib.calibrationRecord(cal, rec.cell);
+        r.calibration = w.calibrationRecord(cal, rec.cell);
       } else {
         r.status = STATUS_FAILED;
       }
@@ -347,7 +369,7 @@ export function startTripod(): void {
       identify(cmd.seconds ? (cmd.seconds as number) : IDENTIFY_S_DEFAULT);
     } else if (code === CMD_SET_NAME) {
       settings.name = cmd.name as string;
-      const ok = lib.saveSettings(settings);
+      const ok = loadSettingsWrites().saveSettings(settings);
       advName = settings.name;
       ble(BLE_RENAME, advName);
       if (ok) r.name = advName;
@@ -391,24 +413,26 @@ export function startTripod(): void {
       tareRunning = false;
       sampler.ctl(SAMPLER_TAP, null);
       if (timer) clearTimeout(timer);
-      const lib = loadCommands();
+      let w: SettingsWrites | null = loadSettingsWrites();
       const offsets: number[] = [];
       for (let c = 0; c < 4 && ok; c++) {
         if ((count[c] as number) === 0) ok = false;
-        else offsets.push(lib.offsetFromMean((sum[c] as number) / (count[c] as number)));
+        else offsets.push(w.offsetFromMean((sum[c] as number) / (count[c] as number)));
       }
       if (ok) {
         const next = new Float64Array(cal);
         for (let c = 0; c < 4; c++) next[4 * c] = offsets[c] as number;
-        ok = lib.saveCalibration(next);
+        ok = w.saveCalibration(next);
         if (ok) {
           cal.set(next);
           calibrated = true;
         }
       }
+      w = null;
+      collectGarbage();
       if (ok) r.offsets = offsets;
       else r.status = STATUS_FAILED;
-      reply(link, lib.encodeResponse(r));
+      reply(link, loadResponseEncoder().encodeResponse(r));
       setTimeout(collectGarbage, 0);
     };
     sampler.ctl(SAMPLER_TAP, function (counts: Int32Array, flags: number): void {

@@ -160,12 +160,12 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   let sets = 0;
   /** Store each set into `ring` (a stream takes samples). */
   let feeding = false;
-  /** Also hand each set to `tap` (TARE). */
+  /** Also hand each set to `tap` (TARE); null when no tap is set, so a finished TARE's closure (its sums, its answer) is freed, not kept until the next. */
   let tapping = false;
-  let tap: SampleSink = function (): void {};
-  /** SAMPLER_FILL: ring count at which `onFill` runs after a read (0x7fffffff: never) and the function (until set, tap's no-op: one function object fewer on the board). */
+  let tap: SampleSink | null = null;
+  /** SAMPLER_FILL: ring count at which `onFill` runs after a read (0x7fffffff: never) and the function (until set, a no-op). */
   let fillAt = 0x7fffffff;
-  let onFill = tap as () => void;
+  let onFill = function (): void {};
   hxSetup(sck, rate, douts);
   /** The native read's block (firmware/native/hx711.c documents the layout); hbAddr 0: no native read. */
   const hb = new Int32Array(41);
@@ -268,7 +268,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
     last[1] = l1;
     last[2] = l2;
     last[3] = l3;
-    tap(last, sampleFlags, t);
+    (tap as SampleSink)(last, sampleFlags, t);
   }
 
   function afterStop(): void {
@@ -529,8 +529,8 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
       feeding = arg === true;
       hb[HB_FEED] = feeding ? 1 : 0;
     } else if (op === SAMPLER_TAP) {
-      if (arg) tap = arg as SampleSink;
-      tapping = !!arg;
+      tap = arg ? (arg as SampleSink) : null;
+      tapping = tap !== null;
       attention();
     } else if (op === SAMPLER_SETS) return hbAddr !== 0 ? (hb[HB_SETS] as number) : sets;
     else if (op === SAMPLER_RUNNING) return on ? 1 : 0;

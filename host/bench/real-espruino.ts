@@ -4,8 +4,15 @@
  * Storage and run through the scenario of tests/real-espruino (commands, 62 s of streaming at 80 Hz,
  * a command burst and a settings write), with the stand-ins' own variables taken off:
  * - firmware.real.vars_boot.{puck,mdbt42q}: variables in use 1 s after boot (after a GC);
- * - firmware.real.vars_peak.{puck,mdbt42q}: the largest usage seen (at any stand-in call, no GC);
- * - firmware.real.free_pct.{puck,mdbt42q}: 100 * (total - peak) / total, goal >= 30;
+ * - firmware.real.vars_peak.{puck,mdbt42q}: the largest usage seen (at any stand-in call, no GC:
+ *   it counts garbage the collector would free, and misses what is loaded between two stand-in
+ *   calls, such as a command's groups);
+ * - firmware.real.free_pct.{puck,mdbt42q}: 100 * (total - peak) / total;
+ * - firmware.real.vars_needed.{puck,mdbt42q}: the smallest budget (runBoard capVars: a ballast takes
+ *   the rest) in which the whole scenario runs with no LOW_MEMORY, MEMORY or uncaught error, to
+ *   VARS_STEP: the figure to hold against the goal, VARS_PEAK_GOAL on the Puck.js (30 % free);
+ *   bisected between the variables in use after boot and the suite's budget (VARS_PEAK_NOW), both
+ *   boards at once, about 90 s a step;
  *   puck = espruino-arm-2630, mdbt42q = espruino-arm-2950; a board that does not boot (OUT OF
  *   MEMORY) gets a line saying so and no figures;
  * - firmware.real.vars_boot.puck8000 / vars_peak.puck8000: the Puck.js set-up on the 8,000-variable
@@ -19,7 +26,8 @@
 import { buildFirmware } from '../../firmware/build.ts';
 import { goldenOps, randomOps, referenceLog, runProbe } from '../../firmware/real-espruino/native.ts';
 import { findInterpreter } from '../../firmware/real-espruino/runner.ts';
-import { markOf, runBoard, type BoardKey, type RunRecord } from '../../firmware/real-espruino/scenario.ts';
+import { VARS_PEAK_GOAL, VARS_PEAK_NOW, markOf, runBoard, type BoardKey, type RunRecord } from '../../firmware/real-espruino/scenario.ts';
+import type { Interpreter } from '../../firmware/real-espruino/runner.ts';
 import { createStreamDecoder } from '../../protocol/frame-decoder.ts';
 import type { BenchModule, Figures } from './types.ts';
 
@@ -28,6 +36,43 @@ function samplesPerS(r: RunRecord): number {
   for (const f of r.frames) d.push(f);
   const s = markOf(r, 'stopped').timeS - markOf(r, 'commands').timeS;
   return Math.round((d.stats.samples / s) * 10) / 10;
+}
+
+/** Resolution of firmware.real.vars_needed.*, variables. */
+const VARS_STEP = 16;
+
+/** True when the run went through the whole scenario with no memory flag and no uncaught error. */
+function clean(r: RunRecord): boolean {
+  return r.run.ended === 'done' && r.errorFlags.length === 0 && r.uncaught.length === 0 && r.finalFlags === '';
+}
+
+/**
+ * Smallest budget (to VARS_STEP) in which each board runs the scenario cleanly, or null when it does
+ * not at `hi` (the suite's budget). `lo` (the variables after boot) is taken as failing.
+ */
+async function varsNeeded(interp: Interpreter, keys: Array<'puck' | 'mdbt42q'>, lo: Record<string, number>, log: (l: string) => void): Promise<Record<string, number | null>> {
+  const range: Record<string, [number, number]> = {};
+  for (const k of keys) range[k] = [lo[k]!, VARS_PEAK_NOW[k]];
+  const out: Record<string, number | null> = {};
+  // The top first: a board that fails there has no figure.
+  const top = await Promise.all(keys.map((k) => runBoard(interp, k, { capVars: VARS_PEAK_NOW[k] })));
+  keys.forEach((k, n) => {
+    log(`${k}: confined to ${VARS_PEAK_NOW[k]}: ${clean(top[n]!) ? 'runs' : `fails (${top[n]!.errorFlags.join(',') || top[n]!.run.ended})`}`);
+    if (!clean(top[n]!)) out[k] = null;
+  });
+  let open = keys.filter((k) => out[k] !== null);
+  while (open.length > 0) {
+    const caps = open.map((k) => Math.floor((range[k]![0] + range[k]![1]) / 2));
+    const rs = await Promise.all(open.map((k, n) => runBoard(interp, k, { capVars: caps[n] })));
+    open.forEach((k, n) => {
+      const ok = clean(rs[n]!);
+      log(`${k}: confined to ${caps[n]}: ${ok ? 'runs' : `fails (${rs[n]!.errorFlags.join(',') || rs[n]!.run.ended})`}`);
+      range[k]![ok ? 1 : 0] = caps[n]!;
+    });
+    open = open.filter((k) => range[k]![1] - range[k]![0] > VARS_STEP);
+  }
+  for (const k of keys) if (out[k] !== null) out[k] = range[k]![1];
+  return out;
 }
 
 export const bench: BenchModule = {
@@ -63,6 +108,15 @@ export const bench: BenchModule = {
         figures[`firmware.real.samples_per_s.${key}`] = samplesPerS(r);
       }
     });
+    const capped = (['puck', 'mdbt42q'] as const).filter((k) => figures[`firmware.real.vars_boot.${k}`] !== undefined);
+    const lo: Record<string, number> = {};
+    for (const k of capped) lo[k] = figures[`firmware.real.vars_boot.${k}`]!;
+    const needed = await varsNeeded(interp, capped, lo, log);
+    for (const k of capped) {
+      const v = needed[k];
+      log(`${k}: runs the scenario in ${v === null ? `more than ${VARS_PEAK_NOW[k]}` : `${v}`} variables (to ${VARS_STEP}; goal ${VARS_PEAK_GOAL} on the Puck.js)`);
+      if (v !== null && v !== undefined) figures[`firmware.real.vars_needed.${k}`] = v;
+    }
     const ops = [...goldenOps().ops, ...randomOps(11, 4, 150)];
     const p = await runProbe(interp, 'espruino-arm-8000', ops);
     const ref = referenceLog(ops);
