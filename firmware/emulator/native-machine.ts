@@ -25,7 +25,7 @@ import { RETURN_PC, ThumbCpu } from './thumb-cpu.ts';
 import { ThumbFault, hex } from './thumb-fault.ts';
 
 export { ThumbFault, type ThumbFaultKind } from './thumb-fault.ts';
-export { GPIO_P0_BASE, GPIO_REGS, MemoryFault, RAM_BASE, RAM_END, RAM_SIZE, type NativeGpio } from './native-memory.ts';
+export { GPIO_P0_BASE, GPIO_REGS, GUARD_BYTES, MemoryFault, RAM_BASE, RAM_END, RAM_SIZE, type NativeGpio } from './native-memory.ts';
 
 /** The nRF52's core clock, Hz. */
 export const CPU_HZ = 64e6;

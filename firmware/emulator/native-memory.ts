@@ -6,7 +6,8 @@
  *   0x20000000..0x2000FFFF  RAM, byte-granular ownership:
  *     - code blobs (E.nativeCall data), 8-byte aligned, read-only and executable here;
  *     - mapped ArrayBuffers (E.getAddressOf), 8-byte aligned, read/write, at a stable address for
- *       the life of the buffer; the bytes between and after them are unallocated;
+ *       the life of the buffer; the bytes between and after them are unallocated (at least
+ *       GUARD_BYTES after each block);
  *     - the native stack: the top `stackBytes` (default 2 KB) of RAM, SP = 0x20010000 at each call.
  *     Touching unallocated RAM faults (on the device it would silently hit Espruino's variables).
  *   0x50000000 + 0x504..0x51C  GPIO P0: OUT, OUTSET, OUTCLR, IN, DIR, DIRSET, DIRCLR (32-bit
@@ -24,6 +25,14 @@
  * ours are 8-byte aligned).
  */
 
+/**
+ * Unallocated bytes left after every code blob and mapped buffer, so that native code running off
+ * the end of one block (or before the start of the next) faults instead of silently writing into a
+ * neighbour. On the device the neighbour would be whatever Espruino keeps there. Added in December
+ * 2026 while looking for a crash the real interpreter shows under a tight variable budget
+ * (firmware/README.md "Memory on the board"): no firmware or emulator test faults with it.
+ */
+export const GUARD_BYTES = 64;
 export const RAM_BASE = 0x20000000;
 export const RAM_SIZE = 0x10000;
 export const RAM_END = RAM_BASE + RAM_SIZE;
@@ -116,7 +125,7 @@ export class NativeMemory {
         }
         if (i < this.regions.length) {
           const rg = this.regions[i]!;
-          at = (rg.base + Math.max(1, rg.size) + 7) & ~7;
+          at = (rg.base + Math.max(1, rg.size) + GUARD_BYTES + 7) & ~7;
         }
       }
       if (attempt === 0 && !this.sweep()) break;

@@ -4,7 +4,7 @@
  * LDM/STM/POP forms, the cycle counts of the Cortex-M0 TRM, one test per fault, and robustness.
  */
 import { describe, expect, it } from 'vitest';
-import { NativeMachine, RAM_BASE, ThumbFault } from '../../firmware/emulator/native-machine.ts';
+import { GUARD_BYTES, NativeMachine, RAM_BASE, ThumbFault } from '../../firmware/emulator/native-machine.ts';
 import { rng } from './native/edge-rng.ts';
 
 const BX_LR = 0x4770;
@@ -395,6 +395,16 @@ describe('thumb-cpu: faults name the instruction, PC and address', () => {
     expect(fault([0x6800, BX_LR], [p + 20], mc).message).toMatch(/0 bytes after the mapped buffer/);
     expect(fault([0x6800, BX_LR], [0x50000700], mc).message).toMatch(/GPIO P0 PIN_CNF\[0\].*not modelled/);
     expect(fault([0x6800, BX_LR], [0x50000510], mc).message).toMatch(/no GPIO is attached/);
+  });
+
+  it('a block mapped after another starts GUARD_BYTES later: a write past the first faults, not into the second', () => {
+    const mc = new NativeMachine();
+    const p = mc.mapBuffer(new Uint8Array(24));
+    const q = mc.mapBuffer(new Uint8Array(24));
+    expect(q - p).toBeGreaterThanOrEqual(24 + GUARD_BYTES);
+    // STR r1,[r0] one word past the first block, and one word before the second.
+    expect(fault([0x6001, BX_LR], [p + 24, 7], mc).message).toMatch(/0 bytes after the mapped buffer/);
+    expect(fault([0x6001, BX_LR], [q - 4, 7], mc).message).toMatch(/unallocated RAM/);
   });
 
   it('writes into a code blob, branches to ARM state, execution outside code', () => {
