@@ -329,9 +329,8 @@ export function markOf(r: RunRecord, label: string): MemoryMark {
   return m;
 }
 
-/** Runs the scenario on one board set-up (one interpreter process). */
 /**
- * Runs the scenario on one board set-up. `capVars`: the firmware gets exactly that many variables
+ * Runs the scenario on one board set-up (one interpreter process). `capVars`: the firmware gets exactly that many variables
  * (the interpreter's own included, the stand-ins' not), a ballast takes the rest (standins.js
  * T_CAP): usage sampled at the stand-ins' calls can miss the moment a command's groups are loaded,
  * and counts garbage the collector would free, so this is how the tests prove the firmware runs in

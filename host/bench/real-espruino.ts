@@ -25,9 +25,8 @@
  */
 import { buildFirmware } from '../../firmware/build.ts';
 import { goldenOps, randomOps, referenceLog, runProbe } from '../../firmware/real-espruino/native.ts';
-import { findInterpreter } from '../../firmware/real-espruino/runner.ts';
+import { findInterpreter, type Interpreter } from '../../firmware/real-espruino/runner.ts';
 import { VARS_PEAK_GOAL, VARS_PEAK_NOW, markOf, runBoard, type BoardKey, type RunRecord } from '../../firmware/real-espruino/scenario.ts';
-import type { Interpreter } from '../../firmware/real-espruino/runner.ts';
 import { createStreamDecoder } from '../../protocol/frame-decoder.ts';
 import type { BenchModule, Figures } from './types.ts';
 
@@ -46,6 +45,11 @@ function clean(r: RunRecord): boolean {
   return r.run.ended === 'done' && r.errorFlags.length === 0 && r.uncaught.length === 0 && r.finalFlags === '';
 }
 
+/** One confined run's line: what it was given and whether it ran. */
+function verdict(key: string, capVars: number, r: RunRecord): string {
+  return `${key}: confined to ${capVars}: ${clean(r) ? 'runs' : `fails (${r.errorFlags.join(',') || r.run.ended})`}`;
+}
+
 /**
  * Smallest budget (to VARS_STEP) in which each board runs the scenario cleanly, or null when it does
  * not at `hi` (the suite's budget). `lo` (the variables after boot) is taken as failing.
@@ -57,7 +61,7 @@ async function varsNeeded(interp: Interpreter, keys: Array<'puck' | 'mdbt42q'>, 
   // The top first: a board that fails there has no figure.
   const top = await Promise.all(keys.map((k) => runBoard(interp, k, { capVars: VARS_PEAK_NOW[k] })));
   keys.forEach((k, n) => {
-    log(`${k}: confined to ${VARS_PEAK_NOW[k]}: ${clean(top[n]!) ? 'runs' : `fails (${top[n]!.errorFlags.join(',') || top[n]!.run.ended})`}`);
+    log(verdict(k, VARS_PEAK_NOW[k], top[n]!));
     if (!clean(top[n]!)) out[k] = null;
   });
   let open = keys.filter((k) => out[k] !== null);
@@ -66,7 +70,7 @@ async function varsNeeded(interp: Interpreter, keys: Array<'puck' | 'mdbt42q'>, 
     const rs = await Promise.all(open.map((k, n) => runBoard(interp, k, { capVars: caps[n] })));
     open.forEach((k, n) => {
       const ok = clean(rs[n]!);
-      log(`${k}: confined to ${caps[n]}: ${ok ? 'runs' : `fails (${rs[n]!.errorFlags.join(',') || rs[n]!.run.ended})`}`);
+      log(verdict(k, caps[n]!, rs[n]!));
       range[k]![ok ? 1 : 0] = caps[n]!;
     });
     open = open.filter((k) => range[k]![1] - range[k]![0] > VARS_STEP);

@@ -56,7 +56,6 @@ import { goldenOps, randomOps, referenceLog, runProbe, type ProbeResult } from '
 import { findInterpreter, type Interpreter } from '../../firmware/real-espruino/runner.ts';
 import { AUTH_CHECKS, CAL_SET, COMMANDS, NAME_SET, STREAM_S, VARS_PEAK_GOAL, VARS_PEAK_NOW, markOf, nonceOf, runBoard, type BoardKey, type RunRecord } from '../../firmware/real-espruino/scenario.ts';
 
-
 const interp = findInterpreter(['espruino-arm-2630', 'espruino-arm-2950', 'espruino-arm-8000', 'espruino-x64']);
 const missing = typeof interp === 'string' ? interp : null;
 if (missing !== null && process.env.CI !== 'true') console.log(`real-espruino: skipped: ${missing}`);
