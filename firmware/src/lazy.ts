@@ -16,7 +16,7 @@ import { createFrameEncoder } from '../../protocol/frame-encoder.ts';
 import { createSerialDeframer, encodeSerialFrame } from '../../protocol/serial-framing.ts';
 import { authGate } from './auth.ts';
 import { boardPins, customPins } from './boards.ts';
-import { hxNotReady, hxOpenPorts, hxRead, hxReadChips, hxSpreadTable } from './hx711.ts';
+import { hxNotReady, hxOpenPorts, hxPowerDownIfIdle, hxRead, hxReadChips, hxSpreadTable } from './hx711.ts';
 import { defaultName } from './ble.ts';
 import { calibrationRecord, loadStored, offsetFromMean, saveCalibration, saveSettings } from './settings.ts';
 import { setupSerial } from './serial.ts';
@@ -85,4 +85,17 @@ export function loadSerial() {
 export function loadJsRead() {
   'lazy';
   return { hxOpenPorts: hxOpenPorts, hxSpreadTable: hxSpreadTable, hxNotReady: hxNotReady, hxRead: hxRead, hxReadChips: hxReadChips };
+}
+
+/**
+ * The idle power-down (hx711.ts hxPowerDownIfIdle, a "jit" function: the DOUT check and the clock
+ * edge back to back). Loaded for the call only: on a board the JIT compiles a "jit" function when
+ * its definition is evaluated and keeps the machine code in RAM while the function exists, so a
+ * "jit" function defined at boot costs RAM that the Linux interpreters, which have no JIT, cannot
+ * show (firmware/README.md "The JIT's RAM"). Here it exists only while the sampler powers the
+ * chips down, after sampling stopped.
+ */
+export function loadPowerDown() {
+  'lazy';
+  return { hxPowerDownIfIdle: hxPowerDownIfIdle };
 }
