@@ -58,10 +58,9 @@ interface EspruinoE {
   /**
    * A function running machine code: `addr` is the offset in `data` (bit 0 set for Thumb), `sig`
    * like "int(int,int,int)". Absent on SAVE_ON_FLASH builds (then the firmware stays in JS).
+   * Undefined when `data` is not a flat string and no flat copy of it can be allocated.
    */
-  nativeCall?: (addr: number, sig: string, data: string) => (op: number, a: number, b: number) => number;
-  /** A flat string of the argument's bytes, or undefined when no flat string can be allocated. */
-  toString(data: string): string | undefined;
+  nativeCall?: (addr: number, sig: string, data: string) => ((op: number, a: number, b: number) => number) | undefined;
   /** With flatAddress true: the address of a flat ArrayBuffer's / typed array's data, or 0 when it is not flat. */
   getAddressOf?: (v: Int32Array | Uint8Array, flatAddress: boolean) => number;
 }

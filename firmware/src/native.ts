@@ -70,12 +70,13 @@ export function loadNative(): NativeFn | null {
   'boot';
   const nc = E.nativeCall;
   if (!nc || !E.getAddressOf || gpioBase() === 0) return null;
-  // A flat string made here (E.toString returns undefined when it cannot allocate one) is used by
-  // E.nativeCall as is; given a plain string it would make the flat copy itself, and a failed copy
-  // there would leave the function pointing at address NATIVE_ENTRY + 1: a HardFault at every boot.
-  const code = E.toString(atob(NATIVE_CODE_B64));
-  if (code === undefined) return null;
-  const f = nc(NATIVE_ENTRY + 1, 'int(int,int,int)', code);
+  // E.nativeCall keeps the code as a flat string (contiguous variables) and runs it at its address
+  // + NATIVE_ENTRY + 1 (Thumb). atob's result already is one when memory allows (Espruino stores a
+  // string this long flat), else E.nativeCall copies it into one; when that copy fails it returns
+  // undefined (jswrap_espruino.c jswrap_espruino_nativeCall, 2v29): then the JS paths, not a throw
+  // at boot. (E.toString, used here before, returns a string argument as it is, flat or not.)
+  const f = nc(NATIVE_ENTRY + 1, 'int(int,int,int)', atob(NATIVE_CODE_B64));
+  if (typeof f !== 'function') return null;
   return f(NAT_ABI, 0, 0) === NATIVE_ABI ? f : null;
 }
 
