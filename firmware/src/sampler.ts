@@ -450,12 +450,11 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
    * next wake-up in 1/16 ms. The time goes in as getTime() in 1/16 ms (an int32 that wraps after
    * 37 h: the native code uses differences and ms mod 2^28, and the wire carries ms mod 2^24).
    * Anything unusual (and every set while hb[HB_ATTN] asks for attention) comes back to afterNative.
-   * "jit", the one function of the native path that is (tests/firmware/jit-ram.test.ts): on a
-   * board its machine code stays in RAM, which the Linux interpreters cannot count (firmware/README.md
-   * "The JIT's RAM"); interpreted it would cost 0.24 ms more per set (3.04 instead of 2.79 ms).
+   * Not "jit": on a board its machine code would hold 70 more variables for as long as the firmware
+   * runs (906 bytes of Thumb, counted from Espruino's jsjit.c), which the Linux interpreters cannot
+   * show; interpreted it costs about 0.24 ms more per set (firmware/README.md "The JIT's RAM").
    */
   function pollNative(): void {
-    "jit";
     var r = (nat as NativeFn)(NAT_TICK, hbAddr, getTime() * 16000);
     if (r > 0) timer = setTimeout(pollNative, r / 16);
     else afterNative(-r);
