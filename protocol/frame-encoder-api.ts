@@ -13,8 +13,8 @@ export interface FrameEncoder {
    */
   add(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): Uint8Array | null;
   /**
-   * add() without the return: the sample goes in, completed frames wait for poll(). A "jit"
-   * function on the device (add() is a plain wrapper around it: one JS call less per sample when a
+   * add() without the return: the sample goes in, completed frames wait for poll(). Written in the
+   * subset Espruino's JIT compiles (add() is a plain wrapper around it: one JS call less per sample when a
    * caller uses push + poll, e.g. push every sample and poll once when a frame is wanted).
    */
   push(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void;

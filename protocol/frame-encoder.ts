@@ -15,10 +15,11 @@
  * Design for the interpreter (every source token executed costs about 1k instructions): the hot path
  * of add() computes four residuals, ORs their magnitudes into one width tracker and checks one
  * precomputed fit limit; frame building, width choice and bit packing run once per frame. The
- * per-sample path (push1/push2, addSlow) and the bit packer (packBits) are `"jit"` functions
- * (Espruino compiles them to Thumb code, about 2x faster): they contain only what the JIT
- * compiles (no return, new, break, continue, switch, try, typeof, in, nested functions), so add()
- * is a small wrapper and results go through the frame queue. A JS call costs about 16k
+ * per-sample path (push1/push2, addSlow) and the bit packer (packBits) contain only what Espruino's
+ * JIT compiles (no return, new, break, continue, switch, try, typeof, in, nested functions), so add()
+ * is a small wrapper and results go through the frame queue. They are not marked `"jit"` (until
+ * 2026-12-08 they were): compiled to Thumb code they would run about 2x faster but keep about
+ * 1,850 variables of machine code in a board's RAM (firmware/README.md "The JIT's RAM"). A JS call costs about 16k
  * instructions on the device (the cost table's HX711-module decode: 279k with 6 calls against 70k
  * without), so the hot path inlines what it can: the queue is an indexed array written in place
  * (no push/shift native calls, no enqueue/poll calls from add), fillFrame packs the bit stream
@@ -70,7 +71,6 @@ const PACKED_BITS = new Int32Array(1);
 
 /** packResiduals for "jit": the number of bits written goes to out[0]. */
 export function packBits(R: Int32Array, count: number, w: number, W: Int32Array, out: Int32Array): void {
-  "jit";
   const mask = w >= 24 ? 0xffffff : (1 << w) - 1;
   const w2 = w + w;
   let a = 0;
@@ -242,7 +242,6 @@ export function createFrameEncoder(
 
   /** Layout of a frame of the k pending samples: width fW, mode byte fMode, length fLen (bytes). bitLength is written out ("jit": no call that returns a value). */
   function prepFrame(k: number): void {
-    "jit";
     let a = acc >>> 8;
     let b = 0;
     if (a >>> 16) { b = 16; a = a >>> 16; }
@@ -265,7 +264,6 @@ export function createFrameEncoder(
    * lists these pairs; keep them in step (tests/protocol compares every frame with the decoder's).
    */
   function fillFrame(f: Uint8Array, k: number): void {
-    "jit";
     let o = 3;
     if (keyPending) {
       o = KEY_FIXED_BYTES + 1;
@@ -400,7 +398,6 @@ export function createFrameEncoder(
    * sample the device encodes.
    */
   function addSlow(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number, m: number): void {
-    "jit";
     if (sinceKey >= keyAt || (flags & (FLAG_OVERFLOW | FLAG_STREAM_START)) !== 0) {
       startKey(c0, c1, c2, c3, flags, timeMs);
     } else {
@@ -435,12 +432,11 @@ export function createFrameEncoder(
   }
 
   /**
-   * add()'s "jit" body for the second-order predictor (2x[k-1] - x[k-2]); push1 below is the same with
+   * add()'s body (in the JIT's subset) for the second-order predictor (2x[k-1] - x[k-2]); push1 below is the same with
    * the first-order one (x[k-1]). Two copies on purpose: choosing the predictor once, at creation,
    * keeps a test and a JS call off every sample on the device. Keep them in step.
    */
   function push2(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
-    "jit";
     const o = n << 2;
     let r = c0 - p0 - p0 + q0 << 8;
     R[o] = r;
@@ -477,7 +473,6 @@ export function createFrameEncoder(
   }
 
   function push1(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
-    "jit";
     const o = n << 2;
     let r = c0 - p0 << 8;
     R[o] = r;

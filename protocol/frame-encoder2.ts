@@ -13,7 +13,7 @@
  * difference (e), so the three residuals of a sample are r1 = x - p, r2 = r1 - d, r3 = r2 - e
  * (x - 2x[k-1] + x[k-2] and x - 3x[k-1] + 3x[k-2] - x[k-3]); all three are kept per pending sample
  * (R: 12 words per sample, each residual << 8 so the top 24 bits are the residual mod 2^24) and the
- * frame writer packs the chosen one. The hot path ("jit" push/addSlow) ORs the three magnitudes into
+ * frame writer packs the chosen one. The hot path (push/addSlow, in the JIT's subset) ORs the three magnitudes into
  * three trackers and checks the smallest against one precomputed fit limit, as in frame-encoder.ts.
  */
 import {
@@ -97,7 +97,6 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
 
   /** Layout of a frame of the k pending samples: order fO (0..2), width fW, length fLen. */
   function prepFrame(k: number): void {
-    "jit";
     let best = 0;
     let o = 0;
     fW = 25;
@@ -112,7 +111,6 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
 
   /** Writes the frame prepFrame(k) laid out into f and starts the next one. */
   function fillFrame(f: Uint8Array, k: number): void {
-    "jit";
     let o = 3;
     const mode = fW | (fO << MODE2_ORDER_SHIFT) | (fl !== 0 ? MODE2_FLAGS_PRESENT : 0);
     f[1] = seq;
@@ -202,7 +200,6 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
 
   /** The sample at R[12n..] (magnitudes m1..m3) joins the open frame; closes frames as needed. */
   function addSlow(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number, m1: number, m2: number, m3: number): void {
-    "jit";
     if (sinceKey >= keyAt || (flags & (FLAG_OVERFLOW | FLAG_STREAM_START)) !== 0) {
       startKey(c0, c1, c2, c3, flags, timeMs);
     } else {
@@ -235,7 +232,6 @@ export function createFrameEncoder2(payloadBytes: number, samplesPerFrameMax: nu
   }
 
   function push(c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number): void {
-    "jit";
     const o = 12 * n;
     let r = c0 - p0;
     let s = r - d0;

@@ -7,7 +7,7 @@
  * first, so the three bytes it returns are the 24-bit count (a high time of two GPIO operations,
  * well under a microsecond: far from the 50/60 us limit, as Espruino's own HX711 module does with
  * MOSI as the clock). One `digitalPulse` per chip then gives the 25th pulse (channel A / gain
- * 128), after all four transfers. The sampler's "jit" poll (sampler.ts) checks DOUT and reads in one function, so
+ * 128), after all four transfers. The sampler's JS poll (sampler.ts) checks DOUT and reads in one function, so
  * the fourth chip's first edge follows the check by about 4 native calls (0.4 ms): a chip that
  * completes a newer conversion in that window delivers the newer one (exact). A chip that is not
  * ready is not clocked at all. Per chip: 2 native calls and one combining statement (4 chips: 8
@@ -22,8 +22,9 @@
  * (cell c's bit at bit 8c), so shifting eight reads into one word builds one byte per cell;
  * three words give each cell's 24 bits, MSB first. 49 native calls per sample set.
  *
- * Both reads run in one `"jit"` function (about 2x faster, no re-lexing). Idle: holding the clock(s)
- * high (> 60 us) powers the chips down; pulling them low wakes them (they reset to channel A /
+ * Both reads are written in the subset Espruino's JIT compiles but not marked `"jit"`: their
+ * machine code would not fit a board's RAM (firmware/README.md "The JIT's RAM"). Idle: holding the
+ * clock(s) high (> 60 us) powers the chips down; pulling them low wakes them (they reset to channel A /
  * gain 128 and need 4 conversion periods to settle).
  */
 
@@ -80,7 +81,7 @@ export function hxSetup(sck: Pin | Pin[], rate: Pin, douts: Pin[]): void {
 }
 
 /**
- * The "jit" read's software-SPI ports, one clock per chip (not made on the native read, which needs
+ * The JS read's software-SPI ports, one clock per chip (not made on the native read, which needs
  * none: four SPI objects cost about 100 variables). Returns true for one clock per chip (read
  * with hxReadChips and the SPI ports), false for a shared clock (hxRead).
  */
@@ -145,7 +146,6 @@ export function hxNotReady(douts: Pin[]): number {
  * high): the caller flags it. 25 digitalPulse + 24 digitalRead. (One clock per chip: hxReadChips, or inline in the sampler's poll.)
  */
 export function hxRead(sck: Pin | Pin[], douts: Pin[], spread: Int32Array, words: Int32Array, out: Int32Array): void {
-  "jit";
   var p = digitalPulse;
   var r = digitalRead;
   var ms = HX_PULSE_MS;
@@ -180,14 +180,13 @@ export function hxRead(sck: Pin | Pin[], douts: Pin[], spread: Int32Array, words
  * One clock per chip: reads the chips of `go` (cell 0 = bit 3 ... cell 3 = bit 0, as digitalRead
  * orders them; each must have DOUT low) by one SPI transfer each into out[c] as signed counts, the
  * transfers first, then the 25th pulses; chips not in `go` are not clocked. The sampler's usual set
- * (all four ready) reads inline in its "jit" poll (sampler.ts) the same way; this is the partial
+ * (all four ready) reads inline in its JS poll (sampler.ts) the same way; this is the partial
  * read (a chip not ready). 2 native calls per chip read. The four chips are written out, not looped
  * over an array of SPI objects, on purpose: each of hxS0..hxS3 is then one global the device
  * resolves by name, and the board pays no loop iteration (7k instructions, firmware/ESPRUINO.md)
  * and no array lookup per chip.
  */
 export function hxReadChips(go: number, out: Int32Array): void {
-  "jit";
   var p = digitalPulse;
   var ms = HX_PULSE_MS;
   var z = HX_TX;

@@ -78,7 +78,7 @@ export function loadSerial() {
 }
 
 /**
- * The "jit" JavaScript read of the HX711s (hx711.ts), used only when the native read cannot run: a
+ * The JavaScript read of the HX711s (hx711.ts), used only when the native read cannot run: a
  * board on the native read never holds these functions. The sampler's JS poller loads it once and
  * keeps it while it runs.
  */

@@ -183,7 +183,7 @@ export function startTripod(): void {
   /** sampler.ctl(SAMPLER_SETS) when this boot's first stream began (-1: none began yet): the next stream's first index is the sets taken since. */
   let setsAtFirst = -1;
 
-  /** The native code (native.ts), or null: then the read and the encoder run as "jit" JS. */
+  /** The native code (native.ts), or null: then the read and the encoder run as JS. */
   const nat = settings.native ? loadNative() : null;
   const sampler = createSampler(pins.sck, pins.rate, pins.dout, RING_CAPACITY, onFault, nat);
   const ring = sampler.ring;

@@ -4,7 +4,7 @@
  * E.nativeCall(entry + 1, "int(int,int,int)", atob(code)). The firmware uses it for the HX711
  * read (sampler.ts) and the frame encoder (native-stream.ts); without it (an Espruino build without
  * E.nativeCall, a CPU the code was not built for, an ABI mismatch, or buffers that are not flat)
- * everything runs in "jit" JS as before.
+ * everything runs in JS as before.
  *
  * The CPU: the code is ARMv6-M Thumb for an nRF52 with GPIO P0 at 0x50000000. Espruino for Linux
  * (x64 or ARM), ESP32 and STM32 boards has E.nativeCall too, and jumping into this code there

@@ -78,10 +78,9 @@ export function ringPush(r: SampleRing, c0: number, c1: number, c2: number, c3: 
 
 /**
  * Hands the oldest min(size, max) samples, oldest first, to `to` (e.g. FrameEncoder.push) and drops
- * them: one "jit" loop, no call per sample but `to` itself.
+ * them: one loop, no call per sample but `to` itself.
  */
 export function ringDrainTo(r: SampleRing, to: (c0: number, c1: number, c2: number, c3: number, flags: number, timeMs: number) => void, max: number): void {
-  "jit";
   var st = r.state;
   var counts = r.counts;
   var flags = r.flags;

@@ -102,13 +102,13 @@ export interface Sampler {
   ctl(op: number, arg?: number | boolean | SampleSink | (() => void) | null): number;
   /** The bounded ring the sampler stores into while fed (capacity sets). */
   ring: SampleRing;
-  /** True when the native read (firmware/native/hx711.c) is in use, false for the "jit" JS read. */
+  /** True when the native read (firmware/native/hx711.c) is in use, false for the JS read. */
   native: boolean;
 }
 
 /**
  * Creates the sampler for one pin map (sck, rate, dout[4]); configures the pins at once (clock low:
- * chips running). Inside: `check` ("jit", every sample) sets the flags and fault states of the
+ * chips running). Inside: `check` (every sample) sets the flags and fault states of the
  * values just read from the DOUT levels before the read; `stop` stops sampling and powers the
  * chips down right after a read that leaves every DOUT high (no chip has a newer conversion yet),
  * so raising the clock cannot start another read; until then reads go on and reach the ring.
@@ -124,7 +124,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
 
   const raw = new Int32Array(4);
   const last = new Int32Array(4);
-  /** The last values as plain variables (the "jit" fast path reads and writes these; `last` is synced in checkAll, latest and the tap). */
+  /** The last values as plain variables (the JS fast path reads and writes these; `last` is synced in checkAll, latest and the tap). */
   let l0 = 0;
   let l1 = 0;
   let l2 = 0;
@@ -280,7 +280,7 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
   }
 
   /**
-   * The "jit" JavaScript read (no native code): made only when it is used, so a board running the
+   * The JavaScript read (no native code): made only when it is used, so a board running the
    * native read never holds these functions, the SPI ports or the tables (firmware/README.md "Memory").
    * Returns the first poll function: pollSpi with one clock per chip, else poll (shared clock).
    */
@@ -299,7 +299,6 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
      * any 0 factor, or a wrapping multiply, only sends the set to checkAll). Returns via sampleFlags.
      */
     function check(nr: number): void {
-      "jit";
       var c0 = raw[0] as number;
       var c1 = raw[1] as number;
       var c2 = raw[2] as number;
@@ -317,7 +316,6 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
 
     /** The tail of a set read on the shared clock in JS: lead and period tracking, time stamp, hand-off, next wake-up (pollSpi inlines it, NAT_TICK does it natively). */
     function finish(now: number): void {
-      "jit";
       if (polls === 0) lead += halfPoll;
       else if (polls > 1 && lead > pollMs) lead -= halfPoll;
       var d = now - lastRead;
@@ -338,10 +336,9 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
      * ready, the usual set (all four ready) is read inline, 4 SPI.send back to back then 4 25th
      * pulses, into locals, and checked by one product (see check); anything else goes through
      * hxReadChips and checkAll. The tail (time stamp, tracking, hand-off, re-arm; `finish` on the shared clock) is inline too: one
-     * "jit" call per poll, no other JS call on the usual set (the ring store is inline too).
+     * JS call per poll, no other JS call on the usual set (the ring store is inline too).
      */
     function pollSpi(): void {
-      "jit";
       var nr = digitalRead(douts);
       if ((nr & want) !== 0 && polls < lim) {
         polls++;
@@ -409,7 +406,6 @@ export function createSampler(sck: Pin | Pin[], rate: Pin, douts: Pin[], capacit
 
     /** Shared clock (Puck.js): DOUT check, then the 49-call read (hxRead) when every waited-for chip is ready. */
     function poll(): void {
-      "jit";
       timer = 0;
       var nr = js.hxNotReady(douts);
       if ((nr & (polls < lim ? want : 0)) !== 0) {

@@ -1,7 +1,7 @@
 /**
  * Settings and calibration kept in flash with require("Storage"), as two JSON files:
  * - SETTINGS_FILE "tripod.json": {v: 1, name, rateHz, samplesPerFrame, keyInterval, idleS, serial, pins,
- *   native (optional, default true: false keeps the HX711 read and the encoder in "jit" JS)}
+ *   native (optional, default true: false keeps the HX711 read and the encoder in JS)}
  * - CALIBRATION_FILE "tripod.cal": {v: 1, cells: [{offset, scale, x, y} x 4]}
  *   (force_N = (counts - offset) * scale; x, y cell centre in mm, axes as in host/pipeline/types.ts).
  *   In RAM the calibration is one Float64Array of 16 numbers (CalValues), not objects: 12
@@ -46,7 +46,7 @@ export interface Settings {
   /** Use the board's UART for the wired protocol link. */
   serial: boolean;
   pins: CustomPins | null;
-  /** Use the native code (firmware/native) for the read and the encoder when the interpreter can run it; false: "jit" JS only. */
+  /** Use the native code (firmware/native) for the read and the encoder when the interpreter can run it; false: JS only. */
   native: boolean;
 }
 

@@ -2,7 +2,7 @@
  * The path from the sample ring to sample frames: pulls samples from the bounded ring into the
  * protocol's frame encoder one frame's worth at a time, when a link has room to send one (so
  * frames are built as late as possible and the ring, not the encoder, absorbs a slow link). Per
- * step: `ringDrainTo(ring, enc.push, samplesPerFrame)` (one "jit" loop, one encoder call per sample;
+ * step: `ringDrainTo(ring, enc.push, samplesPerFrame)` (one loop, one encoder call per sample;
  * it waits until the ring holds that many, except when draining at STOP_STREAM) and one `flush()`:
  * a step's samples always leave in frames of that step. So when a KEY or a full payload closed a
  * frame early (a 1-sample KEY at payload 20, every second), the rest of the step is a frame of its
@@ -82,12 +82,11 @@ export function createStreamer(ring: SampleRing, onOverflow: (dropped: number, f
   let keyInt = 0;
   let perFrame = 1;
 
-  /** pull's result (a "jit" function cannot return a value). */
+  /** pull's result (written in the JIT's subset: no value returned). */
   let out: Uint8Array | null = null;
 
-  /** Sets `out` to the next frame or null: drains a frame's worth from the ring into the encoder while none is ready ("jit": no return, the loop as a for). */
+  /** Sets `out` to the next frame or null: drains a frame's worth from the ring into the encoder while none is ready (the JIT's subset: no return, the loop as a for). */
   function fill(): void {
-    "jit";
     out = null;
     if (enc !== null) {
       var e = enc;

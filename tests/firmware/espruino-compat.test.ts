@@ -31,8 +31,8 @@ describe('built firmware is Espruino-compatible', () => {
     expect(source).not.toMatch(/\bimport\b|\bexport\b/);
   });
 
-  it('keeps the "jit" directive first in the HX711 read function and hoists every function declaration', () => {
-    expect(source).toMatch(/function hxRead\([^)]*\) \{\n"jit";\n/);
+  it('keeps the "jit" directive first in the idle power-down (the one "jit" function) and hoists every function declaration', () => {
+    expect(source).toMatch(/function hxPowerDownIfIdle\([^)]*\) \{\n"jit";\n/);
     const firstStatement = source.split('\n').find((l) => !l.startsWith('//'));
     expect(firstStatement).toMatch(/^function /);
   });
