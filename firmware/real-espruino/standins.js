@@ -26,12 +26,17 @@
 //   (less the stand-ins' passing strings); when it needs more, Espruino collects garbage and raises
 //   LOW_MEMORY, and fails with MEMORY when that is not enough (jsvar.c jsvNewWithFlags).
 // - E.hwRand: a known sequence r = (r * 5 + 12345) % 2147483647 from r = 1 (scenario.ts hwRandWords),
-//   so the scenario can compute the AUTH tags for the board's nonces ahead of time. Output goes to result.txt (require("fs")): moving the console (E.setConsole)
+//   so the scenario can compute the AUTH tags for the board's nonces ahead of time. Output goes to result.txt (one File, E.openFile, open for the boot: see tlog): moving the console (E.setConsole)
 //   takes print away from standard output.
 // Lines: "O uart v" (NRF.setServices' uart option: false keeps the JS console off BLE), "M label usage free total time_s" (after a GC), "P peak" (largest usage seen without GC at any
 // stand-in call), "L vars n" (T_CAP: the variables the ballast of n items left the firmware, free plus those in use before .boot0), "E flags" (errorFlag), "X error" (uncaught exception), "K" when the firmware rebooted.
-var T = { f: require("fs"), st: require("Storage"), pk: 0, at: 0, w: null, c: null, d: null, m: null, io: null, rn: 1, b: null, bal: null };
-function tlog(s) { T.f.appendFileSync("result.txt", s + "\n"); }
+var T = { fh: null, st: require("Storage"), pk: 0, at: 0, w: null, c: null, d: null, m: null, io: null, rn: 1, b: null, bal: null };
+// One File kept open for the whole boot: fs.appendFileSync opens a File per call, and when no two
+// aligned contiguous variables are free for its JsFileData, Espruino (jswrap_file.c allocateJsFile)
+// calls its defragmenter (jsvar.c), which moves unlocked flat strings: the firmware's typed arrays whose
+// addresses the native code holds (hb, the ring, the encoder block, T.io). An open File's data stays
+// locked and no later write allocates one. write() flushes (fflush) after each call.
+function tlog(s) { if (!T.fh) T.fh = E.openFile("result.txt", "a"); T.fh.write(s + "\n"); }
 function tpeak() { var u = process.memory(false).usage; if (u > T.pk) T.pk = u; }
 /** "2" data, "3" control, "4" response characteristic (the 8th character of Tripod's UUIDs), else "". */
 function tkind(c) { return c.length === 36 ? c.charAt(7) : ""; }

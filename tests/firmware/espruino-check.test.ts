@@ -74,6 +74,8 @@ const BAD: Array<[rule: string, snippet: string]> = [
   ['loop-closure', 'var n = 3; var fs = []; while (n > 0) { n--; fs.push(function () { return n; }); }'],
   ['loop-closure', 'var _loop_1 = function (i) {}; for (var i = 0; i < 3; i++) { _loop_1(i); }'],
   ['require', 'var fs = require("fs");'],
+  ['moves-memory', 'E.defrag();'],
+  ['moves-memory', 'var f = E.toFlatString("abc");'],
   ['require', 'var r = require;'],
   ['require', 'var m = require("Storage", 1);'],
   ['ts-helper', 'var __extends = 1; var B = (function (_super) { __extends(B, _super); function B() {} return B; })(Object);'],

@@ -22,6 +22,9 @@
  * - json-replacer: JSON.stringify/parse with a replacer or reviver (ignored on the device).
  * - return-newline: a bare `return` not closed by `;` (the device returns the next line's value).
  * - to-fixed: `.toFixed` (rounds differently on the device).
+ * - moves-memory: `E.defrag` or `E.toFlatString`: both can defragment the variable store
+ *   (jsvDefragment), which moves flat strings, the typed arrays whose addresses the native code
+ *   holds (firmware/README.md "Memory on the board").
  * - with / eval: `with` statements, `eval`, `new Function`.
  * - jit: inside a function whose first statement is "jit", only what the JIT compiles.
  */
@@ -229,6 +232,9 @@ export function checkEspruinoSource(src: string): Violation[] {
           const prop: string = n.property.name;
           const obj = n.object as AnyNode;
           if (obj.type === 'Identifier' && ABSENT_MEMBERS[obj.name]?.includes(prop)) report('absent-member', n, `${obj.name}.${prop} is absent on Espruino`);
+          if (obj.type === 'Identifier' && obj.name === 'E' && (prop === 'defrag' || prop === 'toFlatString')) {
+            report('moves-memory', n, `E.${prop} can defragment the variable store, moving the buffers whose addresses the native code holds`);
+          }
           if (ABSENT_METHODS.has(prop)) report(prop === 'toFixed' ? 'to-fixed' : 'absent-method', n, `.${prop} is absent or differs on Espruino`);
           if (ITERATOR_METHODS.has(prop) && !(obj.type === 'Identifier' && obj.name === 'Object')) report('absent-method', n, `.${prop}() iterators are absent on Espruino (only Object.${prop} exists)`);
           if (prop === 'prototype' && obj.type === 'Identifier' && BUILTIN_CONSTRUCTORS.has(obj.name)) {
