@@ -4,7 +4,7 @@
  * code in the variable store for as long as the function exists; the Linux interpreters that
  * measure the firmware's memory (tests/real-espruino) have no JIT, so RAM held that way would be
  * missing from every figure. Measured with a JIT-enabled build: the read tick alone 906 bytes (70
- * variables more than interpreted), the JS read, poller and encoder 53 KB together (about 4,100
+ * variables more than interpreted), the JS read, poller and encoder 52.7 KB together (about 4,070
  * variables: more than a Puck.js has). Checked on the built firmware (tripod.js, the upload file's
  * source): every function with the "jit" directive is defined inside a loader whose group exists
  * only for the call that needs it (the idle power-down).
