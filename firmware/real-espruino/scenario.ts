@@ -59,6 +59,8 @@ export interface BoardSetup {
   sck: [number, number, number, number];
   rate: number;
   dout: [number, number, number, number];
+  /** Storage file tripod.json (firmware/src/settings.ts) installed with the firmware, or none (defaults). */
+  settings?: Record<string, unknown>;
 }
 
 const PUCK_PINS = { sck: [28, -1, -1, -1] as [number, number, number, number], rate: 29, dout: [1, 2, 30, 31] as [number, number, number, number] };
@@ -68,6 +70,8 @@ export const BOARD_SETUPS = {
   mdbt42q: { build: 'espruino-arm-2950', envBoard: 'MDBT42Q', gpio: true, ...MDBT_PINS },
   puck8000: { build: 'espruino-arm-8000', envBoard: 'PUCKJS', gpio: true, ...PUCK_PINS },
   x64: { build: 'espruino-x64', envBoard: '', gpio: false, ...MDBT_PINS },
+  /** The Puck.js with its native code switched off in its settings: the JS read and encoder (the bench measures it). */
+  puckJs: { build: 'espruino-arm-2630', envBoard: 'PUCKJS', gpio: false, ...PUCK_PINS, settings: { v: 1, name: '', rateHz: 80, samplesPerFrame: 0, keyInterval: 0, idleS: 60, serial: true, pins: null, native: false } },
 } satisfies Record<string, BoardSetup>;
 export type BoardKey = keyof typeof BOARD_SETUPS;
 
@@ -343,7 +347,7 @@ export async function runBoard(interp: Interpreter, key: BoardKey, opts: { firmw
   const totalS = steps.filter(([op]) => op === 's').reduce((a, [, d]) => a + ((d[0]! | (d[1]! << 8)) * 10) / 1000, 0);
   const run = await runOnInterpreter(interp, {
     build: b.build,
-    files: { '.boot0': standinsFile(b, opts.capVars ?? 0), '.bootcde': firmware, 't.scn': scenarioFile(steps) },
+    files: { '.boot0': standinsFile(b, opts.capVars ?? 0), '.bootcde': firmware, 't.scn': scenarioFile(steps), ...(b.settings ? { 'tripod.json': JSON.stringify(b.settings) } : {}) },
     done: (res) => /^Z /m.test(res),
     timeoutS: totalS * 2 + 60,
   });

@@ -17,6 +17,10 @@
  *   MEMORY) gets a line saying so and no figures;
  * - firmware.real.vars_boot.puck8000 / vars_peak.puck8000: the Puck.js set-up on the 8,000-variable
  *   build (what the firmware needs when it does not fit);
+ * - firmware.real.vars_boot.puckJs / vars_peak.puckJs / js_path_clean.puck: the Puck.js with
+ *   `native: false` in its settings (the JS read and encoder, the fallback), on its own 2,630
+ *   variables: the same figures, and 1 when it ran the whole scenario cleanly (no budget: it needs
+ *   more than the goal, firmware/README.md "Memory on the board");
  * - firmware.real.samples_per_s.{puck,mdbt42q}: samples the host decoded per second of streaming
  *   (qemu and a shared CPU: the interpreter's speed here, not the board's);
  * - firmware.real.native_frames_equal: 1 when the native encoder's frames on espruino-arm-8000 equal
@@ -89,10 +93,11 @@ export const bench: BenchModule = {
     }
     buildFirmware();
     const figures: Figures = {};
-    const keys: BoardKey[] = ['puck', 'mdbt42q', 'puck8000'];
+    const keys: BoardKey[] = ['puck', 'mdbt42q', 'puck8000', 'puckJs'];
     const runs = await Promise.all(keys.map((k) => runBoard(interp, k)));
     keys.forEach((key, n) => {
       const r = runs[n]!;
+      if (key === 'puckJs') figures['firmware.real.js_path_clean.puck'] = clean(r) ? 1 : 0;
       if (r.run.ended !== 'done' || !r.marks.some((m) => m.label === 'boot')) {
         const oom = /OUT OF MEMORY[^\r\n]*/.exec(r.run.output)?.[0];
         log(`${key}: no figures: the run ended '${r.run.ended}'${oom ? ` (${oom.slice(0, 60)})` : ''}`);
@@ -107,7 +112,7 @@ export const bench: BenchModule = {
       log(`${key}: peak by phase (up to the mark): ${firstBoot.filter((m) => m.peakBefore > 0).map((m) => `${m.label} ${m.peakBefore - own}`).join(', ')}`);
       figures[`firmware.real.vars_boot.${key}`] = markOf(r, 'boot').usage - own;
       figures[`firmware.real.vars_peak.${key}`] = peak;
-      if (key !== 'puck8000') {
+      if (key === 'puck' || key === 'mdbt42q') {
         figures[`firmware.real.free_pct.${key}`] = Math.round((1000 * (total - peak)) / total) / 10;
         figures[`firmware.real.samples_per_s.${key}`] = samplesPerS(r);
       }
