@@ -132,8 +132,10 @@ export function randomOps(seed: number, count: number, samples: number): ProbeOp
 
 /** The boot file of the probe run: the log, the RAM GPIO block, and the explicit native allowance. */
 export const PROBE_BOOT0 =
-  'var probeFs = require("fs");\n' +
-  'function probeLog(s) { probeFs.appendFileSync("result.txt", s + "\\n"); }\n' +
+  // One File open for the run, as standins.js tlog: fs.appendFileSync opens one per line, and opening
+  // one may defragment the variable store, moving the buffers whose addresses the native code holds.
+  'var probeFile = null;\n' +
+  'function probeLog(s) { if (!probeFile) probeFile = E.openFile("result.txt", "a"); probeFile.write(s + "\\n"); }\n' +
   'process.on("uncaughtException", function (e) { probeLog("X " + e); });\n' +
   'var probeIo = new Uint32Array(64);\n' +
   'globalThis.TRIPOD_GPIO_BASE = E.getAddressOf(probeIo, true) - 0x508;\n';

@@ -8,7 +8,7 @@
  *
  * t.ops: one letter per operation, then int32 LE arguments: b payload spf keyInt first (begin),
  * p c0 c1 c2 c3 flags t (ring push), n (nextFrame), e (end), c payload spf (configure), k (forceKey),
- * r capacity (a new ring and streamer). Output lines (probeLog, the boot file's fs.appendFileSync):
+ * r capacity (a new ring and streamer). Output lines (probeLog, the boot file's one open File):
  * "L loaded gpioBase", "F base64" per frame, "-" per null nextFrame, "O dropped first" per
  * onOverflow, "T step r sets polls outset outclr ringSize" per tick, "Z" at the end.
  */
